@@ -1,0 +1,11 @@
+/** Jest runs TypeScript tests directly; integration tests use the built dist/ through bin/. */
+module.exports = {
+  testEnvironment: 'node',
+  roots: ['<rootDir>/test'],
+  testMatch: ['**/*.test.ts'],
+  transform: {
+    '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.test.json', isolatedModules: true }],
+  },
+  testTimeout: 30000,
+  maxWorkers: 2,
+};

@@ -1,0 +1,140 @@
+// The data a service description file turns into: plain values, fully validated at load.
+// src/config produces ServiceDescription; src/core consumes it. No behaviour lives here.
+
+export type ServiceType = 'process' | 'bgprocess' | 'scripted' | 'internal' | 'triggered';
+
+/** How a dependency relates its dependent to the dependency (dinit-service(5) SERVICE DEPENDENCIES). */
+export type DependencyType =
+  | 'regular' // depends-on
+  | 'soft' // created at runtime by add-dep soft (no setting maps to it)
+  | 'waits-for'
+  | 'milestone' // depends-ms
+  | 'before'
+  | 'after'
+  | 'prepared-by';
+
+export interface DependencySpec {
+  /** The full service name of the dependency (may include @arg). */
+  name: string;
+  type: DependencyType;
+  /** Where it was declared, for error messages. */
+  file?: string;
+  line?: number;
+}
+
+export type RestartPolicy = 'yes' | 'no' | 'on-failure';
+
+export type LogType = 'none' | 'file' | 'buffer' | 'pipe';
+
+export type ReadyNotification = { kind: 'pipefd'; fd: number } | { kind: 'pipevar'; variable: string };
+
+/** A resource limit as Dinit writes it: "soft:hard", "n" (both), "soft:" or ":hard"; -1 = unlimited. */
+export interface RlimitSpec {
+  soft?: number;
+  hard?: number;
+}
+
+export interface ServiceOptions {
+  runsOnConsole: boolean;
+  startsOnConsole: boolean;
+  sharesConsole: boolean;
+  unmaskIntr: boolean;
+  startsRwfs: boolean;
+  startsLog: boolean;
+  passCsFd: boolean;
+  startInterruptible: boolean;
+  skippable: boolean;
+  signalProcessOnly: boolean;
+  alwaysChain: boolean;
+  killAllOnStop: boolean;
+  noNewPrivs: boolean;
+}
+
+/**
+ * A parsed, validated service description. Command lines are already split into argv words
+ * and variable-substituted (substitution happens once, at load). Durations are milliseconds.
+ * Paths are absolute (resolved at load as upstream does).
+ */
+export interface ServiceDescription {
+  /** Full name including any @argument. */
+  name: string;
+  /** The file it came from (absent for services created without a file). */
+  file?: string;
+  /** Directory of the top-level description file. */
+  serviceDir?: string;
+  /** Modification time of the description file, in ms since the epoch (protocol v6). */
+  mtimeMs?: number;
+
+  type: ServiceType;
+  command: string[];
+  stopCommand: string[];
+  workingDir?: string;
+  envFile?: string;
+  /** Variables from env-file/load-time that the service environment gets (name -> value). */
+  env?: Record<string, string>;
+
+  dependencies: DependencySpec[];
+  /** Directories named by waits-for.d / depends-on.d / depends-ms.d, resolved to absolute. */
+  dependencyDirs: { dir: string; type: DependencyType }[];
+
+  restart: RestartPolicy;
+  smoothRecovery: boolean;
+  restartDelayMs: number; // default 200
+  restartLimitIntervalMs: number; // default 10000
+  restartLimitCount: number; // default 3
+  startTimeoutMs: number; // default 60000; 0 = none
+  stopTimeoutMs: number; // default 10000; 0 = none
+  /** Signal number used to stop the process (default SIGTERM). 0 = none ("none"). */
+  termSignal: number;
+
+  pidFile?: string;
+  chainTo?: string;
+  readyNotification?: ReadyNotification;
+
+  logType: LogType;
+  logfile?: string;
+  logfilePermissions: number; // default 0o600
+  logfileUid?: number;
+  logfileGid?: number;
+  logBufferSize: number; // default 4096
+  consumerOf?: string;
+
+  options: ServiceOptions;
+  exportPasswdVars: boolean;
+  exportServiceName: boolean;
+
+  /** run-as: a name resolves to uid+gid+supplementary; a number keeps Dinit's gid. */
+  runAs?: { user: string; uid: number; gid?: number; byName: boolean };
+
+  socketListen?: string;
+  socketPermissions: number; // default 0o666
+  socketUid?: number;
+  socketGid?: number;
+
+  rlimits: { nofile?: RlimitSpec; core?: RlimitSpec; data?: RlimitSpec; addrspace?: RlimitSpec };
+  nice?: number;
+  /** I/O priority: none, or class with level (realtime:N, best-effort:N, idle). */
+  ioprio?: { class: 'none' | 'realtime' | 'best-effort' | 'idle'; level: number };
+  oomScoreAdj?: number;
+  runInCgroup?: string;
+  capabilities?: string;
+  securebits?: string;
+  inittabId?: string;
+  inittabLine?: string;
+  /** run-in-jail (FreeBSD, beyond upstream). */
+  runInJail?: string;
+}
+
+/** The defaults upstream applies when a setting is absent. */
+export const SERVICE_DEFAULTS = {
+  restart: 'yes' as RestartPolicy, // upstream's default build: DEFAULT_AUTO_RESTART=ALWAYS
+  restartDelayMs: 200,
+  restartLimitIntervalMs: 10_000,
+  restartLimitCount: 3,
+  startTimeoutMs: 60_000,
+  stopTimeoutMs: 10_000,
+  termSignal: 15,
+  logfilePermissions: 0o600,
+  logBufferSize: 4096,
+  socketPermissions: 0o666,
+} as const;

@@ -1,0 +1,175 @@
+// The port through which the core reaches the world: processes, signals, timers, the clock,
+// log pipes and pid files. adapters/ implement it for real kernels; test/support/fake-os.ts
+// implements it for tests. The core never imports node:* modules; everything comes through here.
+
+/** How a process ended, as waitid() reports it (protocol v5 encodes it as si_code + si_status). */
+export type ExitStatus =
+  | { kind: 'exited'; code: number } // CLD_EXITED (1)
+  | { kind: 'signalled'; signal: number; coreDumped: boolean }; // CLD_KILLED (2) / CLD_DUMPED (3)
+
+/** Where a service process's stdout/stderr go. */
+export type OutputSpec =
+  | { kind: 'inherit' } // the daemon's own stdout/stderr (console services, log-type none with console)
+  | { kind: 'null' } // /dev/null (log-type = none)
+  | {
+      kind: 'file';
+      path: string;
+      permissions: number;
+      uid?: number;
+      gid?: number;
+    } // opened O_APPEND|O_CREAT|O_NOFOLLOW, perms and owner re-applied on every start
+  | { kind: 'buffer'; sink: (chunk: Buffer) => void } // read by the daemon into a bounded buffer
+  | { kind: 'pipe'; pipe: LogPipe }; // write end of a pipe shared with a consumer-of service
+
+/** A pipe the daemon holds open across restarts of producer and consumer (consumer-of). */
+export interface LogPipe {
+  readonly id: number;
+  /** Closes both ends; called when neither producer nor consumer record remains. */
+  close(): void;
+}
+
+/** Everything needed to start one process. Built by the core from a ServiceDescription. */
+export interface ProcessSpec {
+  /** Service name, for log messages and export-service-name. */
+  serviceName: string;
+  /** argv; argv[0] is looked up in PATH if it has no '/'. */
+  argv: string[];
+  /** Complete environment for the child (the core has merged global, env-file and runtime vars). */
+  env: Record<string, string>;
+  workingDir?: string;
+  /** Process stdin: /dev/null, or the read end of a consumer-of pipe. */
+  stdin: { kind: 'null' } | { kind: 'pipe'; pipe: LogPipe } | { kind: 'inherit' };
+  output: OutputSpec;
+  /** Run in a new session (setsid) and process group; true for all services except console ones. */
+  newSession: boolean;
+  /** Service runs on the console (foreground process group of the terminal). */
+  onConsole: boolean;
+  /** SIGINT left unmasked (options unmask-intr). */
+  unmaskIntr: boolean;
+  uid?: number;
+  gid?: number;
+  /** Initialise supplementary groups for this user name (run-as by name). */
+  initgroupsUser?: string;
+  /** Drop all supplementary groups (run-as by number). */
+  clearSupplementaryGroups?: boolean;
+  rlimits?: { nofile?: RlimitPair; core?: RlimitPair; data?: RlimitPair; addrspace?: RlimitPair };
+  nice?: number;
+  ioprio?: { class: 'none' | 'realtime' | 'best-effort' | 'idle'; level: number };
+  oomScoreAdj?: number;
+  /** cgroup path (relative ones are resolved against the daemon's own cgroup by the adapter). */
+  cgroup?: string;
+  capabilities?: string;
+  securebits?: string;
+  noNewPrivs?: boolean;
+  /** FreeBSD only: jail name or id to attach to. */
+  jail?: string;
+  /** Activation socket to pass at fd 3 (LISTEN_FDS=1, LISTEN_PID set by the helper). */
+  activationSocket?: ActivationSocket;
+  /** Readiness: the child gets a pipe write end at this fd (pipefd) or named in this var (pipevar). */
+  readiness?: { kind: 'pipefd'; fd: number } | { kind: 'pipevar'; variable: string };
+  /** Pass the control socket to the child (options pass-cs-fd); fd number set in DINIT_CS_FD. */
+  passControlSocket?: boolean;
+}
+
+export interface RlimitPair {
+  soft?: number; // -1 = unlimited; undefined = leave as is
+  hard?: number;
+}
+
+export interface ActivationSocket {
+  readonly fd: number;
+  close(): void;
+}
+
+/** Callbacks a launched process reports through. Each fires at most once, except onReady. */
+export interface ProcessEvents {
+  /** The process has exited (and been reaped). */
+  onExit(status: ExitStatus): void;
+  /** exec (or a pre-exec step) failed; onExit is not called after this. */
+  onExecFailed(stage: string, errno: number, message: string): void;
+  /** The readiness notification arrived (first write on the readiness pipe). */
+  onReady?(): void;
+}
+
+export interface ProcessHandle {
+  readonly pid: number;
+}
+
+/** An opaque timer. */
+export interface TimerHandle {
+  readonly id: number;
+}
+
+export type SignalTarget = 'process' | 'group';
+
+/** What the adapter can do on this kernel; the core asks, never checks the platform. */
+export interface OsCaps {
+  pidfd: boolean;
+  cgroups: boolean;
+  subreaper: boolean;
+  execHelper: boolean;
+}
+
+export interface Os {
+  readonly caps: OsCaps;
+
+  /** Monotonic milliseconds. */
+  now(): number;
+  /** Wall clock, ms since the epoch (for status displays only). */
+  wallClock(): number;
+  setTimer(ms: number, cb: () => void): TimerHandle;
+  clearTimer(t: TimerHandle): void;
+
+  /**
+   * Start a process. Returns its handle synchronously; failures that happen in the child before
+   * exec arrive later through events.onExecFailed. Throws LaunchError (code 'ELAUNCH') when the
+   * launch cannot even be attempted (e.g. the exec helper is needed but missing).
+   */
+  launch(spec: ProcessSpec, events: ProcessEvents): ProcessHandle;
+
+  /** Send a signal; 'group' signals the process group. Returns false if the process is gone. */
+  signal(proc: ProcessHandle, signal: number, target: SignalTarget): boolean;
+
+  /** Signal a pid the daemon did not launch (bgprocess daemon from a pid file). */
+  signalPid(pid: number, signal: number, target: SignalTarget): boolean;
+
+  /**
+   * Read a bgprocess pid file. Returns the pid, or a reason string in upstream's words when the
+   * file is missing, unreadable, malformed, or names a process that is not running.
+   */
+  readPidFile(path: string): { ok: true; pid: number } | { ok: false; reason: string };
+
+  /**
+   * Watch a pid that is not our child (bgprocess). onExit fires when it goes away; the status is
+   * known only when the daemon is its subreaper, else it is reported as exited with code 0.
+   */
+  watchPid(pid: number, onExit: (status: ExitStatus | undefined) => void): { cancel(): void };
+
+  /** Create a pipe for a consumer-of chain; the daemon keeps both ends open until close(). */
+  createLogPipe(): LogPipe;
+
+  /** Open a listening unix socket for socket activation. */
+  openActivationSocket(
+    path: string,
+    permissions: number,
+    uid?: number,
+    gid?: number,
+  ): ActivationSocket;
+
+  /** Kill every process in a cgroup (cgroup.kill, or SIGKILL each member). */
+  killCgroup?(cgroup: string): void;
+
+  /** Log a line through the daemon's log (level: debug, info, notice, warn, error). */
+  log(level: 'debug' | 'info' | 'notice' | 'warn' | 'error', message: string): void;
+}
+
+export class LaunchError extends Error {
+  readonly code = 'ELAUNCH';
+  constructor(
+    message: string,
+    readonly stage: string,
+    readonly errno?: number,
+  ) {
+    super(message);
+  }
+}
