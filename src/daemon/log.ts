@@ -1,0 +1,287 @@
+// The daemon's own log: service status lines and messages on the console, and the main log
+// (a file given with -l). Output is queued in bounded buffers and written asynchronously, so a
+// slow or stuck console never blocks the event loop; when a buffer is full, messages are dropped
+// and a visible marker line takes their place.
+
+import * as fs from 'node:fs';
+import { LOG_LEVEL_RANK, type LogLevel } from './options';
+
+/** The line written in place of messages dropped because a log buffer was full. */
+export const DISCARD_MARKER = 'dinit: *** log message discarded due to full buffer ***\n';
+
+/** Default bound of each log buffer, in bytes of queued text. */
+export const DEFAULT_LOG_BUFFER_BYTES = 16 * 1024;
+
+/** Delay before retrying a write that would have blocked (EAGAIN on a non-blocking fd). */
+const RETRY_MS = 20;
+
+/** Upstream's strerror() text for a Node system error: the libuv message, capitalised. */
+export function errnoMessage(err: unknown): string {
+  const e = err as NodeJS.ErrnoException;
+  if (typeof e?.errno === 'number') {
+    try {
+      // util is already loaded by Node itself; requiring it here costs nothing.
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const entry = (require('node:util') as typeof import('node:util')).getSystemErrorMap().get(e.errno);
+      if (entry !== undefined) return entry[1].charAt(0).toUpperCase() + entry[1].slice(1);
+    } catch {
+      // Fall through to the message.
+    }
+  }
+  return e?.message ?? String(err);
+}
+
+/**
+ * An append-only text stream to a file descriptor, written in the background with at most one
+ * write in flight. Holds at most `capacity` bytes; beyond that, messages are dropped and
+ * DISCARD_MARKER is queued once per run of drops. A write error other than EAGAIN/EINTR stops
+ * the stream (later messages are dropped silently, as the destination is gone).
+ */
+export class BufferedLogStream {
+  private queue: string[] = [];
+  private queuedBytes = 0;
+  private writing = false;
+  private markerQueued = false;
+  private dead = false;
+  private fd: number | undefined;
+  private waiters: (() => void)[] = [];
+  private retryTimer: NodeJS.Timeout | undefined;
+
+  /**
+   * @param fd destination, or undefined to hold messages until attach() is called
+   * @param capacity bound on queued bytes
+   * @param closeOnEnd close the fd when the stream stops (not for stdout/stderr)
+   */
+  constructor(
+    fd: number | undefined,
+    private readonly capacity = DEFAULT_LOG_BUFFER_BYTES,
+    private closeOnEnd = false,
+  ) {
+    this.fd = fd;
+  }
+
+  /** Start writing to fd (messages queued so far go out first). */
+  attach(fd: number, closeOnEnd: boolean): void {
+    this.fd = fd;
+    this.closeOnEnd = closeOnEnd;
+    this.dead = false;
+    this.pump();
+  }
+
+  /** True while the stream can still deliver messages. */
+  get alive(): boolean {
+    return !this.dead;
+  }
+
+  /** Queue one complete message (ending in '\n'). Returns false if it was dropped. */
+  push(text: string): boolean {
+    if (this.dead) return false;
+    const len = Buffer.byteLength(text);
+    if (this.queuedBytes + len > this.capacity) {
+      if (!this.markerQueued) {
+        // The marker is allowed past the bound so the reader always sees that something is missing.
+        this.markerQueued = true;
+        this.queue.push(DISCARD_MARKER);
+        this.queuedBytes += DISCARD_MARKER.length;
+      }
+      return false;
+    }
+    this.markerQueued = false;
+    this.queue.push(text);
+    this.queuedBytes += len;
+    this.pump();
+    return true;
+  }
+
+  /** True when nothing is queued or in flight. */
+  isFlushed(): boolean {
+    return this.dead || this.fd === undefined || (this.queue.length === 0 && !this.writing);
+  }
+
+  /** Resolves when everything queued has been written, or after timeoutMs, whichever is first. */
+  flush(timeoutMs: number): Promise<void> {
+    if (this.isFlushed()) return Promise.resolve();
+    return new Promise((resolve) => {
+      const t = setTimeout(done, timeoutMs);
+      function done(): void {
+        clearTimeout(t);
+        resolve();
+      }
+      this.waiters.push(done);
+    });
+  }
+
+  /** Stop the stream, dropping anything still queued; closes the fd if it owns it. */
+  close(): void {
+    this.stop();
+  }
+
+  private stop(): void {
+    this.dead = true;
+    this.queue = [];
+    this.queuedBytes = 0;
+    if (this.retryTimer !== undefined) clearTimeout(this.retryTimer);
+    if (this.fd !== undefined && this.closeOnEnd && !this.writing) {
+      try {
+        fs.closeSync(this.fd);
+      } catch {
+        // Already closed; nothing to do.
+      }
+      this.fd = undefined;
+    }
+    this.wake();
+  }
+
+  private wake(): void {
+    if (!this.isFlushed()) return;
+    const w = this.waiters;
+    this.waiters = [];
+    for (const f of w) f();
+  }
+
+  private pump(): void {
+    if (this.writing || this.dead || this.fd === undefined || this.queue.length === 0) return;
+    if (this.retryTimer !== undefined) return;
+    const text = this.queue.join('');
+    this.queue = [];
+    const buf = Buffer.from(text);
+    this.writing = true;
+    const fd = this.fd;
+    fs.write(fd, buf, 0, buf.length, null, (err, written) => {
+      this.writing = false;
+      try {
+        if (err) {
+          if (err.code === 'EAGAIN' || err.code === 'EINTR') {
+            this.requeueFront(buf.toString());
+            this.retryTimer = setTimeout(() => {
+              this.retryTimer = undefined;
+              this.pump();
+            }, RETRY_MS);
+            this.retryTimer.unref();
+            return;
+          }
+          this.stop();
+          return;
+        }
+        this.queuedBytes -= written;
+        if (written < buf.length) this.requeueFront(buf.subarray(written).toString());
+        if (this.dead) {
+          this.stop();
+          return;
+        }
+        this.pump();
+        this.wake();
+      } catch {
+        // A log stream must never throw into the event loop.
+        this.dead = true;
+      }
+    });
+  }
+
+  private requeueFront(text: string): void {
+    this.queue.unshift(text);
+  }
+}
+
+/** What the daemon's log needs to know at construction. */
+export interface DaemonLogOptions {
+  consoleLevel: LogLevel;
+  mainLevel: LogLevel;
+  /** Show "[  OK  ] name" style lines on the console (off with -q). */
+  consoleServiceStatus: boolean;
+  /** Console file descriptor (default 1, stdout). */
+  consoleFd?: number;
+  /** True when a main log (-l file) will be attached, so its messages are held until then. */
+  mainLogPending?: boolean;
+  bufferBytes?: number;
+}
+
+/**
+ * The daemon's log: two streams (console and main log) with their own level thresholds.
+ * General messages are prefixed "dinit: "; service status lines follow upstream's console
+ * format ("[  OK  ] name", "[FAILED] name", "[STOPPD] name") and, in the main log,
+ * "dinit: service name started." and so on.
+ */
+export class DaemonLog {
+  readonly console: BufferedLogStream;
+  readonly main: BufferedLogStream | undefined;
+  private consoleRank: number;
+  private readonly mainRank: number;
+  private readonly statusLines: boolean;
+
+  constructor(opts: DaemonLogOptions) {
+    const bytes = opts.bufferBytes ?? DEFAULT_LOG_BUFFER_BYTES;
+    this.console = new BufferedLogStream(opts.consoleFd ?? 1, bytes, false);
+    this.main = opts.mainLogPending ? new BufferedLogStream(undefined, bytes, true) : undefined;
+    this.consoleRank = LOG_LEVEL_RANK[opts.consoleLevel];
+    this.mainRank = LOG_LEVEL_RANK[opts.mainLevel];
+    this.statusLines = opts.consoleServiceStatus;
+  }
+
+  /**
+   * Open the main log file (O_APPEND|O_CREAT|O_NONBLOCK, mode 0644). Returns undefined on
+   * success, or the error text after logging "Opening log file failed: <reason>".
+   */
+  openLogFile(path: string): string | undefined {
+    try {
+      const c = fs.constants;
+      const fd = fs.openSync(path, c.O_WRONLY | c.O_CREAT | c.O_APPEND | c.O_NONBLOCK, 0o644);
+      (this.main ?? this.ensureMain()).attach(fd, true);
+      return undefined;
+    } catch (err) {
+      const reason = errnoMessage(err);
+      this.log('error', `Opening log file failed: ${reason}`);
+      return reason;
+    }
+  }
+
+  private ensureMain(): BufferedLogStream {
+    const m = new BufferedLogStream(undefined, DEFAULT_LOG_BUFFER_BYTES, true);
+    (this as { main: BufferedLogStream | undefined }).main = m;
+    return m;
+  }
+
+  /** Log "dinit: <message>" to each stream whose threshold the level reaches. */
+  log(level: LogLevel, message: string): void {
+    const rank = LOG_LEVEL_RANK[level];
+    const line = `dinit: ${message}\n`;
+    if (rank >= this.consoleRank && level !== 'none') this.console.push(line);
+    if (this.main !== undefined && rank >= this.mainRank && level !== 'none') this.main.push(line);
+  }
+
+  /** Log from the core/adapters through the Os port (its 'info' is our 'notice'). */
+  osLog(level: 'debug' | 'info' | 'notice' | 'warn' | 'error', message: string): void {
+    this.log(level === 'info' ? 'notice' : level, message);
+  }
+
+  /** "[  OK  ] name" on the console, "service name started." in the main log. */
+  serviceStarted(name: string): void {
+    this.statusLine('notice', `[  OK  ] ${name}\n`);
+    this.mainOnly('notice', `dinit: service ${name} started.\n`);
+  }
+
+  /** "[FAILED] name"; a failure caused by a dependency counts as a warning on the console. */
+  serviceFailed(name: string, depFailed: boolean): void {
+    this.statusLine(depFailed ? 'warn' : 'error', `[FAILED] ${name}\n`);
+    this.mainOnly('error', `dinit: service ${name} failed to start.\n`);
+  }
+
+  /** "[STOPPD] name" on the console, "service name stopped." in the main log. */
+  serviceStopped(name: string): void {
+    this.statusLine('notice', `[STOPPD] ${name}\n`);
+    this.mainOnly('notice', `dinit: service ${name} stopped.\n`);
+  }
+
+  private statusLine(level: LogLevel, text: string): void {
+    if (this.statusLines || LOG_LEVEL_RANK[level] >= this.consoleRank) this.console.push(text);
+  }
+
+  private mainOnly(level: LogLevel, text: string): void {
+    if (this.main !== undefined && LOG_LEVEL_RANK[level] >= this.mainRank) this.main.push(text);
+  }
+
+  /** Wait (at most timeoutMs) for both streams to drain. */
+  async flush(timeoutMs: number): Promise<void> {
+    await Promise.all([this.console.flush(timeoutMs), this.main?.flush(timeoutMs)]);
+  }
+}
