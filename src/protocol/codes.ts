@@ -1,0 +1,183 @@
+// Numeric codes and fixed sizes of the Dinit control protocol (wire-compatible with Dinit 0.22).
+// Pure constants and tiny lookup helpers; no I/O. Shared by the daemon's server and the client.
+
+import type { ServiceEvent, ServiceState, ShutdownType, StoppedReason } from '../core/api';
+
+/** Protocol version we speak, and the oldest client version we still serve (as Dinit 0.22 reports). */
+export const PROTOCOL_VERSION = 6;
+export const MIN_COMPAT_VERSION = 1;
+
+/** Request (client -> daemon) packet types. */
+export const Cmd = {
+  QUERYVERSION: 0,
+  FINDSERVICE: 1,
+  LOADSERVICE: 2,
+  STARTSERVICE: 3,
+  STOPSERVICE: 4,
+  WAKESERVICE: 5,
+  RELEASESERVICE: 6,
+  UNPINSERVICE: 7,
+  LISTSERVICES: 8,
+  UNLOADSERVICE: 9,
+  SHUTDOWN: 10,
+  ADD_DEP: 11,
+  REM_DEP: 12,
+  QUERY_LOAD_MECH: 13,
+  ENABLESERVICE: 14,
+  QUERYSERVICENAME: 15,
+  RELOADSERVICE: 16,
+  SETENV: 17,
+  SERVICESTATUS: 18,
+  SETTRIGGER: 19,
+  CATLOG: 20,
+  SIGNAL: 21,
+  QUERYSERVICEDSCDIR: 22,
+  CLOSEHANDLE: 23,
+  GETALLENV: 24,
+  LISTSERVICES5: 25,
+  SERVICESTATUS5: 26,
+  LISTENENV: 27,
+  SERVICESTATUS6: 28,
+} as const;
+export type CmdName = keyof typeof Cmd;
+
+/** Reply (daemon -> client, in answer to a request) packet types. */
+export const Rply = {
+  ACK: 50,
+  NAK: 51,
+  BADREQ: 52,
+  OOM: 53,
+  SERVICELOADERR: 54,
+  SERVICEOOM: 55,
+  CPVERSION: 58,
+  SERVICERECORD: 59,
+  NOSERVICE: 60,
+  ALREADYSS: 61,
+  SVCINFO: 62,
+  LISTDONE: 63,
+  LOADER_MECH: 64,
+  DEPENDENTS: 65,
+  SERVICENAME: 66,
+  PINNEDSTOPPED: 67,
+  PINNEDSTARTED: 68,
+  SHUTTINGDOWN: 69,
+  SERVICESTATUS: 70,
+  SERVICE_DESC_ERR: 71,
+  SERVICE_LOAD_ERR: 72,
+  SERVICE_LOG: 73,
+  SIGNAL_NOPID: 74,
+  SIGNAL_BADSIG: 75,
+  SIGNAL_KILLERR: 76,
+  SVCDSCDIR: 77,
+  ALLENV: 78,
+  PREACK: 79,
+} as const;
+export type RplyName = keyof typeof Rply;
+
+/** Information (unsolicited, daemon -> client) packet types; every code >= 100 is an info packet. */
+export const Info = {
+  SERVICEEVENT: 100,
+  SERVICEEVENT5: 101,
+  ENVEVENT: 102,
+} as const;
+export type InfoName = keyof typeof Info;
+
+/** First code of the information packet range. */
+export const INFO_BASE = 100;
+
+/** Flag bits of the STARTSERVICE/STOPSERVICE/WAKESERVICE/RELEASESERVICE flags byte. */
+export const SsFlag = {
+  PIN: 1,
+  /** Set = do not force: reply DEPENDENTS instead of stopping hard dependents. */
+  GENTLE: 2,
+  /** STOPSERVICE only: restart after stopping. */
+  RESTART: 4,
+  /** Send PREACK before acting. */
+  PREACK: 128,
+} as const;
+
+/** Flag bits of the CATLOG flags byte. */
+export const CATLOG_CLEAR = 1;
+
+/** Load mechanism reported by LOADER_MECH: services loaded from directories. */
+export const SSET_TYPE_NONE = 0;
+export const SSET_TYPE_DIRLOAD = 1;
+
+/** Sizes of the status block on the wire (x86-64 Linux: pid_t and int are 4 bytes, timespec 16). */
+export const STATUS_SIZE_V1 = 10;
+export const STATUS_SIZE_V5 = 14;
+export const STATUS_SIZE_V6 = 30;
+
+/** Sizes of fixed-width fields. */
+export const HANDLE_SIZE = 4;
+export const SIZE_T_SIZE = 8;
+
+/** Upstream's receive buffer is 1024 bytes: a name or variable longer than this is refused. */
+export const MAX_REQUEST_STRING = 1024 - 3;
+
+/** Dependency type codes (dependency_type) as used by ADD_DEP / REM_DEP / ENABLESERVICE. */
+export const DepCode = {
+  regular: 0,
+  soft: 1,
+  'waits-for': 2,
+  milestone: 3,
+  before: 4,
+  after: 5,
+  'prepared-by': 6,
+} as const;
+export type DepTypeName = keyof typeof DepCode;
+
+export const STATE_NAMES: readonly ServiceState[] = ['stopped', 'starting', 'started', 'stopping'];
+export const STOP_REASON_NAMES: readonly StoppedReason[] = [
+  'normal',
+  'deprestart',
+  'depfailed',
+  'failed',
+  'execfailed',
+  'timedout',
+  'terminated',
+];
+export const EVENT_NAMES: readonly ServiceEvent[] = [
+  'started',
+  'stopped',
+  'failedstart',
+  'startcancelled',
+  'stopcancelled',
+];
+export const SHUTDOWN_NAMES: readonly ShutdownType[] = [
+  'none',
+  'remain',
+  'halt',
+  'poweroff',
+  'reboot',
+  'softreboot',
+  'kexec',
+];
+
+/** si_code values carried in v5+ status blocks (Linux). */
+export const CLD_EXITED = 1;
+export const CLD_KILLED = 2;
+export const CLD_DUMPED = 3;
+
+const CMD_BY_CODE = new Map<number, CmdName>(
+  Object.entries(Cmd).map(([k, v]) => [v, k as CmdName]),
+);
+const RPLY_BY_CODE = new Map<number, RplyName>(
+  Object.entries(Rply).map(([k, v]) => [v, k as RplyName]),
+);
+const INFO_BY_CODE = new Map<number, InfoName>(
+  Object.entries(Info).map(([k, v]) => [v, k as InfoName]),
+);
+
+/** The request name for a code, or undefined when the code is not a request. */
+export function cmdName(code: number): CmdName | undefined {
+  return CMD_BY_CODE.get(code);
+}
+/** The reply name for a code, or undefined when the code is not a reply. */
+export function rplyName(code: number): RplyName | undefined {
+  return RPLY_BY_CODE.get(code);
+}
+/** The info packet name for a code, or undefined when the code is not an info packet. */
+export function infoName(code: number): InfoName | undefined {
+  return INFO_BY_CODE.get(code);
+}

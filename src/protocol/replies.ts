@@ -1,0 +1,386 @@
+// Reply and information packets (daemon -> client): typed shapes, encodeReply() and
+// decodeServerPacket(). Some layouts depend on the request that was sent (SERVICESTATUS and
+// SVCINFO carry a v1, v5 or v6 status block), so the decoder takes that context.
+
+import type { ServiceEvent, ServiceState } from '../core/api';
+import {
+  EVENT_NAMES,
+  INFO_BASE,
+  Info,
+  Rply,
+  type RplyName,
+  SSET_TYPE_DIRLOAD,
+  STATE_NAMES,
+  infoName,
+  rplyName,
+} from './codes';
+import { type DecodeResult, ProtocolError } from './errors';
+import { type StatusFormat, type StatusInfo, readStatus, statusSize, writeStatus } from './status';
+
+/** Replies that are a single type byte. */
+export type SimpleReplyName = Exclude<
+  RplyName,
+  | 'CPVERSION'
+  | 'SERVICERECORD'
+  | 'SVCINFO'
+  | 'LOADER_MECH'
+  | 'DEPENDENTS'
+  | 'SERVICENAME'
+  | 'SERVICESTATUS'
+  | 'SERVICE_LOG'
+  | 'SVCDSCDIR'
+  | 'ALLENV'
+>;
+
+export type Reply =
+  | { type: SimpleReplyName }
+  | { type: 'CPVERSION'; minVersion: number; version: number }
+  | { type: 'SERVICERECORD'; state: ServiceState; handle: number; targetState: ServiceState }
+  /** One entry of a LISTSERVICES(5) answer; `format` is 1 for LISTSERVICES, 5 for LISTSERVICES5. */
+  | { type: 'SVCINFO'; format: 1 | 5; name: string; status: StatusInfo }
+  /** loaderType SSET_TYPE_DIRLOAD (1): cwd is '' when unknown; dirs as configured (may be relative to cwd). */
+  | { type: 'LOADER_MECH'; loaderType: number; cwd: string; dirs: string[] }
+  | { type: 'DEPENDENTS'; handles: number[] }
+  | { type: 'SERVICENAME'; name: string }
+  | { type: 'SERVICESTATUS'; format: StatusFormat; status: StatusInfo }
+  | { type: 'SERVICE_LOG'; flags: number; data: Buffer }
+  | { type: 'SVCDSCDIR'; dir: string }
+  /** Each entry NAME=VALUE. */
+  | { type: 'ALLENV'; vars: string[] };
+
+export type InfoPacket =
+  /** SERVICEEVENT carries a v1 status block, SERVICEEVENT5 a v5 one. */
+  | {
+      type: 'SERVICEEVENT' | 'SERVICEEVENT5';
+      handle: number;
+      event: ServiceEvent;
+      status: StatusInfo;
+    }
+  /** var is NAME=VALUE when set, NAME when unset; overridden: it had a value before. */
+  | { type: 'ENVEVENT'; overridden: boolean; envVar: string }
+  /** An information packet of a type we do not know; skipped using its length byte. */
+  | { type: 'UNKNOWN_INFO'; code: number; data: Buffer };
+
+export type ServerPacket = Reply | InfoPacket;
+
+/** What the decoder must know about the request a reply answers. */
+export interface ReplyContext {
+  /** Status layout of a SERVICESTATUS reply: 1 (SERVICESTATUS), 5 (SERVICESTATUS5) or 6 (SERVICESTATUS6). */
+  status: StatusFormat;
+  /** Status layout of SVCINFO entries: 1 (LISTSERVICES) or 5 (LISTSERVICES5). */
+  list: 1 | 5;
+  /** Largest variable-size payload accepted (log, env block, dependents); default 64 MiB. */
+  maxPayload?: number;
+}
+
+export const DEFAULT_REPLY_CONTEXT: ReplyContext = { status: 6, list: 5 };
+const DEFAULT_MAX_PAYLOAD = 64 * 1024 * 1024;
+
+const SERVICEEVENT_LEN = 2 + 4 + 1 + statusSize(1);
+const SERVICEEVENT5_LEN = 2 + 4 + 1 + statusSize(5);
+const ENVEVENT_HDR_LEN = 5;
+
+/** Encodes a reply or information packet into a fresh Buffer. */
+export function encodeReply(p: ServerPacket): Buffer {
+  switch (p.type) {
+    case 'CPVERSION': {
+      const b = Buffer.alloc(5);
+      b[0] = Rply.CPVERSION;
+      b.writeUInt16LE(p.minVersion & 0xffff, 1);
+      b.writeUInt16LE(p.version & 0xffff, 3);
+      return b;
+    }
+    case 'SERVICERECORD': {
+      const b = Buffer.alloc(7);
+      b[0] = Rply.SERVICERECORD;
+      b[1] = STATE_NAMES.indexOf(p.state);
+      b.writeUInt32LE(p.handle >>> 0, 2);
+      b[6] = STATE_NAMES.indexOf(p.targetState);
+      return b;
+    }
+    case 'SVCINFO': {
+      let name = Buffer.from(p.name, 'utf8');
+      if (name.length > 255) name = name.subarray(0, 255);
+      const ss = statusSize(p.format);
+      const b = Buffer.alloc(2 + ss + name.length);
+      b[0] = Rply.SVCINFO;
+      b[1] = name.length;
+      writeStatus(b, 2, p.status, p.format);
+      name.copy(b, 2 + ss);
+      return b;
+    }
+    case 'LOADER_MECH': {
+      const cwd = Buffer.from(p.cwd, 'utf8');
+      const dirs = p.dirs.map((d) => Buffer.from(d, 'utf8'));
+      const size = 14 + cwd.length + dirs.reduce((n, d) => n + 4 + d.length, 0);
+      const b = Buffer.alloc(size);
+      b[0] = Rply.LOADER_MECH;
+      b[1] = p.loaderType;
+      b.writeUInt32LE(size, 2);
+      b.writeUInt32LE(dirs.length, 6);
+      b.writeUInt32LE(cwd.length, 10);
+      cwd.copy(b, 14);
+      let off = 14 + cwd.length;
+      for (const d of dirs) {
+        b.writeUInt32LE(d.length, off);
+        d.copy(b, off + 4);
+        off += 4 + d.length;
+      }
+      return b;
+    }
+    case 'DEPENDENTS': {
+      const b = Buffer.alloc(9 + 4 * p.handles.length);
+      b[0] = Rply.DEPENDENTS;
+      b.writeBigUInt64LE(BigInt(p.handles.length), 1);
+      p.handles.forEach((h, i) => b.writeUInt32LE(h >>> 0, 9 + 4 * i));
+      return b;
+    }
+    case 'SERVICENAME': {
+      let name = Buffer.from(p.name, 'utf8');
+      if (name.length > 0xffff) name = name.subarray(0, 0xffff);
+      const b = Buffer.alloc(4 + name.length);
+      b[0] = Rply.SERVICENAME;
+      b.writeUInt16LE(name.length, 2);
+      name.copy(b, 4);
+      return b;
+    }
+    case 'SERVICESTATUS': {
+      const b = Buffer.alloc(2 + statusSize(p.format));
+      b[0] = Rply.SERVICESTATUS;
+      writeStatus(b, 2, p.status, p.format);
+      return b;
+    }
+    case 'SERVICE_LOG': {
+      const b = Buffer.alloc(6 + p.data.length);
+      b[0] = Rply.SERVICE_LOG;
+      b[1] = p.flags & 0xff;
+      b.writeUInt32LE(p.data.length, 2);
+      p.data.copy(b, 6);
+      return b;
+    }
+    case 'SVCDSCDIR': {
+      const dir = Buffer.from(p.dir, 'utf8');
+      const b = Buffer.alloc(5 + dir.length);
+      b[0] = Rply.SVCDSCDIR;
+      b.writeUInt32LE(dir.length, 1);
+      dir.copy(b, 5);
+      return b;
+    }
+    case 'ALLENV': {
+      const data = Buffer.concat(p.vars.map((v) => Buffer.from(v + '\0', 'utf8')));
+      const b = Buffer.alloc(9 + data.length);
+      b[0] = Rply.ALLENV;
+      b.writeBigUInt64LE(BigInt(data.length), 1);
+      data.copy(b, 9);
+      return b;
+    }
+    case 'SERVICEEVENT':
+    case 'SERVICEEVENT5': {
+      const v5 = p.type === 'SERVICEEVENT5';
+      const len = v5 ? SERVICEEVENT5_LEN : SERVICEEVENT_LEN;
+      const b = Buffer.alloc(len);
+      b[0] = v5 ? Info.SERVICEEVENT5 : Info.SERVICEEVENT;
+      b[1] = len;
+      b.writeUInt32LE(p.handle >>> 0, 2);
+      b[6] = EVENT_NAMES.indexOf(p.event);
+      writeStatus(b, 7, p.status, v5 ? 5 : 1);
+      return b;
+    }
+    case 'ENVEVENT': {
+      const data = Buffer.from(p.envVar + '\0', 'utf8');
+      const dataLen = Math.min(data.length, 0xffff);
+      const b = Buffer.alloc(ENVEVENT_HDR_LEN + dataLen);
+      b[0] = Info.ENVEVENT;
+      b[1] = ENVEVENT_HDR_LEN;
+      b[2] = p.overridden ? 1 : 0;
+      b.writeUInt16LE(dataLen, 3);
+      data.copy(b, ENVEVENT_HDR_LEN, 0, dataLen);
+      return b;
+    }
+    case 'UNKNOWN_INFO': {
+      const b = Buffer.alloc(2 + p.data.length);
+      b[0] = p.code;
+      b[1] = 2 + p.data.length;
+      p.data.copy(b, 2);
+      return b;
+    }
+    default:
+      return Buffer.from([Rply[p.type]]);
+  }
+}
+
+/**
+ * Decodes one reply or information packet from the start of `buf`. `ctx` says which status
+ * layout SERVICESTATUS and SVCINFO use (it depends on the request sent).
+ * Returns 'ok' with the bytes consumed, or 'incomplete' with the total size needed so far.
+ * Throws ProtocolError naming the packet and field for unknown codes, bad enum values,
+ * inconsistent lengths and payloads larger than ctx.maxPayload.
+ */
+export function decodeServerPacket(
+  buf: Buffer,
+  ctx: ReplyContext = DEFAULT_REPLY_CONTEXT,
+): DecodeResult<ServerPacket> {
+  if (buf.length < 1) return { status: 'incomplete', needed: 1 };
+  const code = buf[0];
+  return code >= INFO_BASE ? decodeInfo(buf) : decodeReplyOnly(buf, ctx);
+}
+
+type Result = DecodeResult<ServerPacket>;
+const incomplete = (needed: number): Result => ({ status: 'incomplete', needed });
+const ok = (packet: ServerPacket, length: number): Result => ({ status: 'ok', packet, length });
+
+function checkPayload(packet: string, field: string, n: number | bigint, max: number): number {
+  if (n > max) throw new ProtocolError(packet, field, `${n} exceeds the limit of ${max} bytes`);
+  return Number(n);
+}
+
+function decodeState(packet: string, field: string, v: number): ServiceState {
+  const s = STATE_NAMES[v];
+  if (s === undefined) throw new ProtocolError(packet, field, `unknown service state ${v}`);
+  return s;
+}
+
+function decodeReplyOnly(buf: Buffer, ctx: ReplyContext): Result {
+  const type = rplyName(buf[0]);
+  if (type === undefined) throw new ProtocolError('reply', 'type', `unknown reply code ${buf[0]}`);
+  const max = ctx.maxPayload ?? DEFAULT_MAX_PAYLOAD;
+  switch (type) {
+    case 'CPVERSION':
+      if (buf.length < 5) return incomplete(5);
+      return ok({ type, minVersion: buf.readUInt16LE(1), version: buf.readUInt16LE(3) }, 5);
+    case 'SERVICERECORD':
+      if (buf.length < 7) return incomplete(7);
+      return ok(
+        {
+          type,
+          state: decodeState(type, 'state', buf[1]),
+          handle: buf.readUInt32LE(2),
+          targetState: decodeState(type, 'targetState', buf[6]),
+        },
+        7,
+      );
+    case 'SVCINFO': {
+      const hdr = 2 + statusSize(ctx.list);
+      if (buf.length < 2) return incomplete(Math.max(2, hdr));
+      const total = hdr + buf[1];
+      if (buf.length < total) return incomplete(total);
+      const status = readStatus(buf, 2, ctx.list, type);
+      return ok({ type, format: ctx.list, name: buf.toString('utf8', hdr, total), status }, total);
+    }
+    case 'LOADER_MECH': {
+      if (buf.length < 14) return incomplete(14);
+      const size = buf.readUInt32LE(2);
+      if (size < 14)
+        throw new ProtocolError(type, 'packetSize', `size ${size} is smaller than the header`);
+      checkPayload(type, 'packetSize', size, max);
+      if (buf.length < size) return incomplete(size);
+      const ndirs = buf.readUInt32LE(6);
+      const cwdLen = buf.readUInt32LE(10);
+      if (14 + cwdLen > size)
+        throw new ProtocolError(type, 'cwdLength', `cwd length ${cwdLen} overruns the packet`);
+      const cwd = buf.toString('utf8', 14, 14 + cwdLen);
+      const dirs: string[] = [];
+      let off = 14 + cwdLen;
+      for (let i = 0; i < ndirs; i++) {
+        if (off + 4 > size)
+          throw new ProtocolError(type, 'dirCount', `${ndirs} directories overrun the packet`);
+        const len = buf.readUInt32LE(off);
+        if (off + 4 + len > size)
+          throw new ProtocolError(type, 'dirLength', `directory ${i} overruns the packet`);
+        dirs.push(buf.toString('utf8', off + 4, off + 4 + len));
+        off += 4 + len;
+      }
+      if (off !== size) throw new ProtocolError(type, 'packetSize', `${size - off} trailing bytes`);
+      return ok({ type, loaderType: buf[1], cwd, dirs }, size);
+    }
+    case 'DEPENDENTS': {
+      if (buf.length < 9) return incomplete(9);
+      const count = buf.readBigUInt64LE(1);
+      const n = checkPayload(type, 'count', count * 4n, max) / 4;
+      const total = 9 + 4 * n;
+      if (buf.length < total) return incomplete(total);
+      const handles: number[] = [];
+      for (let i = 0; i < n; i++) handles.push(buf.readUInt32LE(9 + 4 * i));
+      return ok({ type, handles }, total);
+    }
+    case 'SERVICENAME': {
+      if (buf.length < 4) return incomplete(4);
+      const total = 4 + buf.readUInt16LE(2);
+      if (buf.length < total) return incomplete(total);
+      return ok({ type, name: buf.toString('utf8', 4, total) }, total);
+    }
+    case 'SERVICESTATUS': {
+      const total = 2 + statusSize(ctx.status);
+      if (buf.length < total) return incomplete(total);
+      return ok({ type, format: ctx.status, status: readStatus(buf, 2, ctx.status, type) }, total);
+    }
+    case 'SERVICE_LOG': {
+      if (buf.length < 6) return incomplete(6);
+      const total = 6 + checkPayload(type, 'length', buf.readUInt32LE(2), max);
+      if (buf.length < total) return incomplete(total);
+      return ok({ type, flags: buf[1], data: Buffer.from(buf.subarray(6, total)) }, total);
+    }
+    case 'SVCDSCDIR': {
+      if (buf.length < 5) return incomplete(5);
+      const total = 5 + checkPayload(type, 'length', buf.readUInt32LE(1), max);
+      if (buf.length < total) return incomplete(total);
+      return ok({ type, dir: buf.toString('utf8', 5, total) }, total);
+    }
+    case 'ALLENV': {
+      if (buf.length < 9) return incomplete(9);
+      const total = 9 + checkPayload(type, 'size', buf.readBigUInt64LE(1), max);
+      if (buf.length < total) return incomplete(total);
+      const text = buf.toString('utf8', 9, total);
+      const vars = text.split('\0');
+      // Each variable is NUL-terminated, so the split leaves one empty string at the end.
+      if (vars[vars.length - 1] === '') vars.pop();
+      return ok({ type, vars }, total);
+    }
+    default:
+      return ok({ type }, 1);
+  }
+}
+
+function decodeInfo(buf: Buffer): Result {
+  if (buf.length < 2) return incomplete(2);
+  const code = buf[0];
+  const len = buf[1];
+  const type = infoName(code);
+  switch (type) {
+    case 'SERVICEEVENT':
+    case 'SERVICEEVENT5': {
+      const full = type === 'SERVICEEVENT5' ? SERVICEEVENT5_LEN : SERVICEEVENT_LEN;
+      if (len < full) throw new ProtocolError(type, 'length', `length ${len} is less than ${full}`);
+      if (buf.length < len) return incomplete(len);
+      const event = EVENT_NAMES[buf[6]];
+      if (event === undefined)
+        throw new ProtocolError(type, 'event', `unknown service event ${buf[6]}`);
+      const status = readStatus(buf, 7, type === 'SERVICEEVENT5' ? 5 : 1, type);
+      return ok({ type, handle: buf.readUInt32LE(2), event, status }, len);
+    }
+    case 'ENVEVENT': {
+      if (len < ENVEVENT_HDR_LEN) {
+        throw new ProtocolError(
+          type,
+          'length',
+          `header length ${len} is less than ${ENVEVENT_HDR_LEN}`,
+        );
+      }
+      if (buf.length < len) return incomplete(len);
+      const total = len + buf.readUInt16LE(3);
+      if (buf.length < total) return incomplete(total);
+      let end = total;
+      if (end > len && buf[end - 1] === 0) end--;
+      return ok({ type, overridden: buf[2] !== 0, envVar: buf.toString('utf8', len, end) }, total);
+    }
+    default:
+      if (len < 2) throw new ProtocolError('info', 'length', `length ${len} is less than 2`);
+      if (buf.length < len) return incomplete(len);
+      return ok({ type: 'UNKNOWN_INFO', code, data: Buffer.from(buf.subarray(2, len)) }, len);
+  }
+}
+
+/** True when `loaderType` is the directory-based loader (the only one Dinit has). */
+export function isDirLoader(loaderType: number): boolean {
+  return loaderType === SSET_TYPE_DIRLOAD;
+}
