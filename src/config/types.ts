@@ -20,6 +20,12 @@ export interface DependencySpec {
   /** Where it was declared, for error messages. */
   file?: string;
   line?: number;
+  /**
+   * Set (to the absolute directory) when the dependency came from a waits-for.d / depends-on.d /
+   * depends-ms.d directory entry: upstream ignores such a dependency, with a warning, when the
+   * service is not found.
+   */
+  fromDir?: string;
 }
 
 export type RestartPolicy = 'yes' | 'no' | 'on-failure';
@@ -72,6 +78,12 @@ export interface ServiceDescription {
   envFile?: string;
   /** Variables from env-file/load-time that the service environment gets (name -> value). */
   env?: Record<string, string>;
+  /**
+   * What the env-file's `!clear`, `!unset` and `!import` commands did to the inherited (global)
+   * environment: with `clear`, only `import` names are inherited; otherwise all but `unset`.
+   * `env` is applied on top.
+   */
+  envRules?: { clear: boolean; unset: string[]; import: string[] };
 
   dependencies: DependencySpec[];
   /** Directories named by waits-for.d / depends-on.d / depends-ms.d, resolved to absolute. */
@@ -123,6 +135,8 @@ export interface ServiceDescription {
   inittabLine?: string;
   /** run-in-jail (FreeBSD, beyond upstream). */
   runInJail?: string;
+  /** `@meta enable-via <service>`: the service `dinitctl enable` adds the waits-for to. */
+  enableVia?: string;
 }
 
 /** The defaults upstream applies when a setting is absent. */

@@ -1,0 +1,638 @@
+// Loads one service description: finds the file, reads it line by line through @include
+// fragments, applies each setting, reads the env-file, then finalises into a ServiceDescription.
+
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { ServiceLoadError, type LoadFailure } from '../core/api';
+import { DescriptionError, LoadProblem, type FilePos } from './errors';
+import { EnvironmentRules, readEnvFileRules, EnvFileError } from './env-file';
+import { isSpace, readConfigName, readSettingValue, skipWsLn, type SettingOp } from './lexer';
+import { joinServicePath, serviceBaseName } from './service-dirs';
+import {
+  defaultSettings,
+  processSettingLine,
+  validateServiceName,
+  type ServiceSettings,
+} from './settings';
+import { errnoText } from './strerror';
+import type { DependencySpec, DependencyType, ServiceDescription } from './types';
+import { fileUserDb, type UserDb } from './users';
+import { substituteString, substituteVars, type VarResolver } from './var-subst';
+
+/** Options for loading a description. */
+export interface LoadServiceOptions {
+  /** Directories searched in order for a file named after the service's base name. */
+  serviceDirs: string[];
+  /** Dinit's environment (used for pre-load substitution and, under env-file values, for the rest). */
+  env: Record<string, string>;
+  /** User/group database for run-as, socket-uid and the like (default: /etc/passwd, /etc/group). */
+  userDb?: UserDb;
+  /** Directory relative paths are taken from where upstream uses dinit's own cwd (default process.cwd()). */
+  cwd?: string;
+  /** Receives non-fatal warnings in upstream's words (e.g. an unreadable .d directory). */
+  onWarning?: (message: string) => void;
+}
+
+/**
+ * Hooks used by dinit-check to report problems and carry on rather than fail at the first one.
+ * Without them, the first problem throws.
+ */
+export interface CheckHooks {
+  /** A problem in one setting line; loading continues with the next line. */
+  lineError(e: DescriptionError): void;
+  /** A problem found when finalising (e.g. "'command' setting not specified."). */
+  error(message: string): void;
+  /** A lint warning (message without the "warning: " prefix). */
+  lint(message: string): void;
+  /** Called whenever a named variable is looked up (dinit-check warns once per service). */
+  varLookup(): void;
+  /** A .d directory that could not be read (directory as written, strerror text). */
+  depDirError(dir: string, reason: string): void;
+}
+
+/** The result of loading, with the parts dinit-check inspects beyond the description. */
+export interface LoadedService {
+  description: ServiceDescription;
+  settings: ServiceSettings;
+  /** The description file path as upstream names it (directory as given + '/' + base name). */
+  fileAsNamed: string;
+  /** The service directory as given in the search list. */
+  serviceDirAsGiven: string;
+}
+
+interface Frame {
+  file: string;
+  lines: string[];
+  /** Number of lines consumed so far (the 1-based number of the last line read). */
+  lineNum: number;
+  /** Directory relative @include and env-file paths resolve against. */
+  resolveDir: string;
+  /** Directory relative .d paths resolve against. */
+  fragmentDir: string;
+}
+
+function splitLines(text: string): string[] {
+  const lines = text.split('\n');
+  if (lines.length > 0 && lines[lines.length - 1] === '') lines.pop();
+  return lines;
+}
+
+/** The real directory holding a file (a symlinked file resolves to its target's directory). */
+function realParentDir(file: string): string {
+  try {
+    return path.dirname(fs.realpathSync(file));
+  } catch {
+    return path.dirname(path.resolve(file));
+  }
+}
+
+function lookupIn(env: Record<string, string>): VarResolver {
+  return (n) => (Object.prototype.hasOwnProperty.call(env, n) ? env[n] : undefined);
+}
+
+/** Upstream's parent_path(): '' for a bare name, '/' for a file in the root. */
+function parentPath(p: string): string {
+  let s = p.lastIndexOf('/');
+  if (s === -1) return '';
+  while (s > 0 && p[s - 1] === '/') s--;
+  if (s === 0) return '/';
+  return p.slice(0, s);
+}
+
+/** Upstream's combine_paths(). */
+function combinePaths(p1: string, p2: string): string {
+  if (p2 === '') return p1;
+  if (p1 === '') return p2;
+  if (p2[0] === '/') return p2;
+  return p1.endsWith('/') ? p1 + p2 : `${p1}/${p2}`;
+}
+
+function toFailure(e: unknown, name: string): LoadFailure {
+  if (e instanceof ServiceLoadError) return e.failure;
+  if (e instanceof DescriptionError) {
+    return {
+      kind: 'description',
+      name: e.serviceName ?? name,
+      message: e.message,
+      file: e.pos?.file,
+      line: e.pos?.line,
+      setting: e.setting,
+    };
+  }
+  if (e instanceof LoadProblem) return { kind: 'load', name: e.serviceName, message: e.message };
+  throw e;
+}
+
+/**
+ * Find and open the description of `name`. Throws ServiceLoadError 'not-found' when no
+ * directory has it, 'load' ("<path>: <strerror>") when one exists but cannot be read.
+ */
+function openDescription(
+  name: string,
+  baseName: string,
+  serviceDirs: readonly string[],
+): { file: string; dir: string; text: string; mtimeMs?: number } {
+  let failPath: string | undefined;
+  let failCode: unknown;
+  for (const dir of serviceDirs) {
+    const file = joinServicePath(dir, baseName);
+    try {
+      const text = fs.readFileSync(file, 'utf8');
+      let mtimeMs: number | undefined;
+      try {
+        mtimeMs = fs.statSync(file).mtimeMs;
+      } catch {
+        mtimeMs = undefined;
+      }
+      return { file, dir, text, mtimeMs };
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code !== 'ENOENT' && failPath === undefined) {
+        failPath = file;
+        failCode = e;
+      }
+    }
+  }
+  if (failPath === undefined) throw new ServiceLoadError({ kind: 'not-found', name: baseName });
+  throw new ServiceLoadError({ kind: 'load', name: baseName, message: `${failPath}: ${errnoText(failCode)}` });
+}
+
+/**
+ * Load and validate the description of service `name` (which may be `base@argument`).
+ *
+ * Returns the ServiceDescription with commands split and substituted, durations in ms and paths
+ * made absolute. Dependencies are listed by name (not loaded). Throws ServiceLoadError with
+ * failure kind 'not-found', 'description' (file, line and/or setting, message in upstream's
+ * words) or 'load' (finalisation checks, unreadable include or env-file).
+ */
+export function loadServiceDescription(name: string, opts: LoadServiceOptions): ServiceDescription {
+  return loadService(name, opts).description;
+}
+
+/**
+ * As loadServiceDescription, but also returns the intermediate settings; with `hooks`
+ * (dinit-check), problems are reported through them and loading carries on where upstream's
+ * checker carries on.
+ */
+export function loadService(name: string, opts: LoadServiceOptions, hooks?: CheckHooks): LoadedService {
+  try {
+    return loadServiceInner(name, opts, hooks);
+  } catch (e) {
+    throw new ServiceLoadError(toFailure(e, hooks ? name : serviceBaseName(name)));
+  }
+}
+
+function loadServiceInner(fullName: string, opts: LoadServiceOptions, hooks?: CheckHooks): LoadedService {
+  const at = fullName.indexOf('@');
+  const baseName = at === -1 ? fullName : fullName.slice(0, at);
+  const argval = at === -1 ? undefined : fullName.slice(at + 1);
+  // dinit-check names services in messages by their full name; the daemon by the base name.
+  const msgName = hooks ? fullName : baseName;
+  if (!validateServiceName(fullName)) {
+    throw new LoadProblem(`invalid service name '${fullName}'`, msgName);
+  }
+  const cwd = opts.cwd ?? process.cwd();
+  const userDb = opts.userDb ?? fileUserDb();
+
+  const opened = openDescription(fullName, baseName, opts.serviceDirs);
+  const settings = defaultSettings();
+  const env = opts.env;
+  const preResolve: VarResolver = (n) => {
+    hooks?.varLookup();
+    return lookupIn(env)(n);
+  };
+  let enableVia: string | undefined;
+
+  const stack: Frame[] = [
+    {
+      file: opened.file,
+      lines: splitLines(opened.text),
+      lineNum: 0,
+      resolveDir: realParentDir(opened.file),
+      fragmentDir: parentPath(opened.file),
+    },
+  ];
+
+  // Read lines from the top fragment; a finished fragment returns to the one that included it.
+  const nextLine = (): string | undefined => {
+    while (stack.length > 0) {
+      const top = stack[stack.length - 1];
+      top.lineNum++;
+      if (top.lineNum <= top.lines.length) return top.lines[top.lineNum - 1];
+      stack.pop();
+    }
+    return undefined;
+  };
+
+  for (;;) {
+    let line = nextLine();
+    if (line === undefined) break;
+    const frame = stack[stack.length - 1];
+    let lineNum = frame.lineNum;
+    if (line === '') continue;
+
+    // A trailing odd run of backslashes continues the value on the next line, which must begin
+    // with whitespace; the backslash becomes a newline (whitespace) in the joined value.
+    while (line.endsWith('\\')) {
+      let count = 0;
+      for (let k = line.length - 1; k >= 0 && line[k] === '\\'; k--) count++;
+      if (count % 2 === 0) break;
+      line = line.slice(0, -1) + '\n';
+      if (frame.lineNum >= frame.lines.length) {
+        throw new DescriptionError("end-of-file follows backslash escape character (`\\')", {
+          file: frame.file,
+          line: frame.lineNum,
+        }, undefined, msgName);
+      }
+      frame.lineNum++;
+      const next = frame.lines[frame.lineNum - 1];
+      if (next.length === 0 || !isSpace(next[0])) {
+        throw new DescriptionError(
+          "line following line-continuation backslash (`\\') does not begin with whitespace character",
+          { file: frame.file, line: frame.lineNum },
+          undefined,
+          msgName,
+        );
+      }
+      line += next;
+    }
+
+    const lineRef = { line: lineNum };
+    let i = skipWsLn(line, 0, line.length, lineRef);
+    lineNum = lineRef.line;
+    if (i >= line.length) continue;
+    if (line[i] === '#') continue;
+
+    if (line[i] === '@') {
+      const meta = readConfigName(line, i + 1);
+      i = meta.next;
+      const pos: FilePos = { file: frame.file, line: lineNum };
+      if (meta.name === 'include' || meta.name === 'include-opt') {
+        const v = readSettingValue(line, i, line.length, pos);
+        if (v.parts.length !== 1) {
+          throw new DescriptionError(`'@${meta.name}' requires a single argument`, pos, undefined, msgName);
+        }
+        const incName = substituteString(meta.name, v.value, preResolve, argval);
+        const incPath = path.resolve(frame.resolveDir, incName);
+        let text: string;
+        try {
+          text = fs.readFileSync(incPath, 'utf8');
+        } catch (e) {
+          const code = (e as NodeJS.ErrnoException).code;
+          if (meta.name === 'include-opt' && code === 'ENOENT') continue;
+          throw new LoadProblem(`${incName}: cannot open: ${errnoText(e)}`, msgName);
+        }
+        stack.push({
+          file: incName,
+          lines: splitLines(text),
+          lineNum: 0,
+          resolveDir: realParentDir(incPath),
+          fragmentDir: incName.startsWith('/') ? parentPath(incName) : parentPath(path.join(frame.resolveDir, incName)),
+        });
+      } else if (meta.name === 'meta') {
+        // @meta carries information for other tools; we note enable-via and ignore the rest.
+        let j = i;
+        while (j < line.length && isSpace(line[j])) j++;
+        const sub = readConfigName(line, j);
+        if (sub.name === 'enable-via') {
+          let k = sub.next;
+          while (k < line.length && isSpace(line[k])) k++;
+          const via = readConfigName(line, k);
+          let e = via.next;
+          while (e < line.length && isSpace(line[e])) e++;
+          if (via.name !== '' && e === line.length) enableVia = via.name;
+        }
+      } else {
+        throw new DescriptionError('bad meta command', pos, undefined, msgName);
+      }
+      continue;
+    }
+
+    const setting = readConfigName(line, i);
+    i = skipWsLn(line, setting.next, line.length, lineRef);
+    lineNum = lineRef.line;
+    let op: SettingOp | undefined;
+    if (setting.name !== '') {
+      if (line[i] === '=') op = '=';
+      else if (line[i] === ':') op = ':';
+      else if (line[i] === '+' && line[i + 1] === '=') {
+        op = '+=';
+        i++;
+      }
+    }
+    if (op === undefined) {
+      throw new DescriptionError('badly formed line.', { file: frame.file, line: frame.lineNum }, undefined, msgName);
+    }
+    i = skipWsLn(line, i + 1, line.length, lineRef);
+    const pos: FilePos = { file: frame.file, line: lineRef.line };
+
+    try {
+      processSettingLine({
+        settings,
+        name: msgName,
+        argval,
+        line,
+        start: i,
+        end: line.length,
+        pos,
+        op,
+        setting: setting.name,
+        resolve: preResolve,
+        resolveDir: frame.resolveDir,
+        userDb,
+        processDepDir(dir: string, type: DependencyType) {
+          const dirAsNamed = combinePaths(frame.fragmentDir, dir);
+          const abs = path.resolve(cwd, dirAsNamed);
+          settings.dependencyDirs.push({ dir: abs, type });
+          let entries: string[];
+          try {
+            entries = fs.readdirSync(abs);
+          } catch (e) {
+            if (hooks) hooks.depDirError(dir, errnoText(e));
+            else opts.onWarning?.(`Could not open dependency directory '${dirAsNamed}' for ${msgName} service.`);
+            return;
+          }
+          for (const entry of entries) {
+            if (!validateServiceName(entry)) continue;
+            settings.depends.push({ name: entry, type, file: pos.file, line: pos.line, fromDir: abs });
+          }
+        },
+      });
+    } catch (e) {
+      if (e instanceof DescriptionError) {
+        if (e.serviceName === undefined) e.serviceName = msgName;
+        if (e.pos === undefined && e.setting === undefined) {
+          // Every line error names its place.
+          (e as { pos?: FilePos }).pos = pos;
+        }
+        if (hooks) {
+          hooks.lineError(e);
+          continue;
+        }
+      }
+      throw e;
+    }
+  }
+
+  return finalise(fullName, baseName, argval, msgName, settings, opened, env, userDb, cwd, enableVia, hooks);
+}
+
+function finalise(
+  fullName: string,
+  baseName: string,
+  argval: string | undefined,
+  msgName: string,
+  s: ServiceSettings,
+  opened: { file: string; dir: string; mtimeMs?: number },
+  mainEnv: Record<string, string>,
+  userDb: UserDb,
+  cwd: string,
+  enableVia: string | undefined,
+  hooks?: CheckHooks,
+): LoadedService {
+  const reportError = (message: string): void => {
+    if (hooks) hooks.error(message);
+    else throw new LoadProblem(message, msgName);
+  };
+  const lint = (message: string): void => hooks?.lint(message);
+
+  // The service's own environment: passwd variables, DINIT_SERVICE, then the env-file.
+  const srvEnv = new EnvironmentRules();
+  if (s.exportPasswdVars) {
+    const uid = s.runAs?.uid ?? (typeof process.geteuid === 'function' ? process.geteuid() : 0);
+    const pw = userDb.userById(uid);
+    if (pw === undefined) {
+      reportError(`user id '${uid}' does not exist in system database`);
+    } else {
+      srvEnv.set('USER', pw.name);
+      srvEnv.set('LOGNAME', pw.name);
+      srvEnv.set('HOME', pw.home);
+      srvEnv.set('SHELL', pw.shell);
+      srvEnv.set('UID', String(pw.uid));
+      srvEnv.set('GID', String(pw.gid));
+    }
+  }
+  if (s.exportServiceName) srvEnv.set('DINIT_SERVICE', msgName);
+  let envFileAbs: string | undefined;
+  if (s.envFile !== '') {
+    envFileAbs = path.resolve(s.envFileDir ?? realParentDir(opened.file), s.envFile);
+    try {
+      readEnvFileRules(envFileAbs, srvEnv);
+    } catch (e) {
+      const code = e instanceof EnvFileError ? e.errno : undefined;
+      reportError(`could not load environment file: ${errnoText({ code })}`);
+    }
+  }
+  const fullEnv = srvEnv.build(mainEnv);
+  const fullResolve: VarResolver = (n) => {
+    hooks?.varLookup();
+    return lookupIn(fullEnv)(n);
+  };
+
+  const t = s.type;
+  if (t === 'process' || t === 'bgprocess' || t === 'scripted') {
+    if (s.command.value === '') reportError("'command' setting not specified.");
+  }
+  if (t === 'internal' || t === 'triggered') {
+    const ignored = (what: string): void =>
+      lint(`${what} specified, but ignored for the specified (or default) service type.`);
+    if (s.command.value !== '') ignored("'command'");
+    if (s.stopCommand.value !== '') ignored("'stop-command'");
+    if (s.workingDir !== '') ignored("'working-dir'");
+    if (s.runInCgroup !== '') ignored("'run-in-cgroup'");
+    if (s.capabilities.value !== '') ignored("'capabilities'");
+    if (s.securebits.length > 0) ignored("'securebits'");
+    if (s.runAs !== undefined) ignored("'run-as'");
+    if (s.socketPath !== '') ignored("'socket-listen'");
+    if (s.inittabId !== '' || s.inittabLine !== '') ignored("'inittab_line' or 'inittab_id'");
+    const opt = (what: string): void =>
+      lint(`${what} was specified, but ignored for the specified (or default) service type.`);
+    if (s.options.signalProcessOnly || s.options.startInterruptible) opt('signal options');
+    if (s.options.passCsFd) opt("option 'pass_cs_fd'");
+    if (s.options.skippable) opt("option 'skippable'");
+    if (s.options.noNewPrivs) opt("option 'no_new_privs'");
+    if (s.logType !== 'none') opt("option 'log_type'");
+    if (s.nice !== undefined) opt("option 'nice'");
+    if (s.ioprio !== undefined) opt("option 'ioprio'");
+    if (s.oomScoreAdj !== undefined) opt("option 'oom-score-adj'");
+  }
+  if (s.logType !== 'file' && s.logfile !== '') {
+    lint("option 'logfile' was specified, but selected log type is not 'file'");
+  }
+  if (s.logType === 'file' && s.logfile === '') lint("option 'logfile' not set, but selected log type is 'file'");
+
+  if (t === 'bgprocess') {
+    if (s.pidFile === '') reportError("process ID file ('pid-file') not specified for bgprocess service.");
+    if (s.readinessFd !== -1 || s.readinessVar !== '') {
+      reportError("readiness notification ('ready-notification') is not supported for bgprocess services.");
+    }
+  }
+  if (s.options.killAllOnStop && t !== 'internal' && t !== 'scripted') {
+    reportError('kill-all-on-stop can only be set on scripted or internal services.');
+  }
+
+  const resolvePath = (setting: string, v: string): string => {
+    try {
+      return substituteString(setting, v, fullResolve, argval);
+    } catch (e) {
+      if (hooks && e instanceof DescriptionError) {
+        hooks.error(`${setting}: ${e.message}`);
+        return v;
+      }
+      throw e;
+    }
+  };
+  const socketPath = resolvePath('socket-listen', s.socketPath);
+  let logfile = resolvePath('logfile', s.logfile);
+  const workingDir = resolvePath('working-dir', s.workingDir);
+  const pidFile = resolvePath('pid-file', s.pidFile);
+  const command = substituteVars('command', s.command, fullResolve, argval);
+  const stopCommand = substituteVars('stop-command', s.stopCommand, fullResolve, argval);
+
+  if (s.logType !== 'file') logfile = '';
+  if (t !== 'process' && t !== 'bgprocess' && s.consumerOf !== '') {
+    reportError("only a process or bgprocess service can be a log consumer ('consumer-of') another service.");
+  }
+
+  const serviceDir = path.resolve(cwd, opened.dir);
+  const workingDirAbs = workingDir !== '' ? path.resolve(cwd, workingDir) : undefined;
+  const words = (v: { value: string; parts: [number, number][] }): string[] =>
+    v.parts.map(([a, b]) => v.value.slice(a, b));
+
+  const deps: DependencySpec[] = s.depends.map((d) => {
+    const spec: DependencySpec = { name: d.name, type: d.type, file: d.file, line: d.line };
+    if (d.fromDir !== undefined) spec.fromDir = d.fromDir;
+    return spec;
+  });
+  for (const a of s.after) deps.push({ name: a, type: 'after' });
+  for (const b of s.before) deps.push({ name: b, type: 'before' });
+
+  const uid = typeof process.getuid === 'function' ? process.getuid() : 0;
+  const gid = typeof process.getgid === 'function' ? process.getgid() : 0;
+
+  const d: ServiceDescription = {
+    name: fullName,
+    file: path.resolve(cwd, opened.file),
+    serviceDir,
+    mtimeMs: opened.mtimeMs,
+    type: t,
+    command: words(command),
+    stopCommand: words(stopCommand),
+    workingDir: workingDirAbs,
+    envFile: envFileAbs,
+    env: Object.fromEntries(srvEnv.setVars),
+    envRules: {
+      clear: !srvEnv.keepParent,
+      unset: [...srvEnv.undefine],
+      import: [...srvEnv.importFromParent],
+    },
+    dependencies: deps,
+    dependencyDirs: s.dependencyDirs,
+    restart: s.restart,
+    smoothRecovery: s.smoothRecovery,
+    restartDelayMs: s.restartDelayMs,
+    restartLimitIntervalMs: s.restartIntervalMs,
+    restartLimitCount: s.restartLimitCount,
+    startTimeoutMs: s.startTimeoutMs,
+    stopTimeoutMs: s.stopTimeoutMs,
+    termSignal: s.termSignal,
+    pidFile: pidFile !== '' ? path.resolve(cwd, pidFile) : undefined,
+    chainTo: s.chainTo !== '' ? s.chainTo : undefined,
+    readyNotification:
+      s.readinessFd !== -1
+        ? { kind: 'pipefd', fd: s.readinessFd }
+        : s.readinessVar !== ''
+          ? { kind: 'pipevar', variable: s.readinessVar }
+          : undefined,
+    logType: s.logType,
+    logfile: logfile !== '' ? path.resolve(workingDirAbs ?? serviceDir, logfile) : undefined,
+    logfilePermissions: s.logfilePerms,
+    logfileUid: s.logfileUid ?? uid,
+    logfileGid: s.logfileGid ?? s.logfileUidGid ?? gid,
+    logBufferSize: s.logBufferSize,
+    consumerOf: s.consumerOf !== '' ? s.consumerOf : undefined,
+    options: s.options,
+    exportPasswdVars: s.exportPasswdVars,
+    exportServiceName: s.exportServiceName,
+    runAs: s.runAs,
+    socketListen: socketPath !== '' ? path.resolve(cwd, socketPath) : undefined,
+    socketPermissions: s.socketPerms,
+    socketUid: s.socketUid,
+    socketGid: s.socketGid ?? s.socketUidGid,
+    rlimits: s.rlimits,
+    nice: s.nice,
+    ioprio: s.ioprio,
+    oomScoreAdj: s.oomScoreAdj,
+    runInCgroup: s.runInCgroup !== '' ? s.runInCgroup : undefined,
+    capabilities: s.capabilities.value !== '' ? s.capabilities.value : undefined,
+    securebits: s.securebits.length > 0 ? s.securebits.join(' ') : undefined,
+    inittabId: s.inittabId !== '' ? s.inittabId : undefined,
+    inittabLine: s.inittabLine !== '' ? s.inittabLine : undefined,
+    runInJail: s.runInJail !== '' ? s.runInJail : undefined,
+    enableVia,
+  };
+  void baseName;
+  return { description: d, settings: s, fileAsNamed: opened.file, serviceDirAsGiven: opened.dir };
+}
+
+/**
+ * The text dinit logs for a failed load, as upstream words it ("Error in service description
+ * for 'x' (file f, line n): ...", "Could not load service x: ...").
+ */
+export function formatLoadFailure(f: LoadFailure): string {
+  switch (f.kind) {
+    case 'not-found':
+      return `Could not load service ${f.name}: service description not found.`;
+    case 'description':
+      if (f.line !== undefined && f.file !== undefined) {
+        if (f.setting === undefined) {
+          return `Error in service description for '${f.name}' (file ${f.file}, line ${f.line}): ${f.message}`;
+        }
+        return `Error in service description for '${f.name}': setting '${f.setting}' (file ${f.file}, line ${f.line}): ${f.message}`;
+      }
+      return `Error in service description for '${f.name}' setting '${f.setting ?? ''}': ${f.message}`;
+    case 'load':
+    case 'cycle':
+      return `Could not load service ${f.name}: ${f.message}`;
+    default: {
+      const never: never = f;
+      return String(never);
+    }
+  }
+}
+
+/**
+ * Read only the `@meta enable-via` name of a service description (for `dinitctl enable` with no
+ * "from" service). Returns undefined when there is none. Throws ServiceLoadError: 'not-found',
+ * or 'load' with "'@meta enable-via' argument missing or malformed".
+ */
+export function readEnableVia(name: string, serviceDirs: readonly string[]): string | undefined {
+  const base = serviceBaseName(name);
+  const opened = openDescription(name, base, serviceDirs);
+  let found: string | undefined;
+  for (const raw of splitLines(opened.text)) {
+    let i = 0;
+    while (i < raw.length && isSpace(raw[i])) i++;
+    if (raw[i] !== '@') continue;
+    const meta = readConfigName(raw, i + 1);
+    if (meta.name !== 'meta') continue;
+    let j = meta.next;
+    while (j < raw.length && isSpace(raw[j])) j++;
+    const sub = readConfigName(raw, j);
+    if (sub.name !== 'enable-via') continue;
+    let k = sub.next;
+    while (k < raw.length && isSpace(raw[k])) k++;
+    const via = readConfigName(raw, k);
+    let e = via.next;
+    while (e < raw.length && isSpace(raw[e])) e++;
+    if (via.name === '' || e !== raw.length) {
+      throw new ServiceLoadError({
+        kind: 'load',
+        name: base,
+        message: "'@meta enable-via' argument missing or malformed",
+      });
+    }
+    found = via.name;
+  }
+  return found;
+}

@@ -1,0 +1,634 @@
+// The settings a description file may contain: which operators each accepts, and how each
+// value is read and validated into the intermediate ServiceSettings record.
+
+import { DescriptionError, type FilePos } from './errors';
+import { readSettingValue, type SettingOp, type SettingValue } from './lexer';
+import { substituteString, type VarResolver } from './var-subst';
+import {
+  parseDurationMs,
+  parseGid,
+  parsePerms,
+  parseRlimit,
+  parseSnum,
+  parseUid,
+  parseUnum,
+  signalNumber,
+} from './values';
+import type { DependencyType, LogType, RestartPolicy, RlimitSpec, ServiceOptions, ServiceType } from './types';
+import { SERVICE_DEFAULTS } from './types';
+import type { UserDb } from './users';
+
+/** A dependency as read from the file (before the named service is loaded). */
+export interface PrelimDep {
+  name: string;
+  type: DependencyType;
+  file?: string;
+  line?: number;
+  /** Set when the dependency came from a .d directory (a missing service is then ignored). */
+  fromDir?: string;
+}
+
+/** Everything read from a description, before finalisation (upstream's settings wrapper). */
+export interface ServiceSettings {
+  type: ServiceType;
+  command: SettingValue;
+  stopCommand: SettingValue;
+  workingDir: string;
+  pidFile: string;
+  envFile: string;
+  /** Directory a relative env-file resolves against (the containing fragment's directory). */
+  envFileDir?: string;
+  exportPasswdVars: boolean;
+  exportServiceName: boolean;
+  depends: PrelimDep[];
+  before: string[];
+  after: string[];
+  dependencyDirs: { dir: string; type: DependencyType }[];
+  logType: LogType;
+  logfile: string;
+  logfilePerms: number;
+  logfileUid?: number;
+  logfileUidGid?: number;
+  logfileGid?: number;
+  logBufferSize: number;
+  options: ServiceOptions;
+  termSignal: number;
+  restart: RestartPolicy;
+  smoothRecovery: boolean;
+  socketPath: string;
+  socketPerms: number;
+  socketUid?: number;
+  socketUidGid?: number;
+  socketGid?: number;
+  restartIntervalMs: number;
+  restartLimitCount: number;
+  restartDelayMs: number;
+  stopTimeoutMs: number;
+  startTimeoutMs: number;
+  rlimits: { nofile?: RlimitSpec; core?: RlimitSpec; data?: RlimitSpec; addrspace?: RlimitSpec };
+  readinessFd: number;
+  readinessVar: string;
+  runAs?: { user: string; uid: number; gid?: number; byName: boolean };
+  nice?: number;
+  chainTo: string;
+  consumerOf: string;
+  runInCgroup: string;
+  capabilities: SettingValue;
+  securebits: string[];
+  ioprio?: { class: 'none' | 'realtime' | 'best-effort' | 'idle'; level: number };
+  oomScoreAdj?: number;
+  inittabId: string;
+  inittabLine: string;
+  runInJail: string;
+}
+
+/** Fresh settings with upstream's defaults. */
+export function defaultSettings(): ServiceSettings {
+  return {
+    type: 'internal',
+    command: { value: '', parts: [] },
+    stopCommand: { value: '', parts: [] },
+    workingDir: '',
+    pidFile: '',
+    envFile: '',
+    exportPasswdVars: false,
+    exportServiceName: false,
+    depends: [],
+    before: [],
+    after: [],
+    dependencyDirs: [],
+    logType: 'none',
+    logfile: '',
+    logfilePerms: SERVICE_DEFAULTS.logfilePermissions,
+    logBufferSize: SERVICE_DEFAULTS.logBufferSize,
+    options: {
+      runsOnConsole: false,
+      startsOnConsole: false,
+      sharesConsole: false,
+      unmaskIntr: false,
+      startsRwfs: false,
+      startsLog: false,
+      passCsFd: false,
+      startInterruptible: false,
+      skippable: false,
+      signalProcessOnly: false,
+      alwaysChain: false,
+      killAllOnStop: false,
+      noNewPrivs: false,
+    },
+    termSignal: SERVICE_DEFAULTS.termSignal,
+    restart: SERVICE_DEFAULTS.restart,
+    smoothRecovery: false,
+    socketPath: '',
+    socketPerms: SERVICE_DEFAULTS.socketPermissions,
+    restartIntervalMs: SERVICE_DEFAULTS.restartLimitIntervalMs,
+    restartLimitCount: SERVICE_DEFAULTS.restartLimitCount,
+    restartDelayMs: SERVICE_DEFAULTS.restartDelayMs,
+    stopTimeoutMs: SERVICE_DEFAULTS.stopTimeoutMs,
+    startTimeoutMs: SERVICE_DEFAULTS.startTimeoutMs,
+    rlimits: {},
+    readinessFd: -1,
+    readinessVar: '',
+    chainTo: '',
+    consumerOf: '',
+    runInCgroup: '',
+    capabilities: { value: '', parts: [] },
+    securebits: [],
+    inittabId: '',
+    inittabLine: '',
+    runInJail: '',
+  };
+}
+
+/**
+ * Whether a service name is acceptable. Upstream 0.22 only refuses an empty name or one that
+ * starts with '.' or '@'; we also refuse '/', a ".." component and control characters so a
+ * name can never address a file outside the service directories.
+ */
+export function validateServiceName(name: string): boolean {
+  if (name === '' || name[0] === '.' || name[0] === '@') return false;
+  const base = name.split('@')[0];
+  if (base.includes('/') || base.includes('..')) return false;
+  // eslint-disable-next-line no-control-regex
+  if (/[\x00-\x1f\x7f]/.test(name)) return false;
+  return true;
+}
+
+/** What a setting line handler gets to work with. */
+export interface LineContext {
+  settings: ServiceSettings;
+  /** Full service name (with @argument). */
+  name: string;
+  argval: string | undefined;
+  line: string;
+  start: number;
+  end: number;
+  pos: FilePos;
+  op: SettingOp;
+  setting: string;
+  /** Pre-load variable lookup (Dinit environment only). */
+  resolve: VarResolver;
+  /** Directory relative paths in the current fragment resolve against. */
+  resolveDir: string;
+  userDb: UserDb;
+  /** Read the entries of a .d directory (relative to the current fragment); names only. */
+  processDepDir(dir: string, type: DependencyType): void;
+}
+
+type Handler = (c: LineContext) => void;
+
+interface SettingDef {
+  plusAssign: boolean;
+  handle: Handler;
+}
+
+const value = (c: LineContext): string => readSettingValue(c.line, c.start, c.end, c.pos).value;
+
+const resolved = (c: LineContext): string =>
+  substituteString(c.setting, readSettingValue(c.line, c.start, c.end, c.pos).value, c.resolve, c.argval);
+
+const err = (c: LineContext, message: string): DescriptionError =>
+  new DescriptionError(message, c.pos, c.setting, c.name);
+
+function dependency(type: DependencyType): Handler {
+  return (c) => {
+    const dep = resolved(c);
+    if (!validateServiceName(dep)) {
+      // Upstream names the dependency, not the service, as the one in error here.
+      throw new DescriptionError(`invalid dependency name '${dep}'`, c.pos, c.setting, dep);
+    }
+    c.settings.depends.push({ name: dep, type, file: c.pos.file, line: c.pos.line });
+  };
+}
+
+function depDir(type: DependencyType): Handler {
+  return (c) => c.processDepDir(resolved(c), type);
+}
+
+function duration(field: 'restartIntervalMs' | 'restartDelayMs' | 'stopTimeoutMs' | 'startTimeoutMs'): Handler {
+  return (c) => {
+    c.settings[field] = parseDurationMs(c.pos, value(c), c.setting);
+  };
+}
+
+function rlimit(which: 'nofile' | 'core' | 'data' | 'addrspace'): Handler {
+  return (c) => {
+    c.settings.rlimits[which] = parseRlimit(c.pos, value(c), c.setting);
+  };
+}
+
+function yesNo(c: LineContext): boolean {
+  const v = value(c);
+  if (v === 'yes' || v === 'true') return true;
+  if (v === 'no' || v === 'false') return false;
+  throw err(c, `${c.setting} must be one of: "yes", "true", "no" or "false"`);
+}
+
+function setOption(o: ServiceOptions, opt: string): boolean {
+  switch (opt) {
+    case 'starts-rwfs':
+      o.startsRwfs = true;
+      return true;
+    case 'starts-log':
+      o.startsLog = true;
+      return true;
+    case 'runs-on-console':
+      o.runsOnConsole = true;
+      o.startsOnConsole = true;
+      o.sharesConsole = false;
+      return true;
+    case 'starts-on-console':
+      o.startsOnConsole = true;
+      o.sharesConsole = false;
+      return true;
+    case 'shares-console':
+      o.sharesConsole = true;
+      o.runsOnConsole = false;
+      o.startsOnConsole = false;
+      return true;
+    case 'unmask-intr':
+      o.unmaskIntr = true;
+      return true;
+    case 'pass-cs-fd':
+      o.passCsFd = true;
+      return true;
+    case 'start-interruptible':
+      o.startInterruptible = true;
+      return true;
+    case 'skippable':
+      o.skippable = true;
+      return true;
+    case 'signal-process-only':
+      o.signalProcessOnly = true;
+      return true;
+    case 'always-chain':
+      o.alwaysChain = true;
+      return true;
+    case 'kill-all-on-stop':
+      o.killAllOnStop = true;
+      return true;
+    case 'no-new-privs':
+      o.noNewPrivs = true;
+      return true;
+    default:
+      return false;
+  }
+}
+
+const SECUREBITS = new Set([
+  'keep-caps',
+  'keep-caps-locked',
+  'no-setuid-fixup',
+  'no-setuid-fixup-locked',
+  'noroot',
+  'noroot-locked',
+]);
+
+/** Every setting upstream knows (plus run-in-jail), in upstream's order. */
+export const SETTINGS: ReadonlyMap<string, SettingDef> = new Map<string, SettingDef>([
+  [
+    'type',
+    {
+      plusAssign: false,
+      handle(c) {
+        const v = value(c);
+        if (v === 'scripted' || v === 'process' || v === 'bgprocess' || v === 'internal' || v === 'triggered') {
+          c.settings.type = v;
+        } else {
+          throw err(c, 'service type must be one of: "scripted", "process", "bgprocess", "internal" or "triggered"');
+        }
+      },
+    },
+  ],
+  [
+    'command',
+    {
+      plusAssign: true,
+      handle(c) {
+        c.settings.command = readSettingValue(c.line, c.start, c.end, c.pos, c.op, c.settings.command);
+      },
+    },
+  ],
+  ['working-dir', { plusAssign: false, handle: (c) => (c.settings.workingDir = value(c)) }],
+  [
+    'env-file',
+    {
+      plusAssign: false,
+      handle(c) {
+        c.settings.envFile = resolved(c);
+        c.settings.envFileDir = c.resolveDir;
+      },
+    },
+  ],
+  ['socket-listen', { plusAssign: false, handle: (c) => (c.settings.socketPath = value(c)) }],
+  [
+    'socket-permissions',
+    { plusAssign: false, handle: (c) => (c.settings.socketPerms = parsePerms(c.pos, value(c), c.setting)) },
+  ],
+  [
+    'socket-uid',
+    {
+      plusAssign: false,
+      handle(c) {
+        const u = parseUid(c.pos, value(c), c.setting, c.userDb);
+        c.settings.socketUid = u.uid;
+        c.settings.socketUidGid = u.gid;
+      },
+    },
+  ],
+  [
+    'socket-gid',
+    { plusAssign: false, handle: (c) => (c.settings.socketGid = parseGid(c.pos, value(c), c.setting, c.userDb)) },
+  ],
+  [
+    'stop-command',
+    {
+      plusAssign: true,
+      handle(c) {
+        c.settings.stopCommand = readSettingValue(c.line, c.start, c.end, c.pos, c.op, c.settings.stopCommand);
+      },
+    },
+  ],
+  ['pid-file', { plusAssign: false, handle: (c) => (c.settings.pidFile = value(c)) }],
+  ['depends-on', { plusAssign: false, handle: dependency('regular') }],
+  ['depends-ms', { plusAssign: false, handle: dependency('milestone') }],
+  ['waits-for', { plusAssign: false, handle: dependency('waits-for') }],
+  ['waits-for.d', { plusAssign: false, handle: depDir('waits-for') }],
+  ['depends-on.d', { plusAssign: false, handle: depDir('regular') }],
+  ['depends-ms.d', { plusAssign: false, handle: depDir('milestone') }],
+  [
+    'after',
+    {
+      plusAssign: false,
+      handle(c) {
+        const n = resolved(c);
+        if (!validateServiceName(n)) throw err(c, `invalid service name '${n}'`);
+        c.settings.after.push(n);
+      },
+    },
+  ],
+  [
+    'before',
+    {
+      plusAssign: false,
+      handle(c) {
+        const n = resolved(c);
+        if (!validateServiceName(n)) throw err(c, `invalid service name '${n}'`);
+        c.settings.before.push(n);
+      },
+    },
+  ],
+  ['prepared-by', { plusAssign: false, handle: dependency('prepared-by') }],
+  [
+    'logfile',
+    {
+      plusAssign: false,
+      handle(c) {
+        c.settings.logfile = value(c);
+        if (c.settings.logfile !== '' && c.settings.logType === 'none') c.settings.logType = 'file';
+      },
+    },
+  ],
+  [
+    'logfile-permissions',
+    { plusAssign: false, handle: (c) => (c.settings.logfilePerms = parsePerms(c.pos, value(c), c.setting)) },
+  ],
+  [
+    'logfile-uid',
+    {
+      plusAssign: false,
+      handle(c) {
+        const u = parseUid(c.pos, value(c), c.setting, c.userDb);
+        c.settings.logfileUid = u.uid;
+        c.settings.logfileUidGid = u.gid;
+      },
+    },
+  ],
+  [
+    'logfile-gid',
+    { plusAssign: false, handle: (c) => (c.settings.logfileGid = parseGid(c.pos, value(c), c.setting, c.userDb)) },
+  ],
+  [
+    'log-type',
+    {
+      plusAssign: false,
+      handle(c) {
+        const v = value(c);
+        if (v === 'file' || v === 'buffer' || v === 'none' || v === 'pipe') c.settings.logType = v;
+        else throw err(c, 'log type must be one of: "file", "buffer", "pipe", or "none"');
+      },
+    },
+  ],
+  [
+    'log-buffer-size',
+    {
+      plusAssign: false,
+      handle: (c) => (c.settings.logBufferSize = parseUnum(c.pos, value(c), 4294967295n / 2n)),
+    },
+  ],
+  [
+    'consumer-of',
+    {
+      plusAssign: false,
+      handle(c) {
+        const n = resolved(c);
+        if (!validateServiceName(n)) throw err(c, `invalid service name '${n}'`);
+        if (n === c.name) throw err(c, 'service cannot be its own consumer');
+        c.settings.consumerOf = n;
+      },
+    },
+  ],
+  [
+    'restart',
+    {
+      plusAssign: false,
+      handle(c) {
+        const v = value(c);
+        if (v === 'yes' || v === 'true') c.settings.restart = 'yes';
+        else if (v === 'on-failure') c.settings.restart = 'on-failure';
+        else if (v === 'no' || v === 'false') c.settings.restart = 'no';
+        else throw err(c, 'restart must be one of: "yes", "true", "no", "false" or "on-failure"');
+      },
+    },
+  ],
+  ['smooth-recovery', { plusAssign: false, handle: (c) => (c.settings.smoothRecovery = yesNo(c)) }],
+  [
+    'options',
+    {
+      plusAssign: false,
+      handle(c) {
+        const v = readSettingValue(c.line, c.start, c.end, c.pos);
+        for (const [s, e] of v.parts) {
+          const opt = v.value.slice(s, e);
+          if (!setOption(c.settings.options, opt)) throw err(c, `unknown option: ${opt}`);
+        }
+      },
+    },
+  ],
+  [
+    'load-options',
+    {
+      plusAssign: false,
+      handle(c) {
+        const v = readSettingValue(c.line, c.start, c.end, c.pos);
+        for (const [s, e] of v.parts) {
+          const opt = v.value.slice(s, e);
+          if (opt === 'export-passwd-vars') c.settings.exportPasswdVars = true;
+          else if (opt === 'export-service-name') c.settings.exportServiceName = true;
+          else if (opt === 'sub-vars') {
+            // Accepted for compatibility; substitution is always on.
+          } else throw err(c, `unknown load option: ${opt}`);
+        }
+      },
+    },
+  ],
+  ['term-signal', { plusAssign: false, handle: termSignal }],
+  ['termsignal', { plusAssign: false, handle: termSignal }],
+  ['restart-limit-interval', { plusAssign: false, handle: duration('restartIntervalMs') }],
+  ['restart-delay', { plusAssign: false, handle: duration('restartDelayMs') }],
+  [
+    'restart-limit-count',
+    { plusAssign: false, handle: (c) => (c.settings.restartLimitCount = parseUnum(c.pos, value(c), 2147483647n)) },
+  ],
+  ['stop-timeout', { plusAssign: false, handle: duration('stopTimeoutMs') }],
+  ['start-timeout', { plusAssign: false, handle: duration('startTimeoutMs') }],
+  [
+    'run-as',
+    {
+      plusAssign: false,
+      handle(c) {
+        const v = value(c);
+        const u = parseUid(c.pos, v, c.setting, c.userDb);
+        c.settings.runAs = { user: v, uid: u.uid, gid: u.gid, byName: u.byName };
+      },
+    },
+  ],
+  [
+    'chain-to',
+    {
+      plusAssign: false,
+      handle(c) {
+        const n = resolved(c);
+        c.settings.chainTo = n;
+        if (!validateServiceName(n)) throw err(c, `invalid chain-to service name '${n}'`);
+      },
+    },
+  ],
+  [
+    'ready-notification',
+    {
+      plusAssign: false,
+      handle(c) {
+        const v = value(c);
+        if (v.startsWith('pipefd:')) {
+          c.settings.readinessFd = parseUnum(c.pos, v.slice(7), 2147483647n);
+        } else if (v.startsWith('pipevar:')) {
+          c.settings.readinessVar = v.slice(8);
+          if (c.settings.readinessVar === '') throw err(c, 'invalid pipevar variable name');
+        } else throw err(c, `unrecognised setting: ${v}`);
+      },
+    },
+  ],
+  [
+    'inittab-id',
+    {
+      plusAssign: false,
+      handle(c) {
+        const v = value(c);
+        // utmpx ut_id holds 4 bytes.
+        if (Buffer.byteLength(v) > 4) throw new DescriptionError('inittab-id setting is too long', c.pos, undefined, c.name);
+        c.settings.inittabId = v;
+      },
+    },
+  ],
+  [
+    'inittab-line',
+    {
+      plusAssign: false,
+      handle(c) {
+        const v = value(c);
+        // utmpx ut_line holds 32 bytes.
+        if (Buffer.byteLength(v) > 32) {
+          throw new DescriptionError('inittab-line setting is too long', c.pos, undefined, c.name);
+        }
+        c.settings.inittabLine = v;
+      },
+    },
+  ],
+  ['rlimit-nofile', { plusAssign: false, handle: rlimit('nofile') }],
+  ['rlimit-core', { plusAssign: false, handle: rlimit('core') }],
+  ['rlimit-data', { plusAssign: false, handle: rlimit('data') }],
+  ['rlimit-addrspace', { plusAssign: false, handle: rlimit('addrspace') }],
+  [
+    'nice',
+    {
+      plusAssign: false,
+      handle: (c) => (c.settings.nice = parseSnum(c.pos, value(c), -1073741824n, 1073741823n)),
+    },
+  ],
+  ['run-in-cgroup', { plusAssign: false, handle: (c) => (c.settings.runInCgroup = value(c)) }],
+  [
+    'capabilities',
+    {
+      plusAssign: true,
+      handle(c) {
+        c.settings.capabilities = readSettingValue(c.line, c.start, c.end, c.pos, c.op, c.settings.capabilities, ',');
+      },
+    },
+  ],
+  [
+    'securebits',
+    {
+      plusAssign: true,
+      handle(c) {
+        const v = readSettingValue(c.line, c.start, c.end, c.pos);
+        if (c.op !== '+=') c.settings.securebits = [];
+        for (const [s, e] of v.parts) {
+          const bit = v.value.slice(s, e);
+          if (!SECUREBITS.has(bit)) throw err(c, `unknown securebits flag: ${bit}`);
+          c.settings.securebits.push(bit);
+        }
+      },
+    },
+  ],
+  [
+    'ioprio',
+    {
+      plusAssign: false,
+      handle(c) {
+        const v = value(c);
+        if (v === 'none') c.settings.ioprio = { class: 'none', level: 0 };
+        else if (v.startsWith('realtime:')) {
+          c.settings.ioprio = { class: 'realtime', level: parseUnum(c.pos, v.slice(9), 7n) };
+        } else if (v.startsWith('best-effort:')) {
+          c.settings.ioprio = { class: 'best-effort', level: parseUnum(c.pos, v.slice(12), 7n) };
+        } else if (v === 'idle') c.settings.ioprio = { class: 'idle', level: 0 };
+        else throw err(c, `invalid value for ioprio: ${v}`);
+      },
+    },
+  ],
+  [
+    'oom-score-adj',
+    { plusAssign: false, handle: (c) => (c.settings.oomScoreAdj = parseSnum(c.pos, value(c), -1000n, 1000n)) },
+  ],
+  ['run-in-jail', { plusAssign: false, handle: (c) => (c.settings.runInJail = value(c)) }],
+]);
+
+function termSignal(c: LineContext): void {
+  const v = value(c);
+  const n = signalNumber(v);
+  if (n === undefined) throw err(c, `unknown/unsupported termination signal: ${v}`);
+  c.settings.termSignal = n;
+}
+
+/** Apply one `setting op value` line. Throws DescriptionError in upstream's words. */
+export function processSettingLine(c: LineContext): void {
+  const def = SETTINGS.get(c.setting);
+  if (def === undefined) {
+    throw new DescriptionError(`unknown setting: '${c.setting}'.`, c.pos, undefined, c.name);
+  }
+  if (c.op === '+=' && !def.plusAssign) {
+    throw new DescriptionError(`cannot use '+=' with setting '${c.setting}'`, c.pos, undefined, c.name);
+  }
+  def.handle(c);
+}
