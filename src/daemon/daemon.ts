@@ -1,0 +1,314 @@
+// The daemon process once its options are parsed: wires the config loader, the core, the OS
+// adapter and the control server together; handles signals; starts the named services; and
+// decides when to exit (user mode: once no service is active) and with which status.
+
+import * as fs from 'node:fs';
+import type { ServiceManager, ServiceRef, ShutdownType } from '../core/api';
+import { ServiceLoadError, type LoadFailure } from '../core/api';
+import type { Os } from '../core/os';
+import { DaemonLog, errnoMessage } from './log';
+import { defaultSocketPath, type DaemonOptions } from './options';
+
+/** How long the daemon waits for its log to drain before exiting (upstream: 5 seconds). */
+const LOG_FLUSH_MS = 5000;
+
+/** The exit statuses dinit uses. */
+export const EXIT_SUCCESS = 0;
+export const EXIT_FAILURE = 1;
+
+/** The pieces the daemon is built from; main() supplies the real ones, tests may replace them. */
+export interface DaemonParts {
+  createOs(log: DaemonLog, opts: DaemonOptions): Os;
+  createSource(serviceDirs: string[], env: Record<string, string>, log: DaemonLog, opts: DaemonOptions): DescriptionSourceLike;
+  createManager(os: Os, source: DescriptionSourceLike): ServiceManager;
+  createControl(manager: ServiceManager, env: Record<string, string>, ctx: ControlContext): ControlLike;
+}
+
+/** The description source as the daemon needs it (see DescriptionSource in core/api.ts). */
+export type DescriptionSourceLike = import('../core/api').DescriptionSource;
+
+/** What the daemon hands the control server. */
+export interface ControlContext {
+  serviceDirs: string[];
+  log: DaemonLog;
+  /** A client asked for shutdown (dinitctl shutdown/halt/reboot...). */
+  onShutdown(type: ShutdownType): void;
+}
+
+/** The control server as the daemon drives it. */
+export interface ControlLike {
+  /** Open the listening socket; rejects with an error carrying errno code on failure. */
+  listen(path: string): Promise<void> | void;
+  /** Stop listening and remove the socket file. Open connections may be closed too. */
+  close(): Promise<void> | void;
+}
+
+/**
+ * Upstream's log line for a service that could not be loaded when named on the command line.
+ * Returns the message without the "dinit: " prefix.
+ */
+export function loadFailureMessage(f: LoadFailure): string {
+  switch (f.kind) {
+    case 'not-found':
+      return `${f.name}: could not find service description.`;
+    case 'description':
+      if (f.line !== undefined) {
+        const where = `(file ${f.file ?? '?'}, line ${f.line})`;
+        return f.setting === undefined
+          ? `Error in service description for '${f.name}' ${where}: ${f.message}`
+          : `Error in service description for '${f.name}': setting '${f.setting}' ${where}: ${f.message}`;
+      }
+      return `Error in service description for '${f.name}' setting '${f.setting ?? '?'}': ${f.message}`;
+    case 'load':
+      return `${f.name}: error loading: ${f.message}`;
+    case 'cycle':
+      return `${f.name}: error loading: ${f.message}`;
+    default: {
+      const never: never = f;
+      return String(never);
+    }
+  }
+}
+
+/**
+ * Run the daemon until it should exit; resolves to the process exit status. In user mode the
+ * daemon exits once no service is active; SIGINT/SIGTERM stop every service first.
+ */
+export async function runDaemon(opts: DaemonOptions, parts: DaemonParts): Promise<number> {
+  const log = new DaemonLog({
+    consoleLevel: opts.consoleLevel,
+    mainLevel: opts.mainLogLevel,
+    consoleServiceStatus: opts.consoleServiceStatus,
+    mainLogPending: opts.logFile !== undefined,
+  });
+  const d = new Daemon(opts, parts, log);
+  let status: number;
+  try {
+    status = await d.run();
+  } catch (err) {
+    log.log('error', `fatal error: ${(err as Error)?.stack ?? String(err)}`);
+    status = EXIT_FAILURE;
+  }
+  await log.flush(LOG_FLUSH_MS);
+  return status;
+}
+
+class Daemon {
+  private manager: ServiceManager | undefined;
+  private control: ControlLike | undefined;
+  private shutdownType: ShutdownType = 'none';
+  private pendingStop = false;
+  private booting = true;
+  private checkScheduled = false;
+  private finish: (() => void) | undefined;
+  private readonly socketPath: string;
+
+  constructor(
+    private readonly opts: DaemonOptions,
+    private readonly parts: DaemonParts,
+    private readonly log: DaemonLog,
+  ) {
+    this.socketPath = opts.socketPath ?? defaultSocketPath(opts.systemInit, process.env, homeFromPasswd());
+  }
+
+  async run(): Promise<number> {
+    const { opts, log } = this;
+    if (opts.systemMgr) {
+      log.log('error', 'running as system manager (PID 1 or --system-mgr) is not supported yet');
+      return EXIT_FAILURE;
+    }
+    this.installSignalHandlers();
+
+    const env = this.globalEnvironment();
+    const serviceDirs = this.serviceDirs();
+
+    const os = this.parts.createOs(log, opts);
+    const source = this.parts.createSource(serviceDirs, env, log, opts);
+    const manager = this.parts.createManager(os, source);
+    this.manager = manager;
+
+    this.control = this.parts.createControl(manager, env, {
+      serviceDirs,
+      log,
+      onShutdown: (type) => this.requestShutdown(type),
+    });
+    if (!(await this.openControlSocket())) return EXIT_FAILURE;
+
+    if (opts.systemInit) log.log('notice', 'Starting system');
+    if (opts.logFile !== undefined) {
+      const err = log.openLogFile(opts.logFile);
+      if (err !== undefined && !opts.systemInit) return EXIT_FAILURE;
+    }
+
+    manager.addListener({ onServiceEvent: () => this.scheduleExitCheck() });
+    manager.onAllStopped(() => this.scheduleExitCheck());
+
+    // Readiness goes out before the starts are issued; no client can connect in between because
+    // the starts run synchronously in this same tick, and the descriptor is then closed before
+    // any service process is launched, so it does not leak into them.
+    this.reportReady();
+
+    const done = new Promise<void>((resolve) => (this.finish = resolve));
+    this.startNamedServices(manager);
+    this.booting = false;
+    if (this.pendingStop) this.requestShutdown('halt');
+    this.scheduleExitCheck();
+    await done;
+
+    await this.closeControlSocket();
+    if (this.shutdownType === 'reboot') {
+      // A user-mode instance asked to "reboot" dies of SIGINT, as upstream does.
+      await log.flush(LOG_FLUSH_MS);
+      process.removeAllListeners('SIGINT');
+      process.kill(process.pid, 'SIGINT');
+    }
+    return EXIT_SUCCESS;
+  }
+
+  /** The global environment: the process environment, with the -e file applied over it. */
+  private globalEnvironment(): Record<string, string> {
+    const base: Record<string, string> = {};
+    for (const [k, v] of Object.entries(process.env)) if (v !== undefined) base[k] = v;
+    const file = this.opts.envFile;
+    if (file === undefined) return base;
+    try {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const { readGlobalEnvFile } = require('../config/env-file') as typeof import('../config/env-file');
+      return readGlobalEnvFile(file, base, (msg) => this.log.log('warn', `${file}: ${msg}`));
+    } catch (err) {
+      // Upstream ignores an environment file it cannot open; say so at debug level only.
+      this.log.log('debug', `could not read environment file ${file}: ${errnoMessage(err)}`);
+      return base;
+    }
+  }
+
+  private serviceDirs(): string[] {
+    if (this.opts.serviceDirs.length > 0) return [...this.opts.serviceDirs];
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { defaultServiceDirs } = require('../config/service-dirs') as typeof import('../config/service-dirs');
+    return defaultServiceDirs(this.opts.systemInit ? 'system' : 'user', process.env);
+  }
+
+  private installSignalHandlers(): void {
+    const stopAll = (): void => {
+      try {
+        if (this.manager === undefined || this.booting) this.pendingStop = true;
+        else this.requestShutdown('halt');
+      } catch (err) {
+        this.internalError('signal handler', err);
+      }
+    };
+    process.on('SIGTERM', stopAll);
+    process.on('SIGINT', stopAll);
+    process.on('SIGUSR1', () => {
+      void this.openControlSocket();
+    });
+    // Keep a write to a terminal owned by another process group from stopping the daemon.
+    for (const sig of ['SIGTSTP', 'SIGTTIN', 'SIGTTOU'] as const) process.on(sig, () => {});
+    process.on('uncaughtException', (err) => this.internalError('uncaught exception', err));
+    process.on('unhandledRejection', (err) => this.internalError('unhandled rejection', err));
+  }
+
+  private internalError(where: string, err: unknown): void {
+    this.log.log('error', `internal error (${where}): ${(err as Error)?.stack ?? String(err)}`);
+  }
+
+  /** Stop every service (in dependency order) and remember why; exit follows when all stopped. */
+  private requestShutdown(type: ShutdownType): void {
+    const m = this.manager;
+    if (m === undefined) return;
+    this.shutdownType = type;
+    try {
+      m.shutdown(type);
+    } catch (err) {
+      this.internalError('shutdown', err);
+    }
+    this.scheduleExitCheck();
+  }
+
+  /** Open (or, on SIGUSR1, re-open) the control socket. Returns false after logging on failure. */
+  private async openControlSocket(): Promise<boolean> {
+    const control = this.control;
+    if (control === undefined) return false;
+    try {
+      await control.listen(this.socketPath);
+      return true;
+    } catch (err) {
+      const e = err as { message?: string };
+      this.log.log('error', e?.message ?? String(err));
+      return false;
+    }
+  }
+
+  private async closeControlSocket(): Promise<void> {
+    try {
+      await this.control?.close();
+    } catch (err) {
+      this.internalError('closing control socket', err);
+    }
+  }
+
+  /** --ready-fd: write the socket path and a NUL, then close the descriptor (unless 1 or 2). */
+  private reportReady(): void {
+    const fd = this.opts.readyFd;
+    if (fd === undefined) return;
+    try {
+      fs.writeSync(fd, Buffer.from(`${this.socketPath}\0`));
+    } catch (err) {
+      this.log.log('warn', `could not write to ready fd ${fd}: ${errnoMessage(err)}`);
+    }
+    if (fd > 2) {
+      try {
+        fs.closeSync(fd);
+      } catch {
+        // Already closed by someone else; nothing more to do.
+      }
+    }
+  }
+
+  private startNamedServices(manager: ServiceManager): void {
+    for (const name of this.opts.services) {
+      try {
+        const ref: ServiceRef = manager.load(name);
+        manager.start(ref);
+      } catch (err) {
+        if (err instanceof ServiceLoadError || (err as { code?: string })?.code === 'ESERVICELOAD') {
+          this.log.log('error', loadFailureMessage((err as ServiceLoadError).failure));
+        } else {
+          this.internalError(`starting ${name}`, err);
+        }
+      }
+    }
+  }
+
+  private scheduleExitCheck(): void {
+    if (this.checkScheduled || this.booting) return;
+    this.checkScheduled = true;
+    setImmediate(() => {
+      this.checkScheduled = false;
+      try {
+        const m = this.manager;
+        if (m === undefined || this.finish === undefined) return;
+        if (!m.allStopped()) return;
+        // A "remain" shutdown leaves the daemon running with nothing active.
+        if (this.shutdownType === 'remain') return;
+        const f = this.finish;
+        this.finish = undefined;
+        f();
+      } catch (err) {
+        this.internalError('exit check', err);
+      }
+    });
+  }
+}
+
+/** The current user's home directory from the password database (for the socket path). */
+function homeFromPasswd(): string | undefined {
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const os = require('node:os') as typeof import('node:os');
+    return os.userInfo().homedir;
+  } catch {
+    return undefined;
+  }
+}

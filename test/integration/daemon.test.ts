@@ -1,0 +1,143 @@
+// The real dinit daemon in user mode on fixture services (fixtures/integration): start and stop
+// order, restart after a kill, SIGTERM shutdown, exit when nothing is active, and robustness
+// against a malformed packet and a bad service file.
+
+import * as net from 'node:net';
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import {
+  DINIT,
+  DINITCTL,
+  ctl,
+  events,
+  exitWithin,
+  isBuilt,
+  recordedPid,
+  startDaemon,
+  waitFor,
+  type RunningDaemon,
+} from './daemon-harness';
+
+const haveCtl = fs.existsSync(DINITCTL);
+const describeBuilt = isBuilt() ? describe : describe.skip;
+const itCtl = haveCtl ? it : it.skip;
+
+jest.setTimeout(30000);
+
+describeBuilt('dinit daemon (user mode, real processes)', () => {
+  let d: RunningDaemon | undefined;
+  afterEach(async () => {
+    await d?.cleanup();
+    d = undefined;
+  });
+
+  it('starts dependencies before dependents and stops them in reverse order on SIGTERM', async () => {
+    d = await startDaemon(['a']);
+    await waitFor('a to start', () => events(d!).includes('start a'));
+    expect(events(d)).toEqual(['start c', 'start b', 'start a']);
+    d.proc.kill('SIGTERM');
+    expect(await exitWithin(d)).toBe(0);
+    expect(events(d)).toEqual(['start c', 'start b', 'start a', 'stop a', 'stop b', 'stop c']);
+  });
+
+  it('exits with status 0 once a self-terminating service has stopped and nothing is active', async () => {
+    d = await startDaemon(['quick']);
+    expect(await exitWithin(d)).toBe(0);
+    expect(events(d)).toEqual(['ran quick']);
+    expect(d.stdout()).toBe('');
+    expect(d.stderr()).toBe('');
+  });
+
+  it('restarts a process service after its process is killed', async () => {
+    d = await startDaemon(['restarter']);
+    await waitFor('restarter pid', () => recordedPid(d!, 'restarter') !== undefined);
+    const first = recordedPid(d, 'restarter')!;
+    process.kill(first, 'SIGKILL');
+    await waitFor('second start', () => events(d!).filter((l) => l === 'start restarter').length === 2);
+    await waitFor('new pid', () => recordedPid(d!, 'restarter') !== first);
+    d.proc.kill('SIGTERM');
+    expect(await exitWithin(d)).toBe(0);
+    expect(events(d)).toEqual(['start restarter', 'start restarter', 'stop restarter']);
+  });
+
+  it('prints service status lines on the console unless -q is given', async () => {
+    d = await startDaemon(['c'], { quiet: false });
+    await waitFor('c to start', () => events(d!).includes('start c'));
+    d.proc.kill('SIGINT');
+    expect(await exitWithin(d)).toBe(0);
+    // Only the status lines: a warning about the environment (cgroups) may precede them.
+    expect(d.stdout().split('\n').filter((l) => l.startsWith('['))).toEqual(['[  OK  ] c', '[STOPPD] c']);
+  });
+
+  it('fails only the load of a bad service file named on the command line', async () => {
+    d = await startDaemon(['bad', 'c'], { quiet: false });
+    await waitFor('c to start', () => events(d!).includes('start c'));
+    await waitFor('load error on the console', () => d!.stdout().includes("Error in service description for 'bad'"));
+    d.proc.kill('SIGTERM');
+    expect(await exitWithin(d)).toBe(0);
+  });
+
+  itCtl('stops a service and its no-longer-needed dependencies in order, then exits', async () => {
+    d = await startDaemon(['a']);
+    await waitFor('a to start', () => events(d!).includes('start a'));
+    const r = ctl(d, 'stop', 'a');
+    expect(r.status).toBe(0);
+    expect(await exitWithin(d)).toBe(0);
+    expect(events(d).slice(3)).toEqual(['stop a', 'stop b', 'stop c']);
+  });
+
+  itCtl('keeps running after a bad service file fails a dinitctl start', async () => {
+    d = await startDaemon(['c']);
+    await waitFor('c to start', () => events(d!).includes('start c'));
+    const bad = ctl(d, 'start', 'needs-bad');
+    expect(bad.status).not.toBe(0);
+    expect(ctl(d, 'start', 'b').status).toBe(0);
+    await waitFor('b to start', () => events(d!).includes('start b'));
+    expect(ctl(d, 'list').stdout).toMatch(/\] b/);
+  });
+
+  itCtl('closes a connection that sends a malformed packet and keeps serving others', async () => {
+    d = await startDaemon(['c']);
+    await waitFor('c to start', () => events(d!).includes('start c'));
+    const closed = await new Promise<boolean>((resolve, reject) => {
+      const s = net.createConnection(d!.socket);
+      const timer = setTimeout(() => {
+        s.destroy();
+        reject(new Error('connection not closed'));
+      }, 5000);
+      s.on('connect', () => s.write(Buffer.from([0xfe, 0xff, 0xff, 0xff, 0x00, 0x13, 0x37])));
+      s.on('data', () => {});
+      s.on('error', () => {});
+      s.on('close', () => {
+        clearTimeout(timer);
+        resolve(true);
+      });
+    });
+    expect(closed).toBe(true);
+    const r = ctl(d, 'list');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain('] c');
+  });
+});
+
+describeBuilt('dinit command line', () => {
+  const run = (...args: string[]) => spawnSync(DINIT, args, { encoding: 'utf8', timeout: 10000 });
+
+  it('prints the version and exits 0', () => {
+    const r = run('--version');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/^Dinit version 0\.22\.1\.\n/);
+  });
+
+  it('rejects an unknown option with status 1', () => {
+    const r = run('--no-such-option');
+    expect(r.status).toBe(1);
+    expect(r.stderr).toBe('dinit: unrecognized option: --no-such-option\n');
+  });
+
+  it('rejects -d without an argument', () => {
+    const r = run('-u', '-d');
+    expect(r.status).toBe(1);
+    expect(r.stderr).toBe("dinit: '--services-dir' (-d) requires an argument\n");
+  });
+});
