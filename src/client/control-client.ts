@@ -1,0 +1,726 @@
+// ControlClient: talks the Dinit control protocol to a daemon over a unix socket.
+// One request on the wire at a time (others queue); service and environment events are
+// delivered to a callback in stream order, also while a request is waiting for its reply.
+// Imports only node:net and the protocol codec so that dinitctl starts fast.
+
+import * as net from 'node:net';
+import type { ServiceEvent, ServiceState, ShutdownType } from '../core/api';
+import {
+  CATLOG_CLEAR,
+  DepCode,
+  type DepTypeName,
+  MAX_REQUEST_STRING,
+  MIN_COMPAT_VERSION,
+  PROTOCOL_VERSION,
+  SHUTDOWN_NAMES,
+  SsFlag,
+} from '../protocol/codes';
+import { ProtocolError } from '../protocol/errors';
+import {
+  type InfoPacket,
+  type Reply,
+  type ReplyContext,
+  type ServerPacket,
+  decodeServerPacket,
+} from '../protocol/replies';
+import { type Request, encodeRequest } from '../protocol/requests';
+import type { StatusFormat, StatusInfo } from '../protocol/status';
+
+/** Error codes of ControlError. */
+export type ControlErrorCode =
+  /** Could not connect to the socket (errnoCode/errno say why, path says where). */
+  | 'ECONNECT'
+  /** The connection closed (or failed) before the reply arrived. */
+  | 'ECLOSED'
+  /** The daemon sent something that is not valid protocol, or an unexpected reply. */
+  | 'EPROTO'
+  /** The daemon refused the request as malformed (BADREQ) and will close the connection. */
+  | 'EBADREQ'
+  /** The daemon ran out of memory (OOM) and closed the connection. */
+  | 'EOOM'
+  /** The daemon's protocol is too new for us (its minimum version exceeds ours). */
+  | 'EOLDCLIENT'
+  /** The daemon's protocol is older than we accept. */
+  | 'EOLDSERVER'
+  /** An argument cannot be sent (e.g. a service name longer than the protocol allows). */
+  | 'EINVAL';
+
+/** Every failure of the client; `code` says which, the other fields give the data. */
+export class ControlError extends Error {
+  constructor(
+    readonly code: ControlErrorCode,
+    message: string,
+    readonly data: {
+      path?: string;
+      errnoCode?: string;
+      errno?: number;
+      request?: string;
+      reply?: string;
+    } = {},
+  ) {
+    super(message);
+  }
+}
+
+/** Service event (from SERVICEEVENT5, or SERVICEEVENT for daemons older than protocol 5). */
+export interface ServiceEventInfo {
+  kind: 'service';
+  handle: number;
+  event: ServiceEvent;
+  status: StatusInfo;
+  /** Layout of `status`: 5 when it came from SERVICEEVENT5, 1 from SERVICEEVENT. */
+  format: 1 | 5;
+}
+/** Environment change after listenEnv(): envVar is NAME=VALUE when set, NAME when unset. */
+export interface EnvEventInfo {
+  kind: 'env';
+  envVar: string;
+  overridden: boolean;
+}
+export type ClientEvent = ServiceEventInfo | EnvEventInfo;
+
+export interface ConnectOptions {
+  /** Oldest daemon protocol version accepted (default 1). */
+  minVersion?: number;
+  /** Newest protocol version we speak (default 6). */
+  maxVersion?: number;
+  /** Largest variable-size reply accepted (catlog, environment); default 64 MiB. */
+  maxPayload?: number;
+  /** Receives service and environment events. */
+  onEvent?: (ev: ClientEvent) => void;
+}
+
+export type LoadResult =
+  | { kind: 'found'; handle: number; state: ServiceState; targetState: ServiceState }
+  /** NOSERVICE: no description found (or, for findService, not loaded). */
+  | { kind: 'noservice' }
+  /** SERVICE_DESC_ERR: the description (or one of its dependencies') has an error. */
+  | { kind: 'desc-error' }
+  /** SERVICE_LOAD_ERR: loading failed otherwise (I/O error, dependency cycle...). */
+  | { kind: 'load-error' };
+
+/** Replies to start / stop / wake / release / restart. */
+export type ActionResult =
+  /** ACK: the command was issued; the service is moving to the wanted state. */
+  | { kind: 'ack' }
+  /** ALREADYSS: the service is already in the wanted state (also: restart completed at once). */
+  | { kind: 'already' }
+  | { kind: 'pinned-started' }
+  | { kind: 'pinned-stopped' }
+  /** DEPENDENTS: stop (without force) refused; handles of the hard dependents that hold it. */
+  | { kind: 'dependents'; handles: number[] }
+  /** NAK: restart of a service that is not started, or wake with no active dependent. */
+  | { kind: 'nak' }
+  | { kind: 'shutting-down' };
+
+export type AckNak = { kind: 'ack' } | { kind: 'nak' };
+export type StatusResult =
+  { kind: 'status'; status: StatusInfo; format: StatusFormat } | { kind: 'nak' };
+export interface ListEntry {
+  name: string;
+  status: StatusInfo;
+  format: 1 | 5;
+}
+export type SignalResult =
+  { kind: 'ack' } | { kind: 'no-pid' } | { kind: 'bad-signal' } | { kind: 'kill-error' };
+export type CatlogResult = { kind: 'log'; data: Buffer } | { kind: 'nak' };
+export type LoadMechResult =
+  { kind: 'loader'; loaderType: number; cwd: string; dirs: string[] } | { kind: 'nak' };
+
+export interface ActionOptions {
+  pin?: boolean;
+  /** Ask for a PREACK before the daemon acts; onPreack runs when it arrives (before later events). */
+  preack?: boolean;
+  onPreack?: () => void;
+}
+
+type Step<T> = { done: true; value: T } | { done: false };
+
+interface Op {
+  bytes: Buffer;
+  name: string;
+  ctx: ReplyContext;
+  handle(reply: Reply): Step<unknown>;
+  resolve(v: unknown): void;
+  reject(e: Error): void;
+}
+
+const done = <T>(value: T): Step<T> => ({ done: true, value });
+
+/**
+ * A connection to the Dinit daemon's control socket. Create with ControlClient.connect(path)
+ * (or fromFd); every method sends one request and resolves with the typed reply; requests
+ * issued together are sent one after another. Methods reject with ControlError.
+ */
+export class ControlClient {
+  /** Protocol version the daemon reported (after connect). */
+  protocolVersion = 0;
+  /** Oldest client protocol the daemon accepts. */
+  daemonMinVersion = 0;
+
+  private buf: Buffer = Buffer.alloc(0);
+  private queue: Op[] = [];
+  private current: Op | undefined;
+  private closedErr: ControlError | undefined;
+  private readonly closedPromise: Promise<void>;
+  private resolveClosed!: () => void;
+  private onEvent: ((ev: ClientEvent) => void) | undefined;
+  private readonly maxPayload: number;
+
+  private constructor(
+    private readonly socket: net.Socket,
+    readonly path: string,
+    opts: ConnectOptions,
+  ) {
+    this.onEvent = opts.onEvent;
+    this.maxPayload = opts.maxPayload ?? 64 * 1024 * 1024;
+    this.closedPromise = new Promise((r) => (this.resolveClosed = r));
+    socket.on('data', (d) => this.onData(d));
+    socket.on('error', (e: NodeJS.ErrnoException) => {
+      this.fail(
+        new ControlError('ECLOSED', `control socket error: ${e.message}`, {
+          path,
+          errnoCode: e.code,
+        }),
+      );
+    });
+    socket.on('close', () => {
+      this.fail(new ControlError('ECLOSED', 'connection to the daemon closed', { path }));
+      this.resolveClosed();
+    });
+  }
+
+  /**
+   * Connects to the daemon at `path` and checks protocol versions (QUERYVERSION).
+   * Rejects with ControlError ECONNECT (with errnoCode, e.g. 'ENOENT'), EOLDCLIENT or EOLDSERVER.
+   */
+  static connect(path: string, opts: ConnectOptions = {}): Promise<ControlClient> {
+    return new Promise<net.Socket>((resolve, reject) => {
+      const s = net.createConnection({ path });
+      const onError = (e: NodeJS.ErrnoException): void => {
+        reject(
+          new ControlError('ECONNECT', `connecting to socket ${path}: ${e.message}`, {
+            path,
+            errnoCode: e.code,
+            errno: typeof e.errno === 'number' ? Math.abs(e.errno) : undefined,
+          }),
+        );
+      };
+      s.once('error', onError);
+      s.once('connect', () => {
+        s.off('error', onError);
+        resolve(s);
+      });
+    }).then((s) => ControlClient.handshake(new ControlClient(s, path, opts), opts));
+  }
+
+  /** Uses an already connected socket file descriptor (e.g. from DINIT_CS_FD), then checks versions. */
+  static fromFd(fd: number, opts: ConnectOptions = {}): Promise<ControlClient> {
+    const s = new net.Socket({ fd, readable: true, writable: true });
+    return ControlClient.handshake(new ControlClient(s, `fd:${fd}`, opts), opts);
+  }
+
+  private static async handshake(c: ControlClient, opts: ConnectOptions): Promise<ControlClient> {
+    const min = opts.minVersion ?? MIN_COMPAT_VERSION;
+    const max = opts.maxVersion ?? PROTOCOL_VERSION;
+    try {
+      const v = await c.exchange({ type: 'QUERYVERSION' }, (r) =>
+        r.type === 'CPVERSION' ? done(r) : undefined,
+      );
+      c.daemonMinVersion = v.minVersion;
+      c.protocolVersion = v.version;
+      if (v.minVersion > max) {
+        throw new ControlError(
+          'EOLDCLIENT',
+          `daemon requires protocol ${v.minVersion}, we speak up to ${max}`,
+        );
+      }
+      if (v.version < min) {
+        throw new ControlError(
+          'EOLDSERVER',
+          `daemon speaks protocol ${v.version}, we need at least ${min}`,
+        );
+      }
+      return c;
+    } catch (e) {
+      c.close();
+      throw e;
+    }
+  }
+
+  /** Sets (or clears) the event callback. */
+  setEventHandler(cb: ((ev: ClientEvent) => void) | undefined): void {
+    this.onEvent = cb;
+  }
+
+  /** Closes the connection; pending requests reject with ECLOSED. */
+  close(): void {
+    this.socket.destroy();
+  }
+
+  /** Resolves when the connection has closed (e.g. the daemon exited after shutdown). */
+  waitForClose(): Promise<void> {
+    return this.closedPromise;
+  }
+
+  // ---- service handles ----
+
+  /** LOADSERVICE: find or load a service (and its dependencies); returns a handle on success. */
+  loadService(name: string): Promise<LoadResult> {
+    return this.load('LOADSERVICE', name);
+  }
+
+  /** FINDSERVICE: find an already loaded service; 'noservice' if it is not loaded. */
+  findService(name: string): Promise<LoadResult> {
+    return this.load('FINDSERVICE', name);
+  }
+
+  private load(type: 'LOADSERVICE' | 'FINDSERVICE', name: string): Promise<LoadResult> {
+    this.checkString('service name', name);
+    return this.exchange({ type, name }, (r): Step<LoadResult> | undefined => {
+      switch (r.type) {
+        case 'SERVICERECORD':
+          return done({
+            kind: 'found',
+            handle: r.handle,
+            state: r.state,
+            targetState: r.targetState,
+          });
+        case 'NOSERVICE':
+          return done({ kind: 'noservice' });
+        case 'SERVICE_DESC_ERR':
+          return done({ kind: 'desc-error' });
+        case 'SERVICE_LOAD_ERR':
+          return done({ kind: 'load-error' });
+        default:
+          return undefined;
+      }
+    });
+  }
+
+  /** CLOSEHANDLE: forget a handle (stops events for it unless another handle refers to the service). */
+  async closeHandle(handle: number): Promise<void> {
+    await this.exchange({ type: 'CLOSEHANDLE', handle }, (r) =>
+      r.type === 'ACK' ? done(undefined) : undefined,
+    );
+  }
+
+  /** QUERYSERVICENAME: the name of the service behind a handle. */
+  serviceName(handle: number): Promise<{ kind: 'name'; name: string } | { kind: 'nak' }> {
+    return this.exchange<{ kind: 'name'; name: string } | { kind: 'nak' }>(
+      { type: 'QUERYSERVICENAME', reserved: 0, handle },
+      (r) =>
+        r.type === 'SERVICENAME'
+          ? done({ kind: 'name' as const, name: r.name })
+          : r.type === 'NAK'
+            ? done({ kind: 'nak' as const })
+            : undefined,
+    );
+  }
+
+  // ---- activation ----
+
+  /** STARTSERVICE: mark active and start; `pin` pins it started. */
+  start(handle: number, opts: ActionOptions = {}): Promise<ActionResult> {
+    return this.action('STARTSERVICE', flags(opts), handle, opts);
+  }
+
+  /**
+   * STOPSERVICE: unmark and stop. Without `force` the daemon refuses with 'dependents' when
+   * hard dependents would have to stop; with `force` they stop too. `pin` pins it stopped.
+   */
+  stop(handle: number, opts: ActionOptions & { force?: boolean } = {}): Promise<ActionResult> {
+    return this.action('STOPSERVICE', flags(opts) | (opts.force ? 0 : SsFlag.GENTLE), handle, opts);
+  }
+
+  /**
+   * STOPSERVICE with the restart flag (and a PREACK, as dinitctl sends): restart a started
+   * service. 'nak' means it was not started. Events after onPreack belong to this restart.
+   */
+  restart(handle: number, opts: ActionOptions & { force?: boolean } = {}): Promise<ActionResult> {
+    const f = flags(opts) | (opts.force ? 0 : SsFlag.GENTLE) | SsFlag.RESTART | SsFlag.PREACK;
+    return this.action('STOPSERVICE', f, handle, opts);
+  }
+
+  /** WAKESERVICE: start without marking active; 'nak' when no active dependent needs it. */
+  wake(handle: number, opts: ActionOptions = {}): Promise<ActionResult> {
+    return this.action('WAKESERVICE', flags(opts), handle, opts);
+  }
+
+  /** RELEASESERVICE: clear the active mark (it stops if nothing needs it); `pin` pins it stopped. */
+  release(handle: number, opts: ActionOptions = {}): Promise<ActionResult> {
+    return this.action('RELEASESERVICE', flags(opts), handle, opts);
+  }
+
+  /** UNPINSERVICE: remove start and stop pins. */
+  async unpin(handle: number): Promise<void> {
+    await this.exchange({ type: 'UNPINSERVICE', handle }, (r) =>
+      r.type === 'ACK' ? done(undefined) : undefined,
+    );
+  }
+
+  private action(
+    type: 'STARTSERVICE' | 'STOPSERVICE' | 'WAKESERVICE' | 'RELEASESERVICE',
+    f: number,
+    handle: number,
+    opts: ActionOptions,
+  ): Promise<ActionResult> {
+    return this.exchange({ type, flags: f, handle }, (r): Step<ActionResult> | undefined => {
+      switch (r.type) {
+        case 'PREACK':
+          opts.onPreack?.();
+          return { done: false };
+        case 'ACK':
+          return done({ kind: 'ack' });
+        case 'ALREADYSS':
+          return done({ kind: 'already' });
+        case 'PINNEDSTARTED':
+          return done({ kind: 'pinned-started' });
+        case 'PINNEDSTOPPED':
+          return done({ kind: 'pinned-stopped' });
+        case 'DEPENDENTS':
+          return done({ kind: 'dependents', handles: r.handles });
+        case 'NAK':
+          return done({ kind: 'nak' });
+        case 'SHUTTINGDOWN':
+          return done({ kind: 'shutting-down' });
+        default:
+          return undefined;
+      }
+    });
+  }
+
+  // ---- queries ----
+
+  /**
+   * SERVICESTATUS6 / SERVICESTATUS5 / SERVICESTATUS: the status block of a service. `format`
+   * defaults to the newest the daemon speaks. 'nak' for an unknown handle.
+   */
+  status(handle: number, format?: StatusFormat): Promise<StatusResult> {
+    const fmt: StatusFormat =
+      format ?? (this.protocolVersion >= 6 ? 6 : this.protocolVersion >= 5 ? 5 : 1);
+    const type = fmt === 6 ? 'SERVICESTATUS6' : fmt === 5 ? 'SERVICESTATUS5' : 'SERVICESTATUS';
+    return this.exchange<StatusResult>(
+      { type, handle },
+      (r) =>
+        r.type === 'SERVICESTATUS'
+          ? done({ kind: 'status' as const, status: r.status, format: r.format })
+          : r.type === 'NAK'
+            ? done({ kind: 'nak' as const })
+            : undefined,
+      { status: fmt },
+    );
+  }
+
+  /** LISTSERVICES5 (or LISTSERVICES for daemons before protocol 5): every loaded service. */
+  list(): Promise<ListEntry[]> {
+    const v5 = this.protocolVersion >= 5;
+    const entries: ListEntry[] = [];
+    return this.exchange(
+      { type: v5 ? 'LISTSERVICES5' : 'LISTSERVICES' },
+      (r): Step<ListEntry[]> | undefined => {
+        if (r.type === 'SVCINFO') {
+          entries.push({ name: r.name, status: r.status, format: r.format });
+          return { done: false };
+        }
+        return r.type === 'LISTDONE' ? done(entries) : undefined;
+      },
+      { list: v5 ? 5 : 1 },
+    );
+  }
+
+  /** QUERYSERVICEDSCDIR: the directory the service's description was loaded from. */
+  queryServiceDscDir(handle: number): Promise<{ kind: 'dir'; dir: string } | { kind: 'nak' }> {
+    return this.exchange<{ kind: 'dir'; dir: string } | { kind: 'nak' }>(
+      { type: 'QUERYSERVICEDSCDIR', reserved: 0, handle },
+      (r) =>
+        r.type === 'SVCDSCDIR'
+          ? done({ kind: 'dir' as const, dir: r.dir })
+          : r.type === 'NAK'
+            ? done({ kind: 'nak' as const })
+            : undefined,
+    );
+  }
+
+  /** QUERY_LOAD_MECH: the daemon's loader type, working directory and service directories. */
+  queryLoadMech(): Promise<LoadMechResult> {
+    return this.exchange({ type: 'QUERY_LOAD_MECH' }, (r): Step<LoadMechResult> | undefined =>
+      r.type === 'LOADER_MECH'
+        ? done({ kind: 'loader', loaderType: r.loaderType, cwd: r.cwd, dirs: r.dirs })
+        : r.type === 'NAK'
+          ? done({ kind: 'nak' })
+          : undefined,
+    );
+  }
+
+  // ---- service editing ----
+
+  /** UNLOADSERVICE: 'nak' when the service is not stopped or something else refers to it. */
+  unload(handle: number): Promise<AckNak> {
+    return this.ackNak({ type: 'UNLOADSERVICE', handle });
+  }
+
+  /** RELOADSERVICE: re-read the description; 'nak' when it cannot be reloaded. The handle is invalid afterwards. */
+  reload(handle: number): Promise<AckNak> {
+    return this.ackNak({ type: 'RELOADSERVICE', handle });
+  }
+
+  /** ADD_DEP: add a dependency (type 'regular' | 'waits-for' | 'milestone'); 'nak' on cycle or wrong state. */
+  addDep(from: number, to: number, type: DepTypeName): Promise<AckNak> {
+    return this.ackNak({ type: 'ADD_DEP', depType: DepCode[type], from, to });
+  }
+
+  /** REM_DEP: remove a dependency; 'nak' when there is no such dependency. */
+  rmDep(from: number, to: number, type: DepTypeName): Promise<AckNak> {
+    return this.ackNak({ type: 'REM_DEP', depType: DepCode[type], from, to });
+  }
+
+  /** ENABLESERVICE: add a waits-for dependency from `from` to `to` and start `to` if `from` is active. */
+  enable(from: number, to: number): Promise<AckNak> {
+    return this.ackNak({ type: 'ENABLESERVICE', depType: DepCode['waits-for'], from, to });
+  }
+
+  /** SETTRIGGER: set or clear the trigger of a triggered service; 'nak' if it is not one. */
+  trigger(handle: number, value: boolean): Promise<AckNak> {
+    return this.ackNak({ type: 'SETTRIGGER', handle, value: value ? 1 : 0 });
+  }
+
+  /** SIGNAL: send a signal to the service's process. */
+  signal(handle: number, signal: number): Promise<SignalResult> {
+    return this.exchange(
+      { type: 'SIGNAL', signal, handle },
+      (r): Step<SignalResult> | undefined => {
+        switch (r.type) {
+          case 'ACK':
+            return done({ kind: 'ack' });
+          case 'SIGNAL_NOPID':
+            return done({ kind: 'no-pid' });
+          case 'SIGNAL_BADSIG':
+            return done({ kind: 'bad-signal' });
+          case 'SIGNAL_KILLERR':
+            return done({ kind: 'kill-error' });
+          default:
+            return undefined;
+        }
+      },
+    );
+  }
+
+  /** CATLOG: the buffered output of a log-type=buffer service; `clear` empties the buffer after. */
+  catlog(handle: number, clear = false): Promise<CatlogResult> {
+    return this.exchange<CatlogResult>(
+      { type: 'CATLOG', flags: clear ? CATLOG_CLEAR : 0, handle },
+      (r) =>
+        r.type === 'SERVICE_LOG'
+          ? done({ kind: 'log' as const, data: r.data })
+          : r.type === 'NAK'
+            ? done({ kind: 'nak' as const })
+            : undefined,
+    );
+  }
+
+  // ---- environment and daemon ----
+
+  /**
+   * SETENV with NAME=VALUE. 'badreq' when the daemon refuses it (it then closes the connection).
+   * Throws EINVAL for a variable longer than the protocol carries.
+   */
+  setenv(nameAndValue: string): Promise<{ kind: 'ack' } | { kind: 'badreq' }> {
+    this.checkString('environment variable', nameAndValue);
+    return this.exchange<{ kind: 'ack' } | { kind: 'badreq' }>(
+      { type: 'SETENV', envVar: nameAndValue },
+      (r) =>
+        r.type === 'ACK'
+          ? done({ kind: 'ack' as const })
+          : r.type === 'BADREQ'
+            ? done({ kind: 'badreq' as const })
+            : undefined,
+    );
+  }
+
+  /** SETENV with a bare NAME: unset it. */
+  unsetenv(name: string): Promise<{ kind: 'ack' } | { kind: 'badreq' }> {
+    return this.setenv(name);
+  }
+
+  /** GETALLENV: the daemon's whole activation environment, as NAME=VALUE strings. */
+  getAllEnv(): Promise<string[]> {
+    return this.exchange({ type: 'GETALLENV', reserved: 0 }, (r) =>
+      r.type === 'ALLENV' ? done(r.vars) : undefined,
+    );
+  }
+
+  /** LISTENENV: from now on, environment changes arrive as 'env' events. */
+  async listenEnv(): Promise<void> {
+    await this.exchange({ type: 'LISTENENV' }, (r) =>
+      r.type === 'ACK' ? done(undefined) : undefined,
+    );
+  }
+
+  /** SHUTDOWN: stop all services and shut down/exit; then use waitForClose() to see the daemon finish. */
+  async shutdown(type: ShutdownType): Promise<void> {
+    const code = SHUTDOWN_NAMES.indexOf(type);
+    await this.exchange({ type: 'SHUTDOWN', shutdownType: code }, (r) =>
+      r.type === 'ACK' ? done(undefined) : undefined,
+    );
+  }
+
+  // ---- machinery ----
+
+  private ackNak(req: Request): Promise<AckNak> {
+    return this.exchange<AckNak>(req, (r) =>
+      r.type === 'ACK'
+        ? done({ kind: 'ack' as const })
+        : r.type === 'NAK'
+          ? done({ kind: 'nak' as const })
+          : undefined,
+    );
+  }
+
+  private checkString(what: string, s: string): void {
+    const n = Buffer.byteLength(s, 'utf8');
+    if (n === 0 || n > MAX_REQUEST_STRING) {
+      throw new ControlError(
+        'EINVAL',
+        `${what} must be 1 to ${MAX_REQUEST_STRING} bytes long (got ${n})`,
+      );
+    }
+  }
+
+  /**
+   * Queues a request. `handler` maps each reply: a Step to finish or continue, or undefined for
+   * a reply this request cannot receive (then the call rejects with EPROTO, or EBADREQ / EOOM).
+   */
+  private exchange<T>(
+    req: Request,
+    handler: (r: Reply) => Step<T> | undefined,
+    ctx: Partial<ReplyContext> = {},
+  ): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      if (this.closedErr) {
+        reject(this.closedErr);
+        return;
+      }
+      const op: Op = {
+        bytes: encodeRequest(req),
+        name: req.type,
+        ctx: { status: ctx.status ?? 6, list: ctx.list ?? 5, maxPayload: this.maxPayload },
+        handle: (r) => {
+          const step = handler(r);
+          if (step) return step;
+          if (r.type === 'BADREQ')
+            throw new ControlError('EBADREQ', `daemon rejected ${req.type} as a bad request`, {
+              request: req.type,
+            });
+          if (r.type === 'OOM')
+            throw new ControlError('EOOM', 'daemon is out of memory', { request: req.type });
+          throw new ControlError(
+            'EPROTO',
+            `protocol error: unexpected reply ${r.type} to ${req.type}`,
+            {
+              request: req.type,
+              reply: r.type,
+            },
+          );
+        },
+        resolve: resolve as (v: unknown) => void,
+        reject,
+      };
+      this.queue.push(op);
+      this.pump();
+    });
+  }
+
+  private pump(): void {
+    if (this.current || this.closedErr) return;
+    const next = this.queue.shift();
+    if (!next) return;
+    this.current = next;
+    this.socket.write(next.bytes);
+  }
+
+  private onData(d: Buffer): void {
+    this.buf = this.buf.length === 0 ? d : Buffer.concat([this.buf, d]);
+    try {
+      while (this.buf.length > 0 && !this.closedErr) {
+        const ctx = this.current?.ctx ?? { status: 6, list: 5, maxPayload: this.maxPayload };
+        const r = decodeServerPacket(this.buf, ctx);
+        if (r.status === 'incomplete') break;
+        this.buf = this.buf.subarray(r.length);
+        const p = r.packet;
+        if (isInfo(p)) {
+          this.deliver(p);
+          continue;
+        }
+        const op = this.current;
+        if (!op)
+          throw new ControlError('EPROTO', `protocol error: unsolicited reply ${p.type}`, {
+            reply: p.type,
+          });
+        const step = op.handle(p);
+        if (step.done) {
+          this.current = undefined;
+          op.resolve(step.value);
+          this.pump();
+        }
+      }
+      if (this.buf.length > 0 && this.buf.buffer.byteLength > this.buf.length * 4 + 65536) {
+        // Keep the pending bytes compact rather than pinning a large old chunk.
+        this.buf = Buffer.from(this.buf);
+      }
+    } catch (e) {
+      const err =
+        e instanceof ControlError
+          ? e
+          : e instanceof ProtocolError
+            ? new ControlError('EPROTO', `protocol error: ${e.message}`)
+            : new ControlError('EPROTO', `protocol error: ${(e as Error).message}`);
+      this.fail(err);
+      this.socket.destroy();
+    }
+  }
+
+  private deliver(p: InfoPacket): void {
+    let ev: ClientEvent | undefined;
+    if (p.type === 'SERVICEEVENT5') {
+      ev = { kind: 'service', handle: p.handle, event: p.event, status: p.status, format: 5 };
+    } else if (p.type === 'SERVICEEVENT') {
+      // Protocol 5+ daemons send each event twice (SERVICEEVENT5 first); report it once.
+      if (this.protocolVersion >= 5) return;
+      ev = { kind: 'service', handle: p.handle, event: p.event, status: p.status, format: 1 };
+    } else if (p.type === 'ENVEVENT') {
+      ev = { kind: 'env', envVar: p.envVar, overridden: p.overridden };
+    }
+    if (!ev || !this.onEvent) return;
+    try {
+      this.onEvent(ev);
+    } catch (e) {
+      // A throwing callback must not corrupt the stream state; surface it asynchronously.
+      queueMicrotask(() => {
+        throw e;
+      });
+    }
+  }
+
+  private fail(err: ControlError): void {
+    if (this.closedErr) return;
+    this.closedErr = err;
+    const pending = this.current ? [this.current, ...this.queue] : this.queue;
+    this.current = undefined;
+    this.queue = [];
+    for (const op of pending) op.reject(err);
+  }
+}
+
+function isInfo(p: ServerPacket): p is InfoPacket {
+  return (
+    p.type === 'SERVICEEVENT' ||
+    p.type === 'SERVICEEVENT5' ||
+    p.type === 'ENVEVENT' ||
+    p.type === 'UNKNOWN_INFO'
+  );
+}
+
+function flags(opts: ActionOptions): number {
+  return (opts.pin ? SsFlag.PIN : 0) | (opts.preack ? SsFlag.PREACK : 0);
+}
