@@ -74,6 +74,13 @@ export interface DescriptionSource {
   load(name: string): ServiceDescription;
   /** Environment used for process launches (global env + runtime setenv). */
   environment(): Record<string, string>;
+  /**
+   * List the service names in a dependency directory (waits-for.d etc.), or undefined when it
+   * cannot be read. When provided, the core resolves ServiceDescription.dependencyDirs itself
+   * (skipping entries already present in `dependencies`); when absent, the config loader is
+   * expected to have put them into `dependencies`.
+   */
+  listDependencyDir?(dir: string): string[] | undefined;
 }
 
 export type StartResult = 'ok' | 'already' | 'pinned-stopped' | 'shutting-down';
@@ -103,7 +110,7 @@ export interface ServiceManager {
   /** Explicit stop: unmarks; force stops hard dependents too. */
   stop(ref: ServiceRef, opts?: { pin?: boolean; force?: boolean }): StopResult;
   /** Restart a started service in place (never starts a stopped one). */
-  restart(ref: ServiceRef, opts?: { force?: boolean }): StopResult | 'not-started';
+  restart(ref: ServiceRef, opts?: { force?: boolean }): StopResult | 'not-started' | 'shutting-down';
   /** Clear the explicit-activation mark only. */
   release(ref: ServiceRef, opts?: { pin?: boolean }): StopResult;
   unpin(ref: ServiceRef): void;

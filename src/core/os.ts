@@ -89,6 +89,11 @@ export interface ProcessEvents {
   onExecFailed(stage: string, errno: number, message: string): void;
   /** The readiness notification arrived (first write on the readiness pipe). */
   onReady?(): void;
+  /**
+   * exec succeeded (the status pipe closed without an error). Adapters that can tell set
+   * caps.execStatus and call this once; without it the core assumes success right after launch().
+   */
+  onExecSucceeded?(): void;
 }
 
 export interface ProcessHandle {
@@ -108,6 +113,8 @@ export interface OsCaps {
   cgroups: boolean;
   subreaper: boolean;
   execHelper: boolean;
+  /** The adapter calls ProcessEvents.onExecSucceeded (Node's 'spawn' event, or the helper's pipe). */
+  execStatus?: boolean;
 }
 
 export interface Os {
@@ -158,6 +165,16 @@ export interface Os {
 
   /** Kill every process in a cgroup (cgroup.kill, or SIGKILL each member). */
   killCgroup?(cgroup: string): void;
+
+  /**
+   * Log a service's start, stop or start failure (upstream prints "[  OK  ] name" on the console
+   * and "service name started." in the main log). When absent, the core uses log() with the
+   * main-log wording.
+   */
+  logServiceEvent?(kind: 'started' | 'stopped' | 'failed', name: string, depFailed: boolean): void;
+
+  /** Mute or restore the daemon's console output while a service has the console (runs-on-console). */
+  setConsoleLogEnabled?(enabled: boolean): void;
 
   /** Log a line through the daemon's log (level: debug, info, notice, warn, error). */
   log(level: 'debug' | 'info' | 'notice' | 'warn' | 'error', message: string): void;

@@ -1,0 +1,604 @@
+// Turning ServiceDescriptions into service records and dependency links. Dependencies load
+// iteratively (an explicit stack, no recursion), cycles are refused with upstream's message,
+// placeholders stand in for names used by before/after/consumer-of, and reload decides what
+// may change while a service runs.
+
+import type { DependencySpec, DependencyType, ServiceDescription } from '../config/types';
+import { ServiceLoadError, type DescriptionSource, type LoadFailure } from './api';
+import { BaseProcessService, BgprocService, ProcessService, ScriptedService } from './proc-service';
+import {
+  PlaceholderService,
+  ServiceRecord,
+  TriggeredService,
+  type ServiceDep,
+  type ServiceSetContext,
+} from './service';
+
+/** What the loader needs from the set. */
+export interface LoaderHost extends ServiceSetContext {
+  readonly source: DescriptionSource;
+  /** Find a record by name, placeholders included. */
+  findAny(name: string): ServiceRecord | undefined;
+  addRecord(r: ServiceRecord): void;
+  removeRecord(r: ServiceRecord): void;
+  replaceRecord(orig: ServiceRecord, repl: ServiceRecord): void;
+}
+
+const CYCLE_MESSAGE = 'has cyclic dependency.';
+const DEP_FAILED_MESSAGE = 'could not load dependency.';
+
+function loadError(name: string, message: string, kind: 'load' | 'cycle' = 'load'): ServiceLoadError {
+  return new ServiceLoadError({ kind, name, message });
+}
+
+/** Upstream's log line for a description error (log_service_load_failure). */
+export function describeLoadFailure(f: LoadFailure): string {
+  switch (f.kind) {
+    case 'not-found':
+      return `Could not load service ${f.name}: service description not found.`;
+    case 'description': {
+      if (f.message.startsWith('Error in service description')) return f.message;
+      if (f.line !== undefined && f.file !== undefined) {
+        if (f.setting === undefined) {
+          return `Error in service description for '${f.name}' (file ${f.file}, line ${f.line}): ${f.message}`;
+        }
+        return `Error in service description for '${f.name}': setting '${f.setting}' (file ${f.file}, line ${f.line}): ${f.message}`;
+      }
+      return `Error in service description for '${f.name}' setting '${f.setting ?? ''}': ${f.message}`;
+    }
+    case 'load':
+    case 'cycle':
+      return `Could not load service ${f.name}: ${f.message}`;
+    default: {
+      const never: never = f;
+      return String(never);
+    }
+  }
+}
+
+function asLoadError(e: unknown, name: string): ServiceLoadError {
+  if (e instanceof ServiceLoadError) return e;
+  const f = (e as { failure?: LoadFailure }).failure;
+  if (f && typeof f.kind === 'string') return new ServiceLoadError(f);
+  return loadError(name, (e as Error)?.message ?? String(e));
+}
+
+function isOrdering(t: DependencyType): boolean {
+  return t === 'before' || t === 'after';
+}
+
+/** Create an empty record of the description's type (links are added by the caller). */
+export function createRecord(host: ServiceSetContext, desc: ServiceDescription): ServiceRecord {
+  let r: ServiceRecord;
+  switch (desc.type) {
+    case 'process':
+      r = new ProcessService(host, desc.name, desc);
+      break;
+    case 'bgprocess':
+      r = new BgprocService(host, desc.name, desc);
+      break;
+    case 'scripted':
+      r = new ScriptedService(host, desc.name, desc);
+      break;
+    case 'internal':
+      r = new ServiceRecord(host, desc.name, 'internal');
+      break;
+    case 'triggered':
+      r = new TriggeredService(host, desc.name, 'triggered');
+      break;
+    default: {
+      const never: never = desc.type;
+      throw new Error(`unknown service type ${String(never)}`);
+    }
+  }
+  applySettings(r, desc);
+  return r;
+}
+
+/** Copy the settings that live on every record type. */
+export function applySettings(r: ServiceRecord, desc: ServiceDescription): void {
+  r.desc = desc;
+  r.flags = { ...desc.options };
+  if (desc.type === 'bgprocess') r.flags.runsOnConsole = false;
+  r.autoRestart =
+    desc.restart === 'yes' ? 'always' : desc.restart === 'on-failure' ? 'on-failure' : 'never';
+  r.smoothRecovery = desc.smoothRecovery;
+  r.chainTo = desc.chainTo ?? '';
+  r.mtimeMs = desc.mtimeMs;
+  r.file = desc.file;
+}
+
+interface Frame {
+  name: string;
+  desc: ServiceDescription;
+  /** Dependencies to resolve (non-ordering), in order. */
+  deps: DependencySpec[];
+  /** Which of deps came from a dependency directory (missing ones are ignored). */
+  fromDir: boolean[];
+  i: number;
+  resolved: { to: ServiceRecord; type: DependencyType }[];
+}
+
+/** Loads services for one ServiceSet. */
+export class Loader {
+  constructor(private readonly host: LoaderHost) {}
+
+  private fetch(name: string): ServiceDescription {
+    try {
+      return this.host.source.load(name);
+    } catch (e) {
+      throw asLoadError(e, name);
+    }
+  }
+
+  /** The non-ordering dependency list of desc, with dependency directories resolved. */
+  private depList(desc: ServiceDescription): { deps: DependencySpec[]; fromDir: boolean[] } {
+    const deps: DependencySpec[] = [];
+    const fromDir: boolean[] = [];
+    for (const d of desc.dependencies) {
+      if (!isOrdering(d.type)) {
+        deps.push(d);
+        fromDir.push(false);
+      }
+    }
+    const list = this.host.source.listDependencyDir?.bind(this.host.source);
+    if (list) {
+      for (const dd of desc.dependencyDirs) {
+        const names = list(dd.dir);
+        if (names === undefined) {
+          this.host.os.log(
+            'warn',
+            `Could not open dependency directory '${dd.dir}' for ${desc.name} service.`,
+          );
+          continue;
+        }
+        for (const n of names) {
+          if (deps.some((d) => d.name === n && d.type === dd.type)) continue;
+          deps.push({ name: n, type: dd.type });
+          fromDir.push(true);
+        }
+      }
+    }
+    return { deps, fromDir };
+  }
+
+  /**
+   * Find or load `name` and everything it depends on. `avoid` is a record that must not be
+   * reached (the service being reloaded). Throws ServiceLoadError.
+   */
+  load(name: string, avoid?: ServiceRecord): ServiceRecord {
+    const existing = this.host.findAny(name);
+    if (existing && existing === avoid) throw loadError(name, CYCLE_MESSAGE, 'cycle');
+    if (existing && existing.recordType !== 'placeholder') return existing;
+
+    const loading = new Map<string, Frame>();
+    const stack: Frame[] = [];
+    const createdPlaceholders: PlaceholderService[] = [];
+
+    const push = (n: string): void => {
+      const desc = this.fetch(n);
+      const { deps, fromDir } = this.depList(desc);
+      const f: Frame = { name: n, desc, deps, fromDir, i: 0, resolved: [] };
+      stack.push(f);
+      loading.set(n, f);
+    };
+
+    // Error raised while working on stack[failedAt]: log and wrap for each enclosing frame.
+    const unwind = (err: ServiceLoadError): ServiceLoadError => {
+      let e = err;
+      // The innermost frame that failed is the top; every parent reports "could not load dependency."
+      while (stack.length > 1) {
+        const child = stack.pop() as Frame;
+        loading.delete(child.name);
+        this.host.os.log('error', describeLoadFailure(e.failure));
+        const parent = stack[stack.length - 1];
+        e = loadError(parent.name, DEP_FAILED_MESSAGE);
+      }
+      stack.length = 0;
+      for (const ph of createdPlaceholders) {
+        if (ph.isUnrefd() && this.host.findAny(ph.name) === ph) this.host.removeRecord(ph);
+      }
+      return e;
+    };
+
+    try {
+      push(name);
+    } catch (e) {
+      throw asLoadError(e, name);
+    }
+
+    for (;;) {
+      const top = stack[stack.length - 1];
+      if (top.i < top.deps.length) {
+        const idx = top.i++;
+        const spec = top.deps[idx];
+        if (loading.has(spec.name) || (avoid && spec.name === avoid.name)) {
+          // Report the cycle as the dependency's, then unwind through every loading frame.
+          stack.push({ name: spec.name, desc: top.desc, deps: [], fromDir: [], i: 0, resolved: [] });
+          throw unwind(loadError(spec.name, CYCLE_MESSAGE, 'cycle'));
+        }
+        const rec = this.host.findAny(spec.name);
+        if (rec && rec.recordType !== 'placeholder') {
+          top.resolved.push({ to: rec, type: spec.type });
+          continue;
+        }
+        try {
+          push(spec.name);
+        } catch (e) {
+          const le = asLoadError(e, spec.name);
+          if (top.fromDir[idx] && le.failure.kind === 'not-found') {
+            this.host.os.log(
+              'warn',
+              `Ignoring unresolved dependency '${spec.name}' in dependency directory for ${top.name} service.`,
+            );
+            continue;
+          }
+          stack.push({ name: spec.name, desc: top.desc, deps: [], fromDir: [], i: 0, resolved: [] });
+          throw unwind(le);
+        }
+        continue;
+      }
+      let rec: ServiceRecord;
+      try {
+        rec = this.finishNew(top, loading, createdPlaceholders);
+      } catch (e) {
+        throw unwind(asLoadError(e, top.name));
+      }
+      stack.pop();
+      loading.delete(top.name);
+      if (stack.length === 0) return rec;
+      const parent = stack[stack.length - 1];
+      parent.resolved.push({ to: rec, type: parent.deps[parent.i - 1].type });
+    }
+  }
+
+  /** Get (or create) a placeholder for a before/after/consumer-of name. */
+  private placeholderFor(name: string, created: PlaceholderService[]): ServiceRecord {
+    const found = this.host.findAny(name);
+    if (found) return found;
+    const ph = new PlaceholderService(this.host, name);
+    this.host.addRecord(ph);
+    created.push(ph);
+    return ph;
+  }
+
+  /** True if `target` is reachable from any of `starts` through dependency links. */
+  static reaches(starts: ServiceRecord[], target: ServiceRecord): boolean {
+    const seen = new Set<ServiceRecord>();
+    const queue: ServiceRecord[] = [];
+    for (const s of starts) {
+      if (s === target) return true;
+      if (!seen.has(s)) {
+        seen.add(s);
+        queue.push(s);
+      }
+    }
+    for (let qi = 0; qi < queue.length; qi++) {
+      for (const dep of queue[qi].dependsOn) {
+        if (dep.to === target) return true;
+        if (!seen.has(dep.to)) {
+          seen.add(dep.to);
+          queue.push(dep.to);
+        }
+      }
+    }
+    return false;
+  }
+
+  /** Validate consumer-of and return the producer record (creating a placeholder if needed). */
+  private resolveConsumed(
+    desc: ServiceDescription,
+    self: ServiceRecord | undefined,
+    created: PlaceholderService[],
+  ): ServiceRecord | undefined {
+    if (!desc.consumerOf) return undefined;
+    const existing = this.host.findAny(desc.consumerOf);
+    if (!existing) return this.placeholderFor(desc.consumerOf, created);
+    const t = existing.recordType;
+    if (t !== 'process' && t !== 'bgprocess' && t !== 'scripted' && t !== 'placeholder') {
+      throw loadError(
+        desc.name,
+        "the 'consumer-of' setting specifies a service of a type that does not produce output",
+      );
+    }
+    if (t !== 'placeholder' && existing.desc?.logType !== 'pipe') {
+      throw loadError(
+        desc.name,
+        "the 'consumer-of' setting specifies a service that does not log via a pipe ('log-type = pipe')",
+      );
+    }
+    if (existing.logConsumer && existing.logConsumer !== self) {
+      throw loadError(
+        desc.name,
+        "the 'consumer-of' setting specifies a service that already has a consumer",
+      );
+    }
+    return existing;
+  }
+
+  /** Build the record for a fully resolved frame and link it into the set. */
+  private finishNew(
+    f: Frame,
+    loading: Map<string, Frame>,
+    created: PlaceholderService[],
+  ): ServiceRecord {
+    const desc = f.desc;
+    const resolved = [...f.resolved];
+    // after: ordering links to this service's dependencies side (placeholders if not loaded).
+    for (const d of desc.dependencies) {
+      if (d.type !== 'after') continue;
+      if (d.name === f.name || loading.has(d.name)) throw loadError(f.name, CYCLE_MESSAGE, 'cycle');
+      resolved.push({ to: this.placeholderFor(d.name, created), type: 'after' });
+    }
+    // before: the named service gets an ordering link onto this one; refuse cycles.
+    const befores: ServiceRecord[] = [];
+    for (const d of desc.dependencies) {
+      if (d.type !== 'before') continue;
+      if (d.name === f.name) throw loadError(f.name, CYCLE_MESSAGE, 'cycle');
+      const existing = this.host.findAny(d.name);
+      if (existing) {
+        if (loading.has(d.name) || Loader.reaches(resolved.map((r) => r.to), existing)) {
+          throw loadError(f.name, CYCLE_MESSAGE, 'cycle');
+        }
+        befores.push(existing);
+      } else {
+        befores.push(this.placeholderFor(d.name, created));
+      }
+    }
+    const consumed = this.resolveConsumed(desc, undefined, created);
+
+    // No failure is possible from here on.
+    const rec = createRecord(this.host, desc);
+    for (const r of resolved) rec.addDep(r.to, r.type);
+    for (const b of befores) b.addDep(rec, 'before');
+
+    const orig = this.host.findAny(f.name);
+    if (orig && orig instanceof PlaceholderService) {
+      this.takeOverPlaceholder(orig, rec);
+      this.host.replaceRecord(orig, rec);
+    } else {
+      this.host.addRecord(rec);
+    }
+    if (consumed && (rec instanceof ProcessService)) {
+      rec.consumerFor = consumed;
+      consumed.logConsumer = rec;
+    }
+    return rec;
+  }
+
+  /** Move the links a placeholder collected onto the real record that replaces it. */
+  private takeOverPlaceholder(ph: PlaceholderService, rec: ServiceRecord): void {
+    for (const dept of ph.dependents) {
+      dept.to = rec;
+      rec.dependents.push(dept);
+    }
+    ph.dependents = [];
+    for (const dep of ph.dependsOn) {
+      dep.from = rec;
+      rec.dependsOn.push(dep);
+    }
+    ph.dependsOn = [];
+    if (ph.logPipe && rec instanceof BaseProcessService) {
+      rec.logPipe = ph.logPipe;
+      ph.logPipe = undefined;
+    }
+    if (ph.logConsumer) {
+      const consumer = ph.logConsumer;
+      rec.logConsumer = consumer;
+      if (consumer instanceof BaseProcessService) consumer.consumerFor = rec;
+      ph.logConsumer = undefined;
+    }
+  }
+
+  /**
+   * Reload a loaded service from its description. Returns the (possibly new) record. Throws
+   * ServiceLoadError with upstream's reasons when the new settings cannot be applied.
+   */
+  reload(svc: ServiceRecord): ServiceRecord {
+    const name = svc.name;
+    const desc = this.fetch(name);
+    const { deps: depSpecs, fromDir } = this.depList(desc);
+    const created: PlaceholderService[] = [];
+    const cleanup = () => {
+      for (const ph of created) {
+        if (ph.isUnrefd() && this.host.findAny(ph.name) === ph) this.host.removeRecord(ph);
+      }
+    };
+    try {
+      const resolved: { to: ServiceRecord; type: DependencyType }[] = [];
+      for (let i = 0; i < depSpecs.length; i++) {
+        const spec = depSpecs[i];
+        try {
+          resolved.push({ to: this.load(spec.name, svc), type: spec.type });
+        } catch (e) {
+          const le = asLoadError(e, spec.name);
+          if (fromDir[i] && le.failure.kind === 'not-found') continue;
+          this.host.os.log('error', describeLoadFailure(le.failure));
+          throw loadError(name, DEP_FAILED_MESSAGE);
+        }
+      }
+      for (const d of desc.dependencies) {
+        if (d.type !== 'after') continue;
+        if (d.name === name) throw loadError(name, CYCLE_MESSAGE, 'cycle');
+        resolved.push({ to: this.placeholderFor(d.name, created), type: 'after' });
+      }
+      if (Loader.reaches(resolved.map((r) => r.to), svc)) {
+        throw loadError(name, CYCLE_MESSAGE, 'cycle');
+      }
+      const befores: ServiceRecord[] = [];
+      for (const d of desc.dependencies) {
+        if (d.type !== 'before') continue;
+        if (d.name === name) throw loadError(name, CYCLE_MESSAGE, 'cycle');
+        const existing = this.host.findAny(d.name);
+        if (existing) {
+          if (Loader.reaches(resolved.map((r) => r.to), existing)) {
+            throw loadError(name, CYCLE_MESSAGE, 'cycle');
+          }
+          befores.push(existing);
+        } else {
+          befores.push(this.placeholderFor(d.name, created));
+        }
+      }
+
+      const newRecord = this.checkReload(svc, desc, resolved);
+      const consumed = this.resolveConsumed(desc, svc, created);
+      if (svc.state !== 'stopped' && (desc.type === 'process' || desc.type === 'bgprocess')) {
+        const current = svc instanceof BaseProcessService ? svc.consumerFor : undefined;
+        if (current !== consumed) {
+          throw loadError(name, "cannot change consumed service ('consumer-of') when not stopped");
+        }
+      }
+
+      // Apply; nothing can fail from here.
+      let rec: ServiceRecord;
+      if (newRecord) {
+        rec = createRecord(this.host, desc);
+        for (const r of resolved) rec.addDep(r.to, r.type);
+        this.transferRecord(svc, rec, consumed);
+        this.host.replaceRecord(svc, rec);
+      } else {
+        rec = svc;
+        this.replaceDeps(rec, resolved);
+        applySettings(rec, desc);
+        if (rec instanceof BaseProcessService) {
+          if (rec.logBuffer) rec.logBuffer.max = desc.logBufferSize;
+          if (desc.logType !== 'pipe' && desc.logType !== 'buffer' && rec.logPipe && !rec.logConsumer) {
+            rec.logPipe.close();
+            rec.logPipe = undefined;
+          }
+        }
+        if (rec instanceof ProcessService) {
+          const prev = rec.consumerFor;
+          if (prev && prev !== consumed && prev.logConsumer === rec) prev.logConsumer = undefined;
+          rec.consumerFor = consumed;
+          if (consumed) consumed.logConsumer = rec;
+        }
+      }
+      // "before" links that this service created are replaced by the new ones.
+      for (const dept of [...rec.dependents]) {
+        if (dept.type === 'before') {
+          const from = dept.from;
+          from.rmDepLink(dept);
+          if (from instanceof PlaceholderService && from.isUnrefd()) this.host.removeRecord(from);
+        }
+      }
+      for (const b of befores) b.addDep(rec, 'before');
+      return rec;
+    } catch (e) {
+      cleanup();
+      throw asLoadError(e, name);
+    }
+  }
+
+  /** Upstream's reload checks; returns true when a new record is needed (type changed). */
+  private checkReload(
+    svc: ServiceRecord,
+    desc: ServiceDescription,
+    resolved: { to: ServiceRecord; type: DependencyType }[],
+  ): boolean {
+    const name = svc.name;
+    let newRecord = true;
+    if (svc.state !== 'stopped') {
+      if (desc.type !== svc.recordType) {
+        throw loadError(name, 'cannot change type of non-stopped service.');
+      }
+      if (svc.state !== 'started') {
+        throw loadError(name, 'cannot alter settings for service which is currently starting/stopping.');
+      }
+      for (const r of resolved) {
+        if ((r.type === 'regular' || r.type === 'prepared-by') && r.to.state !== 'started') {
+          throw loadError(name, `cannot add non-started dependency '${r.to.name}'.`);
+        }
+      }
+      if (
+        svc.flags.startsOnConsole !== desc.options.startsOnConsole ||
+        svc.flags.sharesConsole !== desc.options.sharesConsole
+      ) {
+        throw loadError(
+          name,
+          'cannot change starts_on_console/shares_console flags for a running service.',
+        );
+      }
+      if (svc.recordType === 'bgprocess' && (svc.desc?.pidFile ?? '') !== (desc.pidFile ?? '')) {
+        throw loadError(name, 'cannot change pid_file for running service.');
+      }
+      if (
+        svc.recordType === 'process' &&
+        ((svc.desc?.inittabId ?? '') !== (desc.inittabId ?? '') ||
+          (svc.desc?.inittabLine ?? '') !== (desc.inittabLine ?? ''))
+      ) {
+        throw loadError(
+          name,
+          'cannot change inittab-id or inittab-line settings for running service.',
+        );
+      }
+      if (svc instanceof BaseProcessService && svc.desc.logType !== desc.logType) {
+        throw loadError(name, 'cannot change log-type for running service.');
+      }
+      newRecord = false;
+    } else if (desc.type === svc.recordType) {
+      newRecord = false;
+    }
+    if (svc.logConsumer) {
+      if (desc.type !== 'process' && desc.type !== 'bgprocess' && desc.type !== 'scripted') {
+        throw loadError(
+          name,
+          'service has output consumer; service type must correspond to output-producing service (process, bgprocess, or scripted)',
+        );
+      }
+      if (desc.logType !== 'pipe') {
+        throw loadError(name, "service has output consumer; log type must be set to 'pipe'");
+      }
+    }
+    return newRecord;
+  }
+
+  /** Replace the non-before dependencies of rec by `resolved` (new links first, then drop old). */
+  private replaceDeps(rec: ServiceRecord, resolved: { to: ServiceRecord; type: DependencyType }[]): void {
+    const old: ServiceDep[] = rec.dependsOn.filter((d) => d.type !== 'before');
+    for (const r of resolved) rec.addDep(r.to, r.type);
+    for (const d of old) {
+      const to = d.to;
+      rec.rmDepLink(d);
+      if (to instanceof PlaceholderService && to.isUnrefd()) this.host.removeRecord(to);
+    }
+  }
+
+  /** Move dependents, before-links, pipes and consumer links from orig to its replacement. */
+  private transferRecord(orig: ServiceRecord, rec: ServiceRecord, consumed: ServiceRecord | undefined): void {
+    for (const dept of orig.dependents) {
+      if (dept.type === 'before') continue; // re-created by the caller
+      dept.to = rec;
+      rec.dependents.push(dept);
+    }
+    orig.dependents = orig.dependents.filter((d) => d.type === 'before');
+    for (const dep of orig.dependsOn) {
+      if (dep.type === 'before') {
+        dep.from = rec;
+        rec.dependsOn.push(dep);
+      }
+    }
+    orig.dependsOn = orig.dependsOn.filter((d) => d.type !== 'before');
+    if (orig instanceof BaseProcessService && rec instanceof BaseProcessService) {
+      rec.logPipe = orig.logPipe;
+      orig.logPipe = undefined;
+    }
+    if (orig.logConsumer) {
+      rec.logConsumer = orig.logConsumer;
+      if (orig.logConsumer instanceof BaseProcessService) orig.logConsumer.consumerFor = rec;
+      orig.logConsumer = undefined;
+    }
+    if (orig instanceof ProcessService && orig.consumerFor && orig.consumerFor !== consumed) {
+      if (orig.consumerFor.logConsumer === orig) orig.consumerFor.logConsumer = undefined;
+    }
+    if (orig instanceof ProcessService) orig.consumerFor = undefined;
+    // Drop the remaining links of the original record.
+    for (const dep of [...orig.dependsOn]) orig.rmDepLink(dep);
+    for (const dept of [...orig.dependents]) dept.from.rmDepLink(dept);
+    orig.dispose();
+    if (rec instanceof ProcessService && consumed) {
+      rec.consumerFor = consumed;
+      consumed.logConsumer = rec;
+    }
+  }
+}
