@@ -58,6 +58,8 @@ export interface LoadedService {
   fileAsNamed: string;
   /** The service directory as given in the search list. */
   serviceDirAsGiven: string;
+  /** The logfile after substitution, before being made absolute ('' if none). */
+  logfileSubst: string;
 }
 
 interface Frame {
@@ -572,7 +574,7 @@ function finalise(
     enableVia,
   };
   void baseName;
-  return { description: d, settings: s, fileAsNamed: opened.file, serviceDirAsGiven: opened.dir };
+  return { description: d, settings: s, fileAsNamed: opened.file, serviceDirAsGiven: opened.dir, logfileSubst: logfile };
 }
 
 /**
