@@ -675,7 +675,16 @@ export class ControlClient {
           : e instanceof ProtocolError
             ? new ControlError('EPROTO', `protocol error: ${e.message}`)
             : new ControlError('EPROTO', `protocol error: ${(e as Error).message}`);
-      this.fail(err);
+      // The request being answered gets the precise error; anything queued behind it, and
+      // anything issued later, sees a closed connection.
+      const op = this.current;
+      this.current = undefined;
+      op?.reject(err);
+      this.fail(
+        new ControlError('ECLOSED', `connection closed after an error: ${err.message}`, {
+          path: this.path,
+        }),
+      );
       this.socket.destroy();
     }
   }
