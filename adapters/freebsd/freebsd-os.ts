@@ -1,0 +1,17 @@
+// The FreeBSD adapter (placeholder until the kqueue/procctl layer lands).
+import { loadLibc } from '../posix/ffi';
+import { PosixOs, findExecHelper, type LogFn } from '../posix/posix-os';
+import * as path from 'node:path';
+
+/** The Os port on FreeBSD. */
+export class FreeBsdOs extends PosixOs {
+  constructor(opts: { log: LogFn }) {
+    super({
+      log: opts.log,
+      libc: loadLibc(['libc.so.7', '']),
+      helperPath: findExecHelper(path.resolve(__dirname)),
+      sockaddr: 'bsd',
+      siginfo: { code: 8, pid: 12, status: 20 },
+    });
+  }
+}

@@ -1,0 +1,39 @@
+// Picks the OS adapter for this platform: the only place in the tree that reads
+// process.platform. Everything else asks os.caps what the kernel can do.
+
+import type { Os } from '../src/core/os';
+
+export interface CreateOsOptions {
+  log(level: 'debug' | 'info' | 'notice' | 'warn' | 'error', msg: string): void;
+}
+
+/**
+ * Returns the Os port for the running platform (Linux, FreeBSD, macOS). Adapter modules are
+ * required lazily so that only the one in use is loaded. Throws an Error with code
+ * 'EPLATFORM' on other platforms.
+ */
+export function createOs(opts: CreateOsOptions): Os {
+  const log = (level: 'debug' | 'info' | 'notice' | 'warn' | 'error', msg: string) => opts.log(level, msg);
+  switch (process.platform) {
+    case 'linux': {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const { LinuxOs } = require('./linux/linux-os') as typeof import('./linux/linux-os');
+      return new LinuxOs({ log });
+    }
+    case 'freebsd': {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const { FreeBsdOs } = require('./freebsd/freebsd-os') as typeof import('./freebsd/freebsd-os');
+      return new FreeBsdOs({ log });
+    }
+    case 'darwin': {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const { DarwinOs } = require('./darwin/darwin-os') as typeof import('./darwin/darwin-os');
+      return new DarwinOs({ log });
+    }
+    default: {
+      const err = new Error(`platform ${process.platform} is not supported`) as Error & { code: string };
+      err.code = 'EPLATFORM';
+      throw err;
+    }
+  }
+}

@@ -1,0 +1,185 @@
+// The Linux adapter: the POSIX base plus pidfds (signals and liveness checks that cannot hit
+// a recycled pid), PR_SET_CHILD_SUBREAPER with orphan reaping, and cgroup v2 placement/kill.
+
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { LaunchError } from '../../src/core/os';
+import { libcLoadError, loadLibc } from '../posix/ffi';
+import { PosixOs, findExecHelper, type LogFn, type PidRef } from '../posix/posix-os';
+import { findCgroup2Mount, ownCgroupPath, resolveCgroupDir } from './cgroup';
+import { bindLinuxSys, type LinuxSys } from './sys';
+
+const PR_SET_CHILD_SUBREAPER = 36;
+/** pidfd_send_signal flag (Linux 6.9+): signal the target's process group. */
+const PIDFD_SIGNAL_PROCESS_GROUP = 4;
+const ESRCH = 3;
+const EPERM = 1;
+const EINVAL = 22;
+
+class PidFd implements PidRef {
+  private open = true;
+  constructor(
+    readonly fd: number,
+    private readonly closeFd: (fd: number) => void,
+  ) {}
+  release(): void {
+    if (this.open) {
+      this.open = false;
+      this.closeFd(this.fd);
+    }
+  }
+}
+
+export interface LinuxOsOptions {
+  log: LogFn;
+  /** Skip becoming a subreaper (tests that must not change the test runner's process). */
+  noSubreaper?: boolean;
+  /** Where to read mountinfo and the own cgroup (tests). */
+  procRoot?: string;
+}
+
+/** The Os port on Linux. */
+export class LinuxOs extends PosixOs {
+  private readonly sys: LinuxSys | undefined;
+  private readonly cgroupMount: string | undefined;
+  private readonly ownCgroup: string | undefined;
+  private groupFlagWorks = true;
+
+  constructor(opts: LinuxOsOptions) {
+    const libc = loadLibc(['libc.so.6', '']);
+    const helperPath = findExecHelper(path.resolve(__dirname));
+    let sys: LinuxSys | undefined;
+    if (libc) {
+      try {
+        sys = bindLinuxSys(libc);
+      } catch (e) {
+        opts.log('warn', `pidfd/prctl bindings unavailable: ${(e as Error).message}`);
+      }
+    } else {
+      opts.log('warn', `FFI (koffi) unavailable, pidfd, subreaping and log pipes are off: ${libcLoadError()}`);
+    }
+    let pidfd = false;
+    if (sys && libc) {
+      const fd = sys.pidfdOpen(process.pid);
+      if (fd >= 0) {
+        pidfd = true;
+        libc.close(fd);
+      } else {
+        opts.log('info', `pidfd_open unavailable (${libc.strerror(libc.errno())}); signals use kill(2)`);
+      }
+    }
+    let subreaper = false;
+    if (sys && libc && !opts.noSubreaper) {
+      subreaper = sys.prctl(PR_SET_CHILD_SUBREAPER, 1) === 0;
+      if (!subreaper) opts.log('warn', `cannot become a subreaper: ${libc.strerror(libc.errno())}`);
+    }
+    const procRoot = opts.procRoot ?? '/proc';
+    let mount: string | undefined;
+    let own: string | undefined;
+    try {
+      mount = findCgroup2Mount(fs.readFileSync(path.join(procRoot, 'self', 'mountinfo'), 'utf8'));
+      own = ownCgroupPath(fs.readFileSync(path.join(procRoot, 'self', 'cgroup'), 'utf8'));
+    } catch {
+      // No /proc: no cgroups.
+    }
+    super(
+      { log: opts.log, libc, helperPath, sockaddr: 'linux', siginfo: { code: 8, pid: 16, status: 24 } },
+      { pidfd, subreaper, cgroups: mount !== undefined },
+    );
+    this.sys = sys;
+    this.cgroupMount = mount;
+    this.ownCgroup = own;
+    if (!helperPath) opts.log('warn', 'exec helper not built: services needing pre-exec steps cannot start');
+    if (subreaper || process.pid === 1) this.enableReaper(() => this.listChildren());
+  }
+
+  protected override openPidRef(pid: number): PidRef | undefined {
+    if (!this.caps.pidfd || !this.sys || !this.libc) return undefined;
+    const fd = this.sys.pidfdOpen(pid);
+    if (fd < 0) return undefined;
+    const libc = this.libc;
+    return new PidFd(fd, (f) => libc.close(f));
+  }
+
+  /**
+   * With a pidfd the signal cannot reach a recycled pid. Group signals use the pidfd group
+   * flag where the kernel has it; otherwise the pidfd is used to check the process is still
+   * the one we mean before kill(-pgid).
+   */
+  protected override sendSignal(pid: number, ref: PidRef | undefined, signal: number, group: boolean): boolean {
+    if (!(ref instanceof PidFd) || !this.sys || !this.libc) return super.sendSignal(pid, ref, signal, group);
+    const sys = this.sys;
+    const libc = this.libc;
+    const ownGroup = group && this.groupOf(pid) === this.ownGroup();
+    if (group && !ownGroup && this.groupFlagWorks) {
+      if (sys.pidfdSendSignal(ref.fd, signal, PIDFD_SIGNAL_PROCESS_GROUP) === 0) return true;
+      const e = libc.errno();
+      if (e !== EINVAL) return e === EPERM;
+      this.groupFlagWorks = false;
+    }
+    if (sys.pidfdSendSignal(ref.fd, group && !ownGroup ? 0 : signal, 0) !== 0) {
+      return libc.errno() !== ESRCH;
+    }
+    if (group && !ownGroup) return super.sendSignal(pid, undefined, signal, true);
+    return true;
+  }
+
+  protected override cgroupProcsPath(cgroup: string): string | undefined {
+    if (!this.cgroupMount) return undefined;
+    const dir = resolveCgroupDir(this.cgroupMount, this.ownCgroup, cgroup);
+    return dir === undefined ? undefined : path.join(dir, 'cgroup.procs');
+  }
+
+  /**
+   * Kills every process in a service cgroup: through cgroup.kill (Linux 5.14+), else by
+   * SIGKILLing each member of cgroup.procs until it stays empty (members may fork meanwhile).
+   * Throws LaunchError (code ELAUNCH) when the cgroup cannot be resolved.
+   */
+  killCgroup(cgroup: string): void {
+    const procs = this.cgroupProcsPath(cgroup);
+    if (!procs) throw new LaunchError(`cgroup ${cgroup}: cgroups are not available`, 'entering cgroup');
+    const dir = path.dirname(procs);
+    try {
+      fs.writeFileSync(path.join(dir, 'cgroup.kill'), '1');
+      return;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') {
+        this.log('warn', `cgroup.kill in ${dir} failed: ${(e as Error).message}; killing members one by one`);
+      }
+    }
+    for (let pass = 0; pass < 16; pass++) {
+      let pids: number[];
+      try {
+        pids = fs
+          .readFileSync(procs, 'utf8')
+          .split('\n')
+          .filter((l) => l !== '')
+          .map(Number);
+      } catch {
+        return;
+      }
+      if (pids.length === 0) return;
+      for (const pid of pids) {
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {
+          // Already gone.
+        }
+      }
+    }
+  }
+
+  /** Direct children of the daemon, from /proc/self/task/<tid>/children. */
+  private listChildren(): number[] {
+    const out: number[] = [];
+    try {
+      for (const tid of fs.readdirSync('/proc/self/task')) {
+        const text = fs.readFileSync(`/proc/self/task/${tid}/children`, 'utf8');
+        for (const p of text.split(' ')) if (p.trim() !== '') out.push(Number(p));
+      }
+    } catch {
+      // Kernel without CONFIG_PROC_CHILDREN: rely on the retry.
+    }
+    return out;
+  }
+}

@@ -1,0 +1,297 @@
+// Turns a ProcessSpec into a launch plan: which fd of the child gets what, the final
+// environment, and, when pre-exec work is needed, the exec helper's instruction list.
+// Pure data in, data out, so that every decision is unit-testable without launching anything.
+
+import type { ProcessSpec } from '../../src/core/os';
+
+/** Upstream Dinit's exec stage descriptions, indexed by the stage number the helper reports. */
+export const EXEC_STAGE_DESCRIPTIONS: readonly string[] = [
+  'arranging file descriptors', // 0
+  'reading environment file', // 1
+  'setting environment variable', // 2
+  'setting up activation socket', // 3
+  'setting up control socket', // 4
+  'changing directory', // 5
+  'setting up standard input/output descriptors', // 6
+  'entering cgroup', // 7
+  'setting resource limits', // 8
+  'setting user/group ID', // 9
+  'opening log file', // 10
+  'setting capabilities', // 11
+  'setting I/O priority', // 12
+  '', // 13-17: unused
+  '',
+  '',
+  '',
+  '',
+  'executing command', // 18
+];
+
+/** Stage numbers used by the adapter itself (same numbering as the helper's). */
+export const Stage = {
+  ARRANGE_FDS: 0,
+  SET_NOTIFYFD_VAR: 2,
+  SETUP_ACTIVATION_SOCKET: 3,
+  SETUP_CONTROL_SOCKET: 4,
+  CHDIR: 5,
+  SETUP_STDINOUTERR: 6,
+  ENTER_CGROUP: 7,
+  SET_RLIMITS: 8,
+  SET_UIDGID: 9,
+  OPEN_LOGFILE: 10,
+  SET_CAPS: 11,
+  SET_PRIO: 12,
+  DO_EXEC: 18,
+} as const;
+
+/** The description for a stage number ("unknown stage N" for numbers out of range). */
+export function stageDescription(stage: number): string {
+  const d = EXEC_STAGE_DESCRIPTIONS[stage];
+  return d ? d : `unknown stage ${stage}`;
+}
+
+/** What the parent passes at one child fd: a parent fd, /dev/null ('ignore' on 0-2),
+ * the daemon's own fd ('inherit'), or a fresh pipe read by the daemon ('pipe'). */
+export type StdioSource = 'ignore' | 'inherit' | 'pipe' | number;
+
+/** Parent-side resources already prepared for this launch. */
+export interface PlanInputs {
+  /** Parent fd for the child's stdin when spec.stdin is a pipe. */
+  stdinFd?: number;
+  /** What stdout/stderr get when the output goes to a pipe (buffer or consumer-of). */
+  outputFd?: StdioSource;
+  /** What the readiness fd gets (usually 'pipe': a fresh pipe the daemon reads). */
+  readinessFd?: StdioSource;
+  /** Parent fd of the activation socket. */
+  activationFd?: number;
+  /** Parent fd of the control-socket connection to pass (pass-cs-fd). */
+  controlFd?: number;
+  /** Absolute path of the cgroup.procs file to join, resolved by the platform adapter. */
+  cgroupProcsPath?: string;
+  /** The platform supports the helper's 'jail' instruction. */
+  jailSupported?: boolean;
+}
+
+export interface LaunchPlan {
+  /** Index = child fd. */
+  stdio: StdioSource[];
+  env: Record<string, string>;
+  /** Why the exec helper is needed; empty when child_process.spawn can do it alone. */
+  helperReasons: string[];
+  /** Helper instructions (without the leading status fd and trailing "-- argv"). */
+  helperOps: string[];
+  /** Run in a new session (only used when launching without the helper). */
+  detached: boolean;
+  /** The child fd that carries the readiness pipe, if any. */
+  readinessFd?: number;
+}
+
+/** Error for a spec this adapter cannot launch; stage is a description from the table above. */
+export class PlanError extends Error {
+  readonly code = 'ELAUNCH';
+  constructor(
+    message: string,
+    readonly stage: string,
+  ) {
+    super(message);
+  }
+}
+
+const IOPRIO_CLASSES = { none: 0, realtime: 1, 'best-effort': 2, idle: 3 } as const;
+
+function rlimitValue(v: number | undefined): string {
+  if (v === undefined) return '-';
+  return v < 0 ? 'inf' : String(v);
+}
+
+/**
+ * Builds the launch plan for a spec. Throws PlanError (code 'ELAUNCH') for what is not
+ * supported yet (capabilities, securebits) or for conflicting fd requests.
+ */
+export function planLaunch(spec: ProcessSpec, inputs: PlanInputs): LaunchPlan {
+  if (spec.capabilities || spec.securebits) {
+    throw new PlanError(
+      `${spec.serviceName}: capabilities and securebits are not supported yet`,
+      EXEC_STAGE_DESCRIPTIONS[Stage.SET_CAPS],
+    );
+  }
+  const env: Record<string, string> = { ...spec.env };
+  const reasons: string[] = [];
+  const ops: string[] = [];
+  const fds = new Map<number, StdioSource>();
+
+  // fd 0.
+  if (spec.stdin.kind === 'pipe') {
+    if (inputs.stdinFd === undefined) throw new PlanError('stdin pipe has no fd', stage(Stage.ARRANGE_FDS));
+    fds.set(0, inputs.stdinFd);
+  } else {
+    fds.set(0, spec.stdin.kind === 'inherit' ? 'inherit' : 'ignore');
+  }
+
+  // The activation socket always lands at fd 3; other extra fds go above it.
+  if (spec.activationSocket) {
+    if (inputs.activationFd === undefined) {
+      throw new PlanError('activation socket has no fd', stage(Stage.SETUP_ACTIVATION_SOCKET));
+    }
+    fds.set(3, inputs.activationFd);
+    env.LISTEN_FDS = '1';
+    reasons.push('activation socket (LISTEN_PID)');
+  }
+  let readinessTarget: number | undefined;
+  if (spec.readiness) {
+    if (inputs.readinessFd === undefined) throw new PlanError('readiness pipe has no fd', stage(Stage.ARRANGE_FDS));
+    if (spec.readiness.kind === 'pipefd') {
+      readinessTarget = spec.readiness.fd;
+      if (readinessTarget === 3 && spec.activationSocket) {
+        throw new PlanError(
+          `${spec.serviceName}: ready-notification fd 3 conflicts with the activation socket`,
+          stage(Stage.ARRANGE_FDS),
+        );
+      }
+    } else {
+      readinessTarget = firstFree(fds);
+      env[spec.readiness.variable] = String(readinessTarget);
+    }
+    fds.set(readinessTarget, inputs.readinessFd);
+  }
+  if (spec.passControlSocket) {
+    if (inputs.controlFd === undefined) {
+      throw new PlanError(
+        `${spec.serviceName}: passing the control socket (pass-cs-fd) is not supported yet`,
+        stage(Stage.SETUP_CONTROL_SOCKET),
+      );
+    }
+    const target = firstFree(fds);
+    fds.set(target, inputs.controlFd);
+    env.DINIT_CS_FD = String(target);
+  }
+
+  // fds 1 and 2, unless the readiness fd took one of them.
+  const outTargets = [1, 2].filter((fd) => fd !== readinessTarget);
+  const out = spec.output;
+  for (const fd of outTargets) {
+    switch (out.kind) {
+      case 'inherit':
+        fds.set(fd, 'inherit');
+        break;
+      case 'null':
+      case 'file': // placeholder until the helper opens the file
+        fds.set(fd, 'ignore');
+        break;
+      case 'buffer':
+      case 'pipe':
+        if (inputs.outputFd === undefined) throw new PlanError('output pipe has no fd', stage(Stage.SETUP_STDINOUTERR));
+        fds.set(fd, inputs.outputFd);
+        break;
+      default: {
+        const never: never = out;
+        throw new PlanError(`unknown output kind ${String(never)}`, stage(Stage.SETUP_STDINOUTERR));
+      }
+    }
+  }
+
+  // Session and console first: nothing after depends on them and they cannot fail usefully.
+  if (spec.onConsole) {
+    reasons.push('console');
+    ops.push('console', 'consolemask', spec.unmaskIntr ? '1' : '0');
+  } else if (spec.newSession) {
+    ops.push('setsid');
+  }
+  if (spec.workingDir) ops.push('chdir', spec.workingDir);
+  if (out.kind === 'file') {
+    reasons.push('log file');
+    ops.push(
+      'logfile',
+      out.path,
+      (out.permissions & 0o7777).toString(8),
+      String(out.uid ?? -1),
+      String(out.gid ?? -1),
+      outTargets.join(''),
+    );
+  }
+  if (spec.activationSocket) ops.push('listenpid');
+  const rl = spec.rlimits;
+  if (rl) {
+    const names = [
+      ['nofile', rl.nofile],
+      ['core', rl.core],
+      ['data', rl.data],
+      ['as', rl.addrspace],
+    ] as const;
+    for (const [name, pair] of names) {
+      if (!pair || (pair.soft === undefined && pair.hard === undefined)) continue;
+      ops.push('rlimit', name, rlimitValue(pair.soft), rlimitValue(pair.hard));
+      if (!reasons.includes('rlimits')) reasons.push('rlimits');
+    }
+  }
+  if (spec.nice !== undefined) {
+    reasons.push('nice');
+    ops.push('nice', String(Math.max(-20, Math.min(19, spec.nice))));
+  }
+  if (spec.ioprio) {
+    reasons.push('ioprio');
+    ops.push('ioprio', String((IOPRIO_CLASSES[spec.ioprio.class] << 13) | spec.ioprio.level));
+  }
+  if (spec.oomScoreAdj !== undefined) {
+    reasons.push('oom-score-adj');
+    ops.push('oom', String(spec.oomScoreAdj));
+  }
+  if (spec.cgroup) {
+    if (!inputs.cgroupProcsPath) {
+      throw new PlanError(`${spec.serviceName}: cgroups are not available on this system`, stage(Stage.ENTER_CGROUP));
+    }
+    reasons.push('cgroup');
+    ops.push('cgroup', inputs.cgroupProcsPath);
+  }
+  if (spec.jail !== undefined) {
+    if (!inputs.jailSupported) {
+      throw new PlanError(`${spec.serviceName}: jails are not supported on this system`, stage(Stage.SET_UIDGID));
+    }
+    reasons.push('jail');
+    ops.push('jail', spec.jail);
+  }
+  const changesIds =
+    spec.uid !== undefined ||
+    spec.gid !== undefined ||
+    spec.initgroupsUser !== undefined ||
+    spec.clearSupplementaryGroups === true;
+  if (changesIds) {
+    reasons.push('run-as');
+    // Groups before the uid: once the uid is dropped the process may no longer change them.
+    if (spec.clearSupplementaryGroups) ops.push('setgroups0');
+    if (spec.gid !== undefined) ops.push('setgid', String(spec.gid));
+    if (spec.initgroupsUser !== undefined) {
+      if (spec.gid === undefined) {
+        throw new PlanError(`${spec.serviceName}: initgroups needs the user's group id`, stage(Stage.SET_UIDGID));
+      }
+      ops.push('initgroups', spec.initgroupsUser, String(spec.gid));
+    }
+    if (spec.uid !== undefined) ops.push('setuid', String(spec.uid));
+  }
+  if (spec.noNewPrivs) {
+    reasons.push('no-new-privs');
+    ops.push('nonewprivs');
+  }
+
+  const max = Math.max(...fds.keys());
+  const stdio: StdioSource[] = [];
+  for (let fd = 0; fd <= max; fd++) stdio.push(fds.get(fd) ?? 'ignore');
+  return {
+    stdio,
+    env,
+    helperReasons: reasons,
+    helperOps: ops,
+    detached: spec.newSession && !spec.onConsole,
+    readinessFd: readinessTarget,
+  };
+}
+
+function stage(n: number): string {
+  return EXEC_STAGE_DESCRIPTIONS[n];
+}
+
+function firstFree(fds: Map<number, StdioSource>): number {
+  let fd = 3;
+  while (fds.has(fd)) fd++;
+  return fd;
+}

@@ -1,0 +1,676 @@
+// The part of the OS port that Linux, FreeBSD and macOS share: launching through
+// child_process (directly, or through the exec helper when pre-exec work is needed), exit and
+// exec-failure reporting, timers, pid files, log pipes and activation sockets. Platform
+// subclasses add race-free pid references, subreaping and cgroups.
+
+import * as childProcess from 'node:child_process';
+import * as fs from 'node:fs';
+import * as net from 'node:net';
+import * as nodeOs from 'node:os';
+import * as path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import * as util from 'node:util';
+import {
+  LaunchError,
+  type ActivationSocket,
+  type ExitStatus,
+  type LogPipe,
+  type Os,
+  type OsCaps,
+  type ProcessEvents,
+  type ProcessHandle,
+  type ProcessSpec,
+  type SignalTarget,
+  type TimerHandle,
+} from '../../src/core/os';
+import { installChildRegistry, isLibuvChild } from './child-registry';
+import { SysError, type Libc } from './ffi';
+import { PlanError, Stage, planLaunch, stageDescription, type PlanInputs, type StdioSource } from './helper-plan';
+import { readPidFile as readPidFileImpl } from './pidfile';
+import { OrphanReaper, exitStatusFromSiginfo, type ReapSys } from './reaper';
+
+export type LogFn = (level: 'debug' | 'info' | 'notice' | 'warn' | 'error', msg: string) => void;
+
+/** A platform's race-free reference to a process (a pidfd on Linux); closed with release(). */
+export interface PidRef {
+  release(): void;
+}
+
+export interface PosixOsOptions {
+  log: LogFn;
+  /** libc bindings; undefined when koffi is unavailable (log pipes, buffers degrade). */
+  libc: Libc | undefined;
+  /** Path of the built exec helper; undefined when it is missing. */
+  helperPath: string | undefined;
+  /** sockaddr_un layout: 'linux' (u16 family) or 'bsd' (u8 length, u8 family). */
+  sockaddr: 'linux' | 'bsd';
+  /** Byte offsets of si_code, si_pid and si_status in this platform's siginfo_t. */
+  siginfo: { code: number; pid: number; status: number };
+}
+
+const P_ALL = 0;
+const P_PID = 1;
+const WNOHANG = 1;
+const WEXITED = 4;
+const WNOWAIT = 0x01000000;
+const AF_UNIX = 1;
+const SOCK_STREAM = 1;
+const F_SETFD = 2;
+const FD_CLOEXEC = 1;
+/** How often a pid we cannot be notified about (not our child) is checked for liveness. */
+const FOREIGN_POLL_MS = 250;
+/** Safety net in case a SIGCHLD was coalesced while the reaper was blocked. */
+const REAP_SWEEP_MS = 5000;
+
+let nextId = 1;
+
+/** A pipe held by the daemon at both ends (consumer-of); the fds are close-on-exec. */
+export class PosixLogPipe implements LogPipe {
+  readonly id = nextId++;
+  private closed = false;
+  constructor(
+    readonly readFd: number,
+    readonly writeFd: number,
+    private readonly libc: Libc,
+  ) {}
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.libc.close(this.readFd);
+    this.libc.close(this.writeFd);
+  }
+}
+
+class PosixActivationSocket implements ActivationSocket {
+  private closed = false;
+  constructor(
+    readonly fd: number,
+    private readonly libc: Libc,
+  ) {}
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.libc.close(this.fd);
+  }
+}
+
+/** Bookkeeping for one launched child, until both its exit and its status pipe are in. */
+interface ChildRecord {
+  pid: number;
+  ref: PidRef | undefined;
+  /** Set once the exit has been reported (the pid may be reused from then on). */
+  finished: boolean;
+}
+
+/** Implementation of the Os port shared by the POSIX platforms. */
+export class PosixOs implements Os {
+  readonly caps: OsCaps;
+  protected readonly libc: Libc | undefined;
+  protected readonly helperPath: string | undefined;
+  protected reaper: OrphanReaper | undefined;
+  private readonly logFn: LogFn;
+  private readonly sockaddrKind: 'linux' | 'bsd';
+  private readonly siginfo: { code: number; pid: number; status: number };
+  private readonly children = new Map<number, ChildRecord>();
+  private readonly timers = new Map<number, NodeJS.Timeout>();
+  private readonly foreignRefs = new Map<number, PidRef>();
+  private readonly warned = new Set<string>();
+  private sweep: NodeJS.Timeout | undefined;
+  private sigchld: (() => void) | undefined;
+
+  constructor(opts: PosixOsOptions, caps: Partial<OsCaps> = {}) {
+    this.logFn = opts.log;
+    this.libc = opts.libc;
+    this.helperPath = opts.helperPath;
+    this.sockaddrKind = opts.sockaddr;
+    this.siginfo = opts.siginfo;
+    this.caps = {
+      pidfd: false,
+      cgroups: false,
+      subreaper: false,
+      execHelper: opts.helperPath !== undefined,
+      ...caps,
+    };
+  }
+
+  // ---- clock and timers -------------------------------------------------------------------
+
+  /** Monotonic milliseconds (performance.now: not affected by wall-clock changes). */
+  now(): number {
+    return performance.now();
+  }
+
+  wallClock(): number {
+    return Date.now();
+  }
+
+  setTimer(ms: number, cb: () => void): TimerHandle {
+    const id = nextId++;
+    // setTimeout runs on libuv's monotonic clock.
+    const t = setTimeout(() => {
+      this.timers.delete(id);
+      cb();
+    }, Math.max(0, ms));
+    this.timers.set(id, t);
+    return { id };
+  }
+
+  clearTimer(t: TimerHandle): void {
+    const timeout = this.timers.get(t.id);
+    if (timeout) {
+      clearTimeout(timeout);
+      this.timers.delete(t.id);
+    }
+  }
+
+  log(level: 'debug' | 'info' | 'notice' | 'warn' | 'error', message: string): void {
+    this.logFn(level, message);
+  }
+
+  /** Logs a message only the first time key is seen (for capabilities that are off). */
+  protected warnOnce(key: string, message: string): void {
+    if (this.warned.has(key)) return;
+    this.warned.add(key);
+    this.logFn('warn', message);
+  }
+
+  // ---- launching --------------------------------------------------------------------------
+
+  /**
+   * Starts a process. Without pre-exec work it is spawned directly (detached for setsid);
+   * otherwise through the exec helper, whose status pipe reports a failing stage and errno.
+   * Throws LaunchError when the spec needs something unavailable (helper not built,
+   * capabilities, cgroups missing).
+   */
+  launch(spec: ProcessSpec, events: ProcessEvents): ProcessHandle {
+    const toClose: number[] = [];
+    let outputReadFd: number | undefined;
+    let plan;
+    try {
+      const inputs: PlanInputs = { jailSupported: this.jailSupported() };
+      if (spec.stdin.kind === 'pipe') inputs.stdinFd = this.pipeFds(spec.stdin.pipe).readFd;
+      if (spec.output.kind === 'pipe') inputs.outputFd = this.pipeFds(spec.output.pipe).writeFd;
+      if (spec.output.kind === 'buffer') {
+        if (this.libc) {
+          const [r, w] = this.libc.pipeCloexec();
+          outputReadFd = r;
+          toClose.push(w);
+          inputs.outputFd = w;
+        } else {
+          this.warnOnce('buffer', 'FFI unavailable: buffered service output uses two pipes (stdout, stderr)');
+          inputs.outputFd = 'pipe';
+        }
+      }
+      if (spec.readiness) inputs.readinessFd = 'pipe';
+      if (spec.activationSocket) inputs.activationFd = spec.activationSocket.fd;
+      if (spec.cgroup) inputs.cgroupProcsPath = this.cgroupProcsPath(spec.cgroup);
+      plan = planLaunch(spec, inputs);
+    } catch (e) {
+      for (const fd of toClose) this.libc?.close(fd);
+      if (outputReadFd !== undefined) this.libc?.close(outputReadFd);
+      if (e instanceof PlanError) throw new LaunchError(e.message, e.stage);
+      if (e instanceof SysError) throw new LaunchError(e.message, stageDescription(Stage.ARRANGE_FDS), e.errno);
+      throw e;
+    }
+
+    const useHelper = plan.helperReasons.length > 0;
+    if (useHelper && !this.helperPath) {
+      for (const fd of toClose) this.libc?.close(fd);
+      if (outputReadFd !== undefined) this.libc?.close(outputReadFd);
+      throw new LaunchError(
+        `${spec.serviceName}: needs the exec helper (for ${plan.helperReasons.join(', ')}) but it is not built; ` +
+          `install a C compiler and run "npm run build"`,
+        stageDescription(Stage.ARRANGE_FDS),
+      );
+    }
+
+    const stdio: StdioSource[] = plan.stdio.slice();
+    let file: string;
+    let args: string[];
+    let statusIdx = -1;
+    if (useHelper) {
+      statusIdx = stdio.length;
+      stdio.push('pipe');
+      file = this.helperPath as string;
+      args = [String(statusIdx), ...plan.helperOps, '--', ...spec.argv];
+    } else {
+      file = spec.argv[0];
+      args = spec.argv.slice(1);
+      if (spec.workingDir) {
+        // libuv reports a failed chdir like a failed exec; check first to name the stage.
+        const err = checkDirectory(spec.workingDir);
+        if (err !== undefined) {
+          for (const fd of toClose) this.libc?.close(fd);
+          if (outputReadFd !== undefined) this.libc?.close(outputReadFd);
+          setImmediate(() => events.onExecFailed(stageDescription(Stage.CHDIR), err, this.strerror(err)));
+          return { pid: -1 };
+        }
+      }
+    }
+
+    let child: childProcess.ChildProcess;
+    try {
+      child = childProcess.spawn(file, args, {
+        stdio: stdio as childProcess.StdioOptions,
+        env: plan.env,
+        cwd: useHelper ? undefined : spec.workingDir,
+        detached: !useHelper && plan.detached,
+        argv0: useHelper ? undefined : spec.argv[0],
+      });
+    } catch (e) {
+      // Synchronous failures (bad arguments, EMFILE...): nothing was started.
+      for (const fd of toClose) this.libc?.close(fd);
+      if (outputReadFd !== undefined) this.libc?.close(outputReadFd);
+      const errno = errnoOf(e) ?? 0;
+      setImmediate(() => events.onExecFailed(stageDescription(Stage.DO_EXEC), errno, this.strerror(errno)));
+      return { pid: -1 };
+    } finally {
+      // The child has its copies now (or never will).
+      for (const fd of toClose) this.libc?.close(fd);
+    }
+
+    const pid = child.pid;
+    const rec: ChildRecord = { pid: pid ?? -1, ref: undefined, finished: false };
+    if (pid !== undefined) {
+      // Safe from pid reuse: the child cannot be reaped before this tick ends.
+      rec.ref = this.openPidRef(pid);
+      this.children.set(pid, rec);
+    }
+
+    let exit: ExitStatus | undefined;
+    let statusOpen = useHelper;
+    const statusChunks: Buffer[] = [];
+    const finish = () => {
+      if (rec.finished || exit === undefined || statusOpen) return;
+      rec.finished = true;
+      this.children.delete(rec.pid);
+      rec.ref?.release();
+      readiness?.destroy();
+      const data = Buffer.concat(statusChunks);
+      if (data.length >= 8) {
+        const le = nodeOs.endianness() === 'LE';
+        const stage = le ? data.readInt32LE(0) : data.readInt32BE(0);
+        const errno = le ? data.readInt32LE(4) : data.readInt32BE(4);
+        events.onExecFailed(stageDescription(stage), errno, this.strerror(errno));
+      } else {
+        events.onExit(exit);
+      }
+    };
+
+    child.on('error', (e) => {
+      // Emitted when the spawn itself failed (no pid): the exec of the command or the helper.
+      if (pid !== undefined || rec.finished) return;
+      rec.finished = true;
+      const errno = errnoOf(e) ?? 0;
+      events.onExecFailed(stageDescription(Stage.DO_EXEC), errno, this.strerror(errno));
+    });
+    child.on('exit', (code, signal) => {
+      exit =
+        code !== null
+          ? { kind: 'exited', code }
+          : { kind: 'signalled', signal: signalNumber(signal), coreDumped: false };
+      finish();
+    });
+
+    if (useHelper) {
+      const st = child.stdio[statusIdx] as net.Socket | null;
+      if (!st) {
+        statusOpen = false;
+      } else {
+        st.on('data', (d: Buffer) => statusChunks.push(d));
+        st.on('error', () => {});
+        st.on('close', () => {
+          statusOpen = false;
+          finish();
+        });
+      }
+    }
+
+    let readiness: net.Socket | undefined;
+    if (spec.readiness) {
+      const idx = plan.readinessFd;
+      readiness = (idx !== undefined ? child.stdio[idx] : null) as net.Socket | undefined;
+      if (readiness) {
+        let notified = false;
+        readiness.on('error', () => {});
+        readiness.on('data', () => {
+          if (notified) return;
+          notified = true;
+          events.onReady?.();
+        });
+      }
+    }
+
+    if (spec.output.kind === 'buffer') {
+      const sink = spec.output.sink;
+      const streams: net.Socket[] = [];
+      if (outputReadFd !== undefined) {
+        streams.push(new net.Socket({ fd: outputReadFd, readable: true, writable: false }));
+      } else {
+        for (const fd of [1, 2]) {
+          const s = child.stdio[fd] as net.Socket | null;
+          if (s) streams.push(s);
+        }
+      }
+      for (const s of streams) {
+        s.on('data', (d: Buffer) => sink(d));
+        s.on('error', () => {});
+      }
+    }
+
+    return { pid: rec.pid };
+  }
+
+  private pipeFds(p: LogPipe): PosixLogPipe {
+    if (!(p instanceof PosixLogPipe)) {
+      throw new PlanError(`log pipe ${p.id} was not created by this adapter`, stageDescription(Stage.ARRANGE_FDS));
+    }
+    return p;
+  }
+
+  // ---- signals and watching ---------------------------------------------------------------
+
+  /** Signals a launched child; false once its exit has been reported. */
+  signal(proc: ProcessHandle, signal: number, target: SignalTarget): boolean {
+    const rec = this.children.get(proc.pid);
+    if (!rec || rec.finished) return false;
+    return this.sendSignal(rec.pid, rec.ref, signal, target === 'group');
+  }
+
+  /** Signals a pid we did not launch, through the reference watchPid opened if there is one. */
+  signalPid(pid: number, signal: number, target: SignalTarget): boolean {
+    if (pid <= 0) return false;
+    return this.sendSignal(pid, this.foreignRefs.get(pid), signal, target === 'group');
+  }
+
+  /**
+   * Delivers a signal. The base version uses kill(2); with group it signals the process's
+   * group, except when that is the daemon's own group (then only the process).
+   */
+  protected sendSignal(pid: number, _ref: PidRef | undefined, signal: number, group: boolean): boolean {
+    try {
+      if (group && this.groupOf(pid) !== this.ownGroup()) {
+        process.kill(-this.groupOf(pid), signal);
+      } else {
+        process.kill(pid, signal);
+      }
+      return true;
+    } catch (e) {
+      return (e as NodeJS.ErrnoException).code === 'EPERM';
+    }
+  }
+
+  /** The process group of pid (the pid itself when it cannot be read). */
+  protected groupOf(pid: number): number {
+    const g = this.libc?.getpgid(pid) ?? -1;
+    return g > 0 ? g : pid;
+  }
+
+  protected ownGroup(): number {
+    return this.libc?.getpgid(0) ?? -1;
+  }
+
+  /** A race-free reference to pid, if the platform has one (none in the base version). */
+  protected openPidRef(_pid: number): PidRef | undefined {
+    return undefined;
+  }
+
+  /** Whether a pid referenced by ref (or by number) still exists. */
+  protected isAlive(pid: number, ref: PidRef | undefined): boolean {
+    return this.sendSignal(pid, ref, 0, false);
+  }
+
+  /**
+   * Watches a pid the daemon did not launch. Adopted children (we are their subreaper) are
+   * reaped and report their real status; other pids are polled and report undefined.
+   */
+  watchPid(pid: number, onExit: (status: ExitStatus | undefined) => void): { cancel(): void } {
+    let cancelled = false;
+    const fire = (s: ExitStatus | undefined) => {
+      if (!cancelled) {
+        cancelled = true;
+        onExit(s);
+      }
+    };
+    const reaper = this.reaper;
+    if (reaper && (reaper.recentlyReaped(pid) || this.isOurChild(pid))) {
+      const w = reaper.watch(pid, (s) => setImmediate(() => fire(s)));
+      // It may already be a zombie whose SIGCHLD came before we watched.
+      setImmediate(() => reaper.reapAll());
+      return {
+        cancel: () => {
+          cancelled = true;
+          w.cancel();
+        },
+      };
+    }
+    const ref = this.openPidRef(pid);
+    if (ref) this.foreignRefs.set(pid, ref);
+    const stop = () => {
+      clearInterval(iv);
+      if (ref && this.foreignRefs.get(pid) === ref) {
+        this.foreignRefs.delete(pid);
+        ref.release();
+      }
+    };
+    const iv = setInterval(() => {
+      if (!this.isAlive(pid, ref)) {
+        stop();
+        fire(undefined);
+      }
+    }, FOREIGN_POLL_MS);
+    return {
+      cancel: () => {
+        cancelled = true;
+        stop();
+      },
+    };
+  }
+
+  /** True if pid is a (possibly exited, unreaped) child of the daemon. */
+  protected isOurChild(pid: number): boolean {
+    if (!this.libc) return false;
+    const info = Buffer.alloc(128);
+    return this.libc.waitid(P_PID, pid, info, WEXITED | WNOHANG | WNOWAIT) === 0;
+  }
+
+  /**
+   * Turns on orphan reaping (call when the daemon became a subreaper or is pid 1). Children
+   * spawned through child_process are left to libuv; see reaper.ts for the method.
+   */
+  protected enableReaper(listChildren?: () => number[]): void {
+    const libc = this.libc;
+    if (!libc || this.reaper) return;
+    installChildRegistry();
+    const info = Buffer.alloc(128);
+    const off = this.siginfo;
+    const sys: ReapSys = {
+      peek: () => {
+        info.fill(0);
+        if (libc.waitid(P_ALL, 0, info, WEXITED | WNOHANG | WNOWAIT) !== 0) return undefined;
+        const pid = readI32(info, off.pid);
+        return pid > 0 ? { pid } : undefined;
+      },
+      reap: (pid) => {
+        info.fill(0);
+        if (libc.waitid(P_PID, pid, info, WEXITED | WNOHANG) !== 0) return undefined;
+        if (readI32(info, off.pid) !== pid) return undefined;
+        return exitStatusFromSiginfo(readI32(info, off.code), readI32(info, off.status));
+      },
+      listChildren,
+    };
+    this.reaper = new OrphanReaper({
+      sys,
+      isLibuvChild,
+      log: (level, msg) => this.logFn(level, msg),
+      later: (ms, fn) => {
+        const t = setTimeout(fn, ms);
+        t.unref();
+        return () => clearTimeout(t);
+      },
+    });
+    const reaper = this.reaper;
+    this.sigchld = () => reaper.reapAll();
+    process.on('SIGCHLD', this.sigchld);
+    this.sweep = setInterval(() => reaper.reapAll(), REAP_SWEEP_MS);
+    this.sweep.unref();
+  }
+
+  /** Stops background work (SIGCHLD listener, sweeps, timers). For tests and shutdown. */
+  dispose(): void {
+    if (this.sigchld) process.off('SIGCHLD', this.sigchld);
+    this.sigchld = undefined;
+    if (this.sweep) clearInterval(this.sweep);
+    this.reaper?.dispose();
+    for (const t of this.timers.values()) clearTimeout(t);
+    this.timers.clear();
+  }
+
+  // ---- files, pipes, sockets --------------------------------------------------------------
+
+  readPidFile(p: string): { ok: true; pid: number } | { ok: false; reason: string } {
+    return readPidFileImpl(p, {
+      isOurChild: (pid) => this.reaper?.recentlyReaped(pid) === true || this.isOurChild(pid),
+      exists: (pid) => this.isAlive(pid, undefined),
+      strerror: (e) => this.strerror(e),
+    });
+  }
+
+  /** A pipe whose both ends the daemon holds, so a consumer restart loses nothing buffered. */
+  createLogPipe(): LogPipe {
+    const libc = this.requireLibc('log pipes (consumer-of)');
+    const [r, w] = libc.pipeCloexec();
+    return new PosixLogPipe(r, w, libc);
+  }
+
+  /**
+   * Opens a listening unix socket at path (an existing file there is removed first), with
+   * the given permissions and owner. Throws LaunchError with the errno on failure.
+   */
+  openActivationSocket(p: string, permissions: number, uid?: number, gid?: number): ActivationSocket {
+    const libc = this.requireLibc('activation sockets');
+    const stage = stageDescription(Stage.SETUP_ACTIVATION_SOCKET);
+    const addr = this.sockaddrUn(p);
+    if (!addr) throw new LaunchError(`${p}: ${this.strerror(36)}`, stage, 36 /* ENAMETOOLONG */);
+    try {
+      fs.unlinkSync(p);
+    } catch {
+      // Nothing there, or bind() will report the problem.
+    }
+    const fd = libc.socket(AF_UNIX, SOCK_STREAM, 0);
+    if (fd < 0) {
+      const e = libc.errno();
+      throw new LaunchError(`socket: ${this.strerror(e)}`, stage, e);
+    }
+    libc.fcntl(fd, F_SETFD, FD_CLOEXEC);
+    const fail = (what: string, e: number): never => {
+      libc.close(fd);
+      throw new LaunchError(`${what} ${p}: ${this.strerror(e)}`, stage, e);
+    };
+    if (libc.bind(fd, addr, addr.length) !== 0) fail('bind', libc.errno());
+    try {
+      fs.chmodSync(p, permissions & 0o7777);
+      if (uid !== undefined || gid !== undefined) fs.chownSync(p, uid ?? -1, gid ?? -1);
+    } catch (e) {
+      fail('chmod/chown', errnoOf(e) ?? 0);
+    }
+    if (libc.listen(fd, 128) !== 0) fail('listen', libc.errno());
+    return new PosixActivationSocket(fd, libc);
+  }
+
+  private sockaddrUn(p: string): Buffer | undefined {
+    const pathBytes = Buffer.from(p);
+    if (pathBytes.length > 103) return undefined; // 104 on the BSDs, 108 on Linux, minus NUL
+    const buf = Buffer.alloc(2 + pathBytes.length + 1);
+    if (this.sockaddrKind === 'linux') {
+      buf.writeUInt16LE(AF_UNIX, 0);
+      if (nodeOs.endianness() === 'BE') buf.writeUInt16BE(AF_UNIX, 0);
+    } else {
+      buf.writeUInt8(buf.length, 0);
+      buf.writeUInt8(AF_UNIX, 1);
+    }
+    pathBytes.copy(buf, 2);
+    return buf;
+  }
+
+  private requireLibc(what: string): Libc {
+    if (!this.libc) {
+      throw new LaunchError(
+        `${what} need the FFI layer (koffi), which could not be loaded`,
+        stageDescription(Stage.ARRANGE_FDS),
+      );
+    }
+    return this.libc;
+  }
+
+  /** Text for an errno, as the C library words it. */
+  strerror(errno: number): string {
+    if (this.libc) return this.libc.strerror(errno);
+    const m = util.getSystemErrorMap().get(-errno);
+    if (!m) return `error ${errno}`;
+    return m[1].charAt(0).toUpperCase() + m[1].slice(1);
+  }
+
+  // ---- platform hooks ---------------------------------------------------------------------
+
+  /** Path of the cgroup.procs file for a service cgroup, or undefined without cgroups. */
+  protected cgroupProcsPath(_cgroup: string): string | undefined {
+    return undefined;
+  }
+
+  /** Whether the exec helper can attach to a jail here. */
+  protected jailSupported(): boolean {
+    return false;
+  }
+}
+
+/** errno (positive) of a Node system error, if it has one. */
+export function errnoOf(e: unknown): number | undefined {
+  const n = (e as { errno?: unknown } | null)?.errno;
+  if (typeof n === 'number') return Math.abs(n);
+  const code = (e as { code?: unknown } | null)?.code;
+  if (typeof code === 'string') {
+    const v = (nodeOs.constants.errno as Record<string, number>)[code];
+    if (v !== undefined) return v;
+  }
+  return undefined;
+}
+
+/** Reads a native-endian int32 (a siginfo_t field). */
+function readI32(b: Buffer, off: number): number {
+  return nodeOs.endianness() === 'LE' ? b.readInt32LE(off) : b.readInt32BE(off);
+}
+
+function signalNumber(name: NodeJS.Signals | null): number {
+  if (!name) return 0;
+  return (nodeOs.constants.signals as Record<string, number>)[name] ?? 0;
+}
+
+function checkDirectory(dir: string): number | undefined {
+  try {
+    const st = fs.statSync(dir);
+    return st.isDirectory() ? undefined : 20 /* ENOTDIR */;
+  } catch (e) {
+    return errnoOf(e) ?? 2;
+  }
+}
+
+/** Finds the built exec helper next to the sources or the compiled output; undefined if absent. */
+export function findExecHelper(fromDir: string): string | undefined {
+  const override = process.env.DINIT_EXEC_HELPER;
+  const candidates = override
+    ? [override]
+    : [
+        path.resolve(fromDir, '..', 'native', 'build', 'dinit-exec-helper'),
+        path.resolve(fromDir, '..', '..', '..', 'adapters', 'native', 'build', 'dinit-exec-helper'),
+      ];
+  for (const c of candidates) {
+    try {
+      fs.accessSync(c, fs.constants.X_OK);
+      return c;
+    } catch {
+      // Try the next place.
+    }
+  }
+  return undefined;
+}
