@@ -604,6 +604,16 @@ export class ProcessService extends BaseProcessService {
   /** Readiness still awaited for the current process (also during smooth recovery). */
   protected awaitingReady = false;
 
+  protected override bringUp(): boolean {
+    if (this.pid !== -1 && !this.stopIssued && !this.waitingForExecStat && !this.doingSmoothRecovery) {
+      // A stop that was still waiting for dependents was cancelled: the process was never
+      // signalled and is still running, so there is nothing to launch.
+      this.started();
+      return true;
+    }
+    return super.bringUp();
+  }
+
   protected override execSucceeded(): void {
     this.trackingChild = true;
     if (this.state === 'starting') {

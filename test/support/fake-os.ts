@@ -1,0 +1,292 @@
+// The fake OS for core tests: implements the Os port, records launches, signals and logs,
+// lets the test deliver exits, exec results, readiness and pid files, and moves time only in
+// advance(). Calls the test did not arrange throw; unused arrangements can be listed.
+
+import type {
+  ActivationSocket,
+  ExitStatus,
+  LogPipe,
+  Os,
+  OsCaps,
+  ProcessEvents,
+  ProcessHandle,
+  ProcessSpec,
+  SignalTarget,
+  TimerHandle,
+} from '../../src/core/os';
+import { LaunchError } from '../../src/core/os';
+
+export type LogLevel = 'debug' | 'info' | 'notice' | 'warn' | 'error';
+
+/** One launched process as the fake saw it. */
+export interface FakeProcess {
+  readonly pid: number;
+  readonly spec: ProcessSpec;
+  readonly events: ProcessEvents;
+  /** Signals sent to it, in order. */
+  readonly signals: { signal: number; target: SignalTarget }[];
+  /** The fake has delivered onExit or onExecFailed. */
+  done: boolean;
+}
+
+interface FakeTimer {
+  id: number;
+  due: number;
+  cb: () => void;
+}
+
+/** Exit status helpers. */
+export const exited = (code: number): ExitStatus => ({ kind: 'exited', code });
+export const signalled = (signal: number): ExitStatus => ({ kind: 'signalled', signal, coreDumped: false });
+
+export class FakeOs implements Os {
+  caps: OsCaps;
+  private time = 1_000_000;
+  private nextTimerId = 1;
+  private timers: FakeTimer[] = [];
+  private nextPid = 100;
+  private nextPipeId = 1;
+
+  readonly processes: FakeProcess[] = [];
+  readonly pidSignals: { pid: number; signal: number; target: SignalTarget }[] = [];
+  readonly logs: { level: LogLevel; message: string }[] = [];
+  readonly serviceEvents: string[] = [];
+  readonly pipes: { id: number; closed: boolean }[] = [];
+  readonly sockets: { path: string; permissions: number; closed: boolean }[] = [];
+  readonly cgroupKills: string[] = [];
+  private pidFiles = new Map<string, { pid: number } | { reason: string }>();
+  private usedPidFiles = new Set<string>();
+  private watches = new Map<number, ((s: ExitStatus | undefined) => void)[]>();
+  private launchFailures = new Map<string, string>();
+  private allowKillCgroup = false;
+
+  constructor(opts: { execStatus?: boolean; killCgroup?: boolean } = {}) {
+    this.caps = {
+      pidfd: true,
+      cgroups: true,
+      subreaper: true,
+      execHelper: true,
+      execStatus: opts.execStatus ?? false,
+    };
+    this.allowKillCgroup = opts.killCgroup ?? false;
+    if (!this.allowKillCgroup) this.killCgroup = undefined;
+  }
+
+  // ---- clock and timers ----
+
+  now(): number {
+    return this.time;
+  }
+
+  wallClock(): number {
+    return 1_700_000_000_000 + this.time;
+  }
+
+  setTimer(ms: number, cb: () => void): TimerHandle {
+    const t: FakeTimer = { id: this.nextTimerId++, due: this.time + Math.max(0, ms), cb };
+    this.timers.push(t);
+    return { id: t.id };
+  }
+
+  clearTimer(t: TimerHandle): void {
+    this.timers = this.timers.filter((x) => x.id !== t.id);
+  }
+
+  /** Number of armed timers. */
+  get pendingTimers(): number {
+    return this.timers.length;
+  }
+
+  /** Move time forward by ms, firing due timers in order (timers set meanwhile included). */
+  advance(ms: number): void {
+    const end = this.time + ms;
+    for (;;) {
+      let next: FakeTimer | undefined;
+      for (const t of this.timers) {
+        if (t.due <= end && (!next || t.due < next.due || (t.due === next.due && t.id < next.id))) next = t;
+      }
+      if (!next) break;
+      this.timers = this.timers.filter((x) => x !== next);
+      this.time = next.due;
+      next.cb();
+    }
+    this.time = end;
+  }
+
+  // ---- processes ----
+
+  /** Make the next launch of `service` throw LaunchError. */
+  failLaunch(service: string, message: string): void {
+    this.launchFailures.set(service, message);
+  }
+
+  launch(spec: ProcessSpec, events: ProcessEvents): ProcessHandle {
+    const failure = this.launchFailures.get(spec.serviceName);
+    if (failure !== undefined) {
+      this.launchFailures.delete(spec.serviceName);
+      throw new LaunchError(failure, 'launch');
+    }
+    const p: FakeProcess = { pid: this.nextPid++, spec, events, signals: [], done: false };
+    this.processes.push(p);
+    return { pid: p.pid };
+  }
+
+  signal(proc: ProcessHandle, signal: number, target: SignalTarget): boolean {
+    const p = this.processes.find((x) => x.pid === proc.pid);
+    if (!p) throw new Error(`fake-os: signal to unknown pid ${proc.pid}`);
+    if (p.done) return false;
+    p.signals.push({ signal, target });
+    return true;
+  }
+
+  signalPid(pid: number, signal: number, target: SignalTarget): boolean {
+    this.pidSignals.push({ pid, signal, target });
+    return true;
+  }
+
+  /** Launches of one service, oldest first. */
+  launchesOf(service: string): FakeProcess[] {
+    return this.processes.filter((p) => p.spec.serviceName === service);
+  }
+
+  /** The most recent process of a service that has not ended (throws if none). */
+  running(service: string): FakeProcess {
+    const list = this.launchesOf(service).filter((p) => !p.done);
+    const p = list[list.length - 1];
+    if (!p) throw new Error(`fake-os: no running process for ${service}`);
+    return p;
+  }
+
+  private resolve(target: string | number | FakeProcess): FakeProcess {
+    if (typeof target === 'object') return target;
+    if (typeof target === 'number') {
+      const p = this.processes.find((x) => x.pid === target);
+      if (!p) throw new Error(`fake-os: no process with pid ${target}`);
+      return p;
+    }
+    return this.running(target);
+  }
+
+  /** Deliver an exit (number = exit code). */
+  exit(target: string | number | FakeProcess, status: ExitStatus | number = 0): void {
+    const p = this.resolve(target);
+    if (p.done) throw new Error(`fake-os: process ${p.pid} already ended`);
+    p.done = true;
+    p.events.onExit(typeof status === 'number' ? exited(status) : status);
+  }
+
+  /** Deliver an exec failure. */
+  execFail(target: string | number | FakeProcess, stage = 'executing command', errno = 2, message = 'No such file or directory'): void {
+    const p = this.resolve(target);
+    if (p.done) throw new Error(`fake-os: process ${p.pid} already ended`);
+    p.done = true;
+    p.events.onExecFailed(stage, errno, message);
+  }
+
+  /** Deliver exec success (only meaningful with caps.execStatus). */
+  execOk(target: string | number | FakeProcess): void {
+    const p = this.resolve(target);
+    if (!p.events.onExecSucceeded) throw new Error('fake-os: no onExecSucceeded handler');
+    p.events.onExecSucceeded();
+  }
+
+  /** Deliver the readiness notification. */
+  ready(target: string | number | FakeProcess): void {
+    const p = this.resolve(target);
+    if (!p.events.onReady) throw new Error('fake-os: process has no onReady handler');
+    p.events.onReady();
+  }
+
+  // ---- bgprocess ----
+
+  /** Arrange what the pid file at path will yield. */
+  setPidFile(path: string, content: number | { reason: string }): void {
+    this.pidFiles.set(path, typeof content === 'number' ? { pid: content } : content);
+    this.usedPidFiles.delete(path);
+  }
+
+  readPidFile(path: string): { ok: true; pid: number } | { ok: false; reason: string } {
+    const c = this.pidFiles.get(path);
+    if (!c) throw new Error(`fake-os: readPidFile(${path}) was not arranged`);
+    this.usedPidFiles.add(path);
+    return 'pid' in c ? { ok: true, pid: c.pid } : { ok: false, reason: c.reason };
+  }
+
+  watchPid(pid: number, onExit: (status: ExitStatus | undefined) => void): { cancel(): void } {
+    const list = this.watches.get(pid) ?? [];
+    list.push(onExit);
+    this.watches.set(pid, list);
+    return {
+      cancel: () => {
+        const l = this.watches.get(pid);
+        if (l) this.watches.set(pid, l.filter((f) => f !== onExit));
+      },
+    };
+  }
+
+  /** True while something watches pid. */
+  isWatched(pid: number): boolean {
+    return (this.watches.get(pid) ?? []).length > 0;
+  }
+
+  /** Report that a watched (non-child) pid went away. */
+  pidExit(pid: number, status?: ExitStatus | number): void {
+    const l = this.watches.get(pid);
+    if (!l || l.length === 0) throw new Error(`fake-os: pid ${pid} is not watched`);
+    this.watches.delete(pid);
+    const st = typeof status === 'number' ? exited(status) : status;
+    for (const f of l) f(st);
+  }
+
+  // ---- pipes, sockets, cgroups ----
+
+  createLogPipe(): LogPipe {
+    const rec = { id: this.nextPipeId++, closed: false };
+    this.pipes.push(rec);
+    return {
+      id: rec.id,
+      close: () => {
+        rec.closed = true;
+      },
+    };
+  }
+
+  openActivationSocket(path: string, permissions: number): ActivationSocket {
+    const rec = { path, permissions, closed: false };
+    this.sockets.push(rec);
+    return {
+      fd: 3,
+      close: () => {
+        rec.closed = true;
+      },
+    };
+  }
+
+  killCgroup?: (cgroup: string) => void = (cgroup: string) => {
+    this.cgroupKills.push(cgroup);
+  };
+
+  // ---- logging ----
+
+  log(level: LogLevel, message: string): void {
+    this.logs.push({ level, message });
+  }
+
+  logServiceEvent(kind: 'started' | 'stopped' | 'failed', name: string, depFailed: boolean): void {
+    this.serviceEvents.push(`${kind} ${name}${depFailed ? ' (dep)' : ''}`);
+  }
+
+  /** True if some log line contains text. */
+  logged(text: string, level?: LogLevel): boolean {
+    return this.logs.some((l) => l.message.includes(text) && (level === undefined || l.level === level));
+  }
+
+  /** Arranged things that never happened (pid files never read). */
+  unusedArrangements(): string[] {
+    const out: string[] = [];
+    for (const path of this.pidFiles.keys()) {
+      if (!this.usedPidFiles.has(path)) out.push(`pid file ${path} was never read`);
+    }
+    return out;
+  }
+}
