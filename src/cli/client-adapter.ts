@@ -1,0 +1,249 @@
+// CtlPort over src/client's ControlClient: maps its typed replies to what the dinitctl
+// commands ask, and keeps service events in per-handle queues so a command can wait for them.
+
+import { ControlClient, ControlError, type ClientEvent } from '../client/control-client';
+import { EVENT_NAMES, STATE_NAMES, STOP_REASON_NAMES } from '../protocol/codes';
+import type { StatusInfo } from '../protocol/status';
+import { ConnectError } from './command';
+import type { AckNak, CtlPort, LoadReply, ServiceEventInfo, ServiceStatus, StartStopReply } from './port';
+
+/** Convert the client's status block to the port's. */
+export function toStatus(s: StatusInfo): ServiceStatus {
+  return {
+    state: STATE_NAMES.indexOf(s.state),
+    target: STATE_NAMES.indexOf(s.targetState),
+    hasConsole: s.hasConsole,
+    waitingConsole: s.waitingForConsole,
+    skipped: s.startSkipped,
+    markedActive: s.markedActive,
+    hasPid: s.hasPid,
+    stopReason: STOP_REASON_NAMES.indexOf(s.stopReason),
+    execStage: s.execStage,
+    pid: s.hasPid ? s.word1 : 0,
+    exitSiCode: s.hasPid ? 0 : s.word1,
+    exitSiStatus: s.hasPid ? 0 : s.word2,
+  };
+}
+
+class ClientPort implements CtlPort {
+  private readonly queues = new Map<number, ServiceEventInfo[]>();
+  private readonly waiters = new Map<number, (ev: ServiceEventInfo | null) => void>();
+  private closed = false;
+  client!: ControlClient;
+
+  get protocolVersion(): number {
+    return this.client.protocolVersion;
+  }
+
+  onEvent(ev: ClientEvent): void {
+    if (ev.kind !== 'service') return;
+    const info: ServiceEventInfo = {
+      handle: ev.handle,
+      event: EVENT_NAMES.indexOf(ev.event),
+      status: toStatus(ev.status),
+    };
+    const w = this.waiters.get(ev.handle);
+    if (w !== undefined) {
+      this.waiters.delete(ev.handle);
+      w(info);
+      return;
+    }
+    let q = this.queues.get(ev.handle);
+    if (q === undefined) this.queues.set(ev.handle, (q = []));
+    q.push(info);
+  }
+
+  onClosed(): void {
+    this.closed = true;
+    for (const w of this.waiters.values()) w(null);
+    this.waiters.clear();
+  }
+
+  async loadService(name: string, findOnly: boolean): Promise<LoadReply> {
+    const r = findOnly ? await this.client.findService(name) : await this.client.loadService(name);
+    switch (r.kind) {
+      case 'found':
+        return { kind: 'record', handle: r.handle, state: STATE_NAMES.indexOf(r.state) };
+      case 'noservice':
+        return { kind: 'noservice' };
+      case 'desc-error':
+        return { kind: 'desc-err' };
+      case 'load-error':
+        return { kind: 'load-err' };
+    }
+  }
+
+  async startStop(
+    op: 'start' | 'stop' | 'wake' | 'release',
+    handle: number,
+    opts: { pin: boolean; force: boolean; restart: boolean },
+  ): Promise<{ reply: StartStopReply; seen: ServiceEventInfo[] }> {
+    this.queues.delete(handle);
+    // Events queued before the PREACK predate the command; only later ones count as seen.
+    const o = { pin: opts.pin, force: opts.force, onPreack: () => this.queues.delete(handle) };
+    let r;
+    if (opts.restart) r = await this.client.restart(handle, o);
+    else if (op === 'start') r = await this.client.start(handle, o);
+    else if (op === 'stop') r = await this.client.stop(handle, o);
+    else if (op === 'wake') r = await this.client.wake(handle, o);
+    else r = await this.client.release(handle, o);
+    const seen = this.pendingEvents(handle);
+    let reply: StartStopReply;
+    switch (r.kind) {
+      case 'already':
+        reply = { kind: 'alreadyss' };
+        break;
+      case 'pinned-started':
+        reply = { kind: 'pinnedstarted' };
+        break;
+      case 'pinned-stopped':
+        reply = { kind: 'pinnedstopped' };
+        break;
+      case 'shutting-down':
+        reply = { kind: 'shuttingdown' };
+        break;
+      default:
+        reply = r;
+    }
+    return { reply, seen };
+  }
+
+  nextEvent(handle: number): Promise<ServiceEventInfo | null> {
+    const q = this.queues.get(handle);
+    if (q !== undefined && q.length > 0) return Promise.resolve(q.shift() as ServiceEventInfo);
+    if (this.closed) return Promise.resolve(null);
+    return new Promise((resolve) => this.waiters.set(handle, resolve));
+  }
+
+  pendingEvents(handle: number): ServiceEventInfo[] {
+    const q = this.queues.get(handle) ?? [];
+    this.queues.delete(handle);
+    return q;
+  }
+
+  async unpin(handle: number): Promise<AckNak> {
+    await this.client.unpin(handle);
+    return 'ack';
+  }
+
+  async unload(handle: number): Promise<AckNak> {
+    return (await this.client.unload(handle)).kind;
+  }
+
+  async reload(handle: number): Promise<AckNak> {
+    return (await this.client.reload(handle)).kind;
+  }
+
+  async listServices(): Promise<Array<{ name: string; status: ServiceStatus }>> {
+    return (await this.client.list()).map((e) => ({ name: e.name, status: toStatus(e.status) }));
+  }
+
+  private async rawStatus(handle: number): Promise<StatusInfo> {
+    const r = await this.client.status(handle);
+    if (r.kind !== 'status') throw new ControlError('EPROTO', 'protocol error: status refused');
+    return r.status;
+  }
+
+  async serviceStatus(handle: number): Promise<ServiceStatus> {
+    return toStatus(await this.rawStatus(handle));
+  }
+
+  async serviceDescriptionMtime(handle: number): Promise<{ sec: number; nsec: number } | null> {
+    if (this.client.protocolVersion < 6) return null;
+    return (await this.rawStatus(handle)).mtime ?? null;
+  }
+
+  async serviceName(handle: number): Promise<string> {
+    const r = await this.client.serviceName(handle);
+    if (r.kind !== 'name') throw new ControlError('EPROTO', 'protocol error: no service name');
+    return r.name;
+  }
+
+  async serviceDescriptionDir(handle: number): Promise<string> {
+    const r = await this.client.queryServiceDscDir(handle);
+    if (r.kind !== 'dir' || r.dir === '') throw new ControlError('EPROTO', 'protocol error: no description directory');
+    if (r.dir.startsWith('/')) return r.dir;
+    // A relative directory is relative to the daemon's working directory.
+    const mech = await this.client.queryLoadMech();
+    const cwd = mech.kind === 'loader' ? mech.cwd : '';
+    return cwd === '' ? r.dir : cwd.endsWith('/') ? cwd + r.dir : `${cwd}/${r.dir}`;
+  }
+
+  async serviceDirs(): Promise<string[]> {
+    const mech = await this.client.queryLoadMech();
+    return mech.kind === 'loader' ? mech.dirs : [];
+  }
+
+  daemonEnvironment(): Promise<string[]> {
+    return this.client.getAllEnv();
+  }
+
+  async addRemoveDep(add: boolean, depType: number, from: number, to: number): Promise<AckNak> {
+    const t = depType === 3 ? 'milestone' : depType === 2 ? 'waits-for' : 'regular';
+    return (add ? await this.client.addDep(from, to, t) : await this.client.rmDep(from, to, t)).kind;
+  }
+
+  async enableDisable(enable: boolean, from: number, to: number): Promise<AckNak> {
+    return (enable ? await this.client.enable(from, to) : await this.client.rmDep(from, to, 'waits-for')).kind;
+  }
+
+  async shutdown(kind: number): Promise<AckNak> {
+    const names = ['none', 'remain', 'halt', 'poweroff', 'reboot', 'softreboot', 'kexec'] as const;
+    await this.client.shutdown(names[kind] ?? 'halt');
+    return 'ack';
+  }
+
+  waitClosed(): Promise<void> {
+    return this.client.waitForClose();
+  }
+
+  async setenv(assignment: string): Promise<'ack' | 'badreq'> {
+    return (await this.client.setenv(assignment)).kind;
+  }
+
+  async setTrigger(handle: number, value: boolean): Promise<AckNak> {
+    return (await this.client.trigger(handle, value)).kind;
+  }
+
+  async catLog(handle: number, clear: boolean): Promise<Buffer | null> {
+    const r = await this.client.catlog(handle, clear);
+    return r.kind === 'log' ? r.data : null;
+  }
+
+  async signal(handle: number, signo: number): Promise<'ack' | 'nopid' | 'badsig' | 'killerr'> {
+    const r = await this.client.signal(handle, signo);
+    switch (r.kind) {
+      case 'ack':
+        return 'ack';
+      case 'no-pid':
+        return 'nopid';
+      case 'bad-signal':
+        return 'badsig';
+      case 'kill-error':
+        return 'killerr';
+    }
+  }
+
+  close(): void {
+    this.client.close();
+  }
+}
+
+/**
+ * Connect to the daemon (socket path or passed descriptor) and return a CtlPort. Throws
+ * ConnectError (code ECONNECT) when the socket cannot be reached; ControlError otherwise.
+ */
+export async function openPort(target: { path: string } | { fd: number }): Promise<CtlPort> {
+  const port = new ClientPort();
+  const opts = { onEvent: (ev: ClientEvent) => port.onEvent(ev) };
+  try {
+    port.client = 'path' in target ? await ControlClient.connect(target.path, opts) : await ControlClient.fromFd(target.fd, opts);
+  } catch (e) {
+    if (e instanceof ControlError && e.code === 'ECONNECT') {
+      throw new ConnectError(e.data.path ?? '', e.data.errnoCode ?? 'EIO');
+    }
+    throw e;
+  }
+  void port.client.waitForClose().then(() => port.onClosed());
+  return port;
+}

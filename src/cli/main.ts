@@ -1,0 +1,176 @@
+// dinitctl's entry point: parse the command line the upstream way, load only the subcommand
+// that runs, and turn every error into one "dinitctl: ..." message and an exit code.
+
+import { COMMAND_IDS, CommandLine, CommandLineError, parseCommandLine } from './argv';
+import { CliError, CommandContext, CommandSpec, ConnectError } from './command';
+import type { CtlPort } from './port';
+import { defaultSocketPath } from './socket-path';
+
+/** The version line printed by --version. */
+export const VERSION_LINE = 'Dinit version 0.22.1.\n';
+
+/** I/O and environment of one dinitctl run (replaced in tests). */
+export interface CliIO {
+  out(text: string): void;
+  outRaw(data: Buffer): void;
+  err(text: string): void;
+  env: NodeJS.ProcessEnv;
+  isRoot: boolean;
+  /** Open a connection; the default uses src/client through src/cli/client-adapter. */
+  connect?: (target: { path: string } | { fd: number }) => Promise<CtlPort>;
+}
+
+/** Load the spec of one subcommand (only that file is required). */
+export function loadCommand(id: string): CommandSpec {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const mod = require(`../../commands/${id}`) as { default: CommandSpec };
+  return mod.default;
+}
+
+function makeContext(cl: CommandLine, io: CliIO): CommandContext {
+  let port: CtlPort | undefined;
+  return {
+    cl,
+    verbose: !cl.quiet,
+    out: io.out,
+    outRaw: io.outRaw,
+    err: io.err,
+    env: io.env,
+    async connect(): Promise<CtlPort> {
+      if (port !== undefined) return port;
+      const open =
+        io.connect ??
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        (require('./client-adapter') as typeof import('./client-adapter')).openPort;
+      if (cl.usePassedCfd) {
+        const v = io.env.DINIT_CS_FD;
+        const fd = v === undefined ? NaN : parseInt(v, 10);
+        if (!Number.isNaN(fd) && fd >= 0) {
+          port = await open({ fd });
+          return port;
+        }
+      }
+      let path = cl.socketPath;
+      if (path === undefined) {
+        path = defaultSocketPath(cl.user, io.env);
+        if (path === undefined) {
+          throw new CliError(
+            'ENOSOCKDIR',
+            'cannot determine control socket directory (set XDG_RUNTIME_DIR or HOME, check /etc/passwd file, or specify socket path via -p)',
+          );
+        }
+      }
+      port = await open({ path });
+      return port;
+    },
+  };
+}
+
+/** Write the message of an error that ended the run; returns the exit code. */
+function reportError(e: unknown, cl: CommandLine | undefined, io: CliIO): number {
+  if (e instanceof CommandLineError) {
+    io.err(`dinitctl: ${e.message}\n`);
+    if (e.generic) io.err("Try 'dinitctl --help' for more information.\n");
+    return 1;
+  }
+  if (e instanceof ConnectError) {
+    io.err(`dinitctl: ${e.message}\n`);
+    if (cl !== undefined && cl.user && e.errnoCode === 'ENOENT' && cl.socketPath === undefined) {
+      io.err('dinitctl: perhaps no user instance is running?\n');
+    }
+    return 1;
+  }
+  if (e instanceof CliError) {
+    io.err(`dinitctl: ${e.message}\n`);
+    return e.exitCode;
+  }
+  const code = (e as { code?: unknown } | null)?.code;
+  if (code === 'EPROTO') {
+    io.err('dinitctl: protocol error\n');
+    return 1;
+  }
+  if (code === 'ECLOSED' || code === 'ECONNRESET' || code === 'EPIPE') {
+    io.err('dinitctl: control socket read failure or protocol error\n');
+    return 1;
+  }
+  if (code === 'EOLDSERVER') {
+    io.err('dinitctl: daemon too old or protocol error\n');
+    return 1;
+  }
+  if (code === 'EOLDCLIENT') {
+    io.err('dinitctl: too old (daemon reports newer protocol version)\n');
+    return 1;
+  }
+  io.err(`dinitctl: ${e instanceof Error ? e.message : String(e)}\n`);
+  return 1;
+}
+
+/** Print the help of one subcommand through oclif (loaded only here). */
+async function commandHelp(id: string, io: CliIO): Promise<number> {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { renderCommandHelp } = require('./oclif') as typeof import('./oclif');
+  io.out(await renderCommandHelp(id));
+  return 0;
+}
+
+/**
+ * Run dinitctl with `argv` (without the program name). Resolves with the exit code; never
+ * rejects. Output goes through `io`.
+ */
+export async function runDinitctl(argv: readonly string[], io: CliIO): Promise<number> {
+  let cl: CommandLine | undefined;
+  try {
+    // `dinitctl help [command]` is ours (upstream has only --help).
+    const first = argv.findIndex((a) => !a.startsWith('-'));
+    if (first !== -1 && argv[first] === 'help') {
+      const topic = argv[first + 1];
+      if (topic === undefined) {
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        io.out((require('./help') as typeof import('./help')).generalHelp());
+        return 0;
+      }
+      if (!(COMMAND_IDS as readonly string[]).includes(topic)) {
+        io.err(`dinitctl: unrecognized command: ${topic} (use --help for help)\n`);
+        return 1;
+      }
+      return await commandHelp(topic, io);
+    }
+    cl = parseCommandLine(argv, io.isRoot);
+    if (cl.version) {
+      io.out(VERSION_LINE);
+      return 0;
+    }
+    if (cl.help) {
+      if (cl.command !== undefined) return await commandHelp(cl.command, io);
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      io.out((require('./help') as typeof import('./help')).generalHelp());
+      return 0;
+    }
+    const id = cl.command as string;
+    if (cl.offline && id !== 'enable' && id !== 'disable') {
+      throw new CliError('EOFFLINE', 'offline mode (--offline/-o) not supported for this command');
+    }
+    const spec = loadCommand(id);
+    const ctx = makeContext(cl, io);
+    return await spec.run(ctx);
+  } catch (e) {
+    return reportError(e, cl, io);
+  }
+}
+
+/** Process entry: run with process.argv and exit with the resulting code. */
+export function main(): void {
+  const io: CliIO = {
+    out: (t) => process.stdout.write(t),
+    outRaw: (d) => process.stdout.write(d),
+    err: (t) => process.stderr.write(t),
+    env: process.env,
+    isRoot: typeof process.getuid === 'function' && process.getuid() === 0,
+  };
+  void runDinitctl(process.argv.slice(2), io).then((code) => {
+    process.exitCode = code;
+    // Flush stdout before exiting; the connection (if any) must not keep us alive.
+    if (process.stdout.writableLength === 0) process.exit(code);
+    process.stdout.once('drain', () => process.exit(code));
+  });
+}
