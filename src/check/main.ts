@@ -157,6 +157,9 @@ export function runCheck(argv: string[], io: CheckIo = stdio, env: NodeJS.Proces
   const numRequested = toCheck.length;
   let errorsFound = false;
   const services = new Map<string, CheckRecord | null>();
+  // Index of toCheck by name (first entry wins, as a linear search would find).
+  const pendingByName = new Map<string, { name: string; depth: number }>();
+  for (const t of toCheck) if (!pendingByName.has(t.name)) pendingByName.set(t.name, t);
 
   const addToCheck = (name: string, depth: number): void => {
     // Loading stops just past the maximum depth, so the excess can still be reported below.
@@ -166,12 +169,14 @@ export function runCheck(argv: string[], io: CheckIo = stdio, env: NodeJS.Proces
       rec.depDepth = Math.max(rec.depDepth, depth);
       return;
     }
-    const pending = toCheck.find((t) => t.name === name);
+    const pending = pendingByName.get(name);
     if (pending) {
       pending.depth = Math.max(pending.depth, depth);
       return;
     }
-    toCheck.push({ name, depth });
+    const entry = { name, depth };
+    toCheck.push(entry);
+    pendingByName.set(name, entry);
   };
 
   const report = (text: string): void => {

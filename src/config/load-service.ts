@@ -92,6 +92,18 @@ function lookupIn(env: Record<string, string>): VarResolver {
   return (n) => (Object.prototype.hasOwnProperty.call(env, n) ? env[n] : undefined);
 }
 
+/** Directory entries in the order the file system returns them (as readdir(3) does). */
+function readDirRaw(dir: string): string[] {
+  const d = fs.opendirSync(dir);
+  const names: string[] = [];
+  try {
+    for (let ent = d.readSync(); ent !== null; ent = d.readSync()) names.push(ent.name);
+  } finally {
+    d.closeSync();
+  }
+  return names;
+}
+
 /** Upstream's parent_path(): '' for a bare name, '/' for a file in the root. */
 function parentPath(p: string): string {
   let s = p.lastIndexOf('/');
@@ -348,7 +360,7 @@ function loadServiceInner(fullName: string, opts: LoadServiceOptions, hooks?: Ch
           settings.dependencyDirs.push({ dir: abs, type });
           let entries: string[];
           try {
-            entries = fs.readdirSync(abs);
+            entries = readDirRaw(abs);
           } catch (e) {
             if (hooks) hooks.depDirError(dir, errnoText(e));
             else opts.onWarning?.(`Could not open dependency directory '${dirAsNamed}' for ${msgName} service.`);
@@ -449,7 +461,9 @@ function finalise(
     if (s.inittabId !== '' || s.inittabLine !== '') ignored("'inittab_line' or 'inittab_id'");
     const opt = (what: string): void =>
       lint(`${what} was specified, but ignored for the specified (or default) service type.`);
-    if (s.options.signalProcessOnly || s.options.startInterruptible) opt('signal options');
+    if (s.options.signalProcessOnly || s.options.startInterruptible) {
+      lint('signal options were specified, but ignored for the specified (or default) service type.');
+    }
     if (s.options.passCsFd) opt("option 'pass_cs_fd'");
     if (s.options.skippable) opt("option 'skippable'");
     if (s.options.noNewPrivs) opt("option 'no_new_privs'");
