@@ -59,8 +59,9 @@ const F_SETFD = 2;
 const FD_CLOEXEC = 1;
 /** How often a pid we cannot be notified about (not our child) is checked for liveness. */
 const FOREIGN_POLL_MS = 250;
-/** Safety net in case a SIGCHLD was coalesced while the reaper was blocked. */
-const REAP_SWEEP_MS = 5000;
+/** Safety net for SIGCHLDs that were coalesced or not delivered to our listener (test
+ * runners that sandbox the process object): one waitid() call per second when idle. */
+const REAP_SWEEP_MS = 1000;
 
 let nextId = 1;
 
@@ -286,6 +287,8 @@ export class PosixOs implements Os {
       this.children.delete(rec.pid);
       rec.ref?.release();
       readiness?.destroy();
+      // Orphans often die together with the service that left them.
+      if (this.reaper) setImmediate(() => this.reaper?.reapAll());
       const data = Buffer.concat(statusChunks);
       if (data.length >= 8) {
         const le = nodeOs.endianness() === 'LE';
