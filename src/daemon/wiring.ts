@@ -10,9 +10,15 @@ import { ServiceSet } from '../core/service-set';
 import type { ControlContext, ControlLike, DaemonParts, DescriptionSourceLike } from './daemon';
 import type { DaemonLog } from './log';
 import type { DaemonOptions } from './options';
+import { EnvStore } from './env-store';
 
-/** The daemon's environment store, shared by the description source and the control server. */
-let sharedEnv: Record<string, string> = {};
+/** The daemon's global environment, shared by the description source and the control server. */
+let envStore: EnvStore | undefined;
+
+function globalEnv(env: Record<string, string>): EnvStore {
+  if (envStore === undefined) envStore = new EnvStore(env);
+  return envStore;
+}
 
 function makeOs(log: DaemonLog, opts: DaemonOptions): Os {
   const os = createOs({ log: (level, msg) => log.osLog(level, msg) });
@@ -23,16 +29,21 @@ function makeOs(log: DaemonLog, opts: DaemonOptions): Os {
     else log.serviceFailed(name, depFailed);
   };
   if (opts.cgroupPath !== undefined) {
-    log.log('warn', `--cgroup-path is not supported yet; ignoring '${opts.cgroupPath}'`);
+    // Notice level: visible in a -l log file but not on the console (upstream's own tests pass
+    // "-b /" and expect a silent console).
+    log.log(
+      'notice',
+      `--cgroup-path is not supported yet: relative run-in-cgroup paths resolve against dinit's own cgroup, not '${opts.cgroupPath}'`,
+    );
   }
   return os;
 }
 
 function makeSource(serviceDirs: string[], env: Record<string, string>, log: DaemonLog): DescriptionSourceLike {
-  sharedEnv = env;
+  const store = globalEnv(env);
   return new FileDescriptionSource({
     serviceDirs,
-    getEnv: () => sharedEnv,
+    getEnv: () => store.toRecord(),
     onWarning: (message) => log.log('warn', message),
   });
 }
