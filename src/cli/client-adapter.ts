@@ -178,13 +178,28 @@ class ClientPort implements CtlPort {
     return this.client.getAllEnv();
   }
 
-  async addRemoveDep(add: boolean, depType: number, from: number, to: number): Promise<AckNak> {
+  async addRemoveDep(add: boolean, depType: number, from: number, to: number): Promise<AckNak | 'other'> {
     const t = depType === 3 ? 'milestone' : depType === 2 ? 'waits-for' : 'regular';
-    return (add ? await this.client.addDep(from, to, t) : await this.client.rmDep(from, to, t)).kind;
+    try {
+      return (add ? await this.client.addDep(from, to, t) : await this.client.rmDep(from, to, t)).kind;
+    } catch (e) {
+      // Upstream reports any reply other than ACK/NAK (e.g. BADREQ for a self-dependency) alike.
+      if (e instanceof ControlError && (e.code === 'EBADREQ' || e.code === 'EPROTO')) return 'other';
+      throw e;
+    }
   }
 
-  async enableDisable(enable: boolean, from: number, to: number): Promise<AckNak> {
-    return (enable ? await this.client.enable(from, to) : await this.client.rmDep(from, to, 'waits-for')).kind;
+  async enableDisable(enable: boolean, from: number, to: number): Promise<AckNak | 'other'> {
+    let r: AckNak;
+    try {
+      r = (enable ? await this.client.enable(from, to) : await this.client.rmDep(from, to, 'waits-for')).kind;
+    } catch (e) {
+      if (e instanceof ControlError && (e.code === 'EBADREQ' || e.code === 'EPROTO')) return 'other';
+      throw e;
+    }
+    // Events sent before the reply are not reported (upstream skips them while awaiting the ACK).
+    this.queues.delete(to);
+    return r;
   }
 
   async shutdown(kind: number): Promise<AckNak> {

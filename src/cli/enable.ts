@@ -256,7 +256,8 @@ export async function enableDisableCommand(ctx: CommandContext, enable: boolean)
     if (enable && fromState !== State.STARTED) {
       ctx.err('dinitctl: warning: enabling dependency for non-started service\n');
     }
-    if ((await port.enableDisable(enable, fromHandle, toHandle)) === 'nak') {
+    const r = await port.enableDisable(enable, fromHandle, toHandle);
+    if (r === 'nak') {
       ctx.err(
         enable
           ? 'dinitctl: could not enable service: possible circular dependency\n'
@@ -264,6 +265,7 @@ export async function enableDisableCommand(ctx: CommandContext, enable: boolean)
       );
       return 1;
     }
+    if (r !== 'ack') throw new CliError('EPROTO', 'control socket protocol error');
   }
 
   try {

@@ -28,7 +28,7 @@ export const GLOBAL_FLAGS = {
 /** Base of all dinitctl oclif commands: runs through dinitctl's own parser and error handler. */
 export class DinitctlCommand extends Command {
   static override baseFlags = GLOBAL_FLAGS;
-  static override strict = false;
+  static override strict = true;
 
   async run(): Promise<void> {
     const id = (this.constructor as typeof Command).id ?? '';
@@ -60,6 +60,7 @@ export function commandClass(spec: CommandSpec): typeof DinitctlCommand {
   const C = class extends DinitctlCommand {
     static override id = spec.id;
     static override summary = spec.summary;
+    static override description = spec.summary;
     static override usage = [`${spec.id} ${spec.usage.slice(spec.id.length + 1)}`.trim()];
     static override flags = flags;
     static override args = args;

@@ -103,9 +103,13 @@ export interface CtlPort {
   serviceDirs(): Promise<string[]>;
   /** The daemon's global environment, as NAME=VALUE strings. */
   daemonEnvironment(): Promise<string[]>;
-  addRemoveDep(add: boolean, depType: number, from: number, to: number): Promise<AckNak>;
-  /** ENABLESERVICE (enable) or REM_DEP waits-for (disable). */
-  enableDisable(enable: boolean, from: number, to: number): Promise<AckNak>;
+  /** ADD_DEP / REM_DEP; 'other' for any other reply. */
+  addRemoveDep(add: boolean, depType: number, from: number, to: number): Promise<AckNak | 'other'>;
+  /**
+   * ENABLESERVICE (enable) or REM_DEP waits-for (disable); 'other' for any other reply. Events
+   * for `to` that arrived before the reply are discarded.
+   */
+  enableDisable(enable: boolean, from: number, to: number): Promise<AckNak | 'other'>;
   /** Ask the daemon to shut down; resolves with the reply. */
   shutdown(kind: number): Promise<AckNak>;
   /** Resolve once the daemon closes the connection. */
