@@ -72,7 +72,7 @@ function lineText(line: string): string {
  * line (the word ends at a blank, `=`, `:` or `,`). `section` is the `.SH` title; the items of
  * its `.SS` subsections are included.
  */
-export function documentedItems(page: string, section: string): Set<string> {
+function documentedItems(page: string, section: string): Set<string> {
   const items = new Set<string>();
   for (const tag of tagLines(page, section)) {
     const word = /^[^\s=:,]+/.exec(tag);
@@ -82,7 +82,7 @@ export function documentedItems(page: string, section: string): Set<string> {
 }
 
 /** Every long option (`--name`) named in the `.TP` tags of a section, wherever it is in the tag. */
-export function documentedLongOptions(page: string, section: string): Set<string> {
+function documentedLongOptions(page: string, section: string): Set<string> {
   const opts = new Set<string>();
   for (const tag of tagLines(page, section)) {
     for (const m of tag.matchAll(/--[a-z][a-z-]*/g)) opts.add(m[0]);
