@@ -32,8 +32,8 @@ export function ownCgroupPath(procCgroup: string): string | undefined {
 
 /**
  * The directory of a service cgroup: absolute settings are taken from the cgroup2 root,
- * relative ones from the daemon's own cgroup. Undefined when a relative path cannot be
- * resolved (own cgroup unknown) or the path climbs out of the hierarchy.
+ * relative ones from the daemon's own cgroup. ".." never leaves the cgroup2 mount (it stops
+ * at its root). Undefined when a relative path cannot be resolved (own cgroup unknown).
  */
 export function resolveCgroupDir(mount: string, own: string | undefined, setting: string): string | undefined {
   let rel: string;
@@ -44,6 +44,5 @@ export function resolveCgroupDir(mount: string, own: string | undefined, setting
     rel = path.posix.join(own, setting);
   }
   const normal = path.posix.normalize('/' + rel);
-  if (normal.split('/').includes('..')) return undefined;
   return path.posix.join(mount, normal);
 }
