@@ -76,7 +76,11 @@ interface CheckRecord {
 }
 
 /** Run dinit-check with `argv` (without node and script); returns the exit status. */
-export function runCheck(argv: string[], io: CheckIo = stdio, env: NodeJS.ProcessEnv = process.env): number {
+export function runCheck(
+  argv: string[],
+  io: CheckIo = stdio,
+  env: NodeJS.ProcessEnv = process.env,
+): number {
   const dirs: string[] = [];
   let userMode = typeof process.getuid === 'function' ? process.getuid() !== 0 : true;
   let envFile = '';
@@ -125,7 +129,8 @@ export function runCheck(argv: string[], io: CheckIo = stdio, env: NodeJS.Proces
     return 1;
   }
 
-  const serviceDirs = dirs.length > 0 ? dirs : defaultServiceDirs(userMode ? 'user' : 'system', env);
+  const serviceDirs =
+    dirs.length > 0 ? dirs : defaultServiceDirs(userMode ? 'user' : 'system', env);
   const baseEnv: Record<string, string> = {};
   for (const [k, v] of Object.entries(env)) if (v !== undefined) baseEnv[k] = v;
   let mainEnv = baseEnv;
@@ -146,8 +151,11 @@ export function runCheck(argv: string[], io: CheckIo = stdio, env: NodeJS.Proces
       const rules = new EnvironmentRules();
       applyEnvFileText(text, rules, {
         onInvalidSetting: (line) =>
-          io.err(`${APP}: warning: invalid environment variable setting in environment file ${envFile} (line ${line})\n`),
-        onBadCommand: (line) => io.err(`${APP}: warning: bad command in environment file ${envFile} (line ${line})\n`),
+          io.err(
+            `${APP}: warning: invalid environment variable setting in environment file ${envFile} (line ${line})\n`,
+          ),
+        onBadCommand: (line) =>
+          io.err(`${APP}: warning: bad command in environment file ${envFile} (line ${line})\n`),
       });
       mainEnv = rules.build(baseEnv);
     }
@@ -216,7 +224,9 @@ export function runCheck(argv: string[], io: CheckIo = stdio, env: NodeJS.Proces
         name,
         type: d.type,
         chainTo: d.chainTo,
-        deps: d.dependencies.filter((x) => x.type !== 'before' && x.type !== 'after').map((x) => ({ name: x.name, type: x.type })),
+        deps: d.dependencies
+          .filter((x) => x.type !== 'before' && x.type !== 'after')
+          .map((x) => ({ name: x.name, type: x.type })),
         before: d.dependencies.filter((x) => x.type === 'before').map((x) => x.name),
         after: d.dependencies.filter((x) => x.type === 'after').map((x) => x.name),
         consumerOf: d.consumerOf,
@@ -252,12 +262,18 @@ export function runCheck(argv: string[], io: CheckIo = stdio, env: NodeJS.Proces
       const consumed = find(rec.consumerOf);
       if (consumed) {
         if (consumed.logType !== 'pipe') {
-          report(`Service '${svcName}': specified as consumer of service '${consumed.name}' which has log-type that is not 'pipe'.`);
+          report(
+            `Service '${svcName}': specified as consumer of service '${consumed.name}' which has log-type that is not 'pipe'.`,
+          );
         } else if (!['process', 'bgprocess', 'scripted'].includes(consumed.type)) {
-          report(`Service '${svcName}': specified as consumer of service '${consumed.name}' which is not a process-based service.`);
+          report(
+            `Service '${svcName}': specified as consumer of service '${consumed.name}' which is not a process-based service.`,
+          );
         }
       } else {
-        io.err(`Warning: Service '${svcName}' specified as consumer of service '${rec.consumerOf}' which was not found.\n`);
+        io.err(
+          `Warning: Service '${svcName}' specified as consumer of service '${rec.consumerOf}' which was not found.\n`,
+        );
       }
     }
     // "before" is a reverse ordering link and "after" a forward one; both join the cycle check.
@@ -296,7 +312,9 @@ export function runCheck(argv: string[], io: CheckIo = stdio, env: NodeJS.Proces
         if (--to.topologyIndex === 0) {
           to.depDepth = depth;
           if (depth > MAX_DEP_DEPTH) {
-            io.err(`Service '${to.name}' exceeds maximum allowed dependency depth (${MAX_DEP_DEPTH}).\n`);
+            io.err(
+              `Service '${to.name}' exceeds maximum allowed dependency depth (${MAX_DEP_DEPTH}).\n`,
+            );
           }
           next.push(to);
         }
@@ -368,10 +386,14 @@ function byteCompare(a: string, b: string): number {
 function lintFiles(loaded: LoadedService, report: (t: string) => void, name: string): void {
   const s = loaded.settings;
   const d = loaded.description;
-  const wdir = s.workingDir !== '' && d.workingDir !== undefined ? d.workingDir : path.resolve(loaded.serviceDirAsGiven);
+  const wdir =
+    s.workingDir !== '' && d.workingDir !== undefined
+      ? d.workingDir
+      : path.resolve(loaded.serviceDirAsGiven);
   let base: string | undefined = wdir;
   try {
-    if (!fs.statSync(wdir).isDirectory()) throw Object.assign(new Error('not a directory'), { code: 'ENOTDIR' });
+    if (!fs.statSync(wdir).isDirectory())
+      throw Object.assign(new Error('not a directory'), { code: 'ENOTDIR' });
   } catch (e) {
     report(`Service '${name}': warning: could not open service working directory: ${errnoText(e)}`);
     base = undefined;
@@ -387,16 +409,22 @@ function lintFiles(loaded: LoadedService, report: (t: string) => void, name: str
     try {
       st = fs.statSync(at(exe));
     } catch (e) {
-      report(`Service '${name}': warning: could not stat ${label} executable '${exe}': ${errnoText(e)}`);
+      report(
+        `Service '${name}': warning: could not stat ${label} executable '${exe}': ${errnoText(e)}`,
+      );
       return;
     }
-    if (!st.isFile()) report(`Service '${name}': warning: ${label} executable '${exe}' is not a regular file.`);
+    if (!st.isFile())
+      report(`Service '${name}': warning: ${label} executable '${exe}' is not a regular file.`);
     else if ((st.mode & 0o100) === 0) {
-      report(`Service '${name}': warning: ${label} executable '${exe}' is not executable by owner.`);
+      report(
+        `Service '${name}': warning: ${label} executable '${exe}' is not executable by owner.`,
+      );
     }
   };
   if (s.command.value !== '' && d.command.length > 0) checkCommand('command', d.command[0]);
-  if (s.stopCommand.value !== '' && d.stopCommand.length > 0) checkCommand('stop command', d.stopCommand[0]);
+  if (s.stopCommand.value !== '' && d.stopCommand.length > 0)
+    checkCommand('stop command', d.stopCommand[0]);
 
   if (d.logType === 'file' && d.logfile !== undefined) {
     const raw = loaded.logfileSubst;
@@ -407,10 +435,14 @@ function lintFiles(loaded: LoadedService, report: (t: string) => void, name: str
       const dir = end === 0 ? '/' : raw.slice(0, end);
       try {
         if (!fs.statSync(at(dir)).isDirectory()) {
-          report(`Service '${name}': warning: logfile directory '${dir}' exists but is not a directory.`);
+          report(
+            `Service '${name}': warning: logfile directory '${dir}' exists but is not a directory.`,
+          );
         }
       } catch (e) {
-        report(`Service '${name}': warning: could not access logfile directory '${dir}': ${errnoText(e)}`);
+        report(
+          `Service '${name}': warning: could not access logfile directory '${dir}': ${errnoText(e)}`,
+        );
       }
     }
   }

@@ -85,7 +85,11 @@ export interface EnvFileCallbacks {
  * Apply the lines of an environment file to `rules`, reporting bad lines through the callbacks
  * (upstream ignores such lines after reporting them). Never throws.
  */
-export function applyEnvFileText(text: string, rules: EnvironmentRules, cb: EnvFileCallbacks = {}): void {
+export function applyEnvFileText(
+  text: string,
+  rules: EnvironmentRules,
+  cb: EnvFileCallbacks = {},
+): void {
   const lines = text.split('\n');
   // A final newline does not start another line.
   if (lines.length > 0 && lines[lines.length - 1] === '') lines.pop();
@@ -150,7 +154,11 @@ export function readEnvFile(path: string): Record<string, string> {
       );
     },
     onBadCommand(line) {
-      throw new EnvFileError(`${path}:${line}: bad command in environment file ${path} (line ${line})`, path, line);
+      throw new EnvFileError(
+        `${path}:${line}: bad command in environment file ${path} (line ${line})`,
+        path,
+        line,
+      );
     },
   });
   return Object.fromEntries(rules.setVars);
@@ -194,7 +202,8 @@ export function readGlobalEnvFile(
   }
   const rules = new EnvironmentRules();
   applyEnvFileText(text, rules, {
-    onInvalidSetting: (line) => warn(`Invalid environment variable setting in environment file (line ${line})`),
+    onInvalidSetting: (line) =>
+      warn(`Invalid environment variable setting in environment file (line ${line})`),
     onBadCommand: (line) => warn(`Unknown command in environment file (line ${line})`),
   });
   return rules.build(base);

@@ -53,7 +53,8 @@ export function readConfigName(
   if (i >= end || s[i] === '-' || s[i] === '.' || isDigit(s[i])) {
     return { name: '', next: pos, numeric: false };
   }
-  while (i < end && (((s[i] === '-' || s[i] === '.') && !env) || s[i] === '_' || isNameChar(s[i]))) i++;
+  while (i < end && (((s[i] === '-' || s[i] === '.') && !env) || s[i] === '_' || isNameChar(s[i])))
+    i++;
   return { name: s.slice(pos, i), next: i, numeric: false };
 }
 

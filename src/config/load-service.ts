@@ -168,7 +168,11 @@ function openDescription(
     }
   }
   if (failPath === undefined) throw new ServiceLoadError({ kind: 'not-found', name: baseName });
-  throw new ServiceLoadError({ kind: 'load', name: baseName, message: `${failPath}: ${errnoText(failCode)}` });
+  throw new ServiceLoadError({
+    kind: 'load',
+    name: baseName,
+    message: `${failPath}: ${errnoText(failCode)}`,
+  });
 }
 
 /**
@@ -188,7 +192,11 @@ export function loadServiceDescription(name: string, opts: LoadServiceOptions): 
  * (dinit-check), problems are reported through them and loading carries on where upstream's
  * checker carries on.
  */
-export function loadService(name: string, opts: LoadServiceOptions, hooks?: CheckHooks): LoadedService {
+export function loadService(
+  name: string,
+  opts: LoadServiceOptions,
+  hooks?: CheckHooks,
+): LoadedService {
   try {
     return loadServiceInner(name, opts, hooks);
   } catch (e) {
@@ -196,7 +204,11 @@ export function loadService(name: string, opts: LoadServiceOptions, hooks?: Chec
   }
 }
 
-function loadServiceInner(fullName: string, opts: LoadServiceOptions, hooks?: CheckHooks): LoadedService {
+function loadServiceInner(
+  fullName: string,
+  opts: LoadServiceOptions,
+  hooks?: CheckHooks,
+): LoadedService {
   const at = fullName.indexOf('@');
   const baseName = at === -1 ? fullName : fullName.slice(0, at);
   const argval = at === -1 ? undefined : fullName.slice(at + 1);
@@ -253,10 +265,15 @@ function loadServiceInner(fullName: string, opts: LoadServiceOptions, hooks?: Ch
       if (count % 2 === 0) break;
       line = line.slice(0, -1) + '\n';
       if (frame.lineNum >= frame.lines.length) {
-        throw new DescriptionError("end-of-file follows backslash escape character (`\\')", {
-          file: frame.file,
-          line: frame.lineNum,
-        }, undefined, msgName);
+        throw new DescriptionError(
+          "end-of-file follows backslash escape character (`\\')",
+          {
+            file: frame.file,
+            line: frame.lineNum,
+          },
+          undefined,
+          msgName,
+        );
       }
       frame.lineNum++;
       const next = frame.lines[frame.lineNum - 1];
@@ -284,7 +301,12 @@ function loadServiceInner(fullName: string, opts: LoadServiceOptions, hooks?: Ch
       if (meta.name === 'include' || meta.name === 'include-opt') {
         const v = readSettingValue(line, i, line.length, pos);
         if (v.parts.length !== 1) {
-          throw new DescriptionError(`'@${meta.name}' requires a single argument`, pos, undefined, msgName);
+          throw new DescriptionError(
+            `'@${meta.name}' requires a single argument`,
+            pos,
+            undefined,
+            msgName,
+          );
         }
         const incName = substituteString(meta.name, v.value, preResolve, argval);
         const incPath = path.resolve(frame.resolveDir, incName);
@@ -301,7 +323,9 @@ function loadServiceInner(fullName: string, opts: LoadServiceOptions, hooks?: Ch
           lines: splitLines(text),
           lineNum: 0,
           resolveDir: realParentDir(incPath),
-          fragmentDir: incName.startsWith('/') ? parentPath(incName) : parentPath(path.join(frame.resolveDir, incName)),
+          fragmentDir: incName.startsWith('/')
+            ? parentPath(incName)
+            : parentPath(path.join(frame.resolveDir, incName)),
         });
       } else if (meta.name === 'meta') {
         // @meta carries information for other tools; we note enable-via and ignore the rest.
@@ -335,7 +359,12 @@ function loadServiceInner(fullName: string, opts: LoadServiceOptions, hooks?: Ch
       }
     }
     if (op === undefined) {
-      throw new DescriptionError('badly formed line.', { file: frame.file, line: frame.lineNum }, undefined, msgName);
+      throw new DescriptionError(
+        'badly formed line.',
+        { file: frame.file, line: frame.lineNum },
+        undefined,
+        msgName,
+      );
     }
     i = skipWsLn(line, i + 1, line.length, lineRef);
     const pos: FilePos = { file: frame.file, line: lineRef.line };
@@ -363,12 +392,21 @@ function loadServiceInner(fullName: string, opts: LoadServiceOptions, hooks?: Ch
             entries = readDirRaw(abs);
           } catch (e) {
             if (hooks) hooks.depDirError(dir, errnoText(e));
-            else opts.onWarning?.(`Could not open dependency directory '${dirAsNamed}' for ${msgName} service.`);
+            else
+              opts.onWarning?.(
+                `Could not open dependency directory '${dirAsNamed}' for ${msgName} service.`,
+              );
             return;
           }
           for (const entry of entries) {
             if (!validateServiceName(entry)) continue;
-            settings.depends.push({ name: entry, type, file: pos.file, line: pos.line, fromDir: abs });
+            settings.depends.push({
+              name: entry,
+              type,
+              file: pos.file,
+              line: pos.line,
+              fromDir: abs,
+            });
           }
         },
       });
@@ -388,7 +426,19 @@ function loadServiceInner(fullName: string, opts: LoadServiceOptions, hooks?: Ch
     }
   }
 
-  return finalise(fullName, baseName, argval, msgName, settings, opened, env, userDb, cwd, enableVia, hooks);
+  return finalise(
+    fullName,
+    baseName,
+    argval,
+    msgName,
+    settings,
+    opened,
+    env,
+    userDb,
+    cwd,
+    enableVia,
+    hooks,
+  );
 }
 
 function finalise(
@@ -462,7 +512,9 @@ function finalise(
     const opt = (what: string): void =>
       lint(`${what} was specified, but ignored for the specified (or default) service type.`);
     if (s.options.signalProcessOnly || s.options.startInterruptible) {
-      lint('signal options were specified, but ignored for the specified (or default) service type.');
+      lint(
+        'signal options were specified, but ignored for the specified (or default) service type.',
+      );
     }
     if (s.options.passCsFd) opt("option 'pass_cs_fd'");
     if (s.options.skippable) opt("option 'skippable'");
@@ -475,12 +527,16 @@ function finalise(
   if (s.logType !== 'file' && s.logfile !== '') {
     lint("option 'logfile' was specified, but selected log type is not 'file'");
   }
-  if (s.logType === 'file' && s.logfile === '') lint("option 'logfile' not set, but selected log type is 'file'");
+  if (s.logType === 'file' && s.logfile === '')
+    lint("option 'logfile' not set, but selected log type is 'file'");
 
   if (t === 'bgprocess') {
-    if (s.pidFile === '') reportError("process ID file ('pid-file') not specified for bgprocess service.");
+    if (s.pidFile === '')
+      reportError("process ID file ('pid-file') not specified for bgprocess service.");
     if (s.readinessFd !== -1 || s.readinessVar !== '') {
-      reportError("readiness notification ('ready-notification') is not supported for bgprocess services.");
+      reportError(
+        "readiness notification ('ready-notification') is not supported for bgprocess services.",
+      );
     }
   }
   if (s.options.killAllOnStop && t !== 'internal' && t !== 'scripted') {
@@ -507,7 +563,9 @@ function finalise(
 
   if (s.logType !== 'file') logfile = '';
   if (t !== 'process' && t !== 'bgprocess' && s.consumerOf !== '') {
-    reportError("only a process or bgprocess service can be a log consumer ('consumer-of') another service.");
+    reportError(
+      "only a process or bgprocess service can be a log consumer ('consumer-of') another service.",
+    );
   }
 
   const serviceDir = path.resolve(cwd, opened.dir);
@@ -588,7 +646,13 @@ function finalise(
     enableVia,
   };
   void baseName;
-  return { description: d, settings: s, fileAsNamed: opened.file, serviceDirAsGiven: opened.dir, logfileSubst: logfile };
+  return {
+    description: d,
+    settings: s,
+    fileAsNamed: opened.file,
+    serviceDirAsGiven: opened.dir,
+    logfileSubst: logfile,
+  };
 }
 
 /**

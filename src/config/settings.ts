@@ -14,7 +14,14 @@ import {
   parseUnum,
   signalNumber,
 } from './values';
-import type { DependencyType, LogType, RestartPolicy, RlimitSpec, ServiceOptions, ServiceType } from './types';
+import type {
+  DependencyType,
+  LogType,
+  RestartPolicy,
+  RlimitSpec,
+  ServiceOptions,
+  ServiceType,
+} from './types';
 import { SERVICE_DEFAULTS } from './types';
 import type { UserDb } from './users';
 
@@ -185,7 +192,12 @@ interface SettingDef {
 const value = (c: LineContext): string => readSettingValue(c.line, c.start, c.end, c.pos).value;
 
 const resolved = (c: LineContext): string =>
-  substituteString(c.setting, readSettingValue(c.line, c.start, c.end, c.pos).value, c.resolve, c.argval);
+  substituteString(
+    c.setting,
+    readSettingValue(c.line, c.start, c.end, c.pos).value,
+    c.resolve,
+    c.argval,
+  );
 
 const err = (c: LineContext, message: string): DescriptionError =>
   new DescriptionError(message, c.pos, c.setting, c.name);
@@ -205,7 +217,9 @@ function depDir(type: DependencyType): Handler {
   return (c) => c.processDepDir(resolved(c), type);
 }
 
-function duration(field: 'restartIntervalMs' | 'restartDelayMs' | 'stopTimeoutMs' | 'startTimeoutMs'): Handler {
+function duration(
+  field: 'restartIntervalMs' | 'restartDelayMs' | 'stopTimeoutMs' | 'startTimeoutMs',
+): Handler {
   return (c) => {
     c.settings[field] = parseDurationMs(c.pos, value(c), c.setting);
   };
@@ -292,10 +306,19 @@ export const SETTINGS: ReadonlyMap<string, SettingDef> = new Map<string, Setting
       plusAssign: false,
       handle(c) {
         const v = value(c);
-        if (v === 'scripted' || v === 'process' || v === 'bgprocess' || v === 'internal' || v === 'triggered') {
+        if (
+          v === 'scripted' ||
+          v === 'process' ||
+          v === 'bgprocess' ||
+          v === 'internal' ||
+          v === 'triggered'
+        ) {
           c.settings.type = v;
         } else {
-          throw err(c, 'service type must be one of: "scripted", "process", "bgprocess", "internal" or "triggered"');
+          throw err(
+            c,
+            'service type must be one of: "scripted", "process", "bgprocess", "internal" or "triggered"',
+          );
         }
       },
     },
@@ -305,7 +328,14 @@ export const SETTINGS: ReadonlyMap<string, SettingDef> = new Map<string, Setting
     {
       plusAssign: true,
       handle(c) {
-        c.settings.command = readSettingValue(c.line, c.start, c.end, c.pos, c.op, c.settings.command);
+        c.settings.command = readSettingValue(
+          c.line,
+          c.start,
+          c.end,
+          c.pos,
+          c.op,
+          c.settings.command,
+        );
       },
     },
   ],
@@ -323,7 +353,10 @@ export const SETTINGS: ReadonlyMap<string, SettingDef> = new Map<string, Setting
   ['socket-listen', { plusAssign: false, handle: (c) => (c.settings.socketPath = value(c)) }],
   [
     'socket-permissions',
-    { plusAssign: false, handle: (c) => (c.settings.socketPerms = parsePerms(c.pos, value(c), c.setting)) },
+    {
+      plusAssign: false,
+      handle: (c) => (c.settings.socketPerms = parsePerms(c.pos, value(c), c.setting)),
+    },
   ],
   [
     'socket-uid',
@@ -338,14 +371,24 @@ export const SETTINGS: ReadonlyMap<string, SettingDef> = new Map<string, Setting
   ],
   [
     'socket-gid',
-    { plusAssign: false, handle: (c) => (c.settings.socketGid = parseGid(c.pos, value(c), c.setting, c.userDb)) },
+    {
+      plusAssign: false,
+      handle: (c) => (c.settings.socketGid = parseGid(c.pos, value(c), c.setting, c.userDb)),
+    },
   ],
   [
     'stop-command',
     {
       plusAssign: true,
       handle(c) {
-        c.settings.stopCommand = readSettingValue(c.line, c.start, c.end, c.pos, c.op, c.settings.stopCommand);
+        c.settings.stopCommand = readSettingValue(
+          c.line,
+          c.start,
+          c.end,
+          c.pos,
+          c.op,
+          c.settings.stopCommand,
+        );
       },
     },
   ],
@@ -391,7 +434,10 @@ export const SETTINGS: ReadonlyMap<string, SettingDef> = new Map<string, Setting
   ],
   [
     'logfile-permissions',
-    { plusAssign: false, handle: (c) => (c.settings.logfilePerms = parsePerms(c.pos, value(c), c.setting)) },
+    {
+      plusAssign: false,
+      handle: (c) => (c.settings.logfilePerms = parsePerms(c.pos, value(c), c.setting)),
+    },
   ],
   [
     'logfile-uid',
@@ -406,7 +452,10 @@ export const SETTINGS: ReadonlyMap<string, SettingDef> = new Map<string, Setting
   ],
   [
     'logfile-gid',
-    { plusAssign: false, handle: (c) => (c.settings.logfileGid = parseGid(c.pos, value(c), c.setting, c.userDb)) },
+    {
+      plusAssign: false,
+      handle: (c) => (c.settings.logfileGid = parseGid(c.pos, value(c), c.setting, c.userDb)),
+    },
   ],
   [
     'log-type',
@@ -488,7 +537,10 @@ export const SETTINGS: ReadonlyMap<string, SettingDef> = new Map<string, Setting
   ['restart-delay', { plusAssign: false, handle: duration('restartDelayMs') }],
   [
     'restart-limit-count',
-    { plusAssign: false, handle: (c) => (c.settings.restartLimitCount = parseUnum(c.pos, value(c), 2147483647n)) },
+    {
+      plusAssign: false,
+      handle: (c) => (c.settings.restartLimitCount = parseUnum(c.pos, value(c), 2147483647n)),
+    },
   ],
   ['stop-timeout', { plusAssign: false, handle: duration('stopTimeoutMs') }],
   ['start-timeout', { plusAssign: false, handle: duration('startTimeoutMs') }],
@@ -536,7 +588,8 @@ export const SETTINGS: ReadonlyMap<string, SettingDef> = new Map<string, Setting
       handle(c) {
         const v = value(c);
         // utmpx ut_id holds 4 bytes.
-        if (Buffer.byteLength(v) > 4) throw new DescriptionError('inittab-id setting is too long', c.pos, undefined, c.name);
+        if (Buffer.byteLength(v) > 4)
+          throw new DescriptionError('inittab-id setting is too long', c.pos, undefined, c.name);
         c.settings.inittabId = v;
       },
     },
@@ -572,7 +625,15 @@ export const SETTINGS: ReadonlyMap<string, SettingDef> = new Map<string, Setting
     {
       plusAssign: true,
       handle(c) {
-        c.settings.capabilities = readSettingValue(c.line, c.start, c.end, c.pos, c.op, c.settings.capabilities, ',');
+        c.settings.capabilities = readSettingValue(
+          c.line,
+          c.start,
+          c.end,
+          c.pos,
+          c.op,
+          c.settings.capabilities,
+          ',',
+        );
       },
     },
   ],
@@ -609,7 +670,10 @@ export const SETTINGS: ReadonlyMap<string, SettingDef> = new Map<string, Setting
   ],
   [
     'oom-score-adj',
-    { plusAssign: false, handle: (c) => (c.settings.oomScoreAdj = parseSnum(c.pos, value(c), -1000n, 1000n)) },
+    {
+      plusAssign: false,
+      handle: (c) => (c.settings.oomScoreAdj = parseSnum(c.pos, value(c), -1000n, 1000n)),
+    },
   ],
   ['run-in-jail', { plusAssign: false, handle: (c) => (c.settings.runInJail = value(c)) }],
 ]);
@@ -628,7 +692,12 @@ export function processSettingLine(c: LineContext): void {
     throw new DescriptionError(`unknown setting: '${c.setting}'.`, c.pos, undefined, c.name);
   }
   if (c.op === '+=' && !def.plusAssign) {
-    throw new DescriptionError(`cannot use '+=' with setting '${c.setting}'`, c.pos, undefined, c.name);
+    throw new DescriptionError(
+      `cannot use '+=' with setting '${c.setting}'`,
+      c.pos,
+      undefined,
+      c.name,
+    );
   }
   def.handle(c);
 }

@@ -13,7 +13,10 @@ const NUM_ERR = 'specified value contains invalid numeric characters or is outsi
  * sign, 0x hex, leading-0 octal). Returns the value (as bigint) and how many characters were used,
  * or undefined when no digits could be read.
  */
-export function parseCIntegerPrefix(s: string, base: 0 | 8 | 10 = 0): { value: bigint; used: number } | undefined {
+export function parseCIntegerPrefix(
+  s: string,
+  base: 0 | 8 | 10 = 0,
+): { value: bigint; used: number } | undefined {
   let i = 0;
   while (i < s.length && /[ \t\n\v\f\r]/.test(s[i])) i++;
   let neg = false;
@@ -24,7 +27,12 @@ export function parseCIntegerPrefix(s: string, base: 0 | 8 | 10 = 0): { value: b
   let radix: number = base === 0 ? 10 : base;
   let digits = '';
   const start = i;
-  if (base === 0 && s[i] === '0' && (s[i + 1] === 'x' || s[i + 1] === 'X') && /[0-9a-fA-F]/.test(s[i + 2] ?? '')) {
+  if (
+    base === 0 &&
+    s[i] === '0' &&
+    (s[i + 1] === 'x' || s[i + 1] === 'X') &&
+    /[0-9a-fA-F]/.test(s[i + 2] ?? '')
+  ) {
     radix = 16;
     i += 2;
   } else if (base === 0 && s[i] === '0') {
@@ -35,7 +43,10 @@ export function parseCIntegerPrefix(s: string, base: 0 | 8 | 10 = 0): { value: b
   if (digits === '') {
     if (i === start) return undefined;
   }
-  let value = digits === '' ? 0n : BigInt(radix === 16 ? '0x' + digits : radix === 8 ? '0o' + digits : digits);
+  let value =
+    digits === ''
+      ? 0n
+      : BigInt(radix === 16 ? '0x' + digits : radix === 8 ? '0o' + digits : digits);
   if (neg) value = -value;
   return { value, used: i };
 }
@@ -61,8 +72,10 @@ export function parseUnum(pos: FilePos, s: string, max: bigint = ULLONG_MAX): nu
 /** Signed number (C stoll base 0) within [min, max]; throws upstream's message at `pos`. */
 export function parseSnum(pos: FilePos, s: string, min: bigint, max: bigint): number {
   const r = parseCIntegerPrefix(s);
-  if (r === undefined || r.value > LLONG_MAX || r.value < LLONG_MIN) throw new DescriptionError(NUM_ERR, pos);
-  if (r.value < min || r.value > max || r.used !== s.length) throw new DescriptionError(NUM_ERR, pos);
+  if (r === undefined || r.value > LLONG_MAX || r.value < LLONG_MIN)
+    throw new DescriptionError(NUM_ERR, pos);
+  if (r.value < min || r.value > max || r.used !== s.length)
+    throw new DescriptionError(NUM_ERR, pos);
   return Number(r.value);
 }
 
@@ -122,7 +135,8 @@ export function parseUid(
 ): { uid: number; gid?: number; byName: boolean } {
   const r = parseCIntegerPrefix(s);
   if (r !== undefined) {
-    const msg = 'specified user id contains invalid numeric characters or is outside allowed range.';
+    const msg =
+      'specified user id contains invalid numeric characters or is outside allowed range.';
     let v = r.value;
     if (v < 0n) v = (ULLONG_MAX + 1n + v) & ULLONG_MAX;
     if (r.value > ULLONG_MAX || -r.value > ULLONG_MAX) throw new DescriptionError(msg, pos);
@@ -131,7 +145,10 @@ export function parseUid(
   }
   const u = db.userByName(s);
   if (u === undefined) {
-    throw new DescriptionError(`${setting}: specified user "${s}" does not exist in system database.`, pos);
+    throw new DescriptionError(
+      `${setting}: specified user "${s}" does not exist in system database.`,
+      pos,
+    );
   }
   return { uid: u.uid, gid: u.gid, byName: true };
 }
@@ -148,7 +165,10 @@ export function parseGid(pos: FilePos, s: string, setting: string, db: UserDb): 
   }
   const g = db.groupByName(s);
   if (g === undefined) {
-    throw new DescriptionError(`${setting}: specified group "${s}" does not exist in system database.`, pos);
+    throw new DescriptionError(
+      `${setting}: specified group "${s}" does not exist in system database.`,
+      pos,
+    );
   }
   return g.gid;
 }
@@ -167,7 +187,8 @@ export function parseRlimit(pos: FilePos, s: string, setting: string): RlimitSpe
     if (r === undefined) throw bad();
     let v = r.value;
     if (v < 0n) v = (ULLONG_MAX + 1n + v) & ULLONG_MAX;
-    if (-r.value > ULLONG_MAX || v > ULLONG_MAX) throw new DescriptionError(`${setting}: too-large value.`, pos);
+    if (-r.value > ULLONG_MAX || v > ULLONG_MAX)
+      throw new DescriptionError(`${setting}: too-large value.`, pos);
     // RLIM_INFINITY is all ones; keep it as -1 like an explicit "-".
     return { v: v === ULLONG_MAX ? -1 : Number(v), next: from + r.used };
   };

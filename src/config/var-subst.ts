@@ -50,7 +50,8 @@ export function substituteVars(
       const brace = src[j] === '{';
       if (brace) j++;
       const nm = readConfigName(src, j, src.length, true);
-      if (nm.name === '') throw new DescriptionError("invalid/missing variable name after '$'", undefined, setting);
+      if (nm.name === '')
+        throw new DescriptionError("invalid/missing variable name after '$'", undefined, setting);
       if (nm.numeric && nm.name !== '1') {
         throw new DescriptionError('only one service argument may be present', undefined, setting);
       }
@@ -63,7 +64,11 @@ export function substituteVars(
           colon = true;
           j++;
           if (src[j] !== '+' && src[j] !== '-') {
-            throw new DescriptionError('invalid syntax in variable substitution', undefined, setting);
+            throw new DescriptionError(
+              'invalid syntax in variable substitution',
+              undefined,
+              setting,
+            );
           }
         }
         if (src[j] === '+' || src[j] === '-') {
@@ -72,7 +77,8 @@ export function substituteVars(
           while (j < src.length && src[j] !== '}') j++;
           alt = src.slice(altStart, j);
         }
-        if (src[j] !== '}') throw new DescriptionError("unmatched '{' in variable substitution", undefined, setting);
+        if (src[j] !== '}')
+          throw new DescriptionError("unmatched '{' in variable substitution", undefined, setting);
         j++;
       }
       const resolved = nm.numeric ? argval : resolve(nm.name);

@@ -55,11 +55,15 @@ describe('dinit-check command line', () => {
   });
 
   it('refuses an unknown option with exit status 1', () => {
-    expect(runCheck(tmp, ['--bogus'])).toBe("dinit-check: unrecognized option: '--bogus' (use '--help' for help)\nrc=1\n");
+    expect(runCheck(tmp, ['--bogus'])).toBe(
+      "dinit-check: unrecognized option: '--bogus' (use '--help' for help)\nrc=1\n",
+    );
   });
 
   it('requires an argument after -d', () => {
-    expect(runCheck(tmp, ['-d'])).toBe("dinit-check: '--services-dir' (-d) requires an argument\nrc=1\n");
+    expect(runCheck(tmp, ['-d'])).toBe(
+      "dinit-check: '--services-dir' (-d) requires an argument\nrc=1\n",
+    );
   });
 
   it('checks "boot" by default and reports no problems for a clean set', () => {
@@ -79,7 +83,9 @@ describe('dinit-check command line', () => {
     fs.writeFileSync(path.join(sd, 'boot'), 'type = internal\n');
     fs.writeFileSync(path.join(tmp, 'env'), 'A=1\nnot a setting\n!frobnicate\n');
     const out = runCheck(tmp, ['-d', 'envcase', '-e', 'env']);
-    expect(out).toContain('dinit-check: warning: invalid environment variable setting in environment file env (line 2)\n');
+    expect(out).toContain(
+      'dinit-check: warning: invalid environment variable setting in environment file env (line 2)\n',
+    );
     expect(out).toContain('dinit-check: warning: bad command in environment file env (line 3)\n');
     expect(out).toMatch(/No problems found\.\nrc=0\n$/);
   });

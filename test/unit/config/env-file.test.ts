@@ -84,8 +84,10 @@ describe('readEnvFile', () => {
 describe('readGlobalEnvFile', () => {
   it('applies the file over the parent environment and warns about bad lines', () => {
     const warnings: string[] = [];
-    const env = readGlobalEnvFile(write('global', 'A=1\nbad\n!unset DROP\n'), { KEEP: 'k', DROP: 'd' }, (m) =>
-      warnings.push(m),
+    const env = readGlobalEnvFile(
+      write('global', 'A=1\nbad\n!unset DROP\n'),
+      { KEEP: 'k', DROP: 'd' },
+      (m) => warnings.push(m),
     );
     expect(env).toEqual({ KEEP: 'k', A: '1' });
     expect(warnings).toEqual(['Invalid environment variable setting in environment file (line 2)']);

@@ -3,7 +3,12 @@
 
 import fc from 'fast-check';
 import { DescriptionError } from '../../../src/config/errors';
-import { partsToWords, quoteWord, readConfigName, readSettingValue } from '../../../src/config/lexer';
+import {
+  partsToWords,
+  quoteWord,
+  readConfigName,
+  readSettingValue,
+} from '../../../src/config/lexer';
 
 const pos = { file: 'sd/svc', line: 7 };
 const read = (s: string) => readSettingValue(s, 0, s.length, pos);
@@ -37,7 +42,9 @@ describe('readSettingValue', () => {
 
   it('refuses a hash mark that directly follows a word', () => {
     expect(() => read('a#b')).toThrow(
-      new DescriptionError("hashmark (`#') comment must be separated from setting value by whitespace"),
+      new DescriptionError(
+        "hashmark (`#') comment must be separated from setting value by whitespace",
+      ),
     );
   });
 
@@ -101,10 +108,16 @@ describe('readConfigName', () => {
 describe('tokenizer properties', () => {
   it('reads back any list of quoted words exactly', () => {
     fc.assert(
-      fc.property(fc.array(fc.string({ unit: 'grapheme' }).filter((w) => !w.includes('\n')), { maxLength: 8 }), (words) => {
-        const line = words.map(quoteWord).join(' ');
-        expect(partsToWords(read(line))).toEqual(words);
-      }),
+      fc.property(
+        fc.array(
+          fc.string({ unit: 'grapheme' }).filter((w) => !w.includes('\n')),
+          { maxLength: 8 },
+        ),
+        (words) => {
+          const line = words.map(quoteWord).join(' ');
+          expect(partsToWords(read(line))).toEqual(words);
+        },
+      ),
     );
   });
 

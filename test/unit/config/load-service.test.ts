@@ -6,7 +6,11 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { ServiceLoadError, type LoadFailure } from '../../../src/core/api';
 import { FileDescriptionSource } from '../../../src/config/file-source';
-import { formatLoadFailure, loadServiceDescription, readEnableVia } from '../../../src/config/load-service';
+import {
+  formatLoadFailure,
+  loadServiceDescription,
+  readEnableVia,
+} from '../../../src/config/load-service';
 import { defaultServiceDirs, findServiceFile } from '../../../src/config/service-dirs';
 import { SERVICE_DEFAULTS } from '../../../src/config/types';
 import { parseGroup, parsePasswd, type UserDb } from '../../../src/config/users';
@@ -77,7 +81,10 @@ describe('defaults and basic settings', () => {
   });
 
   it('splits the command into words and converts durations to ms', () => {
-    svc('p', 'type = process\ncommand = /bin/echo "hello world" x\nstop-timeout = 2.5\nrestart = on-failure\n');
+    svc(
+      'p',
+      'type = process\ncommand = /bin/echo "hello world" x\nstop-timeout = 2.5\nrestart = on-failure\n',
+    );
     const d = load('p');
     expect(d.command).toEqual(['/bin/echo', 'hello world', 'x']);
     expect(d.stopTimeoutMs).toBe(2500);
@@ -95,7 +102,10 @@ describe('defaults and basic settings', () => {
   });
 
   it('accumulates dependency settings and options, replaces other settings', () => {
-    svc('d', 'depends-on = a\ndepends-on: b\noptions = starts-rwfs\noptions = starts-log\nrestart = no\nrestart = yes\n');
+    svc(
+      'd',
+      'depends-on = a\ndepends-on: b\noptions = starts-rwfs\noptions = starts-log\nrestart = no\nrestart = yes\n',
+    );
     const d = load('d');
     expect(d.dependencies.map((x) => [x.name, x.type])).toEqual([
       ['a', 'regular'],
@@ -139,7 +149,10 @@ describe('defaults and basic settings', () => {
   });
 
   it('gives the socket the primary group of a socket-uid given by name', () => {
-    svc('s', 'type = process\ncommand = /bin/true\nsocket-listen = /run/s.sock\nsocket-uid = svc\nsocket-permissions = 0600\n');
+    svc(
+      's',
+      'type = process\ncommand = /bin/true\nsocket-listen = /run/s.sock\nsocket-uid = svc\nsocket-permissions = 0600\n',
+    );
     const d = load('s');
     expect(d.socketUid).toBe(500);
     expect(d.socketGid).toBe(501);
@@ -186,7 +199,11 @@ describe('file structure', () => {
 
   it('fails on a missing @include with a load error', () => {
     svc('i', '@include nothere\n');
-    expect(failure('i')).toEqual({ kind: 'load', name: 'i', message: 'nothere: cannot open: No such file or directory' });
+    expect(failure('i')).toEqual({
+      kind: 'load',
+      name: 'i',
+      message: 'nothere: cannot open: No such file or directory',
+    });
   });
 
   it('names the fragment file and line of an error inside an include', () => {
@@ -205,8 +222,16 @@ describe('file structure', () => {
   it('refuses unknown settings and += on settings that do not take it', () => {
     svc('u', 'type = internal\nfrobnicate = 1\n');
     svc('p', 'type += process\n');
-    expect(failure('u')).toMatchObject({ kind: 'description', line: 2, message: "unknown setting: 'frobnicate'." });
-    expect(failure('p')).toMatchObject({ kind: 'description', line: 1, message: "cannot use '+=' with setting 'type'" });
+    expect(failure('u')).toMatchObject({
+      kind: 'description',
+      line: 2,
+      message: "unknown setting: 'frobnicate'.",
+    });
+    expect(failure('p')).toMatchObject({
+      kind: 'description',
+      line: 1,
+      message: "cannot use '+=' with setting 'type'",
+    });
   });
 
   it('refuses unknown meta commands and malformed lines', () => {
@@ -219,7 +244,11 @@ describe('file structure', () => {
   it('reports finalisation problems as load errors', () => {
     svc('nc', 'type = process\n');
     svc('bg', 'type = bgprocess\ncommand = /bin/true\n');
-    expect(failure('nc')).toEqual({ kind: 'load', name: 'nc', message: "'command' setting not specified." });
+    expect(failure('nc')).toEqual({
+      kind: 'load',
+      name: 'nc',
+      message: "'command' setting not specified.",
+    });
     expect(failure('bg')).toMatchObject({
       kind: 'load',
       message: "process ID file ('pid-file') not specified for bgprocess service.",
@@ -231,7 +260,9 @@ describe('file structure', () => {
     svc('bad', '@meta enable-via\n');
     expect(load('e').enableVia).toBe('boot');
     expect(readEnableVia('e', [sd])).toBe('boot');
-    expect(() => readEnableVia('bad', [sd])).toThrow("'@meta enable-via' argument missing or malformed");
+    expect(() => readEnableVia('bad', [sd])).toThrow(
+      "'@meta enable-via' argument missing or malformed",
+    );
   });
 });
 
@@ -255,10 +286,19 @@ describe('substitution', () => {
   });
 
   it('exports passwd variables and the service name into the service environment', () => {
-    svc('t', 'type = process\ncommand = /bin/echo $HOME $DINIT_SERVICE\nrun-as = svc\nload-options = export-passwd-vars export-service-name\n');
+    svc(
+      't',
+      'type = process\ncommand = /bin/echo $HOME $DINIT_SERVICE\nrun-as = svc\nload-options = export-passwd-vars export-service-name\n',
+    );
     const d = load('t');
     expect(d.command).toEqual(['/bin/echo', '/var/svc', 't']);
-    expect(d.env).toMatchObject({ USER: 'svc', LOGNAME: 'svc', UID: '500', GID: '501', DINIT_SERVICE: 't' });
+    expect(d.env).toMatchObject({
+      USER: 'svc',
+      LOGNAME: 'svc',
+      UID: '500',
+      GID: '501',
+      DINIT_SERVICE: 't',
+    });
   });
 
   it('reports a bad substitution in a dependency by setting, without a line', () => {
@@ -279,7 +319,9 @@ describe('dependency directories', () => {
     svc('boot', 'waits-for.d = boot.d\n');
     const d = load('boot');
     const dir = path.join(sd, 'boot.d');
-    expect(d.dependencies).toEqual([{ name: 'a', type: 'waits-for', file: path.join(sd, 'boot'), line: 1, fromDir: dir }]);
+    expect(d.dependencies).toEqual([
+      { name: 'a', type: 'waits-for', file: path.join(sd, 'boot'), line: 1, fromDir: dir },
+    ]);
     expect(d.dependencyDirs).toEqual([{ dir, type: 'waits-for' }]);
   });
 
@@ -287,7 +329,9 @@ describe('dependency directories', () => {
     svc('boot', 'depends-on.d = nope\n');
     const warnings: string[] = [];
     expect(load('boot', {}, warnings).dependencies).toEqual([]);
-    expect(warnings).toEqual([`Could not open dependency directory '${sd}/nope' for boot service.`]);
+    expect(warnings).toEqual([
+      `Could not open dependency directory '${sd}/nope' for boot service.`,
+    ]);
   });
 });
 
@@ -325,7 +369,13 @@ describe('finding services', () => {
 
   it('formats failures as the daemon logs them', () => {
     expect(
-      formatLoadFailure({ kind: 'description', name: 'a', file: 'sd/a', line: 2, message: 'unterminated quoted string' }),
+      formatLoadFailure({
+        kind: 'description',
+        name: 'a',
+        file: 'sd/a',
+        line: 2,
+        message: 'unterminated quoted string',
+      }),
     ).toBe("Error in service description for 'a' (file sd/a, line 2): unterminated quoted string");
     expect(formatLoadFailure({ kind: 'not-found', name: 'a' })).toBe(
       'Could not load service a: service description not found.',
@@ -335,7 +385,12 @@ describe('finding services', () => {
 
 describe('defaultServiceDirs', () => {
   it('lists the system directories in upstream order', () => {
-    expect(defaultServiceDirs('system', {})).toEqual(['/etc/dinit.d', '/run/dinit.d', '/usr/local/lib/dinit.d', '/lib/dinit.d']);
+    expect(defaultServiceDirs('system', {})).toEqual([
+      '/etc/dinit.d',
+      '/run/dinit.d',
+      '/usr/local/lib/dinit.d',
+      '/lib/dinit.d',
+    ]);
   });
 
   it('puts the XDG and home config directories first in user mode', () => {
@@ -349,6 +404,8 @@ describe('defaultServiceDirs', () => {
   });
 
   it('does not list the home config directory twice', () => {
-    expect(defaultServiceDirs('user', { XDG_CONFIG_HOME: '/h/.config', HOME: '/h' })[1]).toBe('/etc/dinit.d/user');
+    expect(defaultServiceDirs('user', { XDG_CONFIG_HOME: '/h/.config', HOME: '/h' })[1]).toBe(
+      '/etc/dinit.d/user',
+    );
   });
 });

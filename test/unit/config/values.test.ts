@@ -18,7 +18,9 @@ import { parseGroup, parsePasswd, type UserDb } from '../../../src/config/users'
 const pos = { file: 'sd/x', line: 3 };
 const NUM_ERR = 'specified value contains invalid numeric characters or is outside allowed range.';
 
-const users = parsePasswd('root:x:0:0:root:/root:/bin/sh\nalice:x:1000:1001:Alice:/home/alice:/bin/bash\n');
+const users = parsePasswd(
+  'root:x:0:0:root:/root:/bin/sh\nalice:x:1000:1001:Alice:/home/alice:/bin/bash\n',
+);
 const groups = parseGroup('root:x:0:\nstaff:x:50:alice\n');
 const db: UserDb = {
   userByName: (n) => users.find((u) => u.name === n),
@@ -45,7 +47,9 @@ describe('durations', () => {
   });
 
   it('rejects other characters and overlong values', () => {
-    expect(messageOf(() => parseDurationMs(pos, '1s', 'restart-delay'))).toBe('bad value for restart-delay');
+    expect(messageOf(() => parseDurationMs(pos, '1s', 'restart-delay'))).toBe(
+      'bad value for restart-delay',
+    );
     expect(messageOf(() => parseDurationMs(pos, '99999999999999999999', 'start-timeout'))).toBe(
       'too-large value for start-timeout',
     );

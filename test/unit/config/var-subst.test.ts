@@ -41,7 +41,12 @@ describe('substituteVars', () => {
   });
 
   it('applies :+ and + alternatives', () => {
-    expect(subst('${A:+alt} ${EMPTY:+alt} ${EMPTY+alt} ${UNSET+alt}')).toEqual(['alt', '', 'alt', '']);
+    expect(subst('${A:+alt} ${EMPTY:+alt} ${EMPTY+alt} ${UNSET+alt}')).toEqual([
+      'alt',
+      '',
+      'alt',
+      '',
+    ]);
   });
 
   it('does not expand variables inside a default', () => {
@@ -92,9 +97,12 @@ describe('substituteVars', () => {
 
   it('leaves text without a dollar sign unchanged', () => {
     fc.assert(
-      fc.property(fc.string().filter((s) => !s.includes('$')), (s) => {
-        expect(substituteString('x', s, resolve, undefined)).toBe(s);
-      }),
+      fc.property(
+        fc.string().filter((s) => !s.includes('$')),
+        (s) => {
+          expect(substituteString('x', s, resolve, undefined)).toBe(s);
+        },
+      ),
     );
   });
 });
