@@ -173,8 +173,13 @@ export interface Os {
    */
   logServiceEvent?(kind: 'started' | 'stopped' | 'failed', name: string, depFailed: boolean): void;
 
-  /** Mute or restore the daemon's console output while a service has the console (runs-on-console). */
-  setConsoleLogEnabled?(enabled: boolean): void;
+  /**
+   * Mute or restore the daemon's console output while a service has the console
+   * (starts-on-console / runs-on-console). When muting, the daemon calls `released` once its
+   * pending console output has been flushed, and the core then hands the console to the first
+   * queued service. When this method is absent the console is handed over at once.
+   */
+  setConsoleLogEnabled?(enabled: boolean, released?: () => void): void;
 
   /** Log a line through the daemon's log (level: debug, info, notice, warn, error). */
   log(level: 'debug' | 'info' | 'notice' | 'warn' | 'error', message: string): void;

@@ -66,6 +66,8 @@ export class ServiceSet implements ServiceManager, LoaderHost {
   private propQueue = new RecordQueue();
   private transitionQueue = new RecordQueue();
   private consoleQueue: ServiceRecord[] = [];
+  /** The service the console was last handed to (until it releases it). */
+  private consoleHolder: ServiceRecord | undefined;
   private draining = false;
   private activeServices = 0;
   private restartEnabled = true;
@@ -171,11 +173,21 @@ export class ServiceSet implements ServiceManager, LoaderHost {
   appendConsoleQueue(r: ServiceRecord): void {
     const wasEmpty = this.consoleQueue.length === 0;
     this.consoleQueue.push(r);
-    if (wasEmpty) this.os.setConsoleLogEnabled?.(false);
+    // While a service holds the console, the next waiter gets it when that one releases it.
+    if (!wasEmpty || this.consoleHolder) return;
+    if (this.os.setConsoleLogEnabled) {
+      this.os.setConsoleLogEnabled(false, () => {
+        this.pullConsoleQueue();
+        this.processQueues();
+      });
+    } else {
+      this.pullConsoleQueue();
+    }
   }
 
   pullConsoleQueue(): void {
     const front = this.consoleQueue.shift();
+    this.consoleHolder = front;
     if (front === undefined) {
       this.os.setConsoleLogEnabled?.(true);
     } else {
