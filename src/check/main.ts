@@ -213,6 +213,7 @@ export function runCheck(
           warnedSubst = true;
         }
       },
+      readError: (reason) => report(`Service '${name}', error reading service description: ${reason}`),
       depDirError: (dir, reason) =>
         report(`Service '${name}', error reading dependencies from directory ${dir}: ${reason}`),
     };

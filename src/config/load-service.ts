@@ -48,6 +48,8 @@ export interface CheckHooks {
   varLookup(): void;
   /** A .d directory that could not be read (directory as written, strerror text). */
   depDirError(dir: string, reason: string): void;
+  /** The description file was found but could not be read (strerror text). */
+  readError(reason: string): void;
 }
 
 /** The result of loading, with the parts dinit-check inspects beyond the description. */
@@ -145,6 +147,7 @@ function openDescription(
   name: string,
   baseName: string,
   serviceDirs: readonly string[],
+  hooks?: CheckHooks,
 ): { file: string; dir: string; text: string; mtimeMs?: number } {
   let failPath: string | undefined;
   let failCode: unknown;
@@ -161,6 +164,14 @@ function openDescription(
       return { file, dir, text, mtimeMs };
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'EISDIR') {
+        // The file opened (a directory opens fine) but cannot be read: upstream stops here.
+        if (hooks) {
+          hooks.readError(errnoText(e));
+          throw new LoadProblem(`${file}: error while reading service description`, name);
+        }
+        throw new LoadProblem(`${file}: ${errnoText(e)}`, baseName);
+      }
       if (code !== 'ENOENT' && failPath === undefined) {
         failPath = file;
         failCode = e;
@@ -220,7 +231,7 @@ function loadServiceInner(
   const cwd = opts.cwd ?? process.cwd();
   const userDb = opts.userDb ?? fileUserDb();
 
-  const opened = openDescription(fullName, baseName, opts.serviceDirs);
+  const opened = openDescription(fullName, baseName, opts.serviceDirs, hooks);
   const settings = defaultSettings();
   const env = opts.env;
   const preResolve: VarResolver = (n) => {
@@ -412,7 +423,7 @@ function loadServiceInner(
       });
     } catch (e) {
       if (e instanceof DescriptionError) {
-        if (e.serviceName === undefined) e.serviceName = msgName;
+        if (e.serviceName === undefined || e.serviceName === '') e.serviceName = msgName;
         if (e.pos === undefined && e.setting === undefined) {
           // Every line error names its place.
           (e as { pos?: FilePos }).pos = pos;
