@@ -1,0 +1,270 @@
+// Loading and runtime changes: iterative loading (a 100,000-deep chain), cycles, placeholders,
+// dependency directories, unload, reload rules, shutdown, signal, listener events.
+
+import { ServiceLoadError } from '../../../src/core/api';
+import { desc, Harness } from './helpers';
+import { signalled } from '../../support/fake-os';
+
+describe('loading', () => {
+  test('a depends-on chain of 100,000 services loads, starts and stops without recursion', () => {
+    const h = new Harness();
+    const N = 100_000;
+    for (let i = 0; i < N; i++) {
+      h.add(desc(`s${i}`, { dependsOn: i + 1 < N ? [`s${i + 1}`] : [] }));
+    }
+    h.start('s0');
+    expect(h.set.list()).toHaveLength(N);
+    expect(h.state('s0')).toBe('started');
+    expect(h.state(`s${N - 1}`)).toBe('started');
+    expect(h.set.countActive()).toBe(N);
+    h.stop(`s${N - 1}`);
+    expect(h.state('s0')).toBe('stopped');
+    expect(h.set.countActive()).toBe(0);
+  });
+
+  test('each service is loaded once', () => {
+    const h = new Harness().add(desc('a', { dependsOn: ['b', 'c'] }), desc('b', { dependsOn: ['c'] }), desc('c'));
+    h.set.load('a');
+    expect([...h.src.loads.values()]).toEqual([1, 1, 1]);
+    expect(h.set.load('a')).toBe(h.set.find('a'));
+  });
+
+  test('a cycle is refused with upstream messages and nothing of it stays loaded', () => {
+    const h = new Harness().add(desc('a', { dependsOn: ['b'] }), desc('b', { dependsOn: ['a'] }));
+    let err: unknown;
+    try {
+      h.set.load('a');
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(ServiceLoadError);
+    expect((err as ServiceLoadError).code).toBe('ESERVICELOAD');
+    expect((err as ServiceLoadError).failure).toEqual({ kind: 'load', name: 'a', message: 'could not load dependency.' });
+    expect(h.os.logged('Could not load service a: has cyclic dependency.')).toBe(true);
+    expect(h.os.logged('Could not load service b: could not load dependency.')).toBe(true);
+    expect(h.set.find('a')).toBeUndefined();
+    expect(h.set.find('b')).toBeUndefined();
+  });
+
+  test('a missing dependency fails the load', () => {
+    const h = new Harness().add(desc('a', { dependsOn: ['nope'] }));
+    expect(() => h.set.load('a')).toThrow('could not load dependency.');
+    expect(h.os.logged('Could not load service nope: service description not found.')).toBe(true);
+  });
+
+  test('a missing service is not-found', () => {
+    const h = new Harness();
+    try {
+      h.set.load('nope');
+      throw new Error('expected a failure');
+    } catch (e) {
+      expect((e as ServiceLoadError).failure).toEqual({ kind: 'not-found', name: 'nope' });
+    }
+  });
+
+  test('a description error of a dependency is logged in upstream format', () => {
+    const h = new Harness().add(desc('a', { dependsOn: ['bad'] }));
+    h.src.load = (name: string) => {
+      if (name === 'bad') {
+        throw new ServiceLoadError({ kind: 'description', name: 'bad', message: 'unknown setting', file: '/d/bad', line: 3, setting: 'foo' });
+      }
+      const d = h.src.descs.get(name);
+      if (!d) throw new ServiceLoadError({ kind: 'not-found', name });
+      return d;
+    };
+    expect(() => h.set.load('a')).toThrow('could not load dependency.');
+    expect(h.os.logged("Error in service description for 'bad': setting 'foo' (file /d/bad, line 3): unknown setting")).toBe(true);
+  });
+
+  test('before/after names that are not loaded become placeholders, replaced when loaded', () => {
+    const h = new Harness({ execStatus: true }).add(
+      desc('top', { waitsFor: ['a', 'b'] }),
+      desc('a', { after: ['b'] }),
+      desc('b', { type: 'process' }),
+    );
+    h.set.load('a');
+    expect(h.set.find('b')).toBeUndefined();
+    expect(h.set.list().map((r) => r.name)).toEqual(['a']);
+    h.start('top');
+    expect(h.state('a')).toBe('starting');
+    h.os.execOk('b');
+    expect(h.state('a')).toBe('started');
+  });
+
+  test('a before link that would close a cycle is refused', () => {
+    const h = new Harness().add(desc('a', { dependsOn: ['b'] }), desc('b'), desc('c', { dependsOn: ['a'], before: ['b'] }));
+    h.set.load('a');
+    expect(() => h.set.load('c')).toThrow('has cyclic dependency.');
+  });
+
+  test('an after link to itself is a cycle', () => {
+    const h = new Harness().add(desc('a', { after: ['a'] }));
+    expect(() => h.set.load('a')).toThrow('has cyclic dependency.');
+  });
+
+  test('dependency directories are resolved through the source; missing entries are ignored', () => {
+    const h = new Harness().add(
+      desc('boot', { dependencyDirs: [{ dir: '/etc/dinit.d/boot.d', type: 'waits-for' }] }),
+      desc('x'),
+    );
+    h.src.listDependencyDir = (dir: string) => (dir === '/etc/dinit.d/boot.d' ? ['x', 'gone'] : undefined);
+    h.start('boot');
+    expect(h.state('x')).toBe('started');
+    expect(h.os.logged("Ignoring unresolved dependency 'gone'", 'warn')).toBe(true);
+  });
+});
+
+describe('unload and reload', () => {
+  test('unload refuses a running service and one with dependents', () => {
+    const h = new Harness().add(desc('a', { dependsOn: ['b'] }), desc('b'));
+    h.start('a');
+    expect(h.set.unload(h.ref('a'))).toBe('not-stopped');
+    h.stop('a');
+    expect(h.set.unload(h.ref('b'))).toBe('has-dependents');
+    const a = h.ref('a');
+    expect(h.set.unload(a)).toBe('ok');
+    expect(h.set.find('a')).toBeUndefined();
+    expect(() => h.set.status(a)).toThrow(expect.objectContaining({ code: 'ESTALEREF' }));
+    expect(h.set.unload(h.ref('b'))).toBe('ok');
+  });
+
+  test('reload of a stopped service may change its type; dependents follow the new record', () => {
+    const h = new Harness().add(desc('a', { dependsOn: ['b'] }), desc('b'));
+    h.set.load('a');
+    h.src.add(desc('b', { type: 'process' }));
+    const r = h.set.reload(h.ref('b'));
+    expect(r.ok).toBe(true);
+    expect(h.status('b').type).toBe('process');
+    h.start('a');
+    expect(h.os.launchesOf('b')).toHaveLength(1);
+    expect(h.state('a')).toBe('started');
+  });
+
+  test('reload cannot change the type of a running service', () => {
+    const h = new Harness().add(desc('p', { type: 'process' }));
+    h.start('p');
+    h.src.add(desc('p', { type: 'scripted' }));
+    expect(h.set.reload(h.ref('p'))).toEqual({ ok: false, message: 'cannot change type of non-stopped service.' });
+    expect(h.os.logged('Could not reload service p: cannot change type of non-stopped service.')).toBe(true);
+  });
+
+  test('reload cannot add a hard dependency that is not started to a running service', () => {
+    const h = new Harness().add(desc('p', { type: 'process' }), desc('q'));
+    h.start('p');
+    h.src.add(desc('p', { type: 'process', dependsOn: ['q'] }));
+    expect(h.set.reload(h.ref('p'))).toEqual({ ok: false, message: "cannot add non-started dependency 'q'." });
+  });
+
+  test('reload of a running service applies new settings for the next start', () => {
+    const h = new Harness().add(desc('p', { type: 'process', command: ['/bin/old'] }));
+    h.start('p');
+    h.src.add(desc('p', { type: 'process', command: ['/bin/new'] }));
+    expect(h.set.reload(h.ref('p')).ok).toBe(true);
+    h.restart('p');
+    h.os.exit('p', signalled(15));
+    expect(h.os.running('p').spec.argv).toEqual(['/bin/new']);
+  });
+
+  test('reload cannot change the pid file of a running bgprocess', () => {
+    const h = new Harness().add(desc('b', { type: 'bgprocess', pidFile: '/run/a.pid' }));
+    h.start('b');
+    h.os.setPidFile('/run/a.pid', 900);
+    h.os.exit('b', 0);
+    h.src.add(desc('b', { type: 'bgprocess', pidFile: '/run/b.pid' }));
+    expect(h.set.reload(h.ref('b'))).toEqual({ ok: false, message: 'cannot change pid_file for running service.' });
+  });
+
+  test('reload cannot change the log type of a running service', () => {
+    const h = new Harness().add(desc('p', { type: 'process' }));
+    h.start('p');
+    h.src.add(desc('p', { type: 'process', logType: 'buffer' }));
+    expect(h.set.reload(h.ref('p'))).toEqual({ ok: false, message: 'cannot change log-type for running service.' });
+  });
+
+  test('reload refuses a service that is starting or stopping', () => {
+    const h = new Harness({ execStatus: true }).add(desc('p', { type: 'process' }));
+    h.start('p');
+    expect(h.set.reload(h.ref('p'))).toEqual({
+      ok: false,
+      message: 'cannot alter settings for service which is currently starting/stopping.',
+    });
+  });
+
+  test('reload refuses a new cycle', () => {
+    const h = new Harness().add(desc('a', { dependsOn: ['b'] }), desc('b'));
+    h.set.load('a');
+    h.src.add(desc('b', { dependsOn: ['a'] }));
+    expect(h.set.reload(h.ref('b')).ok).toBe(false);
+  });
+});
+
+describe('shutdown and events', () => {
+  test('shutdown stops everything in dependency order and then reports all stopped', () => {
+    const h = new Harness().add(desc('a', { type: 'process', dependsOn: ['b'] }), desc('b', { type: 'process' }));
+    let called = 0;
+    h.set.onAllStopped(() => called++);
+    h.start('a');
+    h.set.shutdown('poweroff');
+    expect(h.set.isShuttingDown()).toBe(true);
+    expect(h.os.running('b').signals).toEqual([]);
+    h.os.exit('a', signalled(15));
+    expect(h.os.running('b').signals).toHaveLength(1);
+    expect(called).toBe(0);
+    h.os.exit('b', signalled(15));
+    expect(h.set.allStopped()).toBe(true);
+    expect(called).toBe(1);
+    expect(h.start('a')).toBe('shutting-down');
+  });
+
+  test('shutdown also stops pinned services and does not restart anything', () => {
+    const h = new Harness().add(desc('p', { type: 'process', restart: 'yes' }));
+    h.start('p', true);
+    h.set.shutdown('halt');
+    h.os.exit('p', signalled(15));
+    expect(h.state('p')).toBe('stopped');
+    expect(h.os.launchesOf('p')).toHaveLength(1);
+  });
+
+  test('onAllStopped fires when nothing remains active', () => {
+    const h = new Harness().add(desc('a'));
+    let called = 0;
+    h.set.onAllStopped(() => called++);
+    h.start('a');
+    h.stop('a');
+    expect(called).toBe(1);
+  });
+
+  test('startcancelled when a start waiting for dependencies is stopped', () => {
+    const h = new Harness({ execStatus: true }).add(desc('a', { dependsOn: ['b'] }), desc('b', { type: 'process' }));
+    h.start('a');
+    h.stop('a');
+    expect(h.eventsOf('a')).toEqual(['startcancelled', 'stopped']);
+  });
+
+  test('signal reaches the main process; no process means no-pid', () => {
+    const h = new Harness().add(desc('p', { type: 'process' }), desc('i'));
+    h.start('p');
+    expect(h.set.signal(h.ref('p'), 10)).toBe('ok');
+    expect(h.os.running('p').signals).toEqual([{ signal: 10, target: 'process' }]);
+    expect(h.set.signal(h.ref('i'), 10)).toBe('no-pid');
+    expect(h.set.signal(h.ref('p'), 999)).toBe('bad-signal');
+  });
+
+  test('dependents lists the hard dependents holding a service', () => {
+    const h = new Harness().add(desc('a', { dependsOn: ['c'] }), desc('b', { waitsFor: ['c'] }), desc('c'));
+    h.start('a');
+    h.start('b');
+    expect(h.set.dependents(h.ref('c')).map((r) => r.name)).toEqual(['a']);
+  });
+
+  test('a listener calling back into the manager is safe', () => {
+    const h = new Harness().add(desc('a'), desc('b'));
+    h.set.addListener({
+      onServiceEvent: (ref, ev) => {
+        if (ref.name === 'a' && ev === 'started') h.start('b');
+      },
+    });
+    h.start('a');
+    expect(h.state('b')).toBe('started');
+  });
+});
