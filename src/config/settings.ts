@@ -149,13 +149,15 @@ export function defaultSettings(): ServiceSettings {
 
 /**
  * Whether a service name is acceptable. Upstream 0.22 only refuses an empty name or one that
- * starts with '.' or '@'; we also refuse '/', a ".." component and control characters so a
+ * starts with '.' or '@'; we also refuse '/' in the base name and control characters anywhere so a
  * name can never address a file outside the service directories.
  */
 export function validateServiceName(name: string): boolean {
   if (name === '' || name[0] === '.' || name[0] === '@') return false;
+  // '/' would address another directory; with it refused, '..' can only be a whole name,
+  // which the leading-'.' rule already refuses. The argument after '@' may hold anything printable.
   const base = name.split('@')[0];
-  if (base.includes('/') || base.includes('..')) return false;
+  if (base.includes('/')) return false;
   // eslint-disable-next-line no-control-regex
   if (/[\x00-\x1f\x7f]/.test(name)) return false;
   return true;
