@@ -43,6 +43,11 @@ export interface ServiceStatus {
   pinnedStopped: boolean;
   /** Description file mtime (ms since epoch) as loaded, for protocol v6. */
   loadedMtimeMs?: number;
+  /**
+   * The same mtime with full precision (stat's tv_sec/tv_nsec, e.g. from statSync(f, { bigint: true })).
+   * Preferred over loadedMtimeMs when present: dinitctl compares it exactly with its own stat().
+   */
+  loadedMtime?: { sec: number; nsec: number };
   /** Description file the service was loaded from. */
   file?: string;
 }

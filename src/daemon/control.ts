@@ -1,0 +1,231 @@
+// The control server: listens on the control socket (mode 0600), accepts a bounded number of
+// connections, hands each to a ControlConn, and broadcasts service events to every connection
+// holding a handle to the service. It talks to the core only through ServiceManager.
+
+import * as fs from 'node:fs';
+import * as net from 'node:net';
+import type {
+  ServiceEvent,
+  ServiceListener,
+  ServiceManager,
+  ServiceRef,
+  ServiceStatus,
+  ShutdownType,
+} from '../core/api';
+import { type ConnContext, ControlConn, type ControlLogLevel } from './control-conn';
+import { toStatusInfo } from './control-status';
+import type { EnvStore } from './env-store';
+
+export type { ControlLogLevel } from './control-conn';
+
+export interface ControlServerOptions {
+  /** Service directories reported by QUERY_LOAD_MECH, as configured (may be relative). */
+  serviceDirs: string[];
+  /**
+   * Called for an accepted SHUTDOWN request; the daemon then stops services itself. Without it
+   * the server calls manager.shutdown(type).
+   */
+  onShutdown?(type: ShutdownType): void;
+  log(level: ControlLogLevel, msg: string): void;
+  /** Most simultaneous connections; further ones are closed at once (default 256). */
+  maxConnections?: number;
+  /** Drop a connection that leaves more than this much output unread (default 8 MiB). */
+  maxOutputBytes?: number;
+  /** Stop reading a connection's requests while this much output waits (default 16384, as Dinit). */
+  outputHighWater?: number;
+  /** Most handles per connection (default 65536). */
+  maxHandles?: number;
+  /** Working directory reported by QUERY_LOAD_MECH (default process.cwd). */
+  cwd?: () => string;
+}
+
+/** Error from listen(); `errnoCode` is the system error (EADDRINUSE, EACCES...). */
+export class ControlSocketError extends Error {
+  readonly code = 'ECONTROLSOCKET';
+  constructor(
+    readonly path: string,
+    readonly errnoCode: string | undefined,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export class ControlServer {
+  private server: net.Server | undefined;
+  private socketPath: string | undefined;
+  private readonly conns = new Set<ControlConn>();
+  private readonly ctx: ConnContext;
+  private readonly listener: ServiceListener;
+  private readonly maxConnections: number;
+
+  constructor(
+    private readonly manager: ServiceManager,
+    private readonly env: EnvStore,
+    private readonly opts: ControlServerOptions,
+  ) {
+    this.maxConnections = opts.maxConnections ?? 256;
+    const conns = this.conns;
+    this.ctx = {
+      manager,
+      env,
+      serviceDirs: opts.serviceDirs,
+      log: (level, msg) => this.safeLog(level, msg),
+      onShutdown: opts.onShutdown,
+      cwd: opts.cwd ?? (() => process.cwd()),
+      outputHighWater: opts.outputHighWater ?? 16384,
+      maxOutputBytes: opts.maxOutputBytes ?? 8 * 1024 * 1024,
+      maxHandles: opts.maxHandles ?? 65536,
+      otherHolds: (conn, name) => {
+        for (const c of conns) if (c !== conn && c.holds(name)) return true;
+        return false;
+      },
+      onUnloaded: (conn, name) => {
+        for (const c of conns) if (c !== conn) c.dropService(name);
+      },
+      removed: (conn) => {
+        conns.delete(conn);
+      },
+    };
+    this.listener = {
+      onServiceEvent: (ref, event, status) => this.broadcast(ref, event, status),
+    };
+    manager.addListener(this.listener);
+  }
+
+  /** Number of open connections. */
+  get connectionCount(): number {
+    return this.conns.size;
+  }
+
+  /**
+   * Creates the socket at `path` with mode 0600 (a stale socket file there is removed first)
+   * and starts accepting connections. Calling it again (SIGUSR1) re-opens the socket.
+   * Rejects with ControlSocketError (errnoCode e.g. EADDRINUSE when a non-socket file is there).
+   */
+  async listen(socketPath: string): Promise<void> {
+    await this.closeListener();
+    removeStaleSocket(socketPath);
+    const server = net.createServer({ allowHalfOpen: false }, (s) => this.accept(s));
+    server.maxConnections = this.maxConnections;
+    server.on('drop', () =>
+      this.safeLog('warn', 'Too many control connections; refusing a new one'),
+    );
+    // Create the socket owner-only from the start: no window where others could connect.
+    const oldMask = process.umask(0o077);
+    try {
+      await new Promise<void>((resolve, reject) => {
+        const onError = (e: NodeJS.ErrnoException): void => {
+          reject(
+            new ControlSocketError(
+              socketPath,
+              e.code,
+              `creating control socket ${socketPath}: ${e.message}`,
+            ),
+          );
+        };
+        server.once('error', onError);
+        server.listen(socketPath, () => {
+          server.off('error', onError);
+          resolve();
+        });
+      });
+    } finally {
+      process.umask(oldMask);
+    }
+    try {
+      fs.chmodSync(socketPath, 0o600);
+    } catch {
+      // The umask already gave 0600; chmod only guards against an unusual umask handling.
+    }
+    server.on('error', (e) => this.safeLog('error', `control socket error: ${e.message}`));
+    this.server = server;
+    this.socketPath = socketPath;
+  }
+
+  /** Stops listening and removes the socket file; open connections stay open. */
+  async closeListener(): Promise<void> {
+    const server = this.server;
+    const p = this.socketPath;
+    this.server = undefined;
+    this.socketPath = undefined;
+    if (!server) return;
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    if (p) {
+      try {
+        fs.unlinkSync(p);
+      } catch {
+        // Already gone (net.Server removes it on close on some platforms).
+      }
+    }
+  }
+
+  /** Stops listening, removes the socket, closes every connection and detaches from the manager. */
+  async close(): Promise<void> {
+    this.closeConnections();
+    await this.closeListener();
+    this.manager.removeListener(this.listener);
+  }
+
+  /** Closes every open connection (clients waiting after SHUTDOWN see the close). */
+  closeConnections(): void {
+    for (const c of [...this.conns]) c.destroy();
+    this.conns.clear();
+  }
+
+  private accept(s: net.Socket): void {
+    try {
+      if (this.conns.size >= this.maxConnections) {
+        this.safeLog('warn', 'Too many control connections; refusing a new one');
+        s.destroy();
+        return;
+      }
+      this.conns.add(new ControlConn(s, this.ctx));
+    } catch (e) {
+      this.safeLog(
+        'error',
+        `internal error accepting control connection: ${(e as Error)?.message}`,
+      );
+      s.destroy();
+    }
+  }
+
+  private broadcast(ref: ServiceRef, event: ServiceEvent, status: ServiceStatus): void {
+    try {
+      if (this.conns.size === 0) return;
+      const s5 = toStatusInfo(status, 5);
+      const s1 = toStatusInfo(status, 1);
+      for (const c of [...this.conns]) {
+        try {
+          c.serviceEvent(ref.name, event, s5, s1);
+        } catch (e) {
+          this.safeLog(
+            'error',
+            `internal error sending service event: ${(e as Error)?.stack ?? String(e)}`,
+          );
+          c.destroy();
+        }
+      }
+    } catch (e) {
+      // Never throw back into the core's event emission.
+      this.safeLog('error', `internal error broadcasting service event: ${(e as Error)?.message}`);
+    }
+  }
+
+  private safeLog(level: ControlLogLevel, msg: string): void {
+    try {
+      this.opts.log(level, msg);
+    } catch {
+      // A failing log sink must not take the control server down.
+    }
+  }
+}
+
+/** Removes a leftover socket file; leaves any other kind of file for listen() to fail on. */
+function removeStaleSocket(p: string): void {
+  try {
+    if (fs.lstatSync(p).isSocket()) fs.unlinkSync(p);
+  } catch {
+    // Nothing there (or not ours to inspect): bind reports the real problem.
+  }
+}
