@@ -27,6 +27,8 @@ export interface FakeProcess {
   readonly signals: { signal: number; target: SignalTarget }[];
   /** The fake has delivered onExit or onExecFailed. */
   done: boolean;
+  /** The fake has delivered onExecSucceeded (with caps.execStatus). */
+  execReported: boolean;
 }
 
 interface FakeTimer {
@@ -126,7 +128,7 @@ export class FakeOs implements Os {
       this.launchFailures.delete(spec.serviceName);
       throw new LaunchError(failure, 'launch');
     }
-    const p: FakeProcess = { pid: this.nextPid++, spec, events, signals: [], done: false };
+    const p: FakeProcess = { pid: this.nextPid++, spec, events, signals: [], done: false, execReported: false };
     this.processes.push(p);
     return { pid: p.pid };
   }
@@ -167,10 +169,14 @@ export class FakeOs implements Os {
     return this.running(target);
   }
 
-  /** Deliver an exit (number = exit code). */
+  /**
+   * Deliver an exit (number = exit code). With caps.execStatus, a process whose exec result was
+   * not reported yet reports exec success first, as the closing status pipe would.
+   */
   exit(target: string | number | FakeProcess, status: ExitStatus | number = 0): void {
     const p = this.resolve(target);
     if (p.done) throw new Error(`fake-os: process ${p.pid} already ended`);
+    if (this.caps.execStatus && !p.execReported) this.execOk(p);
     p.done = true;
     p.events.onExit(typeof status === 'number' ? exited(status) : status);
   }
@@ -179,6 +185,7 @@ export class FakeOs implements Os {
   execFail(target: string | number | FakeProcess, stage = 'executing command', errno = 2, message = 'No such file or directory'): void {
     const p = this.resolve(target);
     if (p.done) throw new Error(`fake-os: process ${p.pid} already ended`);
+    if (p.execReported) throw new Error(`fake-os: exec of ${p.pid} already reported`);
     p.done = true;
     p.events.onExecFailed(stage, errno, message);
   }
@@ -187,6 +194,8 @@ export class FakeOs implements Os {
   execOk(target: string | number | FakeProcess): void {
     const p = this.resolve(target);
     if (!p.events.onExecSucceeded) throw new Error('fake-os: no onExecSucceeded handler');
+    if (p.execReported) throw new Error(`fake-os: exec of ${p.pid} already reported`);
+    p.execReported = true;
     p.events.onExecSucceeded();
   }
 
