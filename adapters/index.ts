@@ -13,7 +13,8 @@ export interface CreateOsOptions {
  * 'EPLATFORM' on other platforms.
  */
 export function createOs(opts: CreateOsOptions): Os {
-  const log = (level: 'debug' | 'info' | 'notice' | 'warn' | 'error', msg: string) => opts.log(level, msg);
+  const log = (level: 'debug' | 'info' | 'notice' | 'warn' | 'error', msg: string) =>
+    opts.log(level, msg);
   switch (process.platform) {
     case 'linux': {
       // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -22,7 +23,8 @@ export function createOs(opts: CreateOsOptions): Os {
     }
     case 'freebsd': {
       // eslint-disable-next-line @typescript-eslint/no-require-imports
-      const { FreeBsdOs } = require('./freebsd/freebsd-os') as typeof import('./freebsd/freebsd-os');
+      const { FreeBsdOs } =
+        require('./freebsd/freebsd-os') as typeof import('./freebsd/freebsd-os');
       return new FreeBsdOs({ log });
     }
     case 'darwin': {
@@ -31,7 +33,9 @@ export function createOs(opts: CreateOsOptions): Os {
       return new DarwinOs({ log });
     }
     default: {
-      const err = new Error(`platform ${process.platform} is not supported`) as Error & { code: string };
+      const err = new Error(`platform ${process.platform} is not supported`) as Error & {
+        code: string;
+      };
       err.code = 'EPLATFORM';
       throw err;
     }

@@ -40,7 +40,8 @@ if (osPort.caps.execHelper) {
     rlimits: { nofile: { soft: 1024 } },
     output: { kind: 'file', path: path.join(tmp, 'bench.log'), permissions: 0o600 },
   };
-  if (process.getuid && process.getuid() === 0) Object.assign(full, { uid: 65534, gid: 65534, initgroupsUser: 'nobody' });
+  if (process.getuid && process.getuid() === 0)
+    Object.assign(full, { uid: 65534, gid: 65534, initgroupsUser: 'nobody' });
   cases.push([`helper (${Object.keys(full).join(', ')})`, full]);
 } else {
   console.log('launch bench: exec helper not built; only the direct path is measured');

@@ -14,8 +14,10 @@ const out = path.join(outDir, 'dinit-exec-helper');
 const cc = process.env.CC || 'cc';
 
 function warn(msg) {
-  process.stderr.write(`build-native: warning: ${msg}; services needing pre-exec steps ` +
-    `(run-as, rlimits, cgroup, logfile, ...) will fail to start until it is built.\n`);
+  process.stderr.write(
+    `build-native: warning: ${msg}; services needing pre-exec steps ` +
+      `(run-as, rlimits, cgroup, logfile, ...) will fail to start until it is built.\n`,
+  );
 }
 
 if (!fs.existsSync(src)) {

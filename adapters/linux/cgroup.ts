@@ -35,7 +35,11 @@ export function ownCgroupPath(procCgroup: string): string | undefined {
  * relative ones from the daemon's own cgroup. ".." never leaves the cgroup2 mount (it stops
  * at its root). Undefined when a relative path cannot be resolved (own cgroup unknown).
  */
-export function resolveCgroupDir(mount: string, own: string | undefined, setting: string): string | undefined {
+export function resolveCgroupDir(
+  mount: string,
+  own: string | undefined,
+  setting: string,
+): string | undefined {
   let rel: string;
   if (setting.startsWith('/')) {
     rel = setting;

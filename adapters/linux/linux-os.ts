@@ -5,7 +5,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { LaunchError } from '../../src/core/os';
 import { libcLoadError, loadLibc } from '../posix/ffi';
-import { PosixOs, findExecHelper, type LogFn, type PidRef } from '../posix/posix-os';
+import { LINUX_WAIT, PosixOs, findExecHelper, type LogFn, type PidRef } from '../posix/posix-os';
 import { findCgroup2Mount, ownCgroupPath, resolveCgroupDir } from './cgroup';
 import { bindLinuxSys, type LinuxSys } from './sys';
 
@@ -56,7 +56,10 @@ export class LinuxOs extends PosixOs {
         opts.log('warn', `pidfd/prctl bindings unavailable: ${(e as Error).message}`);
       }
     } else {
-      opts.log('warn', `FFI (koffi) unavailable, pidfd, subreaping and log pipes are off: ${libcLoadError()}`);
+      opts.log(
+        'warn',
+        `FFI (koffi) unavailable, pidfd, subreaping and log pipes are off: ${libcLoadError()}`,
+      );
     }
     let pidfd = false;
     if (sys && libc) {
@@ -65,7 +68,10 @@ export class LinuxOs extends PosixOs {
         pidfd = true;
         libc.close(fd);
       } else {
-        opts.log('info', `pidfd_open unavailable (${libc.strerror(libc.errno())}); signals use kill(2)`);
+        opts.log(
+          'info',
+          `pidfd_open unavailable (${libc.strerror(libc.errno())}); signals use kill(2)`,
+        );
       }
     }
     let subreaper = false;
@@ -83,13 +89,21 @@ export class LinuxOs extends PosixOs {
       // No /proc: no cgroups.
     }
     super(
-      { log: opts.log, libc, helperPath, sockaddr: 'linux', siginfo: { code: 8, pid: 16, status: 24 } },
+      {
+        log: opts.log,
+        libc,
+        helperPath,
+        sockaddr: 'linux',
+        siginfo: { code: 8, pid: 16, status: 24 },
+        wait: LINUX_WAIT,
+      },
       { pidfd, subreaper, cgroups: mount !== undefined },
     );
     this.sys = sys;
     this.cgroupMount = mount;
     this.ownCgroup = own;
-    if (!helperPath) opts.log('warn', 'exec helper not built: services needing pre-exec steps cannot start');
+    if (!helperPath)
+      opts.log('warn', 'exec helper not built: services needing pre-exec steps cannot start');
     if (subreaper || process.pid === 1) this.enableReaper(() => this.listChildren());
   }
 
@@ -106,8 +120,14 @@ export class LinuxOs extends PosixOs {
    * flag where the kernel has it; otherwise the pidfd is used to check the process is still
    * the one we mean before kill(-pgid).
    */
-  protected override sendSignal(pid: number, ref: PidRef | undefined, signal: number, group: boolean): boolean {
-    if (!(ref instanceof PidFd) || !this.sys || !this.libc) return super.sendSignal(pid, ref, signal, group);
+  protected override sendSignal(
+    pid: number,
+    ref: PidRef | undefined,
+    signal: number,
+    group: boolean,
+  ): boolean {
+    if (!(ref instanceof PidFd) || !this.sys || !this.libc)
+      return super.sendSignal(pid, ref, signal, group);
     const sys = this.sys;
     const libc = this.libc;
     const ownGroup = group && this.groupOf(pid) === this.ownGroup();
@@ -137,14 +157,18 @@ export class LinuxOs extends PosixOs {
    */
   killCgroup(cgroup: string): void {
     const procs = this.cgroupProcsPath(cgroup);
-    if (!procs) throw new LaunchError(`cgroup ${cgroup}: cgroups are not available`, 'entering cgroup');
+    if (!procs)
+      throw new LaunchError(`cgroup ${cgroup}: cgroups are not available`, 'entering cgroup');
     const dir = path.dirname(procs);
     try {
       fs.writeFileSync(path.join(dir, 'cgroup.kill'), '1');
       return;
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'ENOENT') {
-        this.log('warn', `cgroup.kill in ${dir} failed: ${(e as Error).message}; killing members one by one`);
+        this.log(
+          'warn',
+          `cgroup.kill in ${dir} failed: ${(e as Error).message}; killing members one by one`,
+        );
       }
     }
     for (let pass = 0; pass < 16; pass++) {

@@ -19,13 +19,25 @@ const SYS_PIDFD_OPEN = 434;
 export function bindLinuxSys(libc: Libc): LinuxSys {
   // syscall() is variadic; koffi passes the extra arguments with the types given per call.
   const syscall = libc.lib.func('long syscall(long, ...)') as (...a: unknown[]) => number;
-  const prctl = libc.lib.func('int prctl(int, unsigned long, unsigned long, unsigned long, unsigned long)') as (
-    ...a: number[]
-  ) => number;
+  const prctl = libc.lib.func(
+    'int prctl(int, unsigned long, unsigned long, unsigned long, unsigned long)',
+  ) as (...a: number[]) => number;
   return {
     pidfdOpen: (pid) => Number(syscall(SYS_PIDFD_OPEN, 'int', pid, 'unsigned int', 0)),
     pidfdSendSignal: (fd, sig, flags) =>
-      Number(syscall(SYS_PIDFD_SEND_SIGNAL, 'int', fd, 'int', sig, 'void *', null, 'unsigned int', flags)),
+      Number(
+        syscall(
+          SYS_PIDFD_SEND_SIGNAL,
+          'int',
+          fd,
+          'int',
+          sig,
+          'void *',
+          null,
+          'unsigned int',
+          flags,
+        ),
+      ),
     prctl: (option, arg2) => prctl(option, arg2, 0, 0, 0),
   };
 }

@@ -92,8 +92,16 @@ function bind(koffi: KoffiModule, lib: KoffiLib): Libc {
     c: Buffer,
     d: number,
   ) => number;
-  const socket = lib.func('int socket(int, int, int)') as (a: number, b: number, c: number) => number;
-  const bindFn = lib.func('int bind(int, void *, uint32_t)') as (a: number, b: Buffer, c: number) => number;
+  const socket = lib.func('int socket(int, int, int)') as (
+    a: number,
+    b: number,
+    c: number,
+  ) => number;
+  const bindFn = lib.func('int bind(int, void *, uint32_t)') as (
+    a: number,
+    b: Buffer,
+    c: number,
+  ) => number;
   const listen = lib.func('int listen(int, int)') as (a: number, b: number) => number;
   const strerror = lib.func('const char *strerror(int)') as (e: number) => string;
   const getpgid = lib.func('int getpgid(int)') as (pid: number) => number;

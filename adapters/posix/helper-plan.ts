@@ -122,7 +122,8 @@ export function planLaunch(spec: ProcessSpec, inputs: PlanInputs): LaunchPlan {
 
   // fd 0.
   if (spec.stdin.kind === 'pipe') {
-    if (inputs.stdinFd === undefined) throw new PlanError('stdin pipe has no fd', stage(Stage.ARRANGE_FDS));
+    if (inputs.stdinFd === undefined)
+      throw new PlanError('stdin pipe has no fd', stage(Stage.ARRANGE_FDS));
     fds.set(0, inputs.stdinFd);
   } else {
     fds.set(0, spec.stdin.kind === 'inherit' ? 'inherit' : 'ignore');
@@ -139,7 +140,8 @@ export function planLaunch(spec: ProcessSpec, inputs: PlanInputs): LaunchPlan {
   }
   let readinessTarget: number | undefined;
   if (spec.readiness) {
-    if (inputs.readinessFd === undefined) throw new PlanError('readiness pipe has no fd', stage(Stage.ARRANGE_FDS));
+    if (inputs.readinessFd === undefined)
+      throw new PlanError('readiness pipe has no fd', stage(Stage.ARRANGE_FDS));
     if (spec.readiness.kind === 'pipefd') {
       readinessTarget = spec.readiness.fd;
       if (readinessTarget === 3 && spec.activationSocket) {
@@ -180,7 +182,8 @@ export function planLaunch(spec: ProcessSpec, inputs: PlanInputs): LaunchPlan {
         break;
       case 'buffer':
       case 'pipe':
-        if (inputs.outputFd === undefined) throw new PlanError('output pipe has no fd', stage(Stage.SETUP_STDINOUTERR));
+        if (inputs.outputFd === undefined)
+          throw new PlanError('output pipe has no fd', stage(Stage.SETUP_STDINOUTERR));
         fds.set(fd, inputs.outputFd);
         break;
       default: {
@@ -238,14 +241,20 @@ export function planLaunch(spec: ProcessSpec, inputs: PlanInputs): LaunchPlan {
   }
   if (spec.cgroup) {
     if (!inputs.cgroupProcsPath) {
-      throw new PlanError(`${spec.serviceName}: cgroups are not available on this system`, stage(Stage.ENTER_CGROUP));
+      throw new PlanError(
+        `${spec.serviceName}: cgroups are not available on this system`,
+        stage(Stage.ENTER_CGROUP),
+      );
     }
     reasons.push('cgroup');
     ops.push('cgroup', inputs.cgroupProcsPath);
   }
   if (spec.jail !== undefined) {
     if (!inputs.jailSupported) {
-      throw new PlanError(`${spec.serviceName}: jails are not supported on this system`, stage(Stage.SET_UIDGID));
+      throw new PlanError(
+        `${spec.serviceName}: jails are not supported on this system`,
+        stage(Stage.SET_UIDGID),
+      );
     }
     reasons.push('jail');
     ops.push('jail', spec.jail);
@@ -262,7 +271,10 @@ export function planLaunch(spec: ProcessSpec, inputs: PlanInputs): LaunchPlan {
     if (spec.gid !== undefined) ops.push('setgid', String(spec.gid));
     if (spec.initgroupsUser !== undefined) {
       if (spec.gid === undefined) {
-        throw new PlanError(`${spec.serviceName}: initgroups needs the user's group id`, stage(Stage.SET_UIDGID));
+        throw new PlanError(
+          `${spec.serviceName}: initgroups needs the user's group id`,
+          stage(Stage.SET_UIDGID),
+        );
       }
       ops.push('initgroups', spec.initgroupsUser, String(spec.gid));
     }

@@ -15,7 +15,11 @@ export function parsePidText(text: string): number | undefined {
     i++;
   }
   let base = 10;
-  if (text[i] === '0' && (text[i + 1] === 'x' || text[i + 1] === 'X') && /[0-9a-fA-F]/.test(text[i + 2] ?? '')) {
+  if (
+    text[i] === '0' &&
+    (text[i + 1] === 'x' || text[i + 1] === 'X') &&
+    /[0-9a-fA-F]/.test(text[i + 2] ?? '')
+  ) {
     base = 16;
     i += 2;
   } else if (text[i] === '0') {
@@ -76,7 +80,10 @@ export function readPidFile(
 }
 
 function errText(e: unknown, checks: PidChecks): string {
-  const errno = typeof (e as { errno?: unknown }).errno === 'number' ? -(e as { errno: number }).errno : undefined;
+  const errno =
+    typeof (e as { errno?: unknown }).errno === 'number'
+      ? -(e as { errno: number }).errno
+      : undefined;
   if (errno !== undefined && errno > 0) return checks.strerror(errno);
   return e instanceof Error ? e.message : String(e);
 }

@@ -25,7 +25,14 @@ import {
 } from '../../src/core/os';
 import { installChildRegistry, isLibuvChild } from './child-registry';
 import { SysError, type Libc } from './ffi';
-import { PlanError, Stage, planLaunch, stageDescription, type PlanInputs, type StdioSource } from './helper-plan';
+import {
+  PlanError,
+  Stage,
+  planLaunch,
+  stageDescription,
+  type PlanInputs,
+  type StdioSource,
+} from './helper-plan';
 import { readPidFile as readPidFileImpl } from './pidfile';
 import { OrphanReaper, exitStatusFromSiginfo, type ReapSys } from './reaper';
 
@@ -46,13 +53,28 @@ export interface PosixOsOptions {
   sockaddr: 'linux' | 'bsd';
   /** Byte offsets of si_code, si_pid and si_status in this platform's siginfo_t. */
   siginfo: { code: number; pid: number; status: number };
+  /** waitid() constants, which differ between the kernels. */
+  wait: WaitConstants;
 }
 
-const P_ALL = 0;
-const P_PID = 1;
-const WNOHANG = 1;
-const WEXITED = 4;
-const WNOWAIT = 0x01000000;
+/** idtype_t and option values for waitid(). */
+export interface WaitConstants {
+  P_ALL: number;
+  P_PID: number;
+  WNOHANG: number;
+  WEXITED: number;
+  WNOWAIT: number;
+}
+
+/** Linux's waitid() constants. */
+export const LINUX_WAIT: WaitConstants = {
+  P_ALL: 0,
+  P_PID: 1,
+  WNOHANG: 1,
+  WEXITED: 4,
+  WNOWAIT: 0x01000000,
+};
+
 const AF_UNIX = 1;
 const SOCK_STREAM = 1;
 const F_SETFD = 2;
@@ -112,6 +134,7 @@ export class PosixOs implements Os {
   private readonly logFn: LogFn;
   private readonly sockaddrKind: 'linux' | 'bsd';
   private readonly siginfo: { code: number; pid: number; status: number };
+  private readonly wait: WaitConstants;
   private readonly children = new Map<number, ChildRecord>();
   private readonly timers = new Map<number, NodeJS.Timeout>();
   private readonly foreignRefs = new Map<number, PidRef>();
@@ -125,6 +148,7 @@ export class PosixOs implements Os {
     this.helperPath = opts.helperPath;
     this.sockaddrKind = opts.sockaddr;
     this.siginfo = opts.siginfo;
+    this.wait = opts.wait;
     this.caps = {
       pidfd: false,
       cgroups: false,
@@ -148,10 +172,13 @@ export class PosixOs implements Os {
   setTimer(ms: number, cb: () => void): TimerHandle {
     const id = nextId++;
     // setTimeout runs on libuv's monotonic clock.
-    const t = setTimeout(() => {
-      this.timers.delete(id);
-      cb();
-    }, Math.max(0, ms));
+    const t = setTimeout(
+      () => {
+        this.timers.delete(id);
+        cb();
+      },
+      Math.max(0, ms),
+    );
     this.timers.set(id, t);
     return { id };
   }
@@ -198,7 +225,10 @@ export class PosixOs implements Os {
           toClose.push(w);
           inputs.outputFd = w;
         } else {
-          this.warnOnce('buffer', 'FFI unavailable: buffered service output uses two pipes (stdout, stderr)');
+          this.warnOnce(
+            'buffer',
+            'FFI unavailable: buffered service output uses two pipes (stdout, stderr)',
+          );
           inputs.outputFd = 'pipe';
         }
       }
@@ -210,7 +240,8 @@ export class PosixOs implements Os {
       for (const fd of toClose) this.libc?.close(fd);
       if (outputReadFd !== undefined) this.libc?.close(outputReadFd);
       if (e instanceof PlanError) throw new LaunchError(e.message, e.stage);
-      if (e instanceof SysError) throw new LaunchError(e.message, stageDescription(Stage.ARRANGE_FDS), e.errno);
+      if (e instanceof SysError)
+        throw new LaunchError(e.message, stageDescription(Stage.ARRANGE_FDS), e.errno);
       throw e;
     }
 
@@ -243,7 +274,9 @@ export class PosixOs implements Os {
         if (err !== undefined) {
           for (const fd of toClose) this.libc?.close(fd);
           if (outputReadFd !== undefined) this.libc?.close(outputReadFd);
-          setImmediate(() => events.onExecFailed(stageDescription(Stage.CHDIR), err, this.strerror(err)));
+          setImmediate(() =>
+            events.onExecFailed(stageDescription(Stage.CHDIR), err, this.strerror(err)),
+          );
           return { pid: -1 };
         }
       }
@@ -263,7 +296,9 @@ export class PosixOs implements Os {
       for (const fd of toClose) this.libc?.close(fd);
       if (outputReadFd !== undefined) this.libc?.close(outputReadFd);
       const errno = errnoOf(e) ?? 0;
-      setImmediate(() => events.onExecFailed(stageDescription(Stage.DO_EXEC), errno, this.strerror(errno)));
+      setImmediate(() =>
+        events.onExecFailed(stageDescription(Stage.DO_EXEC), errno, this.strerror(errno)),
+      );
       return { pid: -1 };
     } finally {
       // The child has its copies now (or never will).
@@ -366,7 +401,10 @@ export class PosixOs implements Os {
 
   private pipeFds(p: LogPipe): PosixLogPipe {
     if (!(p instanceof PosixLogPipe)) {
-      throw new PlanError(`log pipe ${p.id} was not created by this adapter`, stageDescription(Stage.ARRANGE_FDS));
+      throw new PlanError(
+        `log pipe ${p.id} was not created by this adapter`,
+        stageDescription(Stage.ARRANGE_FDS),
+      );
     }
     return p;
   }
@@ -390,7 +428,12 @@ export class PosixOs implements Os {
    * Delivers a signal. The base version uses kill(2); with group it signals the process's
    * group, except when that is the daemon's own group (then only the process).
    */
-  protected sendSignal(pid: number, _ref: PidRef | undefined, signal: number, group: boolean): boolean {
+  protected sendSignal(
+    pid: number,
+    _ref: PidRef | undefined,
+    signal: number,
+    group: boolean,
+  ): boolean {
     try {
       if (group && this.groupOf(pid) !== this.ownGroup()) {
         process.kill(-this.groupOf(pid), signal);
@@ -447,6 +490,15 @@ export class PosixOs implements Os {
         },
       };
     }
+    const k = this.watchForeign(pid, fire);
+    if (k) {
+      return {
+        cancel: () => {
+          cancelled = true;
+          k.cancel();
+        },
+      };
+    }
     const ref = this.openPidRef(pid);
     if (ref) this.foreignRefs.set(pid, ref);
     const stop = () => {
@@ -474,7 +526,8 @@ export class PosixOs implements Os {
   protected isOurChild(pid: number): boolean {
     if (!this.libc) return false;
     const info = Buffer.alloc(128);
-    return this.libc.waitid(P_PID, pid, info, WEXITED | WNOHANG | WNOWAIT) === 0;
+    const w = this.wait;
+    return this.libc.waitid(w.P_PID, pid, info, w.WEXITED | w.WNOHANG | w.WNOWAIT) === 0;
   }
 
   /**
@@ -487,6 +540,7 @@ export class PosixOs implements Os {
     installChildRegistry();
     const info = Buffer.alloc(128);
     const off = this.siginfo;
+    const { P_ALL, P_PID, WNOHANG, WEXITED, WNOWAIT } = this.wait;
     const sys: ReapSys = {
       peek: () => {
         info.fill(0);
@@ -550,7 +604,12 @@ export class PosixOs implements Os {
    * Opens a listening unix socket at path (an existing file there is removed first), with
    * the given permissions and owner. Throws LaunchError with the errno on failure.
    */
-  openActivationSocket(p: string, permissions: number, uid?: number, gid?: number): ActivationSocket {
+  openActivationSocket(
+    p: string,
+    permissions: number,
+    uid?: number,
+    gid?: number,
+  ): ActivationSocket {
     const libc = this.requireLibc('activation sockets');
     const stage = stageDescription(Stage.SETUP_ACTIVATION_SOCKET);
     const addr = this.sockaddrUn(p);
@@ -621,6 +680,17 @@ export class PosixOs implements Os {
     return undefined;
   }
 
+  /**
+   * Watches a pid that is not our child through a kernel notification (kqueue on the BSDs);
+   * undefined means "not available", and watchPid falls back to polling.
+   */
+  protected watchForeign(
+    _pid: number,
+    _onExit: (s: ExitStatus | undefined) => void,
+  ): { cancel(): void } | undefined {
+    return undefined;
+  }
+
   /** Whether the exec helper can attach to a jail here. */
   protected jailSupported(): boolean {
     return false;
@@ -652,7 +722,7 @@ function signalNumber(name: NodeJS.Signals | null): number {
 function checkDirectory(dir: string): number | undefined {
   try {
     const st = fs.statSync(dir);
-    return st.isDirectory() ? undefined : 20 /* ENOTDIR */;
+    return st.isDirectory() ? undefined : 20; /* ENOTDIR */
   } catch (e) {
     return errnoOf(e) ?? 2;
   }

@@ -7,7 +7,13 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { ExitStatus, LogPipe, ProcessEvents, ProcessHandle, ProcessSpec } from '../../../src/core/os';
+import type {
+  ExitStatus,
+  LogPipe,
+  ProcessEvents,
+  ProcessHandle,
+  ProcessSpec,
+} from '../../../src/core/os';
 import { LinuxOs } from '../../../adapters/linux/linux-os';
 import { findExecHelper } from '../../../adapters/posix/posix-os';
 
@@ -22,7 +28,8 @@ const hasIonice = ['/usr/bin/ionice', '/bin/ionice'].some((p) => fs.existsSync(p
 
 if (!isLinux) console.warn('adapter integration tests skipped: not Linux');
 else if (!isRoot) console.warn('adapter tests needing root skipped: not running as root');
-if (isLinux && !helper) console.warn('exec helper tests skipped: helper not built (run npm run build with a C compiler)');
+if (isLinux && !helper)
+  console.warn('exec helper tests skipped: helper not built (run npm run build with a C compiler)');
 
 type Outcome =
   | { kind: 'exit'; status: ExitStatus }
@@ -62,7 +69,10 @@ function run(
     resolve = res;
     reject = rej;
   });
-  const timer = setTimeout(() => reject(new Error(`${s.argv.join(' ')}: no outcome in ${timeoutMs} ms`)), timeoutMs);
+  const timer = setTimeout(
+    () => reject(new Error(`${s.argv.join(' ')}: no outcome in ${timeoutMs} ms`)),
+    timeoutMs,
+  );
   const handle = adapter.launch(s, {
     onExit: (status) => {
       clearTimeout(timer);
@@ -79,7 +89,10 @@ function run(
 }
 
 /** Runs a shell command and returns its outcome and the text it wrote to out.txt. */
-async function sh(script: string, extra: Partial<ProcessSpec> = {}): Promise<{ outcome: Outcome; out: string }> {
+async function sh(
+  script: string,
+  extra: Partial<ProcessSpec> = {},
+): Promise<{ outcome: Outcome; out: string }> {
   const out = path.join(tmp, `out-${Math.random().toString(36).slice(2)}.txt`);
   const { done } = run(spec(['sh', '-c', script], { env: { PATH, OUT: out }, ...extra }));
   const outcome = await done;
@@ -149,14 +162,22 @@ describeLinux('Linux adapter', () => {
   it('reports a process killed by a signal sent through its pidfd', async () => {
     const { handle, done } = run(spec(['sleep', '30']));
     expect(adapter.signal(handle, 15, 'process')).toBe(true);
-    expect(await done).toEqual({ kind: 'exit', status: { kind: 'signalled', signal: 15, coreDumped: false } });
+    expect(await done).toEqual({
+      kind: 'exit',
+      status: { kind: 'signalled', signal: 15, coreDumped: false },
+    });
     expect(adapter.signal(handle, 15, 'process')).toBe(false);
   });
 
   it('signals the whole process group of a service', async () => {
     const pids = path.join(tmp, 'pids');
-    const { handle, done } = run(spec(['sh', '-c', `sleep 30 & echo $! > ${pids}; sleep 30 & wait`]));
-    await until(() => fs.existsSync(pids) && fs.readFileSync(pids, 'utf8').endsWith('\n'), 'the pid file');
+    const { handle, done } = run(
+      spec(['sh', '-c', `sleep 30 & echo $! > ${pids}; sleep 30 & wait`]),
+    );
+    await until(
+      () => fs.existsSync(pids) && fs.readFileSync(pids, 'utf8').endsWith('\n'),
+      'the pid file',
+    );
     const bg = Number(fs.readFileSync(pids, 'utf8'));
     expect(adapter.signal(handle, 9, 'group')).toBe(true);
     expect((await done).kind).toBe('exit');
@@ -223,15 +244,18 @@ describeLinux('Linux adapter', () => {
     expect([uid, gid, groups.sort().join(' ')]).toEqual(['65534', '65534', expectedGroups]);
   });
 
-  itRootHelper('runs as a numeric uid keeping the daemon gid and no supplementary groups', async () => {
-    fs.chmodSync(tmp, 0o777);
-    const { outcome, out } = await sh('echo "$(id -u) $(id -g) $(id -G)" > $OUT', {
-      uid: 65534,
-      clearSupplementaryGroups: true,
-    });
-    expect(outcome).toEqual(EXIT(0));
-    expect(out.trim()).toBe(`65534 ${process.getgid?.()} ${process.getgid?.()}`);
-  });
+  itRootHelper(
+    'runs as a numeric uid keeping the daemon gid and no supplementary groups',
+    async () => {
+      fs.chmodSync(tmp, 0o777);
+      const { outcome, out } = await sh('echo "$(id -u) $(id -g) $(id -G)" > $OUT', {
+        uid: 65534,
+        clearSupplementaryGroups: true,
+      });
+      expect(outcome).toEqual(EXIT(0));
+      expect(out.trim()).toBe(`65534 ${process.getgid?.()} ${process.getgid?.()}`);
+    },
+  );
 
   itHelper('applies rlimits', async () => {
     const { outcome, out } = await sh('echo "$(ulimit -n) $(ulimit -Hn) $(ulimit -c)" > $OUT', {
@@ -243,7 +267,11 @@ describeLinux('Linux adapter', () => {
 
   itHelper('reports an impossible rlimit as a resource-limit failure', async () => {
     const { done } = run(spec(['true'], { rlimits: { nofile: { soft: 100, hard: 50 } } }));
-    expect(await done).toMatchObject({ kind: 'failed', stage: 'setting resource limits', errno: 22 });
+    expect(await done).toMatchObject({
+      kind: 'failed',
+      stage: 'setting resource limits',
+      errno: 22,
+    });
   });
 
   itHelper('applies nice and oom_score_adj', async () => {
@@ -256,14 +284,18 @@ describeLinux('Linux adapter', () => {
   });
 
   (helper && hasIonice ? it : it.skip)('applies the I/O priority', async () => {
-    const { outcome, out } = await sh('ionice -p $$ > $OUT', { ioprio: { class: 'best-effort', level: 6 } });
+    const { outcome, out } = await sh('ionice -p $$ > $OUT', {
+      ioprio: { class: 'best-effort', level: 6 },
+    });
     expect(outcome).toEqual(EXIT(0));
     expect(out.trim()).toBe('best-effort: prio 6');
   });
 
   itRootHelper('joins a cgroup and killCgroup leaves no process alive', async () => {
     const name = `dinit-ts-test-${process.pid}-${Date.now()}`;
-    const procs = (adapter as unknown as { cgroupProcsPath(c: string): string | undefined }).cgroupProcsPath(name);
+    const procs = (
+      adapter as unknown as { cgroupProcsPath(c: string): string | undefined }
+    ).cgroupProcsPath(name);
     expect(procs).toBeDefined();
     const dir = path.dirname(procs as string);
     fs.mkdirSync(dir);
@@ -276,7 +308,10 @@ describeLinux('Linux adapter', () => {
       await until(() => readProcs(procs as string).length === 3, 'three members in the cgroup');
       const members = readProcs(procs as string);
       adapter.killCgroup(name);
-      expect(await done).toEqual({ kind: 'exit', status: { kind: 'signalled', signal: 9, coreDumped: false } });
+      expect(await done).toEqual({
+        kind: 'exit',
+        status: { kind: 'signalled', signal: 9, coreDumped: false },
+      });
       await until(() => readProcs(procs as string).length === 0, 'the cgroup to empty');
       await until(() => members.every((p) => !alive(p)), 'every member to die');
     } finally {
@@ -315,7 +350,9 @@ describeLinux('Linux adapter', () => {
     const log = path.join(tmp, 'svc.log');
     fs.symlinkSync(target, log);
     const { done } = run(
-      spec(['sh', '-c', 'echo hijacked'], { output: { kind: 'file', path: log, permissions: 0o666 } }),
+      spec(['sh', '-c', 'echo hijacked'], {
+        output: { kind: 'file', path: log, permissions: 0o666 },
+      }),
     );
     expect(await done).toMatchObject({ kind: 'failed', stage: 'opening log file', errno: 40 });
     expect(fs.readFileSync(target, 'utf8')).toBe('secret\n');
@@ -334,7 +371,8 @@ describeLinux('Linux adapter', () => {
             stdin: { kind: 'pipe', pipe },
           }),
         );
-      const lines = (): string[] => (fs.existsSync(out) ? fs.readFileSync(out, 'utf8').split('\n').filter(Boolean) : []);
+      const lines = (): string[] =>
+        fs.existsSync(out) ? fs.readFileSync(out, 'utf8').split('\n').filter(Boolean) : [];
       const c1 = consumer();
       const producer = run(
         spec(
@@ -369,9 +407,12 @@ describeLinux('Linux adapter', () => {
     try {
       expect(fs.statSync(sockPath).isSocket()).toBe(true);
       expect(fs.statSync(sockPath).mode & 0o777).toBe(0o660);
-      const { outcome, out } = await sh('echo "$LISTEN_FDS $LISTEN_PID $$ $(readlink /proc/$$/fd/3)" > $OUT', {
-        activationSocket: sock,
-      });
+      const { outcome, out } = await sh(
+        'echo "$LISTEN_FDS $LISTEN_PID $$ $(readlink /proc/$$/fd/3)" > $OUT',
+        {
+          activationSocket: sock,
+        },
+      );
       expect(outcome).toEqual(EXIT(0));
       const [fds, listenPid, shPid, link] = out.trim().split(' ');
       expect(fds).toBe('1');
@@ -403,9 +444,12 @@ describeLinux('Linux adapter', () => {
 
   it('reports readiness written to the pipefd', async () => {
     let ready = 0;
-    const r = run(spec(['sh', '-c', 'echo ready >&5; exec sleep 30'], { readiness: { kind: 'pipefd', fd: 5 } }), {
-      onReady: () => ready++,
-    });
+    const r = run(
+      spec(['sh', '-c', 'echo ready >&5; exec sleep 30'], { readiness: { kind: 'pipefd', fd: 5 } }),
+      {
+        onReady: () => ready++,
+      },
+    );
     await until(() => ready === 1, 'readiness');
     adapter.signal(r.handle, 15, 'process');
     await r.done;
@@ -415,7 +459,9 @@ describeLinux('Linux adapter', () => {
   it('names the readiness fd in the pipevar variable', async () => {
     let ready = false;
     const r = run(
-      spec(['sh', '-c', 'echo ready >&$NOTIFY_FD; exec sleep 30'], { readiness: { kind: 'pipevar', variable: 'NOTIFY_FD' } }),
+      spec(['sh', '-c', 'echo ready >&$NOTIFY_FD; exec sleep 30'], {
+        readiness: { kind: 'pipevar', variable: 'NOTIFY_FD' },
+      }),
       { onReady: () => (ready = true) },
     );
     await until(() => ready, 'readiness');
@@ -430,7 +476,9 @@ describeLinux('Linux adapter', () => {
     const orphan = Number(fs.readFileSync(pidFile, 'utf8'));
     // While it lives the orphan is ours: the daemon is its subreaper.
     if (procExists(orphan)) {
-      expect(fs.readFileSync(`/proc/${orphan}/stat`, 'utf8').split(') ')[1].split(' ')[1]).toBe(String(process.pid));
+      expect(fs.readFileSync(`/proc/${orphan}/stat`, 'utf8').split(') ')[1].split(' ')[1]).toBe(
+        String(process.pid),
+      );
     }
     await until(() => !procExists(orphan), 'the orphan to be reaped (not left as a zombie)');
   });
@@ -465,11 +513,20 @@ describeLinux('Linux adapter', () => {
     });
     const empty = path.join(tmp, 'empty');
     fs.writeFileSync(empty, '');
-    expect(adapter.readPidFile(empty)).toEqual({ ok: false, reason: 'pid read from pidfile (-1) is not valid' });
+    expect(adapter.readPidFile(empty)).toEqual({
+      ok: false,
+      reason: 'pid read from pidfile (-1) is not valid',
+    });
     const dead = path.join(tmp, 'dead');
     fs.writeFileSync(dead, '2147483646\n');
-    expect(adapter.readPidFile(dead)).toEqual({ ok: false, reason: 'pid read from pidfile (2147483646) is not valid' });
-    expect(adapter.readPidFile(tmp)).toEqual({ ok: false, reason: 'could not read from pidfile; Is a directory' });
+    expect(adapter.readPidFile(dead)).toEqual({
+      ok: false,
+      reason: 'pid read from pidfile (2147483646) is not valid',
+    });
+    expect(adapter.readPidFile(tmp)).toEqual({
+      ok: false,
+      reason: 'could not read from pidfile; Is a directory',
+    });
   });
 
   it('fires timers on the monotonic clock and cancels them', async () => {
@@ -485,11 +542,7 @@ describeLinux('Linux adapter', () => {
 
 function readProcs(file: string): number[] {
   try {
-    return fs
-      .readFileSync(file, 'utf8')
-      .split('\n')
-      .filter(Boolean)
-      .map(Number);
+    return fs.readFileSync(file, 'utf8').split('\n').filter(Boolean).map(Number);
   } catch {
     return [];
   }

@@ -2,7 +2,12 @@
 // instruction list, decided in TypeScript before anything is spawned.
 
 import type { ProcessSpec } from '../../../src/core/os';
-import { EXEC_STAGE_DESCRIPTIONS, PlanError, planLaunch, stageDescription } from '../../../adapters/posix/helper-plan';
+import {
+  EXEC_STAGE_DESCRIPTIONS,
+  PlanError,
+  planLaunch,
+  stageDescription,
+} from '../../../adapters/posix/helper-plan';
 
 function spec(extra: Partial<ProcessSpec> = {}): ProcessSpec {
   return {
@@ -39,16 +44,22 @@ describe('planLaunch', () => {
   });
 
   it('puts the readiness pipe at the requested fd, keeping the output elsewhere', () => {
-    const p = planLaunch(spec({ readiness: { kind: 'pipefd', fd: 1 }, output: { kind: 'inherit' } }), {
-      readinessFd: 'pipe',
-    });
+    const p = planLaunch(
+      spec({ readiness: { kind: 'pipefd', fd: 1 }, output: { kind: 'inherit' } }),
+      {
+        readinessFd: 'pipe',
+      },
+    );
     expect(p.stdio).toEqual(['ignore', 'pipe', 'inherit']);
     expect(p.readinessFd).toBe(1);
   });
 
   it('names the readiness fd in the pipevar variable, above the activation socket', () => {
     const p = planLaunch(
-      spec({ readiness: { kind: 'pipevar', variable: 'READY_FD' }, activationSocket: { fd: 30, close() {} } }),
+      spec({
+        readiness: { kind: 'pipevar', variable: 'READY_FD' },
+        activationSocket: { fd: 30, close() {} },
+      }),
       { readinessFd: 'pipe', activationFd: 30 },
     );
     expect(p.stdio.slice(3)).toEqual([30, 'pipe']);
@@ -58,10 +69,13 @@ describe('planLaunch', () => {
 
   it('refuses a readiness fd that collides with the activation socket', () => {
     expect(() =>
-      planLaunch(spec({ readiness: { kind: 'pipefd', fd: 3 }, activationSocket: { fd: 30, close() {} } }), {
-        readinessFd: 'pipe',
-        activationFd: 30,
-      }),
+      planLaunch(
+        spec({ readiness: { kind: 'pipefd', fd: 3 }, activationSocket: { fd: 30, close() {} } }),
+        {
+          readinessFd: 'pipe',
+          activationFd: 30,
+        },
+      ),
     ).toThrow(PlanError);
   });
 
@@ -84,21 +98,49 @@ describe('planLaunch', () => {
     );
     expect(p.helperOps).toEqual([
       'setsid',
-      'chdir', '/srv',
-      'logfile', '/var/log/svc.log', '640', '5', '6', '12',
-      'rlimit', 'nofile', '10', 'inf',
-      'rlimit', 'core', '0', '-',
-      'nice', '19',
-      'ioprio', String(3 << 13),
-      'oom', '-100',
-      'cgroup', '/sys/fs/cgroup/svc/cgroup.procs',
-      'setgid', '6',
-      'initgroups', 'svcuser', '6',
-      'setuid', '5',
+      'chdir',
+      '/srv',
+      'logfile',
+      '/var/log/svc.log',
+      '640',
+      '5',
+      '6',
+      '12',
+      'rlimit',
+      'nofile',
+      '10',
+      'inf',
+      'rlimit',
+      'core',
+      '0',
+      '-',
+      'nice',
+      '19',
+      'ioprio',
+      String(3 << 13),
+      'oom',
+      '-100',
+      'cgroup',
+      '/sys/fs/cgroup/svc/cgroup.procs',
+      'setgid',
+      '6',
+      'initgroups',
+      'svcuser',
+      '6',
+      'setuid',
+      '5',
       'nonewprivs',
     ]);
     expect(p.helperReasons).toEqual(
-      expect.arrayContaining(['log file', 'rlimits', 'nice', 'ioprio', 'oom-score-adj', 'cgroup', 'run-as']),
+      expect.arrayContaining([
+        'log file',
+        'rlimits',
+        'nice',
+        'ioprio',
+        'oom-score-adj',
+        'cgroup',
+        'run-as',
+      ]),
     );
   });
 
@@ -109,24 +151,38 @@ describe('planLaunch', () => {
 
   it('leaves the readiness fd out of the log file targets', () => {
     const p = planLaunch(
-      spec({ readiness: { kind: 'pipefd', fd: 2 }, output: { kind: 'file', path: '/l', permissions: 0o600 } }),
+      spec({
+        readiness: { kind: 'pipefd', fd: 2 },
+        output: { kind: 'file', path: '/l', permissions: 0o600 },
+      }),
       { readinessFd: 'pipe' },
     );
-    expect(p.helperOps.slice(p.helperOps.indexOf('logfile'))).toEqual(['logfile', '/l', '600', '-1', '-1', '1']);
+    expect(p.helperOps.slice(p.helperOps.indexOf('logfile'))).toEqual([
+      'logfile',
+      '/l',
+      '600',
+      '-1',
+      '-1',
+      '1',
+    ]);
     expect(p.stdio[2]).toBe('pipe');
   });
 
   it('runs console services in the foreground with SIGINT masked unless unmask-intr', () => {
-    expect(planLaunch(spec({ onConsole: true, stdin: { kind: 'inherit' } }), {}).helperOps).toEqual([
+    expect(planLaunch(spec({ onConsole: true, stdin: { kind: 'inherit' } }), {}).helperOps).toEqual(
+      ['console', 'consolemask', '0'],
+    );
+    expect(planLaunch(spec({ onConsole: true, unmaskIntr: true }), {}).helperOps).toEqual([
       'console',
       'consolemask',
-      '0',
+      '1',
     ]);
-    expect(planLaunch(spec({ onConsole: true, unmaskIntr: true }), {}).helperOps).toEqual(['console', 'consolemask', '1']);
   });
 
   it('says capabilities are not supported yet', () => {
-    expect(() => planLaunch(spec({ capabilities: 'cap_net_bind_service' }), {})).toThrow(/not supported yet/);
+    expect(() => planLaunch(spec({ capabilities: 'cap_net_bind_service' }), {})).toThrow(
+      /not supported yet/,
+    );
     try {
       planLaunch(spec({ securebits: 'noroot' }), {});
     } catch (e) {

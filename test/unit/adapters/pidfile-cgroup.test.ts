@@ -39,12 +39,15 @@ describe('cgroup v2 paths', () => {
   });
 
   it('finds the cgroup2 mount in unified mode, with optional fields and escapes', () => {
-    const line = '29 22 0:26 / /sys/fs/my\\040cgroup rw,nosuid shared:4 - cgroup2 cgroup2 rw,nsdelegate';
+    const line =
+      '29 22 0:26 / /sys/fs/my\\040cgroup rw,nosuid shared:4 - cgroup2 cgroup2 rw,nsdelegate';
     expect(findCgroup2Mount(line)).toBe('/sys/fs/my cgroup');
   });
 
   it('reports no mount when there is no cgroup2 filesystem', () => {
-    expect(findCgroup2Mount('32 31 0:29 / /sys/fs/cgroup/cpu rw - cgroup cgroup rw,cpu')).toBeUndefined();
+    expect(
+      findCgroup2Mount('32 31 0:29 / /sys/fs/cgroup/cpu rw - cgroup cgroup rw,cpu'),
+    ).toBeUndefined();
   });
 
   it('reads the unified-hierarchy line of /proc/self/cgroup', () => {
@@ -53,7 +56,9 @@ describe('cgroup v2 paths', () => {
   });
 
   it('resolves relative settings against the daemon cgroup and absolute ones against the root', () => {
-    expect(resolveCgroupDir('/sys/fs/cgroup', '/dinit', 'svc/a')).toBe('/sys/fs/cgroup/dinit/svc/a');
+    expect(resolveCgroupDir('/sys/fs/cgroup', '/dinit', 'svc/a')).toBe(
+      '/sys/fs/cgroup/dinit/svc/a',
+    );
     expect(resolveCgroupDir('/sys/fs/cgroup', '/', 'svc')).toBe('/sys/fs/cgroup/svc');
     expect(resolveCgroupDir('/sys/fs/cgroup', '/dinit', '/other')).toBe('/sys/fs/cgroup/other');
     expect(resolveCgroupDir('/sys/fs/cgroup', undefined, 'svc')).toBeUndefined();

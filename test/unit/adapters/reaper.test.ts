@@ -5,7 +5,10 @@ import type { ExitStatus } from '../../../src/core/os';
 import { OrphanReaper, exitStatusFromSiginfo, type ReapSys } from '../../../adapters/posix/reaper';
 
 /** Zombies in kernel order; reap() removes them. */
-function fakeSys(zombies: Map<number, ExitStatus>, children?: number[]): ReapSys & { reaped: number[] } {
+function fakeSys(
+  zombies: Map<number, ExitStatus>,
+  children?: number[],
+): ReapSys & { reaped: number[] } {
   const reaped: number[] = [];
   return {
     reaped,
@@ -42,7 +45,13 @@ const EXIT0: ExitStatus = { kind: 'exited', code: 0 };
 
 describe('OrphanReaper', () => {
   it('reaps every exited orphan in one pass', () => {
-    const sys = fakeSys(new Map([[10, EXIT0], [11, EXIT0], [12, EXIT0]]));
+    const sys = fakeSys(
+      new Map([
+        [10, EXIT0],
+        [11, EXIT0],
+        [12, EXIT0],
+      ]),
+    );
     reaper(sys, new Set()).r.reapAll();
     expect(sys.reaped).toEqual([10, 11, 12]);
   });
@@ -69,7 +78,11 @@ describe('OrphanReaper', () => {
   });
 
   it("leaves libuv's child alone, reaps the other exited children and retries later", () => {
-    const zombies = new Map([[30, EXIT0], [31, EXIT0], [32, EXIT0]]);
+    const zombies = new Map([
+      [30, EXIT0],
+      [31, EXIT0],
+      [32, EXIT0],
+    ]);
     const sys = fakeSys(zombies, [30, 31, 32]);
     const libuv = new Set([30]);
     const { r, retries } = reaper(sys, libuv);
@@ -107,8 +120,16 @@ describe('OrphanReaper', () => {
 describe('exitStatusFromSiginfo', () => {
   it('decodes exited, killed and dumped codes', () => {
     expect(exitStatusFromSiginfo(1, 3)).toEqual({ kind: 'exited', code: 3 });
-    expect(exitStatusFromSiginfo(2, 15)).toEqual({ kind: 'signalled', signal: 15, coreDumped: false });
-    expect(exitStatusFromSiginfo(3, 11)).toEqual({ kind: 'signalled', signal: 11, coreDumped: true });
+    expect(exitStatusFromSiginfo(2, 15)).toEqual({
+      kind: 'signalled',
+      signal: 15,
+      coreDumped: false,
+    });
+    expect(exitStatusFromSiginfo(3, 11)).toEqual({
+      kind: 'signalled',
+      signal: 11,
+      coreDumped: true,
+    });
     expect(exitStatusFromSiginfo(5, 19)).toBeUndefined();
   });
 });
