@@ -101,6 +101,7 @@ class Daemon {
   private booting = true;
   private checkScheduled = false;
   private finish: (() => void) | undefined;
+  private listening = false;
   private readonly socketPath: string;
 
   constructor(
@@ -132,7 +133,7 @@ class Daemon {
       log,
       onShutdown: (type) => this.requestShutdown(type),
     });
-    if (!(await this.openControlSocket())) return EXIT_FAILURE;
+    if (!(await this.openControlSocket(true))) return EXIT_FAILURE;
 
     if (opts.systemInit) log.log('notice', 'Starting system');
     if (opts.logFile !== undefined) {
@@ -201,7 +202,7 @@ class Daemon {
     process.on('SIGTERM', stopAll);
     process.on('SIGINT', stopAll);
     process.on('SIGUSR1', () => {
-      void this.openControlSocket();
+      void this.openControlSocket(false);
     });
     // Keep a write to a terminal owned by another process group from stopping the daemon.
     for (const sig of ['SIGTSTP', 'SIGTTIN', 'SIGTTOU'] as const) process.on(sig, () => {});
@@ -226,12 +227,22 @@ class Daemon {
     this.scheduleExitCheck();
   }
 
-  /** Open (or, on SIGUSR1, re-open) the control socket. Returns false after logging on failure. */
-  private async openControlSocket(): Promise<boolean> {
+  /**
+   * Open the control socket at start-up, or on SIGUSR1 re-create it if its file has gone.
+   * Returns false after logging on failure. Like upstream, refuses to take over a socket that
+   * another instance is still answering on.
+   */
+  private async openControlSocket(initial: boolean): Promise<boolean> {
     const control = this.control;
     if (control === undefined) return false;
     try {
+      if (!initial && this.listening && socketFileExists(this.socketPath)) return true;
+      if (await socketIsActive(this.socketPath)) {
+        this.log.log('error', 'Control socket is already active (another instance already running?)');
+        return false;
+      }
       await control.listen(this.socketPath);
+      this.listening = true;
       return true;
     } catch (err) {
       const e = err as { message?: string };
@@ -241,6 +252,7 @@ class Daemon {
   }
 
   private async closeControlSocket(): Promise<void> {
+    this.listening = false;
     try {
       await this.control?.close();
     } catch (err) {
@@ -300,6 +312,33 @@ class Daemon {
       }
     });
   }
+}
+
+/** True when path exists and is a socket. */
+function socketFileExists(path: string): boolean {
+  try {
+    return fs.statSync(path).isSocket();
+  } catch {
+    return false;
+  }
+}
+
+/** True when something accepts connections on the unix socket at path (bounded to 1 s). */
+async function socketIsActive(path: string): Promise<boolean> {
+  if (!socketFileExists(path)) return false;
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const net = require('node:net') as typeof import('node:net');
+  return new Promise<boolean>((resolve) => {
+    const s = net.createConnection(path);
+    const done = (active: boolean): void => {
+      clearTimeout(timer);
+      s.destroy();
+      resolve(active);
+    };
+    const timer = setTimeout(() => done(true), 1000);
+    s.once('connect', () => done(true));
+    s.once('error', () => done(false));
+  });
 }
 
 /** The current user's home directory from the password database (for the socket path). */

@@ -31,6 +31,15 @@ export function errnoMessage(err: unknown): string {
   return e?.message ?? String(err);
 }
 
+/** strerror() text for an errno name such as 'ENOENT' (the name itself when unknown). */
+export function messageForErrnoCode(code: string): string {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { constants } = require('node:os') as typeof import('node:os');
+  const n = (constants.errno as Record<string, number | undefined>)[code];
+  // libuv's error numbers are the negated errno values.
+  return n === undefined ? code : errnoMessage({ errno: -n, message: code });
+}
+
 /**
  * An append-only text stream to a file descriptor, written in the background with at most one
  * write in flight. Holds at most `capacity` bytes; beyond that, messages are dropped and

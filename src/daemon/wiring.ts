@@ -10,7 +10,9 @@ import { ServiceSet } from '../core/service-set';
 import type { ControlContext, ControlLike, DaemonParts, DescriptionSourceLike } from './daemon';
 import type { DaemonLog } from './log';
 import type { DaemonOptions } from './options';
+import { ControlServer, type ControlSocketError } from './control';
 import { EnvStore } from './env-store';
+import { messageForErrnoCode } from './log';
 
 /** The daemon's global environment, shared by the description source and the control server. */
 let envStore: EnvStore | undefined;
@@ -53,22 +55,23 @@ function makeManager(os: Os, source: DescriptionSourceLike): ServiceManager {
 }
 
 function makeControl(manager: ServiceManager, env: Record<string, string>, ctx: ControlContext): ControlLike {
-  void manager;
-  void env;
-  void ctx;
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const net = require('node:net') as typeof import('node:net');
-  let server: import('node:net').Server | undefined;
+  const server = new ControlServer(manager, globalEnv(env), {
+    serviceDirs: ctx.serviceDirs,
+    onShutdown: (type) => ctx.onShutdown(type),
+    log: (level, msg) => ctx.log.log(level, msg),
+  });
   return {
-    listen: (path: string) =>
-      new Promise<void>((resolve, reject) => {
-        server = net.createServer((c) => c.destroy());
-        server.once('error', reject);
-        server.listen(path, () => resolve());
-      }),
-    close: () => {
-      server?.close();
+    listen: async (path: string) => {
+      try {
+        await server.listen(path);
+      } catch (err) {
+        const code = (err as ControlSocketError).errnoCode;
+        // Upstream's wording, with strerror() text for the system error.
+        const reason = code !== undefined ? messageForErrnoCode(code) : (err as Error).message;
+        throw new Error(`Error binding control socket: ${reason}`);
+      }
     },
+    close: () => server.close(),
   };
 }
 
