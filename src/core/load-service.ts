@@ -113,8 +113,8 @@ interface Frame {
   desc: ServiceDescription;
   /** Dependencies to resolve (non-ordering), in order. */
   deps: DependencySpec[];
-  /** Which of deps came from a dependency directory (missing ones are ignored). */
-  fromDir: boolean[];
+  /** The dependency directory each dep came from, if any (missing ones are then ignored). */
+  fromDir: (string | undefined)[];
   i: number;
   resolved: { to: ServiceRecord; type: DependencyType }[];
 }
@@ -132,13 +132,14 @@ export class Loader {
   }
 
   /** The non-ordering dependency list of desc, with dependency directories resolved. */
-  private depList(desc: ServiceDescription): { deps: DependencySpec[]; fromDir: boolean[] } {
+  private depList(desc: ServiceDescription): { deps: DependencySpec[]; fromDir: (string | undefined)[] } {
     const deps: DependencySpec[] = [];
-    const fromDir: boolean[] = [];
+    const fromDir: (string | undefined)[] = [];
     for (const d of desc.dependencies) {
       if (!isOrdering(d.type)) {
         deps.push(d);
-        fromDir.push(false);
+        // The config loader marks entries it read from a dependency directory.
+        fromDir.push((d as DependencySpec & { fromDir?: string }).fromDir);
       }
     }
     const list = this.host.source.listDependencyDir?.bind(this.host.source);
@@ -155,7 +156,7 @@ export class Loader {
         for (const n of names) {
           if (deps.some((d) => d.name === n && d.type === dd.type)) continue;
           deps.push({ name: n, type: dd.type });
-          fromDir.push(true);
+          fromDir.push(dd.dir);
         }
       }
     }
@@ -226,10 +227,11 @@ export class Loader {
           push(spec.name);
         } catch (e) {
           const le = asLoadError(e, spec.name);
-          if (top.fromDir[idx] && le.failure.kind === 'not-found') {
+          const dir = top.fromDir[idx];
+          if (dir !== undefined && le.failure.kind === 'not-found') {
             this.host.os.log(
               'warn',
-              `Ignoring unresolved dependency '${spec.name}' in dependency directory for ${top.name} service.`,
+              `Ignoring unresolved dependency '${spec.name}' in dependency directory '${dir}' for ${top.name} service.`,
             );
             continue;
           }
@@ -412,7 +414,7 @@ export class Loader {
           resolved.push({ to: this.load(spec.name, svc), type: spec.type });
         } catch (e) {
           const le = asLoadError(e, spec.name);
-          if (fromDir[i] && le.failure.kind === 'not-found') continue;
+          if (fromDir[i] !== undefined && le.failure.kind === 'not-found') continue;
           this.host.os.log('error', describeLoadFailure(le.failure));
           throw loadError(name, DEP_FAILED_MESSAGE);
         }

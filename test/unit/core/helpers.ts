@@ -84,7 +84,7 @@ export class MemSource implements DescriptionSource {
   descs = new Map<string, ServiceDescription>();
   loads = new Map<string, number>();
   env: Record<string, string> = { PATH: '/usr/bin:/bin' };
-  dirs = new Map<string, string[]>();
+  listDependencyDir?: (dir: string) => string[] | undefined;
 
   add(...ds: ServiceDescription[]): this {
     for (const d of ds) this.descs.set(d.name, d);

@@ -114,6 +114,21 @@ describe('loading', () => {
   });
 });
 
+test('entries the config loader read from a dependency directory are ignored when missing', () => {
+  const h = new Harness().add(
+    desc('boot', {
+      dependencies: [
+        { name: 'x', type: 'waits-for', fromDir: '/d/boot.d' } as never,
+        { name: 'gone', type: 'waits-for', fromDir: '/d/boot.d' } as never,
+      ],
+    }),
+    desc('x'),
+  );
+  h.start('boot');
+  expect(h.state('x')).toBe('started');
+  expect(h.os.logged("Ignoring unresolved dependency 'gone' in dependency directory '/d/boot.d' for boot service.")).toBe(true);
+});
+
 describe('unload and reload', () => {
   test('unload refuses a running service and one with dependents', () => {
     const h = new Harness().add(desc('a', { dependsOn: ['b'] }), desc('b'));
