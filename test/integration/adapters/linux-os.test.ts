@@ -108,6 +108,15 @@ async function until(cond: () => boolean, what: string, timeoutMs = 5000): Promi
   }
 }
 
+/** Bounds a promise in time. */
+function within<T>(p: Promise<T>, what: string, timeoutMs = 10000): Promise<T> {
+  let t: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_res, rej) => {
+    t = setTimeout(() => rej(new Error(`timed out waiting for ${what}`)), timeoutMs);
+  });
+  return Promise.race([p, timeout]).finally(() => clearTimeout(t));
+}
+
 function alive(pid: number): boolean {
   try {
     const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
@@ -419,13 +428,16 @@ describeLinux('Linux adapter', () => {
       expect(listenPid).toBe(shPid);
       expect(link).toMatch(/^socket:\[\d+\]$/);
       // The socket is listening: a client can connect even though nobody accepts yet.
-      await new Promise<void>((res, rej) => {
-        const c = net.connect(sockPath, () => {
-          c.destroy();
-          res();
-        });
-        c.on('error', rej);
-      });
+      await within(
+        new Promise<void>((res, rej) => {
+          const c = net.connect(sockPath, () => {
+            c.destroy();
+            res();
+          });
+          c.on('error', rej);
+        }),
+        'a connection to the activation socket',
+      );
     } finally {
       sock.close();
     }
@@ -490,7 +502,10 @@ describeLinux('Linux adapter', () => {
     const r = adapter.readPidFile(pidFile);
     expect(r.ok).toBe(true);
     const pid = (r as { pid: number }).pid;
-    const status = await new Promise<ExitStatus | undefined>((res) => adapter.watchPid(pid, res));
+    const status = await within(
+      new Promise<ExitStatus | undefined>((res) => adapter.watchPid(pid, res)),
+      'the daemon exit',
+    );
     expect(status).toEqual({ kind: 'exited', code: 7 });
     expect(procExists(pid)).toBe(false);
   });
@@ -503,7 +518,11 @@ describeLinux('Linux adapter', () => {
     launched.push(r.pid);
     const status = new Promise<ExitStatus | undefined>((res) => adapter.watchPid(r.pid, res));
     expect(adapter.signalPid(r.pid, 15, 'process')).toBe(true);
-    expect(await status).toEqual({ kind: 'signalled', signal: 15, coreDumped: false });
+    expect(await within(status, 'the daemon exit')).toEqual({
+      kind: 'signalled',
+      signal: 15,
+      coreDumped: false,
+    });
   });
 
   it('explains pid files that are missing, empty or name no process', () => {
@@ -534,7 +553,10 @@ describeLinux('Linux adapter', () => {
     let fired = 0;
     const cancelled = adapter.setTimer(10, () => (fired += 100));
     adapter.clearTimer(cancelled);
-    await new Promise<void>((res) => adapter.setTimer(30, () => ((fired += 1), res())));
+    await within(
+      new Promise<void>((res) => adapter.setTimer(30, () => ((fired += 1), res()))),
+      'the timer',
+    );
     expect(fired).toBe(1);
     expect(adapter.now()).toBeGreaterThan(t0);
   });
