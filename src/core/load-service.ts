@@ -176,12 +176,27 @@ export class Loader {
     const stack: Frame[] = [];
     const createdPlaceholders: PlaceholderService[] = [];
 
+    // A loading record holds the service's place in the set (list order is load-start order,
+    // as upstream) until the real record replaces it.
+    const dummies = new Map<string, ServiceRecord>();
     const push = (n: string): void => {
       const desc = this.fetch(n);
       const { deps, fromDir } = this.depList(desc);
       const f: Frame = { name: n, desc, deps, fromDir, i: 0, resolved: [] };
       stack.push(f);
       loading.set(n, f);
+      if (!this.host.findAny(n)) {
+        const dummy = new ServiceRecord(this.host, n, 'placeholder');
+        dummy.isLoading = true;
+        dummies.set(n, dummy);
+        this.host.addRecord(dummy);
+      }
+    };
+    const dropDummies = (): void => {
+      for (const [n, d] of dummies) {
+        if (this.host.findAny(n) === d) this.host.removeRecord(d);
+      }
+      dummies.clear();
     };
 
     // Error raised while working on stack[failedAt]: log and wrap for each enclosing frame.
@@ -196,6 +211,7 @@ export class Loader {
         e = loadError(parent.name, DEP_FAILED_MESSAGE);
       }
       stack.length = 0;
+      dropDummies();
       for (const ph of createdPlaceholders) {
         if (ph.isUnrefd() && this.host.findAny(ph.name) === ph) this.host.removeRecord(ph);
       }
@@ -205,6 +221,7 @@ export class Loader {
     try {
       push(name);
     } catch (e) {
+      dropDummies();
       throw asLoadError(e, name);
     }
 
@@ -248,6 +265,7 @@ export class Loader {
       }
       stack.pop();
       loading.delete(top.name);
+      dummies.delete(top.name);
       if (stack.length === 0) return rec;
       const parent = stack[stack.length - 1];
       parent.resolved.push({ to: rec, type: parent.deps[parent.i - 1].type });
@@ -359,6 +377,7 @@ export class Loader {
       this.takeOverPlaceholder(orig, rec);
       this.host.replaceRecord(orig, rec);
     } else {
+      // Replaces the loading record in place.
       this.host.addRecord(rec);
     }
     if (consumed && (rec instanceof ProcessService)) {

@@ -22,6 +22,12 @@ describe('loading', () => {
     expect(h.set.countActive()).toBe(0);
   });
 
+  test('services are listed in the order their loading began', () => {
+    const h = new Harness().add(desc('boot', { dependsOn: ['critical'] }), desc('critical', { dependsOn: ['intermediary'] }), desc('intermediary'));
+    h.set.load('boot');
+    expect(h.set.list().map((r) => r.name)).toEqual(['boot', 'critical', 'intermediary']);
+  });
+
   test('each service is loaded once', () => {
     const h = new Harness().add(desc('a', { dependsOn: ['b', 'c'] }), desc('b', { dependsOn: ['c'] }), desc('c'));
     h.set.load('a');
