@@ -3,7 +3,9 @@
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { LaunchError } from '../../src/core/os';
+import { LaunchError, type ProcessSpec } from '../../src/core/os';
+import { PlanError } from '../posix/helper-plan';
+import { CapsError, capsHelperOps } from './capabilities';
 import { libcLoadError, loadLibc } from '../posix/ffi';
 import { LINUX_WAIT, PosixOs, findExecHelper, type LogFn, type PidRef } from '../posix/posix-os';
 import { findCgroup2Mount, ownCgroupPath, resolveCgroupDir } from './cgroup';
@@ -142,6 +144,18 @@ export class LinuxOs extends PosixOs {
     }
     if (group && !ownGroup) return super.sendSignal(pid, undefined, signal, true);
     return true;
+  }
+
+  /** The helper's 'caps' instruction; throws PlanError for text the parser rejects. */
+  protected override capsOps(spec: ProcessSpec): string[] | undefined {
+    if (!spec.capabilities && !spec.securebits) return undefined;
+    try {
+      return capsHelperOps(spec.capabilities, spec.securebits);
+    } catch (e) {
+      if (e instanceof CapsError)
+        throw new PlanError(`${spec.serviceName}: ${e.message}`, 'setting capabilities');
+      throw e;
+    }
   }
 
   protected override cgroupProcsPath(cgroup: string): string | undefined {

@@ -22,6 +22,7 @@
 #include <termios.h>
 #include <unistd.h>
 #ifdef __linux__
+#include <linux/capability.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #endif
@@ -90,6 +91,48 @@ static void write_file(const char *path, const char *text, int stage)
     if (write(fd, text, strlen(text)) < 0) fail(stage, errno);
     close(fd);
 }
+
+#ifdef __linux__
+static unsigned long long hex64(const char *s)
+{
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(s, &end, 16);
+    if (errno != 0 || *s == 0 || *end != 0) fail(ST_SET_CAPS, EINVAL);
+    return v;
+}
+
+/* caps INH AMB DROPBOUND SECBITS: the IAB vectors as hex masks and the securebits value (or
+ * "-"). The effective set is first raised to the permitted one (setuid with keepcaps
+ * cleared it), so that CAP_SETPCAP allows the inheritable, bounding and securebits changes. */
+static void apply_caps(const char *inh_s, const char *amb_s, const char *nb_s, const char *sb_s)
+{
+    unsigned long long inh = hex64(inh_s), amb = hex64(amb_s), nb = hex64(nb_s);
+    struct __user_cap_header_struct hdr = { _LINUX_CAPABILITY_VERSION_3, 0 };
+    struct __user_cap_data_struct data[2];
+    if (syscall(SYS_capget, &hdr, data) == -1) fail(ST_SET_CAPS, errno);
+    for (int i = 0; i < 2; i++) data[i].effective = data[i].permitted;
+    if (syscall(SYS_capset, &hdr, data) == -1) fail(ST_SET_CAPS, errno);
+    data[0].inheritable = (unsigned)(inh & 0xffffffffu);
+    data[1].inheritable = (unsigned)(inh >> 32);
+    if (syscall(SYS_capset, &hdr, data) == -1) fail(ST_SET_CAPS, errno);
+    for (int c = 0; c < 64; c++) {
+        if ((nb >> c) & 1) {
+            if (prctl(PR_CAPBSET_DROP, c, 0, 0, 0) == -1) fail(ST_SET_CAPS, errno);
+        }
+    }
+    if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) == -1 && amb != 0) fail(ST_SET_CAPS, errno);
+    for (int c = 0; c < 64; c++) {
+        if ((amb >> c) & 1) {
+            if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, c, 0, 0) == -1) fail(ST_SET_CAPS, errno);
+        }
+    }
+    if (strcmp(sb_s, "-") != 0) {
+        long sb = num(sb_s, 10, ST_SET_CAPS);
+        if (prctl(PR_SET_SECUREBITS, (unsigned long)sb, 0, 0, 0) == -1) fail(ST_SET_CAPS, errno);
+    }
+}
+#endif
 
 #define NEED(n) do { if (i + (n) >= argc) fail(ST_ARRANGE_FDS, EINVAL); } while (0)
 
@@ -244,6 +287,22 @@ int main(int argc, char **argv)
             NEED(1);
             uid_t u = (uid_t)num(argv[++i], 10, ST_SET_UIDGID);
             if (setreuid(u, u) == -1) fail(ST_SET_UIDGID, errno);
+        }
+        else if (strcmp(op, "keepcaps") == 0) {
+#ifdef __linux__
+            if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) == -1) fail(ST_SET_UIDGID, errno);
+#else
+            fail(ST_SET_CAPS, ENOSYS);
+#endif
+        }
+        else if (strcmp(op, "caps") == 0) {
+            NEED(4);
+#ifdef __linux__
+            apply_caps(argv[i + 1], argv[i + 2], argv[i + 3], argv[i + 4]);
+#else
+            fail(ST_SET_CAPS, ENOSYS);
+#endif
+            i += 4;
         }
         else if (strcmp(op, "nonewprivs") == 0) {
 #ifdef __linux__

@@ -70,6 +70,8 @@ export interface PlanInputs {
   cgroupProcsPath?: string;
   /** The platform supports the helper's 'jail' instruction. */
   jailSupported?: boolean;
+  /** The helper's 'caps' instruction for spec.capabilities/securebits (Linux only). */
+  capsOps?: string[];
 }
 
 export interface LaunchPlan {
@@ -109,9 +111,10 @@ function rlimitValue(v: number | undefined): string {
  * supported yet (capabilities, securebits) or for conflicting fd requests.
  */
 export function planLaunch(spec: ProcessSpec, inputs: PlanInputs): LaunchPlan {
-  if (spec.capabilities || spec.securebits) {
+  const wantsCaps = Boolean(spec.capabilities || spec.securebits);
+  if (wantsCaps && !inputs.capsOps) {
     throw new PlanError(
-      `${spec.serviceName}: capabilities and securebits are not supported yet`,
+      `${spec.serviceName}: capabilities and securebits are not supported on this system`,
       EXEC_STAGE_DESCRIPTIONS[Stage.SET_CAPS],
     );
   }
@@ -278,7 +281,13 @@ export function planLaunch(spec: ProcessSpec, inputs: PlanInputs): LaunchPlan {
       }
       ops.push('initgroups', spec.initgroupsUser, String(spec.gid));
     }
-    if (spec.uid !== undefined) ops.push('setuid', String(spec.uid));
+    // With capabilities, keep the permitted set across setuid (as libcap's cap_setuid does).
+    if (spec.uid !== undefined)
+      ops.push(...(wantsCaps ? ['keepcaps'] : []), 'setuid', String(spec.uid));
+  }
+  if (wantsCaps && inputs.capsOps) {
+    reasons.push('capabilities');
+    ops.push(...inputs.capsOps);
   }
   if (spec.noNewPrivs) {
     reasons.push('no-new-privs');

@@ -235,6 +235,7 @@ export class PosixOs implements Os {
       if (spec.readiness) inputs.readinessFd = 'pipe';
       if (spec.activationSocket) inputs.activationFd = spec.activationSocket.fd;
       if (spec.cgroup) inputs.cgroupProcsPath = this.cgroupProcsPath(spec.cgroup);
+      inputs.capsOps = this.capsOps(spec);
       plan = planLaunch(spec, inputs);
     } catch (e) {
       for (const fd of toClose) this.libc?.close(fd);
@@ -688,6 +689,11 @@ export class PosixOs implements Os {
     _pid: number,
     _onExit: (s: ExitStatus | undefined) => void,
   ): { cancel(): void } | undefined {
+    return undefined;
+  }
+
+  /** The helper instruction for capabilities/securebits; undefined where unsupported. */
+  protected capsOps(_spec: ProcessSpec): string[] | undefined {
     return undefined;
   }
 

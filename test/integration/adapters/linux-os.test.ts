@@ -266,6 +266,41 @@ describeLinux('Linux adapter', () => {
     },
   );
 
+  itRootHelper('gives a run-as service the ambient capabilities of its IAB setting', async () => {
+    fs.chmodSync(tmp, 0o777);
+    const { outcome, out } = await sh('grep -E "^Cap(Inh|Prm|Eff|Amb)" /proc/self/status > $OUT', {
+      uid: 65534,
+      gid: 65534,
+      initgroupsUser: 'nobody',
+      capabilities: '^cap_net_bind_service',
+    });
+    expect(outcome).toEqual(EXIT(0));
+    const caps = capLines(out);
+    const bit = 1n << 10n; // CAP_NET_BIND_SERVICE
+    expect([caps.CapInh, caps.CapPrm, caps.CapEff, caps.CapAmb]).toEqual([bit, bit, bit, bit]);
+  });
+
+  itRootHelper('drops capabilities from the bounding set and applies securebits', async () => {
+    const { outcome, out } = await sh('grep -E "^Cap(Bnd|Eff)" /proc/self/status > $OUT', {
+      capabilities: '!cap_sys_admin',
+      securebits: 'noroot',
+    });
+    expect(outcome).toEqual(EXIT(0));
+    const caps = capLines(out);
+    expect(caps.CapBnd & (1n << 21n)).toBe(0n);
+    // noroot: uid 0 gains no capabilities at exec.
+    expect(caps.CapEff).toBe(0n);
+  });
+
+  it('rejects an unknown capability name before launching', () => {
+    expect(() =>
+      adapter.launch(spec(['true'], { capabilities: 'cap_no_such_thing' }), {
+        onExit() {},
+        onExecFailed() {},
+      }),
+    ).toThrow(/unknown capability: cap_no_such_thing/);
+  });
+
   itHelper('applies rlimits', async () => {
     const { outcome, out } = await sh('echo "$(ulimit -n) $(ulimit -Hn) $(ulimit -c)" > $OUT', {
       rlimits: { nofile: { soft: 123, hard: 456 }, core: { soft: 0 } },
@@ -561,6 +596,15 @@ describeLinux('Linux adapter', () => {
     expect(adapter.now()).toBeGreaterThan(t0);
   });
 });
+
+function capLines(text: string): Record<string, bigint> {
+  const out: Record<string, bigint> = {};
+  for (const line of text.split('\n')) {
+    const m = /^(Cap\w+):\s+([0-9a-f]+)$/.exec(line);
+    if (m) out[m[1]] = BigInt('0x' + m[2]);
+  }
+  return out;
+}
 
 function readProcs(file: string): number[] {
   try {

@@ -179,15 +179,33 @@ describe('planLaunch', () => {
     ]);
   });
 
-  it('says capabilities are not supported yet', () => {
+  it('refuses capabilities where the platform has no caps instruction', () => {
     expect(() => planLaunch(spec({ capabilities: 'cap_net_bind_service' }), {})).toThrow(
-      /not supported yet/,
+      /not supported on this system/,
     );
-    try {
-      planLaunch(spec({ securebits: 'noroot' }), {});
-    } catch (e) {
-      expect(e).toMatchObject({ code: 'ELAUNCH', stage: 'setting capabilities' });
-    }
+    expect(() => planLaunch(spec({ securebits: 'noroot' }), {})).toThrow(
+      expect.objectContaining({ code: 'ELAUNCH', stage: 'setting capabilities' }),
+    );
+  });
+
+  it('keeps capabilities across setuid and applies them after it', () => {
+    const p = planLaunch(spec({ uid: 5, gid: 6, capabilities: '^cap_kill', noNewPrivs: true }), {
+      capsOps: ['caps', '20', '20', '0', '-'],
+    });
+    expect(p.helperOps).toEqual([
+      'setsid',
+      'setgid',
+      '6',
+      'keepcaps',
+      'setuid',
+      '5',
+      'caps',
+      '20',
+      '20',
+      '0',
+      '-',
+      'nonewprivs',
+    ]);
   });
 
   it('fails a cgroup setting when the platform has no cgroups', () => {
