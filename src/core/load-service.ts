@@ -366,14 +366,19 @@ export class Loader {
       }
     }
     const consumed = this.resolveConsumed(desc, undefined, created);
+    // Replacing a placeholder: others' ordering links to it become links to this service, so
+    // none of our own dependencies may lead back to it.
+    const orig = this.host.findAny(f.name);
+    if (orig instanceof PlaceholderService && Loader.reaches(resolved.map((r) => r.to), orig)) {
+      throw loadError(f.name, CYCLE_MESSAGE, 'cycle');
+    }
 
     // No failure is possible from here on.
     const rec = createRecord(this.host, desc);
     for (const r of resolved) rec.addDep(r.to, r.type);
     for (const b of befores) b.addDep(rec, 'before');
 
-    const orig = this.host.findAny(f.name);
-    if (orig && orig instanceof PlaceholderService) {
+    if (orig instanceof PlaceholderService) {
       this.takeOverPlaceholder(orig, rec);
       this.host.replaceRecord(orig, rec);
     } else {

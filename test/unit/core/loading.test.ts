@@ -103,6 +103,22 @@ describe('loading', () => {
     expect(() => h.set.load('c')).toThrow('has cyclic dependency.');
   });
 
+  test('mutual after links are a cycle, found when the placeholder is replaced', () => {
+    const h = new Harness().add(
+      desc('ac', { dependsOn: ['ac1', 'ac2'] }),
+      desc('ac1', { after: ['ac2'] }),
+      desc('ac2', { after: ['ac1'] }),
+    );
+    expect(() => h.set.load('ac')).toThrow('could not load dependency.');
+    expect(h.os.logged('Could not load service ac2: has cyclic dependency.')).toBe(true);
+    expect(h.set.find('ac')).toBeUndefined();
+  });
+
+  test('before and after the same service is a cycle', () => {
+    const h = new Harness().add(desc('ba', { dependsOn: ['ba1', 'ba2'] }), desc('ba1'), desc('ba2', { before: ['ba1'], after: ['ba1'] }));
+    expect(() => h.set.load('ba')).toThrow('could not load dependency.');
+  });
+
   test('an after link to itself is a cycle', () => {
     const h = new Harness().add(desc('a', { after: ['a'] }));
     expect(() => h.set.load('a')).toThrow('has cyclic dependency.');
