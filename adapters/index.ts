@@ -22,9 +22,9 @@ export function createOs(opts: CreateOsOptions): Os {
       return new LinuxOs({ log });
     }
     case 'freebsd': {
+      type FreeBsdModule = typeof import('./freebsd/freebsd-os');
       // eslint-disable-next-line @typescript-eslint/no-require-imports
-      const { FreeBsdOs } =
-        require('./freebsd/freebsd-os') as typeof import('./freebsd/freebsd-os');
+      const { FreeBsdOs } = require('./freebsd/freebsd-os') as FreeBsdModule;
       return new FreeBsdOs({ log });
     }
     case 'darwin': {

@@ -11,9 +11,9 @@ describeLinux('Linux adapter without FFI', () => {
     jest.doMock('koffi', () => {
       throw new Error('koffi missing for this test');
     });
+    type LinuxModule = typeof import('../../../adapters/linux/linux-os');
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const { LinuxOs } =
-      require('../../../adapters/linux/linux-os') as typeof import('../../../adapters/linux/linux-os');
+    const { LinuxOs } = require('../../../adapters/linux/linux-os') as LinuxModule;
     const logs: string[] = [];
     const os = new LinuxOs({ log: (level, msg) => logs.push(`${level}: ${msg}`) });
     try {
