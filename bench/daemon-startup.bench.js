@@ -2,6 +2,7 @@
 // Daemon figures: time to start 100 process services (from spawning dinit until the service that
 // depends on all of them is reported started), resident memory of the daemon while they run, and
 // time to stop them all on SIGTERM. Set DINIT to measure another dinit binary (e.g. upstream's).
+/* global require, process, console, __dirname, setTimeout, clearTimeout */
 'use strict';
 
 const { spawn } = require('node:child_process');
@@ -51,7 +52,10 @@ function makeServices(dir) {
 function waitForLine(child, text, timeoutMs) {
   return new Promise((resolve, reject) => {
     let buf = '';
-    const timer = setTimeout(() => reject(new Error(`no "${text}" within ${timeoutMs} ms`)), timeoutMs);
+    const timer = setTimeout(
+      () => reject(new Error(`no "${text}" within ${timeoutMs} ms`)),
+      timeoutMs,
+    );
     const onData = (b) => {
       buf += b.toString();
       if (buf.includes(text)) {
@@ -91,9 +95,15 @@ async function main() {
     await exited;
     const stopMs = Number(process.hrtime.bigint() - t1) / 1e6;
     console.log(`daemon: ${dinit}`);
-    console.log(`start ${COUNT} process services (spawn dinit -> all started): ${startMs.toFixed(0)} ms`);
-    console.log(`daemon RSS with ${COUNT} services running: ${rss === undefined ? 'n/a' : `${(rss / 1024).toFixed(1)} MiB`}`);
-    console.log(`stop ${COUNT} services on SIGTERM (signal -> daemon exit): ${stopMs.toFixed(0)} ms`);
+    console.log(
+      `start ${COUNT} process services (spawn dinit -> all started): ${startMs.toFixed(0)} ms`,
+    );
+    console.log(
+      `daemon RSS with ${COUNT} services running: ${rss === undefined ? 'n/a' : `${(rss / 1024).toFixed(1)} MiB`}`,
+    );
+    console.log(
+      `stop ${COUNT} services on SIGTERM (signal -> daemon exit): ${stopMs.toFixed(0)} ms`,
+    );
   } catch (err) {
     console.log(`daemon bench failed: ${err.message}`);
     child.kill('SIGKILL');

@@ -2,6 +2,7 @@
 // `npm run demo`: runs the dinit daemon in user mode on the example services in fixtures/demo,
 // with its control socket in a fresh temporary directory, and stays in the foreground until
 // Ctrl-C (which makes dinit stop every service in order and exit).
+/* global require, process, console, __dirname, setTimeout, clearTimeout */
 'use strict';
 
 const { spawn, spawnSync } = require('node:child_process');
@@ -18,12 +19,18 @@ function built() {
 
 if (!built()) {
   console.log('Building dinit-ts (npx tsc -p tsconfig.json) ...');
-  const r = spawnSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', 'tsconfig.json'], {
-    cwd: root,
-    stdio: 'inherit',
-  });
+  const r = spawnSync(
+    process.execPath,
+    [require.resolve('typescript/bin/tsc'), '-p', 'tsconfig.json'],
+    {
+      cwd: root,
+      stdio: 'inherit',
+    },
+  );
   if (!fs.existsSync(daemonMain)) {
-    console.error(`demo: the build did not produce ${path.relative(root, daemonMain)} (tsc exit status ${r.status}).`);
+    console.error(
+      `demo: the build did not produce ${path.relative(root, daemonMain)} (tsc exit status ${r.status}).`,
+    );
     process.exit(1);
   }
 }
@@ -33,10 +40,14 @@ const socket = path.join(dir, 'socket');
 const services = path.join(root, 'fixtures/demo/services');
 const dinitctl = path.relative(process.cwd(), path.join(root, 'bin/dinitctl')) || 'bin/dinitctl';
 
-const child = spawn(process.execPath, [path.join(root, 'bin/dinit'), '-u', '-d', services, '-p', socket, '-F', '3'], {
-  cwd: dir,
-  stdio: ['ignore', 'inherit', 'inherit', 'pipe'],
-});
+const child = spawn(
+  process.execPath,
+  [path.join(root, 'bin/dinit'), '-u', '-d', services, '-p', socket, '-F', '3'],
+  {
+    cwd: dir,
+    stdio: ['ignore', 'inherit', 'inherit', 'pipe'],
+  },
+);
 
 let ready = '';
 child.stdio[3].on('data', (b) => {

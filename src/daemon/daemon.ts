@@ -19,9 +19,18 @@ export const EXIT_FAILURE = 1;
 /** The pieces the daemon is built from; main() supplies the real ones, tests may replace them. */
 export interface DaemonParts {
   createOs(log: DaemonLog, opts: DaemonOptions): Os;
-  createSource(serviceDirs: string[], env: Record<string, string>, log: DaemonLog, opts: DaemonOptions): DescriptionSourceLike;
+  createSource(
+    serviceDirs: string[],
+    env: Record<string, string>,
+    log: DaemonLog,
+    opts: DaemonOptions,
+  ): DescriptionSourceLike;
   createManager(os: Os, source: DescriptionSourceLike): ServiceManager;
-  createControl(manager: ServiceManager, env: Record<string, string>, ctx: ControlContext): ControlLike;
+  createControl(
+    manager: ServiceManager,
+    env: Record<string, string>,
+    ctx: ControlContext,
+  ): ControlLike;
 }
 
 /** The description source as the daemon needs it (see DescriptionSource in core/api.ts). */
@@ -109,7 +118,8 @@ class Daemon {
     private readonly parts: DaemonParts,
     private readonly log: DaemonLog,
   ) {
-    this.socketPath = opts.socketPath ?? defaultSocketPath(opts.systemInit, process.env, homeFromPasswd());
+    this.socketPath =
+      opts.socketPath ?? defaultSocketPath(opts.systemInit, process.env, homeFromPasswd());
   }
 
   async run(): Promise<number> {
@@ -174,7 +184,8 @@ class Daemon {
     if (file === undefined) return base;
     try {
       // eslint-disable-next-line @typescript-eslint/no-require-imports
-      const { readGlobalEnvFile } = require('../config/env-file') as typeof import('../config/env-file');
+      const { readGlobalEnvFile } =
+        require('../config/env-file') as typeof import('../config/env-file');
       return readGlobalEnvFile(file, base, (msg) => this.log.log('warn', `${file}: ${msg}`));
     } catch (err) {
       // Upstream ignores an environment file it cannot open; say so at debug level only.
@@ -186,7 +197,8 @@ class Daemon {
   private serviceDirs(): string[] {
     if (this.opts.serviceDirs.length > 0) return [...this.opts.serviceDirs];
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const { defaultServiceDirs } = require('../config/service-dirs') as typeof import('../config/service-dirs');
+    const { defaultServiceDirs } =
+      require('../config/service-dirs') as typeof import('../config/service-dirs');
     return defaultServiceDirs(this.opts.systemInit ? 'system' : 'user', process.env);
   }
 
@@ -238,7 +250,10 @@ class Daemon {
     try {
       if (!initial && this.listening && socketFileExists(this.socketPath)) return true;
       if (await socketIsActive(this.socketPath)) {
-        this.log.log('error', 'Control socket is already active (another instance already running?)');
+        this.log.log(
+          'error',
+          'Control socket is already active (another instance already running?)',
+        );
         return false;
       }
       await control.listen(this.socketPath);
@@ -284,7 +299,10 @@ class Daemon {
         const ref: ServiceRef = manager.load(name);
         manager.start(ref);
       } catch (err) {
-        if (err instanceof ServiceLoadError || (err as { code?: string })?.code === 'ESERVICELOAD') {
+        if (
+          err instanceof ServiceLoadError ||
+          (err as { code?: string })?.code === 'ESERVICELOAD'
+        ) {
           this.log.log('error', loadFailureMessage((err as ServiceLoadError).failure));
         } else {
           this.internalError(`starting ${name}`, err);

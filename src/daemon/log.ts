@@ -22,7 +22,9 @@ export function errnoMessage(err: unknown): string {
     try {
       // util is already loaded by Node itself; requiring it here costs nothing.
       // eslint-disable-next-line @typescript-eslint/no-require-imports
-      const entry = (require('node:util') as typeof import('node:util')).getSystemErrorMap().get(e.errno);
+      const entry = (require('node:util') as typeof import('node:util'))
+        .getSystemErrorMap()
+        .get(e.errno);
       if (entry !== undefined) return entry[1].charAt(0).toUpperCase() + entry[1].slice(1);
     } catch {
       // Fall through to the message.

@@ -121,7 +121,11 @@ export function parseArgs(argv: readonly string[], ctx: ParseContext): ParseResu
     autoRecovery: false,
     services: [],
   };
-  const fail = (msg: string): ParseResult => ({ action: 'exit', status: 1, stderr: `dinit: ${msg}\n` });
+  const fail = (msg: string): ParseResult => ({
+    action: 'exit',
+    status: 1,
+    stderr: `dinit: ${msg}\n`,
+  });
 
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];

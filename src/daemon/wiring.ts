@@ -41,7 +41,11 @@ function makeOs(log: DaemonLog, opts: DaemonOptions): Os {
   return os;
 }
 
-function makeSource(serviceDirs: string[], env: Record<string, string>, log: DaemonLog): DescriptionSourceLike {
+function makeSource(
+  serviceDirs: string[],
+  env: Record<string, string>,
+  log: DaemonLog,
+): DescriptionSourceLike {
   const store = globalEnv(env);
   return new FileDescriptionSource({
     serviceDirs,
@@ -54,7 +58,11 @@ function makeManager(os: Os, source: DescriptionSourceLike): ServiceManager {
   return new ServiceSet(os, source);
 }
 
-function makeControl(manager: ServiceManager, env: Record<string, string>, ctx: ControlContext): ControlLike {
+function makeControl(
+  manager: ServiceManager,
+  env: Record<string, string>,
+  ctx: ControlContext,
+): ControlLike {
   const server = new ControlServer(manager, globalEnv(env), {
     serviceDirs: ctx.serviceDirs,
     onShutdown: (type) => ctx.onShutdown(type),

@@ -16,7 +16,9 @@ export const SERVICES = path.join(ROOT, 'fixtures/integration/services');
 
 /** True when the daemon has been built (integration tests need `npx tsc -p tsconfig.json`). */
 export function isBuilt(): boolean {
-  return process.env.DINIT !== undefined || fs.existsSync(path.join(ROOT, 'dist/src/daemon/main.js'));
+  return (
+    process.env.DINIT !== undefined || fs.existsSync(path.join(ROOT, 'dist/src/daemon/main.js'))
+  );
 }
 
 export interface RunningDaemon {
@@ -35,7 +37,10 @@ export interface RunningDaemon {
  * Start bin/dinit -u -d <fixtures> -p <tmp>/socket <args...> with OUT_DIR=<tmp>, and wait for
  * its --ready-fd report. Rejects if the daemon exits before reporting ready or after timeoutMs.
  */
-export async function startDaemon(args: string[], opts: { timeoutMs?: number; quiet?: boolean } = {}): Promise<RunningDaemon> {
+export async function startDaemon(
+  args: string[],
+  opts: { timeoutMs?: number; quiet?: boolean } = {},
+): Promise<RunningDaemon> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dinit-itest-'));
   const socket = path.join(dir, 'socket');
   const argv = ['-u', '-d', SERVICES, '-p', socket, '-F', '3'];
@@ -74,7 +79,10 @@ export async function startDaemon(args: string[], opts: { timeoutMs?: number; qu
   const readyPipe = proc.stdio[3] as NodeJS.ReadableStream;
   const ready = await new Promise<string>((resolve, reject) => {
     let got = '';
-    const timer = setTimeout(() => reject(new Error(`dinit not ready in time; stderr: ${err}`)), opts.timeoutMs ?? 10000);
+    const timer = setTimeout(
+      () => reject(new Error(`dinit not ready in time; stderr: ${err}`)),
+      opts.timeoutMs ?? 10000,
+    );
     readyPipe.on('data', (b: Buffer) => {
       got += b.toString();
       if (got.includes('\0')) {
@@ -98,7 +106,10 @@ export async function startDaemon(args: string[], opts: { timeoutMs?: number; qu
 }
 
 /** Run dinitctl -p <socket> args... and return its status and output (bounded to 10 s). */
-export function ctl(d: RunningDaemon, ...args: string[]): { status: number | null; stdout: string; stderr: string } {
+export function ctl(
+  d: RunningDaemon,
+  ...args: string[]
+): { status: number | null; stdout: string; stderr: string } {
   const r = spawnSync(DINITCTL, ['-p', d.socket, ...args], { encoding: 'utf8', timeout: 10000 });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
@@ -106,7 +117,10 @@ export function ctl(d: RunningDaemon, ...args: string[]): { status: number | nul
 /** Lines of $OUT_DIR/events written by the fixture scripts so far. */
 export function events(d: RunningDaemon): string[] {
   try {
-    return fs.readFileSync(path.join(d.dir, 'events'), 'utf8').split('\n').filter((l) => l !== '');
+    return fs
+      .readFileSync(path.join(d.dir, 'events'), 'utf8')
+      .split('\n')
+      .filter((l) => l !== '');
   } catch {
     return [];
   }
@@ -125,7 +139,9 @@ export async function waitFor(what: string, pred: () => boolean, timeoutMs = 100
 export function exitWithin(d: RunningDaemon, timeoutMs = 10000): Promise<number | string> {
   return Promise.race([
     d.exited,
-    new Promise<never>((_, reject) => setTimeout(() => reject(new Error('dinit did not exit in time')), timeoutMs).unref()),
+    new Promise<never>((_, reject) =>
+      setTimeout(() => reject(new Error('dinit did not exit in time')), timeoutMs).unref(),
+    ),
   ]);
 }
 

@@ -53,7 +53,10 @@ describeBuilt('dinit daemon (user mode, real processes)', () => {
     await waitFor('restarter pid', () => recordedPid(d!, 'restarter') !== undefined);
     const first = recordedPid(d, 'restarter')!;
     process.kill(first, 'SIGKILL');
-    await waitFor('second start', () => events(d!).filter((l) => l === 'start restarter').length === 2);
+    await waitFor(
+      'second start',
+      () => events(d!).filter((l) => l === 'start restarter').length === 2,
+    );
     await waitFor('new pid', () => recordedPid(d!, 'restarter') !== first);
     d.proc.kill('SIGTERM');
     expect(await exitWithin(d)).toBe(0);
@@ -66,13 +69,20 @@ describeBuilt('dinit daemon (user mode, real processes)', () => {
     d.proc.kill('SIGINT');
     expect(await exitWithin(d)).toBe(0);
     // Only the status lines: a warning about the environment (cgroups) may precede them.
-    expect(d.stdout().split('\n').filter((l) => l.startsWith('['))).toEqual(['[  OK  ] c', '[STOPPD] c']);
+    expect(
+      d
+        .stdout()
+        .split('\n')
+        .filter((l) => l.startsWith('[')),
+    ).toEqual(['[  OK  ] c', '[STOPPD] c']);
   });
 
   it('fails only the load of a bad service file named on the command line', async () => {
     d = await startDaemon(['bad', 'c'], { quiet: false });
     await waitFor('c to start', () => events(d!).includes('start c'));
-    await waitFor('load error on the console', () => d!.stdout().includes("Error in service description for 'bad'"));
+    await waitFor('load error on the console', () =>
+      d!.stdout().includes("Error in service description for 'bad'"),
+    );
     d.proc.kill('SIGTERM');
     expect(await exitWithin(d)).toBe(0);
   });

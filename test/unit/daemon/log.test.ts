@@ -21,7 +21,12 @@ function fileFd(name: string): { fd: number; read: () => string } {
 describe('DaemonLog', () => {
   it('writes upstream status lines on the console and messages at or above the console level', async () => {
     const out = fileFd('console');
-    const log = new DaemonLog({ consoleLevel: 'warn', mainLevel: 'notice', consoleServiceStatus: true, consoleFd: out.fd });
+    const log = new DaemonLog({
+      consoleLevel: 'warn',
+      mainLevel: 'notice',
+      consoleServiceStatus: true,
+      consoleFd: out.fd,
+    });
     log.serviceStarted('web');
     log.serviceFailed('db', false);
     log.serviceStopped('web');
@@ -53,7 +58,12 @@ describe('DaemonLog', () => {
 
   it('reports a log file it cannot open', async () => {
     const out = fileFd('console');
-    const log = new DaemonLog({ consoleLevel: 'warn', mainLevel: 'notice', consoleServiceStatus: true, consoleFd: out.fd });
+    const log = new DaemonLog({
+      consoleLevel: 'warn',
+      mainLevel: 'notice',
+      consoleServiceStatus: true,
+      consoleFd: out.fd,
+    });
     expect(log.openLogFile(path.join(dir, 'missing/dir/log'))).toBe('No such file or directory');
     await log.flush(5000);
     expect(out.read()).toBe('dinit: Opening log file failed: No such file or directory\n');

@@ -42,7 +42,8 @@ describe('parseArgs', () => {
     expect(parseArgs(['--console-level', 'loud'], user)).toEqual({
       action: 'exit',
       status: 1,
-      stderr: "dinit: '--console-level' accepts only arguments: 'none', 'error', 'warn', 'info', 'debug'\n",
+      stderr:
+        "dinit: '--console-level' accepts only arguments: 'none', 'error', 'warn', 'info', 'debug'\n",
     });
   });
 
@@ -58,7 +59,7 @@ describe('parseArgs', () => {
     [['--frobnicate'], 'dinit: unrecognized option: --frobnicate\n'],
     [[''], 'dinit: error: empty command-line argument\n'],
     [['.hidden'], "dinit: error: invalid service name '.hidden'.\n"],
-  ])('rejects %j with status 1 and upstream\'s message', (argv, stderr) => {
+  ])("rejects %j with status 1 and upstream's message", (argv, stderr) => {
     expect(parseArgs(argv, user)).toEqual({ action: 'exit', status: 1, stderr });
   });
 
@@ -68,7 +69,11 @@ describe('parseArgs', () => {
 
   it('prints help and version with status 0', () => {
     const h = parseArgs(['--help'], user);
-    expect(h.action === 'exit' && h.status === 0 && h.stdout?.startsWith('dinit: init/service manager daemon\n')).toBe(true);
+    expect(
+      h.action === 'exit' &&
+        h.status === 0 &&
+        h.stdout?.startsWith('dinit: init/service manager daemon\n'),
+    ).toBe(true);
     const v = parseArgs(['--version'], user);
     expect(v.action === 'exit' && v.stdout?.startsWith('Dinit version 0.22.1.\n')).toBe(true);
   });
@@ -86,7 +91,9 @@ describe('defaultSocketPath', () => {
     expect(defaultSocketPath(true, { XDG_RUNTIME_DIR: '/run/user/1' })).toBe('/run/dinitctl');
   });
   it('uses $XDG_RUNTIME_DIR/dinitctl, else $HOME/.dinitctl, in user mode', () => {
-    expect(defaultSocketPath(false, { XDG_RUNTIME_DIR: '/run/user/1', HOME: '/h' })).toBe('/run/user/1/dinitctl');
+    expect(defaultSocketPath(false, { XDG_RUNTIME_DIR: '/run/user/1', HOME: '/h' })).toBe(
+      '/run/user/1/dinitctl',
+    );
     expect(defaultSocketPath(false, { HOME: '/h' })).toBe('/h/.dinitctl');
     expect(defaultSocketPath(false, {}, '/from/passwd')).toBe('/from/passwd/.dinitctl');
   });
