@@ -98,6 +98,11 @@ export class EnvStore {
     return () => this.listeners.delete(l);
   }
 
+  /** Number of registered listeners (LISTENENV connections). */
+  get listenerCount(): number {
+    return this.listeners.size;
+  }
+
   removeListener(l: EnvListener): void {
     this.listeners.delete(l);
   }
