@@ -183,9 +183,9 @@ class Daemon {
     const file = this.opts.envFile;
     if (file === undefined) return base;
     try {
+      type EnvFileModule = typeof import('../config/env-file');
       // eslint-disable-next-line @typescript-eslint/no-require-imports
-      const { readGlobalEnvFile } =
-        require('../config/env-file') as typeof import('../config/env-file');
+      const { readGlobalEnvFile } = require('../config/env-file') as EnvFileModule;
       return readGlobalEnvFile(file, base, (msg) => this.log.log('warn', `${file}: ${msg}`));
     } catch (err) {
       // Upstream ignores an environment file it cannot open; say so at debug level only.
@@ -196,9 +196,9 @@ class Daemon {
 
   private serviceDirs(): string[] {
     if (this.opts.serviceDirs.length > 0) return [...this.opts.serviceDirs];
+    type DirsModule = typeof import('../config/service-dirs');
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const { defaultServiceDirs } =
-      require('../config/service-dirs') as typeof import('../config/service-dirs');
+    const { defaultServiceDirs } = require('../config/service-dirs') as DirsModule;
     return defaultServiceDirs(this.opts.systemInit ? 'system' : 'user', process.env);
   }
 
