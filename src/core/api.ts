@@ -44,6 +44,12 @@ export interface ServiceStatus {
   /** Description file mtime (ms since epoch) as loaded, for protocol v6. */
   loadedMtimeMs?: number;
   /**
+   * The same mtime in nanoseconds, exact (dinitctl compares seconds and nanoseconds with its own
+   * stat, which a float of milliseconds cannot reproduce). Set when the description carries
+   * `mtimeNs` (fs.statSync(file, { bigint: true }).mtimeNs).
+   */
+  loadedMtimeNs?: bigint;
+  /**
    * The same mtime with full precision (stat's tv_sec/tv_nsec, e.g. from statSync(f, { bigint: true })).
    * Preferred over loadedMtimeMs when present: dinitctl compares it exactly with its own stat().
    */

@@ -105,6 +105,7 @@ export function applySettings(r: ServiceRecord, desc: ServiceDescription): void 
   r.smoothRecovery = desc.smoothRecovery;
   r.chainTo = desc.chainTo ?? '';
   r.mtimeMs = desc.mtimeMs;
+  r.mtimeNs = (desc as ServiceDescription & { mtimeNs?: bigint }).mtimeNs;
   r.file = desc.file;
 }
 

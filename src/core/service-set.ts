@@ -518,6 +518,7 @@ export class ServiceSet implements ServiceManager, LoaderHost {
       st.execFailure = { ...r.execErr };
     }
     if (r.mtimeMs !== undefined) st.loadedMtimeMs = r.mtimeMs;
+    if (r.mtimeNs !== undefined) st.loadedMtimeNs = r.mtimeNs;
     if (r.file !== undefined) st.file = r.file;
     return st;
   }

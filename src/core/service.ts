@@ -169,6 +169,7 @@ export class ServiceRecord {
   desc: ServiceDescription | undefined;
   /** Description file mtime and path, for status. */
   mtimeMs?: number;
+  mtimeNs?: bigint;
   file?: string;
   /** Set while the loader is building this record (cycle detection). */
   isLoading = false;
