@@ -111,6 +111,9 @@ function rlimitValue(v: number | undefined): string {
  * supported yet (capabilities, securebits) or for conflicting fd requests.
  */
 export function planLaunch(spec: ProcessSpec, inputs: PlanInputs): LaunchPlan {
+  if (spec.argv.length === 0 || spec.argv[0] === '') {
+    throw new PlanError(`${spec.serviceName}: no command to execute`, stage(Stage.DO_EXEC));
+  }
   const wantsCaps = Boolean(spec.capabilities || spec.securebits);
   if (wantsCaps && !inputs.capsOps) {
     throw new PlanError(

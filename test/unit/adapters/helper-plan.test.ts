@@ -208,6 +208,10 @@ describe('planLaunch', () => {
     ]);
   });
 
+  it('refuses an empty command line', () => {
+    expect(() => planLaunch(spec({ argv: [] }), {})).toThrow(/no command to execute/);
+  });
+
   it('fails a cgroup setting when the platform has no cgroups', () => {
     expect(() => planLaunch(spec({ cgroup: 'x' }), {})).toThrow(/cgroups are not available/);
   });
