@@ -530,6 +530,14 @@ describeLinux('Linux adapter', () => {
     await until(() => !procExists(orphan), 'the orphan to be reaped (not left as a zombie)');
   });
 
+  it('never steals an exit from libuv while reaping orphans of many services at once', async () => {
+    const runs = Array.from({ length: 20 }, (_v, i) =>
+      run(spec(['sh', '-c', `sleep 0.0${i % 5} & sleep 0.0${(i + 2) % 5} & exit ${i}`])),
+    );
+    const outcomes = await Promise.all(runs.map((r) => r.done));
+    expect(outcomes).toEqual(runs.map((_r, i) => EXIT(i)));
+  });
+
   it('watches a bgprocess daemon from its pid file and gets its real exit status', async () => {
     const pidFile = path.join(tmp, 'daemon.pid');
     const { outcome } = await sh(`sh -c 'sleep 0.3; exit 7' & echo $! > ${pidFile}; exit 0`);
