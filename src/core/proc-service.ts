@@ -846,17 +846,15 @@ export class BgprocService extends ProcessService {
     this.trackingChild = true;
     const launch: Launch = { handle: undefined };
     this.launch = launch;
-    let fired = false;
+    // An adapter may report a daemon that is already gone from inside watchPid().
+    let inWatchCall = true;
     let immediate: ExitStatus | undefined;
     this.watch = this.os.watchPid(r.pid, (status) => {
       const st: ExitStatus = status ?? { kind: 'exited', code: 0 };
-      if (!fired && this.watch === undefined) {
-        // Reported synchronously from watchPid: the daemon is already gone.
+      if (inWatchCall) {
         immediate = st;
-        fired = true;
         return;
       }
-      fired = true;
       if (this.launch !== launch) return;
       this.watch = undefined;
       this.pid = -1;
@@ -866,6 +864,7 @@ export class BgprocService extends ProcessService {
       this.handleExitStatus();
       this.set.processQueues();
     });
+    inWatchCall = false;
     if (immediate) {
       this.watch = undefined;
       this.pid = -1;

@@ -60,6 +60,7 @@ export class FakeOs implements Os {
   private usedPidFiles = new Set<string>();
   private watches = new Map<number, ((s: ExitStatus | undefined) => void)[]>();
   private launchFailures = new Map<string, string>();
+  private gonePids = new Map<number, ExitStatus>();
   private allowKillCgroup = false;
 
   constructor(opts: { execStatus?: boolean; killCgroup?: boolean } = {}) {
@@ -221,7 +222,18 @@ export class FakeOs implements Os {
     return 'pid' in c ? { ok: true, pid: c.pid } : { ok: false, reason: c.reason };
   }
 
+  /** Arrange that pid is already gone when watched (watchPid reports it at once). */
+  setPidGone(pid: number, status: ExitStatus | number): void {
+    this.gonePids.set(pid, typeof status === 'number' ? exited(status) : status);
+  }
+
   watchPid(pid: number, onExit: (status: ExitStatus | undefined) => void): { cancel(): void } {
+    const gone = this.gonePids.get(pid);
+    if (gone) {
+      this.gonePids.delete(pid);
+      onExit(gone);
+      return { cancel: () => undefined };
+    }
     const list = this.watches.get(pid) ?? [];
     list.push(onExit);
     this.watches.set(pid, list);

@@ -136,6 +136,17 @@ describe('bgprocess', () => {
     expect(h.state('b')).toBe('starting');
   });
 
+  test('a daemon that is already gone when the pid file is read: started, then terminated', () => {
+    const h = new Harness().add(desc('b', { type: 'bgprocess', pidFile: '/run/b.pid' }));
+    h.start('b');
+    h.os.setPidFile('/run/b.pid', 4242);
+    h.os.setPidGone(4242, 3);
+    h.os.exit('b', 0);
+    expect(h.eventsOf('b')).toEqual(['started', 'stopped']);
+    expect(h.status('b').stopReason).toBe('terminated');
+    expect(h.os.logged('Service b process terminated with exit code 3')).toBe(true);
+  });
+
   test('smooth recovery of a bgprocess re-reads the pid file', () => {
     const h = new Harness().add(desc('b', { type: 'bgprocess', pidFile: '/run/b.pid', smoothRecovery: true }));
     h.start('b');
