@@ -2,6 +2,8 @@
 // enough semantics (marks, pins, hard dependents, process services that finish when told)
 // to drive every reply code the control protocol has.
 
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import type {
   DepEditResult,
   ReloadResult,
@@ -13,9 +15,11 @@ import type {
   ServiceStatus,
   ShutdownType,
   StartResult,
+  StoppedReason,
   StopResult,
   UnloadResult,
 } from '../../src/core/api';
+import type { ExitStatus } from '../../src/core/os';
 import { ServiceLoadError } from '../../src/core/api';
 import type { DependencyType, ServiceType } from '../../src/config/types';
 
@@ -37,6 +41,9 @@ interface Rec extends ServiceRef {
   pid: number;
   log: Buffer | undefined;
   trigger: boolean;
+  stopReason: StoppedReason;
+  exitStatus: ExitStatus | undefined;
+  mtime: { sec: number; nsec: number };
 }
 
 export class FakeManager implements ServiceManager {
@@ -46,8 +53,22 @@ export class FakeManager implements ServiceManager {
   private nextPid = 1000;
   calls: string[] = [];
 
-  /** `descs`: the descriptions that "exist". Names 'bad-desc' and 'bad-load' fail to load. */
-  constructor(private readonly descs: Record<string, FakeDesc>) {}
+  /**
+   * `descs`: the descriptions that "exist". Names 'bad-desc' and 'bad-load' fail to load.
+   * `fileDir`: where the description files are said to live; when given, the mtime reported
+   * for protocol v6 is read (exactly, in nanoseconds) from the file there at load time.
+   */
+  constructor(
+    private readonly descs: Record<string, FakeDesc>,
+    private readonly fileDir = '/fake/services',
+  ) {}
+
+  /** Test hook: how the service last stopped. */
+  setStopped(name: string, stopReason: StoppedReason, exitStatus?: ExitStatus): void {
+    const r = this.recs.get(name)!;
+    r.stopReason = stopReason;
+    r.exitStatus = exitStatus;
+  }
 
   find(name: string): ServiceRef | undefined {
     return this.recs.get(name);
@@ -80,6 +101,9 @@ export class FakeManager implements ServiceManager {
         pid: -1,
         log: d.buffered ? Buffer.alloc(0) : undefined,
         trigger: false,
+        stopReason: 'normal',
+        exitStatus: undefined,
+        mtime: this.readMtime(n),
       };
       this.recs.set(n, rec);
       created.push(rec);
@@ -186,6 +210,10 @@ export class FakeManager implements ServiceManager {
     const i = f.deps.findIndex((d) => d.to === to && d.type === type);
     if (i < 0) return { error: 'no such dependency' };
     f.deps.splice(i, 1);
+    // Like Dinit: a dependency nothing holds any more stops.
+    const t = to as Rec;
+    if (t.state !== 'stopped' && !t.marked && this.activeDependents(t).length === 0)
+      this.bringDown(t);
     return 'ok';
   }
 
@@ -234,13 +262,12 @@ export class FakeManager implements ServiceManager {
       startSkipped: false,
       markedActive: r.marked,
       pid: r.pid,
-      stopReason: 'normal',
-      exitStatus:
-        r.state === 'stopped' && r.type === 'process' ? { kind: 'exited', code: 0 } : undefined,
+      stopReason: r.stopReason,
+      exitStatus: r.exitStatus,
       pinnedStarted: r.pinStart,
       pinnedStopped: r.pinStop,
-      loadedMtime: { sec: 1700000000, nsec: 123456789 },
-      file: `/fake/services/${r.name}`,
+      loadedMtime: r.mtime,
+      file: path.join(this.fileDir, r.name),
     };
   }
 
@@ -292,6 +319,15 @@ export class FakeManager implements ServiceManager {
   emit(name: string, event: ServiceEvent): void {
     const r = this.recs.get(name)!;
     for (const l of [...this.listeners]) l.onServiceEvent(r, event, this.status(r));
+  }
+
+  private readMtime(name: string): { sec: number; nsec: number } {
+    try {
+      const ns = fs.statSync(path.join(this.fileDir, name), { bigint: true }).mtimeNs;
+      return { sec: Number(ns / 1000000000n), nsec: Number(ns % 1000000000n) };
+    } catch {
+      return { sec: 1700000000, nsec: 123456789 };
+    }
   }
 
   private bringUp(root: Rec): void {

@@ -235,6 +235,88 @@ describeUp('upstream dinitctl against our ControlServer', () => {
   });
 });
 
+describeUp('upstream dinitctl against our ControlServer, descriptions on disk', () => {
+  let dir: string;
+  let sd: string;
+  let sock: string;
+  let manager: FakeManager;
+  let server: ControlServer;
+
+  beforeEach(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dinit-upctl-disk-'));
+    sd = path.join(dir, 'sd');
+    fs.mkdirSync(sd);
+    fs.mkdirSync(path.join(sd, 'from.d'));
+    fs.writeFileSync(path.join(sd, 'from'), 'type = internal\nwaits-for.d = from.d\n');
+    fs.writeFileSync(path.join(sd, 'lone'), 'type = internal\n');
+    fs.writeFileSync(path.join(sd, 'job'), 'type = process\ncommand = /bin/false\n');
+    // Nanosecond part of the mtime set explicitly, so a lossy encoding would show.
+    fs.utimesSync(path.join(sd, 'lone'), 1700000000.987654, 1700000000.987654);
+    sock = path.join(dir, 'sock');
+    manager = new FakeManager({ from: {}, lone: {}, job: { type: 'process' } }, sd);
+    server = new ControlServer(manager, new EnvStore({}), {
+      serviceDirs: [sd],
+      log: () => undefined,
+    });
+    await server.listen(sock);
+  });
+
+  afterEach(async () => {
+    await server.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  const ctl = (...args: string[]): Promise<Run> => run('dinitctl', ['-p', sock, ...args]);
+
+  it('start checks the v6 mtime exactly: no warning until the file changes', async () => {
+    expect(await ctl('start', 'lone')).toEqual({
+      code: 0,
+      stdout: 'Service started.\n',
+      stderr: '',
+    });
+    fs.utimesSync(path.join(sd, 'lone'), 1700000100, 1700000100);
+    expect(await ctl('start', 'lone')).toEqual({
+      code: 0,
+      stdout: 'Service (already) started.\n',
+      stderr:
+        "dinitctl: warning: service description may have changed; use 'dinitctl reload lone' to apply changes.\n",
+    });
+  });
+
+  it('enable and disable use the description directory and ENABLESERVICE / REM_DEP', async () => {
+    await ctl('start', 'from');
+    expect(await ctl('enable', '--from', 'from', 'lone')).toEqual({
+      code: 0,
+      stdout: "Service 'lone' has been enabled.\n",
+      stderr: '',
+    });
+    expect(fs.readlinkSync(path.join(sd, 'from.d', 'lone'))).toBe('../lone');
+    expect(manager.recs.get('lone')!.state).toBe('started');
+    expect(await ctl('disable', '--from', 'from', 'lone')).toEqual({
+      code: 0,
+      stdout: "Service 'lone' has been disabled.\n",
+      stderr: '',
+    });
+    expect(fs.existsSync(path.join(sd, 'from.d', 'lone'))).toBe(false);
+  });
+
+  it('status, is-started and is-failed read stop reasons and exit statuses', async () => {
+    manager.load('job');
+    manager.setStopped('job', 'failed', { kind: 'exited', code: 3 });
+    const st = await ctl('status', 'job');
+    expect(st.code).toBe(0);
+    expect(st.stdout).toContain('State: STOPPED (failed to start; exited - status 3)');
+    expect(await ctl('is-failed', 'job')).toMatchObject({ code: 0, stdout: 'STOPPED\n' });
+    expect(await ctl('is-started', 'job')).toMatchObject({ code: 1, stdout: 'STOPPED\n' });
+    manager.setStopped('job', 'terminated', { kind: 'signalled', signal: 9, coreDumped: false });
+    const list = await ctl('list');
+    expect(list.stdout).toBe('[     {X}] job (signal: 9)\n');
+    manager.setStopped('job', 'execfailed');
+    const ex = await ctl('status', 'job');
+    expect(ex.stdout).toContain('State: STOPPED (could not be launched)');
+  });
+});
+
 describeUp('our ControlClient against upstream dinit', () => {
   let dir: string;
   let sock: string;
