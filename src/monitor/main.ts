@@ -1,0 +1,366 @@
+// dinit-monitor: watch services (or the daemon's activation environment) and run a command
+// for each change, with %n (name), %s (status text) and %v (variable value) substituted.
+
+import { spawnSync } from 'node:child_process';
+import { constants } from 'node:os';
+import type { ClientEvent, ControlClient } from '../client/control-client';
+import { defaultSocketPath } from '../cli/socket-path';
+import { strerrorCode } from '../cli/strerror';
+
+/** The monitor's command line. */
+export interface MonitorOptions {
+  help: boolean;
+  version: boolean;
+  exitAfter: boolean;
+  env: boolean;
+  user: boolean;
+  initial: boolean;
+  socketPath: string | undefined;
+  strStarted: string;
+  strStopped: string;
+  strFailed: string;
+  strSet: string;
+  strUnset: string;
+  command: string | undefined;
+  names: string[];
+}
+
+/** A command line dinit-monitor refuses; `message` follows "dinit-monitor: ". */
+export class MonitorUsageError extends Error {
+  readonly code = 'EUSAGE';
+}
+
+const VALUE_OPTIONS: Record<string, keyof MonitorOptions> = {
+  '--str-started': 'strStarted',
+  '--str-stopped': 'strStopped',
+  '--str-failed': 'strFailed',
+  '--str-set': 'strSet',
+  '--str-unset': 'strUnset',
+};
+
+/**
+ * Parse dinit-monitor's arguments (without the program name), as upstream does: unknown
+ * options are ignored, anything else is a service (or variable) name. Throws MonitorUsageError.
+ */
+export function parseMonitorArgs(argv: readonly string[], isRoot: boolean): MonitorOptions {
+  const o: MonitorOptions = {
+    help: argv.length === 0,
+    version: false,
+    exitAfter: false,
+    env: false,
+    user: !isRoot,
+    initial: false,
+    socketPath: undefined,
+    strStarted: 'started',
+    strStopped: 'stopped',
+    strFailed: 'failed',
+    strSet: 'set',
+    strUnset: 'unset',
+    command: undefined,
+    names: [],
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (!a.startsWith('-')) {
+      o.names.push(a);
+      continue;
+    }
+    if (a === '--help') {
+      o.help = true;
+      break;
+    }
+    if (a === '--version') {
+      o.version = true;
+      return o;
+    }
+    if (a === '--exit' || a === '-e') o.exitAfter = true;
+    else if (a === '--env' || a === '-E') o.env = true;
+    else if (a === '--system' || a === '-s') o.user = false;
+    else if (a === '--user' || a === '-u') o.user = true;
+    else if (a === '--initial' || a === '-i') o.initial = true;
+    else if (a === '--socket-path' || a === '-p') {
+      if (++i === argv.length) throw new MonitorUsageError('--socket-path/-p should be followed by socket path');
+      o.socketPath = argv[i];
+    } else if (a === '-c' || a === '--command') {
+      if (++i === argv.length) throw new MonitorUsageError('--command/-c should be followed by command');
+      o.command = argv[i];
+    } else if (Object.prototype.hasOwnProperty.call(VALUE_OPTIONS, a)) {
+      if (++i === argv.length) throw new MonitorUsageError(`${a} should be followed by an argument`);
+      (o as unknown as Record<string, string>)[VALUE_OPTIONS[a]] = argv[i];
+    }
+  }
+  return o;
+}
+
+/** Split a command into words at whitespace; a double-quoted run keeps its spaces. */
+export function splitCommand(cmd: string): string[] {
+  const words: string[] = [];
+  let i = 0;
+  const n = cmd.length;
+  const space = (c: string) => c === ' ' || c === '\t' || c === '\n' || c === '\v' || c === '\f' || c === '\r';
+  while (i < n) {
+    while (i < n && space(cmd[i])) i++;
+    if (i >= n) break;
+    const start = i;
+    while (i < n && !space(cmd[i])) {
+      if (cmd[i] === '"') {
+        i++;
+        while (i < n && cmd[i] !== '"') i++;
+      }
+      i++;
+    }
+    words.push(cmd.slice(start, Math.min(i, n)));
+  }
+  return words;
+}
+
+/**
+ * Expand one command word: %n name, %s status text, %v value (empty when none), a lone trailing
+ * % stays; other %x pairs are kept as written; double quotes are removed.
+ */
+export function expandWord(word: string, name: string, status: string, value: string | undefined): string {
+  let out = '';
+  for (let i = 0; i < word.length; i++) {
+    const c = word[i];
+    if (c === '%') {
+      i++;
+      if (i >= word.length) {
+        out += '%';
+        break;
+      }
+      const d = word[i];
+      if (d === 'n') out += name;
+      else if (d === 'v') out += value ?? '';
+      else if (d === 's') out += status;
+      else out += '%' + d;
+    } else if (c !== '"') {
+      out += c;
+    }
+  }
+  return out;
+}
+
+/** The help text (upstream exits 1 after printing it). */
+export function monitorHelp(): string {
+  return (
+    'dinit-monitor:   monitor Dinit services\n\n' +
+    'Usage:\n    dinit-monitor [options] <service-names|environ-names...>\n\n' +
+    'Options:\n' +
+    '  --help           : show this help\n' +
+    '  -e, --exit       : exit after the first issued command\n' +
+    '  -E, --env        : monitor activation environment changes\n' +
+    '  -s, --system     : monitor system daemon (default if run as root)\n' +
+    '  -u, --user       : monitor user daemon\n' +
+    '  -i, --initial    : also execute command for initial service state\n' +
+    '  --str-started <started-text>\n' +
+    '                   : specify text describing status when service starts\n' +
+    '  --str-stopped <stopped-text>\n' +
+    '                   : specify text describing status when service stops\n' +
+    '  --str-failed <failed-text>\n' +
+    '                   : specify text describing status when service fails\n' +
+    '  --str-set <set-text>, --str-unset <unset-text>\n' +
+    '                   : text for a variable being set / unset (with --env)\n' +
+    '  --socket-path <path>, -p <path>\n' +
+    '                   : specify socket for communication with daemon\n' +
+    '  -c, --command    : specify command to execute on service status change\n' +
+    '                     (%n for service name, %s for status, %v for variable value)\n'
+  );
+}
+
+/** I/O of one monitor run (replaced in tests). */
+export interface MonitorIO {
+  out(text: string): void;
+  err(text: string): void;
+  env: NodeJS.ProcessEnv;
+  isRoot: boolean;
+}
+
+/** Run the notification command and wait for it, reporting an unsuccessful end. */
+function issueCommand(io: MonitorIO, words: string[], name: string, status: string, value?: string): void {
+  const argv = words.map((w) => expandWord(w, name, status, value));
+  const r = spawnSync(argv[0], argv.slice(1), { stdio: 'inherit' });
+  if (r.error !== undefined) {
+    io.err(`dinit-monitor: exec: ${strerrorCode((r.error as NodeJS.ErrnoException).code ?? 'EIO')}\n`);
+    return;
+  }
+  if (r.signal !== null) {
+    const num = (constants.signals as Record<string, number>)[r.signal] ?? 0;
+    io.err(`dinit-monitor: notification command terminated due to signal ${num}\n`);
+  } else if (r.status !== 0) {
+    io.err(`dinit-monitor: notification command terminated with exit status ${r.status}\n`);
+  }
+}
+
+/**
+ * Run dinit-monitor; resolves with the exit code once it stops (after the first command with
+ * --exit, or when the daemon closes the connection). Never rejects.
+ */
+export async function runMonitor(argv: readonly string[], io: MonitorIO): Promise<number> {
+  let o: MonitorOptions;
+  try {
+    o = parseMonitorArgs(argv, io.isRoot);
+  } catch (e) {
+    io.err(`dinit-monitor: ${(e as Error).message}\n`);
+    return 1;
+  }
+  if (o.version) {
+    io.out('Dinit version 0.22.1.\n');
+    return 0;
+  }
+  if (o.help) {
+    io.out(monitorHelp());
+    return 1;
+  }
+  if (o.names.length === 0 && !o.env) {
+    io.err('dinit-monitor: specify at least one service name\n');
+    return 1;
+  }
+  if (o.command === undefined) {
+    io.err('dinit-monitor: command must specified\n');
+    return 1;
+  }
+  const words = splitCommand(o.command);
+  if (words.length === 0) {
+    io.err('dinit-monitor: specified command is empty\n');
+    return 1;
+  }
+  const socketPath = o.socketPath ?? defaultSocketPath(o.user, io.env);
+  if (socketPath === undefined) {
+    io.err(
+      'dinit-monitor: cannot locate user home directory (set XDG_RUNTIME_DIR, HOME, check /etc/passwd file, or specify socket path via -p)\n',
+    );
+    return 1;
+  }
+
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { ControlClient: Client, ControlError } = require('../client/control-client') as typeof import('../client/control-client');
+  let client: ControlClient | undefined;
+  // Events are handled one at a time, in order: each command runs to completion first.
+  const pending: ClientEvent[] = [];
+  let wake: (() => void) | undefined;
+  try {
+    client = await Client.connect(socketPath, {
+      onEvent: (ev) => {
+        pending.push(ev);
+        wake?.();
+      },
+    });
+    const names = new Map<number, string>();
+    const initial: Array<[string, string]> = [];
+    const vars = new Set<string>();
+    for (const name of o.names) {
+      if (o.env) {
+        vars.add(name);
+        continue;
+      }
+      const r = await client.loadService(name);
+      if (r.kind === 'noservice') {
+        io.err(`dinit-monitor: cannot load service: ${name}\n`);
+        return 1;
+      }
+      if (r.kind !== 'found') {
+        io.err('dinit-monitor: protocol error\n');
+        return 1;
+      }
+      names.set(r.handle, name);
+      initial.push([name, r.state]);
+    }
+    /** Run the command for a variable change if it is watched; true when it ran. */
+    const onVar = (envVar: string): boolean => {
+      const eq = envVar.indexOf('=');
+      const name = eq === -1 ? envVar : envVar.slice(0, eq);
+      if (vars.size > 0 && !vars.has(name)) return false;
+      if (eq === -1) issueCommand(io, words, name, o.strUnset);
+      else issueCommand(io, words, name, o.strSet, envVar.slice(eq + 1));
+      return true;
+    };
+    if (o.env) {
+      if (client.protocolVersion < 5) {
+        io.err('dinit-monitor: server too old or protocol error\n');
+        return 1;
+      }
+      await client.listenEnv();
+      if (o.initial) {
+        for (const kv of await client.getAllEnv()) {
+          if (onVar(kv) && o.exitAfter) return 0;
+        }
+      }
+    } else if (o.initial) {
+      for (const [name, state] of initial) {
+        const text = state === 'started' ? o.strStarted : state === 'stopped' ? o.strStopped : undefined;
+        if (text === undefined) continue;
+        issueCommand(io, words, name, text);
+        if (o.exitAfter) return 0;
+      }
+    }
+    let closed = false;
+    void client.waitForClose().then(() => {
+      closed = true;
+      wake?.();
+    });
+    for (;;) {
+      while (pending.length > 0) {
+        const ev = pending.shift() as ClientEvent;
+        if (ev.kind === 'env') {
+          if (o.env && onVar(ev.envVar) && o.exitAfter) return 0;
+          continue;
+        }
+        if (o.env) continue;
+        const name = names.get(ev.handle);
+        if (name === undefined) continue;
+        const text =
+          ev.event === 'started'
+            ? o.strStarted
+            : ev.event === 'stopped'
+              ? o.strStopped
+              : ev.event === 'failedstart'
+                ? o.strFailed
+                : undefined;
+        if (text === undefined) continue;
+        issueCommand(io, words, name, text);
+        if (o.exitAfter) return 0;
+      }
+      if (closed) {
+        io.err('dinit-monitor: connection closed by server\n');
+        return 1;
+      }
+      await new Promise<void>((r) => (wake = r));
+      wake = undefined;
+    }
+  } catch (e) {
+    if (e instanceof ControlError) {
+      switch (e.code) {
+        case 'ECONNECT':
+          io.err(`dinit-monitor: connecting to socket ${socketPath}: ${strerrorCode(e.data.errnoCode ?? 'EIO')}\n`);
+          break;
+        case 'EOLDCLIENT':
+          io.err('dinit-monitor: too old (server reports newer protocol version)\n');
+          break;
+        case 'EOLDSERVER':
+          io.err('dinit-monitor: server too old or protocol error\n');
+          break;
+        case 'ECLOSED':
+          io.err('dinit-monitor: control socket read failure or protocol error\n');
+          break;
+        default:
+          io.err('dinit-monitor: protocol error\n');
+      }
+      return 1;
+    }
+    io.err(`dinit-monitor: ${(e as Error).message}\n`);
+    return 1;
+  } finally {
+    client?.close();
+  }
+}
+
+/** Process entry: run with process.argv and exit with the resulting code. */
+export function main(): void {
+  void runMonitor(process.argv.slice(2), {
+    out: (t) => process.stdout.write(t),
+    err: (t) => process.stderr.write(t),
+    env: process.env,
+    isRoot: typeof process.getuid === 'function' && process.getuid() === 0,
+  }).then((code) => process.exit(code));
+}
+
