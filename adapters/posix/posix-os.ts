@@ -154,6 +154,7 @@ export class PosixOs implements Os {
       cgroups: false,
       subreaper: false,
       execHelper: opts.helperPath !== undefined,
+      execStatus: true,
       ...caps,
     };
   }
@@ -317,8 +318,16 @@ export class PosixOs implements Os {
     let exit: ExitStatus | undefined;
     let statusOpen = useHelper;
     const statusChunks: Buffer[] = [];
+    let execReported = false;
+    // exec succeeded: Node's 'spawn' event, or the helper's status pipe closing empty.
+    const execSucceeded = () => {
+      if (execReported || rec.finished) return;
+      execReported = true;
+      events.onExecSucceeded?.();
+    };
     const finish = () => {
       if (rec.finished || exit === undefined || statusOpen) return;
+      if (statusChunks.length === 0) execSucceeded();
       rec.finished = true;
       this.children.delete(rec.pid);
       rec.ref?.release();
@@ -343,6 +352,7 @@ export class PosixOs implements Os {
       const errno = errnoOf(e) ?? 0;
       events.onExecFailed(stageDescription(Stage.DO_EXEC), errno, this.strerror(errno));
     });
+    if (!useHelper) child.once('spawn', execSucceeded);
     child.on('exit', (code, signal) => {
       exit =
         code !== null
@@ -360,6 +370,7 @@ export class PosixOs implements Os {
         st.on('error', () => {});
         st.on('close', () => {
           statusOpen = false;
+          if (statusChunks.length === 0) execSucceeded();
           finish();
         });
       }
@@ -419,8 +430,20 @@ export class PosixOs implements Os {
     return this.sendSignal(rec.pid, rec.ref, signal, target === 'group');
   }
 
-  /** Signals a pid we did not launch, through the reference watchPid opened if there is one. */
+  /**
+   * Signals a pid we did not launch, through the reference watchPid opened if there is one.
+   * pid -1 means every process the daemon may signal except itself (kill(-1), used for
+   * kill-all-on-stop); other pids below 1 are refused (false).
+   */
   signalPid(pid: number, signal: number, target: SignalTarget): boolean {
+    if (pid === -1) {
+      try {
+        process.kill(-1, signal);
+        return true;
+      } catch {
+        return false;
+      }
+    }
     if (pid <= 0) return false;
     return this.sendSignal(pid, this.foreignRefs.get(pid), signal, target === 'group');
   }

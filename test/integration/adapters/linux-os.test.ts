@@ -62,7 +62,8 @@ function run(
   s: ProcessSpec,
   more: Partial<ProcessEvents> = {},
   timeoutMs = 10000,
-): { handle: ProcessHandle; done: Promise<Outcome> } {
+): { handle: ProcessHandle; done: Promise<Outcome>; order: string[] } {
+  const order: string[] = [];
   let resolve!: (o: Outcome) => void;
   let reject!: (e: Error) => void;
   const done = new Promise<Outcome>((res, rej) => {
@@ -74,18 +75,24 @@ function run(
     timeoutMs,
   );
   const handle = adapter.launch(s, {
+    ...more,
     onExit: (status) => {
       clearTimeout(timer);
+      order.push('exit');
       resolve({ kind: 'exit', status });
     },
     onExecFailed: (stage, errno, message) => {
       clearTimeout(timer);
+      order.push('failed');
       resolve({ kind: 'failed', stage, errno, message });
     },
-    ...more,
+    onExecSucceeded: () => {
+      order.push('exec');
+      more.onExecSucceeded?.();
+    },
   });
   if (handle.pid > 0) launched.push(handle.pid);
-  return { handle, done };
+  return { handle, done, order };
 }
 
 /** Runs a shell command and returns its outcome and the text it wrote to out.txt. */
@@ -202,6 +209,23 @@ describeLinux('Linux adapter', () => {
     );
     expect(await done).toEqual(EXIT(0));
     await until(() => Buffer.concat(chunks).toString() === 'out\nerr\nout2\n', 'all output');
+  });
+
+  it('reports exec success before the exit, with and without the helper', async () => {
+    for (const extra of [{}, ...(helper ? [{ nice: 0 }] : [])]) {
+      const { done, order } = run(spec(['true'], extra));
+      expect(await done).toEqual(EXIT(0));
+      expect(order).toEqual(['exec', 'exit']);
+    }
+    expect(adapter.caps.execStatus).toBe(true);
+  });
+
+  it('does not report exec success when exec fails', async () => {
+    for (const extra of [{}, ...(helper ? [{ nice: 0 }] : [])]) {
+      const { done, order } = run(spec([path.join(tmp, 'missing')], extra));
+      expect((await done).kind).toBe('failed');
+      expect(order).toEqual(['failed']);
+    }
   });
 
   it('reports exec failure of a missing command with stage and errno', async () => {
