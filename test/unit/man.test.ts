@@ -212,6 +212,56 @@ describe('dinitctl(8)', () => {
   });
 });
 
+/** Each program's own --help text, and the page sections that must document its options. */
+const HELP_TEXTS: { page: string; sections: string[]; help: () => Promise<string> }[] = [
+  {
+    page: 'dinit.8',
+    sections: ['OPTIONS'],
+    help: async () => {
+      const { parseArgs } = await import('../../src/daemon/options');
+      const r = parseArgs(['--help'], { pid: 2, uid: 1000, isOpenFd: () => false });
+      return r.action === 'exit' ? (r.stdout ?? '') : '';
+    },
+  },
+  {
+    page: 'dinitctl.8',
+    sections: ['GENERAL OPTIONS', 'COMMAND OPTIONS'],
+    help: async () => (await import('../../src/cli/help')).generalHelp(),
+  },
+  {
+    page: 'dinit-check.8',
+    sections: ['OPTIONS'],
+    help: async () => {
+      const { runCheck } = await import('../../src/check/main');
+      let text = '';
+      runCheck(['--help'], { out: (t) => (text += t), err: (t) => (text += t) });
+      return text;
+    },
+  },
+  {
+    page: 'dinit-monitor.8',
+    sections: ['OPTIONS'],
+    help: async () => (await import('../../src/monitor/main')).monitorHelp(),
+  },
+];
+
+describe('options in --help texts', () => {
+  it.each(HELP_TEXTS.map((h) => [h.page, h] as const))(
+    '%s documents every long option its program lists in --help',
+    async (_page, h) => {
+      const help = await h.help();
+      const listed = [...new Set(help.match(/--[a-z][a-z-]*/g) ?? [])];
+      // Guards against an empty help text making the check vacuous.
+      expect(listed).toContain('--help');
+      const page = readPage(h.page);
+      const documented = new Set(
+        h.sections.flatMap((sec) => [...documentedLongOptions(page, sec)]),
+      );
+      expect(listed.filter((o) => !documented.has(o))).toEqual([]);
+    },
+  );
+});
+
 describe('groff formatting', () => {
   if (!haveGroff) {
     it.skip('each page formats without warnings (skipped: groff is not installed)', () =>
