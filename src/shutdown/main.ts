@@ -1,0 +1,186 @@
+// dinit-shutdown (also run as "reboot" / "soft-reboot"): ask the init daemon to shut down,
+// halt, power off, reboot, soft-reboot or kexec, over its control socket.
+
+import * as path from 'node:path';
+import type { ShutdownType } from '../core/api';
+import { SYSTEM_SOCKET, defaultSocketPath } from '../cli/socket-path';
+import { strerrorCode } from '../cli/strerror';
+
+/** dinit-shutdown's command line. */
+export interface ShutdownOptions {
+  help: boolean;
+  type: ShutdownType;
+  /** --system: shut down directly, without the daemon (not supported yet). */
+  direct: boolean;
+  usePassedCfd: boolean;
+  /** Our extension: the socket of the daemon to ask (default: the system daemon's). */
+  socketPath: string;
+}
+
+/** The shutdown type an executable name implies (reboot, soft-reboot; else power off). */
+export function defaultTypeFor(execName: string): ShutdownType {
+  if (execName === 'reboot') return 'reboot';
+  if (execName === 'soft-reboot') return 'softreboot';
+  return 'poweroff';
+}
+
+/**
+ * Parse the arguments (without the program name). Returns the options, or a string: the
+ * error line for an unrecognized option.
+ */
+export function parseShutdownArgs(
+  argv: readonly string[],
+  execName: string,
+  env: NodeJS.ProcessEnv,
+): ShutdownOptions | string {
+  const o: ShutdownOptions = {
+    help: false,
+    type: defaultTypeFor(execName),
+    direct: false,
+    usePassedCfd: false,
+    socketPath: SYSTEM_SOCKET,
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (!a.startsWith('-')) {
+      // A time argument (as other shutdown programs take) is not supported: show the help.
+      o.help = true;
+      continue;
+    }
+    if (a === '--help') {
+      o.help = true;
+      break;
+    }
+    switch (a) {
+      case '--system':
+        o.direct = true;
+        break;
+      case '-r':
+        o.type = 'reboot';
+        break;
+      case '-h':
+        o.type = 'halt';
+        break;
+      case '-p':
+        o.type = 'poweroff';
+        break;
+      case '-s':
+        o.type = 'softreboot';
+        break;
+      case '-k':
+        o.type = 'kexec';
+        break;
+      case '--use-passed-cfd':
+        o.usePassedCfd = true;
+        break;
+      case '--user': {
+        const p = defaultSocketPath(true, env);
+        if (p === undefined) return 'cannot determine the user daemon socket (set XDG_RUNTIME_DIR or HOME)';
+        o.socketPath = p;
+        break;
+      }
+      case '--socket-path': {
+        const p = argv[++i];
+        if (p === undefined || p === '') return '--socket-path should be followed by socket path';
+        o.socketPath = p;
+        break;
+      }
+      default:
+        return `Unrecognized command-line parameter: ${a}`;
+    }
+  }
+  return o;
+}
+
+/** The help text, naming the executable as invoked. */
+export function shutdownHelp(execName: string): string {
+  return (
+    `${execName} :   shutdown the system\n` +
+    '  --help           : show this help\n' +
+    '  -r               : reboot.\n' +
+    '  -s               : soft-reboot (restart dinit with same boot-time arguments).\n' +
+    '  -h               : halt system.\n' +
+    '  -p               : power down (default).\n' +
+    '  -k               : execute kernel loaded via kexec.\n' +
+    '  --use-passed-cfd : use the socket file descriptor identified by the DINIT_CS_FD\n' +
+    '                     environment variable to communicate with the init daemon.\n' +
+    '  --system         : perform shutdown immediately, instead of issuing shutdown\n' +
+    '                     command to the init program (not supported yet).\n' +
+    '  --user           : ask the user daemon (its default socket) instead of the system one.\n' +
+    '  --socket-path <path>\n' +
+    '                   : ask the daemon listening on <path>.\n'
+  );
+}
+
+/** I/O of one run (replaced in tests). */
+export interface ShutdownIO {
+  out(text: string): void;
+  err(text: string): void;
+  env: NodeJS.ProcessEnv;
+}
+
+/**
+ * Run dinit-shutdown; resolves with the exit code: 1 on any failure; 0 once the daemon, having
+ * acknowledged, closes the connection (a system daemon usually ends us before that).
+ */
+export async function runShutdown(argv: readonly string[], execName: string, io: ShutdownIO): Promise<number> {
+  const o = parseShutdownArgs(argv, execName, io.env);
+  if (typeof o === 'string') {
+    io.err(`${o}\n`);
+    return 1;
+  }
+  if (o.help) {
+    io.out(shutdownHelp(execName));
+    return 1;
+  }
+  if (o.direct) {
+    io.err(
+      `${execName}: --system (shutting down directly, without the init daemon) is not supported yet; ` +
+        'run it without --system to ask the daemon.\n',
+    );
+    return 1;
+  }
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { ControlClient, ControlError } = require('../client/control-client') as typeof import('../client/control-client');
+  let client;
+  try {
+    const fdText = o.usePassedCfd ? io.env.DINIT_CS_FD : undefined;
+    const fd = fdText === undefined ? NaN : parseInt(fdText, 10);
+    client = Number.isNaN(fd) ? await ControlClient.connect(o.socketPath) : await ControlClient.fromFd(fd);
+  } catch (e) {
+    if (e instanceof ControlError && e.code === 'ECONNECT') {
+      io.err(`connect: ${strerrorCode(e.data.errnoCode ?? 'EIO')}\n`);
+    } else if (e instanceof ControlError && e.code === 'EOLDCLIENT') {
+      io.err('shutdown: too old (server reports newer protocol version)\n');
+    } else if (e instanceof ControlError && e.code === 'EOLDSERVER') {
+      io.err('shutdown: server too old or protocol error\n');
+    } else {
+      io.err('shutdown: control socket read failure or protocol error\n');
+    }
+    return 1;
+  }
+  try {
+    io.out('Issuing shutdown command...\n');
+    await client.shutdown(o.type);
+  } catch (e) {
+    io.err(
+      e instanceof ControlError && e.code === 'ECLOSED'
+        ? 'shutdown: control socket read failure or protocol error\n'
+        : 'shutdown: control socket protocol error\n',
+    );
+    client.close();
+    return 1;
+  }
+  await client.waitForClose();
+  return 0;
+}
+
+/** Process entry. */
+export function main(): void {
+  const execName = path.basename(process.argv[1] ?? 'dinit-shutdown');
+  void runShutdown(process.argv.slice(2), execName, {
+    out: (t) => process.stdout.write(t),
+    err: (t) => process.stderr.write(t),
+    env: process.env,
+  }).then((code) => process.exit(code));
+}
