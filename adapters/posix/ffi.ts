@@ -12,6 +12,7 @@ export interface Libc {
   waitid(idtype: number, id: number, info: Buffer, options: number): number;
   socket(domain: number, type: number, protocol: number): number;
   bind(fd: number, addr: Buffer, len: number): number;
+  connect(fd: number, addr: Buffer, len: number): number;
   listen(fd: number, backlog: number): number;
   fcntl(fd: number, cmd: number, arg: number): number;
   getpgid(pid: number): number;
@@ -102,6 +103,11 @@ function bind(koffi: KoffiModule, lib: KoffiLib): Libc {
     b: Buffer,
     c: number,
   ) => number;
+  const connect = lib.func('int connect(int, void *, uint32_t)') as (
+    a: number,
+    b: Buffer,
+    c: number,
+  ) => number;
   const listen = lib.func('int listen(int, int)') as (a: number, b: number) => number;
   const strerror = lib.func('const char *strerror(int)') as (e: number) => string;
   const getpgid = lib.func('int getpgid(int)') as (pid: number) => number;
@@ -113,6 +119,7 @@ function bind(koffi: KoffiModule, lib: KoffiLib): Libc {
     waitid,
     socket,
     bind: bindFn,
+    connect,
     listen,
     getpgid,
     fcntl: (fd, cmd, arg) => fcntl(fd, cmd, 'int', arg),

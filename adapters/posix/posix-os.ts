@@ -128,6 +128,8 @@ interface ChildRecord {
 /** Implementation of the Os port shared by the POSIX platforms. */
 export class PosixOs implements Os {
   readonly caps: OsCaps;
+  /** Set by the daemon once its control socket listens; enables pass-cs-fd. */
+  controlSocketPath?: string;
   protected readonly libc: Libc | undefined;
   protected readonly helperPath: string | undefined;
   protected reaper: OrphanReaper | undefined;
@@ -235,6 +237,10 @@ export class PosixOs implements Os {
       }
       if (spec.readiness) inputs.readinessFd = 'pipe';
       if (spec.activationSocket) inputs.activationFd = spec.activationSocket.fd;
+      if (spec.passControlSocket && this.controlSocketPath && this.libc) {
+        inputs.controlFd = this.connectControl(this.controlSocketPath);
+        toClose.push(inputs.controlFd);
+      }
       if (spec.cgroup) inputs.cgroupProcsPath = this.cgroupProcsPath(spec.cgroup);
       inputs.capsOps = this.capsOps(spec);
       plan = planLaunch(spec, inputs);
@@ -662,6 +668,26 @@ export class PosixOs implements Os {
     }
     if (libc.listen(fd, 128) !== 0) fail('listen', libc.errno());
     return new PosixActivationSocket(fd, libc);
+  }
+
+  /**
+   * A new connection to the daemon's own control socket, for pass-cs-fd. connect() on a
+   * listening unix socket completes at once (the kernel queues it until the server accepts).
+   */
+  private connectControl(p: string): number {
+    const libc = this.requireLibc('pass-cs-fd');
+    const stage = stageDescription(Stage.SETUP_CONTROL_SOCKET);
+    const addr = this.sockaddrUn(p);
+    if (!addr) throw new PlanError(`${p}: ${this.strerror(36)}`, stage);
+    const fd = libc.socket(AF_UNIX, SOCK_STREAM, 0);
+    if (fd < 0) throw new PlanError(`control socket: ${this.strerror(libc.errno())}`, stage);
+    libc.fcntl(fd, F_SETFD, FD_CLOEXEC);
+    if (libc.connect(fd, addr, addr.length) !== 0) {
+      const e = libc.errno();
+      libc.close(fd);
+      throw new PlanError(`connect ${p}: ${this.strerror(e)}`, stage);
+    }
+    return fd;
   }
 
   private sockaddrUn(p: string): Buffer | undefined {

@@ -181,6 +181,14 @@ export interface Os {
    */
   setConsoleLogEnabled?(enabled: boolean, released?: () => void): void;
 
+  /**
+   * The daemon's control socket path, set by the daemon once it listens. With it the adapter
+   * honours ProcessSpec.passControlSocket (pass-cs-fd): it connects a new socket to this path
+   * and hands the child that connection (DINIT_CS_FD); the control server accepts the other end
+   * like any client. Without it such a launch fails with "not supported yet".
+   */
+  controlSocketPath?: string;
+
   /** Log a line through the daemon's log (level: debug, info, notice, warn, error). */
   log(level: 'debug' | 'info' | 'notice' | 'warn' | 'error', message: string): void;
 }

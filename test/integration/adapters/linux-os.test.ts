@@ -502,6 +502,24 @@ describeLinux('Linux adapter', () => {
     }
   });
 
+  it('passes a connection to the control socket in DINIT_CS_FD (pass-cs-fd)', async () => {
+    const sockPath = path.join(tmp, 'control.sock');
+    const received: Buffer[] = [];
+    const server = net.createServer((c) => c.on('data', (d) => received.push(d)));
+    await within(new Promise<void>((res) => server.listen(sockPath, res)), 'the server to listen');
+    adapter.controlSocketPath = sockPath;
+    try {
+      const { outcome } = await sh('printf "hello $DINIT_CS_FD" >&$DINIT_CS_FD', {
+        passControlSocket: true,
+      });
+      expect(outcome).toEqual(EXIT(0));
+      await until(() => Buffer.concat(received).toString() === 'hello 3', 'the server to read');
+    } finally {
+      adapter.controlSocketPath = undefined;
+      server.close();
+    }
+  });
+
   itRoot('gives the activation socket its owner', () => {
     const sockPath = path.join(tmp, 'owned.sock');
     const sock = adapter.openActivationSocket(sockPath, 0o600, 65534, 65534);
