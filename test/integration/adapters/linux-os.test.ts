@@ -325,6 +325,17 @@ describeLinux('Linux adapter', () => {
     ).toThrow(/unknown capability: cap_no_such_thing/);
   });
 
+  itHelper('runs a console service as its own process group leader', async () => {
+    const { outcome, out } = await sh('echo "$$ $(cut -d" " -f5 /proc/$$/stat)" > $OUT', {
+      onConsole: true,
+      stdin: { kind: 'inherit' },
+      output: { kind: 'inherit' },
+    });
+    expect(outcome).toEqual(EXIT(0));
+    const [pid, pgrp] = out.trim().split(' ');
+    expect(pgrp).toBe(pid);
+  });
+
   itHelper('applies rlimits', async () => {
     const { outcome, out } = await sh('echo "$(ulimit -n) $(ulimit -Hn) $(ulimit -c)" > $OUT', {
       rlimits: { nofile: { soft: 123, hard: 456 }, core: { soft: 0 } },
