@@ -75,7 +75,7 @@ describe('control server on the real core', () => {
     const db = await handle('db');
     expect(await client.start(db)).toEqual({ kind: 'ack' });
     const proc = fakeOs.running('db');
-    expect(proc.spec.args ?? proc.spec).toBeTruthy();
+    expect(proc.spec.argv).toEqual(['/bin/db', '--serve']);
     fakeOs.execOk('db');
     await until(() => events.some((e) => e.kind === 'service' && e.event === 'started'));
     const st = await client.status(db);
