@@ -150,7 +150,9 @@ export class ControlServer {
     this.server = undefined;
     this.socketPath = undefined;
     if (!server) return;
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    // Do not wait for the 'close' event: it only fires once every accepted connection has
+    // ended, and open connections are meant to survive a re-open of the socket.
+    server.close();
     if (p) {
       try {
         fs.unlinkSync(p);

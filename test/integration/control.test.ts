@@ -86,6 +86,15 @@ describe('control socket', () => {
     expect(e.errnoCode).toBe('EADDRINUSE');
   });
 
+  it('re-opens the socket (SIGUSR1) without closing open connections', async () => {
+    const before = await client();
+    await server.listen(sock);
+    expect(fs.statSync(sock).mode & 0o777).toBe(0o600);
+    const after = await client();
+    expect((await before.loadService('lone')).kind).toBe('found');
+    expect((await after.loadService('lone')).kind).toBe('found');
+  });
+
   it('answers QUERYVERSION with min 1, current 6', async () => {
     const c = await client();
     expect([c.daemonMinVersion, c.protocolVersion]).toEqual([1, 6]);
