@@ -394,6 +394,9 @@ export class PosixOs implements Os {
           notified = true;
           events.onReady?.();
         });
+        readiness.on('end', () => {
+          if (!notified && !rec.finished) events.onReadinessClosed?.();
+        });
       }
     }
 

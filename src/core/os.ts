@@ -90,6 +90,11 @@ export interface ProcessEvents {
   /** The readiness notification arrived (first write on the readiness pipe). */
   onReady?(): void;
   /**
+   * The readiness pipe reached end-of-file before any notification: the process closed its
+   * end (upstream fails the start). It may come just before onExit when the process exited.
+   */
+  onReadinessClosed?(): void;
+  /**
    * exec succeeded (the status pipe closed without an error). Adapters that can tell set
    * caps.execStatus and call this once; without it the core assumes success right after launch().
    */

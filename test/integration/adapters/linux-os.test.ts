@@ -556,6 +556,22 @@ describeLinux('Linux adapter', () => {
     expect(ready).toBe(1);
   });
 
+  it('reports a readiness pipe closed without a notification', async () => {
+    let closed = false;
+    let ready = false;
+    const r = run(
+      spec(['sh', '-c', 'exec 5>&-; exec sleep 30'], { readiness: { kind: 'pipefd', fd: 5 } }),
+      {
+        onReady: () => (ready = true),
+        onReadinessClosed: () => (closed = true),
+      },
+    );
+    await until(() => closed, 'the readiness pipe to close');
+    expect(ready).toBe(false);
+    adapter.signal(r.handle, 15, 'process');
+    await r.done;
+  });
+
   it('names the readiness fd in the pipevar variable', async () => {
     let ready = false;
     const r = run(
