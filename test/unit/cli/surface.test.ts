@@ -1,0 +1,45 @@
+// The command surface snapshot: fails when commands or flags change without the checked-in
+// snapshot being updated (regenerate with UPDATE_SURFACE=1 npx jest test/unit/cli/surface).
+
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { COMMAND_IDS, CommandLineError, parseCommandLine } from '../../../src/cli/argv';
+import { loadCommand } from '../../../src/cli/main';
+import { commandSurface } from '../../../src/cli/surface';
+
+const SNAPSHOT = path.join(__dirname, 'command-surface.json');
+
+describe('dinitctl command surface', () => {
+  it('matches the checked-in snapshot', () => {
+    const now = JSON.stringify(commandSurface(), null, 2) + '\n';
+    if (process.env.UPDATE_SURFACE === '1') fs.writeFileSync(SNAPSHOT, now);
+    expect(now).toBe(fs.readFileSync(SNAPSHOT, 'utf8'));
+  });
+
+  it('has a command file for every subcommand, with a matching id', () => {
+    for (const id of COMMAND_IDS) expect(loadCommand(id).id).toBe(id);
+    const files = fs
+      .readdirSync(path.join(__dirname, '../../../commands'))
+      .filter((f) => f.endsWith('.ts'))
+      .map((f) => f.slice(0, -3))
+      .sort();
+    expect(files).toEqual([...COMMAND_IDS].sort());
+  });
+
+  it('parses every flag a command file declares', () => {
+    for (const id of COMMAND_IDS) {
+      for (const f of loadCommand(id).flags) {
+        for (const spelling of [`--${f.name}`, ...(f.char ? [`-${f.char}`] : [])]) {
+          const argv = [id, spelling, ...(f.value !== undefined ? ['v'] : [])];
+          try {
+            parseCommandLine(argv, false);
+          } catch (e) {
+            // Missing positional arguments are fine here; an unknown option is not.
+            expect(e).toBeInstanceOf(CommandLineError);
+            expect((e as Error).message).not.toMatch(/unrecognized/);
+          }
+        }
+      }
+    }
+  });
+});
