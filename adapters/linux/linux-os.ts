@@ -109,6 +109,16 @@ export class LinuxOs extends PosixOs {
     if (subreaper || process.pid === 1) this.enableReaper(() => this.listChildren());
   }
 
+  /**
+   * Stops reaping and gives up the subreaper role (so orphans born later go to init rather
+   * than to a process that no longer reaps them), after one last reaping pass.
+   */
+  override dispose(): void {
+    this.reaper?.reapAll();
+    if (this.caps.subreaper && this.sys) this.sys.prctl(PR_SET_CHILD_SUBREAPER, 0);
+    super.dispose();
+  }
+
   protected override openPidRef(pid: number): PidRef | undefined {
     if (!this.caps.pidfd || !this.sys || !this.libc) return undefined;
     const fd = this.sys.pidfdOpen(pid);
