@@ -26,7 +26,9 @@ if (!fs.existsSync(src)) {
 }
 fs.mkdirSync(outDir, { recursive: true });
 const tmp = `${out}.tmp${process.pid}`;
-const r = spawnSync(cc, ['-O2', '-Wall', '-o', tmp, src], { stdio: 'inherit' });
+// jail_getid() for run-in-jail lives in libjail on FreeBSD.
+const libs = process.platform === 'freebsd' ? ['-ljail'] : [];
+const r = spawnSync(cc, ['-O2', '-Wall', '-o', tmp, src, ...libs], { stdio: 'inherit' });
 if (r.error || r.status !== 0) {
   try {
     fs.unlinkSync(tmp);

@@ -29,6 +29,7 @@
 #ifdef __FreeBSD__
 #include <sys/param.h>
 #include <sys/jail.h>
+#include <jail.h> /* jail_getid(), from libjail: link with -ljail */
 #endif
 
 enum stage {
