@@ -4,13 +4,15 @@
 // of a socket callback.
 
 import * as path from 'node:path';
-import type {
-  ServiceEvent,
-  ServiceManager,
-  ServiceRef,
-  ServiceStatus,
-  ShutdownType,
+import {
+  type ServiceEvent,
+  ServiceLoadError,
+  type ServiceManager,
+  type ServiceRef,
+  type ServiceStatus,
+  type ShutdownType,
 } from '../core/api';
+import { loadFailureMessage } from './daemon';
 import {
   CATLOG_CLEAR,
   MIN_COMPAT_VERSION,
@@ -447,20 +449,29 @@ export class ControlConn {
       try {
         ref = m.load(name);
       } catch (e) {
-        const f = (e as { failure?: { kind: string; message?: string } }).failure;
-        if ((e as { code?: string }).code !== 'ESERVICELOAD' || !f) throw e;
-        if (f.kind === 'not-found') {
-          fail = 'NOSERVICE';
-          this.ctx.log('error', `Could not load service ${name}: service description not found.`);
-        } else if (f.kind === 'description') {
-          fail = 'SERVICE_DESC_ERR';
+        if (!(e instanceof ServiceLoadError)) {
+          // Not a load failure the core describes: still a failed load for this client.
           this.ctx.log(
             'error',
-            `Could not load service ${name}: ${f.message ?? 'error in service description'}`,
+            `Could not load service ${name}: ${(e as Error)?.message ?? String(e)}`,
           );
-        } else {
           fail = 'SERVICE_LOAD_ERR';
-          this.ctx.log('error', `Could not load service ${name}: ${f.message ?? 'load error'}`);
+        } else {
+          const f = e.failure;
+          // The failing service may be a dependency of the one asked for; Dinit names it.
+          if (f.kind === 'description') {
+            fail = 'SERVICE_DESC_ERR';
+            this.ctx.log('error', loadFailureMessage(f));
+          } else if (f.kind === 'not-found') {
+            fail = 'NOSERVICE';
+            this.ctx.log(
+              'error',
+              `Could not load service ${f.name}: service description not found.`,
+            );
+          } else {
+            fail = 'SERVICE_LOAD_ERR';
+            this.ctx.log('error', `Could not load service ${f.name}: ${f.message}`);
+          }
         }
       }
     } else {

@@ -99,9 +99,10 @@ export class ControlServer {
   }
 
   /**
-   * Creates the socket at `path` with mode 0600 (a stale socket file there is removed first)
-   * and starts accepting connections. Calling it again (SIGUSR1) re-opens the socket.
-   * Rejects with ControlSocketError (errnoCode e.g. EADDRINUSE when a non-socket file is there).
+   * Creates the socket at `path` with mode 0600 and starts accepting connections. Any file
+   * already at `path` is removed first, as Dinit does: the caller checks beforehand that no
+   * daemon is answering there. Calling it again (SIGUSR1) re-opens the socket.
+   * Rejects with ControlSocketError (errnoCode e.g. EACCES, or EADDRINUSE for a directory).
    */
   async listen(socketPath: string): Promise<void> {
     await this.closeListener();
@@ -223,11 +224,14 @@ export class ControlServer {
   }
 }
 
-/** Removes a leftover socket file; leaves any other kind of file for listen() to fail on. */
+/**
+ * Removes whatever file is at the socket path, as Dinit does before bind (it has already
+ * checked that no daemon answers there). A directory is left for bind to fail on.
+ */
 function removeStaleSocket(p: string): void {
   try {
-    if (fs.lstatSync(p).isSocket()) fs.unlinkSync(p);
+    if (!fs.lstatSync(p).isDirectory()) fs.unlinkSync(p);
   } catch {
-    // Nothing there (or not ours to inspect): bind reports the real problem.
+    // Nothing there (or not removable): bind reports the real problem.
   }
 }

@@ -77,13 +77,19 @@ describe('control socket', () => {
     expect(c.protocolVersion).toBe(6);
   });
 
-  it('refuses to replace a regular file', async () => {
+  it('replaces a regular file at the socket path, as Dinit does, but not a directory', async () => {
     await server.close();
     fs.writeFileSync(sock, 'not a socket');
     server = new ControlServer(manager, env, { serviceDirs: [], log: () => undefined });
+    await server.listen(sock);
+    expect(fs.lstatSync(sock).isSocket()).toBe(true);
+    await server.close();
+    fs.mkdirSync(sock);
     const e = await server.listen(sock).catch((x) => x);
     expect(e.code).toBe('ECONTROLSOCKET');
     expect(e.errnoCode).toBe('EADDRINUSE');
+    fs.rmdirSync(sock);
+    await server.listen(sock);
   });
 
   it('re-opens the socket (SIGUSR1) without closing open connections', async () => {
