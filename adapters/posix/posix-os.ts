@@ -85,6 +85,9 @@ const FOREIGN_POLL_MS = 250;
  * runners that sandbox the process object): one waitid() call per second when idle. */
 const REAP_SWEEP_MS = 1000;
 
+/** The largest delay setTimeout honours. */
+const MAX_TIMEOUT_MS = 2147483647;
+
 let nextId = 1;
 
 /** A pipe held by the daemon at both ends (consumer-of); the fds are close-on-exec. */
@@ -172,17 +175,27 @@ export class PosixOs implements Os {
     return Date.now();
   }
 
+  /**
+   * Calls cb after ms milliseconds on libuv's monotonic clock. Delays beyond setTimeout's
+   * 2^31-1 ms limit (which Node would shorten to 1 ms) are chained.
+   */
   setTimer(ms: number, cb: () => void): TimerHandle {
     const id = nextId++;
-    // setTimeout runs on libuv's monotonic clock.
-    const t = setTimeout(
-      () => {
-        this.timers.delete(id);
-        cb();
-      },
-      Math.max(0, ms),
-    );
-    this.timers.set(id, t);
+    const arm = (left: number) => {
+      const t = setTimeout(
+        () => {
+          if (left > MAX_TIMEOUT_MS) {
+            arm(left - MAX_TIMEOUT_MS);
+            return;
+          }
+          this.timers.delete(id);
+          cb();
+        },
+        Math.min(left, MAX_TIMEOUT_MS),
+      );
+      this.timers.set(id, t);
+    };
+    arm(Math.max(0, ms));
     return { id };
   }
 
