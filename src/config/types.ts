@@ -70,6 +70,12 @@ export interface ServiceDescription {
   serviceDir?: string;
   /** Modification time of the description file, in ms since the epoch (protocol v6). */
   mtimeMs?: number;
+  /**
+   * The same time to the nanosecond (from statSync(file, { bigint: true }).mtimeNs), which the
+   * core should pass on as ServiceStatus.loadedMtime: dinitctl compares it exactly with its own
+   * stat() and warns "service description may have changed" on any difference.
+   */
+  mtime?: { sec: number; nsec: number };
 
   type: ServiceType;
   command: string[];
