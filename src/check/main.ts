@@ -213,7 +213,8 @@ export function runCheck(
           warnedSubst = true;
         }
       },
-      readError: (reason) => report(`Service '${name}', error reading service description: ${reason}`),
+      readError: (reason) =>
+        report(`Service '${name}', error reading service description: ${reason}`),
       depDirError: (dir, reason) =>
         report(`Service '${name}', error reading dependencies from directory ${dir}: ${reason}`),
     };
@@ -239,8 +240,8 @@ export function runCheck(
       };
       services.set(name, rec);
       for (const dep of rec.deps) addToCheck(dep.name, toCheck[idx].depth + 1);
-      // Ordering links, chain-to and consumer-of are not real dependencies: depth 0.
-      if (rec.chainTo !== undefined) addToCheck(rec.chainTo, 0);
+      // Ordering links and consumer-of are not real dependencies: depth 0. Upstream's checker
+      // means to check the chain-to target too but never records it, so it is not loaded here.
       for (const b of rec.before) addToCheck(b, 0);
       for (const a of rec.after) addToCheck(a, 0);
       if (rec.consumerOf !== undefined) addToCheck(rec.consumerOf, 0);

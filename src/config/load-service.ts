@@ -531,9 +531,9 @@ function finalise(
     if (s.options.skippable) opt("option 'skippable'");
     if (s.options.noNewPrivs) opt("option 'no_new_privs'");
     if (s.logType !== 'none') opt("option 'log_type'");
-    if (s.nice !== undefined) opt("option 'nice'");
+    if (s.niceIsSet) opt("option 'nice'");
     if (s.ioprio !== undefined) opt("option 'ioprio'");
-    if (s.oomScoreAdj !== undefined) opt("option 'oom-score-adj'");
+    if (s.oomAdjIsSet) opt("option 'oom-score-adj'");
   }
   if (s.logType !== 'file' && s.logfile !== '') {
     lint("option 'logfile' was specified, but selected log type is not 'file'");

@@ -77,6 +77,8 @@ export interface ServiceSettings {
   readinessVar: string;
   runAs?: { user: string; uid: number; gid?: number; byName: boolean };
   nice?: number;
+  /** Set as soon as a nice line is seen, even if its value is bad (upstream's lint uses this). */
+  niceIsSet: boolean;
   chainTo: string;
   consumerOf: string;
   runInCgroup: string;
@@ -84,6 +86,8 @@ export interface ServiceSettings {
   securebits: string[];
   ioprio?: { class: 'none' | 'realtime' | 'best-effort' | 'idle'; level: number };
   oomScoreAdj?: number;
+  /** Set as soon as an oom-score-adj line is seen, even if its value is bad. */
+  oomAdjIsSet: boolean;
   inittabId: string;
   inittabLine: string;
   runInJail: string;
@@ -136,6 +140,8 @@ export function defaultSettings(): ServiceSettings {
     rlimits: {},
     readinessFd: -1,
     readinessVar: '',
+    niceIsSet: false,
+    oomAdjIsSet: false,
     chainTo: '',
     consumerOf: '',
     runInCgroup: '',
@@ -618,7 +624,11 @@ export const SETTINGS: ReadonlyMap<string, SettingDef> = new Map<string, Setting
     'nice',
     {
       plusAssign: false,
-      handle: (c) => (c.settings.nice = parseSnum(c.pos, value(c), -1073741824n, 1073741823n)),
+      handle(c) {
+        const v = value(c);
+        c.settings.niceIsSet = true;
+        c.settings.nice = parseSnum(c.pos, v, -1073741824n, 1073741823n);
+      },
     },
   ],
   ['run-in-cgroup', { plusAssign: false, handle: (c) => (c.settings.runInCgroup = value(c)) }],
@@ -674,7 +684,11 @@ export const SETTINGS: ReadonlyMap<string, SettingDef> = new Map<string, Setting
     'oom-score-adj',
     {
       plusAssign: false,
-      handle: (c) => (c.settings.oomScoreAdj = parseSnum(c.pos, value(c), -1000n, 1000n)),
+      handle(c) {
+        const v = value(c);
+        c.settings.oomAdjIsSet = true;
+        c.settings.oomScoreAdj = parseSnum(c.pos, v, -1000n, 1000n);
+      },
     },
   ],
   ['run-in-jail', { plusAssign: false, handle: (c) => (c.settings.runInJail = value(c)) }],

@@ -1,6 +1,7 @@
 // Loading whole descriptions from temporary service directories: defaults, operators,
 // fragments, substitution order, service arguments, .d directories, errors and search paths.
 
+import fc from 'fast-check';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -406,6 +407,31 @@ describe('defaultServiceDirs', () => {
   it('does not list the home config directory twice', () => {
     expect(defaultServiceDirs('user', { XDG_CONFIG_HOME: '/h/.config', HOME: '/h' })[1]).toBe(
       '/etc/dinit.d/user',
+    );
+  });
+});
+
+describe('robustness', () => {
+  it('fails only with ServiceLoadError on arbitrary description text', () => {
+    const token = fc.constantFrom(
+      'type', 'command', 'depends-on', 'waits-for.d', 'options', 'run-as', 'rlimit-core', 'logfile',
+      '=', ':', '+=', ' ', '"', '\\', '#', '\n', '\n ', '$', '${', '}', ':-', '@include', '@meta',
+      'process', 'bgprocess', '1', '-', 'x', '/bin/true', '$1', '$/A',
+    ); // prettier-ignore
+    fc.assert(
+      fc.property(
+        fc.array(fc.oneof(token, fc.string({ maxLength: 4 })), { maxLength: 30 }),
+        fc.boolean(),
+        (parts, arg) => {
+          svc('fuzz', parts.join(''));
+          try {
+            load(arg ? 'fuzz@a' : 'fuzz', { A: 'x y' });
+          } catch (e) {
+            expect(e).toBeInstanceOf(ServiceLoadError);
+          }
+        },
+      ),
+      { numRuns: 300 },
     );
   });
 });
