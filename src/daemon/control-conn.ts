@@ -329,8 +329,10 @@ export class ControlConn {
           this.ctx.log('error', `Could not reload service ${ref.name}: ${r.message}`);
           return this.reply('NAK');
         }
-        // As in Dinit, the handle used for the reload is no longer valid afterwards.
-        this.dropService(ref.name);
+        // As in Dinit, the handle used for the reload is no longer valid afterwards; any other
+        // handle this client holds to the service now refers to the reloaded record.
+        this.releaseHandle(req.handle);
+        for (const h of this.handlesByName.get(ref.name) ?? []) this.handles.set(h, r.ref);
         return this.reply('ACK');
       }
       case 'SHUTDOWN': {

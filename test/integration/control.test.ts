@@ -305,8 +305,11 @@ describe('queries and edits', () => {
     const h = ((await c.loadService('lone')) as { handle: number }).handle;
     await c.start(h);
     expect(await c.unload(h)).toEqual({ kind: 'nak' });
+    const second = await c.findService('lone');
     expect(await c.reload(h)).toEqual({ kind: 'ack' });
     expect(await c.status(h)).toEqual({ kind: 'nak' });
+    // Another handle to the same service stays valid.
+    if (second.kind === 'found') expect((await c.status(second.handle)).kind).toBe('status');
   });
 
   it('trigger, signal and catlog map their replies', async () => {
