@@ -9,8 +9,10 @@ import { ServiceLoadError, type LoadFailure } from '../../../src/core/api';
 import { FileDescriptionSource } from '../../../src/config/file-source';
 import {
   formatLoadFailure,
+  loadService,
   loadServiceDescription,
   readEnableVia,
+  type CheckHooks,
 } from '../../../src/config/load-service';
 import { defaultServiceDirs, findServiceFile } from '../../../src/config/service-dirs';
 import { SERVICE_DEFAULTS } from '../../../src/config/types';
@@ -433,5 +435,53 @@ describe('robustness', () => {
       ),
       { numRuns: 300 },
     );
+  });
+});
+
+describe('check mode (dinit-check hooks)', () => {
+  function check(name: string) {
+    const seen: string[] = [];
+    const hooks: CheckHooks = {
+      lineError: (e) => seen.push(`line ${e.pos?.line ?? '-'} ${e.setting ?? '-'}: ${e.message}`),
+      error: (m) => seen.push(`error: ${m}`),
+      lint: (m) => seen.push(`lint: ${m}`),
+      varLookup: () => seen.push('var'),
+      depDirError: (d, r) => seen.push(`dir ${d}: ${r}`),
+      readError: (r) => seen.push(`read: ${r}`),
+    };
+    const loaded = loadService(name, { serviceDirs: [sd], env: {}, userDb, cwd: root }, hooks);
+    return { seen, loaded };
+  }
+
+  it('reports each bad line and carries on to the end of the file', () => {
+    svc(
+      't',
+      'type = process\nrestart = maybe\nnice = high\ncommand = /bin/true\nwaits-for.d = none.d\n',
+    );
+    const { seen, loaded } = check('t');
+    expect(seen).toEqual([
+      'line 2 restart: restart must be one of: "yes", "true", "no", "false" or "on-failure"',
+      'line 3 -: specified value contains invalid numeric characters or is outside allowed range.',
+      'dir none.d: No such file or directory',
+    ]);
+    expect(loaded.description.command).toEqual(['/bin/true']);
+  });
+
+  it('lints settings that the service type ignores, even after a bad value', () => {
+    svc('i', 'type = internal\noom-score-adj = lots\nrun-as = 0\nlogfile = /tmp/l\n');
+    const { seen } = check('i');
+    expect(seen.filter((s) => s.startsWith('lint'))).toEqual([
+      "lint: 'run-as' specified, but ignored for the specified (or default) service type.",
+      "lint: option 'log_type' was specified, but ignored for the specified (or default) service type.",
+      "lint: option 'oom-score-adj' was specified, but ignored for the specified (or default) service type.",
+    ]);
+  });
+
+  it('reports finalisation problems without throwing', () => {
+    svc('b', 'type = bgprocess\n');
+    expect(check('b').seen).toEqual([
+      "error: 'command' setting not specified.",
+      "error: process ID file ('pid-file') not specified for bgprocess service.",
+    ]);
   });
 });
