@@ -126,6 +126,8 @@ interface ChildRecord {
   ref: PidRef | undefined;
   /** Set once the exit has been reported (the pid may be reused from then on). */
   finished: boolean;
+  /** watchPid() callers for this pid (a pid file naming a process we launched). */
+  watchers: Array<(s: ExitStatus | undefined) => void>;
 }
 
 /** Implementation of the Os port shared by the POSIX platforms. */
@@ -327,7 +329,7 @@ export class PosixOs implements Os {
     }
 
     const pid = child.pid;
-    const rec: ChildRecord = { pid: pid ?? -1, ref: undefined, finished: false };
+    const rec: ChildRecord = { pid: pid ?? -1, ref: undefined, finished: false, watchers: [] };
     if (pid !== undefined) {
       // Safe from pid reuse: the child cannot be reaped before this tick ends.
       rec.ref = this.openPidRef(pid);
@@ -353,6 +355,7 @@ export class PosixOs implements Os {
       readiness?.destroy();
       // Orphans often die together with the service that left them.
       if (this.reaper) setImmediate(() => this.reaper?.reapAll());
+      for (const w of rec.watchers.splice(0)) w(exit);
       const data = Buffer.concat(statusChunks);
       if (data.length >= 8) {
         const le = nodeOs.endianness() === 'LE';
@@ -524,6 +527,18 @@ export class PosixOs implements Os {
         onExit(s);
       }
     };
+    const launched = this.children.get(pid);
+    if (launched && !launched.finished) {
+      // libuv reaps this one; its exit is reported through the launch record.
+      launched.watchers.push(fire);
+      return {
+        cancel: () => {
+          cancelled = true;
+          const i = launched.watchers.indexOf(fire);
+          if (i >= 0) launched.watchers.splice(i, 1);
+        },
+      };
+    }
     const reaper = this.reaper;
     if (reaper && (reaper.recentlyReaped(pid) || this.isOurChild(pid))) {
       const w = reaper.watch(pid, (s) => setImmediate(() => fire(s)));
@@ -606,6 +621,7 @@ export class PosixOs implements Os {
       sys,
       isLibuvChild,
       log: (level, msg) => this.logFn(level, msg),
+      now: () => this.now(),
       later: (ms, fn) => {
         const t = setTimeout(fn, ms);
         t.unref();

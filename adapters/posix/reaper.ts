@@ -22,17 +22,21 @@ export interface ReaperOptions {
   log(level: 'debug' | 'warn', msg: string): void;
   /** Schedules a retry; returns a cancel function. */
   later(ms: number, fn: () => void): () => void;
+  /** Monotonic milliseconds, to forget old reaps. */
+  now(): number;
 }
 
 /** How many recently reaped pids are remembered for a late watchPid (bgprocess race). */
 const RECENT_LIMIT = 256;
+/** How long a reaped pid's status is kept for a late watcher, before the pid may be reused. */
+const RECENT_MS = 10000;
 const RETRY_MS = 20;
 const MAX_PER_PASS = 10000;
 
 /** Reaps orphans and routes exit statuses of watched pids. */
 export class OrphanReaper {
   private readonly watchers = new Map<number, (s: ExitStatus) => void>();
-  private readonly recent = new Map<number, ExitStatus>();
+  private readonly recent = new Map<number, { status: ExitStatus; at: number }>();
   private cancelRetry: (() => void) | undefined;
 
   constructor(private readonly opts: ReaperOptions) {}
@@ -42,9 +46,8 @@ export class OrphanReaper {
    * moments ago (before anyone watched it), reports that status right away.
    */
   watch(pid: number, onExit: (s: ExitStatus) => void): { cancel(): void } {
-    const seen = this.recent.get(pid);
+    const seen = this.takeRecent(pid);
     if (seen) {
-      this.recent.delete(pid);
       onExit(seen);
       return { cancel() {} };
     }
@@ -58,7 +61,16 @@ export class OrphanReaper {
 
   /** True if pid was reaped recently and not yet claimed by a watcher. */
   recentlyReaped(pid: number): boolean {
+    const r = this.recent.get(pid);
+    if (r && this.opts.now() - r.at > RECENT_MS) this.recent.delete(pid);
     return this.recent.has(pid);
+  }
+
+  private takeRecent(pid: number): ExitStatus | undefined {
+    if (!this.recentlyReaped(pid)) return undefined;
+    const r = this.recent.get(pid);
+    this.recent.delete(pid);
+    return r?.status;
   }
 
   /** Reaps every exited child that libuv does not own. Call on SIGCHLD (and from a slow timer). */
@@ -103,7 +115,8 @@ export class OrphanReaper {
       return;
     }
     this.opts.log('debug', `reaped orphan process ${pid}`);
-    this.recent.set(pid, status);
+    this.recent.delete(pid);
+    this.recent.set(pid, { status, at: this.opts.now() });
     if (this.recent.size > RECENT_LIMIT) {
       const oldest = this.recent.keys().next().value;
       if (oldest !== undefined) this.recent.delete(oldest);

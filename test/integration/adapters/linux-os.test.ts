@@ -622,6 +622,16 @@ describeLinux('Linux adapter', () => {
     expect(procExists(pid)).toBe(false);
   });
 
+  it('watches a pid file that names a process the adapter launched itself', async () => {
+    const { handle, done } = run(spec(['sh', '-c', 'sleep 0.2; exit 9']));
+    const watched = within(
+      new Promise<ExitStatus | undefined>((res) => adapter.watchPid(handle.pid, res)),
+      'the watched exit',
+    );
+    expect(await done).toEqual(EXIT(9));
+    expect(await watched).toEqual({ kind: 'exited', code: 9 });
+  });
+
   it('signals a watched daemon through signalPid', async () => {
     const pidFile = path.join(tmp, 'daemon.pid');
     await sh(`sleep 30 & echo $! > ${pidFile}; exit 0`);

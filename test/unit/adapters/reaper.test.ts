@@ -27,12 +27,16 @@ function fakeSys(
   };
 }
 
+let clock = 0;
+
 function reaper(sys: ReapSys, libuv: Set<number>) {
   const retries: Array<() => void> = [];
+  clock = 0;
   const r = new OrphanReaper({
     sys,
     isLibuvChild: (pid) => libuv.has(pid),
     log: () => {},
+    now: () => clock,
     later: (_ms, fn) => {
       retries.push(fn);
       return () => retries.splice(retries.indexOf(fn), 1);
@@ -104,6 +108,17 @@ describe('OrphanReaper', () => {
     r.reapAll();
     expect(retries).toHaveLength(1);
     expect(sys.reaped).toEqual([]);
+  });
+
+  it('forgets a reaped pid after a while, since the pid may be reused', () => {
+    const sys = fakeSys(new Map([[22, EXIT0]]));
+    const { r } = reaper(sys, new Set());
+    r.reapAll();
+    clock += 10001;
+    expect(r.recentlyReaped(22)).toBe(false);
+    const got: ExitStatus[] = [];
+    r.watch(22, (s) => got.push(s));
+    expect(got).toEqual([]);
   });
 
   it('does not call a cancelled watcher', () => {
