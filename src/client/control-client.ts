@@ -276,7 +276,8 @@ export class ControlClient {
   }
 
   private load(type: 'LOADSERVICE' | 'FINDSERVICE', name: string): Promise<LoadResult> {
-    this.checkString('service name', name);
+    const bad = this.checkString('service name', name);
+    if (bad) return Promise.reject(bad);
     return this.exchange({ type, name }, (r): Step<LoadResult> | undefined => {
       switch (r.type) {
         case 'SERVICERECORD':
@@ -523,10 +524,11 @@ export class ControlClient {
 
   /**
    * SETENV with NAME=VALUE. 'badreq' when the daemon refuses it (it then closes the connection).
-   * Throws EINVAL for a variable longer than the protocol carries.
+   * Rejects with EINVAL for an empty variable or one longer than the protocol carries.
    */
   setenv(nameAndValue: string): Promise<{ kind: 'ack' } | { kind: 'badreq' }> {
-    this.checkString('environment variable', nameAndValue);
+    const bad = this.checkString('environment variable', nameAndValue);
+    if (bad) return Promise.reject(bad);
     return this.exchange<{ kind: 'ack' } | { kind: 'badreq' }>(
       { type: 'SETENV', envVar: nameAndValue },
       (r) =>
@@ -577,14 +579,16 @@ export class ControlClient {
     );
   }
 
-  private checkString(what: string, s: string): void {
+  /** An EINVAL error when `s` cannot travel as a protocol string (1..1021 bytes), else undefined. */
+  private checkString(what: string, s: string): ControlError | undefined {
     const n = Buffer.byteLength(s, 'utf8');
     if (n === 0 || n > MAX_REQUEST_STRING) {
-      throw new ControlError(
+      return new ControlError(
         'EINVAL',
         `${what} must be 1 to ${MAX_REQUEST_STRING} bytes long (got ${n})`,
       );
     }
+    return undefined;
   }
 
   /**

@@ -289,8 +289,10 @@ describe('ControlClient', () => {
   it('refuses an empty or over-long service name before sending', async () => {
     const sock = await fakeDaemon(() => []);
     const c = await ControlClient.connect(sock);
-    expect(() => c.loadService('')).toThrow(ControlError);
-    expect(() => c.loadService('x'.repeat(2000))).toThrow(/1021/);
+    await expect(c.loadService('')).rejects.toBeInstanceOf(ControlError);
+    await expect(c.loadService('x'.repeat(2000))).rejects.toThrow(/1021/);
+    await expect(c.setenv('')).rejects.toMatchObject({ code: 'EINVAL' });
+    expect(received.map((r) => r.type)).toEqual(['QUERYVERSION']);
     c.close();
   });
 
