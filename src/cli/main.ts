@@ -160,6 +160,11 @@ export async function runDinitctl(argv: readonly string[], io: CliIO): Promise<n
 
 /** Process entry: run with process.argv and exit with the resulting code. */
 export function main(): void {
+  // A reader that went away (`dinitctl list | head -1`) is not an error worth a stack trace.
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(typeof process.exitCode === 'number' ? process.exitCode : 0);
+    throw e;
+  });
   const io: CliIO = {
     out: (t) => process.stdout.write(t),
     outRaw: (d) => process.stdout.write(d),

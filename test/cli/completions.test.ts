@@ -1,0 +1,64 @@
+// Shell completion scripts: the bash one is run for real against a stub dinitctl; all three
+// must name every subcommand.
+
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { COMMAND_IDS } from '../../src/cli/argv';
+
+const DIR = path.resolve(__dirname, '../../completions');
+
+/** Run bash completion for the words of `line` (the last word is being completed). */
+function complete(line: string[], stubDir: string): string[] {
+  const script = [
+    `source ${JSON.stringify(path.join(DIR, 'dinitctl.bash'))}`,
+    `COMP_WORDS=(${line.map((w) => JSON.stringify(w)).join(' ')})`,
+    `COMP_CWORD=${line.length - 1}`,
+    '_dinitctl',
+    'printf "%s\\n" "${COMPREPLY[@]}"',
+  ].join('\n');
+  const r = spawnSync('bash', ['-c', script], {
+    encoding: 'utf8',
+    env: { PATH: `${stubDir}:${process.env.PATH ?? '/usr/bin:/bin'}` },
+  });
+  return r.stdout.split('\n').filter((l) => l !== '');
+}
+
+describe('bash completion', () => {
+  let stub: string;
+  beforeAll(() => {
+    stub = fs.mkdtempSync(path.join(os.tmpdir(), 'dinitctl-compl-'));
+    // The stub records its arguments and answers `list` the way dinitctl prints it.
+    fs.writeFileSync(
+      path.join(stub, 'dinitctl'),
+      `#!/bin/sh\necho "$@" > "${stub}/args"\nprintf '[[+]     ] boot\\n[{+}     ] sshd (pid: 12)\\n[     {X}] broken (exit status: 1)\\n'\n`,
+      { mode: 0o755 },
+    );
+  });
+  afterAll(() => fs.rmSync(stub, { recursive: true, force: true }));
+
+  it('completes subcommands', () => {
+    expect(complete(['dinitctl', 'st'], stub)).toEqual(['status', 'start', 'stop']);
+  });
+
+  it('completes service names from dinitctl list, passing on -p', () => {
+    expect(complete(['dinitctl', '-p', '/s', 'start', ''], stub)).toEqual(['boot', 'sshd', 'broken']);
+    expect(fs.readFileSync(path.join(stub, 'args'), 'utf8').trim()).toBe('-p /s list');
+  });
+
+  it('completes command options and dependency types', () => {
+    expect(complete(['dinitctl', 'stop', '--i'], stub)).toEqual(['--ignore-unstarted']);
+    expect(complete(['dinitctl', 'add-dep', 'w'], stub)).toEqual(['waits-for']);
+    expect(complete(['dinitctl', 'add-dep', 'need', 'b'], stub)).toEqual(['boot', 'broken']);
+  });
+});
+
+describe('completion scripts', () => {
+  for (const file of ['dinitctl.bash', '_dinitctl', 'dinitctl.fish']) {
+    it(`${file} names every subcommand`, () => {
+      const text = fs.readFileSync(path.join(DIR, file), 'utf8');
+      for (const id of COMMAND_IDS) expect(text).toMatch(new RegExp(`(^|[\\s'"])${id}([\\s:'"]|$)`, 'm'));
+    });
+  }
+});
