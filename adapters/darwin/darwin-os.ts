@@ -54,6 +54,7 @@ export class DarwinOs extends PosixOs {
       sockaddr: 'bsd',
       siginfo: { code: 8, pid: 12, status: 20 },
       wait: DARWIN_WAIT,
+      oNonblock: 4,
     });
     // Without NOTE_EXITSTATUS (children only) data holds no status: pids watched here are
     // never our children, so their status is unknown.

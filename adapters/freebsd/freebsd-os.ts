@@ -55,6 +55,7 @@ export class FreeBsdOs extends PosixOs {
         sockaddr: 'bsd',
         siginfo: { code: 8, pid: 12, status: 20 },
         wait: FREEBSD_WAIT,
+        oNonblock: 4,
       },
       { subreaper },
     );

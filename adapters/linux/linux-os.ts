@@ -98,6 +98,7 @@ export class LinuxOs extends PosixOs {
         sockaddr: 'linux',
         siginfo: { code: 8, pid: 16, status: 24 },
         wait: LINUX_WAIT,
+        oNonblock: 0x800,
       },
       { pidfd, subreaper, cgroups: mount !== undefined },
     );

@@ -55,6 +55,8 @@ export interface PosixOsOptions {
   siginfo: { code: number; pid: number; status: number };
   /** waitid() constants, which differ between the kernels. */
   wait: WaitConstants;
+  /** O_NONBLOCK's value (0x800 on Linux, 4 on the BSDs and macOS). */
+  oNonblock: number;
 }
 
 /** idtype_t and option values for waitid(). */
@@ -77,7 +79,9 @@ export const LINUX_WAIT: WaitConstants = {
 
 const AF_UNIX = 1;
 const SOCK_STREAM = 1;
+const F_GETFL = 3;
 const F_SETFD = 2;
+const F_SETFL = 4;
 const FD_CLOEXEC = 1;
 /** How often a pid we cannot be notified about (not our child) is checked for liveness. */
 const FOREIGN_POLL_MS = 250;
@@ -142,6 +146,7 @@ export class PosixOs implements Os {
   private readonly sockaddrKind: 'linux' | 'bsd';
   private readonly siginfo: { code: number; pid: number; status: number };
   private readonly wait: WaitConstants;
+  private readonly oNonblock: number;
   private readonly children = new Map<number, ChildRecord>();
   private readonly timers = new Map<number, NodeJS.Timeout>();
   private readonly foreignRefs = new Map<number, PidRef>();
@@ -156,6 +161,7 @@ export class PosixOs implements Os {
     this.sockaddrKind = opts.sockaddr;
     this.siginfo = opts.siginfo;
     this.wait = opts.wait;
+    this.oNonblock = opts.oNonblock;
     this.caps = {
       pidfd: false,
       cgroups: false,
@@ -674,31 +680,48 @@ export class PosixOs implements Os {
   ): ActivationSocket {
     const libc = this.requireLibc('activation sockets');
     const stage = stageDescription(Stage.SETUP_ACTIVATION_SOCKET);
+    // Messages use upstream's wording; the caller prefixes the service name.
+    const error = (text: string, e?: number): never => {
+      throw new LaunchError(e === undefined ? text : `${text}: ${this.strerror(e)}`, stage, e);
+    };
     const addr = this.sockaddrUn(p);
-    if (!addr) throw new LaunchError(`${p}: ${this.strerror(36)}`, stage, 36 /* ENAMETOOLONG */);
+    if (!addr) error('error binding activation socket', 36 /* ENAMETOOLONG */);
+    try {
+      // A stale socket is replaced; anything else at the path is left alone.
+      if (!fs.statSync(p).isSocket()) error('activation socket file exists (and is not a socket)');
+    } catch (e) {
+      if (e instanceof LaunchError) throw e;
+      const errno = errnoOf(e);
+      if (errno !== 2 /* ENOENT */) error('error checking activation socket', errno);
+    }
     try {
       fs.unlinkSync(p);
     } catch {
       // Nothing there, or bind() will report the problem.
     }
     const fd = libc.socket(AF_UNIX, SOCK_STREAM, 0);
-    if (fd < 0) {
-      const e = libc.errno();
-      throw new LaunchError(`socket: ${this.strerror(e)}`, stage, e);
-    }
+    if (fd < 0) error('error creating activation socket', libc.errno());
     libc.fcntl(fd, F_SETFD, FD_CLOEXEC);
-    const fail = (what: string, e: number): never => {
+    // Non-blocking, as upstream creates it (the flag is shared with the service).
+    libc.fcntl(fd, F_SETFL, libc.fcntl(fd, F_GETFL, 0) | this.oNonblock);
+    const fail = (text: string, e: number): never => {
       libc.close(fd);
-      throw new LaunchError(`${what} ${p}: ${this.strerror(e)}`, stage, e);
+      return error(text, e);
     };
-    if (libc.bind(fd, addr, addr.length) !== 0) fail('bind', libc.errno());
+    if (libc.bind(fd, addr as Buffer, (addr as Buffer).length) !== 0) {
+      fail('error binding activation socket', libc.errno());
+    }
     try {
-      fs.chmodSync(p, permissions & 0o7777);
       if (uid !== undefined || gid !== undefined) fs.chownSync(p, uid ?? -1, gid ?? -1);
     } catch (e) {
-      fail('chmod/chown', errnoOf(e) ?? 0);
+      fail('error setting activation socket owner/group', errnoOf(e) ?? 0);
     }
-    if (libc.listen(fd, 128) !== 0) fail('listen', libc.errno());
+    try {
+      fs.chmodSync(p, permissions & 0o7777);
+    } catch (e) {
+      fail('Error setting activation socket permissions', errnoOf(e) ?? 0);
+    }
+    if (libc.listen(fd, 128) !== 0) fail('error listening on activation socket', libc.errno());
     return new PosixActivationSocket(fd, libc);
   }
 

@@ -531,6 +531,31 @@ describeLinux('Linux adapter', () => {
     }
   });
 
+  it('refuses to replace a file that is not a socket, and replaces a stale socket', () => {
+    const file = path.join(tmp, 'not-a-socket');
+    fs.writeFileSync(file, 'keep me');
+    expect(() => adapter.openActivationSocket(file, 0o600)).toThrow(
+      'activation socket file exists (and is not a socket)',
+    );
+    expect(fs.readFileSync(file, 'utf8')).toBe('keep me');
+    const sockPath = path.join(tmp, 'stale.sock');
+    adapter.openActivationSocket(sockPath, 0o600).close();
+    const again = adapter.openActivationSocket(sockPath, 0o600);
+    again.close();
+    expect(fs.statSync(sockPath).isSocket()).toBe(true);
+  });
+
+  itHelper('passes the activation socket non-blocking, as upstream does', async () => {
+    const sock = adapter.openActivationSocket(path.join(tmp, 'nb.sock'), 0o600);
+    try {
+      const { out } = await sh('grep ^flags /proc/$$/fdinfo/3 > $OUT', { activationSocket: sock });
+      const flags = parseInt(out.trim().split(/\s+/)[1], 8);
+      expect(flags & 0o4000).toBe(0o4000);
+    } finally {
+      sock.close();
+    }
+  });
+
   itRoot('gives the activation socket its owner', () => {
     const sockPath = path.join(tmp, 'owned.sock');
     const sock = adapter.openActivationSocket(sockPath, 0o600, 65534, 65534);

@@ -11,6 +11,7 @@ function makeOs(): PosixOs {
     sockaddr: 'linux',
     siginfo: { code: 8, pid: 16, status: 24 },
     wait: LINUX_WAIT,
+    oNonblock: 0x800,
   });
 }
 
