@@ -15,6 +15,7 @@ import {
   recordedPid,
   startDaemon,
   waitFor,
+  SERVICES,
   type RunningDaemon,
 } from './daemon-harness';
 
@@ -104,6 +105,39 @@ describeBuilt('dinit daemon (user mode, real processes)', () => {
     expect(ctl(d, 'start', 'b').status).toBe(0);
     await waitFor('b to start', () => events(d!).includes('start b'));
     expect(ctl(d, 'list').stdout).toMatch(/\] b/);
+  });
+
+  itCtl('stops everything in order and exits 0 on dinitctl shutdown', async () => {
+    d = await startDaemon(['a']);
+    await waitFor('a to start', () => events(d!).includes('start a'));
+    const r = ctl(d, 'shutdown');
+    expect(r.status).toBe(0);
+    expect(await exitWithin(d)).toBe(0);
+    expect(events(d).slice(3)).toEqual(['stop a', 'stop b', 'stop c']);
+    expect(fs.existsSync(d.socket)).toBe(false);
+  });
+
+  itCtl('re-creates its control socket on SIGUSR1 after the socket file was removed', async () => {
+    d = await startDaemon(['c']);
+    await waitFor('c to start', () => events(d!).includes('start c'));
+    fs.unlinkSync(d.socket);
+    d.proc.kill('SIGUSR1');
+    await waitFor('socket file', () => fs.existsSync(d!.socket));
+    expect(fs.statSync(d.socket).mode & 0o777).toBe(0o600);
+    expect(ctl(d, 'list').stdout).toContain('] c');
+  });
+
+  it('refuses to start when another instance answers on the socket', async () => {
+    d = await startDaemon(['c']);
+    const r = spawnSync(DINIT, ['-u', '-d', SERVICES, '-p', d.socket, 'c'], {
+      encoding: 'utf8',
+      timeout: 10000,
+    });
+    expect(r.status).toBe(1);
+    expect(r.stdout + r.stderr).toContain(
+      'dinit: Control socket is already active (another instance already running?)',
+    );
+    expect(fs.existsSync(d.socket)).toBe(true);
   });
 
   itCtl('closes a connection that sends a malformed packet and keeps serving others', async () => {
