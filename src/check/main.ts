@@ -8,8 +8,9 @@ import { EnvironmentRules, applyEnvFileText } from '../config/env-file';
 import type { DescriptionError } from '../config/errors';
 import { loadService, type CheckHooks, type LoadedService } from '../config/load-service';
 import { defaultServiceDirs } from '../config/service-dirs';
-import { errnoText } from '../config/strerror';
+import { errnoText, strerror } from '../config/strerror';
 import type { DependencyType, LogType, ServiceType } from '../config/types';
+import type { ControlClient as ControlClientType } from '../client/control-client';
 
 const APP = 'dinit-check';
 /** Upstream's maximum dependency depth. */
@@ -75,16 +76,21 @@ interface CheckRecord {
   cycleFree: boolean;
 }
 
-/** Run dinit-check with `argv` (without node and script); returns the exit status. */
-export function runCheck(
+/**
+ * Run dinit-check with `argv` (without node and script); resolves to the exit status. Offline
+ * checks run synchronously; --online first asks the running daemon for its service directories
+ * and environment.
+ */
+export async function runCheck(
   argv: string[],
   io: CheckIo = stdio,
   env: NodeJS.ProcessEnv = process.env,
-): number {
+): Promise<number> {
   const dirs: string[] = [];
   let userMode = typeof process.getuid === 'function' ? process.getuid() !== 0 : true;
   let envFile = '';
   let online = false;
+  let socketPath = '';
   const toCheck: { name: string; depth: number }[] = [];
 
   for (let i = 0; i < argv.length; i++) {
@@ -104,6 +110,7 @@ export function runCheck(
           io.err(`${APP}: --socket-path/-p should be followed by socket path\n`);
           return 1;
         }
+        socketPath = argv[i];
       } else if (a === '--online' || a === '-n') online = true;
       else if (a === '--env-file' || a === '-e') {
         ++i;
@@ -124,13 +131,28 @@ export function runCheck(
     }
   }
 
+  let serviceDirs: string[];
+  let mainEnv: Record<string, string>;
   if (online) {
-    io.err(`${APP}: --online is not supported yet\n`);
-    return 1;
+    const remote = await queryDaemon(socketPath, userMode, env, io);
+    if (typeof remote === 'number') return remote;
+    ({ serviceDirs, env: mainEnv } = remote);
+  } else {
+    serviceDirs = dirs.length > 0 ? dirs : defaultServiceDirs(userMode ? 'user' : 'system', env);
+    const offlineEnv = readCheckEnv(envFile, userMode, env, io);
+    if (typeof offlineEnv === 'number') return offlineEnv;
+    mainEnv = offlineEnv;
   }
+  return checkServices(toCheck, serviceDirs, mainEnv, online, io);
+}
 
-  const serviceDirs =
-    dirs.length > 0 ? dirs : defaultServiceDirs(userMode ? 'user' : 'system', env);
+/** The environment for offline checks: ours, with the -e file (default for system mode) applied. */
+function readCheckEnv(
+  envFile: string,
+  userMode: boolean,
+  env: NodeJS.ProcessEnv,
+  io: CheckIo,
+): Record<string, string> | number {
   const baseEnv: Record<string, string> = {};
   for (const [k, v] of Object.entries(env)) if (v !== undefined) baseEnv[k] = v;
   let mainEnv = baseEnv;
@@ -160,7 +182,93 @@ export function runCheck(
       mainEnv = rules.build(baseEnv);
     }
   }
+  return mainEnv;
+}
 
+/**
+ * Ask the running daemon for its service directories (resolved against its working directory)
+ * and its environment. Returns an exit status after printing upstream's message on failure.
+ */
+async function queryDaemon(
+  socketOpt: string,
+  userMode: boolean,
+  env: NodeJS.ProcessEnv,
+  io: CheckIo,
+): Promise<{ serviceDirs: string[]; env: Record<string, string> } | number> {
+  // The client and socket-path code are loaded only for --online, keeping offline start-up light.
+  /* eslint-disable @typescript-eslint/no-require-imports */
+  const { ControlClient, ControlError } =
+    require('../client/control-client') as typeof import('../client/control-client');
+  const { defaultSocketPath } =
+    require('../cli/socket-path') as typeof import('../cli/socket-path');
+  const { SSET_TYPE_DIRLOAD } = require('../protocol/codes') as typeof import('../protocol/codes');
+  /* eslint-enable @typescript-eslint/no-require-imports */
+  const socketPath = socketOpt !== '' ? socketOpt : defaultSocketPath(userMode, env);
+  if (socketPath === undefined) {
+    io.err(
+      `${APP}: cannot locate user home directory (set XDG_RUNTIME_DIR, HOME, check /etc/passwd file, or ` +
+        'specify socket path via -p)\n',
+    );
+    return 1;
+  }
+  let client: ControlClientType | undefined;
+  try {
+    client = await ControlClient.connect(socketPath, { minVersion: 1, maxVersion: 6 });
+    const mech = await client.queryLoadMech();
+    if (mech.kind !== 'loader' || mech.loaderType !== SSET_TYPE_DIRLOAD) {
+      io.err(`${APP}: unable to retrieve service description directories\n`);
+      return 1;
+    }
+    const serviceDirs: string[] = [];
+    for (const d of mech.dirs) {
+      if (d === '') {
+        io.err(`${APP}: protocol error\n`);
+        return 1;
+      }
+      if (!d.startsWith('/') && mech.cwd === '') {
+        io.err(`${APP}: unable to retrieve service description directories\n`);
+        return 1;
+      }
+      serviceDirs.push(d.startsWith('/') ? d : mech.cwd.replace(/\/?$/, '/') + d);
+    }
+    const remoteEnv: Record<string, string> = {};
+    for (const kv of await client.getAllEnv()) {
+      const eq = kv.indexOf('=');
+      if (eq > 0) remoteEnv[kv.slice(0, eq)] = kv.slice(eq + 1);
+    }
+    return { serviceDirs, env: remoteEnv };
+  } catch (e) {
+    if (!(e instanceof ControlError)) throw e;
+    switch (e.code) {
+      case 'ECONNECT':
+        io.err(`${APP}: connecting to socket ${socketPath}: ${strerror(e.data.errnoCode)}\n`);
+        break;
+      case 'EOLDCLIENT':
+        io.err(`${APP}: too old (daemon reports newer protocol version)\n`);
+        break;
+      case 'EOLDSERVER':
+        io.err(`${APP}: daemon too old or protocol error\n`);
+        break;
+      case 'EPROTO':
+        io.err(`${APP}: protocol error\n`);
+        break;
+      default:
+        io.err(`${APP}: control socket read failure or protocol error\n`);
+    }
+    return 1;
+  } finally {
+    client?.close();
+  }
+}
+
+/** Load and check `toCheck` and everything reachable from it; print the report; exit status. */
+function checkServices(
+  toCheck: { name: string; depth: number }[],
+  serviceDirs: string[],
+  mainEnv: Record<string, string>,
+  online: boolean,
+  io: CheckIo,
+): number {
   if (toCheck.length === 0) toCheck.push({ name: 'boot', depth: 0 });
   const numRequested = toCheck.length;
   let errorsFound = false;
@@ -205,7 +313,7 @@ export function runCheck(
       error: (m) => report(`Service '${name}': ${m}`),
       lint: (m) => report(`Service '${name}': warning: ${m}`),
       varLookup() {
-        if (!warnedSubst) {
+        if (!online && !warnedSubst) {
           io.err(
             `${APP}: warning: variable substitution performed by ${APP} for file paths may not match dinit daemon ` +
               '(environment may differ); use --online to avoid this warning\n',
@@ -452,7 +560,15 @@ function lintFiles(loaded: LoadedService, report: (t: string) => void, name: str
 
 /** Entry point for bin/dinit-check. */
 export function main(): void {
-  process.exitCode = runCheck(process.argv.slice(2));
+  runCheck(process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (e: unknown) => {
+      stdio.err(`${APP}: internal error: ${e instanceof Error ? e.message : String(e)}\n`);
+      process.exitCode = 1;
+    },
+  );
 }
 
 if (require.main === module) main();

@@ -90,7 +90,9 @@ describe('dinit-check command line', () => {
     expect(out).toMatch(/No problems found\.\nrc=0\n$/);
   });
 
-  it('says --online is not supported yet', () => {
-    expect(runCheck(tmp, ['-n'])).toBe('dinit-check: --online is not supported yet\nrc=1\n');
+  it('reports a daemon that cannot be reached in --online mode', () => {
+    expect(runCheck(tmp, ['-n', '-p', path.join(tmp, 'no.sock')])).toBe(
+      `dinit-check: connecting to socket ${path.join(tmp, 'no.sock')}: No such file or directory\nrc=1\n`,
+    );
   });
 });
