@@ -71,11 +71,11 @@ export interface ServiceDescription {
   /** Modification time of the description file, in ms since the epoch (protocol v6). */
   mtimeMs?: number;
   /**
-   * The same time to the nanosecond (from statSync(file, { bigint: true }).mtimeNs), which the
-   * core should pass on as ServiceStatus.loadedMtime: dinitctl compares it exactly with its own
-   * stat() and warns "service description may have changed" on any difference.
+   * The same time to the nanosecond (statSync(file, { bigint: true }).mtimeNs). The core passes
+   * it on as ServiceStatus.loadedMtimeNs: dinitctl compares it exactly with its own stat() and
+   * warns "service description may have changed" on any difference.
    */
-  mtime?: { sec: number; nsec: number };
+  mtimeNs?: bigint;
 
   type: ServiceType;
   command: string[];

@@ -49,11 +49,6 @@ export interface ServiceStatus {
    * `mtimeNs` (fs.statSync(file, { bigint: true }).mtimeNs).
    */
   loadedMtimeNs?: bigint;
-  /**
-   * The same mtime with full precision (stat's tv_sec/tv_nsec, e.g. from statSync(f, { bigint: true })).
-   * Preferred over loadedMtimeMs when present: dinitctl compares it exactly with its own stat().
-   */
-  loadedMtime?: { sec: number; nsec: number };
   /** Description file the service was loaded from. */
   file?: string;
 }

@@ -13,6 +13,7 @@ import { EnvStore } from '../../src/daemon/env-store';
 import { FakeOs, exited } from '../support/fake-os';
 
 let dir: string;
+let sd: string;
 let sock: string;
 let fakeOs: FakeOs;
 let set: ServiceSet;
@@ -34,7 +35,7 @@ async function handle(name: string): Promise<number> {
 
 beforeEach(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dinit-ctlcore-'));
-  const sd = path.join(dir, 'sd');
+  sd = path.join(dir, 'sd');
   fs.mkdirSync(sd);
   fs.writeFileSync(path.join(sd, 'app'), 'type = internal\ndepends-on = db\n');
   fs.writeFileSync(path.join(sd, 'db'), 'type = process\ncommand = /bin/db --serve\n');
@@ -148,6 +149,18 @@ describe('control server on the real core', () => {
     await until(() => seen.includes('started'));
     expect(seen.slice(0, 1)).toEqual(['preack']);
     expect(seen).toContain('stopped');
+  });
+
+  it('status v6 carries the loaded mtime to the nanosecond, and keeps it after the file changes', async () => {
+    const file = path.join(sd, 'db');
+    fs.utimesSync(file, 1700000000.123457, 1700000000.123457);
+    const db = await handle('db');
+    const ns = fs.statSync(file, { bigint: true }).mtimeNs;
+    const exact = { sec: Number(ns / 1000000000n), nsec: Number(ns % 1000000000n) };
+    expect(await client.status(db)).toMatchObject({ status: { mtime: exact } });
+    fs.utimesSync(file, 1700000500, 1700000500);
+    const after = await client.status(db);
+    expect(after.kind === 'status' && after.status.mtime?.sec).toBe(1700000000);
   });
 
   it('setenv reaches the environment processes are launched with', async () => {

@@ -43,7 +43,7 @@ interface Rec extends ServiceRef {
   trigger: boolean;
   stopReason: StoppedReason;
   exitStatus: ExitStatus | undefined;
-  mtime: { sec: number; nsec: number };
+  mtimeNs: bigint;
 }
 
 export class FakeManager implements ServiceManager {
@@ -103,7 +103,7 @@ export class FakeManager implements ServiceManager {
         trigger: false,
         stopReason: 'normal',
         exitStatus: undefined,
-        mtime: this.readMtime(n),
+        mtimeNs: this.readMtime(n),
       };
       this.recs.set(n, rec);
       created.push(rec);
@@ -266,7 +266,7 @@ export class FakeManager implements ServiceManager {
       exitStatus: r.exitStatus,
       pinnedStarted: r.pinStart,
       pinnedStopped: r.pinStop,
-      loadedMtime: r.mtime,
+      loadedMtimeNs: r.mtimeNs,
       file: path.join(this.fileDir, r.name),
     };
   }
@@ -321,12 +321,11 @@ export class FakeManager implements ServiceManager {
     for (const l of [...this.listeners]) l.onServiceEvent(r, event, this.status(r));
   }
 
-  private readMtime(name: string): { sec: number; nsec: number } {
+  private readMtime(name: string): bigint {
     try {
-      const ns = fs.statSync(path.join(this.fileDir, name), { bigint: true }).mtimeNs;
-      return { sec: Number(ns / 1000000000n), nsec: Number(ns % 1000000000n) };
+      return fs.statSync(path.join(this.fileDir, name), { bigint: true }).mtimeNs;
     } catch {
-      return { sec: 1700000000, nsec: 123456789 };
+      return 1700000000_123456789n;
     }
   }
 
