@@ -507,9 +507,10 @@ export class ServiceRecord {
     }
 
     if (!wasActive) {
-      // Re-attach soft dependents that are running, now that we start again.
+      // Re-attach soft dependents that are running, now that we start again. As upstream,
+      // this includes before/after links: a running "after" dependent then holds us started.
       for (const dept of this.dependents) {
-        if (!dept.isHard() && !dept.isOnlyOrdering()) {
+        if (!dept.isHard()) {
           const ds = dept.from.state;
           if (!dept.holdingAcq && (ds === 'started' || ds === 'starting')) {
             dept.holdingAcq = true;

@@ -131,6 +131,17 @@ describe('ordering', () => {
     expect(h.state('a')).toBe('started');
   });
 
+  test('quirk: a service started while an "after" dependent runs is held by that dependent', () => {
+    // Upstream 0.22 behaves so (checked against its binary): release does not stop b here.
+    const h = new Harness().add(desc('a', { after: ['b'] }), desc('b'));
+    h.start('a');
+    h.start('b');
+    expect(h.release('b')).toBe('ok');
+    expect(h.state('b')).toBe('started');
+    h.release('a');
+    expect(h.state('b')).toBe('stopped');
+  });
+
   test('after does not load the named service', () => {
     const h = new Harness().add(desc('a', { after: ['ghost'] }));
     h.start('a');
