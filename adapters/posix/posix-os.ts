@@ -274,7 +274,33 @@ export class PosixOs implements Os {
       throw e;
     }
 
-    const useHelper = plan.helperReasons.length > 0;
+    let useHelper = plan.helperReasons.length > 0;
+    const stdio: StdioSource[] = plan.stdio.slice();
+    let parentLogFd: number | undefined;
+    if (
+      useHelper &&
+      !this.helperPath &&
+      spec.output.kind === 'file' &&
+      plan.helperReasons.every((r) => r === 'log file')
+    ) {
+      // Without the helper the daemon opens the log file itself, with the same flags.
+      const r = openLogFile(spec.output);
+      if (typeof r === 'object') {
+        for (const fd of toClose) this.libc?.close(fd);
+        if (outputReadFd !== undefined) this.libc?.close(outputReadFd);
+        setImmediate(() =>
+          events.onExecFailed(
+            stageDescription(Stage.OPEN_LOGFILE),
+            r.errno,
+            this.strerror(r.errno),
+          ),
+        );
+        return { pid: -1 };
+      }
+      parentLogFd = r;
+      for (const fd of [1, 2]) if (fd !== plan.readinessFd) stdio[fd] = r;
+      useHelper = false;
+    }
     if (useHelper && !this.helperPath) {
       for (const fd of toClose) this.libc?.close(fd);
       if (outputReadFd !== undefined) this.libc?.close(outputReadFd);
@@ -285,7 +311,6 @@ export class PosixOs implements Os {
       );
     }
 
-    const stdio: StdioSource[] = plan.stdio.slice();
     let file: string;
     let args: string[];
     let statusIdx = -1;
@@ -332,6 +357,7 @@ export class PosixOs implements Os {
     } finally {
       // The child has its copies now (or never will).
       for (const fd of toClose) this.libc?.close(fd);
+      if (parentLogFd !== undefined) fs.closeSync(parentLogFd);
     }
 
     const pid = child.pid;
@@ -827,6 +853,39 @@ function readI32(b: Buffer, off: number): number {
 function signalNumber(name: NodeJS.Signals | null): number {
   if (!name) return 0;
   return (nodeOs.constants.signals as Record<string, number>)[name] ?? 0;
+}
+
+/**
+ * Opens a service log file as the helper would (append, create, never through a symlink) and
+ * applies its owner and permissions. Returns the fd, or the errno of the failing step.
+ */
+function openLogFile(out: {
+  path: string;
+  permissions: number;
+  uid?: number;
+  gid?: number;
+}): number | { errno: number } {
+  const c = fs.constants;
+  let fd: number;
+  try {
+    // O_NONBLOCK so that a FIFO planted at the path cannot block the daemon.
+    fd = fs.openSync(
+      out.path,
+      c.O_WRONLY | c.O_CREAT | c.O_APPEND | c.O_NOFOLLOW | c.O_NONBLOCK,
+      out.permissions & 0o7777,
+    );
+  } catch (e) {
+    return { errno: errnoOf(e) ?? 0 };
+  }
+  try {
+    if (out.uid !== undefined || out.gid !== undefined)
+      fs.fchownSync(fd, out.uid ?? -1, out.gid ?? -1);
+    fs.fchmodSync(fd, out.permissions & 0o7777);
+    return fd;
+  } catch (e) {
+    fs.closeSync(fd);
+    return { errno: errnoOf(e) ?? 0 };
+  }
 }
 
 function checkDirectory(dir: string): number | undefined {

@@ -1,0 +1,106 @@
+// The Linux adapter when the exec helper is not built: plain services and log files still
+// work (the daemon opens the log file itself), and specs needing pre-exec steps fail with an
+// error that names the missing helper.
+
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { LaunchError, type ProcessEvents, type ProcessSpec } from '../../../src/core/os';
+import { LinuxOs } from '../../../adapters/linux/linux-os';
+
+const describeLinux = process.platform === 'linux' ? describe : describe.skip;
+
+type Outcome =
+  { kind: 'exit'; code: number | string } | { kind: 'failed'; stage: string; errno: number };
+
+describeLinux('Linux adapter without the exec helper', () => {
+  let adapter: LinuxOs;
+  let tmp: string;
+  const logs: string[] = [];
+  const saved = process.env.DINIT_EXEC_HELPER;
+
+  beforeAll(() => {
+    process.env.DINIT_EXEC_HELPER = '/nonexistent/dinit-exec-helper';
+    adapter = new LinuxOs({ log: (l, m) => logs.push(`${l}: ${m}`), noSubreaper: true });
+    if (saved === undefined) delete process.env.DINIT_EXEC_HELPER;
+    else process.env.DINIT_EXEC_HELPER = saved;
+  });
+  afterAll(() => adapter.dispose());
+  beforeEach(() => {
+    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'dinit-nohelper-'));
+  });
+  afterEach(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+  function spec(extra: Partial<ProcessSpec>): ProcessSpec {
+    return {
+      serviceName: 'svc',
+      argv: ['sh', '-c', 'echo out; echo err >&2'],
+      env: { PATH: '/usr/bin:/bin' },
+      stdin: { kind: 'null' },
+      output: { kind: 'null' },
+      newSession: true,
+      onConsole: false,
+      unmaskIntr: false,
+      ...extra,
+    };
+  }
+
+  function run(s: ProcessSpec): Promise<Outcome> {
+    return new Promise((resolve, reject) => {
+      const t = setTimeout(() => reject(new Error('no outcome in 10 s')), 10000);
+      const events: ProcessEvents = {
+        onExit: (st) => {
+          clearTimeout(t);
+          resolve({ kind: 'exit', code: st.kind === 'exited' ? st.code : `signal ${st.signal}` });
+        },
+        onExecFailed: (stage, errno) => {
+          clearTimeout(t);
+          resolve({ kind: 'failed', stage, errno });
+        },
+      };
+      adapter.launch(s, events);
+    });
+  }
+
+  it('reports the helper as missing, once', () => {
+    expect(adapter.caps.execHelper).toBe(false);
+    expect(logs.filter((l) => l.includes('exec helper not built'))).toHaveLength(1);
+  });
+
+  it('writes a log file opened by the daemon, with its permissions', async () => {
+    const log = path.join(tmp, 'svc.log');
+    expect(await run(spec({ output: { kind: 'file', path: log, permissions: 0o640 } }))).toEqual({
+      kind: 'exit',
+      code: 0,
+    });
+    expect(fs.readFileSync(log, 'utf8')).toBe('out\nerr\n');
+    expect(fs.statSync(log).mode & 0o777).toBe(0o640);
+  });
+
+  it('still refuses to follow a symlink at the log file path', async () => {
+    const target = path.join(tmp, 'target');
+    fs.writeFileSync(target, '');
+    const log = path.join(tmp, 'svc.log');
+    fs.symlinkSync(target, log);
+    expect(await run(spec({ output: { kind: 'file', path: log, permissions: 0o600 } }))).toEqual({
+      kind: 'failed',
+      stage: 'opening log file',
+      errno: 40,
+    });
+    expect(fs.readFileSync(target, 'utf8')).toBe('');
+  });
+
+  it('names the missing helper when a spec needs pre-exec steps', () => {
+    let err: unknown;
+    try {
+      adapter.launch(spec({ nice: 5 }), { onExit() {}, onExecFailed() {} });
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(LaunchError);
+    expect((err as LaunchError).code).toBe('ELAUNCH');
+    expect((err as Error).message).toMatch(
+      /svc: needs the exec helper \(for nice\) but it is not built/,
+    );
+  });
+});
