@@ -64,6 +64,9 @@ export interface LoadedService {
   logfileSubst: string;
 }
 
+/** How deeply @include files may nest (the top-level file counts as one). */
+const MAX_INCLUDE_DEPTH = 128;
+
 interface Frame {
   file: string;
   lines: string[];
@@ -321,6 +324,14 @@ function loadServiceInner(
         }
         const incName = substituteString(meta.name, v.value, preResolve, argval);
         const incPath = path.resolve(frame.resolveDir, incName);
+        if (stack.length >= MAX_INCLUDE_DEPTH) {
+          // Upstream has no limit and fails only when it runs out of file descriptors; an
+          // include cycle must not exhaust our memory instead.
+          throw new LoadProblem(
+            `${incName}: cannot open: too many nested @include files (limit ${MAX_INCLUDE_DEPTH})`,
+            msgName,
+          );
+        }
         let text: string;
         try {
           text = fs.readFileSync(incPath, 'utf8');

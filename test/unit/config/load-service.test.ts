@@ -485,3 +485,14 @@ describe('check mode (dinit-check hooks)', () => {
     ]);
   });
 });
+
+describe('include limits', () => {
+  it('stops an @include cycle with a load error instead of looping', () => {
+    svc('loop', '@include loop\n');
+    const f = failure('loop');
+    expect(f.kind).toBe('load');
+    expect((f as { message: string }).message).toBe(
+      'loop: cannot open: too many nested @include files (limit 128)',
+    );
+  });
+});
