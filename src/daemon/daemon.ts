@@ -146,6 +146,9 @@ class Daemon {
     if (!(await this.openControlSocket(true))) return EXIT_FAILURE;
 
     if (opts.systemInit) log.log('notice', 'Starting system');
+    if (opts.systemInit && opts.logFile === undefined) {
+      log.log('warn', 'logging to syslog (/dev/log) is not supported yet; use --log-file');
+    }
     if (opts.logFile !== undefined) {
       const err = log.openLogFile(opts.logFile);
       if (err !== undefined && !opts.systemInit) return EXIT_FAILURE;

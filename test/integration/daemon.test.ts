@@ -88,6 +88,16 @@ describeBuilt('dinit daemon (user mode, real processes)', () => {
     expect(await exitWithin(d)).toBe(0);
   });
 
+  it('writes service events to the --log-file given with -l', async () => {
+    d = await startDaemon(['c', '-l', 'dinit.log']);
+    await waitFor('c to start', () => events(d!).includes('start c'));
+    d.proc.kill('SIGTERM');
+    expect(await exitWithin(d)).toBe(0);
+    const logged = fs.readFileSync(`${d.dir}/dinit.log`, 'utf8');
+    expect(logged).toContain('dinit: service c started.\n');
+    expect(logged).toContain('dinit: service c stopped.\n');
+  });
+
   itCtl('stops a service and its no-longer-needed dependencies in order, then exits', async () => {
     d = await startDaemon(['a']);
     await waitFor('a to start', () => events(d!).includes('start a'));
