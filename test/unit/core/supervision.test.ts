@@ -79,21 +79,40 @@ describe('restart policy', () => {
   });
 
   test('restart also covers a stop caused by a dependency stopping', () => {
-    const h = new Harness().add(
+    const h = new Harness({ execStatus: true }).add(
       desc('a', { type: 'process', restart: 'yes', dependsOn: ['b'] }),
       desc('b', { type: 'process', restart: 'yes' }),
     );
     h.start('a');
+    h.os.execOk('b');
+    h.os.execOk('a');
     h.os.advance(1000);
-    h.os.exit('b', 1);
+    h.os.exit('b', signalled(9));
     expect(h.state('a')).toBe('stopping');
+    expect(h.os.launchesOf('b')).toHaveLength(2);
     h.os.exit('a', signalled(15));
-    // b was relaunched at once but, still force-stopped, goes down again for a's restart
+    // b's relaunch completes while it is still force-stopped: it goes down again, taking the
+    // restarting a with it, then both come back.
+    h.os.execOk('b');
     h.os.exit('b', signalled(15));
-    h.os.advance(1000);
+    h.os.advance(200); // restart-delay from b's previous start
+    h.os.execOk('b');
+    h.os.execOk('a');
     expect(h.state('b')).toBe('started');
     expect(h.state('a')).toBe('started');
     expect(h.os.launchesOf('a')).toHaveLength(2);
+    expect(h.os.launchesOf('b')).toHaveLength(3);
+    // the sequence upstream 0.22 logs for this case
+    expect(h.os.serviceEvents).toEqual([
+      'started b',
+      'started a',
+      'stopped a',
+      'started b',
+      'stopped a',
+      'stopped b',
+      'started b',
+      'started a',
+    ]);
   });
 });
 
