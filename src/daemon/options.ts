@@ -45,7 +45,7 @@ export const DINIT_VERSION = '0.22.1';
 export const SYSTEM_SOCKET_PATH = '/run/dinitctl';
 export const SYSTEM_ENV_FILE = '/etc/dinit/environment';
 
-/** Upstream's --help text, reworded where it describes behaviour; options are the same. */
+/** The --help output. It is part of the command-line surface, so it matches upstream's text. */
 export const HELP_TEXT =
   'dinit: init/service manager daemon\n' +
   ' --help                       display (this) help\n' +
