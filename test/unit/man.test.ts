@@ -243,6 +243,11 @@ const HELP_TEXTS: { page: string; sections: string[]; help: () => Promise<string
     sections: ['OPTIONS'],
     help: async () => (await import('../../src/monitor/main')).monitorHelp(),
   },
+  {
+    page: 'dinit-shutdown.8',
+    sections: ['OPTIONS'],
+    help: async () => (await import('../../src/shutdown/main')).shutdownHelp('dinit-shutdown'),
+  },
 ];
 
 describe('options in --help texts', () => {
