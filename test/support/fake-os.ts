@@ -302,12 +302,14 @@ export class FakeOs implements Os {
     return this.logs.some((l) => l.message.includes(text) && (level === undefined || l.level === level));
   }
 
-  /** Arranged things that never happened (pid files never read). */
+  /** Arranged things that never happened: pid files never read, launch failures, gone pids. */
   unusedArrangements(): string[] {
     const out: string[] = [];
     for (const path of this.pidFiles.keys()) {
       if (!this.usedPidFiles.has(path)) out.push(`pid file ${path} was never read`);
     }
+    for (const name of this.launchFailures.keys()) out.push(`launch of ${name} never attempted`);
+    for (const pid of this.gonePids.keys()) out.push(`pid ${pid} was never watched`);
     return out;
   }
 }

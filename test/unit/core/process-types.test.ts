@@ -415,3 +415,17 @@ describe('consumer-of and log buffers', () => {
     expect(b.contents().toString()).toBe('line\n(dinit: note: service restarted)\n');
   });
 });
+
+describe('fake OS', () => {
+  test('reports arrangements that never happened and refuses unarranged pid files', () => {
+    const h = new Harness().add(desc('b', { type: 'bgprocess', pidFile: '/run/b.pid' }));
+    h.os.setPidFile('/run/other.pid', 1);
+    h.os.failLaunch('never', 'x');
+    expect(h.os.unusedArrangements()).toEqual([
+      'pid file /run/other.pid was never read',
+      'launch of never never attempted',
+    ]);
+    h.start('b');
+    expect(() => h.os.exit('b', 0)).toThrow('readPidFile(/run/b.pid) was not arranged');
+  });
+});
