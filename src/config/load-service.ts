@@ -450,7 +450,6 @@ function loadServiceInner(
 
   return finalise(
     fullName,
-    baseName,
     argval,
     msgName,
     settings,
@@ -465,7 +464,6 @@ function loadServiceInner(
 
 function finalise(
   fullName: string,
-  baseName: string,
   argval: string | undefined,
   msgName: string,
   s: ServiceSettings,
@@ -667,7 +665,6 @@ function finalise(
     runInJail: s.runInJail !== '' ? s.runInJail : undefined,
     enableVia,
   };
-  void baseName;
   return {
     description: d,
     settings: s,
