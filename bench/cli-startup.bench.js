@@ -1,8 +1,10 @@
+#!/usr/bin/env node
 // dinitctl start-up benchmark: median wall time of 20 runs of `bin/dinitctl status x` against a
 // running daemon, next to `node -e 0` and `bin/dinitctl --help`. Prints figures; never fails.
 // Uses DINIT_BENCH_SOCKET when set; otherwise starts bin/dinit (or upstream's dinit, if
 // DINIT_BENCH_DAEMON names it) on a temporary directory.
-
+/* global require, process, __dirname, setTimeout */
+/* eslint-disable @typescript-eslint/no-require-imports */
 'use strict';
 const { spawnSync, spawn } = require('node:child_process');
 const fs = require('node:fs');
@@ -27,7 +29,9 @@ function timeRuns(cases) {
       const r = spawnSync(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
       times[k].push(Number(process.hrtime.bigint() - t0) / 1e6);
       if (i === 0 && r.status !== 0) {
-        process.stdout.write(`  (note: ${args.join(' ')} exited ${r.status}: ${String(r.stderr).trim()})\n`);
+        process.stdout.write(
+          `  (note: ${args.join(' ')} exited ${r.status}: ${String(r.stderr).trim()})\n`,
+        );
       }
     });
   }
@@ -45,8 +49,11 @@ async function main() {
     fs.writeFileSync(path.join(tmp, 'sd', 'boot'), 'type = internal\nwaits-for = x\n');
     socket = path.join(tmp, 'sock');
     const bin = process.env.DINIT_BENCH_DAEMON ?? path.join(ROOT, 'bin', 'dinit');
-    daemon = spawn(bin, ['-u', '-d', path.join(tmp, 'sd'), '-p', socket, '-q'], { stdio: 'ignore' });
-    for (let i = 0; i < 100 && !fs.existsSync(socket); i++) await new Promise((r) => setTimeout(r, 50));
+    daemon = spawn(bin, ['-u', '-d', path.join(tmp, 'sd'), '-p', socket, '-q'], {
+      stdio: 'ignore',
+    });
+    for (let i = 0; i < 100 && !fs.existsSync(socket); i++)
+      await new Promise((r) => setTimeout(r, 50));
     if (!fs.existsSync(socket)) {
       process.stdout.write(`could not start a daemon (${bin}); set DINIT_BENCH_SOCKET\n`);
       daemon.kill('SIGKILL');

@@ -5,7 +5,8 @@ import { enableDisableCommand } from '../src/cli/enable';
 
 const spec: CommandSpec = {
   id: 'enable',
-  summary: 'Persistently enable a service: add it to the waits-for.d directory of another (boot by default) and start it',
+  summary:
+    'Persistently enable a service: add it to the waits-for.d directory of another (boot by default) and start it',
   usage: 'enable [--from <from-service>] <to-service>',
   args: [{ name: 'to-service', description: 'the service to enable', required: true }],
   flags: [FLAGS.from, FLAGS.offline, FLAGS.servicesDir],

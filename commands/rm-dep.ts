@@ -38,7 +38,8 @@ const spec: CommandSpec = {
       return 1;
     }
     if (r !== 'ack') throw new CliError('EPROTO', 'control socket protocol error');
-    if (ctx.verbose) ctx.out(`Service '${from}': dependency '${to}' ${ADD ? 'added' : 'removed'}\n`);
+    if (ctx.verbose)
+      ctx.out(`Service '${from}': dependency '${to}' ${ADD ? 'added' : 'removed'}\n`);
     return 0;
   },
 };

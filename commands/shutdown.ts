@@ -13,7 +13,8 @@ const spec: CommandSpec = {
   flags: [],
   async run(ctx) {
     const port = await ctx.connect();
-    if ((await port.shutdown(HALT)) !== 'ack') throw new CliError('EPROTO', 'control socket protocol error');
+    if ((await port.shutdown(HALT)) !== 'ack')
+      throw new CliError('EPROTO', 'control socket protocol error');
     if (ctx.verbose) ctx.out('Shutting down dinit...\n');
     await port.waitClosed();
     if (ctx.verbose) ctx.out('Connection closed.\n');

@@ -30,7 +30,8 @@ const spec: CommandSpec = {
     }
     const name = cl.from as string;
     const port = await ctx.connect();
-    if (port.protocolVersion < 2) throw Object.assign(new Error('daemon too old'), { code: 'EOLDSERVER' });
+    if (port.protocolVersion < 2)
+      throw Object.assign(new Error('daemon too old'), { code: 'EOLDSERVER' });
     const s = await loadService(ctx, port, name);
     if (s === undefined) return 1;
     switch (await port.signal(s.handle, signo)) {

@@ -1,6 +1,6 @@
 // dinitctl unload: forget a stopped service that nothing depends on.
 
-import { CliError, CommandSpec, SERVICE_ARG } from '../src/cli/command';
+import { CommandSpec, SERVICE_ARG } from '../src/cli/command';
 import { loadService } from '../src/cli/ops';
 
 const spec: CommandSpec = {

@@ -12,7 +12,8 @@ const spec: CommandSpec = {
   async run(ctx) {
     const name = ctx.cl.args[0];
     const port = await ctx.connect();
-    if (port.protocolVersion < 2) throw Object.assign(new Error('daemon too old'), { code: 'EOLDSERVER' });
+    if (port.protocolVersion < 2)
+      throw Object.assign(new Error('daemon too old'), { code: 'EOLDSERVER' });
     const s = await loadService(ctx, port, name);
     if (s === undefined) return 1;
     if ((await port.setTrigger(s.handle, false)) === 'nak') {

@@ -203,7 +203,10 @@ export function parseCommandLine(argv: readonly string[], isRoot: boolean): Comm
           cl.offline = true;
           break;
         default:
-          throw new CommandLineError(`unrecognized/invalid option: ${a} (use --help for help)`, false);
+          throw new CommandLineError(
+            `unrecognized/invalid option: ${a} (use --help for help)`,
+            false,
+          );
       }
       continue;
     }
@@ -264,8 +267,10 @@ export function parseCommandLine(argv: readonly string[], isRoot: boolean): Comm
       if (cl.listSignals) {
         if (cl.signal !== undefined) throw invalid();
       } else {
-        if (cl.signal === undefined) throw new CommandLineError('signal number/name must be specified', false);
-        if (cl.from === undefined) throw new CommandLineError('service name must be specified', false);
+        if (cl.signal === undefined)
+          throw new CommandLineError('signal number/name must be specified', false);
+        if (cl.from === undefined)
+          throw new CommandLineError('service name must be specified', false);
       }
       break;
     case 'list':

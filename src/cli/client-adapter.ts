@@ -5,7 +5,14 @@ import { ControlClient, ControlError, type ClientEvent } from '../client/control
 import { EVENT_NAMES, STATE_NAMES, STOP_REASON_NAMES } from '../protocol/codes';
 import type { StatusInfo } from '../protocol/status';
 import { ConnectError } from './command';
-import type { AckNak, CtlPort, LoadReply, ServiceEventInfo, ServiceStatus, StartStopReply } from './port';
+import type {
+  AckNak,
+  CtlPort,
+  LoadReply,
+  ServiceEventInfo,
+  ServiceStatus,
+  StartStopReply,
+} from './port';
 
 /** Convert the client's status block to the port's. */
 export function toStatus(s: StatusInfo): ServiceStatus {
@@ -161,7 +168,8 @@ class ClientPort implements CtlPort {
 
   async serviceDescriptionDir(handle: number): Promise<string> {
     const r = await this.client.queryServiceDscDir(handle);
-    if (r.kind !== 'dir' || r.dir === '') throw new ControlError('EPROTO', 'protocol error: no description directory');
+    if (r.kind !== 'dir' || r.dir === '')
+      throw new ControlError('EPROTO', 'protocol error: no description directory');
     if (r.dir.startsWith('/')) return r.dir;
     // A relative directory is relative to the daemon's working directory.
     const mech = await this.client.queryLoadMech();
@@ -178,13 +186,20 @@ class ClientPort implements CtlPort {
     return this.client.getAllEnv();
   }
 
-  async addRemoveDep(add: boolean, depType: number, from: number, to: number): Promise<AckNak | 'other'> {
+  async addRemoveDep(
+    add: boolean,
+    depType: number,
+    from: number,
+    to: number,
+  ): Promise<AckNak | 'other'> {
     const t = depType === 3 ? 'milestone' : depType === 2 ? 'waits-for' : 'regular';
     try {
-      return (add ? await this.client.addDep(from, to, t) : await this.client.rmDep(from, to, t)).kind;
+      return (add ? await this.client.addDep(from, to, t) : await this.client.rmDep(from, to, t))
+        .kind;
     } catch (e) {
       // Upstream reports any reply other than ACK/NAK (e.g. BADREQ for a self-dependency) alike.
-      if (e instanceof ControlError && (e.code === 'EBADREQ' || e.code === 'EPROTO')) return 'other';
+      if (e instanceof ControlError && (e.code === 'EBADREQ' || e.code === 'EPROTO'))
+        return 'other';
       throw e;
     }
   }
@@ -192,9 +207,12 @@ class ClientPort implements CtlPort {
   async enableDisable(enable: boolean, from: number, to: number): Promise<AckNak | 'other'> {
     let r: AckNak;
     try {
-      r = (enable ? await this.client.enable(from, to) : await this.client.rmDep(from, to, 'waits-for')).kind;
+      r = (
+        enable ? await this.client.enable(from, to) : await this.client.rmDep(from, to, 'waits-for')
+      ).kind;
     } catch (e) {
-      if (e instanceof ControlError && (e.code === 'EBADREQ' || e.code === 'EPROTO')) return 'other';
+      if (e instanceof ControlError && (e.code === 'EBADREQ' || e.code === 'EPROTO'))
+        return 'other';
       throw e;
     }
     // Events sent before the reply are not reported (upstream skips them while awaiting the ACK).
@@ -252,7 +270,10 @@ export async function openPort(target: { path: string } | { fd: number }): Promi
   const port = new ClientPort();
   const opts = { onEvent: (ev: ClientEvent) => port.onEvent(ev) };
   try {
-    port.client = 'path' in target ? await ControlClient.connect(target.path, opts) : await ControlClient.fromFd(target.fd, opts);
+    port.client =
+      'path' in target
+        ? await ControlClient.connect(target.path, opts)
+        : await ControlClient.fromFd(target.fd, opts);
   } catch (e) {
     if (e instanceof ControlError && e.code === 'ECONNECT') {
       throw new ConnectError(e.data.path ?? '', e.data.errnoCode ?? 'EIO');

@@ -69,20 +69,32 @@ export const FLAGS = {
     name: 'ignore-unstarted',
     description: 'succeed (doing nothing) if the service is not started',
   },
-  offline: { name: 'offline', char: 'o', description: 'edit service files without contacting the daemon' },
+  offline: {
+    name: 'offline',
+    char: 'o',
+    description: 'edit service files without contacting the daemon',
+  },
   servicesDir: {
     name: 'services-dir',
     char: 'd',
     value: 'dir',
     description: 'service description directory (offline mode; may be repeated)',
   },
-  from: { name: 'from', value: 'service', description: 'the service to enable from (default: boot)' },
+  from: {
+    name: 'from',
+    value: 'service',
+    description: 'the service to enable from (default: boot)',
+  },
   clear: { name: 'clear', description: 'clear the log buffer after printing it' },
   list: { name: 'list', char: 'l', description: 'list the supported signal names' },
 } satisfies Record<string, FlagSpec>;
 
 /** The positional argument most commands take. */
-export const SERVICE_ARG: ArgSpec = { name: 'service-name', description: 'name of the service', required: true };
+export const SERVICE_ARG: ArgSpec = {
+  name: 'service-name',
+  description: 'name of the service',
+  required: true,
+};
 
 /** Error of a failed connection to the control socket. */
 export class ConnectError extends Error {

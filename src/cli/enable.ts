@@ -21,8 +21,9 @@ interface ScanResult {
 
 /** Substitute $NAME and ${NAME} from `resolve`; `$$` is a literal `$`. */
 function substitute(v: string, resolve: Resolve): string {
-  return v.replace(/\$(\$|\{([A-Za-z_][A-Za-z0-9_]*)\}|([A-Za-z_][A-Za-z0-9_]*))/g, (_m, all, braced, plain) =>
-    all === '$' ? '$' : (resolve(braced ?? plain) ?? ''),
+  return v.replace(
+    /\$(\$|\{([A-Za-z_][A-Za-z0-9_]*)\}|([A-Za-z_][A-Za-z0-9_]*))/g,
+    (_m, all, braced, plain) => (all === '$' ? '$' : (resolve(braced ?? plain) ?? '')),
   );
 }
 
@@ -77,13 +78,19 @@ function scanDescription(file: string, service: string, resolve: Resolve): ScanR
           if (mm !== null && mm[1] === 'enable-via') {
             const arg = mm[2].trim();
             if (arg === '' || /\s/.test(arg)) {
-              throw new CliError('EDESC', `error loading ${service}: '@meta enable-via' argument missing or malformed`);
+              throw new CliError(
+                'EDESC',
+                `error loading ${service}: '@meta enable-via' argument missing or malformed`,
+              );
             }
             result.enableVia = arg;
           }
         } else if (directive === 'include' || directive === 'include-opt') {
           const inc = settingValue(rest, resolve);
-          includes.push({ file: path.resolve(path.dirname(item.file), inc), optional: directive === 'include-opt' });
+          includes.push({
+            file: path.resolve(path.dirname(item.file), inc),
+            optional: directive === 'include-opt',
+          });
         }
         continue;
       }
@@ -152,24 +159,31 @@ export async function enableDisableCommand(ctx: CommandContext, enable: boolean)
 
   if (!cl.offline) {
     port = await ctx.connect();
-    if (port.protocolVersion < 3) throw Object.assign(new Error('daemon too old'), { code: 'EOLDSERVER' });
+    if (port.protocolVersion < 3)
+      throw Object.assign(new Error('daemon too old'), { code: 'EOLDSERVER' });
     for (const kv of await port.daemonEnvironment()) {
       const eq = kv.indexOf('=');
       if (eq > 0) env[kv.slice(0, eq)] = kv.slice(eq + 1);
     }
   } else if (!cl.user) {
     try {
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
-      const { readGlobalEnvFile } = require('../config/env-file') as typeof import('../config/env-file');
+      const { readGlobalEnvFile } =
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        require('../config/env-file') as typeof import('../config/env-file');
       env = readGlobalEnvFile('/etc/dinit/environment', {});
     } catch (e) {
-      ctx.err(`dinitctl: cannot read environment file '/etc/dinit/environment' :${(e as Error).message}\n`);
+      ctx.err(
+        `dinitctl: cannot read environment file '/etc/dinit/environment' :${(e as Error).message}\n`,
+      );
       return 1;
     }
   }
   const resolve: Resolve = (n) => env[n];
 
-  const dirs = cl.servicesDirs.length > 0 ? cl.servicesDirs : defaultServiceDirs(cl.user ? 'user' : 'system', ctx.env);
+  const dirs =
+    cl.servicesDirs.length > 0
+      ? cl.servicesDirs
+      : defaultServiceDirs(cl.user ? 'user' : 'system', ctx.env);
   if (port !== undefined) {
     const t = await loadService(ctx, port, to);
     if (t === undefined) return 1;
@@ -189,7 +203,9 @@ export async function enableDisableCommand(ctx: CommandContext, enable: boolean)
       from = scanDescription(toFile, to, resolve).enableVia ?? 'boot';
     } catch (e) {
       if (e instanceof CliError && e.code === 'EREAD') {
-        ctx.err(`dinitctl: could not ${port ? 'open' : 'read'} service description file '${toFile}': ${e.message.slice(toFile.length + 2)}\n`);
+        ctx.err(
+          `dinitctl: could not ${port ? 'open' : 'read'} service description file '${toFile}': ${e.message.slice(toFile.length + 2)}\n`,
+        );
         return 1;
       }
       throw e;
@@ -222,11 +238,15 @@ export async function enableDisableCommand(ctx: CommandContext, enable: boolean)
     throw e;
   }
   if (scan.fixedDeps.includes(to)) {
-    ctx.err(`dinitctl: there is a fixed dependency to service '${to}' in the service description of '${from}'.\n`);
+    ctx.err(
+      `dinitctl: there is a fixed dependency to service '${to}' in the service description of '${from}'.\n`,
+    );
     return 1;
   }
   if (scan.waitsForD.length > 1) {
-    ctx.err(`dinitctl: service '${from}' has multiple waits-for.d directories specified in service description\n`);
+    ctx.err(
+      `dinitctl: service '${from}' has multiple waits-for.d directories specified in service description\n`,
+    );
     return 1;
   }
   if (scan.waitsForD.length === 0) {
@@ -243,7 +263,9 @@ export async function enableDisableCommand(ctx: CommandContext, enable: boolean)
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code ?? 'EIO';
     if (code !== 'ENOENT') {
-      ctx.err(`dinitctl: checking for existing dependency link: ${linkPath}: ${strerrorCode(code)}\n`);
+      ctx.err(
+        `dinitctl: checking for existing dependency link: ${linkPath}: ${strerrorCode(code)}\n`,
+      );
       return 1;
     }
   }

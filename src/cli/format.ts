@@ -39,7 +39,9 @@ export function terminationDetails(siCode: number, siStatus: number): string {
 }
 
 /** The lines explaining a failed start (each ending in a newline). */
-export function failureDetails(st: Pick<ServiceStatus, 'stopReason' | 'execStage' | 'exitSiCode' | 'exitSiStatus'>): string {
+export function failureDetails(
+  st: Pick<ServiceStatus, 'stopReason' | 'execStage' | 'exitSiCode' | 'exitSiStatus'>,
+): string {
   switch (st.stopReason) {
     case StopReason.DEPFAILED:
       return 'Reason: a dependency of the service failed to start. Check dinit log.\n';
@@ -110,7 +112,10 @@ export function stateWord(state: number): string {
 /** The block printed by `dinitctl status <name>`. */
 export function statusBlock(name: string, st: ServiceStatus): string {
   let s = `Service: ${name}\n    State: `;
-  const extra = !st.hasPid && st.exitSiStatus !== 0 ? `; ${terminationDetails(st.exitSiCode, st.exitSiStatus)}` : '';
+  const extra =
+    !st.hasPid && st.exitSiStatus !== 0
+      ? `; ${terminationDetails(st.exitSiCode, st.exitSiStatus)}`
+      : '';
   switch (st.state) {
     case State.STOPPED:
       s += 'STOPPED';

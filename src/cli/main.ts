@@ -162,7 +162,8 @@ export async function runDinitctl(argv: readonly string[], io: CliIO): Promise<n
 export function main(): void {
   // A reader that went away (`dinitctl list | head -1`) is not an error worth a stack trace.
   process.stdout.on('error', (e: NodeJS.ErrnoException) => {
-    if (e.code === 'EPIPE') process.exit(typeof process.exitCode === 'number' ? process.exitCode : 0);
+    if (e.code === 'EPIPE')
+      process.exit(typeof process.exitCode === 'number' ? process.exitCode : 0);
     throw e;
   });
   const io: CliIO = {

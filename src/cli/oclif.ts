@@ -18,11 +18,20 @@ const Args = require('@oclif/core/args') as typeof Oclif.Args;
 
 /** The global options every subcommand accepts (as in `dinitctl --help`). */
 export const GLOBAL_FLAGS = {
-  system: Flags.boolean({ char: 's', description: 'control the system daemon (default when run as root)' }),
+  system: Flags.boolean({
+    char: 's',
+    description: 'control the system daemon (default when run as root)',
+  }),
   user: Flags.boolean({ char: 'u', description: 'control the user daemon' }),
-  'socket-path': Flags.string({ char: 'p', description: 'control socket of the daemon', helpValue: '<path>' }),
+  'socket-path': Flags.string({
+    char: 'p',
+    description: 'control socket of the daemon',
+    helpValue: '<path>',
+  }),
   quiet: Flags.boolean({ description: 'print nothing but errors' }),
-  'use-passed-cfd': Flags.boolean({ description: 'talk to the daemon over the descriptor in DINIT_CS_FD' }),
+  'use-passed-cfd': Flags.boolean({
+    description: 'talk to the daemon over the descriptor in DINIT_CS_FD',
+  }),
 };
 
 /** Base of all dinitctl oclif commands: runs through dinitctl's own parser and error handler. */
@@ -56,7 +65,8 @@ export function commandClass(spec: CommandSpec): typeof DinitctlCommand {
         : Flags.boolean(base);
   }
   const args: Record<string, ReturnType<typeof Args.string>> = {};
-  for (const a of spec.args) args[a.name] = Args.string({ description: a.description, required: a.required });
+  for (const a of spec.args)
+    args[a.name] = Args.string({ description: a.description, required: a.required });
   const C = class extends DinitctlCommand {
     static override id = spec.id;
     static override summary = spec.summary;
@@ -80,7 +90,10 @@ export async function renderCommandHelp(id: string): Promise<string> {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { Help } = require('@oclif/core/help') as { Help: typeof Oclif.Help };
   // Compiled: dist/src/cli; under ts-jest: src/cli.
-  const root = path.resolve(__dirname, path.basename(path.resolve(__dirname, '../..')) === 'dist' ? '../../..' : '../..');
+  const root = path.resolve(
+    __dirname,
+    path.basename(path.resolve(__dirname, '../..')) === 'dist' ? '../../..' : '../..',
+  );
   const config = await Config.load({ root });
   const cmd = config.findCommand(id);
   if (cmd === undefined) return '';

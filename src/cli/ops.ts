@@ -46,7 +46,12 @@ export async function loadService(
  * Report a service event if it ends the wait for `stop` (stopped) or start (started): returns 0
  * for completion, 1 for cancellation or failure, -1 when the event does not end the wait.
  */
-export function reportEvent(ctx: CommandContext, ev: ServiceEventInfo, name: string, stop: boolean): number {
+export function reportEvent(
+  ctx: CommandContext,
+  ev: ServiceEventInfo,
+  name: string,
+  stop: boolean,
+): number {
   const done = stop ? Event.STOPPED : Event.STARTED;
   const cancelled = stop ? Event.STOPCANCELLED : Event.STARTCANCELLED;
   if (ev.event === done) {
@@ -84,7 +89,11 @@ export async function waitServiceState(
 }
 
 /** The description file of a loaded service: its directory joined with the base name. */
-export async function serviceFilePath(port: CtlPort, handle: number, name: string): Promise<string> {
+export async function serviceFilePath(
+  port: CtlPort,
+  handle: number,
+  name: string,
+): Promise<string> {
   const dir = await port.serviceDescriptionDir(handle);
   const at = name.indexOf('@');
   const base = at === -1 ? name : name.slice(0, at);
@@ -92,7 +101,12 @@ export async function serviceFilePath(port: CtlPort, handle: number, name: strin
 }
 
 /** Warn (as upstream does) when the description file changed since the daemon loaded it. */
-async function warnIfChanged(ctx: CommandContext, port: CtlPort, handle: number, name: string): Promise<void> {
+async function warnIfChanged(
+  ctx: CommandContext,
+  port: CtlPort,
+  handle: number,
+  name: string,
+): Promise<void> {
   if (port.protocolVersion < 6) return;
   const file = await serviceFilePath(port, handle, name);
   let st: fs.BigIntStats;
@@ -120,7 +134,8 @@ export async function startStopService(
   const { cl } = ctx;
   const name = cl.args[0];
   const stop = command === 'stop' || command === 'release';
-  const ignoreUnstarted = cl.ignoreUnstarted && (command === 'restart' || command === 'stop' || command === 'release');
+  const ignoreUnstarted =
+    cl.ignoreUnstarted && (command === 'restart' || command === 'stop' || command === 'release');
   const port = await ctx.connect();
   const loaded = await loadService(ctx, port, name, { writeError: !ignoreUnstarted });
   if (loaded === undefined) return ignoreUnstarted ? 0 : 1;
@@ -153,7 +168,9 @@ export async function startStopService(
       if (op !== 'stop') throw new CliError('EPROTO', 'protocol error.');
       ctx.err(`dinitctl: cannot stop service '${name}' due to the following dependents:\n`);
       if (command !== 'restart') {
-        ctx.err("(only direct dependents are listed. Exercise caution before using '--force' !!)\n");
+        ctx.err(
+          "(only direct dependents are listed. Exercise caution before using '--force' !!)\n",
+        );
       }
       const names: string[] = [];
       for (const h of reply.handles) names.push(await port.serviceName(h));
@@ -182,7 +199,8 @@ export async function startStopService(
   }
 
   if (cl.noWait) {
-    if (ctx.verbose) ctx.out(`Issued ${stop ? 'stop' : 'start'} command successfully for service '${name}'.\n`);
+    if (ctx.verbose)
+      ctx.out(`Issued ${stop ? 'stop' : 'start'} command successfully for service '${name}'.\n`);
     return 0;
   }
 
@@ -197,8 +215,13 @@ export async function startStopService(
   }
   for (const ev of seen) {
     if (stop) {
-      if (ev.event === Event.STOPPED || ev.event === Event.STOPCANCELLED) return reportEvent(ctx, ev, name, true);
-    } else if (ev.event === Event.STARTED || ev.event === Event.FAILEDSTART || ev.event === Event.STARTCANCELLED) {
+      if (ev.event === Event.STOPPED || ev.event === Event.STOPCANCELLED)
+        return reportEvent(ctx, ev, name, true);
+    } else if (
+      ev.event === Event.STARTED ||
+      ev.event === Event.FAILEDSTART ||
+      ev.event === Event.STARTCANCELLED
+    ) {
       return reportEvent(ctx, ev, name, false);
     }
   }

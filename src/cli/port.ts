@@ -4,7 +4,13 @@
 /** Service states as the protocol numbers them. */
 export const State = { STOPPED: 0, STARTING: 1, STARTED: 2, STOPPING: 3 } as const;
 /** Service events as the protocol numbers them. */
-export const Event = { STARTED: 0, STOPPED: 1, FAILEDSTART: 2, STARTCANCELLED: 3, STOPCANCELLED: 4 } as const;
+export const Event = {
+  STARTED: 0,
+  STOPPED: 1,
+  FAILEDSTART: 2,
+  STARTCANCELLED: 3,
+  STOPCANCELLED: 4,
+} as const;
 /** Reasons a service stopped, as the protocol numbers them. */
 export const StopReason = {
   NORMAL: 0,

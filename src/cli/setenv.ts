@@ -19,7 +19,9 @@ export async function setenvCommand(ctx: CommandContext, unset: boolean): Promis
     }
     if (3 + Buffer.byteLength(assignment) > MAX_PACKET) {
       const e = assignment.indexOf('=');
-      ctx.err(`dinitctl: environment variable '${e === -1 ? assignment : assignment.slice(0, e)}' too long.\n`);
+      ctx.err(
+        `dinitctl: environment variable '${e === -1 ? assignment : assignment.slice(0, e)}' too long.\n`,
+      );
       return 1;
     }
     if ((await port.setenv(assignment)) === 'badreq') {

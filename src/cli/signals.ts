@@ -3,7 +3,18 @@
 import { constants } from 'node:os';
 
 /** Names without the SIG prefix, in the order `signal --list` prints them. */
-export const SIGNAL_NAMES = ['HUP', 'INT', 'QUIT', 'KILL', 'USR1', 'USR2', 'TERM', 'CONT', 'STOP', 'INFO'];
+export const SIGNAL_NAMES = [
+  'HUP',
+  'INT',
+  'QUIT',
+  'KILL',
+  'USR1',
+  'USR2',
+  'TERM',
+  'CONT',
+  'STOP',
+  'INFO',
+];
 
 /** The number of a supported signal name on this OS, or undefined. */
 export function signalNumber(name: string): number | undefined {

@@ -18,7 +18,11 @@ export async function serviceStatusCommand(
     if (isStatus) ctx.err('dinitctl: service not loaded.\n');
     return 1;
   }
-  const loaded = await loadService(ctx, port, name, { findOnly: true, writeError: isStatus, reply: r });
+  const loaded = await loadService(ctx, port, name, {
+    findOnly: true,
+    writeError: isStatus,
+    reply: r,
+  });
   if (loaded === undefined) return 1;
   const st = await port.serviceStatus(loaded.handle);
   if (isStatus) {

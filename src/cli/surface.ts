@@ -31,7 +31,10 @@ export function commandSurface(): {
         usage: spec.usage,
         args: spec.args.map((a) => (a.required ? `<${a.name}>` : `[${a.name}]`)),
         flags: spec.flags.map(
-          (f) => (f.char ? `-${f.char}/` : '') + `--${f.name}` + (f.value !== undefined ? ` <${f.value}>` : ''),
+          (f) =>
+            (f.char ? `-${f.char}/` : '') +
+            `--${f.name}` +
+            (f.value !== undefined ? ` <${f.value}>` : ''),
         ),
       };
     }),

@@ -79,13 +79,16 @@ export function parseMonitorArgs(argv: readonly string[], isRoot: boolean): Moni
     else if (a === '--user' || a === '-u') o.user = true;
     else if (a === '--initial' || a === '-i') o.initial = true;
     else if (a === '--socket-path' || a === '-p') {
-      if (++i === argv.length) throw new MonitorUsageError('--socket-path/-p should be followed by socket path');
+      if (++i === argv.length)
+        throw new MonitorUsageError('--socket-path/-p should be followed by socket path');
       o.socketPath = argv[i];
     } else if (a === '-c' || a === '--command') {
-      if (++i === argv.length) throw new MonitorUsageError('--command/-c should be followed by command');
+      if (++i === argv.length)
+        throw new MonitorUsageError('--command/-c should be followed by command');
       o.command = argv[i];
     } else if (Object.prototype.hasOwnProperty.call(VALUE_OPTIONS, a)) {
-      if (++i === argv.length) throw new MonitorUsageError(`${a} should be followed by an argument`);
+      if (++i === argv.length)
+        throw new MonitorUsageError(`${a} should be followed by an argument`);
       (o as unknown as Record<string, string>)[VALUE_OPTIONS[a]] = argv[i];
     }
   }
@@ -97,7 +100,8 @@ export function splitCommand(cmd: string): string[] {
   const words: string[] = [];
   let i = 0;
   const n = cmd.length;
-  const space = (c: string) => c === ' ' || c === '\t' || c === '\n' || c === '\v' || c === '\f' || c === '\r';
+  const space = (c: string) =>
+    c === ' ' || c === '\t' || c === '\n' || c === '\v' || c === '\f' || c === '\r';
   while (i < n) {
     while (i < n && space(cmd[i])) i++;
     if (i >= n) break;
@@ -118,7 +122,12 @@ export function splitCommand(cmd: string): string[] {
  * Expand one command word: %n name, %s status text, %v value (empty when none), a lone trailing
  * % stays; other %x pairs are kept as written; double quotes are removed.
  */
-export function expandWord(word: string, name: string, status: string, value: string | undefined): string {
+export function expandWord(
+  word: string,
+  name: string,
+  status: string,
+  value: string | undefined,
+): string {
   let out = '';
   for (let i = 0; i < word.length; i++) {
     const c = word[i];
@@ -176,11 +185,19 @@ export interface MonitorIO {
 }
 
 /** Run the notification command and wait for it, reporting an unsuccessful end. */
-function issueCommand(io: MonitorIO, words: string[], name: string, status: string, value?: string): void {
+function issueCommand(
+  io: MonitorIO,
+  words: string[],
+  name: string,
+  status: string,
+  value?: string,
+): void {
   const argv = words.map((w) => expandWord(w, name, status, value));
   const r = spawnSync(argv[0], argv.slice(1), { stdio: 'inherit' });
   if (r.error !== undefined) {
-    io.err(`dinit-monitor: exec: ${strerrorCode((r.error as NodeJS.ErrnoException).code ?? 'EIO')}\n`);
+    io.err(
+      `dinit-monitor: exec: ${strerrorCode((r.error as NodeJS.ErrnoException).code ?? 'EIO')}\n`,
+    );
     return;
   }
   if (r.signal !== null) {
@@ -232,8 +249,9 @@ export async function runMonitor(argv: readonly string[], io: MonitorIO): Promis
     return 1;
   }
 
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { ControlClient: Client, ControlError } = require('../client/control-client') as typeof import('../client/control-client');
+  const { ControlClient: Client, ControlError } =
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    require('../client/control-client') as typeof import('../client/control-client');
   let client: ControlClient | undefined;
   // Events are handled one at a time, in order: each command runs to completion first.
   const pending: ClientEvent[] = [];
@@ -287,7 +305,8 @@ export async function runMonitor(argv: readonly string[], io: MonitorIO): Promis
       }
     } else if (o.initial) {
       for (const [name, state] of initial) {
-        const text = state === 'started' ? o.strStarted : state === 'stopped' ? o.strStopped : undefined;
+        const text =
+          state === 'started' ? o.strStarted : state === 'stopped' ? o.strStopped : undefined;
         if (text === undefined) continue;
         issueCommand(io, words, name, text);
         if (o.exitAfter) return 0;
@@ -331,7 +350,9 @@ export async function runMonitor(argv: readonly string[], io: MonitorIO): Promis
     if (e instanceof ControlError) {
       switch (e.code) {
         case 'ECONNECT':
-          io.err(`dinit-monitor: connecting to socket ${socketPath}: ${strerrorCode(e.data.errnoCode ?? 'EIO')}\n`);
+          io.err(
+            `dinit-monitor: connecting to socket ${socketPath}: ${strerrorCode(e.data.errnoCode ?? 'EIO')}\n`,
+          );
           break;
         case 'EOLDCLIENT':
           io.err('dinit-monitor: too old (server reports newer protocol version)\n');
@@ -363,4 +384,3 @@ export function main(): void {
     isRoot: typeof process.getuid === 'function' && process.getuid() === 0,
   }).then((code) => process.exit(code));
 }
-

@@ -75,7 +75,8 @@ export function parseShutdownArgs(
         break;
       case '--user': {
         const p = defaultSocketPath(true, env);
-        if (p === undefined) return 'cannot determine the user daemon socket (set XDG_RUNTIME_DIR or HOME)';
+        if (p === undefined)
+          return 'cannot determine the user daemon socket (set XDG_RUNTIME_DIR or HOME)';
         o.socketPath = p;
         break;
       }
@@ -123,7 +124,11 @@ export interface ShutdownIO {
  * Run dinit-shutdown; resolves with the exit code: 1 on any failure; 0 once the daemon, having
  * acknowledged, closes the connection (a system daemon usually ends us before that).
  */
-export async function runShutdown(argv: readonly string[], execName: string, io: ShutdownIO): Promise<number> {
+export async function runShutdown(
+  argv: readonly string[],
+  execName: string,
+  io: ShutdownIO,
+): Promise<number> {
   const o = parseShutdownArgs(argv, execName, io.env);
   if (typeof o === 'string') {
     io.err(`${o}\n`);
@@ -140,13 +145,16 @@ export async function runShutdown(argv: readonly string[], execName: string, io:
     );
     return 1;
   }
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { ControlClient, ControlError } = require('../client/control-client') as typeof import('../client/control-client');
+  const { ControlClient, ControlError } =
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    require('../client/control-client') as typeof import('../client/control-client');
   let client;
   try {
     const fdText = o.usePassedCfd ? io.env.DINIT_CS_FD : undefined;
     const fd = fdText === undefined ? NaN : parseInt(fdText, 10);
-    client = Number.isNaN(fd) ? await ControlClient.connect(o.socketPath) : await ControlClient.fromFd(fd);
+    client = Number.isNaN(fd)
+      ? await ControlClient.connect(o.socketPath)
+      : await ControlClient.fromFd(fd);
   } catch (e) {
     if (e instanceof ControlError && e.code === 'ECONNECT') {
       io.err(`connect: ${strerrorCode(e.data.errnoCode ?? 'EIO')}\n`);

@@ -43,7 +43,11 @@ describe('bash completion', () => {
   });
 
   it('completes service names from dinitctl list, passing on -p', () => {
-    expect(complete(['dinitctl', '-p', '/s', 'start', ''], stub)).toEqual(['boot', 'sshd', 'broken']);
+    expect(complete(['dinitctl', '-p', '/s', 'start', ''], stub)).toEqual([
+      'boot',
+      'sshd',
+      'broken',
+    ]);
     expect(fs.readFileSync(path.join(stub, 'args'), 'utf8').trim()).toBe('-p /s list');
   });
 
@@ -58,7 +62,8 @@ describe('completion scripts', () => {
   for (const file of ['dinitctl.bash', '_dinitctl', 'dinitctl.fish']) {
     it(`${file} names every subcommand`, () => {
       const text = fs.readFileSync(path.join(DIR, file), 'utf8');
-      for (const id of COMMAND_IDS) expect(text).toMatch(new RegExp(`(^|[\\s'"])${id}([\\s:'"]|$)`, 'm'));
+      for (const id of COMMAND_IDS)
+        expect(text).toMatch(new RegExp(`(^|[\\s'"])${id}([\\s:'"]|$)`, 'm'));
     });
   }
 });

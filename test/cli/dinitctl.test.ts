@@ -13,7 +13,9 @@ const MONITOR = path.join(ROOT, 'bin', 'dinit-monitor');
 const SHUTDOWN = path.join(ROOT, 'bin', 'dinit-shutdown');
 
 const built = fs.existsSync(path.join(ROOT, 'dist', 'src', 'cli', 'main.js'));
-const daemonAvailable = process.env.DINIT !== undefined || fs.existsSync(path.join(ROOT, 'dist', 'src', 'daemon', 'main.js'));
+const daemonAvailable =
+  process.env.DINIT !== undefined ||
+  fs.existsSync(path.join(ROOT, 'dist', 'src', 'daemon', 'main.js'));
 const describeE2e = built && daemonAvailable ? describe : describe.skip;
 if (!built || !daemonAvailable) {
   // Visible in the test output rather than silently passing.
@@ -53,9 +55,15 @@ beforeEach(async () => {
   write('sl', 'type = process\ncommand = /bin/sleep 1000\n');
   write('dep', 'type = internal\ndepends-on = sl\n');
   write('ex', 'type = process\ncommand = /nonexistent/program\n');
-  write('lg', `type = process\ncommand = /bin/sh -c "echo hello; exec sleep 1000"\nlog-type = buffer\n`);
+  write(
+    'lg',
+    `type = process\ncommand = /bin/sh -c "echo hello; exec sleep 1000"\nlog-type = buffer\n`,
+  );
   write('tr', 'type = triggered\n');
-  daemon = spawn(DINIT, ['-u', '-d', path.join(dir, 'sd'), '-p', socket, '-q'], { cwd: dir, stdio: 'ignore' });
+  daemon = spawn(DINIT, ['-u', '-d', path.join(dir, 'sd'), '-p', socket, '-q'], {
+    cwd: dir,
+    stdio: 'ignore',
+  });
   await waitFor(() => fs.existsSync(socket), 'the daemon socket');
 });
 
@@ -77,7 +85,9 @@ describeE2e('dinitctl against a running daemon', () => {
     expect(ctl('start', 'sl')).toEqual({ code: 0, out: "Service 'sl' started.\n", err: '' });
     const st = ctl('status', 'sl');
     expect(st.code).toBe(0);
-    expect(st.out).toMatch(/^Service: sl\n {4}State: STARTED\n {4}Activation: explicitly started\n {4}Process ID: \d+\n$/);
+    expect(st.out).toMatch(
+      /^Service: sl\n {4}State: STARTED\n {4}Activation: explicitly started\n {4}Process ID: \d+\n$/,
+    );
     expect(ctl('is-started', 'sl')).toEqual({ code: 0, out: 'STARTED\n', err: '' });
     expect(ctl('stop', 'sl')).toEqual({ code: 0, out: "Service 'sl' stopped.\n", err: '' });
     expect(ctl('is-started', 'sl').code).toBe(1);
@@ -88,7 +98,7 @@ describeE2e('dinitctl against a running daemon', () => {
     const out = ctl('list').out.split('\n');
     expect(out).toContain('[[+]     ] boot');
     expect(out).toContain('[[+]     ] dep');
-    expect(out.some((l) => /^\[\{\+\}     \] sl \(pid: \d+\)$/.test(l))).toBe(true);
+    expect(out.some((l) => /^\[\{\+\} {5}\] sl \(pid: \d+\)$/.test(l))).toBe(true);
   });
 
   it('refuses to stop a service with hard dependents, listing them', () => {
@@ -118,7 +128,11 @@ describeE2e('dinitctl against a running daemon', () => {
   });
 
   it('says when a service is not loaded or not found', () => {
-    expect(ctl('status', 'nosuch')).toEqual({ code: 1, out: '', err: 'dinitctl: service not loaded.\n' });
+    expect(ctl('status', 'nosuch')).toEqual({
+      code: 1,
+      out: '',
+      err: 'dinitctl: service not loaded.\n',
+    });
     expect(ctl('start', 'nosuch')).toEqual({
       code: 1,
       out: '',
@@ -128,12 +142,20 @@ describeE2e('dinitctl against a running daemon', () => {
 
   it('pins, triggers, wakes and unloads', () => {
     expect(ctl('stop', '--pin', 'int').out).toBe('Service (already) stopped.\n');
-    expect(ctl('start', 'int').err).toBe("dinitctl: cannot start service 'int' as it is pinned stopped\n");
+    expect(ctl('start', 'int').err).toBe(
+      "dinitctl: cannot start service 'int' as it is pinned stopped\n",
+    );
     expect(ctl('unpin', 'int').out).toBe("Service 'int' unpinned.\n");
-    expect(ctl('trigger', 'int').err).toBe("dinitctl: cannot trigger a service that is not of 'triggered' type.\n");
-    expect(ctl('start', '--no-wait', 'tr').out).toBe("Issued start command successfully for service 'tr'.\n");
+    expect(ctl('trigger', 'int').err).toBe(
+      "dinitctl: cannot trigger a service that is not of 'triggered' type.\n",
+    );
+    expect(ctl('start', '--no-wait', 'tr').out).toBe(
+      "Issued start command successfully for service 'tr'.\n",
+    );
     expect(ctl('trigger', 'tr').code).toBe(0);
-    expect(ctl('wake', 'int').err).toBe('dinitctl: service has no active dependents, cannot wake.\n');
+    expect(ctl('wake', 'int').err).toBe(
+      'dinitctl: service has no active dependents, cannot wake.\n',
+    );
     expect(ctl('unload', 'int')).toEqual({ code: 0, out: "Service 'int' unloaded.\n", err: '' });
   });
 
@@ -165,7 +187,11 @@ describeE2e('dinitctl against a running daemon', () => {
   });
 
   it('shuts the daemon down and waits for it to close the connection', async () => {
-    expect(ctl('shutdown')).toEqual({ code: 0, out: 'Shutting down dinit...\nConnection closed.\n', err: '' });
+    expect(ctl('shutdown')).toEqual({
+      code: 0,
+      out: 'Shutting down dinit...\nConnection closed.\n',
+      err: '',
+    });
     await waitFor(() => daemon?.exitCode !== null, 'the daemon to exit');
   });
 
@@ -179,9 +205,13 @@ describeE2e('dinitctl against a running daemon', () => {
     const exited = new Promise<number | null>((r) => mon.once('exit', (c) => r(c)));
     expect(await exited).toBe(0);
     expect(fs.readFileSync(outFile, 'utf8')).toBe('int:stopped\n');
-    const mon2 = spawn(MONITOR, ['-p', socket, '-e', '-c', `/bin/sh -c "echo %n:%s >> ${outFile}"`, 'int'], {
-      stdio: 'ignore',
-    });
+    const mon2 = spawn(
+      MONITOR,
+      ['-p', socket, '-e', '-c', `/bin/sh -c "echo %n:%s >> ${outFile}"`, 'int'],
+      {
+        stdio: 'ignore',
+      },
+    );
     const exited2 = new Promise<number | null>((r) => mon2.once('exit', (c) => r(c)));
     // The monitor has loaded the service once the daemon lists it as loaded by anyone; start
     // it repeatedly until the monitor has seen a start.
@@ -196,7 +226,10 @@ describeE2e('dinitctl against a running daemon', () => {
   });
 
   it('dinit-shutdown asks the daemon to stop', async () => {
-    const r = spawnSync(SHUTDOWN, ['--socket-path', socket, '-h'], { encoding: 'utf8', timeout: 20000 });
+    const r = spawnSync(SHUTDOWN, ['--socket-path', socket, '-h'], {
+      encoding: 'utf8',
+      timeout: 20000,
+    });
     expect(r.stdout).toBe('Issuing shutdown command...\n');
     expect(r.status).toBe(0);
     await waitFor(() => daemon?.exitCode !== null, 'the daemon to exit');
@@ -208,7 +241,9 @@ describe('dinitctl without a daemon', () => {
   itBuilt('explains a missing socket', () => {
     const r = spawnSync(DINITCTL, ['-p', '/nonexistent/socket', 'list'], { encoding: 'utf8' });
     expect(r.status).toBe(1);
-    expect(r.stderr).toBe('dinitctl: connecting to socket: /nonexistent/socket: No such file or directory\n');
+    expect(r.stderr).toBe(
+      'dinitctl: connecting to socket: /nonexistent/socket: No such file or directory\n',
+    );
   });
 
   itBuilt('shows per-command help through oclif', () => {

@@ -15,7 +15,13 @@ function fails(argv: string[]): CommandLineError {
 describe('dinitctl command line', () => {
   it('accepts global options before and after the subcommand', () => {
     const a = parseCommandLine(['-p', '/s', 'start', '--no-wait', 'x', '--quiet'], false);
-    expect(a).toMatchObject({ command: 'start', args: ['x'], socketPath: '/s', noWait: true, quiet: true });
+    expect(a).toMatchObject({
+      command: 'start',
+      args: ['x'],
+      socketPath: '/s',
+      noWait: true,
+      quiet: true,
+    });
   });
 
   it('defaults to the user daemon unless root, and -s/-u override', () => {
@@ -37,7 +43,9 @@ describe('dinitctl command line', () => {
   });
 
   it('rejects unknown options and commands with upstream text', () => {
-    expect(fails(['start', '-x', 'y']).message).toBe('unrecognized/invalid option: -x (use --help for help)');
+    expect(fails(['start', '-x', 'y']).message).toBe(
+      'unrecognized/invalid option: -x (use --help for help)',
+    );
     expect(fails(['bogus']).message).toBe('unrecognized command: bogus (use --help for help)');
     expect(fails(['-p']).message).toBe('--socket-path/-p should be followed by socket path');
     expect(fails(['start', '']).message).toBe('Invalid empty argument');
@@ -50,7 +58,11 @@ describe('dinitctl command line', () => {
   });
 
   it('parses add-dep type, from and to', () => {
-    expect(parseCommandLine(['add-dep', 'need', 'a', 'b'], false)).toMatchObject({ depType: 0, from: 'a', to: 'b' });
+    expect(parseCommandLine(['add-dep', 'need', 'a', 'b'], false)).toMatchObject({
+      depType: 0,
+      from: 'a',
+      to: 'b',
+    });
     expect(parseCommandLine(['rm-dep', 'milestone', 'a', 'b'], false).depType).toBe(3);
     expect(parseCommandLine(['add-dep', 'waits-for', 'a', 'b'], false).depType).toBe(2);
     expect(fails(['add-dep', 'soft', 'a', 'b']).generic).toBe(true);
@@ -66,7 +78,10 @@ describe('dinitctl command line', () => {
 
   it('parses signal with --list or a signal and a service', () => {
     expect(parseCommandLine(['signal', '-l'], false).listSignals).toBe(true);
-    expect(parseCommandLine(['signal', 'HUP', 'x'], false)).toMatchObject({ signal: 'HUP', from: 'x' });
+    expect(parseCommandLine(['signal', 'HUP', 'x'], false)).toMatchObject({
+      signal: 'HUP',
+      from: 'x',
+    });
     expect(fails(['signal']).message).toBe('signal number/name must be specified');
     expect(fails(['signal', 'HUP']).message).toBe('service name must be specified');
     expect(fails(['signal', '-l', 'HUP']).generic).toBe(true);

@@ -16,12 +16,17 @@ function port(version = 5): FakePort {
   return p;
 }
 
-
 describe('start / stop / wake / release / restart', () => {
   it('start waits for the started event', async () => {
-    const p = port().on('loadService', () => rec()).on('startStop', () => ({ reply: ack, seen: [] }));
+    const p = port()
+      .on('loadService', () => rec())
+      .on('startStop', () => ({ reply: ack, seen: [] }));
     p.event(1, Event.STARTED);
-    expect(await run(['start', 'x'], p)).toEqual({ code: 0, out: "Service 'x' started.\n", err: '' });
+    expect(await run(['start', 'x'], p)).toEqual({
+      code: 0,
+      out: "Service 'x' started.\n",
+      err: '',
+    });
     expect(p.unused()).toEqual([]);
   });
 
@@ -41,7 +46,9 @@ describe('start / stop / wake / release / restart', () => {
   });
 
   it('start of a started service says (already) started', async () => {
-    const p = port().on('loadService', () => rec(1, 2)).on('startStop', () => ({ reply: { kind: 'alreadyss' }, seen: [] }));
+    const p = port()
+      .on('loadService', () => rec(1, 2))
+      .on('startStop', () => ({ reply: { kind: 'alreadyss' }, seen: [] }));
     expect((await run(['start', 'x'], p)).out).toBe('Service (already) started.\n');
   });
 
@@ -49,32 +56,54 @@ describe('start / stop / wake / release / restart', () => {
     const p = port()
       .on('loadService', () => rec())
       .on('startStop', () => ({ reply: ack, seen: [{ handle: 1, event: Event.STARTED }] }));
-    expect(await run(['start', 'x'], p)).toEqual({ code: 0, out: "Service 'x' started.\n", err: '' });
+    expect(await run(['start', 'x'], p)).toEqual({
+      code: 0,
+      out: "Service 'x' started.\n",
+      err: '',
+    });
   });
 
   it('start reports a cancelled start', async () => {
-    const p = port().on('loadService', () => rec()).on('startStop', () => ({ reply: ack, seen: [] }));
+    const p = port()
+      .on('loadService', () => rec())
+      .on('startStop', () => ({ reply: ack, seen: [] }));
     p.event(1, Event.STARTCANCELLED);
-    expect(await run(['start', 'x'], p)).toEqual({ code: 1, out: "Service 'x' start cancelled.\n", err: '' });
+    expect(await run(['start', 'x'], p)).toEqual({
+      code: 1,
+      out: "Service 'x' start cancelled.\n",
+      err: '',
+    });
   });
 
   it('--no-wait returns after the command is issued; --quiet prints nothing', async () => {
-    const p = port().on('loadService', () => rec()).on('startStop', () => ({ reply: ack, seen: [] }));
-    expect((await run(['stop', '--no-wait', 'x'], p)).out).toBe("Issued stop command successfully for service 'x'.\n");
-    const q = port().on('loadService', () => rec()).on('startStop', () => ({ reply: ack, seen: [] }));
+    const p = port()
+      .on('loadService', () => rec())
+      .on('startStop', () => ({ reply: ack, seen: [] }));
+    expect((await run(['stop', '--no-wait', 'x'], p)).out).toBe(
+      "Issued stop command successfully for service 'x'.\n",
+    );
+    const q = port()
+      .on('loadService', () => rec())
+      .on('startStop', () => ({ reply: ack, seen: [] }));
     q.event(1, Event.STOPPED);
     expect(await run(['--quiet', 'stop', 'x'], q)).toEqual({ code: 0, out: '', err: '' });
   });
 
   it('refuses pinned services', async () => {
-    const a = port().on('loadService', () => rec()).on('startStop', () => ({ reply: { kind: 'pinnedstopped' }, seen: [] }));
+    const a = port()
+      .on('loadService', () => rec())
+      .on('startStop', () => ({ reply: { kind: 'pinnedstopped' }, seen: [] }));
     expect(await run(['start', 'x'], a)).toEqual({
       code: 1,
       out: '',
       err: "dinitctl: cannot start service 'x' as it is pinned stopped\n",
     });
-    const b = port().on('loadService', () => rec()).on('startStop', () => ({ reply: { kind: 'pinnedstarted' }, seen: [] }));
-    expect((await run(['stop', 'x'], b)).err).toBe("dinitctl: cannot stop service 'x' as it is pinned started\n");
+    const b = port()
+      .on('loadService', () => rec())
+      .on('startStop', () => ({ reply: { kind: 'pinnedstarted' }, seen: [] }));
+    expect((await run(['stop', 'x'], b)).err).toBe(
+      "dinitctl: cannot stop service 'x' as it is pinned started\n",
+    );
   });
 
   it('lists the dependents that prevent a stop', async () => {
@@ -112,11 +141,16 @@ describe('start / stop / wake / release / restart', () => {
         return { reply: ack, seen: [] };
       });
     p.event(1, Event.STOPPED).event(1, Event.STARTED);
-    expect((await run(['restart', 'x'], p)).out).toBe("Service 'x' stopped.\nService 'x' started.\n");
+    expect((await run(['restart', 'x'], p)).out).toBe(
+      "Service 'x' stopped.\nService 'x' started.\n",
+    );
   });
 
   it('restart of a stopped service fails unless --ignore-unstarted', async () => {
-    const mk = () => port().on('loadService', () => rec()).on('startStop', () => ({ reply: { kind: 'nak' }, seen: [] }));
+    const mk = () =>
+      port()
+        .on('loadService', () => rec())
+        .on('startStop', () => ({ reply: { kind: 'nak' }, seen: [] }));
     expect(await run(['restart', 'x'], mk())).toEqual({
       code: 1,
       out: '',
@@ -130,12 +164,18 @@ describe('start / stop / wake / release / restart', () => {
   });
 
   it('wake without active dependents fails', async () => {
-    const p = port().on('loadService', () => rec()).on('startStop', () => ({ reply: { kind: 'nak' }, seen: [] }));
-    expect((await run(['wake', 'x'], p)).err).toBe('dinitctl: service has no active dependents, cannot wake.\n');
+    const p = port()
+      .on('loadService', () => rec())
+      .on('startStop', () => ({ reply: { kind: 'nak' }, seen: [] }));
+    expect((await run(['wake', 'x'], p)).err).toBe(
+      'dinitctl: service has no active dependents, cannot wake.\n',
+    );
   });
 
   it('refuses during shutdown', async () => {
-    const p = port().on('loadService', () => rec()).on('startStop', () => ({ reply: { kind: 'shuttingdown' }, seen: [] }));
+    const p = port()
+      .on('loadService', () => rec())
+      .on('startStop', () => ({ reply: { kind: 'shuttingdown' }, seen: [] }));
     expect((await run(['start', 'x'], p)).err).toBe(
       'dinitctl: cannot start/restart/wake service, shutdown is in progress.\n',
     );
@@ -143,9 +183,18 @@ describe('start / stop / wake / release / restart', () => {
 
   it('reports each kind of load failure', async () => {
     const cases: Array<[string, string]> = [
-      ['noservice', 'dinitctl: failed to find service description.\ndinitctl: check service description file exists / service name spelling.\n'],
-      ['desc-err', "dinitctl: error in service description.\ndinitctl: try 'dinit-check <service-name>' or check log for more information.\n"],
-      ['load-err', "dinitctl: error loading service (or dependency of service).\ndinitctl: try 'dinit-check <service-name>' or check log for more information.\n"],
+      [
+        'noservice',
+        'dinitctl: failed to find service description.\ndinitctl: check service description file exists / service name spelling.\n',
+      ],
+      [
+        'desc-err',
+        "dinitctl: error in service description.\ndinitctl: try 'dinit-check <service-name>' or check log for more information.\n",
+      ],
+      [
+        'load-err',
+        "dinitctl: error loading service (or dependency of service).\ndinitctl: try 'dinit-check <service-name>' or check log for more information.\n",
+      ],
     ];
     for (const [kind, err] of cases) {
       const p = port().on('loadService', () => ({ kind }) as never);
@@ -155,7 +204,11 @@ describe('start / stop / wake / release / restart', () => {
 
   it('stop --ignore-unstarted of an unknown service succeeds silently', async () => {
     const p = port().on('loadService', () => ({ kind: 'noservice' }));
-    expect(await run(['stop', '--ignore-unstarted', 'x'], p)).toEqual({ code: 0, out: '', err: '' });
+    expect(await run(['stop', '--ignore-unstarted', 'x'], p)).toEqual({
+      code: 0,
+      out: '',
+      err: '',
+    });
   });
 
   it('warns when the description file changed since it was loaded', async () => {
@@ -168,7 +221,9 @@ describe('start / stop / wake / release / restart', () => {
       .on('startStop', () => ({ reply: { kind: 'alreadyss' }, seen: [] }));
     const r = await run(['start', 'x'], p);
     fs.rmSync(dir, { recursive: true });
-    expect(r.err).toBe("dinitctl: warning: service description may have changed; use 'dinitctl reload x' to apply changes.\n");
+    expect(r.err).toBe(
+      "dinitctl: warning: service description may have changed; use 'dinitctl reload x' to apply changes.\n",
+    );
     expect(r.code).toBe(0);
   });
 });
@@ -181,26 +236,46 @@ describe('status / is-started / is-failed', () => {
         return rec();
       })
       .on('serviceStatus', () => status({ state: 2, target: 2, markedActive: true }));
-    expect((await run(['status', 'x'], p)).out).toBe('Service: x\n    State: STARTED\n    Activation: explicitly started\n');
+    expect((await run(['status', 'x'], p)).out).toBe(
+      'Service: x\n    State: STARTED\n    Activation: explicitly started\n',
+    );
   });
 
   it('says when the service is not loaded', async () => {
     const p = port().on('loadService', () => ({ kind: 'noservice' }));
-    expect(await run(['status', 'x'], p)).toEqual({ code: 1, out: '', err: 'dinitctl: service not loaded.\n' });
+    expect(await run(['status', 'x'], p)).toEqual({
+      code: 1,
+      out: '',
+      err: 'dinitctl: service not loaded.\n',
+    });
     const q = port().on('loadService', () => ({ kind: 'noservice' }));
     expect(await run(['is-started', 'x'], q)).toEqual({ code: 1, out: '', err: '' });
   });
 
   it('is-started succeeds only for a started service', async () => {
-    const a = port().on('loadService', () => rec()).on('serviceStatus', () => status({ state: 2 }));
+    const a = port()
+      .on('loadService', () => rec())
+      .on('serviceStatus', () => status({ state: 2 }));
     expect(await run(['is-started', 'x'], a)).toEqual({ code: 0, out: 'STARTED\n', err: '' });
-    const b = port().on('loadService', () => rec()).on('serviceStatus', () => status({ state: 1 }));
+    const b = port()
+      .on('loadService', () => rec())
+      .on('serviceStatus', () => status({ state: 1 }));
     expect(await run(['is-started', 'x'], b)).toEqual({ code: 1, out: 'STARTING\n', err: '' });
   });
 
   it('is-failed succeeds for failure reasons only', async () => {
-    for (const [reason, code] of [[2, 0], [3, 0], [4, 0], [5, 0], [0, 1], [6, 1], [1, 1]]) {
-      const p = port().on('loadService', () => rec()).on('serviceStatus', () => status({ stopReason: reason }));
+    for (const [reason, code] of [
+      [2, 0],
+      [3, 0],
+      [4, 0],
+      [5, 0],
+      [0, 1],
+      [6, 1],
+      [1, 1],
+    ]) {
+      const p = port()
+        .on('loadService', () => rec())
+        .on('serviceStatus', () => status({ stopReason: reason }));
       expect((await run(['--quiet', 'is-failed', 'x'], p)).code).toBe(code);
     }
   });
@@ -216,22 +291,31 @@ describe('other commands', () => {
   });
 
   it('unpin, unload and reload', async () => {
-    const a = port().on('loadService', () => rec()).on('unpin', () => 'ack');
+    const a = port()
+      .on('loadService', () => rec())
+      .on('unpin', () => 'ack');
     expect((await run(['unpin', 'x'], a)).out).toBe("Service 'x' unpinned.\n");
-    const b = port().on('loadService', () => rec()).on('unload', () => 'nak');
+    const b = port()
+      .on('loadService', () => rec())
+      .on('unload', () => 'nak');
     expect((await run(['unload', 'x'], b)).err).toBe(
       'dinitctl: could not unload service; service not stopped, or is a dependency of another service.\n',
     );
     const c = port().on('loadService', () => ({ kind: 'noservice' }));
     expect((await run(['unload', 'x'], c)).err).toBe('dinitctl: service not loaded.\n');
-    const d = port().on('loadService', () => rec()).on('reload', () => 'nak');
+    const d = port()
+      .on('loadService', () => rec())
+      .on('reload', () => 'nak');
     expect((await run(['reload', 'x'], d)).err).toBe(
       'dinitctl: could not reload service; service in wrong state, incompatible change, or bad service description.\n',
     );
-    const e = port()
-      .on('loadService', (_n, f) => (f ? { kind: 'noservice' } : rec()));
+    const e = port().on('loadService', (_n, f) => (f ? { kind: 'noservice' } : rec()));
     e.on('loadService', () => rec());
-    expect(await run(['reload', 'x'], e)).toEqual({ code: 0, out: "Service 'x' reloaded.\n", err: '' });
+    expect(await run(['reload', 'x'], e)).toEqual({
+      code: 0,
+      out: "Service 'x' reloaded.\n",
+      err: '',
+    });
   });
 
   it('add-dep and rm-dep', async () => {
@@ -242,25 +326,44 @@ describe('other commands', () => {
         expect([add, t, f, to]).toEqual([true, 2, 1, 2]);
         return 'ack';
       });
-    expect((await run(['add-dep', 'waits-for', 'a', 'b'], a)).out).toBe("Service 'a': dependency 'b' added\n");
-    const b = port().on('loadService', () => rec(1)).on('loadService', () => rec(2)).on('addRemoveDep', () => 'nak');
-    expect((await run(['rm-dep', 'need', 'a', 'b'], b)).err).toBe('dinitctl: no such dependency to remove\n');
-    const c = port().on('loadService', () => rec(1)).on('loadService', () => rec(2)).on('addRemoveDep', () => 'nak');
+    expect((await run(['add-dep', 'waits-for', 'a', 'b'], a)).out).toBe(
+      "Service 'a': dependency 'b' added\n",
+    );
+    const b = port()
+      .on('loadService', () => rec(1))
+      .on('loadService', () => rec(2))
+      .on('addRemoveDep', () => 'nak');
+    expect((await run(['rm-dep', 'need', 'a', 'b'], b)).err).toBe(
+      'dinitctl: no such dependency to remove\n',
+    );
+    const c = port()
+      .on('loadService', () => rec(1))
+      .on('loadService', () => rec(2))
+      .on('addRemoveDep', () => 'nak');
     expect((await run(['add-dep', 'need', 'a', 'b'], c)).err).toBe(
       'dinitctl: could not add dependency: circular dependency or wrong state\n',
     );
-    const d = port().on('loadService', () => rec(1)).on('loadService', () => rec(2)).on('addRemoveDep', () => 'other');
-    expect((await run(['add-dep', 'need', 'a', 'a'], d)).err).toBe('dinitctl: control socket protocol error\n');
+    const d = port()
+      .on('loadService', () => rec(1))
+      .on('loadService', () => rec(2))
+      .on('addRemoveDep', () => 'other');
+    expect((await run(['add-dep', 'need', 'a', 'a'], d)).err).toBe(
+      'dinitctl: control socket protocol error\n',
+    );
   });
 
   it('trigger of a non-triggered service fails', async () => {
-    const p = port().on('loadService', () => rec()).on('setTrigger', () => 'nak');
+    const p = port()
+      .on('loadService', () => rec())
+      .on('setTrigger', () => 'nak');
     expect(await run(['trigger', 'x'], p)).toEqual({
       code: 1,
       out: '',
       err: "dinitctl: cannot trigger a service that is not of 'triggered' type.\n",
     });
-    const q = port().on('loadService', () => rec()).on('setTrigger', (_h, v) => (v ? 'nak' : 'ack'));
+    const q = port()
+      .on('loadService', () => rec())
+      .on('setTrigger', (_h, v) => (v ? 'nak' : 'ack'));
     expect((await run(['untrigger', 'x'], q)).code).toBe(0);
   });
 
@@ -272,30 +375,46 @@ describe('other commands', () => {
     expect((await run(['setenv', 'A=1', 'B'], p, { B: 'from-env' })).code).toBe(0);
     expect(sent).toEqual(['A=1', 'B=from-env']);
     const q = port();
-    expect((await run(['unsetenv', 'X=1'], q)).err).toBe("dinitctl: environment variable 'X=1' must not contain the '=' sign.\n");
+    expect((await run(['unsetenv', 'X=1'], q)).err).toBe(
+      "dinitctl: environment variable 'X=1' must not contain the '=' sign.\n",
+    );
     const r = port().on('setenv', () => 'badreq');
     expect((await run(['setenv', 'A=1'], r)).err).toBe('dinitctl: failed to export environment.\n');
   });
 
   it('catlog prints the buffer and marks an incomplete last line', async () => {
-    const a = port().on('loadService', () => rec()).on('catLog', () => Buffer.from('hi\n'));
+    const a = port()
+      .on('loadService', () => rec())
+      .on('catLog', () => Buffer.from('hi\n'));
     expect((await run(['catlog', 'x'], a)).out).toBe('hi\n');
-    const b = port().on('loadService', () => rec()).on('catLog', (_h, clear) => (expect(clear).toBe(true), Buffer.from('x')));
-    expect((await run(['catlog', '--clear', 'x'], b)).out).toBe('x\n(last line is truncated or incomplete)\n');
-    const c = port().on('loadService', () => rec()).on('catLog', () => null);
+    const b = port()
+      .on('loadService', () => rec())
+      .on('catLog', (_h, clear) => (expect(clear).toBe(true), Buffer.from('x')));
+    expect((await run(['catlog', '--clear', 'x'], b)).out).toBe(
+      'x\n(last line is truncated or incomplete)\n',
+    );
+    const c = port()
+      .on('loadService', () => rec())
+      .on('catLog', () => null);
     expect((await run(['catlog', 'x'], c)).err).toBe(
       'dinitctl: cannot cat log for service not configured to buffer output.\n',
     );
   });
 
   it('signal sends a named or numbered signal and reports refusals', async () => {
-    const a = port().on('loadService', () => rec()).on('signal', (_h, s) => (expect(s).toBe(os.constants.signals.SIGHUP), 'ack'));
+    const a = port()
+      .on('loadService', () => rec())
+      .on('signal', (_h, s) => (expect(s).toBe(os.constants.signals.SIGHUP), 'ack'));
     expect((await run(['signal', 'HUP', 'x'], a)).code).toBe(0);
-    const b = port().on('loadService', () => rec()).on('signal', () => 'nopid');
+    const b = port()
+      .on('loadService', () => rec())
+      .on('signal', () => 'nopid');
     expect((await run(['signal', '15', 'x'], b)).err).toBe(
       'dinitctl: could not get valid PID of service; service is not process-based or is in wrong state.\n',
     );
-    expect((await run(['signal', 'FOO', 'x'])).err).toBe("dinitctl: 'FOO' is not a valid signal name/number\n");
+    expect((await run(['signal', 'FOO', 'x'])).err).toBe(
+      "dinitctl: 'FOO' is not a valid signal name/number\n",
+    );
   });
 
   it('signal --list needs no daemon', async () => {
@@ -305,12 +424,16 @@ describe('other commands', () => {
   });
 
   it('shutdown waits for the daemon to close the connection', async () => {
-    const p = port().on('shutdown', (k) => (expect(k).toBe(2), 'ack')).on('waitClosed', () => undefined);
+    const p = port()
+      .on('shutdown', (k) => (expect(k).toBe(2), 'ack'))
+      .on('waitClosed', () => undefined);
     expect((await run(['shutdown'], p)).out).toBe('Shutting down dinit...\nConnection closed.\n');
   });
 
   it('--offline is refused for commands other than enable/disable', async () => {
-    expect((await run(['-o', 'list'])).err).toBe('dinitctl: offline mode (--offline/-o) not supported for this command\n');
+    expect((await run(['-o', 'list'])).err).toBe(
+      'dinitctl: offline mode (--offline/-o) not supported for this command\n',
+    );
   });
 
   it('prints the version and the help', async () => {

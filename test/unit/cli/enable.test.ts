@@ -24,19 +24,33 @@ const offline = (...args: string[]) => run(['-o', '-d', dir, ...args]);
 
 describe('offline enable/disable', () => {
   it('creates a relative link in the waits-for.d directory of boot', async () => {
-    expect(await offline('enable', 'a')).toEqual({ code: 0, out: "Service 'a' has been enabled.\n", err: '' });
+    expect(await offline('enable', 'a')).toEqual({
+      code: 0,
+      out: "Service 'a' has been enabled.\n",
+      err: '',
+    });
     expect(fs.readlinkSync(path.join(dir, 'boot.d', 'a'))).toBe('../a');
     expect(fs.readdirSync(path.join(dir, 'boot.d'))).toEqual(['a']);
   });
 
   it('refuses to enable twice and removes the link on disable', async () => {
     await offline('enable', 'a');
-    expect(await offline('enable', 'a')).toEqual({ code: 1, out: '', err: 'dinitctl: service already enabled.\n' });
-    expect(await offline('disable', 'a')).toEqual({ code: 0, out: "Service 'a' has been disabled.\n", err: '' });
+    expect(await offline('enable', 'a')).toEqual({
+      code: 1,
+      out: '',
+      err: 'dinitctl: service already enabled.\n',
+    });
+    expect(await offline('disable', 'a')).toEqual({
+      code: 0,
+      out: "Service 'a' has been disabled.\n",
+      err: '',
+    });
     expect(fs.existsSync(path.join(dir, 'boot.d', 'a'))).toBe(false);
     const again = await offline('disable', 'a');
     expect(again.code).toBe(1);
-    expect(again.err).toBe(`dinitctl: could not unlink dependency entry ${dir}/boot.d/a: No such file or directory\n`);
+    expect(again.err).toBe(
+      `dinitctl: could not unlink dependency entry ${dir}/boot.d/a: No such file or directory\n`,
+    );
   });
 
   it('follows @meta enable-via when no --from is given', async () => {
@@ -50,7 +64,9 @@ describe('offline enable/disable', () => {
   });
 
   it('names a missing target or from service', async () => {
-    expect((await offline('enable', 'nosuch')).err).toBe("dinitctl: could not locate service file for target service 'nosuch'\n");
+    expect((await offline('enable', 'nosuch')).err).toBe(
+      "dinitctl: could not locate service file for target service 'nosuch'\n",
+    );
     expect((await offline('enable', '--from', 'nosuch', 'a')).err).toBe(
       "dinitctl: could not locate service file for service 'nosuch'\n",
     );

@@ -34,7 +34,10 @@ export class FakePort implements CtlPort {
   closed = false;
 
   /** Arrange the next call of `method` to be answered by `fn` (one arrangement per call). */
-  on<K extends keyof CtlPort>(method: K, fn: CtlPort[K] extends (...a: infer A) => infer R ? (...a: A) => Awaited<R> | R : never): this {
+  on<K extends keyof CtlPort>(
+    method: K,
+    fn: CtlPort[K] extends (...a: infer A) => infer R ? (...a: A) => Awaited<R> | R : never,
+  ): this {
     const list = this.handlers.get(method) ?? [];
     list.push(fn as Handler);
     this.handlers.set(method, list);
@@ -62,8 +65,10 @@ export class FakePort implements CtlPort {
     return this;
   }
 
-  loadService = async (name: string, findOnly: boolean) => this.call('loadService', name, findOnly) as never;
-  startStop = async (...a: Parameters<CtlPort['startStop']>) => this.call('startStop', ...a) as never;
+  loadService = async (name: string, findOnly: boolean) =>
+    this.call('loadService', name, findOnly) as never;
+  startStop = async (...a: Parameters<CtlPort['startStop']>) =>
+    this.call('startStop', ...a) as never;
   nextEvent = async (handle: number) => this.events.get(handle)?.shift() ?? null;
   pendingEvents = (handle: number) => {
     const q = this.events.get(handle) ?? [];
@@ -80,8 +85,10 @@ export class FakePort implements CtlPort {
   serviceDescriptionDir = async (h: number) => this.call('serviceDescriptionDir', h) as never;
   serviceDirs = async () => this.call('serviceDirs') as never;
   daemonEnvironment = async () => this.call('daemonEnvironment') as never;
-  addRemoveDep = async (...a: Parameters<CtlPort['addRemoveDep']>) => this.call('addRemoveDep', ...a) as never;
-  enableDisable = async (...a: Parameters<CtlPort['enableDisable']>) => this.call('enableDisable', ...a) as never;
+  addRemoveDep = async (...a: Parameters<CtlPort['addRemoveDep']>) =>
+    this.call('addRemoveDep', ...a) as never;
+  enableDisable = async (...a: Parameters<CtlPort['enableDisable']>) =>
+    this.call('enableDisable', ...a) as never;
   shutdown = async (k: number) => this.call('shutdown', k) as never;
   waitClosed = async () => this.call('waitClosed') as never;
   setenv = async (s: string) => this.call('setenv', s) as never;

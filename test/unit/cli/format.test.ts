@@ -5,13 +5,19 @@ import { status } from './fake-port';
 
 describe('list line', () => {
   it('marks an explicitly started service with [+]', () => {
-    expect(listLine('boot', status({ state: 2, target: 2, markedActive: true }))).toBe('[[+]     ] boot\n');
+    expect(listLine('boot', status({ state: 2, target: 2, markedActive: true }))).toBe(
+      '[[+]     ] boot\n',
+    );
   });
   it('shows a dependency-started service with {+} and its pid', () => {
-    expect(listLine('d', status({ state: 2, target: 2, hasPid: true, pid: 42 }))).toBe('[{+}     ] d (pid: 42)\n');
+    expect(listLine('d', status({ state: 2, target: 2, hasPid: true, pid: 42 }))).toBe(
+      '[{+}     ] d (pid: 42)\n',
+    );
   });
   it('shows starting and stopping arrows', () => {
-    expect(listLine('s', status({ state: 1, target: 2, markedActive: true }))).toBe('[[ ]<<   ] s\n');
+    expect(listLine('s', status({ state: 1, target: 2, markedActive: true }))).toBe(
+      '[[ ]<<   ] s\n',
+    );
     expect(listLine('s', status({ state: 3, target: 0 }))).toBe('[   >>{ }] s\n');
   });
   it('marks a clean stop with - and a failure with X and the exit status', () => {
@@ -19,20 +25,26 @@ describe('list line', () => {
     expect(listLine('b', status({ stopReason: 6, exitSiCode: 1, exitSiStatus: 1 }))).toBe(
       '[     {X}] b (exit status: 1)\n',
     );
-    expect(listLine('c', status({ stopReason: 6, exitSiCode: 2, exitSiStatus: 9 }))).toBe('[     {X}] c (signal: 9)\n');
+    expect(listLine('c', status({ stopReason: 6, exitSiCode: 2, exitSiStatus: 9 }))).toBe(
+      '[     {X}] c (signal: 9)\n',
+    );
     expect(listLine('e', status({ stopReason: 4 }))).toBe('[     {X}] e\n');
   });
   it('shows skipped starts and console ownership', () => {
     expect(listLine('k', status({ state: 2, target: 2, skipped: true, hasConsole: true }))).toBe(
       '[{s}     ] k (has console)\n',
     );
-    expect(listLine('w', status({ state: 1, target: 2, waitingConsole: true }))).toBe('[{ }<<   ] w (waiting for console)\n');
+    expect(listLine('w', status({ state: 1, target: 2, waitingConsole: true }))).toBe(
+      '[{ }<<   ] w (waiting for console)\n',
+    );
   });
 });
 
 describe('status block', () => {
   it('describes a started service with activation and pid', () => {
-    expect(statusBlock('sl', status({ state: 2, target: 2, markedActive: true, hasPid: true, pid: 7 }))).toBe(
+    expect(
+      statusBlock('sl', status({ state: 2, target: 2, markedActive: true, hasPid: true, pid: 7 })),
+    ).toBe(
       'Service: sl\n    State: STARTED\n    Activation: explicitly started\n    Process ID: 7\n',
     );
   });
@@ -48,15 +60,21 @@ describe('status block', () => {
     expect(statusBlock('f', status({ stopReason: 3, exitSiCode: 2, exitSiStatus: 15 }))).toContain(
       'State: STOPPED (failed to start; signalled - signal 15)\n',
     );
-    expect(statusBlock('d', status({ stopReason: 2 }))).toContain('STOPPED (dependency failed/terminated)');
+    expect(statusBlock('d', status({ stopReason: 2 }))).toContain(
+      'STOPPED (dependency failed/terminated)',
+    );
     expect(statusBlock('o', status({ stopReason: 5 }))).toContain('STOPPED (start timed out)');
   });
   it('shows a dependency activation and pending targets', () => {
     expect(statusBlock('a', status({ state: 1, target: 2 }))).toBe(
       'Service: a\n    State: STARTING\n    Activation: start due to dependent(s)\n',
     );
-    expect(statusBlock('b', status({ state: 1, target: 0 }))).toContain('STARTING (target state: STOPPED)');
-    expect(statusBlock('c', status({ state: 3, target: 2 }))).toContain('STOPPING (target state: STARTED)');
+    expect(statusBlock('b', status({ state: 1, target: 0 }))).toContain(
+      'STARTING (target state: STOPPED)',
+    );
+    expect(statusBlock('c', status({ state: 3, target: 2 }))).toContain(
+      'STOPPING (target state: STARTED)',
+    );
   });
 });
 
@@ -69,6 +87,8 @@ describe('failure details', () => {
     expect(failureDetails(status({ stopReason: 3, exitSiCode: 1, exitSiStatus: 1 }))).toBe(
       'Reason: service process terminated before ready: exited - status 1\n',
     );
-    expect(failureDetails(status({ stopReason: 0 }))).toBe('Reason unknown/unrecognised. Check dinit log.\n');
+    expect(failureDetails(status({ stopReason: 0 }))).toBe(
+      'Reason unknown/unrecognised. Check dinit log.\n',
+    );
   });
 });

@@ -5,8 +5,17 @@ import { parseShutdownArgs, runShutdown } from '../../../src/shutdown/main';
 
 describe('dinit-monitor', () => {
   it('parses options anywhere and ignores unknown ones', () => {
-    const o = parseMonitorArgs(['a', '-e', '--bogus', '-c', 'echo %n', '--str-started', 'UP', 'b', '-i'], false);
-    expect(o).toMatchObject({ names: ['a', 'b'], exitAfter: true, initial: true, command: 'echo %n', strStarted: 'UP' });
+    const o = parseMonitorArgs(
+      ['a', '-e', '--bogus', '-c', 'echo %n', '--str-started', 'UP', 'b', '-i'],
+      false,
+    );
+    expect(o).toMatchObject({
+      names: ['a', 'b'],
+      exitAfter: true,
+      initial: true,
+      command: 'echo %n',
+      strStarted: 'UP',
+    });
     expect(parseMonitorArgs(['-s', 'x'], false).user).toBe(false);
   });
 
@@ -23,7 +32,12 @@ describe('dinit-monitor', () => {
 
   it('reports usage errors with upstream text and exit 1', async () => {
     const errs: string[] = [];
-    const io = { out: () => undefined, err: (t: string) => void errs.push(t), env: {}, isRoot: false };
+    const io = {
+      out: () => undefined,
+      err: (t: string) => void errs.push(t),
+      env: {},
+      isRoot: false,
+    };
     expect(await runMonitor(['-c', 'echo'], io)).toBe(1);
     expect(await runMonitor(['x'], io)).toBe(1);
     expect(await runMonitor(['x', '-c', '  '], io)).toBe(1);
@@ -39,7 +53,10 @@ describe('dinit-monitor', () => {
 
 describe('dinit-shutdown', () => {
   it('picks the action from options and the executable name', () => {
-    expect(parseShutdownArgs([], 'dinit-shutdown', {})).toMatchObject({ type: 'poweroff', socketPath: '/run/dinitctl' });
+    expect(parseShutdownArgs([], 'dinit-shutdown', {})).toMatchObject({
+      type: 'poweroff',
+      socketPath: '/run/dinitctl',
+    });
     expect(parseShutdownArgs([], 'reboot', {})).toMatchObject({ type: 'reboot' });
     expect(parseShutdownArgs([], 'soft-reboot', {})).toMatchObject({ type: 'softreboot' });
     expect(parseShutdownArgs(['-h'], 'reboot', {})).toMatchObject({ type: 'halt' });
@@ -52,7 +69,11 @@ describe('dinit-shutdown', () => {
 
   it('says that a direct system shutdown is not supported yet', async () => {
     let err = '';
-    const code = await runShutdown(['--system'], 'dinit-shutdown', { out: () => undefined, err: (t) => (err += t), env: {} });
+    const code = await runShutdown(['--system'], 'dinit-shutdown', {
+      out: () => undefined,
+      err: (t) => (err += t),
+      env: {},
+    });
     expect(code).toBe(1);
     expect(err).toMatch(/not supported yet/);
   });
