@@ -448,18 +448,7 @@ function loadServiceInner(
     }
   }
 
-  return finalise(
-    fullName,
-    argval,
-    msgName,
-    settings,
-    opened,
-    env,
-    userDb,
-    cwd,
-    enableVia,
-    hooks,
-  );
+  return finalise(fullName, argval, msgName, settings, opened, env, userDb, cwd, enableVia, hooks);
 }
 
 function finalise(
