@@ -230,6 +230,48 @@ describe('control server under fuzzing', () => {
     slow.destroy();
   });
 
+  it('stops reading requests from a client that does not read replies, then catches up', async () => {
+    let lists = 0;
+    const realList = manager.list.bind(manager);
+    manager.list = () => {
+      lists++;
+      return realList();
+    };
+    manager.load('boot');
+    const s = net.createConnection({ path: sock });
+    s.on('error', () => undefined);
+    await new Promise<void>((r) => s.on('connect', () => r()));
+    // Size of one answer, read normally.
+    let got = 0;
+    const onData = (d: Buffer): void => {
+      got += d.length;
+    };
+    s.on('data', onData);
+    s.write(Buffer.from([25]));
+    for (let i = 0; i < 400 && got === 0; i++) await new Promise((r) => setTimeout(r, 5));
+    await new Promise((r) => setTimeout(r, 20));
+    const one = got;
+    expect(one).toBeGreaterThan(10);
+    // Now pipeline many requests while not reading.
+    s.pause();
+    const n = 20000;
+    s.write(Buffer.alloc(n, 25));
+    let last = -1;
+    for (let i = 0; i < 400 && lists !== last; i++) {
+      last = lists;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    // The server stopped taking requests once its output backed up (and did not drop us).
+    expect(lists).toBeLessThan(n + 1);
+    expect(server.connectionCount).toBe(2);
+    s.resume();
+    for (let i = 0; i < 1000 && got < one * (n + 1); i++)
+      await new Promise((r) => setTimeout(r, 10));
+    expect(got).toBe(one * (n + 1));
+    expect(lists).toBe(n + 1);
+    s.destroy();
+  });
+
   it('refuses connections beyond the limit and serves again when they go', async () => {
     const extra: net.Socket[] = [];
     for (let i = 0; i < 8; i++) {
