@@ -9,18 +9,14 @@ export type ServiceState = 'stopped' | 'starting' | 'started' | 'stopping';
 
 /** Numeric values match the control protocol (stopped_reason_t). */
 export type StoppedReason =
-  | 'normal'
-  | 'deprestart'
-  | 'depfailed'
-  | 'failed'
-  | 'execfailed'
-  | 'timedout'
-  | 'terminated';
+  'normal' | 'deprestart' | 'depfailed' | 'failed' | 'execfailed' | 'timedout' | 'terminated';
 
 /** Numeric values match the control protocol (service_event_t). */
-export type ServiceEvent = 'started' | 'stopped' | 'failedstart' | 'startcancelled' | 'stopcancelled';
+export type ServiceEvent =
+  'started' | 'stopped' | 'failedstart' | 'startcancelled' | 'stopcancelled';
 
-export type ShutdownType = 'none' | 'remain' | 'halt' | 'poweroff' | 'reboot' | 'softreboot' | 'kexec';
+export type ShutdownType =
+  'none' | 'remain' | 'halt' | 'poweroff' | 'reboot' | 'softreboot' | 'kexec';
 
 /** Everything `status` and `list` show about one service. */
 export interface ServiceStatus {
@@ -61,7 +57,14 @@ export interface ServiceRef {
 /** Errors from loading a description. The daemon maps them to NOSERVICE / SERVICE_DESC_ERR / SERVICE_LOAD_ERR. */
 export type LoadFailure =
   | { kind: 'not-found'; name: string }
-  | { kind: 'description'; name: string; message: string; file?: string; line?: number; setting?: string }
+  | {
+      kind: 'description';
+      name: string;
+      message: string;
+      file?: string;
+      line?: number;
+      setting?: string;
+    }
   | { kind: 'load'; name: string; message: string }
   | { kind: 'cycle'; name: string; message: string };
 
@@ -90,11 +93,7 @@ export interface DescriptionSource {
 }
 
 export type StartResult = 'ok' | 'already' | 'pinned-stopped' | 'shutting-down';
-export type StopResult =
-  | 'ok'
-  | 'already'
-  | 'pinned-started'
-  | { dependents: ServiceRef[] }; // hard dependents would stop; retry with force
+export type StopResult = 'ok' | 'already' | 'pinned-started' | { dependents: ServiceRef[] }; // hard dependents would stop; retry with force
 export type UnloadResult = 'ok' | 'not-stopped' | 'has-dependents';
 export type ReloadResult = { ok: true; ref: ServiceRef } | { ok: false; message: string };
 export type DepEditResult = 'ok' | 'bad-request' | { error: string };
@@ -116,7 +115,10 @@ export interface ServiceManager {
   /** Explicit stop: unmarks; force stops hard dependents too. */
   stop(ref: ServiceRef, opts?: { pin?: boolean; force?: boolean }): StopResult;
   /** Restart a started service in place (never starts a stopped one). */
-  restart(ref: ServiceRef, opts?: { force?: boolean }): StopResult | 'not-started' | 'shutting-down';
+  restart(
+    ref: ServiceRef,
+    opts?: { force?: boolean },
+  ): StopResult | 'not-started' | 'shutting-down';
   /** Clear the explicit-activation mark only. */
   release(ref: ServiceRef, opts?: { pin?: boolean }): StopResult;
   unpin(ref: ServiceRef): void;

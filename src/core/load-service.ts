@@ -27,7 +27,11 @@ export interface LoaderHost extends ServiceSetContext {
 const CYCLE_MESSAGE = 'has cyclic dependency.';
 const DEP_FAILED_MESSAGE = 'could not load dependency.';
 
-function loadError(name: string, message: string, kind: 'load' | 'cycle' = 'load'): ServiceLoadError {
+function loadError(
+  name: string,
+  message: string,
+  kind: 'load' | 'cycle' = 'load',
+): ServiceLoadError {
   return new ServiceLoadError({ kind, name, message });
 }
 
@@ -133,7 +137,10 @@ export class Loader {
   }
 
   /** The non-ordering dependency list of desc, with dependency directories resolved. */
-  private depList(desc: ServiceDescription): { deps: DependencySpec[]; fromDir: (string | undefined)[] } {
+  private depList(desc: ServiceDescription): {
+    deps: DependencySpec[];
+    fromDir: (string | undefined)[];
+  } {
     const deps: DependencySpec[] = [];
     const fromDir: (string | undefined)[] = [];
     for (const d of desc.dependencies) {
@@ -233,7 +240,14 @@ export class Loader {
         const spec = top.deps[idx];
         if (loading.has(spec.name) || (avoid && spec.name === avoid.name)) {
           // Report the cycle as the dependency's, then unwind through every loading frame.
-          stack.push({ name: spec.name, desc: top.desc, deps: [], fromDir: [], i: 0, resolved: [] });
+          stack.push({
+            name: spec.name,
+            desc: top.desc,
+            deps: [],
+            fromDir: [],
+            i: 0,
+            resolved: [],
+          });
           throw unwind(loadError(spec.name, CYCLE_MESSAGE, 'cycle'));
         }
         const rec = this.host.findAny(spec.name);
@@ -253,7 +267,14 @@ export class Loader {
             );
             continue;
           }
-          stack.push({ name: spec.name, desc: top.desc, deps: [], fromDir: [], i: 0, resolved: [] });
+          stack.push({
+            name: spec.name,
+            desc: top.desc,
+            deps: [],
+            fromDir: [],
+            i: 0,
+            resolved: [],
+          });
           throw unwind(le);
         }
         continue;
@@ -358,7 +379,13 @@ export class Loader {
       if (d.name === f.name) throw loadError(f.name, CYCLE_MESSAGE, 'cycle');
       const existing = this.host.findAny(d.name);
       if (existing) {
-        if (loading.has(d.name) || Loader.reaches(resolved.map((r) => r.to), existing)) {
+        if (
+          loading.has(d.name) ||
+          Loader.reaches(
+            resolved.map((r) => r.to),
+            existing,
+          )
+        ) {
           throw loadError(f.name, CYCLE_MESSAGE, 'cycle');
         }
         befores.push(existing);
@@ -370,7 +397,13 @@ export class Loader {
     // Replacing a placeholder: others' ordering links to it become links to this service, so
     // none of our own dependencies may lead back to it.
     const orig = this.host.findAny(f.name);
-    if (orig instanceof PlaceholderService && Loader.reaches(resolved.map((r) => r.to), orig)) {
+    if (
+      orig instanceof PlaceholderService &&
+      Loader.reaches(
+        resolved.map((r) => r.to),
+        orig,
+      )
+    ) {
       throw loadError(f.name, CYCLE_MESSAGE, 'cycle');
     }
 
@@ -386,7 +419,7 @@ export class Loader {
       // Replaces the loading record in place.
       this.host.addRecord(rec);
     }
-    if (consumed && (rec instanceof ProcessService)) {
+    if (consumed && rec instanceof ProcessService) {
       rec.consumerFor = consumed;
       consumed.logConsumer = rec;
     }
@@ -449,7 +482,12 @@ export class Loader {
         if (d.name === name) throw loadError(name, CYCLE_MESSAGE, 'cycle');
         resolved.push({ to: this.placeholderFor(d.name, created), type: 'after' });
       }
-      if (Loader.reaches(resolved.map((r) => r.to), svc)) {
+      if (
+        Loader.reaches(
+          resolved.map((r) => r.to),
+          svc,
+        )
+      ) {
         throw loadError(name, CYCLE_MESSAGE, 'cycle');
       }
       const befores: ServiceRecord[] = [];
@@ -458,7 +496,12 @@ export class Loader {
         if (d.name === name) throw loadError(name, CYCLE_MESSAGE, 'cycle');
         const existing = this.host.findAny(d.name);
         if (existing) {
-          if (Loader.reaches(resolved.map((r) => r.to), existing)) {
+          if (
+            Loader.reaches(
+              resolved.map((r) => r.to),
+              existing,
+            )
+          ) {
             throw loadError(name, CYCLE_MESSAGE, 'cycle');
           }
           befores.push(existing);
@@ -489,7 +532,12 @@ export class Loader {
         applySettings(rec, desc);
         if (rec instanceof BaseProcessService) {
           if (rec.logBuffer) rec.logBuffer.max = desc.logBufferSize;
-          if (desc.logType !== 'pipe' && desc.logType !== 'buffer' && rec.logPipe && !rec.logConsumer) {
+          if (
+            desc.logType !== 'pipe' &&
+            desc.logType !== 'buffer' &&
+            rec.logPipe &&
+            !rec.logConsumer
+          ) {
             rec.logPipe.close();
             rec.logPipe = undefined;
           }
@@ -530,7 +578,10 @@ export class Loader {
         throw loadError(name, 'cannot change type of non-stopped service.');
       }
       if (svc.state !== 'started') {
-        throw loadError(name, 'cannot alter settings for service which is currently starting/stopping.');
+        throw loadError(
+          name,
+          'cannot alter settings for service which is currently starting/stopping.',
+        );
       }
       for (const r of resolved) {
         if ((r.type === 'regular' || r.type === 'prepared-by') && r.to.state !== 'started') {
@@ -581,7 +632,10 @@ export class Loader {
   }
 
   /** Replace the non-before dependencies of rec by `resolved` (new links first, then drop old). */
-  private replaceDeps(rec: ServiceRecord, resolved: { to: ServiceRecord; type: DependencyType }[]): void {
+  private replaceDeps(
+    rec: ServiceRecord,
+    resolved: { to: ServiceRecord; type: DependencyType }[],
+  ): void {
     const old: ServiceDep[] = rec.dependsOn.filter((d) => d.type !== 'before');
     for (const r of resolved) rec.addDep(r.to, r.type);
     for (const d of old) {
@@ -592,7 +646,11 @@ export class Loader {
   }
 
   /** Move dependents, before-links, pipes and consumer links from orig to its replacement. */
-  private transferRecord(orig: ServiceRecord, rec: ServiceRecord, consumed: ServiceRecord | undefined): void {
+  private transferRecord(
+    orig: ServiceRecord,
+    rec: ServiceRecord,
+    consumed: ServiceRecord | undefined,
+  ): void {
     for (const dept of orig.dependents) {
       if (dept.type === 'before') continue; // re-created by the caller
       dept.to = rec;

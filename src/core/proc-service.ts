@@ -15,7 +15,13 @@ import type {
   TimerHandle,
 } from './os';
 import { LaunchError } from './os';
-import { SIGINT, SIGKILL, ServiceRecord, type ServiceSetContext, PlaceholderService } from './service';
+import {
+  SIGINT,
+  SIGKILL,
+  ServiceRecord,
+  type ServiceSetContext,
+  PlaceholderService,
+} from './service';
 
 /** Upstream's exec stages, in protocol order (exec_stage); the index is the stage number. */
 export const EXEC_STAGE_DESCRIPTIONS: readonly string[] = [
@@ -225,7 +231,11 @@ export abstract class BaseProcessService extends ServiceRecord {
   }
 
   /** Build the ProcessSpec for argv. */
-  protected buildSpec(argv: string[], onConsole: boolean, forStop: boolean): ProcessSpec | undefined {
+  protected buildSpec(
+    argv: string[],
+    onConsole: boolean,
+    forStop: boolean,
+  ): ProcessSpec | undefined {
     const d = this.desc;
     const inForeground = onConsole && !d.options.sharesConsole;
     let output: OutputSpec | undefined;
@@ -312,7 +322,10 @@ export abstract class BaseProcessService extends ServiceRecord {
       );
       return true;
     } catch (e) {
-      this.os.log('error', `${this.name}: error opening activation socket: ${(e as Error).message}`);
+      this.os.log(
+        'error',
+        `${this.name}: error opening activation socket: ${(e as Error).message}`,
+      );
       return false;
     }
   }
@@ -605,7 +618,12 @@ export class ProcessService extends BaseProcessService {
   protected awaitingReady = false;
 
   protected override bringUp(): boolean {
-    if (this.pid !== -1 && !this.stopIssued && !this.waitingForExecStat && !this.doingSmoothRecovery) {
+    if (
+      this.pid !== -1 &&
+      !this.stopIssued &&
+      !this.waitingForExecStat &&
+      !this.doingSmoothRecovery
+    ) {
       // A stop that was still waiting for dependents was cancelled: the process was never
       // signalled and is still running, so there is nothing to launch.
       this.started();
@@ -802,9 +820,15 @@ export class ProcessService extends BaseProcessService {
     const st = this.stopStatus;
     if (st && !cleanExit(st)) {
       if (st.kind === 'exited') {
-        this.os.log('error', `Service ${this.name} stop command terminated with exit code ${st.code}`);
+        this.os.log(
+          'error',
+          `Service ${this.name} stop command terminated with exit code ${st.code}`,
+        );
       } else {
-        this.os.log('error', `Service ${this.name} stop command terminated due to signal ${st.signal}`);
+        this.os.log(
+          'error',
+          `Service ${this.name} stop command terminated due to signal ${st.signal}`,
+        );
       }
     }
     if (this.pid === -1 || !this.trackingChild) {
@@ -1001,7 +1025,10 @@ export class ScriptedService extends BaseProcessService {
         if (st?.kind === 'exited') {
           this.os.log('warn', `Service ${this.name} stop command failed with exit code ${st.code}`);
         } else if (st?.kind === 'signalled') {
-          this.os.log('warn', `Service ${this.name} stop command terminated due to signal ${st.signal}`);
+          this.os.log(
+            'warn',
+            `Service ${this.name} stop command terminated due to signal ${st.signal}`,
+          );
         }
         // Consider it stopped anyway so that dependencies can stop.
         this.stopped();
@@ -1019,7 +1046,10 @@ export class ScriptedService extends BaseProcessService {
         if (st?.kind === 'exited') {
           this.os.log('error', `Service ${this.name} command failed with exit code ${st.code}`);
         } else if (st?.kind === 'signalled') {
-          this.os.log('error', `Service ${this.name} command terminated due to signal ${st.signal}`);
+          this.os.log(
+            'error',
+            `Service ${this.name} command terminated due to signal ${st.signal}`,
+          );
         }
         this.stopReason = 'failed';
         this.failedToStart();

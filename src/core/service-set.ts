@@ -428,12 +428,20 @@ export class ServiceSet implements ServiceManager, LoaderHost {
     return t === 'regular' || t === 'waits-for' || t === 'milestone';
   }
 
-  private addDepImpl(fromRef: ServiceRef, toRef: ServiceRef, type: DependencyType, enable: boolean): DepEditResult {
+  private addDepImpl(
+    fromRef: ServiceRef,
+    toRef: ServiceRef,
+    type: DependencyType,
+    enable: boolean,
+  ): DepEditResult {
     const from = this.rec(fromRef);
     const to = this.rec(toRef);
     if (from === to || !ServiceSet.editableType(type)) return 'bad-request';
     if (type === 'regular' && from.state !== 'stopped' && to.state !== 'started') {
-      return { error: 'cannot add a hard dependency on a service that is not started to a service that is not stopped' };
+      return {
+        error:
+          'cannot add a hard dependency on a service that is not started to a service that is not stopped',
+      };
     }
     if (Loader.reaches([to], from)) {
       return { error: 'the dependency would create a cycle' };

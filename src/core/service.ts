@@ -71,7 +71,12 @@
  * walk is a queue, so a dependency chain of any length is safe.
  */
 
-import type { DependencyType, ServiceDescription, ServiceOptions, ServiceType } from '../config/types';
+import type {
+  DependencyType,
+  ServiceDescription,
+  ServiceOptions,
+  ServiceType,
+} from '../config/types';
 import type { ServiceEvent, ServiceState, StoppedReason } from './api';
 import type { ExitStatus, Os } from './os';
 
@@ -967,7 +972,8 @@ export class ServiceRecord {
       const st = this.getExitStatus();
       const cleanExit = st !== undefined && st.kind === 'exited' && st.code === 0;
       if (
-        (this.flags.alwaysChain || (this.stopReason === 'terminated' && cleanExit && !willRestart)) &&
+        (this.flags.alwaysChain ||
+          (this.stopReason === 'terminated' && cleanExit && !willRestart)) &&
         this.chainTo !== '' &&
         !this.set.isShuttingDown()
       ) {

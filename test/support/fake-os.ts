@@ -39,7 +39,11 @@ interface FakeTimer {
 
 /** Exit status helpers. */
 export const exited = (code: number): ExitStatus => ({ kind: 'exited', code });
-export const signalled = (signal: number): ExitStatus => ({ kind: 'signalled', signal, coreDumped: false });
+export const signalled = (signal: number): ExitStatus => ({
+  kind: 'signalled',
+  signal,
+  coreDumped: false,
+});
 
 export class FakeOs implements Os {
   caps: OsCaps;
@@ -106,7 +110,8 @@ export class FakeOs implements Os {
     for (;;) {
       let next: FakeTimer | undefined;
       for (const t of this.timers) {
-        if (t.due <= end && (!next || t.due < next.due || (t.due === next.due && t.id < next.id))) next = t;
+        if (t.due <= end && (!next || t.due < next.due || (t.due === next.due && t.id < next.id)))
+          next = t;
       }
       if (!next) break;
       this.timers = this.timers.filter((x) => x !== next);
@@ -129,7 +134,14 @@ export class FakeOs implements Os {
       this.launchFailures.delete(spec.serviceName);
       throw new LaunchError(failure, 'launch');
     }
-    const p: FakeProcess = { pid: this.nextPid++, spec, events, signals: [], done: false, execReported: false };
+    const p: FakeProcess = {
+      pid: this.nextPid++,
+      spec,
+      events,
+      signals: [],
+      done: false,
+      execReported: false,
+    };
     this.processes.push(p);
     return { pid: p.pid };
   }
@@ -183,7 +195,12 @@ export class FakeOs implements Os {
   }
 
   /** Deliver an exec failure. */
-  execFail(target: string | number | FakeProcess, stage = 'executing command', errno = 2, message = 'No such file or directory'): void {
+  execFail(
+    target: string | number | FakeProcess,
+    stage = 'executing command',
+    errno = 2,
+    message = 'No such file or directory',
+  ): void {
     const p = this.resolve(target);
     if (p.done) throw new Error(`fake-os: process ${p.pid} already ended`);
     if (p.execReported) throw new Error(`fake-os: exec of ${p.pid} already reported`);
@@ -240,7 +257,11 @@ export class FakeOs implements Os {
     return {
       cancel: () => {
         const l = this.watches.get(pid);
-        if (l) this.watches.set(pid, l.filter((f) => f !== onExit));
+        if (l)
+          this.watches.set(
+            pid,
+            l.filter((f) => f !== onExit),
+          );
       },
     };
   }
@@ -299,7 +320,9 @@ export class FakeOs implements Os {
 
   /** True if some log line contains text. */
   logged(text: string, level?: LogLevel): boolean {
-    return this.logs.some((l) => l.message.includes(text) && (level === undefined || l.level === level));
+    return this.logs.some(
+      (l) => l.message.includes(text) && (level === undefined || l.level === level),
+    );
   }
 
   /** Arranged things that never happened: pid files never read, launch failures, gone pids. */

@@ -123,7 +123,10 @@ describe('activation', () => {
   });
 
   test('restart of a service with hard dependents needs force, which restarts them too', () => {
-    const h = new Harness().add(desc('a', { type: 'process', dependsOn: ['b'] }), desc('b', { type: 'process' }));
+    const h = new Harness().add(
+      desc('a', { type: 'process', dependsOn: ['b'] }),
+      desc('b', { type: 'process' }),
+    );
     h.start('a');
     expect(h.restart('b')).toEqual({ dependents: [h.set.find('a')] });
     expect(h.restart('b', true)).toBe('ok');
@@ -213,7 +216,10 @@ describe('activation', () => {
   });
 
   test('a forced stop waiting for dependents is not cancelled by start; it restarts after', () => {
-    const h = new Harness().add(desc('a', { type: 'process', dependsOn: ['b'] }), desc('b', { type: 'process' }));
+    const h = new Harness().add(
+      desc('a', { type: 'process', dependsOn: ['b'] }),
+      desc('b', { type: 'process' }),
+    );
     h.start('a');
     h.set.stop(h.ref('b'), { force: true });
     expect(h.state('b')).toBe('stopping');
@@ -229,7 +235,11 @@ describe('activation', () => {
   });
 
   test('start of a service waiting to stop for a non-forced reason cancels the stop', () => {
-    const h = new Harness().add(desc('a', { type: 'process', waitsFor: ['b'] }), desc('b', { type: 'process', dependsOn: ['c'] }), desc('c', { type: 'process' }));
+    const h = new Harness().add(
+      desc('a', { type: 'process', waitsFor: ['b'] }),
+      desc('b', { type: 'process', dependsOn: ['c'] }),
+      desc('c', { type: 'process' }),
+    );
     h.start('b');
     h.start('c');
     h.release('c');

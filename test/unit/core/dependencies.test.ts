@@ -16,7 +16,10 @@ describe('dependency types', () => {
   });
 
   test('depends-on: the dependent fails to start when the dependency fails', () => {
-    const h = new Harness({ execStatus: true }).add(desc('a', { dependsOn: ['b'] }), desc('b', { type: 'process' }));
+    const h = new Harness({ execStatus: true }).add(
+      desc('a', { dependsOn: ['b'] }),
+      desc('b', { type: 'process' }),
+    );
     h.start('a');
     expect(h.state('a')).toBe('starting');
     h.os.execFail('b');
@@ -27,7 +30,10 @@ describe('dependency types', () => {
   });
 
   test('depends-ms: must start successfully, then becomes soft', () => {
-    const h = new Harness({ execStatus: true }).add(desc('a', { dependsMs: ['b'] }), desc('b', { type: 'process' }));
+    const h = new Harness({ execStatus: true }).add(
+      desc('a', { dependsMs: ['b'] }),
+      desc('b', { type: 'process' }),
+    );
     h.start('a');
     h.os.execOk('b');
     expect(h.state('a')).toBe('started');
@@ -37,7 +43,10 @@ describe('dependency types', () => {
   });
 
   test('depends-ms: a failed start fails the dependent', () => {
-    const h = new Harness({ execStatus: true }).add(desc('a', { dependsMs: ['b'] }), desc('b', { type: 'process' }));
+    const h = new Harness({ execStatus: true }).add(
+      desc('a', { dependsMs: ['b'] }),
+      desc('b', { type: 'process' }),
+    );
     h.start('a');
     h.os.execFail('b');
     expect(h.state('a')).toBe('stopped');
@@ -45,7 +54,10 @@ describe('dependency types', () => {
   });
 
   test('waits-for: waits for the start, or the failure, of the dependency', () => {
-    const h = new Harness({ execStatus: true }).add(desc('a', { waitsFor: ['b'] }), desc('b', { type: 'process' }));
+    const h = new Harness({ execStatus: true }).add(
+      desc('a', { waitsFor: ['b'] }),
+      desc('b', { type: 'process' }),
+    );
     h.start('a');
     expect(h.state('a')).toBe('starting');
     h.os.execFail('b');
@@ -167,7 +179,10 @@ describe('ordering', () => {
 
 describe('stop ordering', () => {
   test('a process is not signalled until its dependents have fully stopped', () => {
-    const h = new Harness().add(desc('a', { type: 'process', dependsOn: ['b'] }), desc('b', { type: 'process' }));
+    const h = new Harness().add(
+      desc('a', { type: 'process', dependsOn: ['b'] }),
+      desc('b', { type: 'process' }),
+    );
     h.start('a');
     h.stop('b');
     expect(h.os.running('a').signals).toHaveLength(1);
@@ -228,7 +243,11 @@ describe('soft-dependency quirk', () => {
   });
 
   test('a stopped soft dependency is re-attached to running dependents when it starts', () => {
-    const h = new Harness().add(desc('x', { waitsFor: ['s'] }), desc('y', { waitsFor: ['s'] }), desc('s'));
+    const h = new Harness().add(
+      desc('x', { waitsFor: ['s'] }),
+      desc('y', { waitsFor: ['s'] }),
+      desc('s'),
+    );
     h.start('x');
     h.stop('s');
     expect(h.state('s')).toBe('stopped');
@@ -253,9 +272,15 @@ describe('runtime dependency edits', () => {
   });
 
   test('add-dep refuses a cycle', () => {
-    const h = new Harness().add(desc('a', { dependsOn: ['b'] }), desc('b', { dependsOn: ['c'] }), desc('c'));
+    const h = new Harness().add(
+      desc('a', { dependsOn: ['b'] }),
+      desc('b', { dependsOn: ['c'] }),
+      desc('c'),
+    );
     h.set.load('a');
-    expect(h.set.addDep(h.ref('c'), h.ref('a'), 'waits-for')).toEqual({ error: expect.any(String) });
+    expect(h.set.addDep(h.ref('c'), h.ref('a'), 'waits-for')).toEqual({
+      error: expect.any(String),
+    });
     expect(h.set.addDep(h.ref('a'), h.ref('a'), 'waits-for')).toBe('bad-request');
   });
 

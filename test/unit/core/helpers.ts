@@ -1,7 +1,12 @@
 // Shared fixtures for core tests: an in-memory DescriptionSource, a description builder with
 // upstream's defaults, and a harness wiring ServiceSet to the fake OS with an event recorder.
 
-import { ServiceLoadError, type DescriptionSource, type ServiceEvent, type ServiceRef } from '../../../src/core/api';
+import {
+  ServiceLoadError,
+  type DescriptionSource,
+  type ServiceEvent,
+  type ServiceRef,
+} from '../../../src/core/api';
 import { ServiceSet } from '../../../src/core/service-set';
 import type { DependencySpec, DependencyType, ServiceDescription } from '../../../src/config/types';
 import { SERVICE_DEFAULTS } from '../../../src/config/types';
@@ -72,7 +77,10 @@ export function desc(name: string, d: DescInput = {}): ServiceDescription {
     },
   };
   for (const k of Object.keys(d) as (keyof DescInput)[]) {
-    if (!(k in out) && !['dependsOn', 'waitsFor', 'dependsMs', 'preparedBy', 'before', 'after'].includes(k)) {
+    if (
+      !(k in out) &&
+      !['dependsOn', 'waitsFor', 'dependsMs', 'preparedBy', 'before', 'after'].includes(k)
+    ) {
       (out as unknown as Record<string, unknown>)[k] = d[k];
     }
   }

@@ -23,13 +23,21 @@ describe('loading', () => {
   });
 
   test('services are listed in the order their loading began', () => {
-    const h = new Harness().add(desc('boot', { dependsOn: ['critical'] }), desc('critical', { dependsOn: ['intermediary'] }), desc('intermediary'));
+    const h = new Harness().add(
+      desc('boot', { dependsOn: ['critical'] }),
+      desc('critical', { dependsOn: ['intermediary'] }),
+      desc('intermediary'),
+    );
     h.set.load('boot');
     expect(h.set.list().map((r) => r.name)).toEqual(['boot', 'critical', 'intermediary']);
   });
 
   test('each service is loaded once', () => {
-    const h = new Harness().add(desc('a', { dependsOn: ['b', 'c'] }), desc('b', { dependsOn: ['c'] }), desc('c'));
+    const h = new Harness().add(
+      desc('a', { dependsOn: ['b', 'c'] }),
+      desc('b', { dependsOn: ['c'] }),
+      desc('c'),
+    );
     h.set.load('a');
     expect([...h.src.loads.values()]).toEqual([1, 1, 1]);
     expect(h.set.load('a')).toBe(h.set.find('a'));
@@ -45,7 +53,11 @@ describe('loading', () => {
     }
     expect(err).toBeInstanceOf(ServiceLoadError);
     expect((err as ServiceLoadError).code).toBe('ESERVICELOAD');
-    expect((err as ServiceLoadError).failure).toEqual({ kind: 'load', name: 'a', message: 'could not load dependency.' });
+    expect((err as ServiceLoadError).failure).toEqual({
+      kind: 'load',
+      name: 'a',
+      message: 'could not load dependency.',
+    });
     expect(h.os.logged('Could not load service a: has cyclic dependency.')).toBe(true);
     expect(h.os.logged('Could not load service b: could not load dependency.')).toBe(true);
     expect(h.set.find('a')).toBeUndefined();
@@ -72,14 +84,25 @@ describe('loading', () => {
     const h = new Harness().add(desc('a', { dependsOn: ['bad'] }));
     h.src.load = (name: string) => {
       if (name === 'bad') {
-        throw new ServiceLoadError({ kind: 'description', name: 'bad', message: 'unknown setting', file: '/d/bad', line: 3, setting: 'foo' });
+        throw new ServiceLoadError({
+          kind: 'description',
+          name: 'bad',
+          message: 'unknown setting',
+          file: '/d/bad',
+          line: 3,
+          setting: 'foo',
+        });
       }
       const d = h.src.descs.get(name);
       if (!d) throw new ServiceLoadError({ kind: 'not-found', name });
       return d;
     };
     expect(() => h.set.load('a')).toThrow('could not load dependency.');
-    expect(h.os.logged("Error in service description for 'bad': setting 'foo' (file /d/bad, line 3): unknown setting")).toBe(true);
+    expect(
+      h.os.logged(
+        "Error in service description for 'bad': setting 'foo' (file /d/bad, line 3): unknown setting",
+      ),
+    ).toBe(true);
   });
 
   test('before/after names that are not loaded become placeholders, replaced when loaded', () => {
@@ -98,7 +121,11 @@ describe('loading', () => {
   });
 
   test('a before link that would close a cycle is refused', () => {
-    const h = new Harness().add(desc('a', { dependsOn: ['b'] }), desc('b'), desc('c', { dependsOn: ['a'], before: ['b'] }));
+    const h = new Harness().add(
+      desc('a', { dependsOn: ['b'] }),
+      desc('b'),
+      desc('c', { dependsOn: ['a'], before: ['b'] }),
+    );
     h.set.load('a');
     expect(() => h.set.load('c')).toThrow('has cyclic dependency.');
   });
@@ -115,7 +142,11 @@ describe('loading', () => {
   });
 
   test('before and after the same service is a cycle', () => {
-    const h = new Harness().add(desc('ba', { dependsOn: ['ba1', 'ba2'] }), desc('ba1'), desc('ba2', { before: ['ba1'], after: ['ba1'] }));
+    const h = new Harness().add(
+      desc('ba', { dependsOn: ['ba1', 'ba2'] }),
+      desc('ba1'),
+      desc('ba2', { before: ['ba1'], after: ['ba1'] }),
+    );
     expect(() => h.set.load('ba')).toThrow('could not load dependency.');
   });
 
@@ -129,7 +160,8 @@ describe('loading', () => {
       desc('boot', { dependencyDirs: [{ dir: '/etc/dinit.d/boot.d', type: 'waits-for' }] }),
       desc('x'),
     );
-    h.src.listDependencyDir = (dir: string) => (dir === '/etc/dinit.d/boot.d' ? ['x', 'gone'] : undefined);
+    h.src.listDependencyDir = (dir: string) =>
+      dir === '/etc/dinit.d/boot.d' ? ['x', 'gone'] : undefined;
     h.start('boot');
     expect(h.state('x')).toBe('started');
     expect(h.os.logged("Ignoring unresolved dependency 'gone'", 'warn')).toBe(true);
@@ -148,7 +180,11 @@ test('entries the config loader read from a dependency directory are ignored whe
   );
   h.start('boot');
   expect(h.state('x')).toBe('started');
-  expect(h.os.logged("Ignoring unresolved dependency 'gone' in dependency directory '/d/boot.d' for boot service.")).toBe(true);
+  expect(
+    h.os.logged(
+      "Ignoring unresolved dependency 'gone' in dependency directory '/d/boot.d' for boot service.",
+    ),
+  ).toBe(true);
 });
 
 describe('unload and reload', () => {
@@ -181,15 +217,23 @@ describe('unload and reload', () => {
     const h = new Harness().add(desc('p', { type: 'process' }));
     h.start('p');
     h.src.add(desc('p', { type: 'scripted' }));
-    expect(h.set.reload(h.ref('p'))).toEqual({ ok: false, message: 'cannot change type of non-stopped service.' });
-    expect(h.os.logged('Could not reload service p: cannot change type of non-stopped service.')).toBe(true);
+    expect(h.set.reload(h.ref('p'))).toEqual({
+      ok: false,
+      message: 'cannot change type of non-stopped service.',
+    });
+    expect(
+      h.os.logged('Could not reload service p: cannot change type of non-stopped service.'),
+    ).toBe(true);
   });
 
   test('reload cannot add a hard dependency that is not started to a running service', () => {
     const h = new Harness().add(desc('p', { type: 'process' }), desc('q'));
     h.start('p');
     h.src.add(desc('p', { type: 'process', dependsOn: ['q'] }));
-    expect(h.set.reload(h.ref('p'))).toEqual({ ok: false, message: "cannot add non-started dependency 'q'." });
+    expect(h.set.reload(h.ref('p'))).toEqual({
+      ok: false,
+      message: "cannot add non-started dependency 'q'.",
+    });
   });
 
   test('reload of a running service applies new settings for the next start', () => {
@@ -208,14 +252,20 @@ describe('unload and reload', () => {
     h.os.setPidFile('/run/a.pid', 900);
     h.os.exit('b', 0);
     h.src.add(desc('b', { type: 'bgprocess', pidFile: '/run/b.pid' }));
-    expect(h.set.reload(h.ref('b'))).toEqual({ ok: false, message: 'cannot change pid_file for running service.' });
+    expect(h.set.reload(h.ref('b'))).toEqual({
+      ok: false,
+      message: 'cannot change pid_file for running service.',
+    });
   });
 
   test('reload cannot change the log type of a running service', () => {
     const h = new Harness().add(desc('p', { type: 'process' }));
     h.start('p');
     h.src.add(desc('p', { type: 'process', logType: 'buffer' }));
-    expect(h.set.reload(h.ref('p'))).toEqual({ ok: false, message: 'cannot change log-type for running service.' });
+    expect(h.set.reload(h.ref('p'))).toEqual({
+      ok: false,
+      message: 'cannot change log-type for running service.',
+    });
   });
 
   test('reload refuses a service that is starting or stopping', () => {
@@ -237,7 +287,10 @@ describe('unload and reload', () => {
 
 describe('shutdown and events', () => {
   test('shutdown stops everything in dependency order and then reports all stopped', () => {
-    const h = new Harness().add(desc('a', { type: 'process', dependsOn: ['b'] }), desc('b', { type: 'process' }));
+    const h = new Harness().add(
+      desc('a', { type: 'process', dependsOn: ['b'] }),
+      desc('b', { type: 'process' }),
+    );
     let called = 0;
     h.set.onAllStopped(() => called++);
     h.start('a');
@@ -272,7 +325,10 @@ describe('shutdown and events', () => {
   });
 
   test('startcancelled when a start waiting for dependencies is stopped', () => {
-    const h = new Harness({ execStatus: true }).add(desc('a', { dependsOn: ['b'] }), desc('b', { type: 'process' }));
+    const h = new Harness({ execStatus: true }).add(
+      desc('a', { dependsOn: ['b'] }),
+      desc('b', { type: 'process' }),
+    );
     h.start('a');
     h.stop('a');
     expect(h.eventsOf('a')).toEqual(['startcancelled', 'stopped']);
@@ -288,7 +344,11 @@ describe('shutdown and events', () => {
   });
 
   test('dependents lists the hard dependents holding a service', () => {
-    const h = new Harness().add(desc('a', { dependsOn: ['c'] }), desc('b', { waitsFor: ['c'] }), desc('c'));
+    const h = new Harness().add(
+      desc('a', { dependsOn: ['c'] }),
+      desc('b', { waitsFor: ['c'] }),
+      desc('c'),
+    );
     h.start('a');
     h.start('b');
     expect(h.set.dependents(h.ref('c')).map((r) => r.name)).toEqual(['a']);

@@ -26,7 +26,9 @@ describe('process', () => {
     expect(st.stopReason).toBe('execfailed');
     expect(st.execFailure).toEqual({ stage: 18, errno: 2 });
     expect(h.eventsOf('p')).toEqual(['failedstart', 'stopped']);
-    expect(h.os.logged('p: execution failed - executing command: No such file or directory', 'error')).toBe(true);
+    expect(
+      h.os.logged('p: execution failed - executing command: No such file or directory', 'error'),
+    ).toBe(true);
     expect(h.os.serviceEvents).toEqual(['failed p']);
   });
 
@@ -40,7 +42,9 @@ describe('process', () => {
   });
 
   test('with readiness notification the service is started only when ready', () => {
-    const h = new Harness().add(desc('p', { type: 'process', readyNotification: { kind: 'pipevar', variable: 'READY_FD' } }));
+    const h = new Harness().add(
+      desc('p', { type: 'process', readyNotification: { kind: 'pipevar', variable: 'READY_FD' } }),
+    );
     h.start('p');
     expect(h.state('p')).toBe('starting');
     expect(h.os.running('p').spec.readiness).toEqual({ kind: 'pipevar', variable: 'READY_FD' });
@@ -49,7 +53,9 @@ describe('process', () => {
   });
 
   test('a process that exits before it is ready fails to start', () => {
-    const h = new Harness().add(desc('p', { type: 'process', readyNotification: { kind: 'pipefd', fd: 3 } }));
+    const h = new Harness().add(
+      desc('p', { type: 'process', readyNotification: { kind: 'pipefd', fd: 3 } }),
+    );
     h.start('p');
     h.os.exit('p', 1);
     expect(h.state('p')).toBe('stopped');
@@ -58,7 +64,9 @@ describe('process', () => {
   });
 
   test('stop-command runs instead of the term signal', () => {
-    const h = new Harness().add(desc('p', { type: 'process', stopCommand: ['/bin/p-stop', 'now'] }));
+    const h = new Harness().add(
+      desc('p', { type: 'process', stopCommand: ['/bin/p-stop', 'now'] }),
+    );
     h.start('p');
     const main = h.os.running('p');
     h.stop('p');
@@ -126,7 +134,9 @@ describe('bgprocess', () => {
   });
 
   test('the daemon dying is an unexpected termination (restart applies)', () => {
-    const h = new Harness().add(desc('b', { type: 'bgprocess', pidFile: '/run/b.pid', restart: 'yes' }));
+    const h = new Harness().add(
+      desc('b', { type: 'bgprocess', pidFile: '/run/b.pid', restart: 'yes' }),
+    );
     h.start('b');
     h.os.setPidFile('/run/b.pid', 4242);
     h.os.exit('b', 0);
@@ -148,7 +158,9 @@ describe('bgprocess', () => {
   });
 
   test('smooth recovery of a bgprocess re-reads the pid file', () => {
-    const h = new Harness().add(desc('b', { type: 'bgprocess', pidFile: '/run/b.pid', smoothRecovery: true }));
+    const h = new Harness().add(
+      desc('b', { type: 'bgprocess', pidFile: '/run/b.pid', smoothRecovery: true }),
+    );
     h.start('b');
     h.os.setPidFile('/run/b.pid', 4242);
     h.os.exit('b', 0);
@@ -164,7 +176,9 @@ describe('bgprocess', () => {
 
 describe('scripted', () => {
   test('a zero exit of the command means started; the stop command runs on stop', () => {
-    const h = new Harness().add(desc('s', { type: 'scripted', command: ['/bin/up'], stopCommand: ['/bin/down'] }));
+    const h = new Harness().add(
+      desc('s', { type: 'scripted', command: ['/bin/up'], stopCommand: ['/bin/down'] }),
+    );
     h.start('s');
     expect(h.state('s')).toBe('starting');
     h.os.exit('s', 0);
@@ -230,7 +244,11 @@ describe('triggered and internal', () => {
 describe('process spec', () => {
   test('environment: global, then DINIT_SERVICE, then the service env', () => {
     const h = new Harness().add(
-      desc('web@8080', { type: 'process', exportServiceName: true, env: { PORT: '8080', PATH: '/opt/bin' } }),
+      desc('web@8080', {
+        type: 'process',
+        exportServiceName: true,
+        env: { PORT: '8080', PATH: '/opt/bin' },
+      }),
     );
     h.src.env = { PATH: '/usr/bin', LANG: 'C' };
     h.start('web@8080');
@@ -248,11 +266,18 @@ describe('process spec', () => {
     );
     h.start('p');
     const spec = h.os.running('p').spec;
-    expect([spec.uid, spec.gid, spec.initgroupsUser, spec.clearSupplementaryGroups]).toEqual([33, 33, 'www', undefined]);
+    expect([spec.uid, spec.gid, spec.initgroupsUser, spec.clearSupplementaryGroups]).toEqual([
+      33,
+      33,
+      'www',
+      undefined,
+    ]);
   });
 
   test('run-as by number keeps the gid and drops supplementary groups', () => {
-    const h = new Harness().add(desc('p', { type: 'process', runAs: { user: '1000', uid: 1000, byName: false } }));
+    const h = new Harness().add(
+      desc('p', { type: 'process', runAs: { user: '1000', uid: 1000, byName: false } }),
+    );
     h.start('p');
     const spec = h.os.running('p').spec;
     expect([spec.uid, spec.gid, spec.clearSupplementaryGroups]).toEqual([1000, undefined, true]);
@@ -274,13 +299,23 @@ describe('process spec', () => {
     const spec = h.os.running('p').spec;
     expect(spec.workingDir).toBe('/etc/dinit.d');
     expect(spec.rlimits).toEqual({ nofile: { soft: 512, hard: 1024 } });
-    expect([spec.nice, spec.oomScoreAdj, spec.cgroup, spec.ioprio]).toEqual([5, -100, '/app', { class: 'idle', level: 0 }]);
+    expect([spec.nice, spec.oomScoreAdj, spec.cgroup, spec.ioprio]).toEqual([
+      5,
+      -100,
+      '/app',
+      { class: 'idle', level: 0 },
+    ]);
     expect(spec.newSession).toBe(true);
   });
 
   test('log-type file gives a file output with its permissions', () => {
     const h = new Harness().add(
-      desc('p', { type: 'process', logType: 'file', logfile: '/var/log/p.log', logfilePermissions: 0o640 }),
+      desc('p', {
+        type: 'process',
+        logType: 'file',
+        logfile: '/var/log/p.log',
+        logfilePermissions: 0o640,
+      }),
     );
     h.start('p');
     expect(h.os.running('p').spec.output).toEqual({
@@ -294,7 +329,12 @@ describe('process spec', () => {
 
   test('a console service inherits the console and ignores the logfile', () => {
     const h = new Harness().add(
-      desc('p', { type: 'process', logType: 'file', logfile: '/x.log', options: { runsOnConsole: true, startsOnConsole: true } }),
+      desc('p', {
+        type: 'process',
+        logType: 'file',
+        logfile: '/x.log',
+        options: { runsOnConsole: true, startsOnConsole: true },
+      }),
     );
     h.start('p');
     const spec = h.os.running('p').spec;
@@ -324,7 +364,12 @@ describe('process spec', () => {
 
   test('socket activation opens the socket once, passes it, and closes it when the service stops', () => {
     const h = new Harness().add(
-      desc('p', { type: 'process', restart: 'yes', socketListen: '/run/p.sock', socketPermissions: 0o600 }),
+      desc('p', {
+        type: 'process',
+        restart: 'yes',
+        socketListen: '/run/p.sock',
+        socketPermissions: 0o600,
+      }),
     );
     h.start('p');
     expect(h.os.sockets).toEqual([{ path: '/run/p.sock', permissions: 0o600, closed: false }]);
@@ -381,7 +426,10 @@ describe('consumer-of and log buffers', () => {
   });
 
   test('a consumer-of a non-pipe producer is refused', () => {
-    const h = new Harness().add(desc('prod', { type: 'process' }), desc('cons', { type: 'process', consumerOf: 'prod' }));
+    const h = new Harness().add(
+      desc('prod', { type: 'process' }),
+      desc('cons', { type: 'process', consumerOf: 'prod' }),
+    );
     h.set.load('prod');
     expect(() => h.set.load('cons')).toThrow(
       "the 'consumer-of' setting specifies a service that does not log via a pipe ('log-type = pipe')",
@@ -389,7 +437,9 @@ describe('consumer-of and log buffers', () => {
   });
 
   test('log-type buffer: output beyond log-buffer-size is discarded; catlog --clear empties it', () => {
-    const h = new Harness().add(desc('p', { type: 'process', logType: 'buffer', logBufferSize: 8 }));
+    const h = new Harness().add(
+      desc('p', { type: 'process', logType: 'buffer', logBufferSize: 8 }),
+    );
     h.start('p');
     const out = h.os.running('p').spec.output;
     if (out.kind !== 'buffer') throw new Error('expected a buffer output');

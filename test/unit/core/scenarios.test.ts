@@ -19,7 +19,10 @@ describe('stop during restart', () => {
   });
 
   test('a stop of the dependency during its restart also keeps the dependent down', () => {
-    const h = new Harness().add(desc('a', { type: 'process', dependsOn: ['b'] }), desc('b', { type: 'process' }));
+    const h = new Harness().add(
+      desc('a', { type: 'process', dependsOn: ['b'] }),
+      desc('b', { type: 'process' }),
+    );
     h.start('a');
     h.restart('b', true);
     expect(h.state('a')).toBe('stopping');
@@ -31,7 +34,10 @@ describe('stop during restart', () => {
   });
 
   test('stopping the dependent during a restart cancels the dependency restart when nothing else needs it', () => {
-    const h = new Harness().add(desc('a', { type: 'process', dependsOn: ['b'] }), desc('b', { type: 'process' }));
+    const h = new Harness().add(
+      desc('a', { type: 'process', dependsOn: ['b'] }),
+      desc('b', { type: 'process' }),
+    );
     h.start('a');
     h.restart('b', true);
     h.stop('a');
@@ -42,7 +48,10 @@ describe('stop during restart', () => {
   });
 
   test('stopping the dependent during a restart keeps the restart of an explicitly active dependency', () => {
-    const h = new Harness().add(desc('a', { type: 'process', dependsOn: ['b'] }), desc('b', { type: 'process' }));
+    const h = new Harness().add(
+      desc('a', { type: 'process', dependsOn: ['b'] }),
+      desc('b', { type: 'process' }),
+    );
     h.start('a');
     h.start('b');
     h.restart('b', true);
@@ -90,7 +99,10 @@ describe('failures', () => {
   });
 
   test('events: losing the last dependent while stopping to restart is reported as startcancelled', () => {
-    const h = new Harness().add(desc('a', { type: 'process', dependsOn: ['b'] }), desc('b', { type: 'process' }));
+    const h = new Harness().add(
+      desc('a', { type: 'process', dependsOn: ['b'] }),
+      desc('b', { type: 'process' }),
+    );
     h.start('a');
     h.restart('b', true);
     h.stop('a');

@@ -22,7 +22,7 @@ describe('restart policy', () => {
     expect(h.state('p')).toBe('stopped');
     expect(h.status('p').stopReason).toBe('terminated');
     expect(h.status('p').exitStatus).toEqual({ kind: 'exited', code: 3 });
-    expect(h.os.logged("Service p process terminated with exit code 3", 'error')).toBe(true);
+    expect(h.os.logged('Service p process terminated with exit code 3', 'error')).toBe(true);
   });
 
   test('on-failure restarts after a non-zero exit', () => {
@@ -168,7 +168,9 @@ describe('restart limits', () => {
   });
 
   test('restart-delay counts from the previous start, not from the exit', () => {
-    const h = new Harness().add(desc('p', { type: 'process', restart: 'yes', restartDelayMs: 1000 }));
+    const h = new Harness().add(
+      desc('p', { type: 'process', restart: 'yes', restartDelayMs: 1000 }),
+    );
     h.start('p');
     h.os.advance(700);
     h.os.exit('p', 1);
@@ -180,7 +182,9 @@ describe('restart limits', () => {
   });
 
   test('no restart delay when the previous start is long past', () => {
-    const h = new Harness().add(desc('p', { type: 'process', restart: 'yes', restartDelayMs: 1000 }));
+    const h = new Harness().add(
+      desc('p', { type: 'process', restart: 'yes', restartDelayMs: 1000 }),
+    );
     h.start('p');
     h.os.advance(5000);
     h.os.exit('p', 1);
@@ -188,7 +192,9 @@ describe('restart limits', () => {
   });
 
   test('a stop while waiting for the restart delay cancels the restart', () => {
-    const h = new Harness().add(desc('p', { type: 'process', restart: 'yes', restartDelayMs: 1000 }));
+    const h = new Harness().add(
+      desc('p', { type: 'process', restart: 'yes', restartDelayMs: 1000 }),
+    );
     h.start('p');
     h.os.exit('p', 1);
     expect(h.state('p')).toBe('starting');
@@ -216,7 +222,9 @@ describe('smooth recovery', () => {
   });
 
   test('smooth recovery still applies the restart limits', () => {
-    const h = new Harness().add(desc('p', { type: 'process', restart: 'yes', smoothRecovery: true }));
+    const h = new Harness().add(
+      desc('p', { type: 'process', restart: 'yes', smoothRecovery: true }),
+    );
     h.start('p');
     for (let i = 0; i < 3; i++) {
       h.os.advance(300);
@@ -230,7 +238,9 @@ describe('smooth recovery', () => {
   });
 
   test('smooth recovery waits for the restart delay from the previous start', () => {
-    const h = new Harness().add(desc('p', { type: 'process', smoothRecovery: true, restartDelayMs: 500 }));
+    const h = new Harness().add(
+      desc('p', { type: 'process', smoothRecovery: true, restartDelayMs: 500 }),
+    );
     h.start('p');
     h.os.exit('p', 1);
     expect(h.os.launchesOf('p')).toHaveLength(1);
@@ -284,14 +294,20 @@ describe('smooth recovery', () => {
 describe('timeouts', () => {
   test('start-timeout sends SIGINT and counts as a failure', () => {
     const h = new Harness().add(
-      desc('p', { type: 'process', startTimeoutMs: 1000, readyNotification: { kind: 'pipefd', fd: 3 } }),
+      desc('p', {
+        type: 'process',
+        startTimeoutMs: 1000,
+        readyNotification: { kind: 'pipefd', fd: 3 },
+      }),
     );
     h.start('p');
     h.os.advance(1000);
     expect(h.os.running('p').signals).toEqual([{ signal: 2, target: 'group' }]);
     expect(h.state('p')).toBe('stopping');
     expect(h.eventsOf('p')).toEqual(['failedstart']);
-    expect(h.os.logged('Service p with pid 100 exceeded allowed start time; cancelling.', 'warn')).toBe(true);
+    expect(
+      h.os.logged('Service p with pid 100 exceeded allowed start time; cancelling.', 'warn'),
+    ).toBe(true);
     h.os.exit('p', signalled(2));
     expect(h.state('p')).toBe('stopped');
     expect(h.status('p').stopReason).toBe('timedout');
@@ -300,7 +316,11 @@ describe('timeouts', () => {
 
   test('start-timeout 0 means no limit', () => {
     const h = new Harness().add(
-      desc('p', { type: 'process', startTimeoutMs: 0, readyNotification: { kind: 'pipefd', fd: 3 } }),
+      desc('p', {
+        type: 'process',
+        startTimeoutMs: 0,
+        readyNotification: { kind: 'pipefd', fd: 3 },
+      }),
     );
     h.start('p');
     h.os.advance(10_000_000);
@@ -338,7 +358,9 @@ describe('timeouts', () => {
   });
 
   test('signal-process-only signals the process, not its group', () => {
-    const h = new Harness().add(desc('p', { type: 'process', options: { signalProcessOnly: true } }));
+    const h = new Harness().add(
+      desc('p', { type: 'process', options: { signalProcessOnly: true } }),
+    );
     h.start('p');
     h.stop('p');
     expect(h.os.running('p').signals).toEqual([{ signal: 15, target: 'process' }]);
@@ -363,7 +385,11 @@ describe('interrupting startup', () => {
 
   test('with start-interruptible a starting bgprocess is interrupted with SIGINT', () => {
     const h = new Harness().add(
-      desc('b', { type: 'bgprocess', pidFile: '/run/b.pid', options: { startInterruptible: true } }),
+      desc('b', {
+        type: 'bgprocess',
+        pidFile: '/run/b.pid',
+        options: { startInterruptible: true },
+      }),
     );
     h.start('b');
     h.stop('b');
@@ -429,7 +455,10 @@ describe('chain-to', () => {
   });
 
   test('chain-to does not fire when the service restarts', () => {
-    const h = new Harness().add(desc('p', { type: 'process', restart: 'yes', chainTo: 'next' }), desc('next'));
+    const h = new Harness().add(
+      desc('p', { type: 'process', restart: 'yes', chainTo: 'next' }),
+      desc('next'),
+    );
     h.start('p');
     h.os.advance(1000);
     h.os.exit('p', 0);
@@ -475,7 +504,9 @@ describe('chain-to', () => {
     h.start('p');
     h.os.exit('p', 0);
     expect(
-      h.os.logged("Couldn't chain to service missing: couldn't load missing: service not found: missing"),
+      h.os.logged(
+        "Couldn't chain to service missing: couldn't load missing: service not found: missing",
+      ),
     ).toBe(true);
   });
 });
