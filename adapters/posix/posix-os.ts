@@ -274,36 +274,28 @@ export class PosixOs implements Os {
       throw e;
     }
 
-    let useHelper = plan.helperReasons.length > 0;
-    const stdio: StdioSource[] = plan.stdio.slice();
     let parentLogFd: number | undefined;
-    if (
+    const release = () => {
+      for (const fd of toClose) this.libc?.close(fd);
+      if (outputReadFd !== undefined) this.libc?.close(outputReadFd);
+      if (parentLogFd !== undefined) fs.closeSync(parentLogFd);
+    };
+    const failLater = (stage: number, errno: number): ProcessHandle => {
+      release();
+      setImmediate(() => events.onExecFailed(stageDescription(stage), errno, this.strerror(errno)));
+      return { pid: -1 };
+    };
+
+    let useHelper = plan.helperReasons.length > 0;
+    // Without the helper the daemon can still open a log file itself, with the same flags.
+    const parentOpensLog =
       useHelper &&
       !this.helperPath &&
       spec.output.kind === 'file' &&
-      plan.helperReasons.every((r) => r === 'log file')
-    ) {
-      // Without the helper the daemon opens the log file itself, with the same flags.
-      const r = openLogFile(spec.output);
-      if (typeof r === 'object') {
-        for (const fd of toClose) this.libc?.close(fd);
-        if (outputReadFd !== undefined) this.libc?.close(outputReadFd);
-        setImmediate(() =>
-          events.onExecFailed(
-            stageDescription(Stage.OPEN_LOGFILE),
-            r.errno,
-            this.strerror(r.errno),
-          ),
-        );
-        return { pid: -1 };
-      }
-      parentLogFd = r;
-      for (const fd of [1, 2]) if (fd !== plan.readinessFd) stdio[fd] = r;
-      useHelper = false;
-    }
+      plan.helperReasons.every((r) => r === 'log file');
+    if (parentOpensLog) useHelper = false;
     if (useHelper && !this.helperPath) {
-      for (const fd of toClose) this.libc?.close(fd);
-      if (outputReadFd !== undefined) this.libc?.close(outputReadFd);
+      release();
       throw new LaunchError(
         `${spec.serviceName}: needs the exec helper (for ${plan.helperReasons.join(', ')}) but it is not built; ` +
           `install a C compiler and run "npm run build"`,
@@ -311,6 +303,7 @@ export class PosixOs implements Os {
       );
     }
 
+    const stdio: StdioSource[] = plan.stdio.slice();
     let file: string;
     let args: string[];
     let statusIdx = -1;
@@ -325,14 +318,13 @@ export class PosixOs implements Os {
       if (spec.workingDir) {
         // libuv reports a failed chdir like a failed exec; check first to name the stage.
         const err = checkDirectory(spec.workingDir);
-        if (err !== undefined) {
-          for (const fd of toClose) this.libc?.close(fd);
-          if (outputReadFd !== undefined) this.libc?.close(outputReadFd);
-          setImmediate(() =>
-            events.onExecFailed(stageDescription(Stage.CHDIR), err, this.strerror(err)),
-          );
-          return { pid: -1 };
-        }
+        if (err !== undefined) return failLater(Stage.CHDIR, err);
+      }
+      if (parentOpensLog && spec.output.kind === 'file') {
+        const r = openLogFile(spec.output);
+        if (typeof r === 'object') return failLater(Stage.OPEN_LOGFILE, r.errno);
+        parentLogFd = r;
+        for (const fd of [1, 2]) if (fd !== plan.readinessFd) stdio[fd] = r;
       }
     }
 
@@ -347,18 +339,11 @@ export class PosixOs implements Os {
       });
     } catch (e) {
       // Synchronous failures (bad arguments, EMFILE...): nothing was started.
-      for (const fd of toClose) this.libc?.close(fd);
-      if (outputReadFd !== undefined) this.libc?.close(outputReadFd);
-      const errno = errnoOf(e) ?? 0;
-      setImmediate(() =>
-        events.onExecFailed(stageDescription(Stage.DO_EXEC), errno, this.strerror(errno)),
-      );
-      return { pid: -1 };
-    } finally {
-      // The child has its copies now (or never will).
-      for (const fd of toClose) this.libc?.close(fd);
-      if (parentLogFd !== undefined) fs.closeSync(parentLogFd);
+      return failLater(Stage.DO_EXEC, errnoOf(e) ?? 0);
     }
+    // The child has its copies now.
+    for (const fd of toClose) this.libc?.close(fd);
+    if (parentLogFd !== undefined) fs.closeSync(parentLogFd);
 
     const pid = child.pid;
     const rec: ChildRecord = { pid: pid ?? -1, ref: undefined, finished: false, watchers: [] };
