@@ -695,6 +695,40 @@ describeLinux('Linux adapter', () => {
     });
   });
 
+  it('leaks no file descriptors over many launches', async () => {
+    const kinds = (i: number): Partial<ProcessSpec> => {
+      switch (i % 4) {
+        case 0:
+          return { output: { kind: 'buffer', sink: () => {} } };
+        case 1:
+          return { readiness: { kind: 'pipefd', fd: 4 } };
+        case 2:
+          return helper ? { nice: 0 } : {};
+        default:
+          return { argv: [path.join(tmp, 'missing')] };
+      }
+    };
+    const batch = async () => {
+      for (let i = 0; i < 12; i++) {
+        const extra = kinds(i);
+        await run(
+          spec(
+            (extra.argv as string[]) ?? ['sh', '-c', 'echo x; echo r >&4 2>/dev/null; true'],
+            extra,
+          ),
+        ).done;
+      }
+      // Let closed pipes' 'close' events run.
+      await new Promise((r) => setTimeout(r, 100));
+    };
+    const fdCount = () => fs.readdirSync('/proc/self/fd').length;
+    await batch();
+    const before = fdCount();
+    await batch();
+    await batch();
+    expect(fdCount()).toBe(before);
+  });
+
   it('fires timers on the monotonic clock and cancels them', async () => {
     const t0 = adapter.now();
     let fired = 0;
