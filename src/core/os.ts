@@ -99,6 +99,8 @@ export interface ProcessEvents {
    * caps.execStatus and call this once; without it the core assumes success right after launch().
    */
   onExecSucceeded?(): void;
+  /** The readiness pipe reached end-of-file (or failed) before any notification was written. */
+  onReadinessClosed?(): void;
 }
 
 export interface ProcessHandle {

@@ -353,6 +353,7 @@ export abstract class BaseProcessService extends ServiceRecord {
       onExecFailed: (stage, errno, message) =>
         this.guard(launch, () => this.onMainExecFailed(stage, errno, message)),
       onReady: () => this.guard(launch, () => this.onReady()),
+      onReadinessClosed: () => this.guard(launch, () => this.onReadinessClosed()),
       onExecSucceeded: () => this.guard(launch, () => this.onMainExecSucceeded()),
     };
     try {
@@ -419,6 +420,8 @@ export abstract class BaseProcessService extends ServiceRecord {
   }
 
   protected onReady(): void {}
+
+  protected onReadinessClosed(): void {}
 
   protected execSucceeded(): void {}
 
@@ -665,6 +668,16 @@ export class ProcessService extends BaseProcessService {
       this.stopStopStartTimer();
       this.doingSmoothRecovery = false;
     }
+  }
+
+  /** The process closed its readiness pipe without notifying: the start fails. */
+  protected override onReadinessClosed(): void {
+    if (!this.awaitingReady || this.state !== 'starting') return;
+    this.awaitingReady = false;
+    this.stopStopStartTimer();
+    this.state = 'stopping';
+    this.failedToStart(false, false);
+    this.bringDown();
   }
 
   protected override handleExitStatus(): void {

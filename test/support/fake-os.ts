@@ -224,6 +224,14 @@ export class FakeOs implements Os {
     p.events.onReady();
   }
 
+  /** Deliver end-of-file on the readiness pipe. */
+  readinessClosed(target: string | number | FakeProcess): void {
+    const p = this.resolve(target);
+    if (!p.events.onReadinessClosed)
+      throw new Error('fake-os: process has no onReadinessClosed handler');
+    p.events.onReadinessClosed();
+  }
+
   // ---- bgprocess ----
 
   /** Arrange what the pid file at path will yield. */

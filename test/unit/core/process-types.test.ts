@@ -63,6 +63,19 @@ describe('process', () => {
     expect(h.eventsOf('p')).toEqual(['failedstart', 'stopped']);
   });
 
+  test('closing the readiness pipe without notifying fails the start and stops the process', () => {
+    const h = new Harness().add(
+      desc('p', { type: 'process', readyNotification: { kind: 'pipefd', fd: 3 } }),
+    );
+    h.start('p');
+    h.os.readinessClosed('p');
+    expect(h.eventsOf('p')).toEqual(['failedstart']);
+    expect(h.state('p')).toBe('stopping');
+    expect(h.os.running('p').signals).toEqual([{ signal: 15, target: 'group' }]);
+    h.os.exit('p', signalled(15));
+    expect(h.state('p')).toBe('stopped');
+  });
+
   test('stop-command runs instead of the term signal', () => {
     const h = new Harness().add(
       desc('p', { type: 'process', stopCommand: ['/bin/p-stop', 'now'] }),
