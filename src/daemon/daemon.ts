@@ -144,6 +144,8 @@ class Daemon {
       onShutdown: (type) => this.requestShutdown(type),
     });
     if (!(await this.openControlSocket(true))) return EXIT_FAILURE;
+    // Lets the adapter honour pass-cs-fd (it connects a socket to this path for the child).
+    os.controlSocketPath = this.socketPath;
 
     if (opts.systemInit) log.log('notice', 'Starting system');
     if (opts.systemInit && opts.logFile === undefined) {

@@ -57,6 +57,7 @@ export class BufferedLogStream {
   private fd: number | undefined;
   private waiters: (() => void)[] = [];
   private retryTimer: NodeJS.Timeout | undefined;
+  private paused = false;
 
   /**
    * @param fd destination, or undefined to hold messages until attach() is called
@@ -76,6 +77,20 @@ export class BufferedLogStream {
     this.fd = fd;
     this.closeOnEnd = closeOnEnd;
     this.dead = false;
+    this.pump();
+  }
+
+  /**
+   * Hold further output (messages keep queueing, within the bound) until resume(); a write
+   * already in flight completes.
+   */
+  pause(): void {
+    this.paused = true;
+  }
+
+  /** Deliver held output again. */
+  resume(): void {
+    this.paused = false;
     this.pump();
   }
 
@@ -151,7 +166,8 @@ export class BufferedLogStream {
   }
 
   private pump(): void {
-    if (this.writing || this.dead || this.fd === undefined || this.queue.length === 0) return;
+    if (this.writing || this.paused || this.dead || this.fd === undefined) return;
+    if (this.queue.length === 0) return;
     if (this.retryTimer !== undefined) return;
     const text = this.queue.join('');
     this.queue = [];
@@ -219,6 +235,7 @@ export class DaemonLog {
   private consoleRank: number;
   private readonly mainRank: number;
   private readonly statusLines: boolean;
+  private consoleGeneration = 0;
 
   constructor(opts: DaemonLogOptions) {
     const bytes = opts.bufferBytes ?? DEFAULT_LOG_BUFFER_BYTES;
@@ -289,6 +306,29 @@ export class DaemonLog {
 
   private mainOnly(level: LogLevel, text: string): void {
     if (this.main !== undefined && LOG_LEVEL_RANK[level] >= this.mainRank) this.main.push(text);
+  }
+
+  /**
+   * Mute the console while a service uses it (runs-on-console / starts-on-console): pending
+   * console output is written first (for at most a second, so a stuck terminal cannot hold the
+   * hand-over), then `released` is called. Messages logged while muted are held, within the
+   * buffer bound, and written when the console is enabled again.
+   */
+  setConsoleEnabled(enabled: boolean, released?: () => void): void {
+    const generation = ++this.consoleGeneration;
+    if (enabled) {
+      this.console.resume();
+      return;
+    }
+    void this.console.flush(1000).then(() => {
+      // An enable that arrived meanwhile wins over this (older) mute.
+      if (generation === this.consoleGeneration) this.console.pause();
+      try {
+        released?.();
+      } catch (err) {
+        this.log('error', `internal error handing over the console: ${(err as Error)?.message}`);
+      }
+    });
   }
 
   /** Wait (at most timeoutMs) for both streams to drain. */

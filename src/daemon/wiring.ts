@@ -30,6 +30,7 @@ function makeOs(log: DaemonLog, opts: DaemonOptions): Os {
     else if (kind === 'stopped') log.serviceStopped(name);
     else log.serviceFailed(name, depFailed);
   };
+  os.setConsoleLogEnabled = (enabled, released) => log.setConsoleEnabled(enabled, released);
   if (opts.cgroupPath !== undefined) {
     // Notice level: visible in a -l log file but not on the console (upstream's own tests pass
     // "-b /" and expect a silent console).

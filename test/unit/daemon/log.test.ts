@@ -85,3 +85,25 @@ describe('BufferedLogStream', () => {
     expect(out.read()).toBe(`0123456789\n${DISCARD_MARKER}after\n`);
   });
 });
+
+describe('console hand-over', () => {
+  it('flushes, then holds messages while muted and writes them when enabled again', async () => {
+    const out = fileFd('console');
+    const log = new DaemonLog({
+      consoleLevel: 'warn',
+      mainLevel: 'notice',
+      consoleServiceStatus: true,
+      consoleFd: out.fd,
+    });
+    log.serviceStarted('before');
+    const released = new Promise<void>((resolve) => log.setConsoleEnabled(false, resolve));
+    await released;
+    expect(out.read()).toBe('[  OK  ] before\n');
+    log.serviceStarted('during');
+    await new Promise((r) => setTimeout(r, 50));
+    expect(out.read()).toBe('[  OK  ] before\n');
+    log.setConsoleEnabled(true);
+    await log.flush(5000);
+    expect(out.read()).toBe('[  OK  ] before\n[  OK  ] during\n');
+  });
+});
