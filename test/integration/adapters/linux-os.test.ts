@@ -200,6 +200,15 @@ describeLinux('Linux adapter', () => {
     await until(() => !alive(bg), 'the background sleep to die');
   });
 
+  it("signals only the process when it shares the daemon's process group", async () => {
+    const { handle, done } = run(spec(['sleep', '30'], { newSession: false }));
+    expect(adapter.signal(handle, 15, 'group')).toBe(true);
+    expect(await done).toEqual({
+      kind: 'exit',
+      status: { kind: 'signalled', signal: 15, coreDumped: false },
+    });
+  });
+
   it('delivers output to the buffer sink, stdout and stderr in order', async () => {
     const chunks: Buffer[] = [];
     const { done } = run(
@@ -630,6 +639,7 @@ describeLinux('Linux adapter', () => {
     );
     const outcomes = await Promise.all(runs.map((r) => r.done));
     expect(outcomes).toEqual(runs.map((_r, i) => EXIT(i)));
+    await until(() => zombieChildren().length === 0, 'every orphan to be reaped');
   });
 
   it('watches a bgprocess daemon from its pid file and gets its real exit status', async () => {
@@ -748,6 +758,22 @@ function capLines(text: string): Record<string, bigint> {
   for (const line of text.split('\n')) {
     const m = /^(Cap\w+):\s+([0-9a-f]+)$/.exec(line);
     if (m) out[m[1]] = BigInt('0x' + m[2]);
+  }
+  return out;
+}
+
+/** Our children that are zombies (exited, not reaped). */
+function zombieChildren(): number[] {
+  const out: number[] = [];
+  for (const tid of fs.readdirSync('/proc/self/task')) {
+    const text = fs.readFileSync(`/proc/self/task/${tid}/children`, 'utf8');
+    for (const p of text.split(' ').filter((x) => x.trim() !== '')) {
+      try {
+        if (/^\d+ \(.*\) Z /.test(fs.readFileSync(`/proc/${p}/stat`, 'utf8'))) out.push(Number(p));
+      } catch {
+        // Reaped meanwhile.
+      }
+    }
   }
   return out;
 }
