@@ -5,6 +5,7 @@ import { ControlClient, ControlError, type ClientEvent } from '../client/control
 import { EVENT_NAMES, STATE_NAMES, STOP_REASON_NAMES } from '../protocol/codes';
 import type { StatusInfo } from '../protocol/status';
 import { ConnectError } from './command';
+import { CLD_EXITED, CLD_KILLED } from './port';
 import type {
   AckNak,
   CtlPort,
@@ -14,8 +15,19 @@ import type {
   StartStopReply,
 } from './port';
 
-/** Convert the client's status block to the port's. */
-export function toStatus(s: StatusInfo): ServiceStatus {
+/**
+ * Convert the client's status block to the port's. A v1 block (daemons before protocol 5)
+ * carries a wait(2) status instead of si_code/si_status; it is converted to the latter.
+ */
+export function toStatus(s: StatusInfo, format: number = 5): ServiceStatus {
+  let siCode = s.hasPid ? 0 : s.word1;
+  let siStatus = s.hasPid ? 0 : s.word2;
+  if (format === 1 && !s.hasPid && STOP_REASON_NAMES.indexOf(s.stopReason) !== 4) {
+    const w = s.word1;
+    const sig = w & 0x7f;
+    siCode = sig === 0 ? CLD_EXITED : CLD_KILLED;
+    siStatus = sig === 0 ? (w >> 8) & 0xff : sig;
+  }
   return {
     state: STATE_NAMES.indexOf(s.state),
     target: STATE_NAMES.indexOf(s.targetState),
@@ -27,8 +39,8 @@ export function toStatus(s: StatusInfo): ServiceStatus {
     stopReason: STOP_REASON_NAMES.indexOf(s.stopReason),
     execStage: s.execStage,
     pid: s.hasPid ? s.word1 : 0,
-    exitSiCode: s.hasPid ? 0 : s.word1,
-    exitSiStatus: s.hasPid ? 0 : s.word2,
+    exitSiCode: siCode,
+    exitSiStatus: siStatus,
   };
 }
 
@@ -47,7 +59,7 @@ class ClientPort implements CtlPort {
     const info: ServiceEventInfo = {
       handle: ev.handle,
       event: EVENT_NAMES.indexOf(ev.event),
-      status: toStatus(ev.status),
+      status: toStatus(ev.status, ev.format),
     };
     const w = this.waiters.get(ev.handle);
     if (w !== undefined) {
@@ -142,22 +154,26 @@ class ClientPort implements CtlPort {
   }
 
   async listServices(): Promise<Array<{ name: string; status: ServiceStatus }>> {
-    return (await this.client.list()).map((e) => ({ name: e.name, status: toStatus(e.status) }));
+    return (await this.client.list()).map((e) => ({
+      name: e.name,
+      status: toStatus(e.status, e.format),
+    }));
   }
 
-  private async rawStatus(handle: number): Promise<StatusInfo> {
+  private async rawStatus(handle: number): Promise<{ status: StatusInfo; format: number }> {
     const r = await this.client.status(handle);
     if (r.kind !== 'status') throw new ControlError('EPROTO', 'protocol error: status refused');
-    return r.status;
+    return r;
   }
 
   async serviceStatus(handle: number): Promise<ServiceStatus> {
-    return toStatus(await this.rawStatus(handle));
+    const r = await this.rawStatus(handle);
+    return toStatus(r.status, r.format);
   }
 
   async serviceDescriptionMtime(handle: number): Promise<{ sec: number; nsec: number } | null> {
     if (this.client.protocolVersion < 6) return null;
-    return (await this.rawStatus(handle)).mtime ?? null;
+    return (await this.rawStatus(handle)).status.mtime ?? null;
   }
 
   async serviceName(handle: number): Promise<string> {

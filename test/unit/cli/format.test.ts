@@ -92,3 +92,40 @@ describe('failure details', () => {
     );
   });
 });
+
+describe('status conversion from the client', () => {
+  it('reads si_code/si_status from v5 blocks and wait statuses from v1 blocks', async () => {
+    const { toStatus } = await import('../../../src/cli/client-adapter');
+    const base = {
+      state: 'stopped' as const,
+      targetState: 'stopped' as const,
+      waitingForConsole: false,
+      hasConsole: false,
+      startSkipped: false,
+      markedActive: false,
+      hasPid: false,
+      stopReason: 'terminated' as const,
+      execStage: 0,
+    };
+    expect(toStatus({ ...base, word1: 1, word2: 3 }, 5)).toMatchObject({
+      stopReason: 6,
+      exitSiCode: 1,
+      exitSiStatus: 3,
+    });
+    expect(toStatus({ ...base, word1: 3 << 8, word2: 0 }, 1)).toMatchObject({
+      exitSiCode: 1,
+      exitSiStatus: 3,
+    });
+    expect(toStatus({ ...base, word1: 9, word2: 0 }, 1)).toMatchObject({
+      exitSiCode: 2,
+      exitSiStatus: 9,
+    });
+    expect(
+      toStatus({ ...base, hasPid: true, state: 'started', word1: 77, word2: 0 }, 5),
+    ).toMatchObject({
+      state: 2,
+      pid: 77,
+      exitSiCode: 0,
+    });
+  });
+});
