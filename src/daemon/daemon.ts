@@ -147,7 +147,7 @@ class Daemon {
     // Lets the adapter honour pass-cs-fd (it connects a socket to this path for the child).
     os.controlSocketPath = this.socketPath;
 
-    if (opts.systemInit) log.log('notice', 'Starting system');
+    if (opts.systemInit) log.log('notice', 'Starting system', false);
     if (opts.systemInit && opts.logFile === undefined) {
       log.log('warn', 'logging to syslog (/dev/log) is not supported yet; use --log-file');
     }

@@ -269,11 +269,14 @@ export class DaemonLog {
     return m;
   }
 
-  /** Log "dinit: <message>" to each stream whose threshold the level reaches. */
-  log(level: LogLevel, message: string): void {
+  /**
+   * Log "dinit: <message>" to each stream whose threshold the level reaches; with toConsole
+   * false, to the main log only.
+   */
+  log(level: LogLevel, message: string, toConsole = true): void {
     const rank = LOG_LEVEL_RANK[level];
     const line = `dinit: ${message}\n`;
-    if (rank >= this.consoleRank && level !== 'none') this.console.push(line);
+    if (toConsole && rank >= this.consoleRank && level !== 'none') this.console.push(line);
     if (this.main !== undefined && rank >= this.mainRank && level !== 'none') this.main.push(line);
   }
 
