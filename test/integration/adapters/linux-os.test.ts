@@ -705,6 +705,40 @@ describeLinux('Linux adapter', () => {
     });
   });
 
+  it('passes no daemon fd to a service beyond the ones it asked for', async () => {
+    const inheritedFds = fs.readdirSync('/proc/self/fd').filter((fd) => {
+      try {
+        const flags = /^flags:\s+([0-7]+)/m.exec(
+          fs.readFileSync(`/proc/self/fdinfo/${fd}`, 'utf8'),
+        );
+        return Number(fd) > 2 && flags !== null && (parseInt(flags[1], 8) & 0o2000000) === 0;
+      } catch {
+        return false;
+      }
+    });
+    const pipe = adapter.createLogPipe();
+    const sock = adapter.openActivationSocket(path.join(tmp, 'held.sock'), 0o600);
+    try {
+      for (const extra of [{}, ...(helper ? [{ nice: 0 }] : [])]) {
+        const chunks: Buffer[] = [];
+        const { done } = run(
+          spec(['sh', '-c', 'ls /proc/$$/fd | sort -n | tr "\\n" " "'], {
+            output: { kind: 'buffer', sink: (c) => chunks.push(c) },
+            ...extra,
+          }),
+        );
+        expect(await done).toEqual(EXIT(0));
+        await until(() => Buffer.concat(chunks).toString().endsWith(' '), 'the fd list');
+        // fds this test process itself inherited without close-on-exec are not ours to hide.
+        const listed = Buffer.concat(chunks).toString().trim().split(' ');
+        expect(listed.filter((fd) => !inheritedFds.includes(fd))).toEqual(['0', '1', '2']);
+      }
+    } finally {
+      pipe.close();
+      sock.close();
+    }
+  });
+
   it('leaks no file descriptors over many launches', async () => {
     const kinds = (i: number): Partial<ProcessSpec> => {
       switch (i % 4) {
