@@ -121,7 +121,11 @@ export async function runDinitctl(argv: readonly string[], io: CliIO): Promise<n
   let cl: CommandLine | undefined;
   try {
     // `dinitctl help [command]` is ours (upstream has only --help).
-    const first = argv.findIndex((a) => !a.startsWith('-'));
+    let first = -1;
+    for (let i = 0; i < argv.length && first === -1; i++) {
+      if (['-p', '--socket-path', '-d', '--services-dir', '--from'].includes(argv[i])) i++;
+      else if (!argv[i].startsWith('-')) first = i;
+    }
     if (first !== -1 && argv[first] === 'help') {
       const topic = argv[first + 1];
       if (topic === undefined) {

@@ -463,3 +463,19 @@ describe('other commands', () => {
     );
   });
 });
+
+describe('help', () => {
+  it('dinitctl help prints the general help, also after options with values', async () => {
+    const r = await run(['-p', '/sock', 'help']);
+    expect(r.code).toBe(0);
+    expect(r.out.startsWith('dinitctl:   control Dinit services\n')).toBe(true);
+  });
+
+  it('dinitctl help <unknown> is refused', async () => {
+    expect(await run(['help', 'bogus'])).toEqual({
+      code: 1,
+      out: '',
+      err: 'dinitctl: unrecognized command: bogus (use --help for help)\n',
+    });
+  });
+});
