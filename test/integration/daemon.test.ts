@@ -88,6 +88,16 @@ describeBuilt('dinit daemon (user mode, real processes)', () => {
     expect(await exitWithin(d)).toBe(0);
   });
 
+  it('reports a service whose program does not exist as failed and keeps the others running', async () => {
+    d = await startDaemon(['missing-exe', 'c'], { quiet: false });
+    await waitFor('c to start', () => events(d!).includes('start c'));
+    await waitFor('failure line', () => d!.stdout().includes('[FAILED] missing-exe\n'));
+    expect(d.proc.exitCode).toBeNull();
+    d.proc.kill('SIGTERM');
+    expect(await exitWithin(d)).toBe(0);
+    expect(events(d)).toEqual(['start c', 'stop c']);
+  });
+
   it('writes service events to the --log-file given with -l', async () => {
     d = await startDaemon(['c', '-l', 'dinit.log']);
     await waitFor('c to start', () => events(d!).includes('start c'));
