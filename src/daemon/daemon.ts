@@ -153,7 +153,10 @@ class Daemon {
     }
     if (opts.logFile !== undefined) {
       const err = log.openLogFile(opts.logFile);
-      if (err !== undefined && !opts.systemInit) return EXIT_FAILURE;
+      if (err !== undefined && !opts.systemInit) {
+        await this.closeControlSocket();
+        return EXIT_FAILURE;
+      }
     }
 
     manager.addListener({ onServiceEvent: () => this.scheduleExitCheck() });
