@@ -199,6 +199,21 @@ describe('ControlClient', () => {
     c.close();
   });
 
+  it('reports SERVICEEVENT (v1 status) from a daemon older than protocol 5', async () => {
+    const v1 = { ...status, word1: 0, hasPid: false };
+    const sock = await fakeDaemon(
+      () => [{ type: 'SERVICEEVENT', handle: 0, event: 'stopped', status: v1 }, { type: 'ACK' }],
+      { version: [1, 4] },
+    );
+    const events: ClientEvent[] = [];
+    const c = await ControlClient.connect(sock, { onEvent: (e) => events.push(e) });
+    expect(await c.stop(0, { force: true })).toEqual({ kind: 'ack' });
+    expect(events).toEqual([
+      { kind: 'service', handle: 0, event: 'stopped', status: v1, format: 1 },
+    ]);
+    c.close();
+  });
+
   it('status v6 carries the mtime', async () => {
     const s6 = { ...status, mtime: { sec: 10, nsec: 20 } };
     const sock = await fakeDaemon(() => [{ type: 'SERVICESTATUS', format: 6, status: s6 }]);
