@@ -58,6 +58,56 @@ describe('bash completion', () => {
   });
 });
 
+function hasShell(name: string): boolean {
+  return spawnSync('sh', ['-c', `command -v ${name}`]).status === 0;
+}
+
+/** A stub dinitctl in a temp dir: records its arguments, answers `list` with two services. */
+function makeStub(): string {
+  const stub = fs.mkdtempSync(path.join(os.tmpdir(), 'dinitctl-compl-'));
+  fs.writeFileSync(
+    path.join(stub, 'dinitctl'),
+    `#!/bin/sh\necho "$@" > "${stub}/args"\nprintf '[[+]     ] boot\\n[{+}     ] sshd (pid: 12)\\n'\n`,
+    { mode: 0o755 },
+  );
+  return stub;
+}
+
+(hasShell('fish') ? describe : describe.skip)('fish completion', () => {
+  it('completes subcommands and service names (passing on -p)', () => {
+    const stub = makeStub();
+    const script = `source ${path.join(DIR, 'dinitctl.fish')}; complete -C "dinitctl st"; echo sep; complete -C "dinitctl -p /s start "`;
+    const r = spawnSync('fish', ['-c', script], {
+      encoding: 'utf8',
+      env: { ...process.env, PATH: `${stub}:${process.env.PATH ?? '/usr/bin:/bin'}` },
+    });
+    const args = fs.readFileSync(path.join(stub, 'args'), 'utf8').trim();
+    fs.rmSync(stub, { recursive: true, force: true });
+    expect(r.stdout).toBe('start\nstatus\nstop\nsep\nboot\nsshd\n');
+    expect(args).toBe('-p /s list');
+  });
+});
+
+(hasShell('zsh') ? describe : describe.skip)('zsh completion', () => {
+  it('offers service names from dinitctl list (passing on -p)', () => {
+    const stub = makeStub();
+    // _describe is stubbed to print what it would offer.
+    const script = [
+      '_describe() { print -r -- "${(P)4}"; }',
+      `source ${path.join(DIR, '_dinitctl')} >/dev/null 2>&1`,
+      'words=(dinitctl -p /s status ""); CURRENT=5; _dinitctl_services',
+    ].join('\n');
+    const r = spawnSync('zsh', ['-c', script], {
+      encoding: 'utf8',
+      env: { ...process.env, PATH: `${stub}:${process.env.PATH ?? '/usr/bin:/bin'}` },
+    });
+    const args = fs.readFileSync(path.join(stub, 'args'), 'utf8').trim();
+    fs.rmSync(stub, { recursive: true, force: true });
+    expect(r.stdout).toBe('boot sshd\n');
+    expect(args).toBe('-p /s list');
+  });
+});
+
 describe('completion scripts', () => {
   for (const file of ['dinitctl.bash', '_dinitctl', 'dinitctl.fish']) {
     it(`${file} names every subcommand`, () => {
