@@ -40,8 +40,6 @@ export interface ConnContext {
   log(level: ControlLogLevel, msg: string): void;
   onShutdown?(type: ShutdownType): void;
   cwd(): string;
-  /** Stop reading requests while this many bytes of output wait to be sent (Dinit: 16384). */
-  outputHighWater: number;
   /** Drop the connection when more than this many bytes of output are waiting. */
   maxOutputBytes: number;
   /** Most handles one connection may hold; beyond it the connection gets OOM and closes. */
@@ -61,6 +59,7 @@ export interface ConnSocket {
   pause(): void;
   resume(): void;
   readonly writableLength: number;
+  readonly writableNeedDrain: boolean;
   readonly destroyed: boolean;
   on(ev: 'data', cb: (d: Buffer) => void): unknown;
   on(ev: 'drain' | 'close', cb: () => void): unknown;
@@ -146,7 +145,7 @@ export class ControlConn {
   }
 
   private onDrain(): void {
-    if (this.throttled && !this.dead && this.socket.writableLength < this.ctx.outputHighWater) {
+    if (this.throttled && !this.dead) {
       this.throttled = false;
       this.socket.resume();
       this.processInput();
@@ -173,8 +172,10 @@ export class ControlConn {
       }
       this.inBuf = this.inBuf.subarray(r.length);
       this.handle(r.packet);
-      if (!this.closing && this.socket.writableLength >= this.ctx.outputHighWater) {
-        // Like Dinit, stop accepting commands until the client reads what we sent.
+      if (!this.closing && this.socket.writableNeedDrain) {
+        // Like Dinit, stop accepting commands until the client reads what we sent. The socket's
+        // high-water mark is the stream default, 16 KiB, the same as Dinit's OUTBUF_LIMIT; a
+        // 'drain' event is then guaranteed to resume us.
         this.throttled = true;
         this.socket.pause();
       }

@@ -31,8 +31,6 @@ export interface ControlServerOptions {
   maxConnections?: number;
   /** Drop a connection that leaves more than this much output unread (default 8 MiB). */
   maxOutputBytes?: number;
-  /** Stop reading a connection's requests while this much output waits (default 16384, as Dinit). */
-  outputHighWater?: number;
   /** Most handles per connection (default 65536). */
   maxHandles?: number;
   /** Working directory reported by QUERY_LOAD_MECH (default process.cwd). */
@@ -73,7 +71,6 @@ export class ControlServer {
       log: (level, msg) => this.safeLog(level, msg),
       onShutdown: opts.onShutdown,
       cwd: opts.cwd ?? (() => process.cwd()),
-      outputHighWater: opts.outputHighWater ?? 16384,
       maxOutputBytes: opts.maxOutputBytes ?? 8 * 1024 * 1024,
       maxHandles: opts.maxHandles ?? 65536,
       otherHolds: (conn, name) => {
