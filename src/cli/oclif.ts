@@ -70,7 +70,6 @@ export function commandClass(spec: CommandSpec): typeof DinitctlCommand {
   const C = class extends DinitctlCommand {
     static override id = spec.id;
     static override summary = spec.summary;
-    static override description = spec.summary;
     static override usage = [`${spec.id} ${spec.usage.slice(spec.id.length + 1)}`.trim()];
     static override flags = flags;
     static override args = args;
@@ -102,5 +101,6 @@ export async function renderCommandHelp(id: string): Promise<string> {
       return this.formatCommand(c);
     }
   }
-  return new TextHelp(config, { stripAnsi: true }).text(cmd) + '\n';
+  // oclif prints the summary above the formatted body (as showCommandHelp does).
+  return `${cmd.summary ?? ''}\n\n${new TextHelp(config, { stripAnsi: true }).text(cmd)}\n`;
 }
