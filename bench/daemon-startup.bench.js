@@ -2,8 +2,6 @@
 // Daemon figures: time to start 100 process services (from spawning dinit until the service that
 // depends on all of them is reported started), resident memory of the daemon while they run, and
 // time to stop them all on SIGTERM. Set DINIT to measure another dinit binary (e.g. upstream's).
-/* global require, process, console, __dirname, setTimeout, clearTimeout */
-/* eslint-disable @typescript-eslint/no-require-imports */
 'use strict';
 
 const { spawn } = require('node:child_process');

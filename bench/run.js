@@ -2,8 +2,6 @@
 // `npm run bench`: runs every benchmark in this directory (files named *.bench.js), one after
 // another in its own node process, and prints their figures. Benchmarks never pass or fail; a
 // benchmark that crashes is reported and the others still run.
-/* global require, process, console, __dirname */
-/* eslint-disable @typescript-eslint/no-require-imports */
 'use strict';
 
 const { spawnSync } = require('node:child_process');

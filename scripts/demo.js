@@ -2,8 +2,6 @@
 // `npm run demo`: runs the dinit daemon in user mode on the example services in fixtures/demo,
 // with its control socket in a fresh temporary directory, and stays in the foreground until
 // Ctrl-C (which makes dinit stop every service in order and exit).
-/* global require, process, console, __dirname, setTimeout */
-/* eslint-disable @typescript-eslint/no-require-imports */
 'use strict';
 
 const { spawn, spawnSync } = require('node:child_process');
