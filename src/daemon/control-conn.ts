@@ -187,11 +187,14 @@ export class ControlConn {
 
   private send(p: Reply | Parameters<typeof encodeReply>[0]): void {
     if (this.dead || this.socket.destroyed) return;
-    this.socket.write(encodeReply(p));
+    // The bound applies to output already waiting, so one large reply (a catlog of a big log
+    // buffer) still goes out whole; a client that stops reading is dropped at the next packet.
     if (this.socket.writableLength > this.ctx.maxOutputBytes) {
       this.ctx.log('warn', 'Control connection is not reading its output; dropping connection');
       this.destroy();
+      return;
     }
+    this.socket.write(encodeReply(p));
   }
 
   private reply(

@@ -272,6 +272,15 @@ describe('control server under fuzzing', () => {
     s.destroy();
   });
 
+  it('sends a reply larger than the output bound whole (catlog of a big buffer)', async () => {
+    manager.load('web');
+    const big = 'x'.repeat(1024 * 1024) + '\n';
+    manager.appendLog('web', big);
+    const r = await healthy.findService('web');
+    if (r.kind !== 'found') throw new Error('web not loaded');
+    expect(await healthy.catlog(r.handle)).toEqual({ kind: 'log', data: Buffer.from(big) });
+  });
+
   it('refuses connections beyond the limit and serves again when they go', async () => {
     const extra: net.Socket[] = [];
     for (let i = 0; i < 8; i++) {
