@@ -3,8 +3,6 @@
 // running daemon, next to `node -e 0` and `bin/dinitctl --help`. Prints figures; never fails.
 // Uses DINIT_BENCH_SOCKET when set; otherwise starts bin/dinit (or upstream's dinit, if
 // DINIT_BENCH_DAEMON names it) on a temporary directory.
-/* global require, process, __dirname, setTimeout */
-/* eslint-disable @typescript-eslint/no-require-imports */
 'use strict';
 const { spawnSync, spawn } = require('node:child_process');
 const fs = require('node:fs');

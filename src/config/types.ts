@@ -32,7 +32,8 @@ export type RestartPolicy = 'yes' | 'no' | 'on-failure';
 
 export type LogType = 'none' | 'file' | 'buffer' | 'pipe';
 
-export type ReadyNotification = { kind: 'pipefd'; fd: number } | { kind: 'pipevar'; variable: string };
+export type ReadyNotification =
+  { kind: 'pipefd'; fd: number } | { kind: 'pipevar'; variable: string };
 
 /** A resource limit as Dinit writes it: "soft:hard", "n" (both), "soft:" or ":hard"; -1 = unlimited. */
 export interface RlimitSpec {
