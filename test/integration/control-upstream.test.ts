@@ -1,6 +1,6 @@
 // Wire compatibility with upstream Dinit 0.22.1: upstream's dinitctl against our ControlServer,
-// and our ControlClient against upstream's dinit daemon. Skipped when the upstream build at
-// /tmp/dinit-up is not present.
+// and our ControlClient against upstream's dinit daemon. DINIT_UPSTREAM_BINDIR names the directory
+// holding upstream's dinit, dinitctl and dinit-monitor; without it the suite is skipped, and says so.
 
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -11,10 +11,16 @@ import { ControlServer } from '../../src/daemon/control';
 import { EnvStore } from '../../src/daemon/env-store';
 import { FakeManager } from './control-fake-manager';
 
-const UP = '/tmp/dinit-up/src';
+const UP = process.env.DINIT_UPSTREAM_BINDIR ?? '';
 const haveUpstream =
-  fs.existsSync(path.join(UP, 'dinitctl')) && fs.existsSync(path.join(UP, 'dinit'));
+  UP !== '' && fs.existsSync(path.join(UP, 'dinitctl')) && fs.existsSync(path.join(UP, 'dinit'));
 const describeUp = haveUpstream ? describe : describe.skip;
+if (!haveUpstream) {
+  process.stderr.write(
+    'control-upstream: SKIPPED: set DINIT_UPSTREAM_BINDIR to a directory holding upstream ' +
+      "Dinit's dinit, dinitctl and dinit-monitor to run the wire-compatibility tests\n",
+  );
+}
 
 interface Run {
   code: number;
