@@ -186,7 +186,7 @@ export class Loader {
 
     // A loading record holds the service's place in the set (list order is load-start order,
     // as upstream) until the real record replaces it.
-    const dummies = new Map<string, ServiceRecord>();
+    const dummies = new Map<string, PlaceholderService>();
     const push = (n: string): void => {
       const desc = this.fetch(n);
       const { deps, fromDir } = this.depList(desc);
@@ -194,7 +194,8 @@ export class Loader {
       stack.push(f);
       loading.set(n, f);
       if (!this.host.findAny(n)) {
-        const dummy = new ServiceRecord(this.host, n, 'placeholder');
+        // A placeholder, so that "before" links made to it while it loads move to the record.
+        const dummy = new PlaceholderService(this.host, n);
         dummy.isLoading = true;
         dummies.set(n, dummy);
         this.host.addRecord(dummy);
@@ -202,7 +203,10 @@ export class Loader {
     };
     const dropDummies = (): void => {
       for (const [n, d] of dummies) {
-        if (this.host.findAny(n) === d) this.host.removeRecord(d);
+        if (this.host.findAny(n) !== d) continue;
+        // One that other services already link to stays, as an ordinary placeholder.
+        if (d.isUnrefd()) this.host.removeRecord(d);
+        else d.isLoading = false;
       }
       dummies.clear();
     };
@@ -379,8 +383,9 @@ export class Loader {
       if (d.name === f.name) throw loadError(f.name, CYCLE_MESSAGE, 'cycle');
       const existing = this.host.findAny(d.name);
       if (existing) {
+        // The named service may itself be loading (its record is then a placeholder that
+        // this link moves with); only a path back from our dependencies is a cycle.
         if (
-          loading.has(d.name) ||
           Loader.reaches(
             resolved.map((r) => r.to),
             existing,
@@ -399,6 +404,9 @@ export class Loader {
     const orig = this.host.findAny(f.name);
     if (
       orig instanceof PlaceholderService &&
+      // Only a placeholder something links to can close a cycle (this also keeps the walk
+      // out of the common case, a plain loading record).
+      !orig.isUnrefd() &&
       Loader.reaches(
         resolved.map((r) => r.to),
         orig,

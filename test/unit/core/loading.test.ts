@@ -120,6 +120,19 @@ describe('loading', () => {
     expect(h.state('a')).toBe('started');
   });
 
+  test('a before link to a service still loading is no cycle (pseudo-cycle)', () => {
+    const h = new Harness().add(
+      desc('boot', { dependsOn: ['middle'] }),
+      desc('middle', { dependsOn: ['service'] }),
+      desc('service', { type: 'process', before: ['boot'] }),
+    );
+    h.start('boot');
+    expect(h.os.launchesOf('service')).toHaveLength(1);
+    h.os.exit('service', 0);
+    expect(h.state('boot')).toBe('stopped');
+    expect(h.set.list().map((r) => r.name)).toEqual(['boot', 'middle', 'service']);
+  });
+
   test('a before link that would close a cycle is refused', () => {
     const h = new Harness().add(
       desc('a', { dependsOn: ['b'] }),
