@@ -85,7 +85,12 @@ export interface ActivationSocket {
 export interface ProcessEvents {
   /** The process has exited (and been reaped). */
   onExit(status: ExitStatus): void;
-  /** exec (or a pre-exec step) failed; onExit is not called after this. */
+  /**
+   * exec (or a pre-exec step) failed; onExit is not called after this. `stage` is upstream's
+   * stage description ("executing command", "changing directory", ...; see
+   * EXEC_STAGE_DESCRIPTIONS in proc-service.ts) or the stage number as a string; `message` is
+   * the strerror() text of errno.
+   */
   onExecFailed(stage: string, errno: number, message: string): void;
   /** The readiness notification arrived (first write on the readiness pipe). */
   onReady?(): void;
@@ -162,7 +167,11 @@ export interface Os {
   /** Create a pipe for a consumer-of chain; the daemon keeps both ends open until close(). */
   createLogPipe(): LogPipe;
 
-  /** Open a listening unix socket for socket activation. */
+  /**
+   * Open a listening unix socket for socket activation. Throws an Error whose message is
+   * upstream's text without the service name (e.g. "error binding activation socket: Address
+   * in use"); the core logs it as "<service>: <message>" and fails the start.
+   */
   openActivationSocket(
     path: string,
     permissions: number,
