@@ -322,10 +322,7 @@ export abstract class BaseProcessService extends ServiceRecord {
       );
       return true;
     } catch (e) {
-      this.os.log(
-        'error',
-        `${this.name}: error opening activation socket: ${(e as Error).message}`,
-      );
+      this.os.log('error', `${this.name}: ${(e as Error).message}`);
       return false;
     }
   }
