@@ -981,12 +981,12 @@ export class ServiceRecord {
           const target = this.set.loadForChain(this.chainTo);
           target.start();
         } catch (e) {
-          const f = (e as { failure?: { name: string } }).failure;
+          const f = (e as { failure?: { kind: string; name: string } }).failure;
+          const what =
+            f?.kind === 'not-found' ? 'service description not found.' : (e as Error).message;
           this.os.log(
             'error',
-            `Couldn't chain to service ${this.chainTo}: couldn't load ${f?.name ?? this.chainTo}: ${
-              (e as Error).message
-            }`,
+            `Couldn't chain to service ${this.chainTo}: couldn't load ${f?.name ?? this.chainTo}: ${what}`,
           );
         }
       }

@@ -505,7 +505,7 @@ describe('chain-to', () => {
     h.os.exit('p', 0);
     expect(
       h.os.logged(
-        "Couldn't chain to service missing: couldn't load missing: service not found: missing",
+        "Couldn't chain to service missing: couldn't load missing: service description not found.",
       ),
     ).toBe(true);
   });
