@@ -22,6 +22,23 @@ describe('loading', () => {
     expect(h.set.countActive()).toBe(0);
   });
 
+  test('a chain of 100,000 explicitly started services stops and shuts down without recursion', () => {
+    const h = new Harness();
+    const N = 100_000;
+    for (let i = 0; i < N; i++) {
+      h.add(desc(`s${i}`, { dependsOn: i + 1 < N ? [`s${i + 1}`] : [] }));
+    }
+    h.set.load('s0');
+    for (let i = N - 1; i >= 0; i--) h.start(`s${i}`);
+    h.stop(`s${N - 1}`);
+    expect(h.state('s0')).toBe('stopped');
+    expect(h.set.countActive()).toBe(0);
+    for (let i = 0; i < N; i++) h.start(`s${i}`);
+    expect(h.set.countActive()).toBe(N);
+    h.set.shutdown('halt');
+    expect(h.set.countActive()).toBe(0);
+  });
+
   test('services are listed in the order their loading began', () => {
     const h = new Harness().add(
       desc('boot', { dependsOn: ['critical'] }),
