@@ -307,6 +307,34 @@ describe('unload and reload', () => {
     });
   });
 
+  test('reload cannot change consumer-of of a running service', () => {
+    const h = new Harness().add(
+      desc('prod', { type: 'process', logType: 'pipe' }),
+      desc('prod2', { type: 'process', logType: 'pipe' }),
+      desc('cons', { type: 'process', consumerOf: 'prod' }),
+    );
+    h.start('cons');
+    h.set.load('prod2');
+    h.src.add(desc('cons', { type: 'process', consumerOf: 'prod2' }));
+    expect(h.set.reload(h.ref('cons'))).toEqual({
+      ok: false,
+      message: "cannot change consumed service ('consumer-of') when not stopped",
+    });
+  });
+
+  test('reload of a producer with a consumer must keep log-type pipe', () => {
+    const h = new Harness().add(
+      desc('prod', { type: 'process', logType: 'pipe' }),
+      desc('cons', { type: 'process', consumerOf: 'prod' }),
+    );
+    h.set.load('cons');
+    h.src.add(desc('prod', { type: 'process', logType: 'buffer' }));
+    expect(h.set.reload(h.ref('prod'))).toEqual({
+      ok: false,
+      message: "service has output consumer; log type must be set to 'pipe'",
+    });
+  });
+
   test('reload refuses a new cycle', () => {
     const h = new Harness().add(desc('a', { dependsOn: ['b'] }), desc('b'));
     h.set.load('a');
