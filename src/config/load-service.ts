@@ -151,7 +151,7 @@ function openDescription(
   baseName: string,
   serviceDirs: readonly string[],
   hooks?: CheckHooks,
-): { file: string; dir: string; text: string; mtimeMs?: number } {
+): { file: string; dir: string; text: string; mtimeMs?: number; mtimeNs?: bigint } {
   let failPath: string | undefined;
   let failCode: unknown;
   for (const dir of serviceDirs) {
@@ -159,12 +159,17 @@ function openDescription(
     try {
       const text = fs.readFileSync(file, 'utf8');
       let mtimeMs: number | undefined;
+      let mtimeNs: bigint | undefined;
       try {
-        mtimeMs = fs.statSync(file).mtimeMs;
+        // One bigint stat gives both: the control server reports the nanosecond time as loaded,
+        // so dinitctl's own stat() compares equal unless the file really changed.
+        const st = fs.statSync(file, { bigint: true });
+        mtimeNs = st.mtimeNs;
+        mtimeMs = Number(st.mtimeNs / 1000000n) + Number(st.mtimeNs % 1000000n) / 1e6;
       } catch {
         mtimeMs = undefined;
       }
-      return { file, dir, text, mtimeMs };
+      return { file, dir, text, mtimeMs, mtimeNs };
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
       if (code === 'EISDIR') {
@@ -456,7 +461,7 @@ function finalise(
   argval: string | undefined,
   msgName: string,
   s: ServiceSettings,
-  opened: { file: string; dir: string; mtimeMs?: number },
+  opened: { file: string; dir: string; mtimeMs?: number; mtimeNs?: bigint },
   mainEnv: Record<string, string>,
   userDb: UserDb,
   cwd: string,
@@ -598,6 +603,7 @@ function finalise(
     file: path.resolve(cwd, opened.file),
     serviceDir,
     mtimeMs: opened.mtimeMs,
+    mtimeNs: opened.mtimeNs,
     type: t,
     command: words(command),
     stopCommand: words(stopCommand),

@@ -109,7 +109,7 @@ export function applySettings(r: ServiceRecord, desc: ServiceDescription): void 
   r.smoothRecovery = desc.smoothRecovery;
   r.chainTo = desc.chainTo ?? '';
   r.mtimeMs = desc.mtimeMs;
-  r.mtimeNs = (desc as ServiceDescription & { mtimeNs?: bigint }).mtimeNs;
+  r.mtimeNs = desc.mtimeNs;
   r.file = desc.file;
 }
 
@@ -147,7 +147,7 @@ export class Loader {
       if (!isOrdering(d.type)) {
         deps.push(d);
         // The config loader marks entries it read from a dependency directory.
-        fromDir.push((d as DependencySpec & { fromDir?: string }).fromDir);
+        fromDir.push(d.fromDir);
       }
     }
     const list = this.host.source.listDependencyDir?.bind(this.host.source);

@@ -174,10 +174,29 @@ export abstract class BaseProcessService extends ServiceRecord {
 
   // ---- launching ----
 
-  /** Environment for the child: global, then service variables, then env-file/load values. */
+  /**
+   * Environment for the child, built in upstream's order: the global environment (Dinit's own
+   * plus `dinitctl setenv`), filtered by the env-file's rules (`!clear` keeps only `!import`
+   * names; otherwise `!unset` names are dropped); then DINIT_SERVICE; then the service's own
+   * variables (passwd variables and env-file values, as the loader recorded them). The variables
+   * Dinit sets at exec time (notify fd variable, LISTEN_FDS/LISTEN_PID, DINIT_CS_FD) are added by
+   * the adapter on top of this.
+   */
   protected buildEnv(): Record<string, string> {
-    const env: Record<string, string> = { ...this.set.environment() };
-    if (this.desc.exportServiceName) {
+    const global = this.set.environment();
+    const rules = this.desc.envRules;
+    const env: Record<string, string> = {};
+    if (rules === undefined || !rules.clear) {
+      const unset = new Set(rules?.unset ?? []);
+      for (const [k, v] of Object.entries(global)) if (!unset.has(k)) env[k] = v;
+    } else {
+      for (const k of rules.import) {
+        if (Object.prototype.hasOwnProperty.call(global, k)) env[k] = global[k];
+      }
+    }
+    // `!clear` also discards DINIT_SERVICE, which upstream sets before reading the env-file; an
+    // env-file that sets it again has it in `desc.env`.
+    if (this.desc.exportServiceName && !rules?.clear) {
       const at = this.name.indexOf('@');
       env.DINIT_SERVICE = at >= 0 ? this.name.slice(0, at) : this.name;
     }

@@ -64,6 +64,15 @@ function failure(name: string, env: Record<string, string> = {}): LoadFailure {
 }
 
 describe('defaults and basic settings', () => {
+  it('records the file modification time to the nanosecond and in milliseconds', () => {
+    const f = svc('timed', 'type = internal\n');
+    fs.utimesSync(f, 1_700_000_000.123456, 1_700_000_000.123456);
+    const st = fs.statSync(f, { bigint: true });
+    const d = load('timed');
+    expect(d.mtimeNs).toBe(st.mtimeNs);
+    expect(Math.floor(d.mtimeMs!)).toBe(Number(st.mtimeNs / 1000000n));
+  });
+
   it('gives an empty description the internal type and upstream defaults', () => {
     svc('empty', '');
     const d = load('empty');

@@ -273,6 +273,33 @@ describe('process spec', () => {
     });
   });
 
+  test('env-file !unset drops inherited variables; service values still apply', () => {
+    const h = new Harness().add(
+      desc('p', {
+        type: 'process',
+        env: { PORT: '1' },
+        envRules: { clear: false, unset: ['LANG', 'TERM'], import: [] },
+      }),
+    );
+    h.src.env = { PATH: '/usr/bin', LANG: 'C', TERM: 'vt100' };
+    h.start('p');
+    expect(h.os.running('p').spec.env).toEqual({ PATH: '/usr/bin', PORT: '1' });
+  });
+
+  test('env-file !clear keeps only !import names, and drops DINIT_SERVICE', () => {
+    const h = new Harness().add(
+      desc('p', {
+        type: 'process',
+        exportServiceName: true,
+        env: { A: 'a' },
+        envRules: { clear: true, unset: [], import: ['HOME', 'MISSING'] },
+      }),
+    );
+    h.src.env = { PATH: '/usr/bin', HOME: '/root', LANG: 'C' };
+    h.start('p');
+    expect(h.os.running('p').spec.env).toEqual({ HOME: '/root', A: 'a' });
+  });
+
   test('run-as by name sets uid, gid and initgroups', () => {
     const h = new Harness().add(
       desc('p', { type: 'process', runAs: { user: 'www', uid: 33, gid: 33, byName: true } }),
