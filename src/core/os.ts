@@ -129,8 +129,35 @@ export interface OsCaps {
   execStatus?: boolean;
 }
 
+/** Signals the core refers to by name (their numbers differ between kernels). */
+export type SignalName = 'HUP' | 'INT' | 'KILL' | 'TERM' | 'USR1' | 'USR2';
+
+/** Linux's numbers: the default when an Os does not supply its own table. */
+export const LINUX_SIGNAL_NUMBERS: Readonly<Record<SignalName, number>> = {
+  HUP: 1,
+  INT: 2,
+  KILL: 9,
+  TERM: 15,
+  USR1: 10,
+  USR2: 12,
+};
+
+/**
+ * The number of signal `name` on the kernel `os` runs on: `os.signalNumbers` when it names it,
+ * else Linux's number.
+ */
+export function signalNumber(os: Pick<Os, 'signalNumbers'>, name: SignalName): number {
+  return os.signalNumbers?.[name] ?? LINUX_SIGNAL_NUMBERS[name];
+}
+
 export interface Os {
   readonly caps: OsCaps;
+
+  /**
+   * This kernel's signal numbers for the names the core uses (USR1/USR2 are 30/31 on FreeBSD and
+   * macOS, 10/12 on Linux). Absent, or a name missing: Linux's numbers.
+   */
+  readonly signalNumbers?: Readonly<Partial<Record<SignalName, number>>>;
 
   /** Monotonic milliseconds. */
   now(): number;

@@ -78,7 +78,7 @@ import type {
   ServiceType,
 } from '../config/types';
 import type { ServiceEvent, ServiceState, StoppedReason } from './api';
-import type { ExitStatus, Os } from './os';
+import { signalNumber, type ExitStatus, type Os, type SignalName } from './os';
 
 /** The service record types: the config's types plus placeholders for names not loaded. */
 export type RecordType = ServiceType | 'placeholder';
@@ -804,7 +804,7 @@ export class ServiceRecord {
         if (!st) return false;
         if (st.kind === 'signalled') {
           // Signals used to ask a process to stop are not failures.
-          return !STOP_REQUEST_SIGNALS.includes(st.signal);
+          return !STOP_REQUEST_SIGNALS.some((n) => signalNumber(this.os, n) === st.signal);
         }
         return st.code !== 0;
       }
@@ -996,10 +996,10 @@ export class ServiceRecord {
 }
 
 /**
- * Signals after which restart = on-failure does not restart: HUP, INT, USR1, USR2, TERM, using
- * the Linux numbers (USR1/USR2 are 30/31 on the BSDs and macOS; not handled yet).
+ * Signals after which restart = on-failure does not restart; their numbers come from the Os
+ * port's table (USR1/USR2 differ between Linux and the BSDs/macOS).
  */
-const STOP_REQUEST_SIGNALS = [SIGHUP, SIGINT, 10, 12, SIGTERM];
+const STOP_REQUEST_SIGNALS: readonly SignalName[] = ['HUP', 'INT', 'USR1', 'USR2', 'TERM'];
 
 /** Triggered service: starts only once its trigger is set. */
 export class TriggeredService extends ServiceRecord {

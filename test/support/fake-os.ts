@@ -11,6 +11,7 @@ import type {
   ProcessEvents,
   ProcessHandle,
   ProcessSpec,
+  SignalName,
   SignalTarget,
   TimerHandle,
 } from '../../src/core/os';
@@ -47,6 +48,8 @@ export const signalled = (signal: number): ExitStatus => ({
 
 export class FakeOs implements Os {
   caps: OsCaps;
+  /** The kernel's signal table as the core sees it (unset: Linux numbers). */
+  signalNumbers?: Partial<Record<SignalName, number>>;
   private time = 1_000_000;
   private nextTimerId = 1;
   private timers: FakeTimer[] = [];

@@ -51,6 +51,19 @@ describe('restart policy', () => {
     expect(h.os.logged(`Service p terminated due to signal ${sig}`)).toBe(true);
   });
 
+  test('on-failure reads the deliberate signals from the Os signal table (BSD numbers)', () => {
+    const h = new Harness().add(desc('p', { type: 'process', restart: 'on-failure' }));
+    h.os.signalNumbers = { USR1: 30, USR2: 31 };
+    h.start('p');
+    h.os.advance(1000);
+    h.os.exit('p', signalled(30)); // SIGUSR1 on FreeBSD and macOS: deliberate
+    expect(h.os.launchesOf('p')).toHaveLength(1);
+    h.start('p');
+    h.os.advance(1000);
+    h.os.exit('p', signalled(10)); // SIGBUS there: a failure
+    expect(h.os.launchesOf('p')).toHaveLength(3);
+  });
+
   test('on-failure restarts after other signals', () => {
     const h = new Harness().add(desc('p', { type: 'process', restart: 'on-failure' }));
     h.start('p');
