@@ -1,0 +1,103 @@
+// run-as through the real daemon on Linux: a name sets uid, primary gid and every supplementary
+// group of that user; a number keeps the daemon's gid and drops supplementary groups; a daemon
+// that may not switch users refuses the start, and dinitctl names the stage and errno.
+
+import { spawnSync } from 'node:child_process';
+import {
+  PROBE,
+  have,
+  isBuilt,
+  isRoot,
+  makeTestDir,
+  probeResult,
+  startDinit,
+  type Dinit,
+  type TestDir,
+} from './adapters/linux-daemon';
+
+jest.setTimeout(30000);
+
+const idOf = (args: string[]) => spawnSync('id', args, { encoding: 'utf8' }).stdout.trim();
+/** A user with at least one supplementary group, to see initgroups at work. */
+function userWithGroups(): string | undefined {
+  const r = spawnSync('getent', ['passwd'], { encoding: 'utf8' });
+  for (const line of r.stdout.split('\n')) {
+    const name = line.split(':')[0];
+    if (name && idOf(['-G', name]).split(' ').length > 1) return name;
+  }
+  return undefined;
+}
+
+const describeRoot = isBuilt() && isRoot ? describe : describe.skip;
+if (!isRoot) console.log('linux-runas: skipped (run-as tests need root)');
+
+describeRoot('run-as (daemon as root)', () => {
+  let t: TestDir;
+  let d: Dinit | undefined;
+  beforeEach(() => (t = makeTestDir()));
+  afterEach(async () => {
+    await d?.kill();
+    d = undefined;
+    t.remove();
+  });
+
+  it('runs a service as nobody by name, with its uid, primary gid and groups', async () => {
+    const out = t.outDir('out');
+    t.service('who', 'type = process', `command = ${PROBE} ${out} hold`, 'run-as = nobody');
+    d = await startDinit(t, ['who']);
+    const r = await probeResult(out);
+    expect(r('uid').trim()).toBe(idOf(['-u', 'nobody']));
+    expect(r('gid').trim()).toBe(idOf(['-g', 'nobody']));
+    expect(r('groups').trim().split(' ').sort()).toEqual(idOf(['-G', 'nobody']).split(' ').sort());
+  });
+
+  const multi = userWithGroups();
+  (multi ? it : it.skip)(`gives a named user all its supplementary groups (${multi})`, async () => {
+    const out = t.outDir('out');
+    t.service('who', 'type = process', `command = ${PROBE} ${out} hold`, `run-as = ${multi}`);
+    d = await startDinit(t, ['who']);
+    const r = await probeResult(out);
+    expect(r('uid').trim()).toBe(idOf(['-u', multi!]));
+    expect(r('gid').trim()).toBe(idOf(['-g', multi!]));
+    expect(r('groups').trim().split(' ').sort()).toEqual(idOf(['-G', multi!]).split(' ').sort());
+  });
+
+  it('runs a service as a numeric uid: the daemon gid stays, supplementary groups go', async () => {
+    const out = t.outDir('out');
+    t.service('who', 'type = process', `command = ${PROBE} ${out} hold`, 'run-as = 65534');
+    d = await startDinit(t, ['who']);
+    const r = await probeResult(out);
+    expect(r('uid').trim()).toBe('65534');
+    expect(r('gid').trim()).toBe(String(process.getgid!()));
+    expect(r('groups').trim()).toBe(String(process.getgid!()));
+  });
+});
+
+const canSetpriv = isBuilt() && isRoot && have('setpriv');
+(canSetpriv ? describe : describe.skip)('run-as (daemon as an unprivileged user)', () => {
+  let t: TestDir;
+  let d: Dinit | undefined;
+  beforeEach(() => (t = makeTestDir()));
+  afterEach(async () => {
+    await d?.kill();
+    d = undefined;
+    t.remove();
+  });
+
+  it('refuses the start, and dinitctl names the failing stage and errno', async () => {
+    const out = t.outDir('out');
+    const run = t.outDir('run');
+    t.service('asroot', 'type = process', `command = ${PROBE} ${out} hold`, 'run-as = root');
+    t.service('idle', 'type = internal');
+    d = await startDinit(t, ['idle'], {
+      prefix: ['setpriv', '--reuid=nobody', '--regid=nogroup', '--clear-groups'],
+      socketDir: run,
+      env: { PATH: process.env.PATH, HOME: run },
+    });
+    const r = d.ctl('start', 'asroot');
+    expect(r.status).toBe(1);
+    expect(r.stdout + r.stderr).toContain("Service 'asroot' failed to start.");
+    expect(r.stdout + r.stderr).toMatch(/Stage: setting user\/group ID\n\s*Error: Operation not permitted/);
+    expect(d.ctl('is-started', 'asroot').status).not.toBe(0);
+  });
+});
