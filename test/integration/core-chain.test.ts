@@ -13,7 +13,10 @@ const built = fs.existsSync(path.join(ROOT, 'dist/src/daemon/main.js'));
 const CHAIN = 5000;
 
 /** Start bin/dinit in user mode on `dir`/socket with services from `sd`; resolve once ready. */
-async function startDinit(dir: string, sd: string): Promise<{ proc: ChildProcess; socket: string }> {
+async function startDinit(
+  dir: string,
+  sd: string,
+): Promise<{ proc: ChildProcess; socket: string }> {
   const socket = path.join(dir, 'socket');
   const proc = spawn(DINIT, ['-u', '-q', '-d', sd, '-p', socket, '-F', '3'], {
     cwd: dir,
@@ -75,7 +78,9 @@ function ctl(socket: string, ...args: string[]): { status: number | null; out: s
     const stopped = ctl(d.socket, 'stop', 's0');
     expect(stopped).toEqual({ status: 0, out: 'Service stopped.\n' });
     expect(ctl(d.socket, 'is-started', `s${CHAIN - 1}`).status).not.toBe(0);
-    const after = ctl(d.socket, 'list').out.split('\n').filter((l) => /\bs\d+$/.test(l));
+    const after = ctl(d.socket, 'list')
+      .out.split('\n')
+      .filter((l) => /\bs\d+$/.test(l));
     expect(after.every((l) => l.startsWith('[     {-}]'))).toBe(true);
 
     // Stopping the deepest service of a started chain stops every dependent before it.
