@@ -2,6 +2,7 @@
 // and starting a stopping service (DINIT-NOTES 1-5).
 
 import { desc, Harness } from './helpers';
+import { signalled } from '../../support/fake-os';
 
 describe('activation', () => {
   test('start marks the service active and starts its dependencies unmarked', () => {
@@ -200,6 +201,57 @@ describe('activation', () => {
     h.set.unpin(h.ref('a'));
     expect(h.state('a')).toBe('stopped');
     expect(h.state('b')).toBe('stopped');
+  });
+
+  test('pin during a transition: start --pin of a stopping service pins it once started', () => {
+    const h = new Harness().add(desc('p', { type: 'process' }));
+    h.start('p');
+    h.stop('p');
+    expect(h.state('p')).toBe('stopping');
+    expect(h.start('p', true)).toBe('ok');
+    expect(h.status('p').pinnedStarted).toBe(true);
+    h.os.exit('p', 0);
+    expect(h.state('p')).toBe('started');
+    expect(h.stop('p')).toBe('pinned-started');
+    expect(h.state('p')).toBe('started');
+  });
+
+  test('pin during a transition: stop --pin of a starting service stops it and keeps it down', () => {
+    const h = new Harness().add(
+      desc('p', { type: 'process', readyNotification: { kind: 'pipefd', fd: 3 } }),
+    );
+    h.start('p');
+    expect(h.state('p')).toBe('starting');
+    expect(h.stop('p', { pin: true })).toBe('ok');
+    expect(h.status('p').pinnedStopped).toBe(true);
+    h.os.exit('p', signalled(15));
+    expect(h.state('p')).toBe('stopped');
+    expect(h.start('p')).toBe('pinned-stopped');
+    expect(h.os.launchesOf('p')).toHaveLength(1);
+    h.set.unpin(h.ref('p'));
+    expect(h.start('p')).toBe('ok');
+    expect(h.os.launchesOf('p')).toHaveLength(2);
+  });
+
+  test('a start-pinned service that is still starting refuses stop', () => {
+    const h = new Harness().add(
+      desc('p', { type: 'process', readyNotification: { kind: 'pipefd', fd: 3 } }),
+    );
+    h.start('p', true);
+    expect(h.state('p')).toBe('starting');
+    expect(h.stop('p')).toBe('pinned-started');
+    h.os.ready('p');
+    expect(h.state('p')).toBe('started');
+  });
+
+  test('a stop-pinned service that is still stopping refuses start', () => {
+    const h = new Harness().add(desc('p', { type: 'process' }));
+    h.start('p');
+    h.stop('p', { pin: true, force: true });
+    expect(h.state('p')).toBe('stopping');
+    expect(h.start('p')).toBe('pinned-stopped');
+    h.os.exit('p', 0);
+    expect(h.state('p')).toBe('stopped');
   });
 
   test('start of a stopping service finishes the stop, then starts again', () => {

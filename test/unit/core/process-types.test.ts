@@ -248,6 +248,41 @@ describe('triggered and internal', () => {
     expect(h.state('t')).toBe('started');
   });
 
+  test('a triggered service waits for its dependencies even when triggered', () => {
+    const h = new Harness().add(
+      desc('t', { type: 'triggered', dependsOn: ['d'] }),
+      desc('d', { type: 'process', readyNotification: { kind: 'pipefd', fd: 3 } }),
+    );
+    h.start('t');
+    h.set.setTrigger(h.ref('t'), true);
+    expect(h.state('t')).toBe('starting');
+    h.os.ready('d');
+    expect(h.state('t')).toBe('started');
+  });
+
+  test('untrigger leaves a started service running; its next start waits for a new trigger', () => {
+    const h = new Harness().add(desc('t', { type: 'triggered' }));
+    h.set.setTrigger(h.ref('t'), true);
+    h.start('t');
+    expect(h.set.setTrigger(h.ref('t'), false)).toBe('ok');
+    expect(h.state('t')).toBe('started');
+    h.stop('t');
+    expect(h.state('t')).toBe('stopped');
+    h.start('t');
+    expect(h.state('t')).toBe('starting');
+    h.set.setTrigger(h.ref('t'), true);
+    expect(h.state('t')).toBe('started');
+  });
+
+  test('a starting triggered service can be stopped before its trigger', () => {
+    const h = new Harness().add(desc('t', { type: 'triggered' }));
+    h.start('t');
+    // It stops at once, so the answer is "already stopped" (upstream's ALREADYSS).
+    expect(h.stop('t')).toBe('already');
+    expect(h.state('t')).toBe('stopped');
+    expect(h.eventsOf('t')).toEqual(['startcancelled', 'stopped']);
+  });
+
   test('setTrigger on another type is refused', () => {
     const h = new Harness().add(desc('i'));
     expect(h.set.setTrigger(h.ref('i'), true)).toBe('not-triggered');
