@@ -1,7 +1,12 @@
 // CtlPort over src/client's ControlClient: maps its typed replies to what the dinitctl
 // commands ask, and keeps service events in per-handle queues so a command can wait for them.
 
-import { ControlClient, ControlError, type ClientEvent } from '../client/control-client';
+import {
+  ControlClient,
+  ControlError,
+  type ClientEvent,
+  type EnableResult,
+} from '../client/control-client';
 import { EVENT_NAMES, STATE_NAMES, STOP_REASON_NAMES } from '../protocol/codes';
 import type { StatusInfo } from '../protocol/status';
 import { ConnectError } from './command';
@@ -220,20 +225,27 @@ class ClientPort implements CtlPort {
     }
   }
 
-  async enableDisable(enable: boolean, from: number, to: number): Promise<AckNak | 'other'> {
-    let r: AckNak;
+  async enableDisable(
+    enable: boolean,
+    from: number,
+    to: number,
+  ): Promise<{ reply: AckNak | 'other'; status?: ServiceStatus }> {
+    let r: EnableResult;
     try {
-      r = (
-        enable ? await this.client.enable(from, to) : await this.client.rmDep(from, to, 'waits-for')
-      ).kind;
+      r = enable
+        ? await this.client.enable(from, to)
+        : await this.client.rmDep(from, to, 'waits-for');
     } catch (e) {
       if (e instanceof ControlError && (e.code === 'EBADREQ' || e.code === 'EPROTO'))
-        return 'other';
+        return { reply: 'other' };
       throw e;
     }
     // Events sent before the reply are not reported (upstream skips them while awaiting the ACK).
     this.queues.delete(to);
-    return r;
+    if (r.kind === 'ack' && r.status !== undefined) {
+      return { reply: 'ack', status: toStatus(r.status, 6) };
+    }
+    return { reply: r.kind };
   }
 
   async shutdown(kind: number): Promise<AckNak> {

@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import { defaultServiceDirs, findServiceFile } from '../config/service-dirs';
 import { CliError, CommandContext } from './command';
 import { loadService, reportEvent, serviceFilePath, waitServiceState } from './ops';
-import { CtlPort, State } from './port';
+import { CtlPort, ServiceStatus, State } from './port';
 import { strerrorCode } from './strerror';
 
 type Resolve = (name: string) => string | undefined;
@@ -274,11 +274,14 @@ export async function enableDisableCommand(ctx: CommandContext, enable: boolean)
     return 1;
   }
 
+  let enableStatus: ServiceStatus | undefined;
   if (port !== undefined) {
     if (enable && fromState !== State.STARTED) {
       ctx.err('dinitctl: warning: enabling dependency for non-started service\n');
     }
-    const r = await port.enableDisable(enable, fromHandle, toHandle);
+    const answer = await port.enableDisable(enable, fromHandle, toHandle);
+    enableStatus = answer.status;
+    const r = answer.reply;
     if (r === 'nak') {
       ctx.err(
         enable
@@ -310,6 +313,14 @@ export async function enableDisableCommand(ctx: CommandContext, enable: boolean)
   if (ctx.verbose) ctx.out(`Service '${to}' has been ${enable ? 'enabled' : 'disabled'}.\n`);
   if (port === undefined) return 0;
 
+  if (enable && enableStatus !== undefined) {
+    // Protocol 7: the enable's own answer gave the status as of the enable, so no event can
+    // have been missed; wait only while the service is still on its way up.
+    if (enableStatus.state !== State.STARTED && enableStatus.target === State.STARTED) {
+      return waitServiceState(ctx, port, toHandle, to, false);
+    }
+    return 0;
+  }
   const st = await port.serviceStatus(toHandle);
   if (enable) {
     // A start event may already have arrived (the enable starts the service when "from" is up).

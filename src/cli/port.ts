@@ -112,10 +112,15 @@ export interface CtlPort {
   /** ADD_DEP / REM_DEP; 'other' for any other reply. */
   addRemoveDep(add: boolean, depType: number, from: number, to: number): Promise<AckNak | 'other'>;
   /**
-   * ENABLESERVICE (enable) or REM_DEP waits-for (disable); 'other' for any other reply. Events
-   * for `to` that arrived before the reply are discarded.
+   * Enable (ENABLESERVICE, or ENABLE_SERVICE_V7 with a protocol-7 daemon) or disable (REM_DEP
+   * waits-for); 'other' for any other reply. Events for `to` that arrived before the reply are
+   * discarded. A protocol-7 enable also returns the status of `to` as of the enable.
    */
-  enableDisable(enable: boolean, from: number, to: number): Promise<AckNak | 'other'>;
+  enableDisable(
+    enable: boolean,
+    from: number,
+    to: number,
+  ): Promise<{ reply: AckNak | 'other'; status?: ServiceStatus }>;
   /** Ask the daemon to shut down; resolves with the reply. */
   shutdown(kind: number): Promise<AckNak>;
   /** Resolve once the daemon closes the connection. */

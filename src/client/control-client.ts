@@ -82,7 +82,7 @@ export type ClientEvent = ServiceEventInfo | EnvEventInfo;
 export interface ConnectOptions {
   /** Oldest daemon protocol version accepted (default 1). */
   minVersion?: number;
-  /** Newest protocol version we speak (default 6). */
+  /** Newest protocol version we speak (default 7). */
   maxVersion?: number;
   /** Largest variable-size reply accepted (catlog, environment); default 64 MiB. */
   maxPayload?: number;
@@ -114,6 +114,9 @@ export type ActionResult =
   | { kind: 'shutting-down' };
 
 export type AckNak = { kind: 'ack' } | { kind: 'nak' };
+/** Answer to enable(): with a protocol-7 daemon, 'ack' carries the status of the enabled service. */
+export type EnableResult =
+  { kind: 'ack'; status?: StatusInfo; existed?: boolean } | { kind: 'nak' };
 export type StatusResult =
   { kind: 'status'; status: StatusInfo; format: StatusFormat } | { kind: 'nak' };
 export interface ListEntry {
@@ -157,6 +160,8 @@ export class ControlClient {
   protocolVersion = 0;
   /** Oldest client protocol the daemon accepts. */
   daemonMinVersion = 0;
+  /** Newest protocol this client was asked to speak (requests newer than it are not sent). */
+  private maxVersion = PROTOCOL_VERSION;
 
   private buf: Buffer = Buffer.alloc(0);
   private queue: Op[] = [];
@@ -229,6 +234,7 @@ export class ControlClient {
       );
       c.daemonMinVersion = v.minVersion;
       c.protocolVersion = v.version;
+      c.maxVersion = max;
       if (v.minVersion > max) {
         throw new ControlError(
           'EOLDCLIENT',
@@ -476,9 +482,27 @@ export class ControlClient {
     return this.ackNak({ type: 'REM_DEP', depType: DepCode[type], from, to });
   }
 
-  /** ENABLESERVICE: add a waits-for dependency from `from` to `to` and start `to` if `from` is active. */
-  enable(from: number, to: number): Promise<AckNak> {
-    return this.ackNak({ type: 'ENABLESERVICE', depType: DepCode['waits-for'], from, to });
+  /**
+   * Adds a waits-for dependency from `from` to `to` and starts `to` if `from` is active. With a
+   * protocol-7 daemon this sends ENABLE_SERVICE_V7, whose answer carries the status of `to`
+   * right after the enable (`status`, v6 layout) and whether the link already existed; older
+   * daemons get ENABLESERVICE and answer a bare ACK (no `status`). 'nak' on a cycle.
+   */
+  enable(from: number, to: number): Promise<EnableResult> {
+    const depType = DepCode['waits-for'];
+    if (Math.min(this.protocolVersion, this.maxVersion) < 7) {
+      return this.ackNak({ type: 'ENABLESERVICE', depType, from, to });
+    }
+    return this.exchange<EnableResult>(
+      { type: 'ENABLE_SERVICE_V7', depType, from, to },
+      (r) =>
+        r.type === 'SERVICESTATUS'
+          ? done({ kind: 'ack' as const, status: r.status, existed: (r.reserved ?? 0) !== 0 })
+          : r.type === 'NAK'
+            ? done({ kind: 'nak' as const })
+            : undefined,
+      { status: 6 },
+    );
   }
 
   /** SETTRIGGER: set or clear the trigger of a triggered service; 'nak' if it is not one. */

@@ -129,6 +129,11 @@ export interface ServiceManager {
   rmDep(from: ServiceRef, to: ServiceRef, type: DependencyType): DepEditResult;
   /** add waits-for dep and start "to" (the ENABLESERVICE command). */
   enable(from: ServiceRef, to: ServiceRef): DepEditResult;
+  /**
+   * Optional: true when `from` already has a dependency of this type on `to`. The control
+   * server uses it for the "already existed" byte of the protocol-7 enable answer (0 without it).
+   */
+  hasDependency?(from: ServiceRef, to: ServiceRef, type: DependencyType): boolean;
   setTrigger(ref: ServiceRef, value: boolean): 'ok' | 'not-triggered';
   /** Signal the service's main process. */
   signal(ref: ServiceRef, signal: number): 'ok' | 'no-pid' | 'bad-signal' | 'kill-error';

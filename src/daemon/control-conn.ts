@@ -372,6 +372,7 @@ export class ControlConn {
       case 'ADD_DEP':
       case 'REM_DEP':
       case 'ENABLESERVICE':
+      case 'ENABLE_SERVICE_V7':
         return this.depEdit(req.type, req.depType, req.from, req.to);
       case 'QUERY_LOAD_MECH':
         return this.send({
@@ -558,7 +559,7 @@ export class ControlConn {
   }
 
   private depEdit(
-    type: 'ADD_DEP' | 'REM_DEP' | 'ENABLESERVICE',
+    type: 'ADD_DEP' | 'REM_DEP' | 'ENABLESERVICE' | 'ENABLE_SERVICE_V7',
     depCode: number,
     fromH: number,
     toH: number,
@@ -569,12 +570,25 @@ export class ControlConn {
     if (!from || !to || from.name === to.name) return this.badRequest();
     const depType = DEP_TYPES[depCode];
     if (depType === undefined) return this.badRequest();
+    // Asked before the edit: the v7 answer says whether the link was already there.
+    const existed =
+      type === 'ENABLE_SERVICE_V7' ? (m.hasDependency?.(from, to, depType) ?? false) : false;
     const r =
       type === 'ADD_DEP'
         ? m.addDep(from, to, depType)
         : type === 'REM_DEP'
           ? m.rmDep(from, to, depType)
           : m.enable(from, to);
+    if (r === 'ok' && type === 'ENABLE_SERVICE_V7') {
+      // Protocol 7 answers with the status of "to" as it is right after the enable (a v6
+      // block), so the client needs no separate status query and cannot miss a start event.
+      return this.send({
+        type: 'SERVICESTATUS',
+        format: 6,
+        status: toStatusInfo(m.status(to), 6),
+        reserved: existed ? 1 : 0,
+      });
+    }
     if (r === 'ok') return this.reply('ACK');
     if (r === 'bad-request') return this.badRequest();
     this.ctx.log('debug', `${type} ${from.name} -> ${to.name}: ${r.error}`);

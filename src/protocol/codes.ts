@@ -3,8 +3,11 @@
 
 import type { ServiceEvent, ServiceState, ShutdownType, StoppedReason } from '../core/api';
 
-/** Protocol version we speak, and the oldest client version we still serve (as Dinit 0.22 reports). */
-export const PROTOCOL_VERSION = 6;
+/**
+ * Protocol version we speak, and the oldest client version we still serve. Dinit 0.22 speaks 6;
+ * 7 (Dinit after 0.22) adds only ENABLE_SERVICE_V7, which older clients never send.
+ */
+export const PROTOCOL_VERSION = 7;
 export const MIN_COMPAT_VERSION = 1;
 
 /** Request (client -> daemon) packet types. */
@@ -38,6 +41,8 @@ export const Cmd = {
   SERVICESTATUS5: 26,
   LISTENENV: 27,
   SERVICESTATUS6: 28,
+  /** Protocol 7: ENABLESERVICE answered with SERVICESTATUS (v6 block) instead of ACK. */
+  ENABLE_SERVICE_V7: 29,
 } as const;
 export type CmdName = keyof typeof Cmd;
 
@@ -115,7 +120,7 @@ export const SIZE_T_SIZE = 8;
 /** Upstream's receive buffer is 1024 bytes: a name or variable longer than this is refused. */
 export const MAX_REQUEST_STRING = 1024 - 3;
 
-/** Dependency type codes (dependency_type) as used by ADD_DEP / REM_DEP / ENABLESERVICE. */
+/** Dependency type codes (dependency_type) as used by ADD_DEP / REM_DEP / ENABLESERVICE(_V7). */
 export const DepCode = {
   regular: 0,
   soft: 1,

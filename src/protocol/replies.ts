@@ -42,7 +42,12 @@ export type Reply =
   | { type: 'LOADER_MECH'; loaderType: number; cwd: string; dirs: string[] }
   | { type: 'DEPENDENTS'; handles: number[] }
   | { type: 'SERVICENAME'; name: string }
-  | { type: 'SERVICESTATUS'; format: StatusFormat; status: StatusInfo }
+  /**
+   * `reserved` is the byte after the type: 0 for a status query; in the answer to
+   * ENABLE_SERVICE_V7 it is 1 when the dependency already existed. The decoder sets it only
+   * when it is not 0.
+   */
+  | { type: 'SERVICESTATUS'; format: StatusFormat; status: StatusInfo; reserved?: number }
   | { type: 'SERVICE_LOG'; flags: number; data: Buffer }
   | { type: 'SVCDSCDIR'; dir: string }
   /** Each entry NAME=VALUE. */
@@ -147,6 +152,7 @@ export function encodeReply(p: ServerPacket): Buffer {
     case 'SERVICESTATUS': {
       const b = Buffer.alloc(2 + statusSize(p.format));
       b[0] = Rply.SERVICESTATUS;
+      b[1] = (p.reserved ?? 0) & 0xff;
       writeStatus(b, 2, p.status, p.format);
       return b;
     }
@@ -312,7 +318,9 @@ function decodeReplyOnly(buf: Buffer, ctx: ReplyContext): Result {
     case 'SERVICESTATUS': {
       const total = 2 + statusSize(ctx.status);
       if (buf.length < total) return incomplete(total);
-      return ok({ type, format: ctx.status, status: readStatus(buf, 2, ctx.status, type) }, total);
+      const status = readStatus(buf, 2, ctx.status, type);
+      const reply = { type, format: ctx.status, status };
+      return ok(buf[1] !== 0 ? { ...reply, reserved: buf[1] } : reply, total);
     }
     case 'SERVICE_LOG': {
       if (buf.length < 6) return incomplete(6);

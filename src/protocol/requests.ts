@@ -20,7 +20,12 @@ export type Request =
   | { type: 'SERVICESTATUS' | 'SERVICESTATUS5' | 'SERVICESTATUS6'; handle: number }
   | { type: 'LISTSERVICES' | 'LISTSERVICES5' | 'QUERY_LOAD_MECH' | 'LISTENENV' }
   | { type: 'SHUTDOWN'; shutdownType: number }
-  | { type: 'ADD_DEP' | 'REM_DEP' | 'ENABLESERVICE'; depType: number; from: number; to: number }
+  | {
+      type: 'ADD_DEP' | 'REM_DEP' | 'ENABLESERVICE' | 'ENABLE_SERVICE_V7';
+      depType: number;
+      from: number;
+      to: number;
+    }
   /** `reserved` must be 0 for QUERYSERVICEDSCDIR; the daemon answers NAK otherwise. */
   | { type: 'QUERYSERVICENAME' | 'QUERYSERVICEDSCDIR'; reserved: number; handle: number }
   /** NAME=VALUE sets, NAME alone unsets. */
@@ -83,7 +88,8 @@ export function encodeRequest(req: Request): Buffer {
       return Buffer.from([code, req.reserved & 0xff]);
     case 'ADD_DEP':
     case 'REM_DEP':
-    case 'ENABLESERVICE': {
+    case 'ENABLESERVICE':
+    case 'ENABLE_SERVICE_V7': {
       const b = Buffer.alloc(10);
       b[0] = code;
       b[1] = req.depType & 0xff;
@@ -188,6 +194,7 @@ export function decodeRequest(buf: Buffer): DecodeResult<Request> {
     case 'ADD_DEP':
     case 'REM_DEP':
     case 'ENABLESERVICE':
+    case 'ENABLE_SERVICE_V7':
       return (
         need(10) ??
         ok({ type, depType: buf[1], from: buf.readUInt32LE(2), to: buf.readUInt32LE(6) }, 10)

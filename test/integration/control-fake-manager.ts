@@ -217,6 +217,10 @@ export class FakeManager implements ServiceManager {
     return 'ok';
   }
 
+  hasDependency(from: ServiceRef, to: ServiceRef, type: DependencyType): boolean {
+    return (from as Rec).deps.some((d) => d.to === to && d.type === type);
+  }
+
   enable(from: ServiceRef, to: ServiceRef): DepEditResult {
     const r = this.addDep(from, to, 'waits-for');
     if (r === 'ok' && (from as Rec).state === 'started') this.bringUp(to as Rec);

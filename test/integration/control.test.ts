@@ -74,7 +74,7 @@ describe('control socket', () => {
     server = new ControlServer(manager, env, { serviceDirs: [], log: () => undefined });
     await server.listen(sock);
     const c = await client();
-    expect(c.protocolVersion).toBe(6);
+    expect(c.protocolVersion).toBe(7);
   });
 
   it('replaces a regular file at the socket path, as Dinit does, but not a directory', async () => {
@@ -101,9 +101,9 @@ describe('control socket', () => {
     expect((await after.loadService('lone')).kind).toBe('found');
   });
 
-  it('answers QUERYVERSION with min 1, current 6', async () => {
+  it('answers QUERYVERSION with min 1, current 7', async () => {
     const c = await client();
-    expect([c.daemonMinVersion, c.protocolVersion]).toEqual([1, 6]);
+    expect([c.daemonMinVersion, c.protocolVersion]).toEqual([1, 7]);
   });
 });
 
@@ -276,8 +276,29 @@ describe('queries and edits', () => {
     expect(await c.rmDep(a, b, 'waits-for')).toEqual({ kind: 'ack' });
     expect(await c.rmDep(a, b, 'waits-for')).toEqual({ kind: 'nak' });
     await c.start(a);
-    expect(await c.enable(a, b)).toEqual({ kind: 'ack' });
+    expect(await c.enable(a, b)).toMatchObject({ kind: 'ack' });
     expect((await c.status(b)) as object).toMatchObject({ status: { state: 'started' } });
+  });
+
+  it('answers ENABLE_SERVICE_V7 with the v6 status of "to" and whether the link existed', async () => {
+    const c = await client();
+    const a = ((await c.loadService('lone')) as { handle: number }).handle;
+    const b = ((await c.loadService('other')) as { handle: number }).handle;
+    await c.start(a);
+    const first = await c.enable(a, b);
+    expect(first).toMatchObject({ kind: 'ack', existed: false, status: { state: 'started' } });
+    expect((first as { status: { mtime?: object } }).status.mtime).toBeDefined();
+    expect(await c.enable(a, b)).toMatchObject({ kind: 'ack', existed: true });
+    // A cycle is still refused with NAK.
+    expect(await c.enable(b, a)).toEqual({ kind: 'nak' });
+  });
+
+  it('answers the protocol-6 ENABLESERVICE with a bare ACK', async () => {
+    const c = await ControlClient.connect(sock, { maxVersion: 6 });
+    clients.push(c);
+    const a = ((await c.loadService('lone')) as { handle: number }).handle;
+    const b = ((await c.loadService('other')) as { handle: number }).handle;
+    expect(await c.enable(a, b)).toEqual({ kind: 'ack' });
   });
 
   it('add-dep from a service to itself is a bad request that closes the connection', async () => {

@@ -214,6 +214,50 @@ describe('ControlClient', () => {
     c.close();
   });
 
+  it('enables with ENABLE_SERVICE_V7 against a protocol-7 daemon and returns the status', async () => {
+    const s6 = { ...status, state: 'starting' as const, mtime: { sec: 1, nsec: 2 } };
+    const sock = await fakeDaemon(
+      (req) =>
+        req.type === 'ENABLE_SERVICE_V7'
+          ? req.to === 9
+            ? [{ type: 'NAK' }]
+            : [{ type: 'SERVICESTATUS', format: 6, status: s6, reserved: 1 }]
+          : [],
+      { version: [1, 7] },
+    );
+    const c = await ControlClient.connect(sock);
+    expect(await c.enable(0, 1)).toEqual({ kind: 'ack', status: s6, existed: true });
+    expect(await c.enable(0, 9)).toEqual({ kind: 'nak' });
+    expect(received[1]).toEqual({ type: 'ENABLE_SERVICE_V7', depType: 2, from: 0, to: 1 });
+    c.close();
+  });
+
+  it('falls back to ENABLESERVICE (bare ACK) with a protocol-6 daemon', async () => {
+    const sock = await fakeDaemon(
+      (req) => (req.type === 'ENABLESERVICE' ? [{ type: 'ACK' }] : []),
+      {
+        version: [1, 6],
+      },
+    );
+    const c = await ControlClient.connect(sock);
+    expect(await c.enable(0, 1)).toEqual({ kind: 'ack' });
+    expect(received[1].type).toBe('ENABLESERVICE');
+    c.close();
+  });
+
+  it('sends ENABLESERVICE to a protocol-7 daemon when capped at protocol 6', async () => {
+    const sock = await fakeDaemon(
+      (req) => (req.type === 'ENABLESERVICE' ? [{ type: 'ACK' }] : []),
+      {
+        version: [1, 7],
+      },
+    );
+    const c = await ControlClient.connect(sock, { maxVersion: 6 });
+    expect(await c.enable(0, 1)).toEqual({ kind: 'ack' });
+    expect(received[1].type).toBe('ENABLESERVICE');
+    c.close();
+  });
+
   it('status v6 carries the mtime', async () => {
     const s6 = { ...status, mtime: { sec: 10, nsec: 20 } };
     const sock = await fakeDaemon(() => [{ type: 'SERVICESTATUS', format: 6, status: s6 }]);
@@ -270,7 +314,7 @@ describe('ControlClient', () => {
   });
 
   it('rejects with EOLDCLIENT when the daemon requires a newer protocol', async () => {
-    const sock = await fakeDaemon(() => [], { version: [7, 9] });
+    const sock = await fakeDaemon(() => [], { version: [8, 9] });
     const err = await ControlClient.connect(sock).catch((e) => e);
     expect(err.code).toBe('EOLDCLIENT');
   });

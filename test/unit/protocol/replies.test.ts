@@ -77,6 +77,18 @@ describe('reply layouts', () => {
     expect(decodeAll(b)).toEqual({ type: 'SERVICESTATUS', format: 6, status });
   });
 
+  it('SERVICESTATUS answering ENABLE_SERVICE_V7 carries "already existed" in the reserved byte', () => {
+    const status = { ...runningStatus, mtime: { sec: 1, nsec: 2 } };
+    const b = encodeReply({ type: 'SERVICESTATUS', format: 6, status, reserved: 1 });
+    expect(b.length).toBe(32);
+    expect(b[1]).toBe(1);
+    expect(decodeAll(b)).toEqual({ type: 'SERVICESTATUS', format: 6, status, reserved: 1 });
+    // Truncated anywhere, it asks for the whole v6 packet.
+    for (let n = 1; n < b.length; n++) {
+      expect(decodeServerPacket(b.subarray(0, n))).toEqual({ status: 'incomplete', needed: 32 });
+    }
+  });
+
   it('SERVICESTATUS sizes follow the request: 12 bytes for v1, 16 for v5', () => {
     expect(encodeReply({ type: 'SERVICESTATUS', format: 1, status: runningStatus }).length).toBe(
       12,

@@ -54,6 +54,11 @@ describe('request encoding matches the upstream wire layout', () => {
     ['SERVICESTATUS5', { type: 'SERVICESTATUS5', handle: 1 }, [26, 1, 0, 0, 0]],
     ['LISTENENV', { type: 'LISTENENV' }, [27]],
     ['SERVICESTATUS6', { type: 'SERVICESTATUS6', handle: 1 }, [28, 1, 0, 0, 0]],
+    [
+      'ENABLE_SERVICE_V7',
+      { type: 'ENABLE_SERVICE_V7', depType: 2, from: 3, to: 4 },
+      [29, 2, 3, 0, 0, 0, 4, 0, 0, 0],
+    ],
   ];
   it.each(cases)('%s', (_name, req, bytes) => {
     expect([...encodeRequest(req)]).toEqual(bytes);
@@ -90,6 +95,18 @@ describe('partial requests', () => {
       packet: { type: 'LISTSERVICES5' },
       length: 1,
     });
+  });
+});
+
+describe('protocol 7 enable', () => {
+  it('asks for all ten bytes of a truncated ENABLE_SERVICE_V7', () => {
+    const full = encodeRequest({ type: 'ENABLE_SERVICE_V7', depType: 2, from: 1, to: 2 });
+    for (let n = 1; n < full.length; n++) {
+      expect(decodeRequest(full.subarray(0, n))).toEqual({ status: 'incomplete', needed: 10 });
+    }
+  });
+  it('treats code 30, one past the newest command, as unknown', () => {
+    expect(() => decodeRequest(Buffer.from([30]))).toThrow(ProtocolError);
   });
 });
 
@@ -170,7 +187,12 @@ const requestArb: fc.Arbitrary<Request> = fc.oneof(
   fc.record({ type: fc.constant('SHUTDOWN' as const), shutdownType: u8 }),
   fc.record({ type: fc.constant('GETALLENV' as const), reserved: u8 }),
   fc.record({
-    type: fc.constantFrom('ADD_DEP' as const, 'REM_DEP' as const, 'ENABLESERVICE' as const),
+    type: fc.constantFrom(
+      'ADD_DEP' as const,
+      'REM_DEP' as const,
+      'ENABLESERVICE' as const,
+      'ENABLE_SERVICE_V7' as const,
+    ),
     depType: u8,
     from: u32,
     to: u32,
