@@ -56,6 +56,7 @@ export class ControlServer {
   private readonly ctx: ConnContext;
   private readonly listener: ServiceListener;
   private readonly maxConnections: number;
+  private detached = false;
 
   constructor(
     private readonly manager: ServiceManager,
@@ -141,7 +142,10 @@ export class ControlServer {
     this.socketPath = socketPath;
   }
 
-  /** Stops listening and removes the socket file; open connections stay open. */
+  /**
+   * Stops listening and removes the socket file, synchronously (the promise is already settled
+   * when this returns); open connections stay open.
+   */
   async closeListener(): Promise<void> {
     const server = this.server;
     const p = this.socketPath;
@@ -160,11 +164,21 @@ export class ControlServer {
     }
   }
 
-  /** Stops listening, removes the socket, closes every connection and detaches from the manager. */
-  async close(): Promise<void> {
+  /**
+   * Stops listening, removes the socket file, closes every connection and detaches from the
+   * manager: what the daemon calls once it has decided to exit. The first three happen before
+   * close() returns its promise, in that order (as Dinit closes and unlinks the socket at exit):
+   * from then on a client finds no socket (ENOENT) rather than a connection that is about to
+   * close. Safe to call more than once.
+   */
+  close(): Promise<void> {
+    const listening = this.closeListener();
     this.closeConnections();
-    await this.closeListener();
-    this.manager.removeListener(this.listener);
+    if (!this.detached) {
+      this.detached = true;
+      this.manager.removeListener(this.listener);
+    }
+    return listening;
   }
 
   /** Closes every open connection (clients waiting after SHUTDOWN see the close). */

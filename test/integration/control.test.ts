@@ -101,6 +101,19 @@ describe('control socket', () => {
     expect((await after.loadService('lone')).kind).toBe('found');
   });
 
+  it('close() unlinks the socket and stops accepting before it returns, then drops connections', async () => {
+    const open = await client();
+    const p = server.close();
+    // Synchronously gone: nothing can connect while the daemon finishes exiting.
+    expect(fs.existsSync(sock)).toBe(false);
+    const e = await ControlClient.connect(sock).catch((x) => x);
+    expect([e.code, e.data.errnoCode]).toEqual(['ECONNECT', 'ENOENT']);
+    await p;
+    await open.waitForClose();
+    // A second close is harmless.
+    await server.close();
+  });
+
   it('answers QUERYVERSION with min 1, current 7', async () => {
     const c = await client();
     expect([c.daemonMinVersion, c.protocolVersion]).toEqual([1, 7]);
