@@ -1,0 +1,230 @@
+// Runtime behaviour of the core driven through dinitctl on the real daemon: enable/disable and
+// their waits-for.d link, pins, trigger/untrigger, restart of a service with dependents,
+// --ignore-unstarted, unload, and stop order on SIGTERM. Run with DINIT/DINITCTL to compare.
+
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+
+const ROOT = path.resolve(__dirname, '../..');
+const DINIT = process.env.DINIT ?? path.join(ROOT, 'bin/dinit');
+const DINITCTL = process.env.DINITCTL ?? path.join(ROOT, 'bin/dinitctl');
+const built =
+  process.env.DINIT !== undefined || fs.existsSync(path.join(ROOT, 'dist/src/daemon/main.js'));
+
+let dir: string;
+let sd: string;
+let socket: string;
+let proc: ChildProcess | undefined;
+
+function ctl(...args: string[]): { status: number | null; out: string } {
+  const r = spawnSync(DINITCTL, ['-p', socket, ...args], { encoding: 'utf8', timeout: 20_000 });
+  return { status: r.status, out: r.stdout + r.stderr };
+}
+
+async function until(what: string, pred: () => boolean): Promise<void> {
+  const end = Date.now() + 20_000;
+  while (!pred()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+function events(): string[] {
+  try {
+    return fs.readFileSync(path.join(dir, 'events'), 'utf8').split('\n').filter(Boolean);
+  } catch {
+    return [];
+  }
+}
+
+function svc(name: string, ...lines: string[]): void {
+  fs.writeFileSync(path.join(sd, name), lines.join('\n') + '\n');
+}
+
+/** A scripted service that records its start and stop in $dir/events. */
+function recorded(name: string, ...extra: string[]): void {
+  const ev = path.join(dir, 'events');
+  svc(
+    name,
+    'type = scripted',
+    `command = /bin/sh -c "echo start-${name} >> ${ev}"`,
+    `stop-command = /bin/sh -c "echo stop-${name} >> ${ev}"`,
+    ...extra,
+  );
+}
+
+async function startDinit(): Promise<void> {
+  const p = spawn(DINIT, ['-u', '-q', '-d', sd, '-p', socket, '-F', '3'], {
+    cwd: dir,
+    stdio: ['ignore', 'ignore', 'ignore', 'pipe'],
+  });
+  proc = p;
+  await new Promise<void>((resolve, reject) => {
+    let got = '';
+    (p.stdio[3] as NodeJS.ReadableStream).on('data', (b: Buffer) => {
+      got += b.toString();
+      if (got.includes('\0')) resolve();
+    });
+    p.on('exit', (c) => reject(new Error(`dinit exited (${c}) before ready`)));
+  });
+}
+
+function exited(): Promise<number | string> {
+  const p = proc!;
+  if (p.exitCode !== null || p.signalCode !== null) {
+    return Promise.resolve(p.exitCode ?? p.signalCode!);
+  }
+  return new Promise((r) => p.once('exit', (c, s) => r(c ?? s ?? 'unknown')));
+}
+
+(built ? describe : describe.skip)('runtime changes on the real daemon', () => {
+  beforeEach(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dinit-core-rt-'));
+    sd = path.join(dir, 'sd');
+    fs.mkdirSync(sd);
+    socket = path.join(dir, 'socket');
+  });
+
+  afterEach(async () => {
+    if (proc && proc.exitCode === null && proc.signalCode === null) {
+      proc.kill('SIGKILL');
+      await exited();
+    }
+    proc = undefined;
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('SIGTERM stops every service in dependency order, then the daemon exits 0', async () => {
+    recorded('a', 'depends-on = b');
+    recorded('b', 'depends-on = c');
+    recorded('c');
+    svc('boot', 'type = internal', 'depends-on = a');
+    await startDinit();
+    await until('boot to start', () => ctl('is-started', 'boot').status === 0);
+    expect(events()).toEqual(['start-c', 'start-b', 'start-a']);
+    proc!.kill('SIGTERM');
+    expect(await exited()).toBe(0);
+    expect(events().slice(3)).toEqual(['stop-a', 'stop-b', 'stop-c']);
+  }, 30_000);
+
+  test('enable --from writes the waits-for.d link and starts; disable removes both', async () => {
+    svc('boot', 'type = internal', 'waits-for.d = boot.d');
+    fs.mkdirSync(path.join(sd, 'boot.d'));
+    svc('other', 'type = internal', 'waits-for.d = other.d');
+    fs.mkdirSync(path.join(sd, 'other.d'));
+    svc('x', 'type = internal');
+    svc('y', 'type = internal');
+    await startDinit();
+    expect(ctl('start', 'other').status).toBe(0);
+    expect(ctl('enable', '--from', 'other', 'x')).toEqual({
+      status: 0,
+      out: "Service 'x' has been enabled.\n",
+    });
+    expect(fs.lstatSync(path.join(sd, 'other.d', 'x')).isSymbolicLink()).toBe(true);
+    expect(ctl('enable', 'y')).toEqual({ status: 0, out: "Service 'y' has been enabled.\n" });
+    // Written atomically: only the link itself, no temporary name left behind.
+    expect(fs.readdirSync(path.join(sd, 'boot.d'))).toEqual(['y']);
+    expect(ctl('list').out).toBe('[[+]     ] boot\n[[+]     ] other\n[{+}     ] x\n[{+}     ] y\n');
+    expect(ctl('disable', 'y')).toEqual({ status: 0, out: "Service 'y' has been disabled.\n" });
+    expect(fs.readdirSync(path.join(sd, 'boot.d'))).toEqual([]);
+    expect(ctl('list').out).toBe('[[+]     ] boot\n[[+]     ] other\n[{+}     ] x\n[     {-}] y\n');
+  }, 30_000);
+
+  test('enable --offline -d links a service (with an argument) when no daemon runs', () => {
+    svc('boot', 'type = internal', 'waits-for.d = boot.d');
+    fs.mkdirSync(path.join(sd, 'boot.d'));
+    svc('x', 'type = internal', 'depends-on = $1');
+    svc('arg', 'type = internal');
+    const r = spawnSync(DINITCTL, ['--offline', '-d', sd, 'enable', 'x@arg'], {
+      encoding: 'utf8',
+      timeout: 20_000,
+    });
+    expect(r.status).toBe(0);
+    expect(r.stdout).toBe("Service 'x@arg' has been enabled.\n");
+    expect(fs.readdirSync(path.join(sd, 'boot.d'))).toEqual(['x@arg']);
+    expect(fs.lstatSync(path.join(sd, 'boot.d', 'x@arg')).isSymbolicLink()).toBe(true);
+  });
+
+  test('stop and restart of a stopped service: --ignore-unstarted succeeds quietly', async () => {
+    svc('boot', 'type = internal');
+    svc('y', 'type = internal');
+    await startDinit();
+    expect(ctl('stop', '--ignore-unstarted', 'y')).toEqual({
+      status: 0,
+      out: 'Service (already) stopped.\n',
+    });
+    expect(ctl('restart', '--ignore-unstarted', 'y')).toEqual({
+      status: 0,
+      out: "Service 'y' is not currently started.\n",
+    });
+    expect(ctl('restart', 'y')).toEqual({
+      status: 1,
+      out: 'dinitctl: cannot restart service; service not started.\n',
+    });
+  }, 30_000);
+
+  test('restart and stop of a service with dependents need --force; unload is refused', async () => {
+    svc('boot', 'type = internal');
+    svc('a', 'type = internal', 'depends-on = b');
+    svc('b', 'type = internal');
+    await startDinit();
+    expect(ctl('start', 'a').status).toBe(0);
+    expect(ctl('restart', 'b')).toEqual({
+      status: 1,
+      out: "dinitctl: cannot stop service 'b' due to the following dependents:\n  a\n",
+    });
+    expect(ctl('restart', '--force', 'b')).toEqual({ status: 0, out: 'Service restarted.\n' });
+    expect(ctl('stop', 'b').status).toBe(1);
+    expect(ctl('unload', 'b')).toEqual({
+      status: 1,
+      out:
+        'dinitctl: could not unload service; service not stopped, or is a dependency of ' +
+        'another service.\n',
+    });
+    expect(ctl('stop', '--force', 'b')).toEqual({ status: 0, out: 'Service stopped.\n' });
+    expect(ctl('list').out).toBe('[[+]     ] boot\n[     {X}] a\n[     {-}] b\n');
+    expect(ctl('unload', 'a')).toEqual({ status: 0, out: "Service 'a' unloaded.\n" });
+    expect(ctl('list').out).toBe('[[+]     ] boot\n[     {-}] b\n');
+  }, 30_000);
+
+  test('pins: start --pin refuses stop until unpin; stop --pin refuses start', async () => {
+    svc('boot', 'type = internal');
+    svc('b', 'type = internal');
+    await startDinit();
+    expect(ctl('start', '--pin', 'b').status).toBe(0);
+    expect(ctl('stop', 'b')).toEqual({
+      status: 1,
+      out: "dinitctl: cannot stop service 'b' as it is pinned started\n",
+    });
+    expect(ctl('unpin', 'b')).toEqual({ status: 0, out: "Service 'b' unpinned.\n" });
+    expect(ctl('stop', '--pin', 'b')).toEqual({ status: 0, out: 'Service stopped.\n' });
+    expect(ctl('start', 'b')).toEqual({
+      status: 1,
+      out: "dinitctl: cannot start service 'b' as it is pinned stopped\n",
+    });
+    expect(ctl('unpin', 'b').status).toBe(0);
+    expect(ctl('list').out).toBe('[[+]     ] boot\n[     {-}] b\n');
+  }, 30_000);
+
+  test('trigger starts a waiting triggered service; untrigger leaves it started', async () => {
+    svc('boot', 'type = internal');
+    svc('t', 'type = triggered');
+    svc('b', 'type = internal');
+    await startDinit();
+    expect(ctl('start', '--no-wait', 't')).toEqual({
+      status: 0,
+      out: "Issued start command successfully for service 't'.\n",
+    });
+    expect(ctl('list').out).toBe('[[+]     ] boot\n[[ ]<<   ] t\n');
+    expect(ctl('trigger', 't')).toEqual({ status: 0, out: '' });
+    expect(ctl('list').out).toBe('[[+]     ] boot\n[[+]     ] t\n');
+    expect(ctl('untrigger', 't')).toEqual({ status: 0, out: '' });
+    expect(ctl('list').out).toBe('[[+]     ] boot\n[[+]     ] t\n');
+    expect(ctl('trigger', 'b')).toEqual({
+      status: 1,
+      out: "dinitctl: cannot trigger a service that is not of 'triggered' type.\n",
+    });
+  }, 30_000);
+});
