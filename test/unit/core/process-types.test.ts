@@ -500,6 +500,24 @@ describe('consumer-of and log buffers', () => {
     expect(h.os.pipes).toHaveLength(1);
   });
 
+  test('a consumer loaded before its producer links to a placeholder, replaced when it loads', () => {
+    const h = new Harness().add(
+      desc('prod', { type: 'process', logType: 'pipe' }),
+      desc('cons', { type: 'process', consumerOf: 'prod' }),
+    );
+    h.start('cons');
+    // The producer is not loaded: consumer-of does not load it.
+    expect(h.src.loads.get('prod')).toBeUndefined();
+    expect(h.set.find('prod')).toBeUndefined();
+    const inp = h.os.running('cons').spec.stdin;
+    expect(inp.kind).toBe('pipe');
+    h.start('prod');
+    const out = h.os.running('prod').spec.output;
+    expect(out.kind === 'pipe' && out.pipe.id).toBe(inp.kind === 'pipe' && inp.pipe.id);
+    expect(h.os.pipes).toHaveLength(1);
+    expect(h.set.list().map((r) => r.name)).toEqual(['cons', 'prod']);
+  });
+
   test('a consumer-of a non-pipe producer is refused', () => {
     const h = new Harness().add(
       desc('prod', { type: 'process' }),
