@@ -413,7 +413,7 @@ function loadServiceInner(
         processDepDir(dir: string, type: DependencyType) {
           const dirAsNamed = combinePaths(frame.fragmentDir, dir);
           const abs = path.resolve(cwd, dirAsNamed);
-          settings.dependencyDirs.push({ dir: abs, type });
+          settings.dependencyDirs.push({ dir: abs, type, setting: dir });
           let entries: string[];
           try {
             entries = readDirRaw(abs);
@@ -433,6 +433,7 @@ function loadServiceInner(
               file: pos.file,
               line: pos.line,
               fromDir: abs,
+              fromDirSetting: dir,
             });
           }
         },
@@ -590,6 +591,7 @@ function finalise(
   const deps: DependencySpec[] = s.depends.map((d) => {
     const spec: DependencySpec = { name: d.name, type: d.type, file: d.file, line: d.line };
     if (d.fromDir !== undefined) spec.fromDir = d.fromDir;
+    if (d.fromDirSetting !== undefined) spec.fromDirSetting = d.fromDirSetting;
     return spec;
   });
   for (const a of s.after) deps.push({ name: a, type: 'after' });

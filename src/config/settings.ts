@@ -33,6 +33,8 @@ export interface PrelimDep {
   line?: number;
   /** Set when the dependency came from a .d directory (a missing service is then ignored). */
   fromDir?: string;
+  /** With fromDir: the directory as the setting wrote it (for upstream's warning text). */
+  fromDirSetting?: string;
 }
 
 /** Everything read from a description, before finalisation (upstream's settings wrapper). */
@@ -50,7 +52,7 @@ export interface ServiceSettings {
   depends: PrelimDep[];
   before: string[];
   after: string[];
-  dependencyDirs: { dir: string; type: DependencyType }[];
+  dependencyDirs: { dir: string; type: DependencyType; setting?: string }[];
   logType: LogType;
   logfile: string;
   logfilePerms: number;

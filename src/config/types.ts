@@ -26,6 +26,11 @@ export interface DependencySpec {
    * service is not found.
    */
   fromDir?: string;
+  /**
+   * With fromDir: the directory as written in the setting (e.g. `waits-for.d = boot.d`), which
+   * upstream names in its "Ignoring unresolved dependency" warning.
+   */
+  fromDirSetting?: string;
 }
 
 export type RestartPolicy = 'yes' | 'no' | 'on-failure';
@@ -94,7 +99,7 @@ export interface ServiceDescription {
 
   dependencies: DependencySpec[];
   /** Directories named by waits-for.d / depends-on.d / depends-ms.d, resolved to absolute. */
-  dependencyDirs: { dir: string; type: DependencyType }[];
+  dependencyDirs: { dir: string; type: DependencyType; setting?: string }[];
 
   restart: RestartPolicy;
   smoothRecovery: boolean;

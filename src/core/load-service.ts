@@ -147,7 +147,8 @@ export class Loader {
       if (!isOrdering(d.type)) {
         deps.push(d);
         // The config loader marks entries it read from a dependency directory.
-        fromDir.push(d.fromDir);
+        // Warnings name the directory as the setting wrote it, as upstream does.
+        fromDir.push(d.fromDir !== undefined ? (d.fromDirSetting ?? d.fromDir) : undefined);
       }
     }
     const list = this.host.source.listDependencyDir?.bind(this.host.source);
@@ -164,7 +165,7 @@ export class Loader {
         for (const n of names) {
           if (deps.some((d) => d.name === n && d.type === dd.type)) continue;
           deps.push({ name: n, type: dd.type });
-          fromDir.push(dd.dir);
+          fromDir.push(dd.setting ?? dd.dir);
         }
       }
     }

@@ -55,8 +55,8 @@ function recorded(name: string, ...extra: string[]): void {
   );
 }
 
-async function startDinit(): Promise<void> {
-  const p = spawn(DINIT, ['-u', '-q', '-d', sd, '-p', socket, '-F', '3'], {
+async function startDinit(extra: string[] = []): Promise<void> {
+  const p = spawn(DINIT, ['-u', '-q', '-d', sd, '-p', socket, '-F', '3', ...extra], {
     cwd: dir,
     stdio: ['ignore', 'ignore', 'ignore', 'pipe'],
   });
@@ -107,6 +107,50 @@ function exited(): Promise<number | string> {
     proc!.kill('SIGTERM');
     expect(await exited()).toBe(0);
     expect(events().slice(3)).toEqual(['stop-a', 'stop-b', 'stop-c']);
+  }, 30_000);
+
+  test('.d directories: depends-on.d, depends-ms.d, waits-for.d; a missing entry is ignored', async () => {
+    svc('boot', 'type = internal', 'depends-on.d = h.d', 'depends-ms.d = m.d', 'waits-for.d = w.d');
+    for (const d of ['h.d', 'm.d', 'w.d']) fs.mkdirSync(path.join(sd, d));
+    for (const n of ['a', 'b', 'c']) svc(n, 'type = internal');
+    fs.writeFileSync(path.join(sd, 'h.d', 'a'), '');
+    fs.writeFileSync(path.join(sd, 'm.d', 'b'), '');
+    fs.writeFileSync(path.join(sd, 'w.d', 'c'), '');
+    fs.writeFileSync(path.join(sd, 'w.d', 'missing'), '');
+    await startDinit(['-l', path.join(dir, 'log')]);
+    await until('boot to start', () => ctl('is-started', 'boot').status === 0);
+    expect(ctl('list').out).toBe('[[+]     ] boot\n[{+}     ] a\n[{+}     ] b\n[{+}     ] c\n');
+    expect(fs.readFileSync(path.join(dir, 'log'), 'utf8')).toContain(
+      "dinit: Ignoring unresolved dependency 'missing' in dependency directory 'w.d' for boot service.\n",
+    );
+    // a is a hard dependency: it cannot stop while boot runs; b (started milestone) and c can.
+    expect(ctl('stop', 'a').status).toBe(1);
+    expect(ctl('stop', 'b').status).toBe(0);
+    expect(ctl('stop', 'c').status).toBe(0);
+    expect(ctl('is-started', 'boot').status).toBe(0);
+  }, 30_000);
+
+  test('dinitctl shutdown in user mode stops everything and the daemon exits 0', async () => {
+    recorded('a', 'depends-on = b');
+    recorded('b');
+    svc('boot', 'type = internal', 'depends-on = a');
+    await startDinit();
+    await until('boot to start', () => ctl('is-started', 'boot').status === 0);
+    expect(ctl('shutdown')).toEqual({
+      status: 0,
+      out: 'Shutting down dinit...\nConnection closed.\n',
+    });
+    expect(await exited()).toBe(0);
+    expect(events()).toEqual(['start-b', 'start-a', 'stop-a', 'stop-b']);
+  }, 30_000);
+
+  test('boot failure in user mode: the daemon logs it and exits 0 once nothing is active', async () => {
+    svc('boot', 'type = scripted', 'command = /bin/sh -c "exit 1"');
+    await startDinit(['-l', path.join(dir, 'log')]);
+    expect(await exited()).toBe(0);
+    const log = fs.readFileSync(path.join(dir, 'log'), 'utf8');
+    expect(log).toContain('dinit: Service boot command failed with exit code 1\n');
+    expect(log).toContain('dinit: service boot failed to start.\n');
   }, 30_000);
 
   test('enable --from writes the waits-for.d link and starts; disable removes both', async () => {

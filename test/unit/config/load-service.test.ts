@@ -332,9 +332,16 @@ describe('dependency directories', () => {
     const d = load('boot');
     const dir = path.join(sd, 'boot.d');
     expect(d.dependencies).toEqual([
-      { name: 'a', type: 'waits-for', file: path.join(sd, 'boot'), line: 1, fromDir: dir },
+      {
+        name: 'a',
+        type: 'waits-for',
+        file: path.join(sd, 'boot'),
+        line: 1,
+        fromDir: dir,
+        fromDirSetting: 'boot.d',
+      },
     ]);
-    expect(d.dependencyDirs).toEqual([{ dir, type: 'waits-for' }]);
+    expect(d.dependencyDirs).toEqual([{ dir, type: 'waits-for', setting: 'boot.d' }]);
   });
 
   it('warns about and otherwise ignores a missing .d directory', () => {

@@ -217,6 +217,30 @@ test('entries the config loader read from a dependency directory are ignored whe
   ).toBe(true);
 });
 
+test('the unresolved-dependency warning names the directory as the setting wrote it', () => {
+  const h = new Harness().add(
+    desc('boot', {
+      dependencies: [
+        { name: 'gone', type: 'waits-for', fromDir: '/d/boot.d', fromDirSetting: 'boot.d' },
+      ],
+      dependencyDirs: [{ dir: '/d/more.d', type: 'depends-on', setting: '../d/more.d' }],
+    }),
+  );
+  h.src.listDependencyDir = (dir: string) => (dir === '/d/more.d' ? ['lost'] : undefined);
+  h.start('boot');
+  expect(h.state('boot')).toBe('started');
+  expect(
+    h.os.logged(
+      "Ignoring unresolved dependency 'gone' in dependency directory 'boot.d' for boot service.",
+    ),
+  ).toBe(true);
+  expect(
+    h.os.logged(
+      "Ignoring unresolved dependency 'lost' in dependency directory '../d/more.d' for boot service.",
+    ),
+  ).toBe(true);
+});
+
 describe('unload and reload', () => {
   test('unload refuses a running service and one with dependents', () => {
     const h = new Harness().add(desc('a', { dependsOn: ['b'] }), desc('b'));
