@@ -84,6 +84,14 @@ async function until(what: string, pred: () => boolean): Promise<void> {
       'restart-limit-count = 1',
       'restart-limit-interval = 60',
     );
+    svc(
+      'smooth',
+      'type = process',
+      'command = /bin/sleep 60',
+      'smooth-recovery = yes',
+      'restart-delay = 0.01',
+    );
+    svc('user', 'type = internal', 'depends-on = smooth');
     proc = spawn(
       DINIT,
       ['-u', '-q', '-d', sd, '-p', socket, '-l', path.join(dir, 'log'), '-F', '3'],
@@ -169,5 +177,24 @@ async function until(what: string, pred: () => boolean): Promise<void> {
       'dinit: Service segv restarting too quickly; stopping.',
       'dinit: service segv stopped.',
     ]);
+  }, 40_000);
+
+  test('smooth-recovery: a new process while the service and its dependents stay started', async () => {
+    expect(ctl('start', 'user').status).toBe(0);
+    const pidOf = (): number => Number(/Process ID: (\d+)/.exec(ctl('status', 'smooth').out)?.[1]);
+    const first = pidOf();
+    expect(first).toBeGreaterThan(1);
+    process.kill(first, 'SIGKILL');
+    await until('a new smooth process', () => pidOf() > 1 && pidOf() !== first);
+    expect(ctl('status', 'smooth').out).toContain('    State: STARTED\n');
+    expect(ctl('is-started', 'user').status).toBe(0);
+    expect(logOf('smooth')).toEqual([
+      'dinit: service smooth started.',
+      'dinit: Service smooth terminated due to signal 9',
+    ]);
+    expect(logOf('user')).toEqual(['dinit: service user started.']);
+    // Released by its only dependent, smooth stops too.
+    expect(ctl('stop', 'user').status).toBe(0);
+    await until('smooth stopped', () => ctl('is-started', 'smooth').status !== 0);
   }, 40_000);
 });
