@@ -322,6 +322,38 @@ describe('unload and reload', () => {
     });
   });
 
+  test('reload cannot change starts-on-console or shares-console of a running service', () => {
+    const h = new Harness().add(desc('p', { type: 'process' }));
+    h.start('p');
+    h.src.add(desc('p', { type: 'process', options: { sharesConsole: true } }));
+    expect(h.set.reload(h.ref('p'))).toEqual({
+      ok: false,
+      message: 'cannot change starts_on_console/shares_console flags for a running service.',
+    });
+  });
+
+  test('reload cannot change inittab-id or inittab-line of a running process', () => {
+    const h = new Harness().add(desc('p', { type: 'process', inittabId: 'a1' }));
+    h.start('p');
+    h.src.add(desc('p', { type: 'process', inittabId: 'a2' }));
+    expect(h.set.reload(h.ref('p'))).toEqual({
+      ok: false,
+      message: 'cannot change inittab-id or inittab-line settings for running service.',
+    });
+  });
+
+  test('reload of a running service may change its command and restart settings', () => {
+    const h = new Harness().add(desc('p', { type: 'process', restart: 'no' }));
+    h.start('p');
+    h.src.add(desc('p', { type: 'process', restart: 'yes', command: ['/bin/other'] }));
+    expect(h.set.reload(h.ref('p'))).toMatchObject({ ok: true });
+    expect(h.state('p')).toBe('started');
+    h.os.advance(1000);
+    h.os.exit('p', 1);
+    // The new restart setting applies to this exit; the new command to the next launch.
+    expect(h.os.running('p').spec.argv).toEqual(['/bin/other']);
+  });
+
   test('reload refuses a service that is starting or stopping', () => {
     const h = new Harness({ execStatus: true }).add(desc('p', { type: 'process' }));
     h.start('p');
