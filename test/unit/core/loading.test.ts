@@ -39,6 +39,20 @@ describe('loading', () => {
     expect(h.set.countActive()).toBe(0);
   });
 
+  test('status reports the description file and its load-time mtime, to the nanosecond', () => {
+    const h = new Harness().add(
+      desc('a', {
+        file: '/sd/a',
+        mtimeMs: 1_700_000_000_123.456,
+        mtimeNs: 1_700_000_000_123_456_789n,
+      }),
+    );
+    const st = h.status('a');
+    expect(st.file).toBe('/sd/a');
+    expect(st.loadedMtimeNs).toBe(1_700_000_000_123_456_789n);
+    expect(st.loadedMtimeMs).toBe(1_700_000_000_123.456);
+  });
+
   test('services are listed in the order their loading began', () => {
     const h = new Harness().add(
       desc('boot', { dependsOn: ['critical'] }),
