@@ -1,14 +1,16 @@
 // The Linux adapter: the POSIX base plus pidfds (signals and liveness checks that cannot hit
-// a recycled pid), PR_SET_CHILD_SUBREAPER with orphan reaping, and cgroup v2 placement/kill.
+// a recycled pid, exit watch of non-children), PR_SET_CHILD_SUBREAPER with orphan reaping,
+// and cgroup v2 placement/kill.
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { LaunchError, type ProcessSpec } from '../../src/core/os';
+import { LaunchError, type ExitStatus, type ProcessSpec } from '../../src/core/os';
 import { PlanError } from '../posix/helper-plan';
 import { CapsError, capsHelperOps } from './capabilities';
 import { libcLoadError, loadLibc } from '../posix/ffi';
 import { LINUX_WAIT, PosixOs, findExecHelper, type LogFn, type PidRef } from '../posix/posix-os';
 import { findCgroup2Mount, ownCgroupPath, resolveCgroupDir } from './cgroup';
+import { PidfdWatcher } from './pidfd-watch';
 import { bindLinuxSys, type LinuxSys } from './sys';
 
 const PR_SET_CHILD_SUBREAPER = 36;
@@ -46,6 +48,8 @@ export class LinuxOs extends PosixOs {
   private readonly cgroupMount: string | undefined;
   private readonly ownCgroup: string | undefined;
   private groupFlagWorks = true;
+  /** Exit watch for pids we did not start (created on first use); null once it failed. */
+  private pidfdWatcher: PidfdWatcher | null | undefined;
 
   constructor(opts: LinuxOsOptions) {
     const libc = loadLibc(['libc.so.6', '']);
@@ -117,6 +121,8 @@ export class LinuxOs extends PosixOs {
   override dispose(): void {
     this.reaper?.reapAll();
     if (this.caps.subreaper && this.sys) this.sys.prctl(PR_SET_CHILD_SUBREAPER, 0);
+    this.pidfdWatcher?.dispose();
+    this.pidfdWatcher = undefined;
     super.dispose();
   }
 
@@ -155,6 +161,36 @@ export class LinuxOs extends PosixOs {
     }
     if (group && !ownGroup) return super.sendSignal(pid, undefined, signal, true);
     return true;
+  }
+
+  /**
+   * Watches a pid that is not our descendant through its pidfd, which becomes readable when the
+   * process exits (no polling). Undefined without a pidfd or when koffi cannot make async
+   * calls; watchPid then checks liveness every 250 ms.
+   */
+  protected override watchForeign(
+    _pid: number,
+    onExit: (s: ExitStatus | undefined) => void,
+    ref?: PidRef,
+  ): { cancel(): void } | undefined {
+    if (!(ref instanceof PidFd) || !this.libc || !this.sys) return undefined;
+    if (this.pidfdWatcher === undefined) {
+      const sys = this.sys;
+      try {
+        this.pidfdWatcher = new PidfdWatcher(
+          this.libc,
+          (fd) => sys.pidfdSendSignal(fd, 0, 0) === 0,
+        );
+      } catch (e) {
+        this.pidfdWatcher = null;
+        this.warnOnce(
+          'pidfd-watch',
+          `pidfd exit watch unavailable (${(e as Error).message}); other processes are polled`,
+        );
+      }
+    }
+    if (!this.pidfdWatcher) return undefined;
+    return this.pidfdWatcher.watch(ref.fd, () => onExit(undefined));
   }
 
   /** The helper's 'caps' instruction; throws PlanError for text the parser rejects. */

@@ -534,7 +534,8 @@ export class PosixOs implements Os {
 
   /**
    * Watches a pid the daemon did not launch. Adopted children (we are their subreaper) are
-   * reaped and report their real status; other pids are polled and report undefined.
+   * reaped and report their real status; other pids report undefined, through watchForeign
+   * (kernel notification) where the platform has it, else a 250 ms liveness poll.
    */
   watchPid(pid: number, onExit: (status: ExitStatus | undefined) => void): { cancel(): void } {
     let cancelled = false;
@@ -557,34 +558,44 @@ export class PosixOs implements Os {
       };
     }
     const reaper = this.reaper;
-    if (reaper && (reaper.recentlyReaped(pid) || this.isOurChild(pid))) {
-      const w = reaper.watch(pid, (s) => setImmediate(() => fire(s)));
+    const reaped = reaper?.recentlyReaped(pid) === true;
+    // A reference opened now (before any reaping of this pid) lets signalPid reach this very
+    // process and never a later one with a recycled pid (a pidfd on Linux).
+    const ref = reaped ? undefined : this.openPidRef(pid);
+    if (ref) this.foreignRefs.set(pid, ref);
+    const releaseRef = () => {
+      if (ref && this.foreignRefs.get(pid) === ref) this.foreignRefs.delete(pid);
+      ref?.release();
+    };
+    const done = (s: ExitStatus | undefined) => {
+      releaseRef();
+      fire(s);
+    };
+    if (reaper && (reaped || this.isOurChild(pid))) {
+      const w = reaper.watch(pid, (s) => setImmediate(() => done(s)));
       // It may already be a zombie whose SIGCHLD came before we watched.
       setImmediate(() => reaper.reapAll());
       return {
         cancel: () => {
           cancelled = true;
           w.cancel();
+          releaseRef();
         },
       };
     }
-    const k = this.watchForeign(pid, fire);
+    const k = this.watchForeign(pid, done, ref);
     if (k) {
       return {
         cancel: () => {
           cancelled = true;
           k.cancel();
+          releaseRef();
         },
       };
     }
-    const ref = this.openPidRef(pid);
-    if (ref) this.foreignRefs.set(pid, ref);
     const stop = () => {
       clearInterval(iv);
-      if (ref && this.foreignRefs.get(pid) === ref) {
-        this.foreignRefs.delete(pid);
-        ref.release();
-      }
+      releaseRef();
     };
     const iv = setInterval(() => {
       if (!this.isAlive(pid, ref)) {
@@ -797,12 +808,14 @@ export class PosixOs implements Os {
   }
 
   /**
-   * Watches a pid that is not our child through a kernel notification (kqueue on the BSDs);
-   * undefined means "not available", and watchPid falls back to polling.
+   * Watches a pid that is not our child through a kernel notification (kqueue on the BSDs, the
+   * pidfd `ref` on Linux); undefined means "not available", and watchPid falls back to polling
+   * every 250 ms. The caller owns ref and releases it after onExit or cancel.
    */
   protected watchForeign(
     _pid: number,
     _onExit: (s: ExitStatus | undefined) => void,
+    _ref?: PidRef,
   ): { cancel(): void } | undefined {
     return undefined;
   }

@@ -97,7 +97,9 @@ const canSetpriv = isBuilt() && isRoot && have('setpriv');
     const r = d.ctl('start', 'asroot');
     expect(r.status).toBe(1);
     expect(r.stdout + r.stderr).toContain("Service 'asroot' failed to start.");
-    expect(r.stdout + r.stderr).toMatch(/Stage: setting user\/group ID\n\s*Error: Operation not permitted/);
+    expect(r.stdout + r.stderr).toMatch(
+      /Stage: setting user\/group ID\n\s*Error: Operation not permitted/,
+    );
     expect(d.ctl('is-started', 'asroot').status).not.toBe(0);
   });
 });

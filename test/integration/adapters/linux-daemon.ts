@@ -40,19 +40,79 @@ export function makeTestDir(): TestDir {
       fs.chmodSync(o, 0o777);
       return o;
     },
-    remove: () => fs.rmSync(dir, { recursive: true, force: true }),
+    remove: () => {
+      killRecorded(dir);
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
   };
+}
+
+/**
+ * SIGKILLs what the fixtures recorded under dir (files named pid, *.pid, orphan.N) and is still
+ * a fixture or sleep process, so that a failed test leaves nothing running.
+ */
+function killRecorded(dir: string): void {
+  const files: string[] = [];
+  const walk = [dir];
+  while (walk.length > 0) {
+    const d = walk.pop()!;
+    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+      const p = path.join(d, e.name);
+      if (e.isDirectory()) walk.push(p);
+      else if (e.isFile() && /^(pid|.*\.pid|orphan\.\d+)$/.test(e.name)) files.push(p);
+    }
+  }
+  for (const f of files) {
+    const pid = Number(fs.readFileSync(f, 'utf8').trim());
+    if (!(pid > 1)) continue;
+    let cmd = '';
+    try {
+      cmd = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+    } catch {
+      continue;
+    }
+    if (!cmd.includes('fixtures/linux') && !cmd.startsWith('sleep')) continue;
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // Gone meanwhile.
+    }
+  }
+}
+
+/** The pid of bin/dinit itself: pid, or a child of it when a prefix such as strace forked. */
+function findDaemonPid(pid: number): number {
+  const isDinit = (p: number) => {
+    try {
+      return fs.readFileSync(`/proc/${p}/cmdline`, 'utf8').includes(DINIT);
+    } catch {
+      return false;
+    }
+  };
+  if (isDinit(pid)) return pid;
+  try {
+    for (const tid of fs.readdirSync(`/proc/${pid}/task`)) {
+      for (const c of fs.readFileSync(`/proc/${pid}/task/${tid}/children`, 'utf8').split(' ')) {
+        if (c.trim() !== '' && isDinit(Number(c))) return Number(c);
+      }
+    }
+  } catch {
+    // Fall back to pid.
+  }
+  return pid;
 }
 
 export interface Dinit {
   proc: ChildProcess;
+  /** The pid of bin/dinit (differs from proc.pid under a forking prefix such as strace). */
+  pid: number;
   socket: string;
   stdout(): string;
   stderr(): string;
   exited: Promise<number | string>;
   /** dinitctl -p <socket> args (bounded to 10 s). */
   ctl(...args: string[]): { status: number | null; stdout: string; stderr: string };
-  /** SIGKILLs the daemon if still running. */
+  /** Stops the daemon with SIGTERM (SIGKILL after 5 s) if still running. */
   kill(): Promise<void>;
 }
 
@@ -83,7 +143,21 @@ export async function startDinit(
   const exited = new Promise<number | string>((resolve) =>
     proc.on('exit', (code, sig) => resolve(code ?? sig ?? 'unknown')),
   );
+  let daemonPid = proc.pid ?? -1;
+  // Stop the daemon as a user would (SIGTERM stops its services), then make sure.
   const kill = async () => {
+    if (proc.exitCode !== null || proc.signalCode !== null) return;
+    try {
+      process.kill(daemonPid, 'SIGTERM');
+      await waitFor('the daemon to exit', () => !fs.existsSync(`/proc/${daemonPid}`), 5000);
+    } catch {
+      // Not gone in time, or already gone.
+    }
+    try {
+      process.kill(daemonPid, 'SIGKILL');
+    } catch {
+      // Gone.
+    }
     if (proc.exitCode === null && proc.signalCode === null) {
       proc.kill('SIGKILL');
       await exited;
@@ -108,8 +182,10 @@ export async function startDinit(
     await kill();
     throw e;
   });
+  daemonPid = findDaemonPid(daemonPid);
   return {
     proc,
+    pid: daemonPid,
     socket,
     stdout: () => out,
     stderr: () => err,

@@ -682,6 +682,27 @@ describeLinux('Linux adapter', () => {
     });
   });
 
+  it('watches a pid that is not its child through the pidfd, without polling', async () => {
+    // The sleep is a grandchild: its parent sh stays alive, so it is never adopted.
+    const pidFile = path.join(tmp, 'grandchild.pid');
+    const { done } = run(spec(['sh', '-c', `sleep 30 & echo $! > ${pidFile}; wait`]));
+    await until(
+      () => fs.existsSync(pidFile) && fs.readFileSync(pidFile, 'utf8').endsWith('\n'),
+      'the pid file',
+    );
+    const r = adapter.readPidFile(pidFile);
+    if (!r.ok) throw new Error(r.reason);
+    launched.push(r.pid);
+    const status = new Promise<ExitStatus | undefined>((res) => adapter.watchPid(r.pid, res));
+    const watcher = (adapter as unknown as { pidfdWatcher?: { size: number } }).pidfdWatcher;
+    expect(watcher?.size).toBe(1);
+    // The signal goes through the pidfd watchPid opened.
+    expect(adapter.signalPid(r.pid, 15, 'process')).toBe(true);
+    expect(await within(status, 'the grandchild exit')).toBeUndefined();
+    expect(watcher?.size).toBe(0);
+    expect(await done).toEqual(EXIT(0));
+  });
+
   it('explains pid files that are missing, empty or name no process', () => {
     expect(adapter.readPidFile(path.join(tmp, 'none'))).toEqual({
       ok: false,
@@ -722,15 +743,21 @@ describeLinux('Linux adapter', () => {
       for (const extra of [{}, ...(helper ? [{ nice: 0 }] : [])]) {
         const chunks: Buffer[] = [];
         const { done } = run(
-          spec(['sh', '-c', 'ls /proc/$$/fd | sort -n | tr "\\n" " "'], {
+          // No pipeline (the shell holds pipe fds while it sets one up) and a trailing ':' so
+          // that sh does not exec ls itself (ls's own directory fd would show).
+          spec(['sh', '-c', 'ls /proc/$$/fd; :'], {
             output: { kind: 'buffer', sink: (c) => chunks.push(c) },
             ...extra,
           }),
         );
         expect(await done).toEqual(EXIT(0));
-        await until(() => Buffer.concat(chunks).toString().endsWith(' '), 'the fd list');
+        await until(() => Buffer.concat(chunks).toString().endsWith('\n'), 'the fd list');
         // fds this test process itself inherited without close-on-exec are not ours to hide.
-        const listed = Buffer.concat(chunks).toString().trim().split(' ');
+        const listed = Buffer.concat(chunks)
+          .toString()
+          .trim()
+          .split(/\s+/)
+          .sort((a, b) => Number(a) - Number(b));
         expect(listed.filter((fd) => !inheritedFds.includes(fd))).toEqual(['0', '1', '2']);
       }
     } finally {

@@ -1,0 +1,139 @@
+// Process watching on Linux through the real daemon: signals go through pidfd_send_signal, a
+// bgprocess daemon is watched after its launcher exits (adopted, or not a descendant at all),
+// and the daemon, a child subreaper, reaps every orphan its services leave behind.
+
+import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import {
+  FIXTURES,
+  alive,
+  have,
+  isBuilt,
+  makeTestDir,
+  startDinit,
+  waitFor,
+  zombieChildren,
+  type Dinit,
+  type TestDir,
+} from './adapters/linux-daemon';
+
+jest.setTimeout(30000);
+
+/** Whether a pid exists at all (a zombie counts). */
+const exists = (pid: number) => fs.existsSync(`/proc/${pid}`);
+const pidIn = (file: string) => Number(fs.readFileSync(file, 'utf8').trim());
+
+(isBuilt() ? describe : describe.skip)('process watching and reaping (real daemon)', () => {
+  let t: TestDir;
+  let d: Dinit | undefined;
+  const extra: number[] = [];
+  beforeEach(() => (t = makeTestDir()));
+  afterEach(async () => {
+    await d?.kill();
+    d = undefined;
+    for (const p of extra.splice(0)) {
+      try {
+        process.kill(p, 'SIGKILL');
+      } catch {
+        // Gone.
+      }
+    }
+    t.remove();
+  });
+
+  it('reaps the double-forked children of a service: no zombie is left behind', async () => {
+    const out = t.outDir('out');
+    t.service(
+      'forker',
+      'type = process',
+      `command = ${path.join(FIXTURES, 'orphans.sh')} ${out} 5 0.3 hold`,
+    );
+    d = await startDinit(t, ['forker']);
+    await waitFor('the orphans', () => fs.existsSync(path.join(out, 'done')));
+    const orphans = [1, 2, 3, 4, 5].map((i) => pidIn(path.join(out, `orphan.${i}`)));
+    // Each orphan was re-parented to the daemon (its subreaper), not to init.
+    for (const p of orphans) {
+      if (!exists(p)) continue;
+      const stat = fs.readFileSync(`/proc/${p}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      expect(ppid).toBe(d.pid);
+    }
+    await waitFor('every orphan to be reaped', () => orphans.every((p) => !exists(p)));
+    expect(zombieChildren(d.pid)).toEqual([]);
+    expect(d.ctl('is-started', 'forker').status).toBe(0);
+  });
+
+  it('watches an adopted bgprocess daemon and notices when it dies', async () => {
+    const pidFile = path.join(t.dir, 'bg.pid');
+    t.service(
+      'bg',
+      'type = bgprocess',
+      `command = ${path.join(FIXTURES, 'daemonize.sh')} ${pidFile} 600`,
+      `pid-file = ${pidFile}`,
+    );
+    t.service('idle', 'type = internal');
+    d = await startDinit(t, ['idle']);
+    expect(d.ctl('start', 'bg').status).toBe(0);
+    const pid = pidIn(pidFile);
+    extra.push(pid);
+    expect(d.ctl('status', 'bg').stdout).toMatch(
+      new RegExp(`State: STARTED\\n[^]*Process ID: ${pid}`),
+    );
+    process.kill(pid, 'SIGKILL');
+    await waitFor('the service to stop', () =>
+      /State: STOPPED/.test(d!.ctl('status', 'bg').stdout),
+    );
+    // Reaped by the daemon (its subreaper), not left as a zombie.
+    expect(exists(pid)).toBe(false);
+    expect(zombieChildren(d.pid)).toEqual([]);
+  });
+
+  it('watches a bgprocess daemon that is not its descendant', async () => {
+    const stranger = spawn('sleep', ['600'], { detached: true, stdio: 'ignore' });
+    stranger.unref();
+    const pid = stranger.pid!;
+    extra.push(pid);
+    const pidFile = path.join(t.dir, 'stranger.pid');
+    t.service(
+      'foreign',
+      'type = bgprocess',
+      `command = /bin/sh -c "echo ${pid} > ${pidFile}"`,
+      `pid-file = ${pidFile}`,
+    );
+    t.service('idle', 'type = internal');
+    d = await startDinit(t, ['idle']);
+    expect(d.ctl('start', 'foreign').status).toBe(0);
+    expect(d.ctl('status', 'foreign').stdout).toMatch(new RegExp(`Process ID: ${pid}`));
+    process.kill(pid, 'SIGTERM');
+    await waitFor('the service to stop', () =>
+      /State: STOPPED/.test(d!.ctl('status', 'foreign').stdout),
+    );
+  });
+
+  (have('strace') ? it : it.skip)(
+    'stops a bgprocess daemon with pidfd_send_signal, not kill(2)',
+    async () => {
+      const trace = path.join(t.dir, 'trace');
+      const pidFile = path.join(t.dir, 'bg.pid');
+      t.service(
+        'bg',
+        'type = bgprocess',
+        `command = ${path.join(FIXTURES, 'daemonize.sh')} ${pidFile} 600`,
+        `pid-file = ${pidFile}`,
+      );
+      t.service('idle', 'type = internal');
+      d = await startDinit(t, ['idle'], {
+        prefix: ['strace', '-qq', '-e', 'trace=pidfd_send_signal,kill', '-o', trace],
+      });
+      expect(d.ctl('start', 'bg').status).toBe(0);
+      const pid = pidIn(pidFile);
+      extra.push(pid);
+      expect(d.ctl('stop', 'bg').status).toBe(0);
+      await waitFor('the daemon process to exit', () => !alive(pid));
+      const calls = fs.readFileSync(trace, 'utf8');
+      expect(calls).toMatch(/pidfd_send_signal\(\d+, SIGTERM/);
+      expect(calls).not.toMatch(new RegExp(`kill\\(-?${pid}, SIGTERM`));
+    },
+  );
+});
