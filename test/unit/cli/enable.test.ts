@@ -4,7 +4,8 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { run } from './fake-port';
+import { Event, State } from '../../../src/cli/port';
+import { FakePort, run, status } from './fake-port';
 
 let dir: string;
 
@@ -98,5 +99,76 @@ describe('offline enable/disable', () => {
     expect((await offline('enable', 'bad')).err).toBe(
       "dinitctl: error loading bad: '@meta enable-via' argument missing or malformed\n",
     );
+  });
+});
+
+describe('online enable: protocol 6 and protocol 7 answers', () => {
+  // "boot" (handle 2, started) gets a waits-for link to "a" (handle 1).
+  const online = (p: FakePort) =>
+    p
+      .on('daemonEnvironment', () => [])
+      .on('loadService', (n) => {
+        expect(n).toBe('a');
+        return { kind: 'record', handle: 1, state: State.STOPPED };
+      })
+      .on('serviceDescriptionDir', () => dir)
+      .on('loadService', (n) => {
+        expect(n).toBe('boot');
+        return { kind: 'record', handle: 2, state: State.STARTED };
+      })
+      .on('serviceDescriptionDir', () => dir);
+
+  it('protocol 6: asks for the status after the bare ACK, then waits for the start', async () => {
+    const p = online(new FakePort())
+      .on('enableDisable', (en, from, to) => {
+        expect([en, from, to]).toEqual([true, 2, 1]);
+        return { reply: 'ack' };
+      })
+      .on('serviceStatus', () => status({ state: State.STARTING, target: State.STARTED }))
+      .event(1, Event.STARTED);
+    expect(await run(['enable', 'a'], p)).toEqual({
+      code: 0,
+      out: "Service 'a' has been enabled.\nService 'a' started.\n",
+      err: '',
+    });
+    expect(fs.readlinkSync(path.join(dir, 'boot.d', 'a'))).toBe('../a');
+    expect(p.unused()).toEqual([]);
+  });
+
+  it('protocol 7: uses the status in the enable answer, with no separate query', async () => {
+    const p = online(new FakePort())
+      .on('enableDisable', () => ({
+        reply: 'ack',
+        status: status({ state: State.STARTING, target: State.STARTED }),
+      }))
+      .event(1, Event.STARTED);
+    expect(await run(['enable', 'a'], p)).toEqual({
+      code: 0,
+      out: "Service 'a' has been enabled.\nService 'a' started.\n",
+      err: '',
+    });
+    expect(p.calls).not.toContain('serviceStatus');
+  });
+
+  it('protocol 7: an already started service needs no wait', async () => {
+    const p = online(new FakePort()).on('enableDisable', () => ({
+      reply: 'ack',
+      status: status({ state: State.STARTED, target: State.STARTED }),
+    }));
+    expect(await run(['enable', 'a'], p)).toEqual({
+      code: 0,
+      out: "Service 'a' has been enabled.\n",
+      err: '',
+    });
+  });
+
+  it('a NAK (cycle) leaves no link behind', async () => {
+    const p = online(new FakePort()).on('enableDisable', () => ({ reply: 'nak' }));
+    expect(await run(['enable', 'a'], p)).toEqual({
+      code: 1,
+      out: '',
+      err: 'dinitctl: could not enable service: possible circular dependency\n',
+    });
+    expect(fs.existsSync(path.join(dir, 'boot.d', 'a'))).toBe(false);
   });
 });
