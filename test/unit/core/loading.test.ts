@@ -39,6 +39,68 @@ describe('loading', () => {
     expect(h.set.countActive()).toBe(0);
   });
 
+  test('pins, restart, failure and unload over a 100,000-deep chain act as on a short one', () => {
+    // The same scenario on a chain of 3 and of 100,000: the observations must be equal, and the
+    // long one must not overflow the stack.
+    const scenario = (N: number): unknown[] => {
+      const h = new Harness();
+      const last = `s${N - 1}`;
+      // restart = yes everywhere (upstream's default): the chain comes back after a restart.
+      for (let i = 0; i < N - 1; i++) {
+        h.add(desc(`s${i}`, { dependsOn: [`s${i + 1}`], restart: 'yes' }));
+      }
+      h.add(
+        desc(last, {
+          type: 'process',
+          restart: 'yes',
+          readyNotification: { kind: 'pipefd', fd: 3 },
+        }),
+      );
+      const seen: unknown[] = [];
+      const look = (): void => {
+        seen.push([h.state('s0'), h.state(`s${N - 2}`), h.state(last), h.status('s0').stopReason]);
+      };
+      // A start pin propagates down the whole chain; unpin releases it again.
+      h.start('s0', true);
+      h.os.ready(last);
+      look();
+      seen.push(h.stop(last, {}));
+      h.set.unpin(h.ref('s0'));
+      // The deepest service restarting takes its dependents down and back up.
+      h.os.advance(1000);
+      h.os.exit(last, 1);
+      look();
+      h.os.ready(last);
+      look();
+      // Its failing to start fails every dependent.
+      h.stop(last);
+      h.os.exit(last, signalled(15));
+      look();
+      h.start('s0');
+      h.os.exit(last, 1);
+      look();
+      // Unloading from the head down leaves nothing behind.
+      for (let i = 0; i < N; i++) seen.push(h.set.unload(h.ref(`s${i}`)));
+      seen.push(h.set.list().length);
+      return seen.filter((x, k) => k < 8 || x !== 'ok');
+    };
+    const short = scenario(3);
+    const up = ['started', 'started', 'started', 'normal'];
+    const failed = ['stopped', 'stopped', 'stopped', 'depfailed'];
+    expect(short).toEqual([
+      up,
+      'pinned-started',
+      ['starting', 'starting', 'starting', 'normal'],
+      up,
+      failed,
+      failed,
+      'ok',
+      'ok',
+      0,
+    ]);
+    expect(scenario(100_000)).toEqual(short);
+  });
+
   test('status reports the description file and its load-time mtime, to the nanosecond', () => {
     const h = new Harness().add(
       desc('a', {
