@@ -92,6 +92,9 @@ async function until(what: string, pred: () => boolean): Promise<void> {
       'restart-delay = 0.01',
     );
     svc('user', 'type = internal', 'depends-on = smooth');
+    svc('skip', 'type = scripted', 'command = /bin/sleep 60', 'options = skippable');
+    svc('nonint', 'type = scripted', 'command = /bin/sleep 1', 'stop-command = /bin/true');
+    svc('intr', 'type = scripted', 'command = /bin/sleep 60', 'options = start-interruptible');
     proc = spawn(
       DINIT,
       ['-u', '-q', '-d', sd, '-p', socket, '-l', path.join(dir, 'log'), '-F', '3'],
@@ -197,4 +200,31 @@ async function until(what: string, pred: () => boolean): Promise<void> {
     expect(ctl('stop', 'user').status).toBe(0);
     await until('smooth stopped', () => ctl('is-started', 'smooth').status !== 0);
   }, 40_000);
+
+  test('skippable: a start command ended by SIGINT from outside counts as started (skipped)', async () => {
+    expect(ctl('start', '--no-wait', 'skip').status).toBe(0);
+    const pid = (): number => Number(/Process ID: (\d+)/.exec(ctl('status', 'skip').out)?.[1]);
+    await until('skip command running', () => pid() > 1);
+    process.kill(pid(), 'SIGINT');
+    await until('skip started', () => ctl('is-started', 'skip').status === 0);
+    expect(ctl('status', 'skip').out).toContain('    State: STARTED (startup skipped)\n');
+    expect(ctl('list').out).toContain('[[s]     ] skip\n');
+    expect(ctl('stop', 'skip').status).toBe(0);
+  });
+
+  test('without start-interruptible a stop waits for the start; with it the start is interrupted', () => {
+    expect(ctl('start', '--no-wait', 'nonint').status).toBe(0);
+    expect(ctl('stop', 'nonint')).toEqual({ status: 0, out: "Service 'nonint' stopped.\n" });
+    expect(logOf('nonint')).toEqual([
+      'dinit: service nonint started.',
+      'dinit: service nonint stopped.',
+    ]);
+    expect(ctl('start', '--no-wait', 'intr').status).toBe(0);
+    expect(ctl('stop', 'intr')).toEqual({ status: 0, out: "Service 'intr' stopped.\n" });
+    expect(logOf('intr')).toEqual([
+      'dinit: Interrupting start of service intr with pid N (with SIGINT).',
+      'dinit: Service intr start cancelled from signal 2',
+      'dinit: service intr stopped.',
+    ]);
+  });
 });
