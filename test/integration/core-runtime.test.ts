@@ -153,6 +153,42 @@ function exited(): Promise<number | string> {
     expect(log).toContain('dinit: service boot failed to start.\n');
   }, 30_000);
 
+  test('prepared-by: the preparer restarts with its dependent, and holds like depends-on', async () => {
+    recorded('prep');
+    svc('main', 'type = process', 'command = /bin/sleep 60', 'prepared-by = prep');
+    svc('boot', 'type = internal');
+    await startDinit();
+    expect(ctl('start', 'main').status).toBe(0);
+    expect(ctl('restart', 'main')).toEqual({
+      status: 0,
+      out: "Service 'main' stopped.\nService 'main' started.\n",
+    });
+    expect(events()).toEqual(['start-prep', 'stop-prep', 'start-prep']);
+    const pid = Number(/Process ID: (\d+)/.exec(ctl('status', 'main').out)?.[1]);
+    process.kill(pid, 'SIGKILL');
+    await until('prep to be re-run', () => events().length === 5);
+    await until('main back', () => ctl('is-started', 'main').status === 0);
+    expect(events()).toEqual(['start-prep', 'stop-prep', 'start-prep', 'stop-prep', 'start-prep']);
+    expect(ctl('stop', 'prep').status).toBe(1);
+    expect(ctl('stop', '--force', 'prep').status).toBe(0);
+    expect(ctl('list').out).toBe('[[+]     ] boot\n[     {X}] main\n[     {-}] prep\n');
+  }, 30_000);
+
+  test('waits-for a failing service starts anyway; depends-ms on it fails', async () => {
+    svc('boot', 'type = internal');
+    svc('bad', 'type = scripted', 'command = /bin/sh -c "exit 1"');
+    svc('w', 'type = internal', 'waits-for = bad');
+    svc('m', 'type = internal', 'depends-ms = bad');
+    await startDinit();
+    expect(ctl('start', 'w')).toEqual({ status: 0, out: "Service 'w' started.\n" });
+    expect(ctl('start', 'm')).toEqual({
+      status: 1,
+      out:
+        "Service 'm' failed to start.\n" +
+        'Reason: a dependency of the service failed to start. Check dinit log.\n',
+    });
+  }, 30_000);
+
   test('enable --from writes the waits-for.d link and starts; disable removes both', async () => {
     svc('boot', 'type = internal', 'waits-for.d = boot.d');
     fs.mkdirSync(path.join(sd, 'boot.d'));
