@@ -48,8 +48,8 @@ export function makeTestDir(): TestDir {
 }
 
 /**
- * SIGKILLs what the fixtures recorded under dir (files named pid, *.pid, orphan.N) and is still
- * a fixture or sleep process, so that a failed test leaves nothing running.
+ * SIGKILLs a daemon still running in dir and what the fixtures recorded under dir (files named
+ * pid, *.pid, orphan.N) that is still a fixture or sleep process, so nothing is left running.
  */
 function killRecorded(dir: string): void {
   const files: string[] = [];
@@ -60,6 +60,17 @@ function killRecorded(dir: string): void {
       const p = path.join(d, e.name);
       if (e.isDirectory()) walk.push(p);
       else if (e.isFile() && /^(pid|.*\.pid|orphan\.\d+)$/.test(e.name)) files.push(p);
+    }
+  }
+  // A daemon started in dir (its cwd) that is somehow still running.
+  for (const e of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(e)) continue;
+    try {
+      if (fs.readlinkSync(`/proc/${e}/cwd`) !== dir) continue;
+      if (!fs.readFileSync(`/proc/${e}/cmdline`, 'utf8').includes(DINIT)) continue;
+      process.kill(Number(e), 'SIGKILL');
+    } catch {
+      // Gone, or not ours to read.
     }
   }
   for (const f of files) {
