@@ -7,10 +7,12 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import {
   FIXTURES,
+  PROBE,
   alive,
   have,
   isBuilt,
   makeTestDir,
+  probeResult,
   startDinit,
   waitFor,
   zombieChildren,
@@ -112,16 +114,18 @@ const pidIn = (file: string) => Number(fs.readFileSync(file, 'utf8').trim());
   });
 
   (have('strace') ? it : it.skip)(
-    'stops a bgprocess daemon with pidfd_send_signal, not kill(2)',
+    'stops process and bgprocess services with pidfd_send_signal, not kill(2)',
     async () => {
       const trace = path.join(t.dir, 'trace');
       const pidFile = path.join(t.dir, 'bg.pid');
+      const out = t.outDir('out');
       t.service(
         'bg',
         'type = bgprocess',
         `command = ${path.join(FIXTURES, 'daemonize.sh')} ${pidFile} 600`,
         `pid-file = ${pidFile}`,
       );
+      t.service('fg', 'type = process', `command = ${PROBE} ${out} hold`);
       t.service('idle', 'type = internal');
       d = await startDinit(t, ['idle'], {
         prefix: ['strace', '-qq', '-e', 'trace=pidfd_send_signal,kill', '-o', trace],
@@ -131,9 +135,18 @@ const pidIn = (file: string) => Number(fs.readFileSync(file, 'utf8').trim());
       extra.push(pid);
       expect(d.ctl('stop', 'bg').status).toBe(0);
       await waitFor('the daemon process to exit', () => !alive(pid));
-      const calls = fs.readFileSync(trace, 'utf8');
+      let calls = fs.readFileSync(trace, 'utf8');
       expect(calls).toMatch(/pidfd_send_signal\(\d+, SIGTERM/);
       expect(calls).not.toMatch(new RegExp(`kill\\(-?${pid}, SIGTERM`));
+      // A process service, launched by the daemon itself.
+      expect(d.ctl('start', 'fg').status).toBe(0);
+      const fgPid = Number((await probeResult(out))('pid'));
+      const before = (calls.match(/pidfd_send_signal\(\d+, SIGTERM/g) ?? []).length;
+      expect(d.ctl('stop', 'fg').status).toBe(0);
+      await waitFor('the process to exit', () => !alive(fgPid));
+      calls = fs.readFileSync(trace, 'utf8');
+      expect((calls.match(/pidfd_send_signal\(\d+, SIGTERM/g) ?? []).length).toBe(before + 1);
+      expect(calls).not.toMatch(new RegExp(`kill\\(-?${fgPid}, SIGTERM`));
     },
   );
 });
