@@ -119,8 +119,10 @@ export function splitCommand(cmd: string): string[] {
 }
 
 /**
- * Expand one command word: %n name, %s status text, %v value (empty when none), a lone trailing
- * % stays; other %x pairs are kept as written; double quotes are removed.
+ * Expand one command word: %n name, %s status text, %v value (empty when none), %% one %; a
+ * lone trailing % stays; other %x pairs are kept as written; double quotes are removed.
+ * (Dinit 0.22's code means the same but, for %% and unknown pairs, copies a byte from the wrong
+ * string; we follow its documented behaviour, which is what its man page promises.)
  */
 export function expandWord(
   word: string,
@@ -141,6 +143,7 @@ export function expandWord(
       if (d === 'n') out += name;
       else if (d === 'v') out += value ?? '';
       else if (d === 's') out += status;
+      else if (d === '%') out += '%';
       else out += '%' + d;
     } else if (c !== '"') {
       out += c;

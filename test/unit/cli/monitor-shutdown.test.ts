@@ -30,6 +30,11 @@ describe('dinit-monitor', () => {
     expect(expandWord('100%', 'n', 's', undefined)).toBe('100%');
   });
 
+  it('turns %% into one % and keeps an unknown %x as written', () => {
+    expect(expandWord('[%n][%%][%q]', 'HOME', 'set', '/h')).toBe('[HOME][%][%q]');
+    expect(expandWord('%%n', 'svc', 'started', undefined)).toBe('%n');
+  });
+
   it('reports usage errors with upstream text and exit 1', async () => {
     const errs: string[] = [];
     const io = {
