@@ -372,6 +372,13 @@ function packetArb(ctx: ReplyContext): fc.Arbitrary<ServerPacket> {
       format: fc.constant(ctx.status),
       status: statusArb(ctx.status),
     }),
+    // The answer to ENABLE_SERVICE_V7 (v6 block, "already existed" byte set).
+    fc.record({
+      type: fc.constant('SERVICESTATUS' as const),
+      format: fc.constant(ctx.status),
+      status: statusArb(ctx.status),
+      reserved: fc.integer({ min: 1, max: 255 }),
+    }),
     fc.record({
       type: fc.constant('SERVICE_LOG' as const),
       flags: fc.integer({ min: 0, max: 255 }),
