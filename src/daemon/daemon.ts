@@ -97,6 +97,8 @@ export async function runDaemon(opts: DaemonOptions, parts: DaemonParts): Promis
   } catch (err) {
     log.log('error', `fatal error: ${(err as Error)?.stack ?? String(err)}`);
     status = EXIT_FAILURE;
+    // Leave no stale socket file behind for the next instance or a waiting client.
+    await d.closeControlSocket();
   }
   await log.flush(LOG_FLUSH_MS);
   return status;
@@ -274,7 +276,7 @@ class Daemon {
     }
   }
 
-  private async closeControlSocket(): Promise<void> {
+  async closeControlSocket(): Promise<void> {
     this.listening = false;
     try {
       await this.control?.close();
@@ -332,6 +334,9 @@ class Daemon {
         if (this.shutdownType === 'remain') return;
         const f = this.finish;
         this.finish = undefined;
+        // Stop accepting and remove the socket in this same tick, so no client connects to a
+        // daemon that is about to exit.
+        void this.closeControlSocket();
         f();
       } catch (err) {
         this.internalError('exit check', err);
