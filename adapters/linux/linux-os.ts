@@ -153,8 +153,10 @@ export class LinuxOs extends PosixOs {
     if (group && !ownGroup && this.groupFlagWorks) {
       if (sys.pidfdSendSignal(ref.fd, signal, PIDFD_SIGNAL_PROCESS_GROUP) === 0) return true;
       const e = libc.errno();
-      if (e !== EINVAL) return e === EPERM;
-      this.groupFlagWorks = false;
+      if (e === EPERM) return true;
+      if (e === EINVAL) this.groupFlagWorks = false;
+      // ESRCH also means the process does not lead a process group (a daemon that forked after
+      // setsid): check it is alive through the pidfd below, then signal its group by pgid.
     }
     if (sys.pidfdSendSignal(ref.fd, group && !ownGroup ? 0 : signal, 0) !== 0) {
       return libc.errno() !== ESRCH;

@@ -12,15 +12,6 @@ const DINITCTL = process.env.DINITCTL ?? path.join(ROOT, 'bin/dinitctl');
 const built =
   process.env.DINIT !== undefined || fs.existsSync(path.join(ROOT, 'dist/src/daemon/main.js'));
 
-/**
- * Known adapter bug (adapters/linux/linux-os.ts sendSignal): the group signal to a bgprocess
- * daemon goes through pidfd_send_signal(PIDFD_SIGNAL_PROCESS_GROUP), which fails with ESRCH when
- * the daemon is not its group's leader (the usual case: the launcher led the group), and there
- * is no fallback to kill(-getpgid(pid)); the stop then waits for stop-timeout and SIGKILL.
- * Marked failing for our daemon until the adapter is fixed; run normally against upstream.
- */
-const stopTest = process.env.DINIT === undefined ? test.failing : test;
-
 let dir: string;
 let socket: string;
 let proc: ChildProcess;
@@ -114,15 +105,11 @@ const daemonPid = (): number => {
     );
   }, 30_000);
 
-  stopTest(
-    'stop signals the daemon (its process group) and completes when it exits',
-    async () => {
-      expect(ctl('start', 'd').status).toBe(0);
-      const pid = daemonPid();
-      expect(ctl('stop', 'd')).toEqual({ status: 0, out: "Service 'd' stopped.\n" });
-      await until('the daemon to be gone', () => !alive(pid), 2_000);
-      expect(fs.readFileSync(path.join(dir, 'log'), 'utf8')).not.toContain('exceeded allowed stop');
-    },
-    30_000,
-  );
+  test('stop signals the daemon (its process group) and completes when it exits', async () => {
+    expect(ctl('start', 'd').status).toBe(0);
+    const pid = daemonPid();
+    expect(ctl('stop', 'd')).toEqual({ status: 0, out: "Service 'd' stopped.\n" });
+    await until('the daemon to be gone', () => !alive(pid), 2_000);
+    expect(fs.readFileSync(path.join(dir, 'log'), 'utf8')).not.toContain('exceeded allowed stop');
+  }, 30_000);
 });
