@@ -137,6 +137,15 @@ interface ChildRecord {
 /** Implementation of the Os port shared by the POSIX platforms. */
 export class PosixOs implements Os {
   readonly caps: OsCaps;
+  /** This kernel's numbers for the signals the core names, as Node knows them for the platform. */
+  readonly signalNumbers = {
+    HUP: nodeOs.constants.signals.SIGHUP,
+    INT: nodeOs.constants.signals.SIGINT,
+    KILL: nodeOs.constants.signals.SIGKILL,
+    TERM: nodeOs.constants.signals.SIGTERM,
+    USR1: nodeOs.constants.signals.SIGUSR1,
+    USR2: nodeOs.constants.signals.SIGUSR2,
+  };
   /** Set by the daemon once its control socket listens; enables pass-cs-fd. */
   controlSocketPath?: string;
   protected readonly libc: Libc | undefined;

@@ -461,6 +461,11 @@ export class ServiceSet implements ServiceManager, LoaderHost {
     return this.addDepImpl(from, to, type, false);
   }
 
+  hasDependency(fromRef: ServiceRef, toRef: ServiceRef, type: DependencyType): boolean {
+    const to = this.rec(toRef);
+    return this.rec(fromRef).dependsOn.some((d) => d.to === to && d.type === type);
+  }
+
   rmDep(fromRef: ServiceRef, toRef: ServiceRef, type: DependencyType): DepEditResult {
     const from = this.rec(fromRef);
     const to = this.rec(toRef);

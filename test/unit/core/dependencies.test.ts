@@ -290,6 +290,17 @@ describe('runtime dependency edits', () => {
     expect(h.set.addDep(h.ref('a'), h.ref('b'), 'milestone')).toBe('ok');
   });
 
+  test('hasDependency reports a link of that exact type only', () => {
+    const h = new Harness().add(desc('a'), desc('b'));
+    h.set.load('a');
+    h.set.load('b');
+    expect(h.set.hasDependency(h.ref('a'), h.ref('b'), 'waits-for')).toBe(false);
+    expect(h.set.addDep(h.ref('a'), h.ref('b'), 'waits-for')).toBe('ok');
+    expect(h.set.hasDependency(h.ref('a'), h.ref('b'), 'waits-for')).toBe(true);
+    expect(h.set.hasDependency(h.ref('a'), h.ref('b'), 'regular')).toBe(false);
+    expect(h.set.hasDependency(h.ref('b'), h.ref('a'), 'waits-for')).toBe(false);
+  });
+
   test('rm-dep may stop the dependency', () => {
     const h = new Harness().add(desc('a', { dependsOn: ['b'] }), desc('b'));
     h.start('a');
