@@ -4,28 +4,10 @@
 
 import type { ProcessSpec } from '../../src/core/os';
 
-/** Upstream Dinit's exec stage descriptions, indexed by the stage number the helper reports. */
-export const EXEC_STAGE_DESCRIPTIONS: readonly string[] = [
-  'arranging file descriptors', // 0
-  'reading environment file', // 1
-  'setting environment variable', // 2
-  'setting up activation socket', // 3
-  'setting up control socket', // 4
-  'changing directory', // 5
-  'setting up standard input/output descriptors', // 6
-  'entering cgroup', // 7
-  'setting resource limits', // 8
-  'setting user/group ID', // 9
-  'opening log file', // 10
-  'setting capabilities', // 11
-  'setting I/O priority', // 12
-  '', // 13-17: unused
-  '',
-  '',
-  '',
-  '',
-  'executing command', // 18
-];
+import { EXEC_STAGE_DESCRIPTIONS } from '../../src/protocol/codes';
+
+/** Stage descriptions, indexed by the stage number the helper reports (shared with the protocol). */
+export { EXEC_STAGE_DESCRIPTIONS };
 
 /** Stage numbers used by the adapter itself (same numbering as the helper's). */
 export const Stage = {

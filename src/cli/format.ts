@@ -3,32 +3,10 @@
 
 import { CLD_EXITED, CLD_KILLED, ServiceStatus, State, StopReason } from './port';
 import { strerror } from './strerror';
-
-/** What each launch stage is called when a launch fails there (index = stage number). */
-export const EXEC_STAGES: readonly string[] = [
-  'arranging file descriptors',
-  'reading environment file',
-  'setting environment variable',
-  'setting up activation socket',
-  'setting up control socket',
-  'changing directory',
-  'setting up standard input/output descriptors',
-  'entering cgroup',
-  'setting resource limits',
-  'setting user/group ID',
-  'opening log file',
-  'setting capabilities',
-  'setting I/O priority',
-  '',
-  '',
-  '',
-  '',
-  '',
-  'executing command',
-];
+import { EXEC_STAGE_DESCRIPTIONS } from '../protocol/codes';
 
 function stageName(stage: number): string {
-  return EXEC_STAGES[stage] ?? '';
+  return EXEC_STAGE_DESCRIPTIONS[stage] ?? '';
 }
 
 /** "signalled - signal N" / "exited - status N" / "unknown reason" for an si_code and status. */

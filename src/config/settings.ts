@@ -22,7 +22,7 @@ import type {
   ServiceOptions,
   ServiceType,
 } from './types';
-import { SERVICE_DEFAULTS } from './types';
+import { DEFAULT_SERVICE_OPTIONS, SERVICE_DEFAULTS } from './types';
 import type { UserDb } from './users';
 
 /** A dependency as read from the file (before the named service is loaded). */
@@ -114,21 +114,7 @@ export function defaultSettings(): ServiceSettings {
     logfile: '',
     logfilePerms: SERVICE_DEFAULTS.logfilePermissions,
     logBufferSize: SERVICE_DEFAULTS.logBufferSize,
-    options: {
-      runsOnConsole: false,
-      startsOnConsole: false,
-      sharesConsole: false,
-      unmaskIntr: false,
-      startsRwfs: false,
-      startsLog: false,
-      passCsFd: false,
-      startInterruptible: false,
-      skippable: false,
-      signalProcessOnly: false,
-      alwaysChain: false,
-      killAllOnStop: false,
-      noNewPrivs: false,
-    },
+    options: { ...DEFAULT_SERVICE_OPTIONS },
     termSignal: SERVICE_DEFAULTS.termSignal,
     restart: SERVICE_DEFAULTS.restart,
     smoothRecovery: false,

@@ -164,3 +164,20 @@ export const SERVICE_DEFAULTS = {
   logBufferSize: 4096,
   socketPermissions: 0o666,
 } as const;
+
+/** Every option off: what a description without an `options` setting gets. */
+export const DEFAULT_SERVICE_OPTIONS: Readonly<ServiceOptions> = {
+  runsOnConsole: false,
+  startsOnConsole: false,
+  sharesConsole: false,
+  unmaskIntr: false,
+  startsRwfs: false,
+  startsLog: false,
+  passCsFd: false,
+  startInterruptible: false,
+  skippable: false,
+  signalProcessOnly: false,
+  alwaysChain: false,
+  killAllOnStop: false,
+  noNewPrivs: false,
+};

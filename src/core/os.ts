@@ -88,7 +88,7 @@ export interface ProcessEvents {
   /**
    * exec (or a pre-exec step) failed; onExit is not called after this. `stage` is upstream's
    * stage description ("executing command", "changing directory", ...; see
-   * EXEC_STAGE_DESCRIPTIONS in proc-service.ts) or the stage number as a string; `message` is
+   * EXEC_STAGE_DESCRIPTIONS in src/protocol/codes.ts) or the stage number as a string; `message` is
    * the strerror() text of errno.
    */
   onExecFailed(stage: string, errno: number, message: string): void;

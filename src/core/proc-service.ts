@@ -22,29 +22,7 @@ import {
   type ServiceSetContext,
   PlaceholderService,
 } from './service';
-
-/** Upstream's exec stages, in protocol order (exec_stage); the index is the stage number. */
-export const EXEC_STAGE_DESCRIPTIONS: readonly string[] = [
-  'arranging file descriptors',
-  'reading environment file',
-  'setting environment variable',
-  'setting up activation socket',
-  'setting up control socket',
-  'changing directory',
-  'setting up standard input/output descriptors',
-  'entering cgroup',
-  'setting resource limits',
-  'setting user/group ID',
-  'opening log file',
-  'setting capabilities',
-  'setting I/O priority',
-  '',
-  '',
-  '',
-  '',
-  '',
-  'executing command',
-];
+import { EXEC_STAGE_DESCRIPTIONS } from '../protocol/codes';
 
 /** Map an adapter's stage (number, description or upstream enum name) to the stage number. */
 export function execStageNumber(stage: string): number {

@@ -77,6 +77,7 @@ import type {
   ServiceOptions,
   ServiceType,
 } from '../config/types';
+import { DEFAULT_SERVICE_OPTIONS } from '../config/types';
 import type { ServiceEvent, ServiceState, StoppedReason } from './api';
 import { signalNumber, type ExitStatus, type Os, type SignalName } from './os';
 
@@ -135,21 +136,7 @@ export interface ServiceSetContext {
   logServiceStopped(name: string): void;
 }
 
-export const DEFAULT_OPTIONS: ServiceOptions = {
-  runsOnConsole: false,
-  startsOnConsole: false,
-  sharesConsole: false,
-  unmaskIntr: false,
-  startsRwfs: false,
-  startsLog: false,
-  passCsFd: false,
-  startInterruptible: false,
-  skippable: false,
-  signalProcessOnly: false,
-  alwaysChain: false,
-  killAllOnStop: false,
-  noNewPrivs: false,
-};
+export const DEFAULT_OPTIONS = DEFAULT_SERVICE_OPTIONS;
 
 /** Signal numbers the core itself uses (POSIX values common to Linux, BSDs and macOS). */
 export const SIGHUP = 1;

@@ -186,3 +186,29 @@ export function rplyName(code: number): RplyName | undefined {
 export function infoName(code: number): InfoName | undefined {
   return INFO_BY_CODE.get(code);
 }
+
+/**
+ * What each launch stage is called (upstream's exec_stage, in protocol order): a status reply of a
+ * service whose launch failed carries the stage number, the index into this table.
+ */
+export const EXEC_STAGE_DESCRIPTIONS: readonly string[] = [
+  'arranging file descriptors',
+  'reading environment file',
+  'setting environment variable',
+  'setting up activation socket',
+  'setting up control socket',
+  'changing directory',
+  'setting up standard input/output descriptors',
+  'entering cgroup',
+  'setting resource limits',
+  'setting user/group ID',
+  'opening log file',
+  'setting capabilities',
+  'setting I/O priority',
+  '',
+  '',
+  '',
+  '',
+  '',
+  'executing command',
+];
