@@ -299,7 +299,7 @@ test('the unresolved-dependency warning names the directory as the setting wrote
       dependencies: [
         { name: 'gone', type: 'waits-for', fromDir: '/d/boot.d', fromDirSetting: 'boot.d' },
       ],
-      dependencyDirs: [{ dir: '/d/more.d', type: 'depends-on', setting: '../d/more.d' }],
+      dependencyDirs: [{ dir: '/d/more.d', type: 'regular', setting: '../d/more.d' }],
     }),
   );
   h.src.listDependencyDir = (dir: string) => (dir === '/d/more.d' ? ['lost'] : undefined);
