@@ -231,17 +231,19 @@ class ClientPort implements CtlPort {
     to: number,
   ): Promise<{ reply: AckNak | 'other'; status?: ServiceStatus }> {
     let r: EnableResult;
+    // Events sent before the reply are not reported (upstream skips them while awaiting the
+    // ACK). They are dropped when the reply is read, not when the await resumes: by then events
+    // that followed the reply in the same read may already be queued, and they count.
+    const dropEarlier = () => this.queues.delete(to);
     try {
       r = enable
-        ? await this.client.enable(from, to)
-        : await this.client.rmDep(from, to, 'waits-for');
+        ? await this.client.enable(from, to, dropEarlier)
+        : await this.client.rmDep(from, to, 'waits-for', dropEarlier);
     } catch (e) {
       if (e instanceof ControlError && (e.code === 'EBADREQ' || e.code === 'EPROTO'))
         return { reply: 'other' };
       throw e;
     }
-    // Events sent before the reply are not reported (upstream skips them while awaiting the ACK).
-    this.queues.delete(to);
     if (r.kind === 'ack' && r.status !== undefined) {
       return { reply: 'ack', status: toStatus(r.status, 6) };
     }

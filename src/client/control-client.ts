@@ -478,8 +478,8 @@ export class ControlClient {
   }
 
   /** REM_DEP: remove a dependency; 'nak' when there is no such dependency. */
-  rmDep(from: number, to: number, type: DepTypeName): Promise<AckNak> {
-    return this.ackNak({ type: 'REM_DEP', depType: DepCode[type], from, to });
+  rmDep(from: number, to: number, type: DepTypeName, onReply?: () => void): Promise<AckNak> {
+    return this.ackNak({ type: 'REM_DEP', depType: DepCode[type], from, to }, onReply);
   }
 
   /**
@@ -487,20 +487,27 @@ export class ControlClient {
    * protocol-7 daemon this sends ENABLE_SERVICE_V7, whose answer carries the status of `to`
    * right after the enable (`status`, v6 layout) and whether the link already existed; older
    * daemons get ENABLESERVICE and answer a bare ACK (no `status`). 'nak' on a cycle.
+   * onReply runs when the answer is read, before any event that follows it in the stream, so a
+   * caller can tell the events that predate the enable from those that follow it.
    */
-  enable(from: number, to: number): Promise<EnableResult> {
+  enable(from: number, to: number, onReply?: () => void): Promise<EnableResult> {
     const depType = DepCode['waits-for'];
     if (Math.min(this.protocolVersion, this.maxVersion) < 7) {
-      return this.ackNak({ type: 'ENABLESERVICE', depType, from, to });
+      return this.ackNak({ type: 'ENABLESERVICE', depType, from, to }, onReply);
     }
     return this.exchange<EnableResult>(
       { type: 'ENABLE_SERVICE_V7', depType, from, to },
-      (r) =>
-        r.type === 'SERVICESTATUS'
-          ? done({ kind: 'ack' as const, status: r.status, existed: (r.reserved ?? 0) !== 0 })
-          : r.type === 'NAK'
-            ? done({ kind: 'nak' as const })
-            : undefined,
+      (r) => {
+        if (r.type === 'SERVICESTATUS') {
+          onReply?.();
+          return done({ kind: 'ack' as const, status: r.status, existed: (r.reserved ?? 0) !== 0 });
+        }
+        if (r.type === 'NAK') {
+          onReply?.();
+          return done({ kind: 'nak' as const });
+        }
+        return undefined;
+      },
       { status: 6 },
     );
   }
@@ -593,14 +600,13 @@ export class ControlClient {
 
   // ---- machinery ----
 
-  private ackNak(req: Request): Promise<AckNak> {
-    return this.exchange<AckNak>(req, (r) =>
-      r.type === 'ACK'
-        ? done({ kind: 'ack' as const })
-        : r.type === 'NAK'
-          ? done({ kind: 'nak' as const })
-          : undefined,
-    );
+  /** onReply runs when the answer is read, before any event that follows it in the stream. */
+  private ackNak(req: Request, onReply?: () => void): Promise<AckNak> {
+    return this.exchange<AckNak>(req, (r) => {
+      if (r.type !== 'ACK' && r.type !== 'NAK') return undefined;
+      onReply?.();
+      return done({ kind: r.type === 'ACK' ? ('ack' as const) : ('nak' as const) });
+    });
   }
 
   /** An EINVAL error when `s` cannot travel as a protocol string (1..1021 bytes), else undefined. */

@@ -232,6 +232,32 @@ describe('ControlClient', () => {
     c.close();
   });
 
+  it('runs the enable onReply hook between the events before the answer and those after it', async () => {
+    const s6 = { ...status, state: 'starting' as const, mtime: { sec: 1, nsec: 2 } };
+    const v5 = { ...status, hasPid: false };
+    // One write carries an event, the answer and a later event, as a loaded daemon may send them.
+    const sock = await fakeDaemon(
+      (req) =>
+        req.type === 'ENABLE_SERVICE_V7'
+          ? [
+              { type: 'SERVICEEVENT5', handle: 1, event: 'stopped', status: v5 },
+              { type: 'SERVICESTATUS', format: 6, status: s6, reserved: 0 },
+              { type: 'SERVICEEVENT5', handle: 1, event: 'started', status: v5 },
+            ]
+          : [],
+      { version: [1, 7] },
+    );
+    const order: string[] = [];
+    const c = await ControlClient.connect(sock, {
+      onEvent: (e) => order.push(e.kind === 'service' ? e.event : e.kind),
+    });
+    const r = await c.enable(0, 1, () => order.push('reply'));
+    expect(r.kind).toBe('ack');
+    await new Promise((res) => setImmediate(res));
+    expect(order).toEqual(['stopped', 'reply', 'started']);
+    c.close();
+  });
+
   it('falls back to ENABLESERVICE (bare ACK) with a protocol-6 daemon', async () => {
     const sock = await fakeDaemon(
       (req) => (req.type === 'ENABLESERVICE' ? [{ type: 'ACK' }] : []),
