@@ -672,32 +672,6 @@ function finalise(
 }
 
 /**
- * The text dinit logs for a failed load, as upstream words it ("Error in service description
- * for 'x' (file f, line n): ...", "Could not load service x: ...").
- */
-export function formatLoadFailure(f: LoadFailure): string {
-  switch (f.kind) {
-    case 'not-found':
-      return `Could not load service ${f.name}: service description not found.`;
-    case 'description':
-      if (f.line !== undefined && f.file !== undefined) {
-        if (f.setting === undefined) {
-          return `Error in service description for '${f.name}' (file ${f.file}, line ${f.line}): ${f.message}`;
-        }
-        return `Error in service description for '${f.name}': setting '${f.setting}' (file ${f.file}, line ${f.line}): ${f.message}`;
-      }
-      return `Error in service description for '${f.name}' setting '${f.setting ?? ''}': ${f.message}`;
-    case 'load':
-    case 'cycle':
-      return `Could not load service ${f.name}: ${f.message}`;
-    default: {
-      const never: never = f;
-      return String(never);
-    }
-  }
-}
-
-/**
  * Read only the `@meta enable-via` name of a service description (for `dinitctl enable` with no
  * "from" service). Returns undefined when there is none. Throws ServiceLoadError: 'not-found',
  * or 'load' with "'@meta enable-via' argument missing or malformed".

@@ -7,8 +7,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { ServiceLoadError, type LoadFailure } from '../../../src/core/api';
 import { FileDescriptionSource } from '../../../src/config/file-source';
+import { describeLoadFailure as formatLoadFailure } from '../../../src/core/load-service';
 import {
-  formatLoadFailure,
   loadService,
   loadServiceDescription,
   readEnableVia,
