@@ -1,9 +1,7 @@
 // dinitctl add-dep: add a dependency between two loaded services (not persistent).
 
-import { CliError, CommandSpec } from '../src/cli/command';
-import { loadService } from '../src/cli/ops';
-
-const ADD = true;
+import { CommandSpec } from '../src/cli/command';
+import { addRemoveDependency } from '../src/cli/ops';
 
 const spec: CommandSpec = {
   id: 'add-dep',
@@ -15,32 +13,6 @@ const spec: CommandSpec = {
     { name: 'to-service', description: 'the dependency', required: true },
   ],
   flags: [],
-  async run(ctx) {
-    const { cl } = ctx;
-    const from = cl.from as string;
-    const to = cl.to as string;
-    const port = await ctx.connect();
-    const f = await loadService(ctx, port, from);
-    if (f === undefined) return 1;
-    const t = await loadService(ctx, port, to);
-    if (t === undefined) return 1;
-    if (f.handle === t.handle) {
-      ctx.err('dinitctl: can not add/remove a dependency from a service to itself\n');
-      return 1;
-    }
-    const r = await port.addRemoveDep(ADD, cl.depType as number, f.handle, t.handle);
-    if (r === 'nak') {
-      ctx.err(
-        ADD
-          ? 'dinitctl: could not add dependency: circular dependency or wrong state\n'
-          : 'dinitctl: no such dependency to remove\n',
-      );
-      return 1;
-    }
-    if (r !== 'ack') throw new CliError('EPROTO', 'control socket protocol error');
-    if (ctx.verbose)
-      ctx.out(`Service '${from}': dependency '${to}' ${ADD ? 'added' : 'removed'}\n`);
-    return 0;
-  },
+  run: (ctx) => addRemoveDependency(ctx, true),
 };
 export default spec;

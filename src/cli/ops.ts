@@ -227,3 +227,46 @@ export async function startStopService(
   }
   return waitServiceState(ctx, port, handle, name, stop);
 }
+
+/** add-dep / rm-dep: load both services and add or remove the dependency between them. */
+export async function addRemoveDependency(ctx: CommandContext, add: boolean): Promise<number> {
+  const { cl } = ctx;
+  const from = cl.from as string;
+  const to = cl.to as string;
+  const port = await ctx.connect();
+  const f = await loadService(ctx, port, from);
+  if (f === undefined) return 1;
+  const t = await loadService(ctx, port, to);
+  if (t === undefined) return 1;
+  if (f.handle === t.handle) {
+    ctx.err('dinitctl: can not add/remove a dependency from a service to itself\n');
+    return 1;
+  }
+  const r = await port.addRemoveDep(add, cl.depType as number, f.handle, t.handle);
+  if (r === 'nak') {
+    ctx.err(
+      add
+        ? 'dinitctl: could not add dependency: circular dependency or wrong state\n'
+        : 'dinitctl: no such dependency to remove\n',
+    );
+    return 1;
+  }
+  if (r !== 'ack') throw new CliError('EPROTO', 'control socket protocol error');
+  if (ctx.verbose) ctx.out(`Service '${from}': dependency '${to}' ${add ? 'added' : 'removed'}\n`);
+  return 0;
+}
+
+/** trigger / untrigger: set or clear the trigger of a triggered service. */
+export async function setServiceTrigger(ctx: CommandContext, value: boolean): Promise<number> {
+  const name = ctx.cl.args[0];
+  const port = await ctx.connect();
+  if (port.protocolVersion < 2)
+    throw Object.assign(new Error('daemon too old'), { code: 'EOLDSERVER' });
+  const s = await loadService(ctx, port, name);
+  if (s === undefined) return 1;
+  if ((await port.setTrigger(s.handle, value)) === 'nak') {
+    ctx.err("dinitctl: cannot trigger a service that is not of 'triggered' type.\n");
+    return 1;
+  }
+  return 0;
+}
