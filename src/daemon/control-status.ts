@@ -1,7 +1,6 @@
 // Turns the core's ServiceStatus into the protocol's status block, filling the fields the way
 // Dinit's fill_status_buffer does for each layout (v1, v5, v6).
 
-import * as fs from 'node:fs';
 import type { ServiceStatus } from '../core/api';
 import { CLD_DUMPED, CLD_EXITED, CLD_KILLED } from '../protocol/codes';
 import type { StatusFormat, StatusInfo } from '../protocol/status';
@@ -54,18 +53,8 @@ function siOf(s: ServiceStatus): [number, number] {
 
 function mtimeOf(s: ServiceStatus): { sec: number; nsec: number } {
   if (s.loadedMtimeNs !== undefined) return splitNs(s.loadedMtimeNs);
+  // Only milliseconds known (a description source without nanosecond times): the nearest value.
   if (s.loadedMtimeMs === undefined) return { sec: 0, nsec: 0 };
-  // Only a float of milliseconds is known, which cannot carry the nanoseconds dinitctl compares.
-  // If the file still has that time (to within the float's precision) it has not changed since
-  // it was loaded, so its exact stat time is the loaded time.
-  if (s.file !== undefined) {
-    try {
-      const ns = fs.statSync(s.file, { bigint: true }).mtimeNs;
-      if (Math.abs(Number(ns) / 1e6 - s.loadedMtimeMs) < 0.001) return splitNs(ns);
-    } catch {
-      // Gone or unreadable: fall back to the rounded value.
-    }
-  }
   const sec = Math.floor(s.loadedMtimeMs / 1000);
   const nsec = Math.min(999999999, Math.max(0, Math.round((s.loadedMtimeMs - sec * 1000) * 1e6)));
   return { sec, nsec };
