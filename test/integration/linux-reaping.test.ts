@@ -73,6 +73,9 @@ const pidIn = (file: string) => Number(fs.readFileSync(file, 'utf8').trim());
       'type = bgprocess',
       `command = ${path.join(FIXTURES, 'daemonize.sh')} ${pidFile} 600`,
       `pid-file = ${pidFile}`,
+      // Without this the default (restart = yes) relaunches the daemon at once, and whether the
+      // test sees STOPPED would depend on a race with the new daemon writing the pid file.
+      'restart = no',
     );
     t.service('idle', 'type = internal');
     d = await startDinit(t, ['idle']);
