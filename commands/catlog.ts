@@ -2,6 +2,7 @@
 
 import { CommandSpec, FLAGS, SERVICE_ARG } from '../src/cli/command';
 import { loadService } from '../src/cli/ops';
+import { ControlError } from '../src/errors';
 
 const spec: CommandSpec = {
   id: 'catlog',
@@ -12,8 +13,7 @@ const spec: CommandSpec = {
   async run(ctx) {
     const name = ctx.cl.args[0];
     const port = await ctx.connect();
-    if (port.protocolVersion < 2)
-      throw Object.assign(new Error('daemon too old'), { code: 'EOLDSERVER' });
+    if (port.protocolVersion < 2) throw new ControlError('old-server', 'daemon too old');
     const s = await loadService(ctx, port, name);
     if (s === undefined) return 1;
     const log = await port.catLog(s.handle, ctx.cl.clear);

@@ -1,6 +1,7 @@
 // dinitctl shutdown: ask the daemon to stop all services and exit; wait for it to close.
 
-import { CliError, CommandSpec } from '../src/cli/command';
+import { CommandSpec } from '../src/cli/command';
+import { CliError } from '../src/errors';
 
 /** shutdown_type_t HALT: what `dinitctl shutdown` requests. */
 const HALT = 2;

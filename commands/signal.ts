@@ -1,8 +1,10 @@
 // dinitctl signal: send a signal to a service's process; --list shows the names.
 
-import { CliError, CommandSpec, FLAGS } from '../src/cli/command';
+import { CommandSpec, FLAGS } from '../src/cli/command';
 import { loadService } from '../src/cli/ops';
 import { SIGNAL_NAMES, parseSignal, signalNumber } from '../src/cli/signals';
+import { CliError } from '../src/errors';
+import { ControlError } from '../src/errors';
 
 const spec: CommandSpec = {
   id: 'signal',
@@ -30,8 +32,7 @@ const spec: CommandSpec = {
     }
     const name = cl.from as string;
     const port = await ctx.connect();
-    if (port.protocolVersion < 2)
-      throw Object.assign(new Error('daemon too old'), { code: 'EOLDSERVER' });
+    if (port.protocolVersion < 2) throw new ControlError('old-server', 'daemon too old');
     const s = await loadService(ctx, port, name);
     if (s === undefined) return 1;
     switch (await port.signal(s.handle, signo)) {

@@ -1,7 +1,8 @@
 // dinitctl unpin: remove a start or stop pin.
 
-import { CliError, CommandSpec, SERVICE_ARG } from '../src/cli/command';
+import { CommandSpec, SERVICE_ARG } from '../src/cli/command';
 import { loadService } from '../src/cli/ops';
+import { CliError } from '../src/errors';
 
 const spec: CommandSpec = {
   id: 'unpin',

@@ -3,12 +3,12 @@
 // Not runnable on the development machine: its logic is unit-tested against a fake sys layer.
 
 import * as path from 'node:path';
-import type { ExitStatus } from '../../src/core/os';
 import type { KqueueSys } from '../posix/kqueue';
 import { libcLoadError, loadLibc, type Libc } from '../posix/ffi';
 import { DARWIN_KEVENT, KqueueProcWatcher, NOTE_EXIT } from '../posix/kqueue';
 import { PosixOs, findExecHelper, type LogFn, type WaitConstants } from '../posix/posix-os';
 import { bindDarwinSys } from './sys';
+import type { ExitStatus } from '../../src/model';
 
 /** macOS's waitid() constants. */
 export const DARWIN_WAIT: WaitConstants = {

@@ -3,11 +3,11 @@
 // Not runnable on the development machine: its logic is unit-tested against a fake sys layer.
 
 import * as path from 'node:path';
-import type { ExitStatus } from '../../src/core/os';
 import { libcLoadError, loadLibc, type Libc } from '../posix/ffi';
 import { FREEBSD_KEVENT, KqueueProcWatcher, NOTE_EXIT } from '../posix/kqueue';
 import { PosixOs, findExecHelper, type LogFn, type WaitConstants } from '../posix/posix-os';
 import { bindFreeBsdSys, type FreeBsdSys } from './sys';
+import type { ExitStatus } from '../../src/model';
 
 /** FreeBSD's waitid() constants. */
 export const FREEBSD_WAIT: WaitConstants = {

@@ -1,6 +1,7 @@
 // Linux capabilities for the exec helper: parses the `capabilities` (IAB text, as libcap's
 // cap_iab_from_text reads it) and `securebits` settings into the bit masks the helper applies.
 
+import { CapsError } from '../../src/errors';
 const CAP_NAMES = [
   'chown', 'dac_override', 'dac_read_search', 'fowner', 'fsetid', 'kill', 'setgid', 'setuid',
   'setpcap', 'linux_immutable', 'net_bind_service', 'net_broadcast', 'net_admin', 'net_raw',
@@ -25,17 +26,6 @@ export interface IabMasks {
   ambient: bigint;
   /** Capabilities to drop from the bounding set. */
   dropBounding: bigint;
-}
-
-/** A settings value the parser rejects; code 'ECAPS', with the offending word. */
-export class CapsError extends Error {
-  readonly code = 'ECAPS';
-  constructor(
-    message: string,
-    readonly word: string,
-  ) {
-    super(message);
-  }
 }
 
 function capNumber(name: string): number | undefined {

@@ -4,14 +4,15 @@
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { LaunchError, type ExitStatus, type ProcessSpec } from '../../src/core/os';
-import { PlanError } from '../posix/helper-plan';
-import { CapsError, capsHelperOps } from './capabilities';
+import { type ProcessSpec } from '../../src/core/os';
+import { capsHelperOps } from './capabilities';
 import { libcLoadError, loadLibc } from '../posix/ffi';
 import { LINUX_WAIT, PosixOs, findExecHelper, type LogFn, type PidRef } from '../posix/posix-os';
 import { findCgroup2Mount, ownCgroupPath, resolveCgroupDir } from './cgroup';
 import { PidfdWatcher } from './pidfd-watch';
 import { bindLinuxSys, type LinuxSys } from './sys';
+import { ExecStage, type ExitStatus } from '../../src/model';
+import { CapsError, LaunchError } from '../../src/errors';
 
 const PR_SET_CHILD_SUBREAPER = 36;
 /** pidfd_send_signal flag (Linux 6.9+): signal the target's process group. */
@@ -195,14 +196,14 @@ export class LinuxOs extends PosixOs {
     return this.pidfdWatcher.watch(ref.fd, () => onExit(undefined));
   }
 
-  /** The helper's 'caps' instruction; throws PlanError for text the parser rejects. */
+  /** The helper's 'caps' instruction; throws LaunchError for text the parser rejects. */
   protected override capsOps(spec: ProcessSpec): string[] | undefined {
     if (!spec.capabilities && !spec.securebits) return undefined;
     try {
       return capsHelperOps(spec.capabilities, spec.securebits);
     } catch (e) {
       if (e instanceof CapsError)
-        throw new PlanError(`${spec.serviceName}: ${e.message}`, 'setting capabilities');
+        throw new LaunchError(`${spec.serviceName}: ${e.message}`, ExecStage.SET_CAPS);
       throw e;
     }
   }
@@ -221,7 +222,7 @@ export class LinuxOs extends PosixOs {
   killCgroup(cgroup: string): void {
     const procs = this.cgroupProcsPath(cgroup);
     if (!procs)
-      throw new LaunchError(`cgroup ${cgroup}: cgroups are not available`, 'entering cgroup');
+      throw new LaunchError(`cgroup ${cgroup}: cgroups are not available`, ExecStage.ENTER_CGROUP);
     const dir = path.dirname(procs);
     try {
       fs.writeFileSync(path.join(dir, 'cgroup.kill'), '1');

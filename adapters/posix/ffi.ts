@@ -3,6 +3,7 @@
 // When koffi or libc cannot be loaded, loadLibc() returns undefined and callers turn the
 // matching capability off.
 
+import { SysError } from '../../src/errors';
 /** The libc calls the POSIX adapters need. Each returns -1 and sets errno() on failure. */
 export interface Libc {
   /** pipe(2) with both ends close-on-exec; returns [readFd, writeFd] or throws SysError. */
@@ -31,18 +32,6 @@ export type KoffiFn = (...args: unknown[]) => unknown;
 export interface KoffiModule {
   load(path: string | null): KoffiLib;
   errno(): number;
-}
-
-/** An failed system call, carrying its errno. */
-export class SysError extends Error {
-  constructor(
-    readonly syscall: string,
-    readonly errno: number,
-    message: string,
-    readonly code = 'ESYSCALL',
-  ) {
-    super(`${syscall}: ${message}`);
-  }
 }
 
 const F_GETFD = 1;

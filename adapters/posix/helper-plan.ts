@@ -3,34 +3,8 @@
 // Pure data in, data out, so that every decision is unit-testable without launching anything.
 
 import type { ProcessSpec } from '../../src/core/os';
-
-import { EXEC_STAGE_DESCRIPTIONS } from '../../src/protocol/codes';
-
-/** Stage descriptions, indexed by the stage number the helper reports (shared with the protocol). */
-export { EXEC_STAGE_DESCRIPTIONS };
-
-/** Stage numbers used by the adapter itself (same numbering as the helper's). */
-export const Stage = {
-  ARRANGE_FDS: 0,
-  SET_NOTIFYFD_VAR: 2,
-  SETUP_ACTIVATION_SOCKET: 3,
-  SETUP_CONTROL_SOCKET: 4,
-  CHDIR: 5,
-  SETUP_STDINOUTERR: 6,
-  ENTER_CGROUP: 7,
-  SET_RLIMITS: 8,
-  SET_UIDGID: 9,
-  OPEN_LOGFILE: 10,
-  SET_CAPS: 11,
-  SET_PRIO: 12,
-  DO_EXEC: 18,
-} as const;
-
-/** The description for a stage number ("unknown stage N" for numbers out of range). */
-export function stageDescription(stage: number): string {
-  const d = EXEC_STAGE_DESCRIPTIONS[stage];
-  return d ? d : `unknown stage ${stage}`;
-}
+import { ExecStage } from '../../src/model';
+import { LaunchError } from '../../src/errors';
 
 /** What the parent passes at one child fd: a parent fd, /dev/null ('ignore' on 0-2),
  * the daemon's own fd ('inherit'), or a fresh pipe read by the daemon ('pipe'). */
@@ -70,17 +44,6 @@ export interface LaunchPlan {
   readinessFd?: number;
 }
 
-/** Error for a spec this adapter cannot launch; stage is a description from the table above. */
-export class PlanError extends Error {
-  readonly code = 'ELAUNCH';
-  constructor(
-    message: string,
-    readonly stage: string,
-  ) {
-    super(message);
-  }
-}
-
 const IOPRIO_CLASSES = { none: 0, realtime: 1, 'best-effort': 2, idle: 3 } as const;
 
 function rlimitValue(v: number | undefined): string {
@@ -89,18 +52,18 @@ function rlimitValue(v: number | undefined): string {
 }
 
 /**
- * Builds the launch plan for a spec. Throws PlanError (code 'ELAUNCH') for what is not
+ * Builds the launch plan for a spec. Throws LaunchError (code 'ELAUNCH') for what is not
  * supported yet (capabilities, securebits) or for conflicting fd requests.
  */
 export function planLaunch(spec: ProcessSpec, inputs: PlanInputs): LaunchPlan {
   if (spec.argv.length === 0 || spec.argv[0] === '') {
-    throw new PlanError(`${spec.serviceName}: no command to execute`, stage(Stage.DO_EXEC));
+    throw new LaunchError(`${spec.serviceName}: no command to execute`, ExecStage.DO_EXEC);
   }
   const wantsCaps = Boolean(spec.capabilities || spec.securebits);
   if (wantsCaps && !inputs.capsOps) {
-    throw new PlanError(
+    throw new LaunchError(
       `${spec.serviceName}: capabilities and securebits are not supported on this system`,
-      EXEC_STAGE_DESCRIPTIONS[Stage.SET_CAPS],
+      ExecStage.SET_CAPS,
     );
   }
   const env: Record<string, string> = { ...spec.env };
@@ -111,7 +74,7 @@ export function planLaunch(spec: ProcessSpec, inputs: PlanInputs): LaunchPlan {
   // fd 0.
   if (spec.stdin.kind === 'pipe') {
     if (inputs.stdinFd === undefined)
-      throw new PlanError('stdin pipe has no fd', stage(Stage.ARRANGE_FDS));
+      throw new LaunchError('stdin pipe has no fd', ExecStage.ARRANGE_FDS);
     fds.set(0, inputs.stdinFd);
   } else {
     fds.set(0, spec.stdin.kind === 'inherit' ? 'inherit' : 'ignore');
@@ -120,7 +83,7 @@ export function planLaunch(spec: ProcessSpec, inputs: PlanInputs): LaunchPlan {
   // The activation socket always lands at fd 3; other extra fds go above it.
   if (spec.activationSocket) {
     if (inputs.activationFd === undefined) {
-      throw new PlanError('activation socket has no fd', stage(Stage.SETUP_ACTIVATION_SOCKET));
+      throw new LaunchError('activation socket has no fd', ExecStage.SETUP_ACTIVATION_SOCKET);
     }
     fds.set(3, inputs.activationFd);
     env.LISTEN_FDS = '1';
@@ -129,13 +92,13 @@ export function planLaunch(spec: ProcessSpec, inputs: PlanInputs): LaunchPlan {
   let readinessTarget: number | undefined;
   if (spec.readiness) {
     if (inputs.readinessFd === undefined)
-      throw new PlanError('readiness pipe has no fd', stage(Stage.ARRANGE_FDS));
+      throw new LaunchError('readiness pipe has no fd', ExecStage.ARRANGE_FDS);
     if (spec.readiness.kind === 'pipefd') {
       readinessTarget = spec.readiness.fd;
       if (readinessTarget === 3 && spec.activationSocket) {
-        throw new PlanError(
+        throw new LaunchError(
           `${spec.serviceName}: ready-notification fd 3 conflicts with the activation socket`,
-          stage(Stage.ARRANGE_FDS),
+          ExecStage.ARRANGE_FDS,
         );
       }
     } else {
@@ -146,9 +109,9 @@ export function planLaunch(spec: ProcessSpec, inputs: PlanInputs): LaunchPlan {
   }
   if (spec.passControlSocket) {
     if (inputs.controlFd === undefined) {
-      throw new PlanError(
+      throw new LaunchError(
         `${spec.serviceName}: passing the control socket (pass-cs-fd) is not supported yet`,
-        stage(Stage.SETUP_CONTROL_SOCKET),
+        ExecStage.SETUP_CONTROL_SOCKET,
       );
     }
     const target = firstFree(fds);
@@ -171,12 +134,12 @@ export function planLaunch(spec: ProcessSpec, inputs: PlanInputs): LaunchPlan {
       case 'buffer':
       case 'pipe':
         if (inputs.outputFd === undefined)
-          throw new PlanError('output pipe has no fd', stage(Stage.SETUP_STDINOUTERR));
+          throw new LaunchError('output pipe has no fd', ExecStage.SETUP_STDINOUTERR);
         fds.set(fd, inputs.outputFd);
         break;
       default: {
         const never: never = out;
-        throw new PlanError(`unknown output kind ${String(never)}`, stage(Stage.SETUP_STDINOUTERR));
+        throw new LaunchError(`unknown output kind ${String(never)}`, ExecStage.SETUP_STDINOUTERR);
       }
     }
   }
@@ -229,9 +192,9 @@ export function planLaunch(spec: ProcessSpec, inputs: PlanInputs): LaunchPlan {
   }
   if (spec.cgroup) {
     if (!inputs.cgroupProcsPath) {
-      throw new PlanError(
+      throw new LaunchError(
         `${spec.serviceName}: cgroups are not available on this system`,
-        stage(Stage.ENTER_CGROUP),
+        ExecStage.ENTER_CGROUP,
       );
     }
     reasons.push('cgroup');
@@ -239,9 +202,9 @@ export function planLaunch(spec: ProcessSpec, inputs: PlanInputs): LaunchPlan {
   }
   if (spec.jail !== undefined) {
     if (!inputs.jailSupported) {
-      throw new PlanError(
+      throw new LaunchError(
         `${spec.serviceName}: jails are not supported on this system`,
-        stage(Stage.SET_UIDGID),
+        ExecStage.SET_UIDGID,
       );
     }
     reasons.push('jail');
@@ -259,9 +222,9 @@ export function planLaunch(spec: ProcessSpec, inputs: PlanInputs): LaunchPlan {
     if (spec.gid !== undefined) ops.push('setgid', String(spec.gid));
     if (spec.initgroupsUser !== undefined) {
       if (spec.gid === undefined) {
-        throw new PlanError(
+        throw new LaunchError(
           `${spec.serviceName}: initgroups needs the user's group id`,
-          stage(Stage.SET_UIDGID),
+          ExecStage.SET_UIDGID,
         );
       }
       ops.push('initgroups', spec.initgroupsUser, String(spec.gid));
@@ -290,10 +253,6 @@ export function planLaunch(spec: ProcessSpec, inputs: PlanInputs): LaunchPlan {
     detached: spec.newSession && !spec.onConsole,
     readinessFd: readinessTarget,
   };
-}
-
-function stage(n: number): string {
-  return EXEC_STAGE_DESCRIPTIONS[n];
 }
 
 function firstFree(fds: Map<number, StdioSource>): number {

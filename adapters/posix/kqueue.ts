@@ -2,7 +2,7 @@
 // to the process itself, so a recycled pid is never mistaken for it. The kqueue is polled with
 // a zero timeout on a timer (libuv cannot watch a kqueue fd), only while something is watched.
 
-import type { ExitStatus } from '../../src/core/os';
+import type { ExitStatus } from '../../src/model';
 
 /** Byte layout of struct kevent on one platform. */
 export interface KeventLayout {

@@ -11,9 +11,7 @@ import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import * as util from 'node:util';
 import {
-  LaunchError,
   type ActivationSocket,
-  type ExitStatus,
   type LogPipe,
   type Os,
   type OsCaps,
@@ -24,17 +22,13 @@ import {
   type TimerHandle,
 } from '../../src/core/os';
 import { installChildRegistry, isLibuvChild } from './child-registry';
-import { SysError, type Libc } from './ffi';
-import {
-  PlanError,
-  Stage,
-  planLaunch,
-  stageDescription,
-  type PlanInputs,
-  type StdioSource,
-} from './helper-plan';
+import { type Libc } from './ffi';
+import { planLaunch, type PlanInputs, type StdioSource } from './helper-plan';
+import { ExecStage } from '../../src/model';
 import { readPidFile as readPidFileImpl } from './pidfile';
 import { OrphanReaper, exitStatusFromSiginfo, type ReapSys } from './reaper';
+import type { ExitStatus } from '../../src/model';
+import { LaunchError, SysError } from '../../src/errors';
 
 export type LogFn = (level: 'debug' | 'info' | 'notice' | 'warn' | 'error', msg: string) => void;
 
@@ -277,9 +271,8 @@ export class PosixOs implements Os {
     } catch (e) {
       for (const fd of toClose) this.libc?.close(fd);
       if (outputReadFd !== undefined) this.libc?.close(outputReadFd);
-      if (e instanceof PlanError) throw new LaunchError(e.message, e.stage);
-      if (e instanceof SysError)
-        throw new LaunchError(e.message, stageDescription(Stage.ARRANGE_FDS), e.errno);
+      if (e instanceof LaunchError) throw new LaunchError(e.message, e.stage);
+      if (e instanceof SysError) throw new LaunchError(e.message, ExecStage.ARRANGE_FDS, e.errno);
       throw e;
     }
 
@@ -291,7 +284,7 @@ export class PosixOs implements Os {
     };
     const failLater = (stage: number, errno: number): ProcessHandle => {
       release();
-      setImmediate(() => events.onExecFailed(stageDescription(stage), errno, this.strerror(errno)));
+      setImmediate(() => events.onExecFailed(stage, errno, this.strerror(errno)));
       return { pid: -1 };
     };
 
@@ -308,7 +301,7 @@ export class PosixOs implements Os {
       throw new LaunchError(
         `${spec.serviceName}: needs the exec helper (for ${plan.helperReasons.join(', ')}) but it is not built; ` +
           `install a C compiler and run "npm run build"`,
-        stageDescription(Stage.ARRANGE_FDS),
+        ExecStage.ARRANGE_FDS,
       );
     }
 
@@ -327,11 +320,11 @@ export class PosixOs implements Os {
       if (spec.workingDir) {
         // libuv reports a failed chdir like a failed exec; check first to name the stage.
         const err = checkDirectory(spec.workingDir);
-        if (err !== undefined) return failLater(Stage.CHDIR, err);
+        if (err !== undefined) return failLater(ExecStage.CHDIR, err);
       }
       if (parentOpensLog && spec.output.kind === 'file') {
         const r = openLogFile(spec.output);
-        if (typeof r === 'object') return failLater(Stage.OPEN_LOGFILE, r.errno);
+        if (typeof r === 'object') return failLater(ExecStage.OPEN_LOGFILE, r.errno);
         parentLogFd = r;
         for (const fd of [1, 2]) if (fd !== plan.readinessFd) stdio[fd] = r;
       }
@@ -348,7 +341,7 @@ export class PosixOs implements Os {
       });
     } catch (e) {
       // Synchronous failures (bad arguments, EMFILE...): nothing was started.
-      return failLater(Stage.DO_EXEC, errnoOf(e) ?? 0);
+      return failLater(ExecStage.DO_EXEC, errnoOf(e) ?? 0);
     }
     // The child has its copies now.
     for (const fd of toClose) this.libc?.close(fd);
@@ -387,7 +380,7 @@ export class PosixOs implements Os {
         const le = nodeOs.endianness() === 'LE';
         const stage = le ? data.readInt32LE(0) : data.readInt32BE(0);
         const errno = le ? data.readInt32LE(4) : data.readInt32BE(4);
-        events.onExecFailed(stageDescription(stage), errno, this.strerror(errno));
+        events.onExecFailed(stage, errno, this.strerror(errno));
       } else {
         events.onExit(exit);
       }
@@ -398,7 +391,7 @@ export class PosixOs implements Os {
       if (pid !== undefined || rec.finished) return;
       rec.finished = true;
       const errno = errnoOf(e) ?? 0;
-      events.onExecFailed(stageDescription(Stage.DO_EXEC), errno, this.strerror(errno));
+      events.onExecFailed(ExecStage.DO_EXEC, errno, this.strerror(errno));
     });
     if (!useHelper) child.once('spawn', execSucceeded);
     child.on('exit', (code, signal) => {
@@ -464,9 +457,9 @@ export class PosixOs implements Os {
 
   private pipeFds(p: LogPipe): PosixLogPipe {
     if (!(p instanceof PosixLogPipe)) {
-      throw new PlanError(
+      throw new LaunchError(
         `log pipe ${p.id} was not created by this adapter`,
-        stageDescription(Stage.ARRANGE_FDS),
+        ExecStage.ARRANGE_FDS,
       );
     }
     return p;
@@ -710,7 +703,7 @@ export class PosixOs implements Os {
     gid?: number,
   ): ActivationSocket {
     const libc = this.requireLibc('activation sockets');
-    const stage = stageDescription(Stage.SETUP_ACTIVATION_SOCKET);
+    const stage = ExecStage.SETUP_ACTIVATION_SOCKET;
     // Messages use upstream's wording; the caller prefixes the service name.
     const error = (text: string, e?: number): never => {
       throw new LaunchError(e === undefined ? text : `${text}: ${this.strerror(e)}`, stage, e);
@@ -762,16 +755,16 @@ export class PosixOs implements Os {
    */
   private connectControl(p: string): number {
     const libc = this.requireLibc('pass-cs-fd');
-    const stage = stageDescription(Stage.SETUP_CONTROL_SOCKET);
+    const stage = ExecStage.SETUP_CONTROL_SOCKET;
     const addr = this.sockaddrUn(p);
-    if (!addr) throw new PlanError(`${p}: ${this.strerror(36)}`, stage);
+    if (!addr) throw new LaunchError(`${p}: ${this.strerror(36)}`, stage);
     const fd = libc.socket(AF_UNIX, SOCK_STREAM, 0);
-    if (fd < 0) throw new PlanError(`control socket: ${this.strerror(libc.errno())}`, stage);
+    if (fd < 0) throw new LaunchError(`control socket: ${this.strerror(libc.errno())}`, stage);
     libc.fcntl(fd, F_SETFD, FD_CLOEXEC);
     if (libc.connect(fd, addr, addr.length) !== 0) {
       const e = libc.errno();
       libc.close(fd);
-      throw new PlanError(`connect ${p}: ${this.strerror(e)}`, stage);
+      throw new LaunchError(`connect ${p}: ${this.strerror(e)}`, stage);
     }
     return fd;
   }
@@ -795,7 +788,7 @@ export class PosixOs implements Os {
     if (!this.libc) {
       throw new LaunchError(
         `${what} need the FFI layer (koffi), which could not be loaded`,
-        stageDescription(Stage.ARRANGE_FDS),
+        ExecStage.ARRANGE_FDS,
       );
     }
     return this.libc;

@@ -4,7 +4,7 @@
 // waitid(P_PID); if it is libuv's, it blocks the peek until libuv reaps it, so look for other
 // exited children through the children list (when the platform has one) and try again shortly.
 
-import type { ExitStatus } from '../../src/core/os';
+import type { ExitStatus } from '../../src/model';
 
 /** The system calls the reaper needs, so tests can drive it with a fake. */
 export interface ReapSys {

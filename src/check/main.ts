@@ -3,14 +3,14 @@
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { ServiceLoadError } from '../core/api';
 import { EnvironmentRules, applyEnvFileText } from '../config/env-file';
-import type { DescriptionError } from '../config/errors';
 import { loadService, type CheckHooks, type LoadedService } from '../config/load-service';
 import { defaultServiceDirs } from '../config/service-dirs';
 import { errnoText, strerror } from '../config/strerror';
-import type { DependencyType, LogType, ServiceType } from '../config/types';
+import type { LogType } from '../config/types';
 import type { ControlClient as ControlClientType } from '../client/control-client';
+import type { DependencyType, ServiceType } from '../model';
+import { ControlError, ServiceLoadError, type DescriptionError } from '../errors';
 
 const APP = 'dinit-check';
 /** Upstream's maximum dependency depth. */
@@ -197,7 +197,7 @@ async function queryDaemon(
 ): Promise<{ serviceDirs: string[]; env: Record<string, string> } | number> {
   // The client and socket-path code are loaded only for --online, keeping offline start-up light.
   /* eslint-disable @typescript-eslint/no-require-imports */
-  const { ControlClient, ControlError } =
+  const { ControlClient } =
     require('../client/control-client') as typeof import('../client/control-client');
   const { defaultSocketPath } =
     require('../cli/socket-path') as typeof import('../cli/socket-path');
@@ -239,17 +239,17 @@ async function queryDaemon(
     return { serviceDirs, env: remoteEnv };
   } catch (e) {
     if (!(e instanceof ControlError)) throw e;
-    switch (e.code) {
-      case 'ECONNECT':
+    switch (e.kind) {
+      case 'connect':
         io.err(`${APP}: connecting to socket ${socketPath}: ${strerror(e.data.errnoCode)}\n`);
         break;
-      case 'EOLDCLIENT':
+      case 'old-client':
         io.err(`${APP}: too old (daemon reports newer protocol version)\n`);
         break;
-      case 'EOLDSERVER':
+      case 'old-server':
         io.err(`${APP}: daemon too old or protocol error\n`);
         break;
-      case 'EPROTO':
+      case 'protocol':
         io.err(`${APP}: protocol error\n`);
         break;
       default:

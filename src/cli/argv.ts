@@ -1,6 +1,7 @@
 // dinitctl's command line, parsed the way upstream parses it: options may come before or after
 // the subcommand, command options are checked against the subcommand seen so far.
 
+import { UsageError } from '../errors';
 /** The dinitctl subcommands, in the order the help lists them. */
 export const COMMAND_IDS = [
   'status',
@@ -64,25 +65,13 @@ export interface CommandLine {
   signal: string | undefined;
 }
 
-/** A command line that cannot be run: `message` is printed after "dinitctl: ". */
-export class CommandLineError extends Error {
-  readonly code = 'ECMDLINE';
-  constructor(
-    message: string,
-    /** True for the generic "Invalid command line" (followed by the --help hint). */
-    readonly generic: boolean,
-  ) {
-    super(message);
-  }
-}
-
 function isCommandId(word: string): word is CommandId {
   return (COMMAND_IDS as readonly string[]).includes(word);
 }
 
 /**
  * Parse dinitctl's arguments (without the program name). `isRoot` picks the default daemon
- * (system for root, user otherwise). Returns the command line; throws CommandLineError
+ * (system for root, user otherwise). Returns the command line; throws UsageError
  * (code ECMDLINE) for a line upstream refuses, with upstream's message.
  */
 export function parseCommandLine(argv: readonly string[], isRoot: boolean): CommandLine {
@@ -109,7 +98,7 @@ export function parseCommandLine(argv: readonly string[], isRoot: boolean): Comm
     signal: undefined,
   };
   let bad = false;
-  const invalid = () => new CommandLineError('Invalid command line.', true);
+  const invalid = () => new UsageError('Invalid command line.', true);
 
   scan: for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
@@ -146,7 +135,7 @@ export function parseCommandLine(argv: readonly string[], isRoot: boolean): Comm
         case '--socket-path': {
           const v = argv[++i];
           if (v === undefined || v === '') {
-            throw new CommandLineError('--socket-path/-p should be followed by socket path', false);
+            throw new UsageError('--socket-path/-p should be followed by socket path', false);
           }
           cl.socketPath = v;
           break;
@@ -161,7 +150,7 @@ export function parseCommandLine(argv: readonly string[], isRoot: boolean): Comm
           }
           const v = argv[++i];
           if (v === undefined || v === '') {
-            throw new CommandLineError('--from should be followed by a service name', false);
+            throw new UsageError('--from should be followed by a service name', false);
           }
           cl.from = v;
           break;
@@ -193,7 +182,7 @@ export function parseCommandLine(argv: readonly string[], isRoot: boolean): Comm
         case '--services-dir': {
           const v = argv[++i];
           if (v === undefined || v === '') {
-            throw new CommandLineError("'--services-dir' (-d) requires an argument", false);
+            throw new UsageError("'--services-dir' (-d) requires an argument", false);
           }
           cl.servicesDirs.push(v);
           break;
@@ -203,21 +192,18 @@ export function parseCommandLine(argv: readonly string[], isRoot: boolean): Comm
           cl.offline = true;
           break;
         default:
-          throw new CommandLineError(
-            `unrecognized/invalid option: ${a} (use --help for help)`,
-            false,
-          );
+          throw new UsageError(`unrecognized/invalid option: ${a} (use --help for help)`, false);
       }
       continue;
     }
     if (cmd === undefined) {
       if (!isCommandId(a)) {
-        throw new CommandLineError(`unrecognized command: ${a} (use --help for help)`, false);
+        throw new UsageError(`unrecognized command: ${a} (use --help for help)`, false);
       }
       cl.command = a;
       continue;
     }
-    if (a === '') throw new CommandLineError('Invalid empty argument', false);
+    if (a === '') throw new UsageError('Invalid empty argument', false);
     if (cmd === 'add-dep' || cmd === 'rm-dep') {
       if (cl.depType === undefined) {
         const t = DEP_TYPES[a];
@@ -268,9 +254,8 @@ export function parseCommandLine(argv: readonly string[], isRoot: boolean): Comm
         if (cl.signal !== undefined) throw invalid();
       } else {
         if (cl.signal === undefined)
-          throw new CommandLineError('signal number/name must be specified', false);
-        if (cl.from === undefined)
-          throw new CommandLineError('service name must be specified', false);
+          throw new UsageError('signal number/name must be specified', false);
+        if (cl.from === undefined) throw new UsageError('service name must be specified', false);
       }
       break;
     case 'list':

@@ -1,15 +1,8 @@
 // CtlPort over src/client's ControlClient: maps its typed replies to what the dinitctl
 // commands ask, and keeps service events in per-handle queues so a command can wait for them.
 
-import {
-  ControlClient,
-  ControlError,
-  type ClientEvent,
-  type EnableResult,
-} from '../client/control-client';
-import { EVENT_NAMES, STATE_NAMES, STOP_REASON_NAMES } from '../protocol/codes';
+import { ControlClient, type ClientEvent, type EnableResult } from '../client/control-client';
 import type { StatusInfo } from '../protocol/status';
-import { ConnectError } from './command';
 import { CLD_EXITED, CLD_KILLED } from './port';
 import type {
   AckNak,
@@ -19,6 +12,8 @@ import type {
   ServiceStatus,
   StartStopReply,
 } from './port';
+import { EVENT_NAMES, STATE_NAMES, STOP_REASON_NAMES } from '../model';
+import { ControlError } from '../errors';
 
 /**
  * Convert the client's status block to the port's. A v1 block (daemons before protocol 5)
@@ -167,7 +162,7 @@ class ClientPort implements CtlPort {
 
   private async rawStatus(handle: number): Promise<{ status: StatusInfo; format: number }> {
     const r = await this.client.status(handle);
-    if (r.kind !== 'status') throw new ControlError('EPROTO', 'protocol error: status refused');
+    if (r.kind !== 'status') throw new ControlError('protocol', 'protocol error: status refused');
     return r;
   }
 
@@ -183,14 +178,14 @@ class ClientPort implements CtlPort {
 
   async serviceName(handle: number): Promise<string> {
     const r = await this.client.serviceName(handle);
-    if (r.kind !== 'name') throw new ControlError('EPROTO', 'protocol error: no service name');
+    if (r.kind !== 'name') throw new ControlError('protocol', 'protocol error: no service name');
     return r.name;
   }
 
   async serviceDescriptionDir(handle: number): Promise<string> {
     const r = await this.client.queryServiceDscDir(handle);
     if (r.kind !== 'dir' || r.dir === '')
-      throw new ControlError('EPROTO', 'protocol error: no description directory');
+      throw new ControlError('protocol', 'protocol error: no description directory');
     if (r.dir.startsWith('/')) return r.dir;
     // A relative directory is relative to the daemon's working directory.
     const mech = await this.client.queryLoadMech();
@@ -219,7 +214,7 @@ class ClientPort implements CtlPort {
         .kind;
     } catch (e) {
       // Upstream reports any reply other than ACK/NAK (e.g. BADREQ for a self-dependency) alike.
-      if (e instanceof ControlError && (e.code === 'EBADREQ' || e.code === 'EPROTO'))
+      if (e instanceof ControlError && (e.kind === 'bad-request' || e.kind === 'protocol'))
         return 'other';
       throw e;
     }
@@ -240,7 +235,7 @@ class ClientPort implements CtlPort {
         ? await this.client.enable(from, to, dropEarlier)
         : await this.client.rmDep(from, to, 'waits-for', dropEarlier);
     } catch (e) {
-      if (e instanceof ControlError && (e.code === 'EBADREQ' || e.code === 'EPROTO'))
+      if (e instanceof ControlError && (e.kind === 'bad-request' || e.kind === 'protocol'))
         return { reply: 'other' };
       throw e;
     }
@@ -294,22 +289,15 @@ class ClientPort implements CtlPort {
 
 /**
  * Connect to the daemon (socket path or passed descriptor) and return a CtlPort. Throws
- * ConnectError (code ECONNECT) when the socket cannot be reached; ControlError otherwise.
+ * ControlError (kind 'connect' when the socket cannot be reached).
  */
 export async function openPort(target: { path: string } | { fd: number }): Promise<CtlPort> {
   const port = new ClientPort();
   const opts = { onEvent: (ev: ClientEvent) => port.onEvent(ev) };
-  try {
-    port.client =
-      'path' in target
-        ? await ControlClient.connect(target.path, opts)
-        : await ControlClient.fromFd(target.fd, opts);
-  } catch (e) {
-    if (e instanceof ControlError && e.code === 'ECONNECT') {
-      throw new ConnectError(e.data.path ?? '', e.data.errnoCode ?? 'EIO');
-    }
-    throw e;
-  }
+  port.client =
+    'path' in target
+      ? await ControlClient.connect(target.path, opts)
+      : await ControlClient.fromFd(target.fd, opts);
   void port.client.waitForClose().then(() => port.onClosed());
   return port;
 }

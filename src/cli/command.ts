@@ -4,7 +4,6 @@
 
 import type { CommandLine } from './argv';
 import type { CtlPort } from './port';
-import { strerrorCode } from './strerror';
 
 /** A flag a subcommand accepts (beyond the global ones). */
 export interface FlagSpec {
@@ -48,18 +47,6 @@ export interface CommandSpec {
   run(ctx: CommandContext): Promise<number>;
 }
 
-/** An error that ends the command: `message` is printed after "dinitctl: ". */
-export class CliError extends Error {
-  constructor(
-    readonly code: string,
-    message: string,
-    readonly exitCode = 1,
-    readonly data: Record<string, unknown> = {},
-  ) {
-    super(message);
-  }
-}
-
 /** Common flag descriptions, shared by the command files. */
 export const FLAGS = {
   noWait: { name: 'no-wait', description: "don't wait for service startup/shutdown to complete" },
@@ -95,14 +82,3 @@ export const SERVICE_ARG: ArgSpec = {
   description: 'name of the service',
   required: true,
 };
-
-/** Error of a failed connection to the control socket. */
-export class ConnectError extends Error {
-  readonly code = 'ECONNECT';
-  constructor(
-    readonly path: string,
-    readonly errnoCode: string,
-  ) {
-    super(`connecting to socket: ${path}: ${strerrorCode(errnoCode)}`);
-  }
-}

@@ -4,10 +4,12 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { defaultServiceDirs, findServiceFile } from '../config/service-dirs';
-import { CliError, CommandContext } from './command';
+import { CommandContext } from './command';
 import { loadService, reportEvent, serviceFilePath, waitServiceState } from './ops';
 import { CtlPort, ServiceStatus, State } from './port';
 import { strerrorCode } from './strerror';
+import { CliError } from '../errors';
+import { ControlError } from '../errors';
 
 type Resolve = (name: string) => string | undefined;
 
@@ -159,8 +161,7 @@ export async function enableDisableCommand(ctx: CommandContext, enable: boolean)
 
   if (!cl.offline) {
     port = await ctx.connect();
-    if (port.protocolVersion < 3)
-      throw Object.assign(new Error('daemon too old'), { code: 'EOLDSERVER' });
+    if (port.protocolVersion < 3) throw new ControlError('old-server', 'daemon too old');
     for (const kv of await port.daemonEnvironment()) {
       const eq = kv.indexOf('=');
       if (eq > 0) env[kv.slice(0, eq)] = kv.slice(eq + 1);
@@ -202,7 +203,7 @@ export async function enableDisableCommand(ctx: CommandContext, enable: boolean)
     try {
       from = scanDescription(toFile, to, resolve).enableVia ?? 'boot';
     } catch (e) {
-      if (e instanceof CliError && e.code === 'EREAD') {
+      if (e instanceof CliError && e.reason === 'EREAD') {
         ctx.err(
           `dinitctl: could not ${port ? 'open' : 'read'} service description file '${toFile}': ${e.message.slice(toFile.length + 2)}\n`,
         );
@@ -231,7 +232,7 @@ export async function enableDisableCommand(ctx: CommandContext, enable: boolean)
   try {
     scan = scanDescription(fromFile, from, resolve);
   } catch (e) {
-    if (e instanceof CliError && e.code === 'EREAD') {
+    if (e instanceof CliError && e.reason === 'EREAD') {
       ctx.err(`dinitctl: ${e.message}\n`);
       return 1;
     }

@@ -3,7 +3,7 @@
 
 import { CLD_EXITED, CLD_KILLED, ServiceStatus, State, StopReason } from './port';
 import { strerror } from './strerror';
-import { EXEC_STAGE_DESCRIPTIONS } from '../protocol/codes';
+import { EXEC_STAGE_DESCRIPTIONS } from '../model';
 
 function stageName(stage: number): string {
   return EXEC_STAGE_DESCRIPTIONS[stage] ?? '';

@@ -1,10 +1,12 @@
 // dinitctl's entry point: parse the command line the upstream way, load only the subcommand
 // that runs, and turn every error into one "dinitctl: ..." message and an exit code.
 
-import { COMMAND_IDS, CommandLine, CommandLineError, parseCommandLine } from './argv';
-import { CliError, CommandContext, CommandSpec, ConnectError } from './command';
+import { COMMAND_IDS, CommandLine, parseCommandLine } from './argv';
+import { CommandContext, CommandSpec } from './command';
 import type { CtlPort } from './port';
 import { defaultSocketPath } from './socket-path';
+import { strerrorCode } from './strerror';
+import { CliError, ControlError, UsageError } from '../errors';
 
 /** The version line printed by --version. */
 export const VERSION_LINE = 'Dinit version 0.22.1.\n';
@@ -68,14 +70,21 @@ function makeContext(cl: CommandLine, io: CliIO): CommandContext {
 
 /** Write the message of an error that ended the run; returns the exit code. */
 function reportError(e: unknown, cl: CommandLine | undefined, io: CliIO): number {
-  if (e instanceof CommandLineError) {
+  if (e instanceof UsageError) {
     io.err(`dinitctl: ${e.message}\n`);
     if (e.generic) io.err("Try 'dinitctl --help' for more information.\n");
     return 1;
   }
-  if (e instanceof ConnectError) {
-    io.err(`dinitctl: ${e.message}\n`);
-    if (cl !== undefined && cl.user && e.errnoCode === 'ENOENT' && cl.socketPath === undefined) {
+  if (e instanceof ControlError && e.kind === 'connect') {
+    io.err(
+      `dinitctl: connecting to socket: ${e.data.path ?? ''}: ${strerrorCode(e.data.errnoCode ?? 'EIO')}\n`,
+    );
+    if (
+      cl !== undefined &&
+      cl.user &&
+      e.data.errnoCode === 'ENOENT' &&
+      cl.socketPath === undefined
+    ) {
       io.err('dinitctl: perhaps no user instance is running?\n');
     }
     return 1;
@@ -84,20 +93,21 @@ function reportError(e: unknown, cl: CommandLine | undefined, io: CliIO): number
     io.err(`dinitctl: ${e.message}\n`);
     return e.exitCode;
   }
-  const code = (e as { code?: unknown } | null)?.code;
-  if (code === 'EPROTO') {
+  const kind = e instanceof ControlError ? e.kind : undefined;
+  const errno = (e as NodeJS.ErrnoException | null)?.code;
+  if (kind === 'protocol' || (e instanceof CliError && e.reason === 'EPROTO')) {
     io.err('dinitctl: protocol error\n');
     return 1;
   }
-  if (code === 'ECLOSED' || code === 'ECONNRESET' || code === 'EPIPE') {
+  if (kind === 'closed' || errno === 'ECONNRESET' || errno === 'EPIPE') {
     io.err('dinitctl: control socket read failure or protocol error\n');
     return 1;
   }
-  if (code === 'EOLDSERVER') {
+  if (kind === 'old-server') {
     io.err('dinitctl: daemon too old or protocol error\n');
     return 1;
   }
-  if (code === 'EOLDCLIENT') {
+  if (kind === 'old-client') {
     io.err('dinitctl: too old (daemon reports newer protocol version)\n');
     return 1;
   }

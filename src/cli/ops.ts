@@ -2,9 +2,11 @@
 // for a service to reach a state, and the start/stop/wake/release/restart flow.
 
 import * as fs from 'node:fs';
-import { CliError, CommandContext } from './command';
+import { CommandContext } from './command';
 import { failureDetails } from './format';
 import { CtlPort, Event, LoadReply, ServiceEventInfo, State } from './port';
+import { CliError } from '../errors';
+import { ControlError } from '../errors';
 
 /**
  * Load (or, with findOnly, find) a service. Returns its handle and state, or undefined after
@@ -260,8 +262,7 @@ export async function addRemoveDependency(ctx: CommandContext, add: boolean): Pr
 export async function setServiceTrigger(ctx: CommandContext, value: boolean): Promise<number> {
   const name = ctx.cl.args[0];
   const port = await ctx.connect();
-  if (port.protocolVersion < 2)
-    throw Object.assign(new Error('daemon too old'), { code: 'EOLDSERVER' });
+  if (port.protocolVersion < 2) throw new ControlError('old-server', 'daemon too old');
   const s = await loadService(ctx, port, name);
   if (s === undefined) return 1;
   if ((await port.setTrigger(s.handle, value)) === 'nak') {

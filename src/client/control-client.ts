@@ -4,7 +4,6 @@
 // Imports only node:net and the protocol codec so that dinitctl starts fast.
 
 import * as net from 'node:net';
-import type { ServiceEvent, ServiceState, ShutdownType } from '../core/api';
 import {
   CATLOG_CLEAR,
   DepCode,
@@ -12,10 +11,8 @@ import {
   MAX_REQUEST_STRING,
   MIN_COMPAT_VERSION,
   PROTOCOL_VERSION,
-  SHUTDOWN_NAMES,
   SsFlag,
 } from '../protocol/codes';
-import { ProtocolError } from '../protocol/errors';
 import {
   type InfoPacket,
   type Reply,
@@ -25,42 +22,9 @@ import {
 } from '../protocol/replies';
 import { type Request, encodeRequest } from '../protocol/requests';
 import type { StatusFormat, StatusInfo } from '../protocol/status';
-
-/** Error codes of ControlError. */
-export type ControlErrorCode =
-  /** Could not connect to the socket (errnoCode/errno say why, path says where). */
-  | 'ECONNECT'
-  /** The connection closed (or failed) before the reply arrived. */
-  | 'ECLOSED'
-  /** The daemon sent something that is not valid protocol, or an unexpected reply. */
-  | 'EPROTO'
-  /** The daemon refused the request as malformed (BADREQ) and will close the connection. */
-  | 'EBADREQ'
-  /** The daemon ran out of memory (OOM) and closed the connection. */
-  | 'EOOM'
-  /** The daemon's protocol is too new for us (its minimum version exceeds ours). */
-  | 'EOLDCLIENT'
-  /** The daemon's protocol is older than we accept. */
-  | 'EOLDSERVER'
-  /** An argument cannot be sent (e.g. a service name longer than the protocol allows). */
-  | 'EINVAL';
-
-/** Every failure of the client; `code` says which, the other fields give the data. */
-export class ControlError extends Error {
-  constructor(
-    readonly code: ControlErrorCode,
-    message: string,
-    readonly data: {
-      path?: string;
-      errnoCode?: string;
-      errno?: number;
-      request?: string;
-      reply?: string;
-    } = {},
-  ) {
-    super(message);
-  }
-}
+import { type ServiceEvent, type ServiceState, type ShutdownType, SHUTDOWN_NAMES } from '../model';
+import { ProtocolError } from '../errors';
+import { ControlError } from '../errors';
 
 /** Service event (from SERVICEEVENT5, or SERVICEEVENT for daemons older than protocol 5). */
 export interface ServiceEventInfo {
@@ -183,28 +147,28 @@ export class ControlClient {
     socket.on('data', (d) => this.onData(d));
     socket.on('error', (e: NodeJS.ErrnoException) => {
       this.fail(
-        new ControlError('ECLOSED', `control socket error: ${e.message}`, {
+        new ControlError('closed', `control socket error: ${e.message}`, {
           path,
           errnoCode: e.code,
         }),
       );
     });
     socket.on('close', () => {
-      this.fail(new ControlError('ECLOSED', 'connection to the daemon closed', { path }));
+      this.fail(new ControlError('closed', 'connection to the daemon closed', { path }));
       this.resolveClosed();
     });
   }
 
   /**
    * Connects to the daemon at `path` and checks protocol versions (QUERYVERSION).
-   * Rejects with ControlError ECONNECT (with errnoCode, e.g. 'ENOENT'), EOLDCLIENT or EOLDSERVER.
+   * Rejects with ControlError of kind 'connect' (with errnoCode, e.g. 'ENOENT'), 'old-client' or 'old-server'.
    */
   static connect(path: string, opts: ConnectOptions = {}): Promise<ControlClient> {
     return new Promise<net.Socket>((resolve, reject) => {
       const s = net.createConnection({ path });
       const onError = (e: NodeJS.ErrnoException): void => {
         reject(
-          new ControlError('ECONNECT', `connecting to socket ${path}: ${e.message}`, {
+          new ControlError('connect', `connecting to socket ${path}: ${e.message}`, {
             path,
             errnoCode: e.code,
             errno: typeof e.errno === 'number' ? Math.abs(e.errno) : undefined,
@@ -237,13 +201,13 @@ export class ControlClient {
       c.maxVersion = max;
       if (v.minVersion > max) {
         throw new ControlError(
-          'EOLDCLIENT',
+          'old-client',
           `daemon requires protocol ${v.minVersion}, we speak up to ${max}`,
         );
       }
       if (v.version < min) {
         throw new ControlError(
-          'EOLDSERVER',
+          'old-server',
           `daemon speaks protocol ${v.version}, we need at least ${min}`,
         );
       }
@@ -614,7 +578,7 @@ export class ControlClient {
     const n = Buffer.byteLength(s, 'utf8');
     if (n === 0 || n > MAX_REQUEST_STRING) {
       return new ControlError(
-        'EINVAL',
+        'invalid-argument',
         `${what} must be 1 to ${MAX_REQUEST_STRING} bytes long (got ${n})`,
       );
     }
@@ -643,13 +607,13 @@ export class ControlClient {
           const step = handler(r);
           if (step) return step;
           if (r.type === 'BADREQ')
-            throw new ControlError('EBADREQ', `daemon rejected ${req.type} as a bad request`, {
+            throw new ControlError('bad-request', `daemon rejected ${req.type} as a bad request`, {
               request: req.type,
             });
           if (r.type === 'OOM')
-            throw new ControlError('EOOM', 'daemon is out of memory', { request: req.type });
+            throw new ControlError('oom', 'daemon is out of memory', { request: req.type });
           throw new ControlError(
-            'EPROTO',
+            'protocol',
             `protocol error: unexpected reply ${r.type} to ${req.type}`,
             {
               request: req.type,
@@ -688,7 +652,7 @@ export class ControlClient {
         }
         const op = this.current;
         if (!op)
-          throw new ControlError('EPROTO', `protocol error: unsolicited reply ${p.type}`, {
+          throw new ControlError('protocol', `protocol error: unsolicited reply ${p.type}`, {
             reply: p.type,
           });
         const step = op.handle(p);
@@ -707,15 +671,15 @@ export class ControlClient {
         e instanceof ControlError
           ? e
           : e instanceof ProtocolError
-            ? new ControlError('EPROTO', `protocol error: ${e.message}`)
-            : new ControlError('EPROTO', `protocol error: ${(e as Error).message}`);
+            ? new ControlError('protocol', `protocol error: ${e.message}`)
+            : new ControlError('protocol', `protocol error: ${(e as Error).message}`);
       // The request being answered gets the precise error; anything queued behind it, and
       // anything issued later, sees a closed connection.
       const op = this.current;
       this.current = undefined;
       op?.reject(err);
       this.fail(
-        new ControlError('ECLOSED', `connection closed after an error: ${err.message}`, {
+        new ControlError('closed', `connection closed after an error: ${err.message}`, {
           path: this.path,
         }),
       );

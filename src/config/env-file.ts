@@ -2,20 +2,7 @@
 // commands, plus the environment model they act on (which parent variables are kept).
 
 import * as fs from 'node:fs';
-
-/** Thrown by readEnvFile for an unreadable file or a bad line. */
-export class EnvFileError extends Error {
-  readonly code: 'EENVFILE';
-  constructor(
-    message: string,
-    readonly file: string,
-    readonly line?: number,
-    readonly errno?: string,
-  ) {
-    super(message);
-    this.code = 'EENVFILE';
-  }
-}
+import { EnvFileError } from '../errors';
 
 /** True for the characters C's isspace() accepts in the classic locale. */
 export function isSpace(c: string | undefined): boolean {

@@ -1,9 +1,8 @@
 // The DescriptionSource the daemon gives the core: loads descriptions from service directories
 // with the current global environment.
 
-import type { DescriptionSource } from '../core/api';
 import { loadServiceDescription } from './load-service';
-import type { ServiceDescription } from './types';
+import type { ServiceDescription, DescriptionSource } from './types';
 import type { UserDb } from './users';
 
 export interface FileDescriptionSourceOptions {

@@ -1,8 +1,8 @@
 // The lexical layer of the description language: setting names, setting values with quoting,
 // backslash escapes and comments, and joining of backslash-continued lines.
 
-import { DescriptionError, type FilePos } from './errors';
 import { isSpace } from './env-file';
+import { DescriptionError, type FilePos } from '../errors';
 
 export { isSpace };
 

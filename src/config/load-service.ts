@@ -3,9 +3,7 @@
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { ServiceLoadError, type LoadFailure } from '../core/api';
-import { DescriptionError, LoadProblem, type FilePos } from './errors';
-import { EnvironmentRules, readEnvFileRules, EnvFileError } from './env-file';
+import { EnvironmentRules, readEnvFileRules } from './env-file';
 import { isSpace, readConfigName, readSettingValue, skipWsLn, type SettingOp } from './lexer';
 import { joinServicePath, serviceBaseName } from './service-dirs';
 import {
@@ -15,9 +13,18 @@ import {
   type ServiceSettings,
 } from './settings';
 import { errnoText } from './strerror';
-import type { DependencySpec, DependencyType, ServiceDescription } from './types';
+import type { DependencySpec, ServiceDescription } from './types';
 import { fileUserDb, type UserDb } from './users';
 import { substituteString, substituteVars, type VarResolver } from './var-subst';
+import type { DependencyType } from '../model';
+import {
+  ServiceLoadError,
+  type LoadFailure,
+  DescriptionError,
+  LoadProblem,
+  type FilePos,
+  EnvFileError,
+} from '../errors';
 
 /** Options for loading a description. */
 export interface LoadServiceOptions {

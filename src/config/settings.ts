@@ -1,7 +1,6 @@
 // The settings a description file may contain: which operators each accepts, and how each
 // value is read and validated into the intermediate ServiceSettings record.
 
-import { DescriptionError, type FilePos } from './errors';
 import { readSettingValue, type SettingOp, type SettingValue } from './lexer';
 import { substituteString, type VarResolver } from './var-subst';
 import {
@@ -14,16 +13,11 @@ import {
   parseUnum,
   signalNumber,
 } from './values';
-import type {
-  DependencyType,
-  LogType,
-  RestartPolicy,
-  RlimitSpec,
-  ServiceOptions,
-  ServiceType,
-} from './types';
+import type { LogType, RestartPolicy, RlimitSpec, ServiceOptions } from './types';
 import { DEFAULT_SERVICE_OPTIONS, SERVICE_DEFAULTS } from './types';
 import type { UserDb } from './users';
+import type { DependencyType, ServiceType } from '../model';
+import { DescriptionError, type FilePos } from '../errors';
 
 /** A dependency as read from the file (before the named service is loaded). */
 export interface PrelimDep {

@@ -1,17 +1,7 @@
 // The data a service description file turns into: plain values, fully validated at load.
 // src/config produces ServiceDescription; src/core consumes it. No behaviour lives here.
 
-export type ServiceType = 'process' | 'bgprocess' | 'scripted' | 'internal' | 'triggered';
-
-/** How a dependency relates its dependent to the dependency (dinit-service(5) SERVICE DEPENDENCIES). */
-export type DependencyType =
-  | 'regular' // depends-on
-  | 'soft' // created at runtime by add-dep soft (no setting maps to it)
-  | 'waits-for'
-  | 'milestone' // depends-ms
-  | 'before'
-  | 'after'
-  | 'prepared-by';
+import type { DependencyType, ServiceType } from '../model';
 
 export interface DependencySpec {
   /** The full service name of the dependency (may include @arg). */
@@ -181,3 +171,20 @@ export const DEFAULT_SERVICE_OPTIONS: Readonly<ServiceOptions> = {
   killAllOnStop: false,
   noNewPrivs: false,
 };
+
+/**
+ * Where the core gets descriptions from. config/file-source.ts reads them from service
+ * directories; tests supply their own. load() returns the description or throws ServiceLoadError.
+ */
+export interface DescriptionSource {
+  load(name: string): ServiceDescription;
+  /** Environment used for process launches (global env + runtime setenv). */
+  environment(): Record<string, string>;
+  /**
+   * List the service names in a dependency directory (waits-for.d etc.), or undefined when it
+   * cannot be read. When provided, the core resolves ServiceDescription.dependencyDirs itself
+   * (skipping entries already present in `dependencies`); when absent, the config loader is
+   * expected to have put them into `dependencies`.
+   */
+  listDependencyDir?(dir: string): string[] | undefined;
+}

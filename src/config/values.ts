@@ -2,9 +2,9 @@
 // permissions, users and groups, resource limits, signals), with upstream's error messages.
 
 import * as os from 'node:os';
-import { DescriptionError, type FilePos } from './errors';
 import type { RlimitSpec } from './types';
 import type { UserDb } from './users';
+import { DescriptionError, type FilePos } from '../errors';
 
 const NUM_ERR = 'specified value contains invalid numeric characters or is outside allowed range.';
 

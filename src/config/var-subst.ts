@@ -1,8 +1,8 @@
 // Variable substitution in setting values: $NAME, ${NAME}, ${NAME:-w}, ${NAME-w}, ${NAME:+w},
 // ${NAME+w}, $$ and the word-splitting forms $/NAME; $1 is the service argument.
 
-import { DescriptionError } from './errors';
 import { isSpace, readConfigName, type SettingValue } from './lexer';
+import { DescriptionError } from '../errors';
 
 /** Looks a variable up; undefined when unset. */
 export type VarResolver = (name: string) => string | undefined;

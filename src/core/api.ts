@@ -1,22 +1,8 @@
 // The contract between the manager core and its callers (daemon/control.ts, daemon/main.ts).
 // The core implements ServiceManager in service-set.ts; the daemon depends only on this file.
 
-import type { DependencyType, ServiceDescription, ServiceType } from '../config/types';
-import type { ExitStatus } from './os';
-
-/** Numeric values match the control protocol (service_state_t). */
-export type ServiceState = 'stopped' | 'starting' | 'started' | 'stopping';
-
-/** Numeric values match the control protocol (stopped_reason_t). */
-export type StoppedReason =
-  'normal' | 'deprestart' | 'depfailed' | 'failed' | 'execfailed' | 'timedout' | 'terminated';
-
-/** Numeric values match the control protocol (service_event_t). */
-export type ServiceEvent =
-  'started' | 'stopped' | 'failedstart' | 'startcancelled' | 'stopcancelled';
-
-export type ShutdownType =
-  'none' | 'remain' | 'halt' | 'poweroff' | 'reboot' | 'softreboot' | 'kexec';
+import type { DependencyType, ServiceType, ExitStatus } from '../model';
+import type { ServiceEvent, ServiceState, ShutdownType, StoppedReason } from '../model';
 
 /** Everything `status` and `list` show about one service. */
 export interface ServiceStatus {
@@ -52,44 +38,6 @@ export interface ServiceStatus {
 /** An opaque reference to a loaded service record; stable until the record is unloaded. */
 export interface ServiceRef {
   readonly name: string;
-}
-
-/** Errors from loading a description. The daemon maps them to NOSERVICE / SERVICE_DESC_ERR / SERVICE_LOAD_ERR. */
-export type LoadFailure =
-  | { kind: 'not-found'; name: string }
-  | {
-      kind: 'description';
-      name: string;
-      message: string;
-      file?: string;
-      line?: number;
-      setting?: string;
-    }
-  | { kind: 'load'; name: string; message: string }
-  | { kind: 'cycle'; name: string; message: string };
-
-export class ServiceLoadError extends Error {
-  readonly code = 'ESERVICELOAD';
-  constructor(readonly failure: LoadFailure) {
-    super(failure.kind === 'not-found' ? `service not found: ${failure.name}` : failure.message);
-  }
-}
-
-/**
- * Supplies descriptions to the core. The daemon implements it with src/config (file I/O lives
- * there, not in the core). Returns the description or throws ServiceLoadError.
- */
-export interface DescriptionSource {
-  load(name: string): ServiceDescription;
-  /** Environment used for process launches (global env + runtime setenv). */
-  environment(): Record<string, string>;
-  /**
-   * List the service names in a dependency directory (waits-for.d etc.), or undefined when it
-   * cannot be read. When provided, the core resolves ServiceDescription.dependencyDirs itself
-   * (skipping entries already present in `dependencies`); when absent, the config loader is
-   * expected to have put them into `dependencies`.
-   */
-  listDependencyDir?(dir: string): string[] | undefined;
 }
 
 export type StartResult = 'ok' | 'already' | 'pinned-stopped' | 'shutting-down';
@@ -157,35 +105,3 @@ export interface ServiceManager {
   addListener(l: ServiceListener): void;
   removeListener(l: ServiceListener): void;
 }
-
-export const SERVICE_STATE_CODES: Record<ServiceState, number> = {
-  stopped: 0,
-  starting: 1,
-  started: 2,
-  stopping: 3,
-};
-export const STOPPED_REASON_CODES: Record<StoppedReason, number> = {
-  normal: 0,
-  deprestart: 1,
-  depfailed: 2,
-  failed: 3,
-  execfailed: 4,
-  timedout: 5,
-  terminated: 6,
-};
-export const SERVICE_EVENT_CODES: Record<ServiceEvent, number> = {
-  started: 0,
-  stopped: 1,
-  failedstart: 2,
-  startcancelled: 3,
-  stopcancelled: 4,
-};
-export const SHUTDOWN_TYPE_CODES: Record<ShutdownType, number> = {
-  none: 0,
-  remain: 1,
-  halt: 2,
-  poweroff: 3,
-  reboot: 4,
-  softreboot: 5,
-  kexec: 6,
-};

@@ -3,8 +3,7 @@
 // placeholders stand in for names used by before/after/consumer-of, and reload decides what
 // may change while a service runs.
 
-import type { DependencySpec, DependencyType, ServiceDescription } from '../config/types';
-import { ServiceLoadError, type DescriptionSource, type LoadFailure } from './api';
+import type { DependencySpec, ServiceDescription, DescriptionSource } from '../config/types';
 import { BaseProcessService, BgprocService, ProcessService, ScriptedService } from './proc-service';
 import {
   PlaceholderService,
@@ -13,6 +12,8 @@ import {
   type ServiceDep,
   type ServiceSetContext,
 } from './service';
+import type { DependencyType } from '../model';
+import { ServiceLoadError, type LoadFailure } from '../errors';
 
 /** What the loader needs from the set. */
 export interface LoaderHost extends ServiceSetContext {

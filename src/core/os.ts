@@ -2,11 +2,7 @@
 // log pipes and pid files. adapters/ implement it for real kernels; test/support/fake-os.ts
 // implements it for tests. The core never imports node:* modules; everything comes through here.
 
-/** How a process ended, as waitid() reports it (protocol v5 encodes it as si_code + si_status). */
-export type ExitStatus =
-  | { kind: 'exited'; code: number } // CLD_EXITED (1)
-  | { kind: 'signalled'; signal: number; coreDumped: boolean }; // CLD_KILLED (2) / CLD_DUMPED (3)
-
+import type { ExitStatus } from '../model';
 /** Where a service process's stdout/stderr go. */
 export type OutputSpec =
   | { kind: 'inherit' } // the daemon's own stdout/stderr (console services, log-type none with console)
@@ -86,12 +82,10 @@ export interface ProcessEvents {
   /** The process has exited (and been reaped). */
   onExit(status: ExitStatus): void;
   /**
-   * exec (or a pre-exec step) failed; onExit is not called after this. `stage` is upstream's
-   * stage description ("executing command", "changing directory", ...; see
-   * EXEC_STAGE_DESCRIPTIONS in src/protocol/codes.ts) or the stage number as a string; `message` is
-   * the strerror() text of errno.
+   * exec (or a pre-exec step) failed; onExit is not called after this. `stage` is the exec stage
+   * number (ExecStage in src/model.ts); `message` is the strerror() text of errno.
    */
-  onExecFailed(stage: string, errno: number, message: string): void;
+  onExecFailed(stage: number, errno: number, message: string): void;
   /** The readiness notification arrived (first write on the readiness pipe). */
   onReady?(): void;
   /**
@@ -234,15 +228,4 @@ export interface Os {
 
   /** Log a line through the daemon's log (level: debug, info, notice, warn, error). */
   log(level: 'debug' | 'info' | 'notice' | 'warn' | 'error', message: string): void;
-}
-
-export class LaunchError extends Error {
-  readonly code = 'ELAUNCH';
-  constructor(
-    message: string,
-    readonly stage: string,
-    readonly errno?: number,
-  ) {
-    super(message);
-  }
 }

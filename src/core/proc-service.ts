@@ -6,7 +6,6 @@ import type { ServiceDescription } from '../config/types';
 import { LogBuffer } from './log-buffer';
 import type {
   ActivationSocket,
-  ExitStatus,
   LogPipe,
   OutputSpec,
   ProcessEvents,
@@ -14,7 +13,6 @@ import type {
   ProcessSpec,
   TimerHandle,
 } from './os';
-import { LaunchError } from './os';
 import {
   SIGINT,
   SIGKILL,
@@ -22,36 +20,8 @@ import {
   type ServiceSetContext,
   PlaceholderService,
 } from './service';
-import { EXEC_STAGE_DESCRIPTIONS } from '../protocol/codes';
-
-/** Map an adapter's stage (number, description or upstream enum name) to the stage number. */
-export function execStageNumber(stage: string): number {
-  if (/^\d+$/.test(stage)) return Number(stage);
-  const i = EXEC_STAGE_DESCRIPTIONS.indexOf(stage);
-  if (i >= 0) return i;
-  const names = [
-    'ARRANGE_FDS',
-    'READ_ENV_FILE',
-    'SET_NOTIFYFD_VAR',
-    'SETUP_ACTIVATION_SOCKET',
-    'SETUP_CONTROL_SOCKET',
-    'CHDIR',
-    'SETUP_STDINOUTERR',
-    'ENTER_CGROUP',
-    'SET_RLIMITS',
-    'SET_UIDGID',
-    'OPEN_LOGFILE',
-    'SET_CAPS',
-    'SET_PRIO',
-  ];
-  const j = names.indexOf(stage.toUpperCase());
-  return j >= 0 ? j : EXEC_STAGE_DESCRIPTIONS.length - 1;
-}
-
-function stageText(stage: string): string {
-  const n = execStageNumber(stage);
-  return EXEC_STAGE_DESCRIPTIONS[n] || stage;
-}
+import { type ExitStatus, execStageDescription } from '../model';
+import { LaunchError } from '../errors';
 
 function cleanExit(st: ExitStatus | undefined): boolean {
   return st !== undefined && st.kind === 'exited' && st.code === 0;
@@ -389,14 +359,17 @@ export abstract class BaseProcessService extends ServiceRecord {
     }
   }
 
-  private onMainExecFailed(stage: string, errno: number, message: string): void {
+  private onMainExecFailed(stage: number, errno: number, message: string): void {
     this.waitingForExecStat = false;
     this.stopStopStartTimer();
     this.pid = -1;
     this.handle = undefined;
     this.launch = undefined;
-    this.execErr = { stage: execStageNumber(stage), errno };
-    this.os.log('error', `${this.name}: execution failed - ${stageText(stage)}: ${message}`);
+    this.execErr = { stage, errno };
+    this.os.log(
+      'error',
+      `${this.name}: execution failed - ${execStageDescription(stage)}: ${message}`,
+    );
     this.execFailed();
   }
 
@@ -787,7 +760,7 @@ export class ProcessService extends BaseProcessService {
           this.waitingForStopExecStat = false;
           this.os.log(
             'error',
-            `Service ${this.name}: could not fork for stop command: ${stageText(stage)}: ${message}`,
+            `Service ${this.name}: could not fork for stop command: ${execStageDescription(stage)}: ${message}`,
           );
           this.stopPid = -1;
           this.stopLaunch = undefined;

@@ -2,26 +2,25 @@
 // drain loop, the console queue, and the ServiceManager API the daemon calls.
 // Every request marks and enqueues, then drains; nothing here waits or recurses.
 
-import type { DependencyType } from '../config/types';
 import type {
   DepEditResult,
-  DescriptionSource,
   ReloadResult,
-  ServiceEvent,
   ServiceListener,
   ServiceManager,
   ServiceRef,
   ServiceStatus,
-  ShutdownType,
   StartResult,
   StopResult,
   UnloadResult,
 } from './api';
-import { ServiceLoadError } from './api';
 import { Loader, type LoaderHost } from './load-service';
 import type { Os } from './os';
 import { BaseProcessService, ProcessService } from './proc-service';
 import { PlaceholderService, ServiceRecord, TriggeredService } from './service';
+import type { DependencyType, ServiceEvent, ShutdownType } from '../model';
+import type { DescriptionSource } from '../config/types';
+import { ServiceLoadError } from '../errors';
+import { StaleRefError } from '../errors';
 
 /** A FIFO of records with O(1) push/pop; membership is tracked by a flag on the record. */
 class RecordQueue {
@@ -49,14 +48,6 @@ class RecordQueue {
   remove(r: ServiceRecord): void {
     const i = this.items.indexOf(r, this.head);
     if (i >= 0) this.items.splice(i, 1);
-  }
-}
-
-/** Error for a ServiceRef that no longer names a loaded record (unloaded or replaced). */
-export class StaleRefError extends Error {
-  readonly code = 'ESTALEREF';
-  constructor(readonly service: string) {
-    super(`service reference is no longer valid: ${service}`);
   }
 }
 

@@ -71,15 +71,17 @@
  * walk is a queue, so a dependency chain of any length is safe.
  */
 
+import type { ServiceDescription, ServiceOptions } from '../config/types';
+import { DEFAULT_SERVICE_OPTIONS } from '../config/types';
+import { signalNumber, type Os, type SignalName } from './os';
 import type {
   DependencyType,
-  ServiceDescription,
-  ServiceOptions,
   ServiceType,
-} from '../config/types';
-import { DEFAULT_SERVICE_OPTIONS } from '../config/types';
-import type { ServiceEvent, ServiceState, StoppedReason } from './api';
-import { signalNumber, type ExitStatus, type Os, type SignalName } from './os';
+  ServiceEvent,
+  ServiceState,
+  StoppedReason,
+  ExitStatus,
+} from '../model';
 
 /** The service record types: the config's types plus placeholders for names not loaded. */
 export type RecordType = ServiceType | 'placeholder';

@@ -4,30 +4,27 @@
 // of a socket callback.
 
 import * as path from 'node:path';
-import {
-  type ServiceEvent,
-  ServiceLoadError,
-  type ServiceManager,
-  type ServiceRef,
-  type ServiceStatus,
-  type ShutdownType,
-} from '../core/api';
+import { type ServiceManager, type ServiceRef, type ServiceStatus } from '../core/api';
 import { loadFailureMessage } from './daemon';
 import {
   CATLOG_CLEAR,
   MIN_COMPAT_VERSION,
   PROTOCOL_VERSION,
-  SHUTDOWN_NAMES,
   SSET_TYPE_DIRLOAD,
   SsFlag,
 } from '../protocol/codes';
-import { ProtocolError } from '../protocol/errors';
 import { type Reply, encodeReply } from '../protocol/replies';
 import { type Request, decodeRequest } from '../protocol/requests';
 import type { StatusInfo } from '../protocol/status';
 import type { EnvStore } from './env-store';
 import { toStatusInfo } from './control-status';
-import type { DependencyType } from '../config/types';
+import {
+  type DependencyType,
+  type ServiceEvent,
+  type ShutdownType,
+  SHUTDOWN_NAMES,
+} from '../model';
+import { ServiceLoadError, ProtocolError } from '../errors';
 
 /** Log levels the control server uses (a subset of the daemon's). */
 export type ControlLogLevel = 'debug' | 'notice' | 'warn' | 'error';

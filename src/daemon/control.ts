@@ -4,17 +4,12 @@
 
 import * as fs from 'node:fs';
 import * as net from 'node:net';
-import type {
-  ServiceEvent,
-  ServiceListener,
-  ServiceManager,
-  ServiceRef,
-  ServiceStatus,
-  ShutdownType,
-} from '../core/api';
+import type { ServiceListener, ServiceManager, ServiceRef, ServiceStatus } from '../core/api';
 import { type ConnContext, ControlConn, type ControlLogLevel } from './control-conn';
 import { toStatusInfo } from './control-status';
 import type { EnvStore } from './env-store';
+import type { ServiceEvent, ShutdownType } from '../model';
+import { ControlSocketError } from '../errors';
 
 export type { ControlLogLevel } from './control-conn';
 
@@ -35,18 +30,6 @@ export interface ControlServerOptions {
   maxHandles?: number;
   /** Working directory reported by QUERY_LOAD_MECH (default process.cwd). */
   cwd?: () => string;
-}
-
-/** Error from listen(); `errnoCode` is the system error (EADDRINUSE, EACCES...). */
-export class ControlSocketError extends Error {
-  readonly code = 'ECONTROLSOCKET';
-  constructor(
-    readonly path: string,
-    readonly errnoCode: string | undefined,
-    message: string,
-  ) {
-    super(message);
-  }
 }
 
 export class ControlServer {

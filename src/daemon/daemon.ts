@@ -3,11 +3,12 @@
 // decides when to exit (user mode: once no service is active) and with which status.
 
 import * as fs from 'node:fs';
-import type { ServiceManager, ServiceRef, ShutdownType } from '../core/api';
-import { ServiceLoadError, type LoadFailure } from '../core/api';
+import type { ServiceManager, ServiceRef } from '../core/api';
 import type { Os } from '../core/os';
 import { DaemonLog, errnoMessage } from './log';
 import { defaultSocketPath, type DaemonOptions } from './options';
+import type { ShutdownType } from '../model';
+import { ServiceLoadError, type LoadFailure } from '../errors';
 
 /** How long the daemon waits for its log to drain before exiting (upstream: 5 seconds). */
 const LOG_FLUSH_MS = 5000;
@@ -34,7 +35,7 @@ export interface DaemonParts {
 }
 
 /** The description source as the daemon needs it (see DescriptionSource in core/api.ts). */
-export type DescriptionSourceLike = import('../core/api').DescriptionSource;
+export type DescriptionSourceLike = import('../config/types').DescriptionSource;
 
 /** What the daemon hands the control server. */
 export interface ControlContext {

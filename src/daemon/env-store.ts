@@ -2,19 +2,9 @@
 // daemon's own environment (plus any -e env file), changes at run time through SETENV, and
 // tells listeners (LISTENENV connections) about every change, as Dinit's main_env does.
 
+import { EnvError } from '../errors';
 /** Called with NAME=VALUE after a set, or NAME after an unset; overridden = it had a value before. */
 export type EnvListener = (envVar: string, overridden: boolean) => void;
-
-/** Error thrown for an invalid variable (empty name, or '=' where a bare name is required). */
-export class EnvError extends Error {
-  readonly code = 'EENVVAR';
-  constructor(
-    readonly variable: string,
-    message: string,
-  ) {
-    super(message);
-  }
-}
 
 /**
  * Variables of the activation environment, in a stable order: the initial variables first

@@ -10,9 +10,10 @@ import { ServiceSet } from '../core/service-set';
 import type { ControlContext, ControlLike, DaemonParts, DescriptionSourceLike } from './daemon';
 import type { DaemonLog } from './log';
 import type { DaemonOptions } from './options';
-import { ControlServer, type ControlSocketError } from './control';
+import { ControlServer } from './control';
 import { EnvStore } from './env-store';
 import { messageForErrnoCode } from './log';
+import type { ControlSocketError } from '../errors';
 
 /** The daemon's global environment, shared by the description source and the control server. */
 let envStore: EnvStore | undefined;

@@ -6,6 +6,7 @@ import { constants } from 'node:os';
 import type { ClientEvent, ControlClient } from '../client/control-client';
 import { defaultSocketPath } from '../cli/socket-path';
 import { strerrorCode } from '../cli/strerror';
+import { ControlError, UsageError } from '../errors';
 
 /** The monitor's command line. */
 export interface MonitorOptions {
@@ -25,11 +26,6 @@ export interface MonitorOptions {
   names: string[];
 }
 
-/** A command line dinit-monitor refuses; `message` follows "dinit-monitor: ". */
-export class MonitorUsageError extends Error {
-  readonly code = 'EUSAGE';
-}
-
 const VALUE_OPTIONS: Record<string, keyof MonitorOptions> = {
   '--str-started': 'strStarted',
   '--str-stopped': 'strStopped',
@@ -40,7 +36,7 @@ const VALUE_OPTIONS: Record<string, keyof MonitorOptions> = {
 
 /**
  * Parse dinit-monitor's arguments (without the program name), as upstream does: unknown
- * options are ignored, anything else is a service (or variable) name. Throws MonitorUsageError.
+ * options are ignored, anything else is a service (or variable) name. Throws UsageError.
  */
 export function parseMonitorArgs(argv: readonly string[], isRoot: boolean): MonitorOptions {
   const o: MonitorOptions = {
@@ -80,15 +76,13 @@ export function parseMonitorArgs(argv: readonly string[], isRoot: boolean): Moni
     else if (a === '--initial' || a === '-i') o.initial = true;
     else if (a === '--socket-path' || a === '-p') {
       if (++i === argv.length)
-        throw new MonitorUsageError('--socket-path/-p should be followed by socket path');
+        throw new UsageError('--socket-path/-p should be followed by socket path');
       o.socketPath = argv[i];
     } else if (a === '-c' || a === '--command') {
-      if (++i === argv.length)
-        throw new MonitorUsageError('--command/-c should be followed by command');
+      if (++i === argv.length) throw new UsageError('--command/-c should be followed by command');
       o.command = argv[i];
     } else if (Object.prototype.hasOwnProperty.call(VALUE_OPTIONS, a)) {
-      if (++i === argv.length)
-        throw new MonitorUsageError(`${a} should be followed by an argument`);
+      if (++i === argv.length) throw new UsageError(`${a} should be followed by an argument`);
       (o as unknown as Record<string, string>)[VALUE_OPTIONS[a]] = argv[i];
     }
   }
@@ -252,7 +246,7 @@ export async function runMonitor(argv: readonly string[], io: MonitorIO): Promis
     return 1;
   }
 
-  const { ControlClient: Client, ControlError } =
+  const { ControlClient: Client } =
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     require('../client/control-client') as typeof import('../client/control-client');
   let client: ControlClient | undefined;
@@ -351,19 +345,19 @@ export async function runMonitor(argv: readonly string[], io: MonitorIO): Promis
     }
   } catch (e) {
     if (e instanceof ControlError) {
-      switch (e.code) {
-        case 'ECONNECT':
+      switch (e.kind) {
+        case 'connect':
           io.err(
             `dinit-monitor: connecting to socket ${socketPath}: ${strerrorCode(e.data.errnoCode ?? 'EIO')}\n`,
           );
           break;
-        case 'EOLDCLIENT':
+        case 'old-client':
           io.err('dinit-monitor: too old (server reports newer protocol version)\n');
           break;
-        case 'EOLDSERVER':
+        case 'old-server':
           io.err('dinit-monitor: server too old or protocol error\n');
           break;
-        case 'ECLOSED':
+        case 'closed':
           io.err('dinit-monitor: control socket read failure or protocol error\n');
           break;
         default:

@@ -1,8 +1,6 @@
 // Numeric codes and fixed sizes of the Dinit control protocol (wire-compatible with Dinit 0.22).
 // Pure constants and tiny lookup helpers; no I/O. Shared by the daemon's server and the client.
 
-import type { ServiceEvent, ServiceState, ShutdownType, StoppedReason } from '../core/api';
-
 /**
  * Protocol version we speak, and the oldest client version we still serve. Dinit 0.22 speaks 6;
  * 7 (Dinit after 0.22) adds only ENABLE_SERVICE_V7, which older clients never send.
@@ -132,33 +130,6 @@ export const DepCode = {
 } as const;
 export type DepTypeName = keyof typeof DepCode;
 
-export const STATE_NAMES: readonly ServiceState[] = ['stopped', 'starting', 'started', 'stopping'];
-export const STOP_REASON_NAMES: readonly StoppedReason[] = [
-  'normal',
-  'deprestart',
-  'depfailed',
-  'failed',
-  'execfailed',
-  'timedout',
-  'terminated',
-];
-export const EVENT_NAMES: readonly ServiceEvent[] = [
-  'started',
-  'stopped',
-  'failedstart',
-  'startcancelled',
-  'stopcancelled',
-];
-export const SHUTDOWN_NAMES: readonly ShutdownType[] = [
-  'none',
-  'remain',
-  'halt',
-  'poweroff',
-  'reboot',
-  'softreboot',
-  'kexec',
-];
-
 /** si_code values carried in v5+ status blocks (Linux). */
 export const CLD_EXITED = 1;
 export const CLD_KILLED = 2;
@@ -186,29 +157,10 @@ export function rplyName(code: number): RplyName | undefined {
 export function infoName(code: number): InfoName | undefined {
   return INFO_BY_CODE.get(code);
 }
-
-/**
- * What each launch stage is called (upstream's exec_stage, in protocol order): a status reply of a
- * service whose launch failed carries the stage number, the index into this table.
- */
-export const EXEC_STAGE_DESCRIPTIONS: readonly string[] = [
-  'arranging file descriptors',
-  'reading environment file',
-  'setting environment variable',
-  'setting up activation socket',
-  'setting up control socket',
-  'changing directory',
-  'setting up standard input/output descriptors',
-  'entering cgroup',
-  'setting resource limits',
-  'setting user/group ID',
-  'opening log file',
-  'setting capabilities',
-  'setting I/O priority',
-  '',
-  '',
-  '',
-  '',
-  '',
-  'executing command',
-];
+/** Result of decoding from a byte stream that may not yet hold the whole packet. */
+export type DecodeResult<T> =
+  | { status: 'ok'; packet: T; /** bytes consumed */ length: number }
+  | {
+      status: 'incomplete';
+      /** total bytes (from the packet start) needed before decoding can go further */ needed: number;
+    };

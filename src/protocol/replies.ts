@@ -2,20 +2,19 @@
 // decodeServerPacket(). Some layouts depend on the request that was sent (SERVICESTATUS and
 // SVCINFO carry a v1, v5 or v6 status block), so the decoder takes that context.
 
-import type { ServiceEvent, ServiceState } from '../core/api';
 import {
-  EVENT_NAMES,
   INFO_BASE,
   Info,
   Rply,
   type RplyName,
   SSET_TYPE_DIRLOAD,
-  STATE_NAMES,
   infoName,
   rplyName,
 } from './codes';
-import { type DecodeResult, ProtocolError } from './errors';
+import type { DecodeResult } from './codes';
 import { type StatusFormat, type StatusInfo, readStatus, statusSize, writeStatus } from './status';
+import { type ServiceEvent, type ServiceState, EVENT_NAMES, STATE_NAMES } from '../model';
+import { ProtocolError } from '../errors';
 
 /** Replies that are a single type byte. */
 export type SimpleReplyName = Exclude<

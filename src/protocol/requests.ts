@@ -2,7 +2,8 @@
 // decodeRequest(), which copes with partial input and rejects malformed packets with ProtocolError.
 
 import { Cmd, type CmdName, MAX_REQUEST_STRING, cmdName } from './codes';
-import { type DecodeResult, ProtocolError } from './errors';
+import type { DecodeResult } from './codes';
+import { ProtocolError } from '../errors';
 
 /** Every request the daemon understands. Handles are u32; strings travel as UTF-8 bytes. */
 export type Request =

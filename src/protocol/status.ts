@@ -1,18 +1,16 @@
 // The service status block carried by SERVICESTATUS, SVCINFO and SERVICEEVENT packets,
 // in its three wire layouts: v1 (10 bytes), v5 (14 bytes) and v6 (30 bytes, adds the file mtime).
 
-import type { ServiceState, StoppedReason } from '../core/api';
 import {
   CLD_DUMPED,
   CLD_EXITED,
   CLD_KILLED,
-  STATE_NAMES,
   STATUS_SIZE_V1,
   STATUS_SIZE_V5,
   STATUS_SIZE_V6,
-  STOP_REASON_NAMES,
 } from './codes';
-import { ProtocolError } from './errors';
+import { type ServiceState, type StoppedReason, STATE_NAMES, STOP_REASON_NAMES } from '../model';
+import { ProtocolError } from '../errors';
 
 /** Which status block layout a packet carries. */
 export type StatusFormat = 1 | 5 | 6;

@@ -2,9 +2,10 @@
 // halt, power off, reboot, soft-reboot or kexec, over its control socket.
 
 import * as path from 'node:path';
-import type { ShutdownType } from '../core/api';
 import { SYSTEM_SOCKET, defaultSocketPath } from '../cli/socket-path';
 import { strerrorCode } from '../cli/strerror';
+import type { ShutdownType } from '../model';
+import { ControlError } from '../errors';
 
 /** dinit-shutdown's command line. */
 export interface ShutdownOptions {
@@ -145,7 +146,7 @@ export async function runShutdown(
     );
     return 1;
   }
-  const { ControlClient, ControlError } =
+  const { ControlClient } =
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     require('../client/control-client') as typeof import('../client/control-client');
   let client;
@@ -156,11 +157,11 @@ export async function runShutdown(
       ? await ControlClient.connect(o.socketPath)
       : await ControlClient.fromFd(fd);
   } catch (e) {
-    if (e instanceof ControlError && e.code === 'ECONNECT') {
+    if (e instanceof ControlError && e.kind === 'connect') {
       io.err(`connect: ${strerrorCode(e.data.errnoCode ?? 'EIO')}\n`);
-    } else if (e instanceof ControlError && e.code === 'EOLDCLIENT') {
+    } else if (e instanceof ControlError && e.kind === 'old-client') {
       io.err('shutdown: too old (server reports newer protocol version)\n');
-    } else if (e instanceof ControlError && e.code === 'EOLDSERVER') {
+    } else if (e instanceof ControlError && e.kind === 'old-server') {
       io.err('shutdown: server too old or protocol error\n');
     } else {
       io.err('shutdown: control socket read failure or protocol error\n');
@@ -172,7 +173,7 @@ export async function runShutdown(
     await client.shutdown(o.type);
   } catch (e) {
     io.err(
-      e instanceof ControlError && e.code === 'ECLOSED'
+      e instanceof ControlError && e.kind === 'closed'
         ? 'shutdown: control socket read failure or protocol error\n'
         : 'shutdown: control socket protocol error\n',
     );

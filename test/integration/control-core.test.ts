@@ -11,6 +11,7 @@ import { ServiceSet } from '../../src/core/service-set';
 import { ControlServer } from '../../src/daemon/control';
 import { EnvStore } from '../../src/daemon/env-store';
 import { FakeOs, exited } from '../support/fake-os';
+import { ExecStage } from '../../src/model';
 
 let dir: string;
 let sd: string;
@@ -111,7 +112,7 @@ describe('control server on the real core', () => {
   it('a failed exec sends failedstart; the status carries stage and errno', async () => {
     const b = await handle('broken');
     expect(await client.start(b)).toEqual({ kind: 'ack' });
-    fakeOs.execFail('broken', 'executing command', 2, 'No such file or directory');
+    fakeOs.execFail('broken', ExecStage.DO_EXEC, 2, 'No such file or directory');
     await until(() => events.some((e) => e.kind === 'service' && e.event === 'failedstart'));
     const ev = events.find((e) => e.kind === 'service' && e.event === 'failedstart') as Extract<
       ClientEvent,

@@ -1,7 +1,8 @@
 // EnvStore, the daemon's global environment behind SETENV / GETALLENV / LISTENENV: order,
 // the "overridden" flag as Dinit computes it, start-up values without events, and listeners.
 
-import { EnvError, EnvStore } from '../../src/daemon/env-store';
+import { EnvStore } from '../../src/daemon/env-store';
+import { EnvError } from '../../src/errors';
 
 describe('EnvStore', () => {
   it('keeps initial variables first, then new ones in the order first set', () => {
@@ -55,7 +56,7 @@ describe('EnvStore', () => {
   it('rejects a variable without =, an empty name, and a name with = to unset', () => {
     const e = new EnvStore({});
     expect(() => e.set('NOVALUE')).toThrow(EnvError);
-    expect(() => e.set('=v')).toThrow(expect.objectContaining({ code: 'EENVVAR' }));
+    expect(() => e.set('=v')).toThrow(expect.objectContaining({ code: 'ERR_DINIT_ENV_VAR' }));
     expect(() => e.unset('A=1')).toThrow(EnvError);
   });
 

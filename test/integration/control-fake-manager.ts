@@ -7,21 +7,24 @@ import * as path from 'node:path';
 import type {
   DepEditResult,
   ReloadResult,
-  ServiceEvent,
   ServiceListener,
   ServiceManager,
   ServiceRef,
-  ServiceState,
   ServiceStatus,
-  ShutdownType,
   StartResult,
-  StoppedReason,
   StopResult,
   UnloadResult,
 } from '../../src/core/api';
-import type { ExitStatus } from '../../src/core/os';
-import { ServiceLoadError } from '../../src/core/api';
-import type { DependencyType, ServiceType } from '../../src/config/types';
+import type {
+  DependencyType,
+  ServiceType,
+  ServiceEvent,
+  ServiceState,
+  ShutdownType,
+  StoppedReason,
+  ExitStatus,
+} from '../../src/model';
+import { ServiceLoadError } from '../../src/errors';
 
 export interface FakeDesc {
   type?: ServiceType;

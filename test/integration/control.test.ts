@@ -9,8 +9,8 @@ import * as path from 'node:path';
 import { type ClientEvent, ControlClient } from '../../src/client';
 import { ControlServer } from '../../src/daemon/control';
 import { EnvStore } from '../../src/daemon/env-store';
-import type { ShutdownType } from '../../src/core/api';
 import { FakeManager } from './control-fake-manager';
+import type { ShutdownType } from '../../src/model';
 
 let dir: string;
 let sock: string;
@@ -70,7 +70,7 @@ describe('control socket', () => {
     const script = `require('net').createServer().listen(${JSON.stringify(sock)}, () => process.kill(process.pid, 'SIGKILL'))`;
     spawnSync(process.execPath, ['-e', script]);
     expect(fs.lstatSync(sock).isSocket()).toBe(true);
-    expect((await ControlClient.connect(sock).catch((x) => x)).code).toBe('ECONNECT');
+    expect((await ControlClient.connect(sock).catch((x) => x)).kind).toBe('connect');
     server = new ControlServer(manager, env, { serviceDirs: [], log: () => undefined });
     await server.listen(sock);
     const c = await client();
@@ -86,7 +86,7 @@ describe('control socket', () => {
     await server.close();
     fs.mkdirSync(sock);
     const e = await server.listen(sock).catch((x) => x);
-    expect(e.code).toBe('ECONTROLSOCKET');
+    expect(e.code).toBe('ERR_DINIT_CONTROL_SOCKET');
     expect(e.errnoCode).toBe('EADDRINUSE');
     fs.rmdirSync(sock);
     await server.listen(sock);
@@ -107,7 +107,7 @@ describe('control socket', () => {
     // Synchronously gone: nothing can connect while the daemon finishes exiting.
     expect(fs.existsSync(sock)).toBe(false);
     const e = await ControlClient.connect(sock).catch((x) => x);
-    expect([e.code, e.data.errnoCode]).toEqual(['ECONNECT', 'ENOENT']);
+    expect([e.kind, e.data.errnoCode]).toEqual(['connect', 'ENOENT']);
     await p;
     await open.waitForClose();
     // A second close is harmless.
@@ -155,7 +155,7 @@ describe('loading', () => {
   it('rejects a name starting with a dot as a bad request', async () => {
     const c = await client();
     const e = await c.loadService('.hidden').catch((x) => x);
-    expect(e.code).toBe('EBADREQ');
+    expect(e.kind).toBe('bad-request');
   });
 });
 
@@ -317,7 +317,7 @@ describe('queries and edits', () => {
   it('add-dep from a service to itself is a bad request that closes the connection', async () => {
     const c = await client();
     const a = ((await c.loadService('lone')) as { handle: number }).handle;
-    expect((await c.addDep(a, a, 'regular').catch((e) => e)).code).toBe('EBADREQ');
+    expect((await c.addDep(a, a, 'regular').catch((e) => e)).kind).toBe('bad-request');
     await c.waitForClose();
   });
 
@@ -420,7 +420,7 @@ describe('events and isolation', () => {
     const good = await client();
     const bad = await client();
     const e = await bad.start(42).catch((x) => x);
-    expect(e.code).toBe('EBADREQ');
+    expect(e.kind).toBe('bad-request');
     await bad.waitForClose();
     expect(await good.loadService('lone')).toMatchObject({ kind: 'found' });
     await until(() => server.connectionCount === 1);

@@ -4,7 +4,6 @@
 
 import type {
   ActivationSocket,
-  ExitStatus,
   LogPipe,
   Os,
   OsCaps,
@@ -15,7 +14,9 @@ import type {
   SignalTarget,
   TimerHandle,
 } from '../../src/core/os';
-import { LaunchError } from '../../src/core/os';
+import type { ExitStatus } from '../../src/model';
+import { LaunchError } from '../../src/errors';
+import { ExecStage } from '../../src/model';
 
 export type LogLevel = 'debug' | 'info' | 'notice' | 'warn' | 'error';
 
@@ -135,7 +136,7 @@ export class FakeOs implements Os {
     const failure = this.launchFailures.get(spec.serviceName);
     if (failure !== undefined) {
       this.launchFailures.delete(spec.serviceName);
-      throw new LaunchError(failure, 'launch');
+      throw new LaunchError(failure, ExecStage.DO_EXEC);
     }
     const p: FakeProcess = {
       pid: this.nextPid++,
@@ -200,7 +201,7 @@ export class FakeOs implements Os {
   /** Deliver an exec failure. */
   execFail(
     target: string | number | FakeProcess,
-    stage = 'executing command',
+    stage: number = ExecStage.DO_EXEC,
     errno = 2,
     message = 'No such file or directory',
   ): void {

@@ -7,15 +7,11 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type {
-  ExitStatus,
-  LogPipe,
-  ProcessEvents,
-  ProcessHandle,
-  ProcessSpec,
-} from '../../../src/core/os';
+import type { LogPipe, ProcessEvents, ProcessHandle, ProcessSpec } from '../../../src/core/os';
 import { LinuxOs } from '../../../adapters/linux/linux-os';
 import { findExecHelper } from '../../../adapters/posix/posix-os';
+import type { ExitStatus } from '../../../src/model';
+import { execStageDescription } from '../../../src/model';
 
 const isLinux = process.platform === 'linux';
 const isRoot = isLinux && process.getuid?.() === 0;
@@ -84,7 +80,7 @@ function run(
     onExecFailed: (stage, errno, message) => {
       clearTimeout(timer);
       order.push('failed');
-      resolve({ kind: 'failed', stage, errno, message });
+      resolve({ kind: 'failed', stage: execStageDescription(stage), errno, message });
     },
     onExecSucceeded: () => {
       order.push('exec');

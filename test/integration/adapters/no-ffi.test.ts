@@ -1,7 +1,7 @@
 // The Linux adapter when koffi cannot be loaded: the FFI capabilities are off and said so
 // once, and plain launches still work through child_process alone.
 
-import type { ExitStatus } from '../../../src/core/os';
+import type { ExitStatus } from '../../../src/model';
 
 const describeLinux = process.platform === 'linux' ? describe : describe.skip;
 

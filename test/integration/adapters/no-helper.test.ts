@@ -5,8 +5,10 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { LaunchError, type ProcessEvents, type ProcessSpec } from '../../../src/core/os';
+import { type ProcessEvents, type ProcessSpec } from '../../../src/core/os';
 import { LinuxOs } from '../../../adapters/linux/linux-os';
+import { LaunchError } from '../../../src/errors';
+import { execStageDescription } from '../../../src/model';
 
 const describeLinux = process.platform === 'linux' ? describe : describe.skip;
 
@@ -55,7 +57,7 @@ describeLinux('Linux adapter without the exec helper', () => {
         },
         onExecFailed: (stage, errno) => {
           clearTimeout(t);
-          resolve({ kind: 'failed', stage, errno });
+          resolve({ kind: 'failed', stage: execStageDescription(stage), errno });
         },
       };
       adapter.launch(s, events);
@@ -98,7 +100,7 @@ describeLinux('Linux adapter without the exec helper', () => {
       err = e;
     }
     expect(err).toBeInstanceOf(LaunchError);
-    expect((err as LaunchError).code).toBe('ELAUNCH');
+    expect((err as LaunchError).code).toBe('ERR_DINIT_LAUNCH');
     expect((err as Error).message).toMatch(
       /svc: needs the exec helper \(for nice\) but it is not built/,
     );

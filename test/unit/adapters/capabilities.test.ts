@@ -1,11 +1,7 @@
 // Parsing of the capabilities (IAB text) and securebits settings for the exec helper.
 
-import {
-  CapsError,
-  capsHelperOps,
-  parseIab,
-  parseSecurebits,
-} from '../../../adapters/linux/capabilities';
+import { capsHelperOps, parseIab, parseSecurebits } from '../../../adapters/linux/capabilities';
+import { CapsError } from '../../../src/errors';
 
 describe('parseIab', () => {
   it('puts unprefixed and % names in the inheritable vector', () => {

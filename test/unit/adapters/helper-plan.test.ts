@@ -2,12 +2,13 @@
 // instruction list, decided in TypeScript before anything is spawned.
 
 import type { ProcessSpec } from '../../../src/core/os';
+import { planLaunch } from '../../../adapters/posix/helper-plan';
 import {
   EXEC_STAGE_DESCRIPTIONS,
-  PlanError,
-  planLaunch,
-  stageDescription,
-} from '../../../adapters/posix/helper-plan';
+  ExecStage,
+  execStageDescription as stageDescription,
+} from '../../../src/model';
+import { LaunchError } from '../../../src/errors';
 
 function spec(extra: Partial<ProcessSpec> = {}): ProcessSpec {
   return {
@@ -76,7 +77,7 @@ describe('planLaunch', () => {
           activationFd: 30,
         },
       ),
-    ).toThrow(PlanError);
+    ).toThrow(LaunchError);
   });
 
   it('orders helper steps: session, directory, log file, limits, priorities, cgroup, groups, uid', () => {
@@ -184,7 +185,7 @@ describe('planLaunch', () => {
       /not supported on this system/,
     );
     expect(() => planLaunch(spec({ securebits: 'noroot' }), {})).toThrow(
-      expect.objectContaining({ code: 'ELAUNCH', stage: 'setting capabilities' }),
+      expect.objectContaining({ code: 'ERR_DINIT_LAUNCH', stage: ExecStage.SET_CAPS }),
     );
   });
 

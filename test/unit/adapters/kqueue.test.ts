@@ -1,7 +1,6 @@
 // The kqueue exit watcher (FreeBSD, macOS) and the BSD adapters' wiring, against a fake
 // kqueue layer that keeps registered knotes and lets the test fire process exits.
 
-import type { ExitStatus } from '../../../src/core/os';
 import { DarwinOs } from '../../../adapters/darwin/darwin-os';
 import { FreeBsdOs } from '../../../adapters/freebsd/freebsd-os';
 import type { FreeBsdSys } from '../../../adapters/freebsd/sys';
@@ -20,6 +19,7 @@ import {
   type KeventLayout,
   type KqueueSys,
 } from '../../../adapters/posix/kqueue';
+import type { ExitStatus } from '../../../src/model';
 
 /** A fake kqueue: registered pids, a queue of fired events, errno for gone pids. */
 class FakeKqueue implements FreeBsdSys {

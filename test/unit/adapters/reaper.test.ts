@@ -1,8 +1,8 @@
 // The orphan reaper against a fake waitid layer: it reaps adopted orphans, routes statuses to
 // watchers, and never touches a pid that libuv will reap itself.
 
-import type { ExitStatus } from '../../../src/core/os';
 import { OrphanReaper, exitStatusFromSiginfo, type ReapSys } from '../../../adapters/posix/reaper';
+import type { ExitStatus } from '../../../src/model';
 
 /** Zombies in kernel order; reap() removes them. */
 function fakeSys(

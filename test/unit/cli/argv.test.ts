@@ -1,12 +1,13 @@
 // dinitctl command-line parsing: upstream's rules for options before/after the subcommand.
 
-import { CommandLineError, parseCommandLine } from '../../../src/cli/argv';
+import { parseCommandLine } from '../../../src/cli/argv';
+import { UsageError } from '../../../src/errors';
 
-function fails(argv: string[]): CommandLineError {
+function fails(argv: string[]): UsageError {
   try {
     parseCommandLine(argv, false);
   } catch (e) {
-    if (e instanceof CommandLineError) return e;
+    if (e instanceof UsageError) return e;
     throw e;
   }
   throw new Error(`expected ${argv.join(' ')} to fail`);

@@ -444,7 +444,7 @@ describe('other commands', () => {
   });
 
   it('reports a missing socket, suggesting a user instance', async () => {
-    const { ConnectError } = await import('../../../src/cli/command');
+    const { ControlError } = await import('../../../src/errors');
     const { runDinitctl } = await import('../../../src/cli/main');
     let err = '';
     const code = await runDinitctl(['list'], {
@@ -454,7 +454,10 @@ describe('other commands', () => {
       env: { XDG_RUNTIME_DIR: '/run/user/1' },
       isRoot: false,
       connect: async (t) => {
-        throw new ConnectError((t as { path: string }).path, 'ENOENT');
+        throw new ControlError('connect', 'no socket', {
+          path: (t as { path: string }).path,
+          errnoCode: 'ENOENT',
+        });
       },
     });
     expect(code).toBe(1);

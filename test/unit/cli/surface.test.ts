@@ -3,9 +3,10 @@
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { COMMAND_IDS, CommandLineError, parseCommandLine } from '../../../src/cli/argv';
+import { COMMAND_IDS, parseCommandLine } from '../../../src/cli/argv';
 import { loadCommand } from '../../../src/cli/main';
 import { commandSurface } from '../../../src/cli/surface';
+import { UsageError } from '../../../src/errors';
 
 const SNAPSHOT = path.join(__dirname, 'command-surface.json');
 
@@ -36,7 +37,7 @@ describe('dinitctl command surface', () => {
             parseCommandLine(argv, false);
           } catch (e) {
             // Missing positional arguments are fine here; an unknown option is not.
-            expect(e).toBeInstanceOf(CommandLineError);
+            expect(e).toBeInstanceOf(UsageError);
             expect((e as Error).message).not.toMatch(/unrecognized/);
           }
         }

@@ -5,7 +5,7 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { ControlClient, ControlError, type ClientEvent } from '../../../src/client';
+import { ControlClient, type ClientEvent } from '../../../src/client';
 import {
   type Request,
   type ServerPacket,
@@ -13,6 +13,7 @@ import {
   decodeRequest,
   encodeReply,
 } from '../../../src/protocol';
+import { ControlError } from '../../../src/errors';
 
 type Script = (req: Request) => (ServerPacket | Buffer)[];
 
@@ -335,20 +336,20 @@ describe('ControlClient', () => {
   it('rejects with ECONNECT and the errno code when nothing listens', async () => {
     const err = await ControlClient.connect(path.join(dir, 'none')).catch((e) => e);
     expect(err).toBeInstanceOf(ControlError);
-    expect(err.code).toBe('ECONNECT');
+    expect(err.kind).toBe('connect');
     expect(err.data.errnoCode).toBe('ENOENT');
   });
 
   it('rejects with EOLDCLIENT when the daemon requires a newer protocol', async () => {
     const sock = await fakeDaemon(() => [], { version: [8, 9] });
     const err = await ControlClient.connect(sock).catch((e) => e);
-    expect(err.code).toBe('EOLDCLIENT');
+    expect(err.kind).toBe('old-client');
   });
 
   it('rejects with EOLDSERVER when the daemon is older than the minimum asked', async () => {
     const sock = await fakeDaemon(() => [], { version: [1, 4] });
     const err = await ControlClient.connect(sock, { minVersion: 5 }).catch((e) => e);
-    expect(err.code).toBe('EOLDSERVER');
+    expect(err.kind).toBe('old-server');
   });
 
   it('fails the request with EPROTO on an unexpected reply and on garbage', async () => {
@@ -357,18 +358,18 @@ describe('ControlClient', () => {
     );
     const c = await ControlClient.connect(sock);
     const e1 = await c.unload(0).catch((e) => e);
-    expect([e1.code, e1.data.reply]).toEqual(['EPROTO', 'LISTDONE']);
+    expect([e1.kind, e1.data.reply]).toEqual(['protocol', 'LISTDONE']);
     const e2 = await ControlClient.connect(sock).then((c2) => c2.reload(0).catch((e) => e));
-    expect(e2.code).toBe('EPROTO');
+    expect(e2.kind).toBe('protocol');
   });
 
   it('reports BADREQ as EBADREQ and rejects queued requests when the daemon closes', async () => {
     const sock = await fakeDaemon(() => [{ type: 'BADREQ' }]);
     const c = await ControlClient.connect(sock);
     const e = await c.closeHandle(99).catch((x) => x);
-    expect(e.code).toBe('EBADREQ');
+    expect(e.kind).toBe('bad-request');
     const e2 = await c.unpin(0).catch((x) => x);
-    expect(e2.code).toBe('ECLOSED');
+    expect(e2.kind).toBe('closed');
   });
 
   it('refuses an empty or over-long service name before sending', async () => {
@@ -376,7 +377,7 @@ describe('ControlClient', () => {
     const c = await ControlClient.connect(sock);
     await expect(c.loadService('')).rejects.toBeInstanceOf(ControlError);
     await expect(c.loadService('x'.repeat(2000))).rejects.toThrow(/1021/);
-    await expect(c.setenv('')).rejects.toMatchObject({ code: 'EINVAL' });
+    await expect(c.setenv('')).rejects.toMatchObject({ kind: 'invalid-argument' });
     expect(received.map((r) => r.type)).toEqual(['QUERYVERSION']);
     c.close();
   });

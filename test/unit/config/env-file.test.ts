@@ -5,12 +5,12 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import {
-  EnvFileError,
   EnvironmentRules,
   applyEnvFileText,
   readEnvFile,
   readGlobalEnvFile,
 } from '../../../src/config/env-file';
+import { EnvFileError } from '../../../src/errors';
 
 let tmp: string;
 beforeAll(() => {
@@ -70,7 +70,7 @@ describe('readEnvFile', () => {
       throw new Error('expected a throw');
     } catch (e) {
       expect(e).toBeInstanceOf(EnvFileError);
-      expect((e as EnvFileError).code).toBe('EENVFILE');
+      expect((e as EnvFileError).code).toBe('ERR_DINIT_ENV_FILE');
       expect((e as EnvFileError).line).toBe(2);
       expect((e as EnvFileError).message).toContain(`${p}:2`);
     }

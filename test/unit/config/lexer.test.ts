@@ -2,13 +2,13 @@
 // plus property tests that quoting round-trips and only DescriptionError is ever thrown.
 
 import fc from 'fast-check';
-import { DescriptionError } from '../../../src/config/errors';
 import {
   partsToWords,
   quoteWord,
   readConfigName,
   readSettingValue,
 } from '../../../src/config/lexer';
+import { DescriptionError } from '../../../src/errors';
 
 const pos = { file: 'sd/svc', line: 7 };
 const read = (s: string) => readSettingValue(s, 0, s.length, pos);

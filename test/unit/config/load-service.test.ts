@@ -5,7 +5,6 @@ import fc from 'fast-check';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { ServiceLoadError, type LoadFailure } from '../../../src/core/api';
 import { FileDescriptionSource } from '../../../src/config/file-source';
 import { describeLoadFailure as formatLoadFailure } from '../../../src/core/load-service';
 import {
@@ -17,6 +16,7 @@ import {
 import { defaultServiceDirs, findServiceFile } from '../../../src/config/service-dirs';
 import { SERVICE_DEFAULTS } from '../../../src/config/types';
 import { parseGroup, parsePasswd, type UserDb } from '../../../src/config/users';
+import { ServiceLoadError, type LoadFailure } from '../../../src/errors';
 
 let root: string;
 let sd: string;

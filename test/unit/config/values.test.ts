@@ -2,7 +2,6 @@
 // resource limits and signal names, each with upstream's error text.
 
 import * as os from 'node:os';
-import { DescriptionError } from '../../../src/config/errors';
 import {
   parseDurationMs,
   parseGid,
@@ -14,6 +13,7 @@ import {
   signalNumber,
 } from '../../../src/config/values';
 import { parseGroup, parsePasswd, type UserDb } from '../../../src/config/users';
+import { DescriptionError } from '../../../src/errors';
 
 const pos = { file: 'sd/x', line: 3 };
 const NUM_ERR = 'specified value contains invalid numeric characters or is outside allowed range.';

@@ -2,9 +2,9 @@
 // argument, word splitting with $/NAME, and upstream's error messages.
 
 import fc from 'fast-check';
-import { DescriptionError } from '../../../src/config/errors';
 import { partsToWords, readSettingValue } from '../../../src/config/lexer';
 import { substituteString, substituteVars } from '../../../src/config/var-subst';
+import { DescriptionError } from '../../../src/errors';
 
 const vars: Record<string, string> = { A: 'alpha', EMPTY: '', SP: ' x  y ', ONE: 'one' };
 const resolve = (n: string): string | undefined => (n in vars ? vars[n] : undefined);

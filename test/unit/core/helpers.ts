@@ -1,16 +1,17 @@
 // Shared fixtures for core tests: an in-memory DescriptionSource, a description builder with
 // upstream's defaults, and a harness wiring ServiceSet to the fake OS with an event recorder.
 
-import {
-  ServiceLoadError,
-  type DescriptionSource,
-  type ServiceEvent,
-  type ServiceRef,
-} from '../../../src/core/api';
+import { type ServiceRef } from '../../../src/core/api';
 import { ServiceSet } from '../../../src/core/service-set';
-import type { DependencySpec, DependencyType, ServiceDescription } from '../../../src/config/types';
+import type {
+  DependencySpec,
+  ServiceDescription,
+  DescriptionSource,
+} from '../../../src/config/types';
 import { SERVICE_DEFAULTS } from '../../../src/config/types';
 import { FakeOs } from '../../support/fake-os';
+import type { DependencyType, ServiceEvent } from '../../../src/model';
+import { ServiceLoadError } from '../../../src/errors';
 
 type DescInput = Partial<Omit<ServiceDescription, 'options' | 'dependencies'>> & {
   options?: Partial<ServiceDescription['options']>;

@@ -1,9 +1,9 @@
 // Loading and runtime changes: iterative loading (a 100,000-deep chain), cycles, placeholders,
 // dependency directories, unload, reload rules, shutdown, signal, listener events.
 
-import { ServiceLoadError } from '../../../src/core/api';
 import { desc, Harness } from './helpers';
 import { signalled } from '../../support/fake-os';
+import { ServiceLoadError } from '../../../src/errors';
 
 describe('loading', () => {
   test('a depends-on chain of 100,000 services loads, starts and stops without recursion', () => {
@@ -145,7 +145,7 @@ describe('loading', () => {
       err = e;
     }
     expect(err).toBeInstanceOf(ServiceLoadError);
-    expect((err as ServiceLoadError).code).toBe('ESERVICELOAD');
+    expect((err as ServiceLoadError).code).toBe('ERR_DINIT_SERVICE_LOAD');
     expect((err as ServiceLoadError).failure).toEqual({
       kind: 'load',
       name: 'a',
@@ -327,7 +327,7 @@ describe('unload and reload', () => {
     const a = h.ref('a');
     expect(h.set.unload(a)).toBe('ok');
     expect(h.set.find('a')).toBeUndefined();
-    expect(() => h.set.status(a)).toThrow(expect.objectContaining({ code: 'ESTALEREF' }));
+    expect(() => h.set.status(a)).toThrow(expect.objectContaining({ code: 'ERR_DINIT_STALE_REF' }));
     expect(h.set.unload(h.ref('b'))).toBe('ok');
   });
 

@@ -5,6 +5,7 @@
 import { desc, Harness } from './helpers';
 import { signalled } from '../../support/fake-os';
 import { LogBuffer } from '../../../src/core/log-buffer';
+import { ExecStage } from '../../../src/model';
 
 describe('process', () => {
   test('a process service is started once exec succeeds', () => {
@@ -20,7 +21,7 @@ describe('process', () => {
   test('exec failure fails the start with the stage and errno', () => {
     const h = new Harness({ execStatus: true }).add(desc('p', { type: 'process' }));
     h.start('p');
-    h.os.execFail('p', 'executing command', 2, 'No such file or directory');
+    h.os.execFail('p', ExecStage.DO_EXEC, 2, 'No such file or directory');
     expect(h.state('p')).toBe('stopped');
     const st = h.status('p');
     expect(st.stopReason).toBe('execfailed');

@@ -3,7 +3,6 @@
 
 import fc from 'fast-check';
 import {
-  ProtocolError,
   type ReplyContext,
   type ServerPacket,
   type StatusInfo,
@@ -11,6 +10,7 @@ import {
   encodeReply,
   statusDetails,
 } from '../../../src/protocol';
+import { ProtocolError } from '../../../src/errors';
 
 const ctx6: ReplyContext = { status: 6, list: 5 };
 

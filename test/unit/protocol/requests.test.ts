@@ -2,7 +2,8 @@
 // property tests (round trip; random bytes only ever fail with ProtocolError).
 
 import fc from 'fast-check';
-import { ProtocolError, type Request, decodeRequest, encodeRequest } from '../../../src/protocol';
+import { type Request, decodeRequest, encodeRequest } from '../../../src/protocol';
+import { ProtocolError } from '../../../src/errors';
 
 function decodeAll(buf: Buffer): Request {
   const r = decodeRequest(buf);
@@ -122,7 +123,7 @@ describe('malformed requests', () => {
   }
   it('rejects an unknown command code naming the type field', () => {
     const e = errorOf([99]);
-    expect(e.code).toBe('EPROTO');
+    expect(e.code).toBe('ERR_DINIT_PROTOCOL');
     expect(e.field).toBe('type');
     expect(e.packet).toBe('request');
   });

@@ -1,0 +1,111 @@
+// The shared vocabulary of every layer: service types, states, stop reasons, events, dependency
+// kinds, shutdown types, exit statuses and exec stages. A leaf: it imports nothing, so config,
+// core, protocol, daemon, client, cli and adapters can all speak it without importing each other.
+
+export type ServiceType = 'process' | 'bgprocess' | 'scripted' | 'internal' | 'triggered';
+
+/** How a dependency relates its dependent to the dependency (dinit-service(5) SERVICE DEPENDENCIES). */
+export type DependencyType =
+  | 'regular' // depends-on
+  | 'soft' // created at runtime by add-dep soft (no setting maps to it)
+  | 'waits-for'
+  | 'milestone' // depends-ms
+  | 'before'
+  | 'after'
+  | 'prepared-by';
+
+/** A service's current or target state; the index in STATE_NAMES is the protocol number. */
+export type ServiceState = 'stopped' | 'starting' | 'started' | 'stopping';
+export const STATE_NAMES: readonly ServiceState[] = ['stopped', 'starting', 'started', 'stopping'];
+
+/** Why a service last stopped; the index in STOP_REASON_NAMES is the protocol number. */
+export type StoppedReason =
+  'normal' | 'deprestart' | 'depfailed' | 'failed' | 'execfailed' | 'timedout' | 'terminated';
+export const STOP_REASON_NAMES: readonly StoppedReason[] = [
+  'normal',
+  'deprestart',
+  'depfailed',
+  'failed',
+  'execfailed',
+  'timedout',
+  'terminated',
+];
+
+/** What a service event tells listeners; the index in EVENT_NAMES is the protocol number. */
+export type ServiceEvent =
+  'started' | 'stopped' | 'failedstart' | 'startcancelled' | 'stopcancelled';
+export const EVENT_NAMES: readonly ServiceEvent[] = [
+  'started',
+  'stopped',
+  'failedstart',
+  'startcancelled',
+  'stopcancelled',
+];
+
+/** What happens once every service has stopped; the index in SHUTDOWN_NAMES is the protocol number. */
+export type ShutdownType =
+  'none' | 'remain' | 'halt' | 'poweroff' | 'reboot' | 'softreboot' | 'kexec';
+export const SHUTDOWN_NAMES: readonly ShutdownType[] = [
+  'none',
+  'remain',
+  'halt',
+  'poweroff',
+  'reboot',
+  'softreboot',
+  'kexec',
+];
+
+/** How a process ended, as waitid() reports it (protocol v5 encodes it as si_code + si_status). */
+export type ExitStatus =
+  | { kind: 'exited'; code: number } // CLD_EXITED (1)
+  | { kind: 'signalled'; signal: number; coreDumped: boolean }; // CLD_KILLED (2) / CLD_DUMPED (3)
+
+/**
+ * The steps between fork and exec, numbered as upstream's exec_stage: a failed launch reports the
+ * stage number, which travels through the OS port and the protocol as a number.
+ */
+export const ExecStage = {
+  ARRANGE_FDS: 0,
+  READ_ENV_FILE: 1,
+  SET_NOTIFYFD_VAR: 2,
+  SETUP_ACTIVATION_SOCKET: 3,
+  SETUP_CONTROL_SOCKET: 4,
+  CHDIR: 5,
+  SETUP_STDINOUTERR: 6,
+  ENTER_CGROUP: 7,
+  SET_RLIMITS: 8,
+  SET_UIDGID: 9,
+  OPEN_LOGFILE: 10,
+  SET_CAPS: 11,
+  SET_PRIO: 12,
+  DO_EXEC: 18,
+} as const;
+export type ExecStage = (typeof ExecStage)[keyof typeof ExecStage];
+
+/** What each exec stage is called in messages, indexed by stage number. */
+export const EXEC_STAGE_DESCRIPTIONS: readonly string[] = [
+  'arranging file descriptors',
+  'reading environment file',
+  'setting environment variable',
+  'setting up activation socket',
+  'setting up control socket',
+  'changing directory',
+  'setting up standard input/output descriptors',
+  'entering cgroup',
+  'setting resource limits',
+  'setting user/group ID',
+  'opening log file',
+  'setting capabilities',
+  'setting I/O priority',
+  '',
+  '',
+  '',
+  '',
+  '',
+  'executing command',
+];
+
+/** The description of a stage number ("unknown stage N" for numbers out of the table). */
+export function execStageDescription(stage: number): string {
+  return EXEC_STAGE_DESCRIPTIONS[stage] || `unknown stage ${stage}`;
+}
