@@ -1,0 +1,105 @@
+// The layering of dinit-ts as executable rules (`npm run lint` runs them; `npm run deps` draws the
+// graph). Layers import downward only:
+//   model, errors, strerror (leaves) <- config <- core <- protocol <- daemon | client <- cli <- commands
+// dinit-check, dinit-monitor and dinit-shutdown are programs beside cli; adapters/ implement the
+// kernel port of src/core/os.ts and see nothing else of src/.
+'use strict';
+
+const LEAF = '^src/(model|errors|strerror)\\.ts$';
+
+/** A rule forbidding imports from the `from` folder to any of the `to` paths. */
+function forbid(name, comment, from, to) {
+  return { name, comment, severity: 'error', from: { path: from }, to: { path: to } };
+}
+
+module.exports = {
+  forbidden: [
+    {
+      name: 'no-cycles',
+      comment: 'An import cycle makes load order matter and layers meaningless.',
+      severity: 'error',
+      from: {},
+      to: { circular: true },
+    },
+    {
+      name: 'leaves-import-nothing',
+      comment: 'The shared vocabulary, the error classes and strerror import nothing at all.',
+      severity: 'error',
+      from: { path: LEAF },
+      to: { pathNot: '^$' },
+    },
+    forbid(
+      'config-is-below-core',
+      'config turns files into data; it knows nothing of the manager, the protocol or programs.',
+      '^src/config/',
+      '^(src/(core|protocol|daemon|client|cli|monitor|shutdown|check)|adapters|commands)/',
+    ),
+    forbid(
+      'core-is-below-protocol',
+      'The manager core reaches the world only through its ports.',
+      '^src/core/',
+      '^(src/(protocol|daemon|client|cli|monitor|shutdown|check)|adapters|commands)/',
+    ),
+    {
+      name: 'core-and-protocol-are-pure',
+      comment: 'No node:* module in the core or the protocol codec: they are pure and testable.',
+      severity: 'error',
+      from: { path: '^src/(core|protocol)/' },
+      to: { dependencyTypes: ['core'] },
+    },
+    forbid(
+      'protocol-speaks-the-model-only',
+      'The codec encodes the shared vocabulary; it does not depend on the core or config.',
+      '^src/protocol/',
+      '^(src/(config|core|daemon|client|cli|monitor|shutdown|check)|adapters|commands)/',
+    ),
+    forbid(
+      'daemon-never-loads-client-code',
+      'The daemon never imports the client, the CLI or the other programs.',
+      '^src/daemon/',
+      '^(src/(client|cli|monitor|shutdown|check)|commands)/',
+    ),
+    forbid(
+      'client-is-protocol-only',
+      'The control client (dinitctl, dinit-monitor) never loads the core or the daemon.',
+      '^src/client/',
+      '^(src/(core|daemon|cli|monitor|shutdown|check)|adapters|commands)/',
+    ),
+    forbid(
+      'cli-never-loads-the-manager',
+      'dinitctl never imports the core, the daemon or the adapters.',
+      '^(src/cli|commands)/',
+      '^(src/(core|daemon|monitor|shutdown|check)|adapters)/',
+    ),
+    forbid(
+      'cli-is-below-commands',
+      'src/cli is the machinery; commands/ are the verbs built on it.',
+      '^src/cli/',
+      '^commands/',
+    ),
+    forbid(
+      'programs-stand-beside-cli',
+      'dinit-check, dinit-monitor and dinit-shutdown share code through the layers below cli.',
+      '^src/(monitor|shutdown|check)/',
+      '^(src/(cli|daemon|monitor|shutdown|check)|commands|adapters)/',
+    ),
+    {
+      name: 'adapters-see-the-kernel-port-only',
+      comment: 'adapters/ implement src/core/os.ts and use the leaves; nothing else of src/.',
+      severity: 'error',
+      from: { path: '^adapters/' },
+      to: { path: '^src/', pathNot: ['^src/core/os\\.ts$', LEAF] },
+    },
+  ],
+  options: {
+    doNotFollow: { path: 'node_modules' },
+    exclude: { path: '^(dist|node_modules|test|bench|fixtures|scripts)/' },
+    tsPreCompilationDeps: true,
+    tsConfig: { fileName: 'tsconfig.json' },
+    enhancedResolveOptions: { extensions: ['.ts', '.js', '.json'] },
+    reporterOptions: {
+      archi: { collapsePattern: '^(src/[^/]+|adapters/[^/]+|commands)/' },
+      text: { highlightFocused: true },
+    },
+  },
+};
