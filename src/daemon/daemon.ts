@@ -224,6 +224,12 @@ class Daemon {
     };
     process.on('SIGTERM', stopAll);
     process.on('SIGINT', stopAll);
+    // SIGHUP (the terminal went away) stops every service in order and exits, so none is left
+    // orphaned; upstream dies of it on the spot. When SIGHUP was ignored at start (nohup; found
+    // out by bin/dinit, since Node resets it) it stays ignored and the manager keeps running.
+    const hupIgnored = process.env.DINIT_TS_SIGHUP_IGNORED === '1';
+    delete process.env.DINIT_TS_SIGHUP_IGNORED; // not passed on to services
+    process.on('SIGHUP', hupIgnored ? () => {} : stopAll);
     process.on('SIGUSR1', () => {
       void this.openControlSocket(false);
     });

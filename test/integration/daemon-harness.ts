@@ -34,19 +34,21 @@ export interface RunningDaemon {
 }
 
 /**
- * Start bin/dinit -u -d <fixtures> -p <tmp>/socket <args...> with OUT_DIR=<tmp>, and wait for
+ * Start [prefix...] bin/dinit -u -d <fixtures> -p <tmp>/socket <args...> with OUT_DIR=<tmp>, and wait for
  * its --ready-fd report. Rejects if the daemon exits before reporting ready or after timeoutMs.
  */
 export async function startDaemon(
   args: string[],
-  opts: { timeoutMs?: number; quiet?: boolean } = {},
+  opts: { timeoutMs?: number; quiet?: boolean; prefix?: string[] } = {},
 ): Promise<RunningDaemon> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dinit-itest-'));
   const socket = path.join(dir, 'socket');
   const argv = ['-u', '-d', SERVICES, '-p', socket, '-F', '3'];
   if (opts.quiet !== false) argv.push('-q');
   argv.push(...args);
-  const proc = spawn(DINIT, argv, {
+  // A prefix (such as nohup) runs the daemon through another command.
+  const [file, ...fileArgs] = [...(opts.prefix ?? []), DINIT];
+  const proc = spawn(file, [...fileArgs, ...argv], {
     cwd: dir,
     env: { ...process.env, OUT_DIR: dir },
     stdio: ['ignore', 'pipe', 'pipe', 'pipe'],

@@ -41,6 +41,31 @@ describeBuilt('dinit daemon (user mode, real processes)', () => {
     expect(events(d)).toEqual(['start c', 'start b', 'start a', 'stop a', 'stop b', 'stop c']);
   });
 
+  // dinit-ts extension: upstream dies of SIGHUP and leaves its services running.
+  const itOurs = process.env.DINIT === undefined ? it : it.skip;
+
+  itOurs(
+    'stops every service in reverse order and exits on SIGHUP (the terminal went away)',
+    async () => {
+      d = await startDaemon(['a']);
+      await waitFor('a to start', () => events(d!).includes('start a'));
+      d.proc.kill('SIGHUP');
+      expect(await exitWithin(d)).toBe(0);
+      expect(events(d)).toEqual(['start c', 'start b', 'start a', 'stop a', 'stop b', 'stop c']);
+    },
+  );
+
+  itOurs('keeps running on SIGHUP when started with SIGHUP ignored (nohup)', async () => {
+    d = await startDaemon(['a'], { prefix: ['nohup'] });
+    await waitFor('a to start', () => events(d!).includes('start a'));
+    d.proc.kill('SIGHUP');
+    expect(ctl(d, 'is-started', 'a').status).toBe(0);
+    expect(d.proc.exitCode).toBeNull();
+    d.proc.kill('SIGTERM');
+    expect(await exitWithin(d)).toBe(0);
+    expect(events(d)).toEqual(['start c', 'start b', 'start a', 'stop a', 'stop b', 'stop c']);
+  });
+
   it('exits with status 0 once a self-terminating service has stopped and nothing is active', async () => {
     d = await startDaemon(['quick']);
     expect(await exitWithin(d)).toBe(0);
