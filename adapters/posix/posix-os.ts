@@ -30,6 +30,21 @@ import { OrphanReaper, exitStatusFromSiginfo, type ReapSys } from './reaper';
 import type { ExitStatus } from '../../src/model';
 import { LaunchError, SysError } from '../../src/errors';
 
+/** The launch stage of each step that needs the exec helper (the reasons of helper-plan). */
+const HELPER_STAGE: Record<string, number> = {
+  'activation socket (LISTEN_PID)': ExecStage.SETUP_ACTIVATION_SOCKET,
+  console: ExecStage.SETUP_STDINOUTERR,
+  'log file': ExecStage.OPEN_LOGFILE,
+  rlimits: ExecStage.SET_RLIMITS,
+  nice: ExecStage.SET_PRIO,
+  ioprio: ExecStage.SET_PRIO,
+  'oom-score-adj': ExecStage.SET_PRIO,
+  cgroup: ExecStage.ENTER_CGROUP,
+  'run-as': ExecStage.SET_UIDGID,
+  capabilities: ExecStage.SET_CAPS,
+  'no-new-privs': ExecStage.SET_CAPS,
+};
+
 export type LogFn = (level: 'debug' | 'info' | 'notice' | 'warn' | 'error', msg: string) => void;
 
 /** A platform's race-free reference to a process (a pidfd on Linux); closed with release(). */
@@ -282,9 +297,10 @@ export class PosixOs implements Os {
       if (outputReadFd !== undefined) this.libc?.close(outputReadFd);
       if (parentLogFd !== undefined) fs.closeSync(parentLogFd);
     };
-    const failLater = (stage: number, errno: number): ProcessHandle => {
+    const failLater = (stage: number, errno: number, message?: string): ProcessHandle => {
       release();
-      setImmediate(() => events.onExecFailed(stage, errno, this.strerror(errno)));
+      const text = message ?? this.strerror(errno);
+      setImmediate(() => events.onExecFailed(stage, errno, text));
       return { pid: -1 };
     };
 
@@ -297,11 +313,14 @@ export class PosixOs implements Os {
       plan.helperReasons.every((r) => r === 'log file');
     if (parentOpensLog) useHelper = false;
     if (useHelper && !this.helperPath) {
-      release();
-      throw new LaunchError(
-        `${spec.serviceName}: needs the exec helper (for ${plan.helperReasons.join(', ')}) but it is not built; ` +
-          `install a C compiler and run "npm run build"`,
-        ExecStage.ARRANGE_FDS,
+      // A launch failure at the stage of the first missing step, with ENOSYS, so that dinitctl
+      // says what failed (and that the helper is missing) instead of "reason unknown".
+      const first = plan.helperReasons.find((r) => r !== 'log file') ?? plan.helperReasons[0];
+      return failLater(
+        HELPER_STAGE[first] ?? ExecStage.ARRANGE_FDS,
+        nodeOs.constants.errno.ENOSYS,
+        `needs the exec helper (for ${plan.helperReasons.join(', ')}), which is not built: ` +
+          `install a C compiler, then run "npm run build" (in a clone) or "npm rebuild -g dinit-ts" (installed)`,
       );
     }
 

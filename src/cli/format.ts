@@ -1,12 +1,24 @@
 // Text that dinitctl prints about services: the `list` line, the `status` block, and the
 // reasons a start failed. Pure functions of the status data.
 
+import { constants } from 'node:os';
 import { CLD_EXITED, CLD_KILLED, ServiceStatus, State, StopReason } from './port';
 import { strerror } from './strerror';
 import { EXEC_STAGE_DESCRIPTIONS } from '../model';
 
 function stageName(stage: number): string {
   return EXEC_STAGE_DESCRIPTIONS[stage] ?? '';
+}
+
+/**
+ * dinit-ts reports a step before exec that needs the exec helper, when the helper is not built,
+ * as ENOSYS at that step's stage (upstream never sends ENOSYS there); returns the line saying
+ * so, else ''.
+ */
+function helperHint(execStage: number, errno: number): string {
+  if (errno !== constants.errno.ENOSYS || execStage >= EXEC_STAGE_DESCRIPTIONS.length - 1)
+    return '';
+  return '        (the exec helper of dinit-ts is not built; see the dinit log)\n';
 }
 
 /** "signalled - signal N" / "exited - status N" / "unknown reason" for an si_code and status. */
@@ -29,7 +41,8 @@ export function failureDetails(
       return (
         'Reason: execution of service process failed:\n' +
         `        Stage: ${stageName(st.execStage)}\n` +
-        `        Error: ${strerror(st.exitSiCode)}\n`
+        `        Error: ${strerror(st.exitSiCode)}\n` +
+        helperHint(st.execStage, st.exitSiCode)
       );
     case StopReason.FAILED:
       return `Reason: service process terminated before ready: ${terminationDetails(st.exitSiCode, st.exitSiStatus)}\n`;
@@ -111,6 +124,8 @@ export function statusBlock(name: string, st: ServiceStatus): string {
           s += ' (could not be launched)\n';
           s += `        Stage: ${stageName(st.execStage)}\n`;
           s += `        Error: ${strerror(st.exitSiCode)}`;
+          if (helperHint(st.execStage, st.exitSiCode) !== '')
+            s += '\n' + helperHint(st.execStage, st.exitSiCode).trimEnd();
           break;
         case StopReason.TERMINATED:
           s += ` (terminated${extra})`;

@@ -7,7 +7,6 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { type ProcessEvents, type ProcessSpec } from '../../../src/core/os';
 import { LinuxOs } from '../../../adapters/linux/linux-os';
-import { LaunchError } from '../../../src/errors';
 import { execStageDescription } from '../../../src/model';
 
 const describeLinux = process.platform === 'linux' ? describe : describe.skip;
@@ -92,17 +91,22 @@ describeLinux('Linux adapter without the exec helper', () => {
     expect(fs.readFileSync(target, 'utf8')).toBe('');
   });
 
-  it('names the missing helper when a spec needs pre-exec steps', () => {
-    let err: unknown;
-    try {
-      adapter.launch(spec({ nice: 5 }), { onExit() {}, onExecFailed() {} });
-    } catch (e) {
-      err = e;
-    }
-    expect(err).toBeInstanceOf(LaunchError);
-    expect((err as LaunchError).code).toBe('ERR_DINIT_LAUNCH');
-    expect((err as Error).message).toMatch(
-      /svc: needs the exec helper \(for nice\) but it is not built/,
-    );
+  it('fails the launch at the stage of the missing step, naming the helper', async () => {
+    let message = '';
+    const outcome = await new Promise<Outcome>((resolve) => {
+      adapter.launch(spec({ nice: 5 }), {
+        onExit: (st) => resolve({ kind: 'exit', code: st.kind === 'exited' ? st.code : -1 }),
+        onExecFailed: (stage, errno, msg) => {
+          message = msg;
+          resolve({ kind: 'failed', stage: execStageDescription(stage), errno });
+        },
+      });
+    });
+    expect(outcome).toEqual({
+      kind: 'failed',
+      stage: 'setting I/O priority',
+      errno: os.constants.errno.ENOSYS,
+    });
+    expect(message).toMatch(/needs the exec helper \(for nice\), which is not built/);
   });
 });

@@ -1,5 +1,6 @@
 // Text of `dinitctl list` lines, the `status` block and start failure reasons.
 
+import { constants } from 'node:os';
 import { failureDetails, listLine, statusBlock } from '../../../src/cli/format';
 import { status } from './fake-port';
 
@@ -51,6 +52,20 @@ describe('status block', () => {
   it('describes a launch failure with stage and error', () => {
     expect(statusBlock('ex', status({ stopReason: 4, execStage: 18, exitSiCode: 2 }))).toBe(
       'Service: ex\n    State: STOPPED (could not be launched)\n        Stage: executing command\n        Error: No such file or directory\n',
+    );
+  });
+  it('says that the exec helper is missing when a step before exec failed with ENOSYS', () => {
+    const st = status({ stopReason: 4, execStage: 8, exitSiCode: constants.errno.ENOSYS });
+    const hint = '        (the exec helper of dinit-ts is not built; see the dinit log)\n';
+    expect(statusBlock('rl', st)).toBe(
+      'Service: rl\n    State: STOPPED (could not be launched)\n        Stage: setting resource limits\n' +
+        '        Error: Function not implemented\n' +
+        hint,
+    );
+    expect(failureDetails(st)).toBe(
+      'Reason: execution of service process failed:\n        Stage: setting resource limits\n' +
+        '        Error: Function not implemented\n' +
+        hint,
     );
   });
   it('describes termination and failed starts', () => {
