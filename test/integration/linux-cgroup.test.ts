@@ -16,6 +16,7 @@ import {
   waitFor,
   type Dinit,
   type TestDir,
+  needsHelper,
 } from './adapters/linux-daemon';
 
 jest.setTimeout(30000);
@@ -41,7 +42,9 @@ const own = ownCgroup();
 const usable = isBuilt() && isRoot && mount !== undefined && own !== undefined;
 if (!usable) console.log('linux-cgroup: skipped (needs root and a cgroup2 mount)');
 
-(usable ? describe : describe.skip)(`run-in-cgroup (cgroup2 at ${mount})`, () => {
+const describeUsable = usable && needsHelper(__filename) ? describe : describe.skip;
+
+describeUsable(`run-in-cgroup (cgroup2 at ${mount})`, () => {
   let t: TestDir;
   let d: Dinit | undefined;
   const made: string[] = [];

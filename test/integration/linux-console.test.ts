@@ -13,6 +13,7 @@ import {
   makeTestDir,
   waitFor,
   type TestDir,
+  needsHelper,
 } from './adapters/linux-daemon';
 import { DINIT } from './daemon-harness';
 
@@ -21,7 +22,9 @@ jest.setTimeout(30000);
 const usable = isBuilt() && have('script');
 if (!usable) console.log('linux-console: skipped (needs script(1) for a pseudo-terminal)');
 
-(usable ? describe : describe.skip)('console services (real daemon on a pty)', () => {
+const describeUsable = usable && needsHelper(__filename) ? describe : describe.skip;
+
+describeUsable('console services (real daemon on a pty)', () => {
   let t: TestDir;
   beforeEach(() => (t = makeTestDir()));
   afterEach(() => t.remove());

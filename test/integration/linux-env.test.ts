@@ -14,6 +14,7 @@ import {
   startDinit,
   type Dinit,
   type TestDir,
+  needsHelper,
 } from './adapters/linux-daemon';
 
 jest.setTimeout(30000);
@@ -96,7 +97,7 @@ jest.setTimeout(30000);
     expect(Number(env.get('DINIT_CS_FD'))).toBeGreaterThanOrEqual(3);
   });
 
-  (isRoot ? it : it.skip)(
+  (isRoot && needsHelper(__filename) ? it : it.skip)(
     'exports the run-as user passwd variables with export-passwd-vars',
     async () => {
       const out = t.outDir('out');

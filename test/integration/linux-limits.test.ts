@@ -16,6 +16,7 @@ import {
   waitFor,
   type Dinit,
   type TestDir,
+  needsHelper,
 } from './adapters/linux-daemon';
 
 jest.setTimeout(30000);
@@ -28,7 +29,9 @@ function limit(limits: string, name: string): [string, string] {
   return [cols[0], cols[1]];
 }
 
-(isBuilt() ? describe : describe.skip)('process limits and priorities (real daemon)', () => {
+const describeBuilt = isBuilt() && needsHelper(__filename) ? describe : describe.skip;
+
+describeBuilt('process limits and priorities (real daemon)', () => {
   let t: TestDir;
   let d: Dinit | undefined;
   beforeEach(() => (t = makeTestDir()));

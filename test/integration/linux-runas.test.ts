@@ -13,6 +13,7 @@ import {
   startDinit,
   type Dinit,
   type TestDir,
+  needsHelper,
 } from './adapters/linux-daemon';
 
 jest.setTimeout(30000);
@@ -28,7 +29,8 @@ function userWithGroups(): string | undefined {
   return undefined;
 }
 
-const describeRoot = isBuilt() && isRoot ? describe : describe.skip;
+const helper = needsHelper(__filename);
+const describeRoot = isBuilt() && isRoot && helper ? describe : describe.skip;
 if (!isRoot) console.log('linux-runas: skipped (run-as tests need root)');
 
 describeRoot('run-as (daemon as root)', () => {
@@ -74,7 +76,7 @@ describeRoot('run-as (daemon as root)', () => {
 });
 
 const canSetpriv = isBuilt() && isRoot && have('setpriv');
-(canSetpriv ? describe : describe.skip)('run-as (daemon as an unprivileged user)', () => {
+(canSetpriv && helper ? describe : describe.skip)('run-as (daemon as an unprivileged user)', () => {
   let t: TestDir;
   let d: Dinit | undefined;
   beforeEach(() => (t = makeTestDir()));

@@ -14,6 +14,7 @@ import {
   type Dinit,
   waitFor,
   type TestDir,
+  needsHelper,
 } from './adapters/linux-daemon';
 
 jest.setTimeout(30000);
@@ -28,6 +29,8 @@ function ask(sock: string): Promise<string> {
   });
 }
 
+const itHelper = needsHelper(__filename) ? it : it.skip;
+
 (isBuilt() ? describe : describe.skip)('socket activation (real daemon)', () => {
   let t: TestDir;
   let d: Dinit | undefined;
@@ -38,7 +41,7 @@ function ask(sock: string): Promise<string> {
     t.remove();
   });
 
-  it('passes the listening socket at fd 3 with LISTEN_FDS and LISTEN_PID', async () => {
+  itHelper('passes the listening socket at fd 3 with LISTEN_FDS and LISTEN_PID', async () => {
     const sock = path.join(t.dir, 'act.sock');
     t.service(
       'act',
@@ -59,7 +62,7 @@ function ask(sock: string): Promise<string> {
     expect((await ask(sock)).trim().split(' ')[0]).toBe(pid);
   });
 
-  (isRoot ? it : it.skip)('gives the socket file socket-uid and socket-gid', async () => {
+  (isRoot ? itHelper : it.skip)('gives the socket file socket-uid and socket-gid', async () => {
     const sock = path.join(t.dir, 'owned.sock');
     t.service(
       'owned',

@@ -7,11 +7,28 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { DINIT, DINITCTL, ROOT, isBuilt, waitFor } from '../daemon-harness';
+import { findExecHelper } from '../../../adapters/posix/posix-os';
 
 export { DINITCTL, isBuilt, waitFor };
 export const PROBE = path.join(ROOT, 'fixtures/linux/probe.sh');
 export const FIXTURES = path.join(ROOT, 'fixtures/linux');
 export const isRoot = process.getuid?.() === 0;
+
+const helperBuilt = findExecHelper(path.join(ROOT, 'adapters', 'linux')) !== undefined;
+
+/**
+ * True when the exec helper is built. Otherwise false, after saying once on stderr that the
+ * tests of `file` that need it are skipped and why (no C compiler when npm run build ran).
+ */
+export function needsHelper(file: string): boolean {
+  if (!helperBuilt) {
+    process.stderr.write(
+      `${path.basename(file)}: SKIPPED (tests needing the exec helper): the exec helper is not ` +
+        'built; install a C compiler (cc) and run npm run build\n',
+    );
+  }
+  return helperBuilt;
+}
 
 /** A test's temp directory: services in sd/, free for all users (services may run as nobody). */
 export interface TestDir {
