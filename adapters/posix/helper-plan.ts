@@ -46,14 +46,24 @@ export interface LaunchPlan {
 
 const IOPRIO_CLASSES = { none: 0, realtime: 1, 'best-effort': 2, idle: 3 } as const;
 
-function rlimitValue(v: number | undefined): string {
-  if (v === undefined) return '-';
-  return v < 0 ? 'inf' : String(v);
+/** The plan while it is being built: child fds so far, environment, helper reasons and ops. */
+interface Draft {
+  readonly spec: ProcessSpec;
+  readonly inputs: PlanInputs;
+  readonly env: Record<string, string>;
+  readonly fds: Map<number, StdioSource>;
+  readonly reasons: string[];
+  readonly ops: string[];
+  /** spec.capabilities or spec.securebits is set. */
+  readonly wantsCaps: boolean;
+  readinessFd?: number;
+  /** The child fds (1, 2, or one of them) that receive the service output. */
+  outputFds: number[];
 }
 
 /**
  * Builds the launch plan for a spec. Throws LaunchError (code 'ELAUNCH') for what is not
- * supported yet (capabilities, securebits) or for conflicting fd requests.
+ * supported here (capabilities, cgroups, jails) or for conflicting fd requests.
  */
 export function planLaunch(spec: ProcessSpec, inputs: PlanInputs): LaunchPlan {
   if (spec.argv.length === 0 || spec.argv[0] === '') {
@@ -61,52 +71,72 @@ export function planLaunch(spec: ProcessSpec, inputs: PlanInputs): LaunchPlan {
   }
   const wantsCaps = Boolean(spec.capabilities || spec.securebits);
   if (wantsCaps && !inputs.capsOps) {
-    throw new LaunchError(
-      `${spec.serviceName}: capabilities and securebits are not supported on this system`,
-      ExecStage.SET_CAPS,
-    );
+    throw lacking(spec, 'capabilities and securebits are not supported', ExecStage.SET_CAPS);
   }
-  const env: Record<string, string> = { ...spec.env };
-  const reasons: string[] = [];
-  const ops: string[] = [];
-  const fds = new Map<number, StdioSource>();
+  const d: Draft = {
+    spec,
+    inputs,
+    env: { ...spec.env },
+    fds: new Map(),
+    reasons: [],
+    ops: [],
+    wantsCaps,
+    outputFds: [],
+  };
+  arrangeFds(d);
+  for (const step of HELPER_STEPS) step(d);
 
-  // fd 0.
+  const max = Math.max(...d.fds.keys());
+  const stdio: StdioSource[] = [];
+  for (let fd = 0; fd <= max; fd++) stdio.push(d.fds.get(fd) ?? 'ignore');
+  return {
+    stdio,
+    env: d.env,
+    helperReasons: d.reasons,
+    helperOps: d.ops,
+    detached: spec.newSession && !spec.onConsole,
+    readinessFd: d.readinessFd,
+  };
+}
+
+/** Records that the helper is needed (once per reason) and appends its instructions. */
+function need(d: Draft, reason: string, ...ops: string[]): void {
+  if (!d.reasons.includes(reason)) d.reasons.push(reason);
+  d.ops.push(...ops);
+}
+
+/** The error for a setting this system cannot honour, in the form "<service>: <what> on this system". */
+function lacking(spec: ProcessSpec, what: string, stage: number): LaunchError {
+  return new LaunchError(`${spec.serviceName}: ${what} on this system`, stage);
+}
+
+/** An input the caller should have prepared and did not (a wiring error, not a user error). */
+function missing<T>(value: T | undefined, what: string, stage: number): T {
+  if (value === undefined) throw new LaunchError(`${what} has no fd`, stage);
+  return value;
+}
+
+// ---- child fds ---------------------------------------------------------------------------
+
+/**
+ * Decides every child fd: stdin at 0; the activation socket always at 3; the readiness pipe
+ * at its fixed fd or the first free one; the control socket at the next free one; stdout and
+ * stderr last, because the readiness pipe may take one of them.
+ */
+function arrangeFds(d: Draft): void {
+  const { spec, inputs, fds } = d;
   if (spec.stdin.kind === 'pipe') {
-    if (inputs.stdinFd === undefined)
-      throw new LaunchError('stdin pipe has no fd', ExecStage.ARRANGE_FDS);
-    fds.set(0, inputs.stdinFd);
+    fds.set(0, missing(inputs.stdinFd, 'stdin pipe', ExecStage.ARRANGE_FDS));
   } else {
     fds.set(0, spec.stdin.kind === 'inherit' ? 'inherit' : 'ignore');
   }
-
-  // The activation socket always lands at fd 3; other extra fds go above it.
   if (spec.activationSocket) {
-    if (inputs.activationFd === undefined) {
-      throw new LaunchError('activation socket has no fd', ExecStage.SETUP_ACTIVATION_SOCKET);
-    }
-    fds.set(3, inputs.activationFd);
-    env.LISTEN_FDS = '1';
-    reasons.push('activation socket (LISTEN_PID)');
+    const stage = ExecStage.SETUP_ACTIVATION_SOCKET;
+    fds.set(3, missing(inputs.activationFd, 'activation socket', stage));
+    d.env.LISTEN_FDS = '1';
+    d.reasons.push('activation socket (LISTEN_PID)');
   }
-  let readinessTarget: number | undefined;
-  if (spec.readiness) {
-    if (inputs.readinessFd === undefined)
-      throw new LaunchError('readiness pipe has no fd', ExecStage.ARRANGE_FDS);
-    if (spec.readiness.kind === 'pipefd') {
-      readinessTarget = spec.readiness.fd;
-      if (readinessTarget === 3 && spec.activationSocket) {
-        throw new LaunchError(
-          `${spec.serviceName}: ready-notification fd 3 conflicts with the activation socket`,
-          ExecStage.ARRANGE_FDS,
-        );
-      }
-    } else {
-      readinessTarget = firstFree(fds);
-      env[spec.readiness.variable] = String(readinessTarget);
-    }
-    fds.set(readinessTarget, inputs.readinessFd);
-  }
+  if (spec.readiness) placeReadiness(d, spec.readiness);
   if (spec.passControlSocket) {
     if (inputs.controlFd === undefined) {
       throw new LaunchError(
@@ -116,147 +146,160 @@ export function planLaunch(spec: ProcessSpec, inputs: PlanInputs): LaunchPlan {
     }
     const target = firstFree(fds);
     fds.set(target, inputs.controlFd);
-    env.DINIT_CS_FD = String(target);
+    d.env.DINIT_CS_FD = String(target);
   }
+  d.outputFds = [1, 2].filter((fd) => fd !== d.readinessFd);
+  for (const fd of d.outputFds) fds.set(fd, outputSource(d));
+}
 
-  // fds 1 and 2, unless the readiness fd took one of them.
-  const outTargets = [1, 2].filter((fd) => fd !== readinessTarget);
-  const out = spec.output;
-  for (const fd of outTargets) {
-    switch (out.kind) {
-      case 'inherit':
-        fds.set(fd, 'inherit');
-        break;
-      case 'null':
-      case 'file': // placeholder until the helper opens the file
-        fds.set(fd, 'ignore');
-        break;
-      case 'buffer':
-      case 'pipe':
-        if (inputs.outputFd === undefined)
-          throw new LaunchError('output pipe has no fd', ExecStage.SETUP_STDINOUTERR);
-        fds.set(fd, inputs.outputFd);
-        break;
-      default: {
-        const never: never = out;
-        throw new LaunchError(`unknown output kind ${String(never)}`, ExecStage.SETUP_STDINOUTERR);
-      }
-    }
-  }
-
-  // Session and console first: nothing after depends on them and they cannot fail usefully.
-  if (spec.onConsole) {
-    reasons.push('console');
-    ops.push('console', 'consolemask', spec.unmaskIntr ? '1' : '0');
-  } else if (spec.newSession) {
-    ops.push('setsid');
-  }
-  if (spec.workingDir) ops.push('chdir', spec.workingDir);
-  if (out.kind === 'file') {
-    reasons.push('log file');
-    ops.push(
-      'logfile',
-      out.path,
-      (out.permissions & 0o7777).toString(8),
-      String(out.uid ?? -1),
-      String(out.gid ?? -1),
-      outTargets.join(''),
-    );
-  }
-  if (spec.activationSocket) ops.push('listenpid');
-  const rl = spec.rlimits;
-  if (rl) {
-    const names = [
-      ['nofile', rl.nofile],
-      ['core', rl.core],
-      ['data', rl.data],
-      ['as', rl.addrspace],
-    ] as const;
-    for (const [name, pair] of names) {
-      if (!pair || (pair.soft === undefined && pair.hard === undefined)) continue;
-      ops.push('rlimit', name, rlimitValue(pair.soft), rlimitValue(pair.hard));
-      if (!reasons.includes('rlimits')) reasons.push('rlimits');
-    }
-  }
-  if (spec.nice !== undefined) {
-    reasons.push('nice');
-    ops.push('nice', String(Math.max(-20, Math.min(19, spec.nice))));
-  }
-  if (spec.ioprio) {
-    reasons.push('ioprio');
-    ops.push('ioprio', String((IOPRIO_CLASSES[spec.ioprio.class] << 13) | spec.ioprio.level));
-  }
-  if (spec.oomScoreAdj !== undefined) {
-    reasons.push('oom-score-adj');
-    ops.push('oom', String(spec.oomScoreAdj));
-  }
-  if (spec.cgroup) {
-    if (!inputs.cgroupProcsPath) {
+function placeReadiness(d: Draft, readiness: NonNullable<ProcessSpec['readiness']>): void {
+  const source = missing(d.inputs.readinessFd, 'readiness pipe', ExecStage.ARRANGE_FDS);
+  let target: number;
+  if (readiness.kind === 'pipefd') {
+    target = readiness.fd;
+    if (target === 3 && d.spec.activationSocket) {
       throw new LaunchError(
-        `${spec.serviceName}: cgroups are not available on this system`,
-        ExecStage.ENTER_CGROUP,
+        `${d.spec.serviceName}: ready-notification fd 3 conflicts with the activation socket`,
+        ExecStage.ARRANGE_FDS,
       );
     }
-    reasons.push('cgroup');
-    ops.push('cgroup', inputs.cgroupProcsPath);
+  } else {
+    target = firstFree(d.fds);
+    d.env[readiness.variable] = String(target);
   }
-  if (spec.jail !== undefined) {
-    if (!inputs.jailSupported) {
-      throw new LaunchError(
-        `${spec.serviceName}: jails are not supported on this system`,
-        ExecStage.SET_UIDGID,
-      );
-    }
-    reasons.push('jail');
-    ops.push('jail', spec.jail);
-  }
-  const changesIds =
-    spec.uid !== undefined ||
-    spec.gid !== undefined ||
-    spec.initgroupsUser !== undefined ||
-    spec.clearSupplementaryGroups === true;
-  if (changesIds) {
-    reasons.push('run-as');
-    // Groups before the uid: once the uid is dropped the process may no longer change them.
-    if (spec.clearSupplementaryGroups) ops.push('setgroups0');
-    if (spec.gid !== undefined) ops.push('setgid', String(spec.gid));
-    if (spec.initgroupsUser !== undefined) {
-      if (spec.gid === undefined) {
-        throw new LaunchError(
-          `${spec.serviceName}: initgroups needs the user's group id`,
-          ExecStage.SET_UIDGID,
-        );
-      }
-      ops.push('initgroups', spec.initgroupsUser, String(spec.gid));
-    }
-    // With capabilities, keep the permitted set across setuid (as libcap's cap_setuid does).
-    if (spec.uid !== undefined)
-      ops.push(...(wantsCaps ? ['keepcaps'] : []), 'setuid', String(spec.uid));
-  }
-  if (wantsCaps && inputs.capsOps) {
-    reasons.push('capabilities');
-    ops.push(...inputs.capsOps);
-  }
-  if (spec.noNewPrivs) {
-    reasons.push('no-new-privs');
-    ops.push('nonewprivs');
-  }
+  d.fds.set(target, source);
+  d.readinessFd = target;
+}
 
-  const max = Math.max(...fds.keys());
-  const stdio: StdioSource[] = [];
-  for (let fd = 0; fd <= max; fd++) stdio.push(fds.get(fd) ?? 'ignore');
-  return {
-    stdio,
-    env,
-    helperReasons: reasons,
-    helperOps: ops,
-    detached: spec.newSession && !spec.onConsole,
-    readinessFd: readinessTarget,
-  };
+/** What stdout and stderr get before exec (a log file is opened later, by the helper). */
+function outputSource(d: Draft): StdioSource {
+  const out = d.spec.output;
+  switch (out.kind) {
+    case 'inherit':
+      return 'inherit';
+    case 'null':
+    case 'file': // placeholder until the helper opens the file
+      return 'ignore';
+    case 'buffer':
+    case 'pipe':
+      return missing(d.inputs.outputFd, 'output pipe', ExecStage.SETUP_STDINOUTERR);
+    default: {
+      const never: never = out;
+      throw new LaunchError(`unknown output kind ${String(never)}`, ExecStage.SETUP_STDINOUTERR);
+    }
+  }
 }
 
 function firstFree(fds: Map<number, StdioSource>): number {
   let fd = 3;
   while (fds.has(fd)) fd++;
   return fd;
+}
+
+// ---- helper instructions -----------------------------------------------------------------
+
+/**
+ * The exec helper's steps in the order it runs them. Session and console come first: nothing
+ * after depends on them and they cannot fail usefully. Groups are set before the uid, because
+ * once the uid is dropped the process may no longer change them.
+ */
+const HELPER_STEPS: ReadonlyArray<(d: Draft) => void> = [
+  sessionOps,
+  ({ spec, ops }) => {
+    if (spec.workingDir) ops.push('chdir', spec.workingDir);
+  },
+  logFileOps,
+  ({ spec, ops }) => {
+    if (spec.activationSocket) ops.push('listenpid');
+  },
+  rlimitOps,
+  (d) => {
+    if (d.spec.nice !== undefined)
+      need(d, 'nice', 'nice', String(Math.max(-20, Math.min(19, d.spec.nice))));
+  },
+  (d) => {
+    const io = d.spec.ioprio;
+    if (io) need(d, 'ioprio', 'ioprio', String((IOPRIO_CLASSES[io.class] << 13) | io.level));
+  },
+  (d) => {
+    if (d.spec.oomScoreAdj !== undefined)
+      need(d, 'oom-score-adj', 'oom', String(d.spec.oomScoreAdj));
+  },
+  platformOps,
+  runAsOps,
+  (d) => {
+    if (d.wantsCaps && d.inputs.capsOps) need(d, 'capabilities', ...d.inputs.capsOps);
+  },
+  (d) => {
+    if (d.spec.noNewPrivs) need(d, 'no-new-privs', 'nonewprivs');
+  },
+];
+
+function sessionOps(d: Draft): void {
+  if (d.spec.onConsole) {
+    need(d, 'console', 'console', 'consolemask', d.spec.unmaskIntr ? '1' : '0');
+  } else if (d.spec.newSession) {
+    d.ops.push('setsid');
+  }
+}
+
+function logFileOps(d: Draft): void {
+  const out = d.spec.output;
+  if (out.kind !== 'file') return;
+  const mode = (out.permissions & 0o7777).toString(8);
+  const owner = [String(out.uid ?? -1), String(out.gid ?? -1)];
+  need(d, 'log file', 'logfile', out.path, mode, ...owner, d.outputFds.join(''));
+}
+
+function rlimitOps(d: Draft): void {
+  const rl = d.spec.rlimits;
+  if (!rl) return;
+  const limits = [
+    ['nofile', rl.nofile],
+    ['core', rl.core],
+    ['data', rl.data],
+    ['as', rl.addrspace],
+  ] as const;
+  for (const [name, pair] of limits) {
+    if (!pair || (pair.soft === undefined && pair.hard === undefined)) continue;
+    need(d, 'rlimits', 'rlimit', name, rlimitValue(pair.soft), rlimitValue(pair.hard));
+  }
+}
+
+function rlimitValue(v: number | undefined): string {
+  if (v === undefined) return '-';
+  return v < 0 ? 'inf' : String(v);
+}
+
+/** Joining a cgroup (Linux) and attaching to a jail (FreeBSD), where the platform offers them. */
+function platformOps(d: Draft): void {
+  const { spec, inputs } = d;
+  if (spec.cgroup) {
+    const procs = inputs.cgroupProcsPath;
+    if (!procs) throw lacking(spec, 'cgroups are not available', ExecStage.ENTER_CGROUP);
+    need(d, 'cgroup', 'cgroup', procs);
+  }
+  if (spec.jail !== undefined) {
+    if (!inputs.jailSupported) throw lacking(spec, 'jails are not supported', ExecStage.SET_UIDGID);
+    need(d, 'jail', 'jail', spec.jail);
+  }
+}
+
+function runAsOps(d: Draft): void {
+  const { spec } = d;
+  if (spec.clearSupplementaryGroups) need(d, 'run-as', 'setgroups0');
+  if (spec.gid !== undefined) need(d, 'run-as', 'setgid', String(spec.gid));
+  if (spec.initgroupsUser !== undefined) {
+    if (spec.gid === undefined) {
+      throw new LaunchError(
+        `${spec.serviceName}: initgroups needs the user's group id`,
+        ExecStage.SET_UIDGID,
+      );
+    }
+    need(d, 'run-as', 'initgroups', spec.initgroupsUser, String(spec.gid));
+  }
+  // With capabilities, keep the permitted set across setuid (as libcap's cap_setuid does).
+  if (spec.uid !== undefined) {
+    need(d, 'run-as', ...(d.wantsCaps ? ['keepcaps'] : []), 'setuid', String(spec.uid));
+  }
 }

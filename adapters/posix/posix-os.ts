@@ -23,7 +23,14 @@ import {
 } from '../../src/core/os';
 import { installChildRegistry, isLibuvChild } from './child-registry';
 import { type Libc } from './ffi';
-import { planLaunch, type PlanInputs, type StdioSource } from './helper-plan';
+import { planLaunch, type LaunchPlan, type PlanInputs, type StdioSource } from './helper-plan';
+import {
+  ExecOutcome,
+  forwardOutput,
+  watchReadiness,
+  type ChildRecord,
+  type PidRef,
+} from './launched-child';
 import { ExecStage } from '../../src/model';
 import { readPidFile as readPidFileImpl } from './pidfile';
 import { OrphanReaper, exitStatusFromSiginfo, type ReapSys } from './reaper';
@@ -46,11 +53,6 @@ const HELPER_STAGE: Record<string, number> = {
 };
 
 export type LogFn = (level: 'debug' | 'info' | 'notice' | 'warn' | 'error', msg: string) => void;
-
-/** A platform's race-free reference to a process (a pidfd on Linux); closed with release(). */
-export interface PidRef {
-  release(): void;
-}
 
 export interface PosixOsOptions {
   log: LogFn;
@@ -103,44 +105,81 @@ const MAX_TIMEOUT_MS = 2147483647;
 
 let nextId = 1;
 
-/** A pipe held by the daemon at both ends (consumer-of); the fds are close-on-exec. */
-export class PosixLogPipe implements LogPipe {
-  readonly id = nextId++;
+/** fds the daemon owns and closes together, once. */
+class OwnedFds {
   private closed = false;
+  constructor(
+    private readonly fds: readonly number[],
+    private readonly libc: Libc,
+  ) {}
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    for (const fd of this.fds) this.libc.close(fd);
+  }
+}
+
+/** A pipe held by the daemon at both ends (consumer-of); the fds are close-on-exec. */
+class PosixLogPipe extends OwnedFds implements LogPipe {
+  readonly id = nextId++;
   constructor(
     readonly readFd: number,
     readonly writeFd: number,
-    private readonly libc: Libc,
-  ) {}
-  close(): void {
-    if (this.closed) return;
-    this.closed = true;
-    this.libc.close(this.readFd);
-    this.libc.close(this.writeFd);
+    libc: Libc,
+  ) {
+    super([readFd, writeFd], libc);
   }
 }
 
-class PosixActivationSocket implements ActivationSocket {
-  private closed = false;
+class PosixActivationSocket extends OwnedFds implements ActivationSocket {
   constructor(
     readonly fd: number,
-    private readonly libc: Libc,
-  ) {}
-  close(): void {
-    if (this.closed) return;
-    this.closed = true;
-    this.libc.close(this.fd);
+    libc: Libc,
+  ) {
+    super([fd], libc);
   }
 }
 
-/** Bookkeeping for one launched child, until both its exit and its status pipe are in. */
-interface ChildRecord {
-  pid: number;
-  ref: PidRef | undefined;
-  /** Set once the exit has been reported (the pid may be reused from then on). */
-  finished: boolean;
-  /** watchPid() callers for this pid (a pid file naming a process we launched). */
-  watchers: Array<(s: ExitStatus | undefined) => void>;
+/** Parent-side fds of one launch: the child's copies are closed once it is spawned. */
+class LaunchFds {
+  /** fds the child gets a copy of (write end of the output pipe, control connection). */
+  readonly toClose: number[] = [];
+  /** Read end of the buffered-output pipe, kept by the daemon. */
+  outputReadFd: number | undefined;
+  /** A log file the daemon opened itself (no exec helper). */
+  parentLogFd: number | undefined;
+  constructor(private readonly libc: Libc | undefined) {}
+
+  closeChildCopies(): void {
+    for (const fd of this.toClose) this.libc?.close(fd);
+    if (this.parentLogFd !== undefined) fs.closeSync(this.parentLogFd);
+  }
+
+  /** The launch failed: close everything, the daemon's ends too. */
+  closeAll(): void {
+    for (const fd of this.toClose) this.libc?.close(fd);
+    if (this.outputReadFd !== undefined) this.libc?.close(this.outputReadFd);
+    if (this.parentLogFd !== undefined) fs.closeSync(this.parentLogFd);
+  }
+}
+
+/** The program to spawn for a launch: the exec helper or the command itself. */
+interface SpawnCommand {
+  file: string;
+  args: string[];
+  /** Index = child fd. */
+  stdio: StdioSource[];
+  viaHelper: boolean;
+  /** Child fd of the helper's status pipe (-1 without the helper). */
+  statusFd: number;
+}
+
+/** A launch step that failed before anything was spawned. */
+interface Failure {
+  stage: number;
+  errno: number;
+  /** Replaces the errno's text in the report. */
+  message?: string;
 }
 
 /** Implementation of the Os port shared by the POSIX platforms. */
@@ -253,119 +292,135 @@ export class PosixOs implements Os {
    * capabilities, cgroups missing).
    */
   launch(spec: ProcessSpec, events: ProcessEvents): ProcessHandle {
-    const toClose: number[] = [];
-    let outputReadFd: number | undefined;
-    let plan;
+    const fds = new LaunchFds(this.libc);
+    const plan = this.planWithFds(spec, fds);
+    const cmd = this.commandFor(spec, plan, fds);
+    if ('errno' in cmd) return this.failLater(fds, events, cmd);
+    let child: childProcess.ChildProcess;
+    try {
+      child = childProcess.spawn(cmd.file, cmd.args, {
+        stdio: cmd.stdio as childProcess.StdioOptions,
+        env: plan.env,
+        cwd: cmd.viaHelper ? undefined : spec.workingDir,
+        detached: !cmd.viaHelper && plan.detached,
+        argv0: cmd.viaHelper ? undefined : spec.argv[0],
+      });
+    } catch (e) {
+      // Synchronous failures (bad arguments, EMFILE...): nothing was started.
+      return this.failLater(fds, events, { stage: ExecStage.DO_EXEC, errno: errnoOf(e) ?? 0 });
+    }
+    // The child has its copies now.
+    fds.closeChildCopies();
+    return this.follow(child, spec, plan, cmd, fds.outputReadFd, events);
+  }
+
+  /**
+   * Prepares the parent-side fds the spec asks for (pipes, the control-socket connection) and
+   * plans the launch. On failure closes what it opened and throws LaunchError.
+   */
+  private planWithFds(spec: ProcessSpec, fds: LaunchFds): LaunchPlan {
     try {
       const inputs: PlanInputs = { jailSupported: this.jailSupported() };
       if (spec.stdin.kind === 'pipe') inputs.stdinFd = this.pipeFds(spec.stdin.pipe).readFd;
       if (spec.output.kind === 'pipe') inputs.outputFd = this.pipeFds(spec.output.pipe).writeFd;
-      if (spec.output.kind === 'buffer') {
-        if (this.libc) {
-          const [r, w] = this.libc.pipeCloexec();
-          outputReadFd = r;
-          toClose.push(w);
-          inputs.outputFd = w;
-        } else {
-          this.warnOnce(
-            'buffer',
-            'FFI unavailable: buffered service output uses two pipes (stdout, stderr)',
-          );
-          inputs.outputFd = 'pipe';
-        }
-      }
+      if (spec.output.kind === 'buffer') inputs.outputFd = this.bufferPipe(fds);
       if (spec.readiness) inputs.readinessFd = 'pipe';
       if (spec.activationSocket) inputs.activationFd = spec.activationSocket.fd;
       if (spec.passControlSocket && this.controlSocketPath && this.libc) {
         inputs.controlFd = this.connectControl(this.controlSocketPath);
-        toClose.push(inputs.controlFd);
+        fds.toClose.push(inputs.controlFd);
       }
       if (spec.cgroup) inputs.cgroupProcsPath = this.cgroupProcsPath(spec.cgroup);
       inputs.capsOps = this.capsOps(spec);
-      plan = planLaunch(spec, inputs);
+      return planLaunch(spec, inputs);
     } catch (e) {
-      for (const fd of toClose) this.libc?.close(fd);
-      if (outputReadFd !== undefined) this.libc?.close(outputReadFd);
+      fds.closeAll();
       if (e instanceof LaunchError) throw new LaunchError(e.message, e.stage);
       if (e instanceof SysError) throw new LaunchError(e.message, ExecStage.ARRANGE_FDS, e.errno);
       throw e;
     }
+  }
 
-    let parentLogFd: number | undefined;
-    const release = () => {
-      for (const fd of toClose) this.libc?.close(fd);
-      if (outputReadFd !== undefined) this.libc?.close(outputReadFd);
-      if (parentLogFd !== undefined) fs.closeSync(parentLogFd);
-    };
-    const failLater = (stage: number, errno: number, message?: string): ProcessHandle => {
-      release();
-      const text = message ?? this.strerror(errno);
-      setImmediate(() => events.onExecFailed(stage, errno, text));
-      return { pid: -1 };
-    };
+  /** The child's stdout and stderr for buffered output: one pipe (two without the FFI layer). */
+  private bufferPipe(fds: LaunchFds): StdioSource {
+    if (!this.libc) {
+      this.warnOnce(
+        'buffer',
+        'FFI unavailable: buffered service output uses two pipes (stdout, stderr)',
+      );
+      return 'pipe';
+    }
+    const [r, w] = this.libc.pipeCloexec();
+    fds.outputReadFd = r;
+    fds.toClose.push(w);
+    return w;
+  }
 
-    let useHelper = plan.helperReasons.length > 0;
-    // Without the helper the daemon can still open a log file itself, with the same flags.
+  /**
+   * What to spawn: the exec helper with its instructions, or the command itself. Without the
+   * helper the daemon can still open a log file itself, with the same flags. Returns the stage
+   * and errno of a step that failed before spawning (also when the helper is needed but not
+   * built).
+   */
+  private commandFor(spec: ProcessSpec, plan: LaunchPlan, fds: LaunchFds): SpawnCommand | Failure {
+    const needsHelper = plan.helperReasons.length > 0;
+    const stdio: StdioSource[] = plan.stdio.slice();
+    if (needsHelper && this.helperPath) {
+      const statusFd = stdio.length;
+      stdio.push('pipe');
+      const args = [String(statusFd), ...plan.helperOps, '--', ...spec.argv];
+      return { file: this.helperPath, args, stdio, viaHelper: true, statusFd };
+    }
     const parentOpensLog =
-      useHelper &&
-      !this.helperPath &&
+      needsHelper &&
       spec.output.kind === 'file' &&
       plan.helperReasons.every((r) => r === 'log file');
-    if (parentOpensLog) useHelper = false;
-    if (useHelper && !this.helperPath) {
-      // A launch failure at the stage of the first missing step, with ENOSYS, so that dinitctl
-      // says what failed (and that the helper is missing) instead of "reason unknown".
-      const first = plan.helperReasons.find((r) => r !== 'log file') ?? plan.helperReasons[0];
-      return failLater(
-        HELPER_STAGE[first] ?? ExecStage.ARRANGE_FDS,
-        nodeOs.constants.errno.ENOSYS,
+    // Without the helper, a launch failure at the stage of the first step that needs it, with
+    // ENOSYS, so that dinitctl says what failed (and that the helper is missing).
+    if (needsHelper && !parentOpensLog) return this.helperMissing(plan);
+    if (spec.workingDir) {
+      // libuv reports a failed chdir like a failed exec; check first to name the stage.
+      const err = checkDirectory(spec.workingDir);
+      if (err !== undefined) return { stage: ExecStage.CHDIR, errno: err };
+    }
+    if (parentOpensLog && spec.output.kind === 'file') {
+      const r = openLogFile(spec.output);
+      if (typeof r === 'object') return { stage: ExecStage.OPEN_LOGFILE, errno: r.errno };
+      fds.parentLogFd = r;
+      for (const fd of [1, 2]) if (fd !== plan.readinessFd) stdio[fd] = r;
+    }
+    const args = spec.argv.slice(1);
+    return { file: spec.argv[0], args, stdio, viaHelper: false, statusFd: -1 };
+  }
+
+  private helperMissing(plan: LaunchPlan): Failure {
+    const first = plan.helperReasons.find((r) => r !== 'log file') ?? plan.helperReasons[0];
+    return {
+      stage: HELPER_STAGE[first] ?? ExecStage.ARRANGE_FDS,
+      errno: nodeOs.constants.errno.ENOSYS,
+      message:
         `needs the exec helper (for ${plan.helperReasons.join(', ')}), which is not built: ` +
-          `install a C compiler, then run "npm run build" (in a clone) or "npm rebuild -g dinit-ts" (installed)`,
-      );
-    }
+        `install a C compiler, then run "npm run build" (in a clone) or "npm rebuild -g dinit-ts" (installed)`,
+    };
+  }
 
-    const stdio: StdioSource[] = plan.stdio.slice();
-    let file: string;
-    let args: string[];
-    let statusIdx = -1;
-    if (useHelper) {
-      statusIdx = stdio.length;
-      stdio.push('pipe');
-      file = this.helperPath as string;
-      args = [String(statusIdx), ...plan.helperOps, '--', ...spec.argv];
-    } else {
-      file = spec.argv[0];
-      args = spec.argv.slice(1);
-      if (spec.workingDir) {
-        // libuv reports a failed chdir like a failed exec; check first to name the stage.
-        const err = checkDirectory(spec.workingDir);
-        if (err !== undefined) return failLater(ExecStage.CHDIR, err);
-      }
-      if (parentOpensLog && spec.output.kind === 'file') {
-        const r = openLogFile(spec.output);
-        if (typeof r === 'object') return failLater(ExecStage.OPEN_LOGFILE, r.errno);
-        parentLogFd = r;
-        for (const fd of [1, 2]) if (fd !== plan.readinessFd) stdio[fd] = r;
-      }
-    }
+  /** Reports an exec failure from the next tick, as if the child had failed (no pid). */
+  private failLater(fds: LaunchFds, events: ProcessEvents, f: Failure): ProcessHandle {
+    fds.closeAll();
+    const text = f.message ?? this.strerror(f.errno);
+    setImmediate(() => events.onExecFailed(f.stage, f.errno, text));
+    return { pid: -1 };
+  }
 
-    let child: childProcess.ChildProcess;
-    try {
-      child = childProcess.spawn(file, args, {
-        stdio: stdio as childProcess.StdioOptions,
-        env: plan.env,
-        cwd: useHelper ? undefined : spec.workingDir,
-        detached: !useHelper && plan.detached,
-        argv0: useHelper ? undefined : spec.argv[0],
-      });
-    } catch (e) {
-      // Synchronous failures (bad arguments, EMFILE...): nothing was started.
-      return failLater(ExecStage.DO_EXEC, errnoOf(e) ?? 0);
-    }
-    // The child has its copies now.
-    for (const fd of toClose) this.libc?.close(fd);
-    if (parentLogFd !== undefined) fs.closeSync(parentLogFd);
-
+  /** Records a spawned child and wires its exit, exec status, readiness and output. */
+  private follow(
+    child: childProcess.ChildProcess,
+    spec: ProcessSpec,
+    plan: LaunchPlan,
+    cmd: SpawnCommand,
+    outputReadFd: number | undefined,
+    events: ProcessEvents,
+  ): ProcessHandle {
     const pid = child.pid;
     const rec: ChildRecord = { pid: pid ?? -1, ref: undefined, finished: false, watchers: [] };
     if (pid !== undefined) {
@@ -373,104 +428,36 @@ export class PosixOs implements Os {
       rec.ref = this.openPidRef(pid);
       this.children.set(pid, rec);
     }
-
-    let exit: ExitStatus | undefined;
-    let statusOpen = useHelper;
-    const statusChunks: Buffer[] = [];
-    let execReported = false;
-    // exec succeeded: Node's 'spawn' event, or the helper's status pipe closing empty.
-    const execSucceeded = () => {
-      if (execReported || rec.finished) return;
-      execReported = true;
-      events.onExecSucceeded?.();
-    };
-    const finish = () => {
-      if (rec.finished || exit === undefined || statusOpen) return;
-      if (statusChunks.length === 0) execSucceeded();
-      rec.finished = true;
-      this.children.delete(rec.pid);
-      rec.ref?.release();
-      readiness?.destroy();
-      // Orphans often die together with the service that left them.
-      if (this.reaper) setImmediate(() => this.reaper?.reapAll());
-      for (const w of rec.watchers.splice(0)) w(exit);
-      const data = Buffer.concat(statusChunks);
-      if (data.length >= 8) {
-        const le = nodeOs.endianness() === 'LE';
-        const stage = le ? data.readInt32LE(0) : data.readInt32BE(0);
-        const errno = le ? data.readInt32LE(4) : data.readInt32BE(4);
-        events.onExecFailed(stage, errno, this.strerror(errno));
-      } else {
-        events.onExit(exit);
-      }
-    };
-
+    const idx = plan.readinessFd;
+    const readiness =
+      spec.readiness && idx !== undefined ? (child.stdio[idx] as net.Socket | null) : null;
+    if (readiness) watchReadiness(readiness, rec, events);
+    const outcome = new ExecOutcome(rec, events, cmd.viaHelper, {
+      strerror: (errno) => this.strerror(errno),
+      onFinished: (exit) => {
+        this.children.delete(rec.pid);
+        rec.ref?.release();
+        readiness?.destroy();
+        // Orphans often die together with the service that left them.
+        if (this.reaper) setImmediate(() => this.reaper?.reapAll());
+        for (const w of rec.watchers.splice(0)) w(exit);
+      },
+    });
     child.on('error', (e) => {
-      // Emitted when the spawn itself failed (no pid): the exec of the command or the helper.
-      if (pid !== undefined || rec.finished) return;
-      rec.finished = true;
-      const errno = errnoOf(e) ?? 0;
-      events.onExecFailed(ExecStage.DO_EXEC, errno, this.strerror(errno));
+      if (pid === undefined) outcome.spawnFailed(errnoOf(e) ?? 0);
     });
-    if (!useHelper) child.once('spawn', execSucceeded);
-    child.on('exit', (code, signal) => {
-      exit =
-        code !== null
-          ? { kind: 'exited', code }
-          : { kind: 'signalled', signal: signalNumber(signal), coreDumped: false };
-      finish();
-    });
-
-    if (useHelper) {
-      const st = child.stdio[statusIdx] as net.Socket | null;
-      if (!st) {
-        statusOpen = false;
-      } else {
-        st.on('data', (d: Buffer) => statusChunks.push(d));
-        st.on('error', () => {});
-        st.on('close', () => {
-          statusOpen = false;
-          if (statusChunks.length === 0) execSucceeded();
-          finish();
-        });
-      }
-    }
-
-    let readiness: net.Socket | undefined;
-    if (spec.readiness) {
-      const idx = plan.readinessFd;
-      readiness = (idx !== undefined ? child.stdio[idx] : null) as net.Socket | undefined;
-      if (readiness) {
-        let notified = false;
-        readiness.on('error', () => {});
-        readiness.on('data', () => {
-          if (notified) return;
-          notified = true;
-          events.onReady?.();
-        });
-        readiness.on('end', () => {
-          if (!notified && !rec.finished) events.onReadinessClosed?.();
-        });
-      }
-    }
-
+    if (!cmd.viaHelper) child.once('spawn', () => outcome.execSucceeded());
+    child.on('exit', (code, signal) => outcome.exited(code, signal));
+    if (cmd.viaHelper) outcome.readStatus(child.stdio[cmd.statusFd] as net.Socket | null);
     if (spec.output.kind === 'buffer') {
-      const sink = spec.output.sink;
-      const streams: net.Socket[] = [];
-      if (outputReadFd !== undefined) {
-        streams.push(new net.Socket({ fd: outputReadFd, readable: true, writable: false }));
-      } else {
-        for (const fd of [1, 2]) {
-          const s = child.stdio[fd] as net.Socket | null;
-          if (s) streams.push(s);
-        }
-      }
-      for (const s of streams) {
-        s.on('data', (d: Buffer) => sink(d));
-        s.on('error', () => {});
-      }
+      const streams =
+        outputReadFd !== undefined
+          ? [new net.Socket({ fd: outputReadFd, readable: true, writable: false })]
+          : [1, 2]
+              .map((fd) => child.stdio[fd] as net.Socket | null)
+              .filter((s): s is net.Socket => Boolean(s));
+      forwardOutput(streams, spec.output.sink);
     }
-
     return { pid: rec.pid };
   }
 
@@ -867,11 +854,6 @@ export function errnoOf(e: unknown): number | undefined {
 /** Reads a native-endian int32 (a siginfo_t field). */
 function readI32(b: Buffer, off: number): number {
   return nodeOs.endianness() === 'LE' ? b.readInt32LE(off) : b.readInt32BE(off);
-}
-
-function signalNumber(name: NodeJS.Signals | null): number {
-  if (!name) return 0;
-  return (nodeOs.constants.signals as Record<string, number>)[name] ?? 0;
 }
 
 /**
