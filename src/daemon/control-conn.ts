@@ -66,6 +66,13 @@ export interface ConnSocket {
 /** Upstream's receive buffer size: no request may be longer. */
 const INPUT_LIMIT = 1024;
 
+type RequestOf<K extends Request['type']> = Request & { type: K };
+type RequestHandlers = { [K in Request['type']]: (req: RequestOf<K>) => void };
+type StartStopRequest = RequestOf<
+  'STARTSERVICE' | 'STOPSERVICE' | 'WAKESERVICE' | 'RELEASESERVICE'
+>;
+type DepEditRequest = RequestOf<'ADD_DEP' | 'REM_DEP' | 'ENABLESERVICE' | 'ENABLE_SERVICE_V7'>;
+
 const DEP_TYPES: Partial<Record<number, DependencyType>> = {
   0: 'regular',
   2: 'waits-for',
@@ -282,163 +289,188 @@ export class ControlConn {
 
   // ---- requests ----
 
+  /** What each request does; every request type has exactly one entry. */
+  private readonly onRequest: RequestHandlers = {
+    QUERYVERSION: () =>
+      this.send({ type: 'CPVERSION', minVersion: MIN_COMPAT_VERSION, version: PROTOCOL_VERSION }),
+    FINDSERVICE: (r) => this.findLoad(r.type, r.name),
+    LOADSERVICE: (r) => this.findLoad(r.type, r.name),
+    CLOSEHANDLE: (r) => this.closeHandle(r.handle),
+    STARTSERVICE: (r) => this.start(r),
+    STOPSERVICE: (r) => this.stop(r),
+    WAKESERVICE: (r) => this.wake(r),
+    RELEASESERVICE: (r) => this.release(r),
+    UNPINSERVICE: (r) => this.unpin(r.handle),
+    UNLOADSERVICE: (r) => this.unload(r.handle),
+    RELOADSERVICE: (r) => this.reload(r.handle),
+    SHUTDOWN: (r) => this.shutdown(r.shutdownType),
+    LISTSERVICES: () => this.listServices(1),
+    LISTSERVICES5: () => this.listServices(5),
+    SERVICESTATUS: (r) => this.serviceStatus(r.handle, 1),
+    SERVICESTATUS5: (r) => this.serviceStatus(r.handle, 5),
+    SERVICESTATUS6: (r) => this.serviceStatus(r.handle, 6),
+    ADD_DEP: (r) => this.depEdit(r),
+    REM_DEP: (r) => this.depEdit(r),
+    ENABLESERVICE: (r) => this.depEdit(r),
+    ENABLE_SERVICE_V7: (r) => this.depEdit(r),
+    QUERY_LOAD_MECH: () =>
+      this.send({
+        type: 'LOADER_MECH',
+        loaderType: SSET_TYPE_DIRLOAD,
+        cwd: safeCwd(this.ctx),
+        dirs: this.ctx.serviceDirs,
+      }),
+    QUERYSERVICENAME: (r) => this.serviceName(r.handle),
+    QUERYSERVICEDSCDIR: (r) => this.serviceDirectory(r.handle, r.reserved),
+    SETENV: (r) => this.setenv(r.envVar),
+    GETALLENV: (r) =>
+      r.reserved !== 0
+        ? this.badRequest()
+        : this.send({ type: 'ALLENV', vars: this.ctx.env.entries() }),
+    LISTENENV: () => this.listenEnv(),
+    SETTRIGGER: (r) => this.setTrigger(r.handle, r.value),
+    CATLOG: (r) => this.catlog(r.handle, r.flags),
+    SIGNAL: (r) => this.signal(r.handle, r.signal),
+  };
+
   private handle(req: Request): void {
+    (this.onRequest[req.type] as (r: Request) => void)(req);
+  }
+
+  /**
+   * The service behind a handle of this connection. For an unknown handle it answers NAK or
+   * BADREQ (which closes the connection), as upstream does for that request, and returns
+   * undefined.
+   */
+  private serviceFor(handle: number, ifUnknown: 'NAK' | 'BADREQ'): ServiceRef | undefined {
+    const ref = this.handles.get(handle);
+    if (!ref) {
+      if (ifUnknown === 'NAK') this.reply('NAK');
+      else this.badRequest();
+    }
+    return ref;
+  }
+
+  private closeHandle(handle: number): void {
+    if (!this.serviceFor(handle, 'BADREQ')) return;
+    this.releaseHandle(handle);
+    this.reply('ACK');
+  }
+
+  private unpin(handle: number): void {
+    const ref = this.serviceFor(handle, 'BADREQ');
+    if (!ref) return;
+    this.ctx.manager.unpin(ref);
+    this.reply('ACK');
+  }
+
+  private unload(handle: number): void {
+    const ref = this.serviceFor(handle, 'BADREQ');
+    if (!ref) return;
+    // Dinit refuses while another client watches the service (it would be left dangling).
+    if (this.ctx.otherHolds(this, ref.name)) return this.reply('NAK');
+    if (this.ctx.manager.unload(ref) !== 'ok') return this.reply('NAK');
+    this.dropService(ref.name);
+    this.ctx.onUnloaded(this, ref.name);
+    this.reply('ACK');
+  }
+
+  private reload(handle: number): void {
+    const ref = this.serviceFor(handle, 'BADREQ');
+    if (!ref) return;
+    if (this.ctx.otherHolds(this, ref.name)) return this.reply('NAK');
+    const r = this.ctx.manager.reload(ref);
+    if (!r.ok) {
+      this.ctx.log('error', `Could not reload service ${ref.name}: ${r.message}`);
+      return this.reply('NAK');
+    }
+    // As in Dinit, the handle used for the reload is no longer valid afterwards; any other
+    // handle this client holds to the service now refers to the reloaded record.
+    this.releaseHandle(handle);
+    for (const h of this.handlesByName.get(ref.name) ?? []) this.handles.set(h, r.ref);
+    this.reply('ACK');
+  }
+
+  private shutdown(code: number): void {
+    const type = SHUTDOWN_NAMES[code];
+    if (type === undefined || type === 'none') return this.badRequest();
+    if (this.ctx.onShutdown) this.ctx.onShutdown(type);
+    else this.ctx.manager.shutdown(type);
+    this.reply('ACK');
+  }
+
+  private listServices(format: 1 | 5): void {
     const m = this.ctx.manager;
-    switch (req.type) {
-      case 'QUERYVERSION':
-        return this.send({
-          type: 'CPVERSION',
-          minVersion: MIN_COMPAT_VERSION,
-          version: PROTOCOL_VERSION,
-        });
-      case 'FINDSERVICE':
-      case 'LOADSERVICE':
-        return this.findLoad(req.type, req.name);
-      case 'CLOSEHANDLE': {
-        if (!this.handles.has(req.handle)) return this.badRequest();
-        this.releaseHandle(req.handle);
+    for (const ref of m.list()) {
+      const st = m.status(ref);
+      if (st.type === 'placeholder') continue;
+      this.send({ type: 'SVCINFO', format, name: st.name, status: toStatusInfo(st, format) });
+      if (this.dead) return;
+    }
+    this.reply('LISTDONE');
+  }
+
+  private serviceStatus(handle: number, format: 1 | 5 | 6): void {
+    const ref = this.serviceFor(handle, 'NAK');
+    if (!ref) return;
+    const status = toStatusInfo(this.ctx.manager.status(ref), format);
+    this.send({ type: 'SERVICESTATUS', format, status });
+  }
+
+  private serviceName(handle: number): void {
+    const ref = this.handles.get(handle);
+    if (!ref || Buffer.byteLength(ref.name) > 0xffff) return this.reply('NAK');
+    this.send({ type: 'SERVICENAME', name: ref.name });
+  }
+
+  private serviceDirectory(handle: number, reserved: number): void {
+    const ref = this.handles.get(handle);
+    if (!ref || reserved !== 0) return this.reply('NAK');
+    const file = this.ctx.manager.status(ref).file;
+    this.send({ type: 'SVCDSCDIR', dir: file ? path.dirname(file) : '' });
+  }
+
+  private listenEnv(): void {
+    if (!this.unlistenEnv) {
+      this.unlistenEnv = this.ctx.env.addListener((envVar, overridden) =>
+        this.guard('environment event', () => this.send({ type: 'ENVEVENT', overridden, envVar })),
+      );
+    }
+    this.reply('ACK');
+  }
+
+  private setTrigger(handle: number, value: number): void {
+    const ref = this.serviceFor(handle, 'NAK');
+    if (!ref) return;
+    this.reply(this.ctx.manager.setTrigger(ref, value !== 0) === 'ok' ? 'ACK' : 'NAK');
+  }
+
+  private catlog(handle: number, flags: number): void {
+    const ref = this.serviceFor(handle, 'NAK');
+    if (!ref) return;
+    const data = this.ctx.manager.catlog(ref, (flags & CATLOG_CLEAR) !== 0);
+    if (data === 'not-buffered') return this.reply('NAK');
+    this.send({ type: 'SERVICE_LOG', flags: 0, data });
+  }
+
+  private signal(handle: number, signal: number): void {
+    const ref = this.serviceFor(handle, 'NAK');
+    if (!ref) return;
+    const r = this.ctx.manager.signal(ref, signal);
+    switch (r) {
+      case 'ok':
         return this.reply('ACK');
-      }
-      case 'STARTSERVICE':
-      case 'STOPSERVICE':
-      case 'WAKESERVICE':
-      case 'RELEASESERVICE':
-        return this.startStop(req.type, req.flags, req.handle);
-      case 'UNPINSERVICE': {
-        const ref = this.handles.get(req.handle);
-        if (!ref) return this.badRequest();
-        m.unpin(ref);
-        return this.reply('ACK');
-      }
-      case 'UNLOADSERVICE': {
-        const ref = this.handles.get(req.handle);
-        if (!ref) return this.badRequest();
-        // Dinit refuses while another client watches the service (it would be left dangling).
-        if (this.ctx.otherHolds(this, ref.name)) return this.reply('NAK');
-        const r = m.unload(ref);
-        if (r !== 'ok') return this.reply('NAK');
-        this.dropService(ref.name);
-        this.ctx.onUnloaded(this, ref.name);
-        return this.reply('ACK');
-      }
-      case 'RELOADSERVICE': {
-        const ref = this.handles.get(req.handle);
-        if (!ref) return this.badRequest();
-        if (this.ctx.otherHolds(this, ref.name)) return this.reply('NAK');
-        const r = m.reload(ref);
-        if (!r.ok) {
-          this.ctx.log('error', `Could not reload service ${ref.name}: ${r.message}`);
-          return this.reply('NAK');
-        }
-        // As in Dinit, the handle used for the reload is no longer valid afterwards; any other
-        // handle this client holds to the service now refers to the reloaded record.
-        this.releaseHandle(req.handle);
-        for (const h of this.handlesByName.get(ref.name) ?? []) this.handles.set(h, r.ref);
-        return this.reply('ACK');
-      }
-      case 'SHUTDOWN': {
-        const type = SHUTDOWN_NAMES[req.shutdownType];
-        if (type === undefined || type === 'none') return this.badRequest();
-        if (this.ctx.onShutdown) this.ctx.onShutdown(type);
-        else m.shutdown(type);
-        return this.reply('ACK');
-      }
-      case 'LISTSERVICES':
-      case 'LISTSERVICES5': {
-        const format = req.type === 'LISTSERVICES5' ? 5 : 1;
-        for (const ref of m.list()) {
-          const st = m.status(ref);
-          if (st.type === 'placeholder') continue;
-          this.send({ type: 'SVCINFO', format, name: st.name, status: toStatusInfo(st, format) });
-          if (this.dead) return;
-        }
-        return this.reply('LISTDONE');
-      }
-      case 'SERVICESTATUS':
-      case 'SERVICESTATUS5':
-      case 'SERVICESTATUS6': {
-        const ref = this.handles.get(req.handle);
-        if (!ref) return this.reply('NAK');
-        const format = req.type === 'SERVICESTATUS6' ? 6 : req.type === 'SERVICESTATUS5' ? 5 : 1;
-        return this.send({
-          type: 'SERVICESTATUS',
-          format,
-          status: toStatusInfo(m.status(ref), format),
-        });
-      }
-      case 'ADD_DEP':
-      case 'REM_DEP':
-      case 'ENABLESERVICE':
-      case 'ENABLE_SERVICE_V7':
-        return this.depEdit(req.type, req.depType, req.from, req.to);
-      case 'QUERY_LOAD_MECH':
-        return this.send({
-          type: 'LOADER_MECH',
-          loaderType: SSET_TYPE_DIRLOAD,
-          cwd: safeCwd(this.ctx),
-          dirs: this.ctx.serviceDirs,
-        });
-      case 'QUERYSERVICENAME': {
-        const ref = this.handles.get(req.handle);
-        if (!ref || Buffer.byteLength(ref.name) > 0xffff) return this.reply('NAK');
-        return this.send({ type: 'SERVICENAME', name: ref.name });
-      }
-      case 'SETENV':
-        return this.setenv(req.envVar);
-      case 'GETALLENV':
-        if (req.reserved !== 0) return this.badRequest();
-        return this.send({ type: 'ALLENV', vars: this.ctx.env.entries() });
-      case 'LISTENENV':
-        if (!this.unlistenEnv) {
-          this.unlistenEnv = this.ctx.env.addListener((envVar, overridden) =>
-            this.guard('environment event', () =>
-              this.send({ type: 'ENVEVENT', overridden, envVar }),
-            ),
-          );
-        }
-        return this.reply('ACK');
-      case 'SETTRIGGER': {
-        const ref = this.handles.get(req.handle);
-        if (!ref) return this.reply('NAK');
-        return this.reply(m.setTrigger(ref, req.value !== 0) === 'ok' ? 'ACK' : 'NAK');
-      }
-      case 'CATLOG': {
-        const ref = this.handles.get(req.handle);
-        if (!ref) return this.reply('NAK');
-        const data = m.catlog(ref, (req.flags & CATLOG_CLEAR) !== 0);
-        if (data === 'not-buffered') return this.reply('NAK');
-        return this.send({ type: 'SERVICE_LOG', flags: 0, data });
-      }
-      case 'SIGNAL': {
-        const ref = this.handles.get(req.handle);
-        if (!ref) return this.reply('NAK');
-        const r = m.signal(ref, req.signal);
-        switch (r) {
-          case 'ok':
-            return this.reply('ACK');
-          case 'no-pid':
-            return this.reply('SIGNAL_NOPID');
-          case 'bad-signal':
-            this.ctx.log('error', 'Requested signal not in valid signal range.');
-            return this.reply('SIGNAL_BADSIG');
-          case 'kill-error':
-            this.ctx.log('error', `Error sending signal to process of service ${ref.name}`);
-            return this.reply('SIGNAL_KILLERR');
-          default: {
-            const never: never = r;
-            throw new Error(`unexpected signal result ${String(never)}`);
-          }
-        }
-      }
-      case 'QUERYSERVICEDSCDIR': {
-        const ref = this.handles.get(req.handle);
-        if (!ref || req.reserved !== 0) return this.reply('NAK');
-        const file = m.status(ref).file;
-        return this.send({ type: 'SVCDSCDIR', dir: file ? path.dirname(file) : '' });
-      }
+      case 'no-pid':
+        return this.reply('SIGNAL_NOPID');
+      case 'bad-signal':
+        this.ctx.log('error', 'Requested signal not in valid signal range.');
+        return this.reply('SIGNAL_BADSIG');
+      case 'kill-error':
+        this.ctx.log('error', `Error sending signal to process of service ${ref.name}`);
+        return this.reply('SIGNAL_KILLERR');
       default: {
-        const never: never = req;
-        throw new Error(`unhandled request ${(never as Request).type}`);
+        const never: never = r;
+        throw new Error(`unexpected signal result ${String(never)}`);
       }
     }
   }
@@ -447,102 +479,104 @@ export class ControlConn {
     // Dinit's check on names arriving over the socket: not empty, no leading '.' or '@'.
     if (name === '' || name.startsWith('.') || name.startsWith('@')) return this.badRequest();
     const m = this.ctx.manager;
-    let ref: ServiceRef | undefined;
-    let fail: 'NOSERVICE' | 'SERVICE_DESC_ERR' | 'SERVICE_LOAD_ERR' = 'NOSERVICE';
-    if (type === 'LOADSERVICE') {
-      try {
-        ref = m.load(name);
-      } catch (e) {
-        if (!(e instanceof ServiceLoadError)) {
-          // Not a load failure the core describes: still a failed load for this client.
-          this.ctx.log(
-            'error',
-            `Could not load service ${name}: ${(e as Error)?.message ?? String(e)}`,
-          );
-          fail = 'SERVICE_LOAD_ERR';
-        } else {
-          const f = e.failure;
-          // The failing service may be a dependency of the one asked for; Dinit names it.
-          if (f.kind === 'description') {
-            fail = 'SERVICE_DESC_ERR';
-            this.ctx.log('error', loadFailureMessage(f));
-          } else if (f.kind === 'not-found') {
-            fail = 'NOSERVICE';
-            this.ctx.log(
-              'error',
-              `Could not load service ${f.name}: service description not found.`,
-            );
-          } else {
-            fail = 'SERVICE_LOAD_ERR';
-            this.ctx.log('error', `Could not load service ${f.name}: ${f.message}`);
-          }
-        }
-      }
-    } else {
-      ref = m.find(name);
-    }
-    if (!ref) return this.reply(fail);
-    const handle = this.allocHandle(ref);
+    const found = type === 'LOADSERVICE' ? this.load(name) : m.find(name);
+    if (typeof found === 'string') return this.reply(found);
+    if (!found) return this.reply('NOSERVICE');
+    const handle = this.allocHandle(found);
     if (handle === undefined) return;
-    const st = m.status(ref);
+    const st = m.status(found);
     this.send({ type: 'SERVICERECORD', state: st.state, handle, targetState: st.targetState });
   }
 
-  private startStop(
-    type: 'STARTSERVICE' | 'STOPSERVICE' | 'WAKESERVICE' | 'RELEASESERVICE',
-    flags: number,
-    handle: number,
-  ): void {
-    const m = this.ctx.manager;
-    const ref = this.handles.get(handle);
-    if (!ref) return this.badRequest();
-    const pin = (flags & SsFlag.PIN) !== 0;
-    // PREACK goes out before anything can change state, so the client can tell which events
-    // happened before and after this command.
-    if ((flags & SsFlag.PREACK) !== 0) this.reply('PREACK');
-    const stateIs = (s: ServiceStatus['state']): boolean => m.status(ref).state === s;
-
-    switch (type) {
-      case 'STARTSERVICE': {
-        if (m.isShuttingDown()) return this.reply('SHUTTINGDOWN');
-        const r = m.start(ref, { pin });
-        if (r === 'shutting-down') return this.reply('SHUTTINGDOWN');
-        if (r === 'pinned-stopped') return this.reply('PINNEDSTOPPED');
-        return this.reply(stateIs('started') ? 'ALREADYSS' : 'ACK');
+  /** Loads a service; on failure logs why (naming the failing dependency) and gives the reply. */
+  private load(name: string): ServiceRef | 'NOSERVICE' | 'SERVICE_DESC_ERR' | 'SERVICE_LOAD_ERR' {
+    try {
+      return this.ctx.manager.load(name);
+    } catch (e) {
+      if (!(e instanceof ServiceLoadError)) {
+        // Not a load failure the core describes: still a failed load for this client.
+        const why = (e as Error)?.message ?? String(e);
+        this.ctx.log('error', `Could not load service ${name}: ${why}`);
+        return 'SERVICE_LOAD_ERR';
       }
-      case 'STOPSERVICE': {
-        const restart = (flags & SsFlag.RESTART) !== 0;
-        const force = (flags & SsFlag.GENTLE) === 0;
-        if (restart) {
-          if (m.isShuttingDown()) return this.reply('SHUTTINGDOWN');
-          const r = m.restart(ref, { force });
-          if (r === 'not-started') return this.reply('NAK');
-          if (r === 'pinned-started') return this.reply('PINNEDSTARTED');
-          if (typeof r === 'object') return this.dependents(r.dependents);
-          return this.reply(stateIs('started') ? 'ALREADYSS' : 'ACK');
-        }
-        const r = m.stop(ref, { pin, force });
-        if (r === 'pinned-started') return this.reply('PINNEDSTARTED');
-        if (typeof r === 'object') return this.dependents(r.dependents);
-        return this.reply(stateIs('stopped') ? 'ALREADYSS' : 'ACK');
+      // The failing service may be a dependency of the one asked for; Dinit names it.
+      const f = e.failure;
+      if (f.kind === 'description') {
+        this.ctx.log('error', loadFailureMessage(f));
+        return 'SERVICE_DESC_ERR';
       }
-      case 'WAKESERVICE': {
-        if (m.isShuttingDown()) return this.reply('SHUTTINGDOWN');
-        const r = m.wake(ref, { pin });
-        if (r === 'shutting-down') return this.reply('SHUTTINGDOWN');
-        if (r === 'pinned-stopped') return this.reply('PINNEDSTOPPED');
-        if (stateIs('started')) return this.reply('ALREADYSS');
-        return this.reply(r === 'no-dependents' ? 'NAK' : 'ACK');
+      if (f.kind === 'not-found') {
+        this.ctx.log('error', `Could not load service ${f.name}: service description not found.`);
+        return 'NOSERVICE';
       }
-      case 'RELEASESERVICE': {
-        m.release(ref, { pin });
-        return this.reply(stateIs('stopped') ? 'ALREADYSS' : 'ACK');
-      }
-      default: {
-        const never: never = type;
-        throw new Error(`unhandled ${String(never)}`);
-      }
+      this.ctx.log('error', `Could not load service ${f.name}: ${f.message}`);
+      return 'SERVICE_LOAD_ERR';
     }
+  }
+
+  /**
+   * The common start of STARTSERVICE, STOPSERVICE, WAKESERVICE and RELEASESERVICE: the target
+   * (an unknown handle is a bad request), and PREACK when asked for, sent before anything can
+   * change state so that the client can tell which events happened before and after.
+   */
+  private beginStartStop(req: StartStopRequest): ServiceRef | undefined {
+    const ref = this.serviceFor(req.handle, 'BADREQ');
+    if (ref && (req.flags & SsFlag.PREACK) !== 0) this.reply('PREACK');
+    return ref;
+  }
+
+  /** ALREADYSS when the service is (still) in the state asked for, else ACK. */
+  private ackUnless(ref: ServiceRef, state: ServiceStatus['state']): void {
+    this.reply(this.ctx.manager.status(ref).state === state ? 'ALREADYSS' : 'ACK');
+  }
+
+  private start(req: StartStopRequest): void {
+    const ref = this.beginStartStop(req);
+    if (!ref) return;
+    const m = this.ctx.manager;
+    if (m.isShuttingDown()) return this.reply('SHUTTINGDOWN');
+    const r = m.start(ref, { pin: (req.flags & SsFlag.PIN) !== 0 });
+    if (r === 'shutting-down') return this.reply('SHUTTINGDOWN');
+    if (r === 'pinned-stopped') return this.reply('PINNEDSTOPPED');
+    this.ackUnless(ref, 'started');
+  }
+
+  private stop(req: StartStopRequest): void {
+    const ref = this.beginStartStop(req);
+    if (!ref) return;
+    const m = this.ctx.manager;
+    const force = (req.flags & SsFlag.GENTLE) === 0;
+    if ((req.flags & SsFlag.RESTART) !== 0) {
+      if (m.isShuttingDown()) return this.reply('SHUTTINGDOWN');
+      const r = m.restart(ref, { force });
+      if (r === 'not-started') return this.reply('NAK');
+      if (r === 'pinned-started') return this.reply('PINNEDSTARTED');
+      if (typeof r === 'object') return this.dependents(r.dependents);
+      return this.ackUnless(ref, 'started');
+    }
+    const r = m.stop(ref, { pin: (req.flags & SsFlag.PIN) !== 0, force });
+    if (r === 'pinned-started') return this.reply('PINNEDSTARTED');
+    if (typeof r === 'object') return this.dependents(r.dependents);
+    this.ackUnless(ref, 'stopped');
+  }
+
+  private wake(req: StartStopRequest): void {
+    const ref = this.beginStartStop(req);
+    if (!ref) return;
+    const m = this.ctx.manager;
+    if (m.isShuttingDown()) return this.reply('SHUTTINGDOWN');
+    const r = m.wake(ref, { pin: (req.flags & SsFlag.PIN) !== 0 });
+    if (r === 'shutting-down') return this.reply('SHUTTINGDOWN');
+    if (r === 'pinned-stopped') return this.reply('PINNEDSTOPPED');
+    if (m.status(ref).state === 'started') return this.reply('ALREADYSS');
+    this.reply(r === 'no-dependents' ? 'NAK' : 'ACK');
+  }
+
+  private release(req: StartStopRequest): void {
+    const ref = this.beginStartStop(req);
+    if (!ref) return;
+    this.ctx.manager.release(ref, { pin: (req.flags & SsFlag.PIN) !== 0 });
+    this.ackUnless(ref, 'stopped');
   }
 
   private dependents(refs: ServiceRef[]): void {
@@ -555,15 +589,11 @@ export class ControlConn {
     this.send({ type: 'DEPENDENTS', handles });
   }
 
-  private depEdit(
-    type: 'ADD_DEP' | 'REM_DEP' | 'ENABLESERVICE' | 'ENABLE_SERVICE_V7',
-    depCode: number,
-    fromH: number,
-    toH: number,
-  ): void {
+  private depEdit(req: DepEditRequest): void {
+    const { type, depType: depCode } = req;
     const m = this.ctx.manager;
-    const from = this.handles.get(fromH);
-    const to = this.handles.get(toH);
+    const from = this.handles.get(req.from);
+    const to = this.handles.get(req.to);
     if (!from || !to || from.name === to.name) return this.badRequest();
     const depType = DEP_TYPES[depCode];
     if (depType === undefined) return this.badRequest();
