@@ -99,18 +99,87 @@ export function isValidServiceName(name: string): boolean {
   return name.length > 0 && !name.startsWith('.') && !name.startsWith('@');
 }
 
+/** What parsing has gathered so far; the mode flags are final only at the end of argv. */
+interface ParseState {
+  readonly o: DaemonOptions;
+  readonly ctx: ParseContext;
+  systemInit: boolean;
+  systemMgr: boolean;
+  /**
+   * As PID 1 run by root, the kernel passes its own unrecognised parameters through: until -m
+   * or -o is seen only "single" is taken as a service name and unknown options are ignored.
+   */
+  processSysArgs: boolean;
+}
+
+/** One command-line option of dinit. */
+interface OptionDef {
+  long: string;
+  short?: string;
+  /**
+   * 'text': takes the next argument, which must be present and non-empty; 'raw': takes the
+   * next argument as it is (checked by apply); absent: a flag.
+   */
+  value?: 'text' | 'raw';
+  /** Applies the option; a ParseResult ends parsing (an error, --help, --version). */
+  apply(st: ParseState, value: string, opt: OptionDef): ParseResult | undefined;
+}
+
+/** dinit's options, as upstream accepts them. */
+const OPTIONS: readonly OptionDef[] = [
+  { long: '--env-file', short: '-e', value: 'text', apply: (st, v) => set(st, 'envFile', v) },
+  {
+    long: '--services-dir',
+    short: '-d',
+    value: 'text',
+    apply: (st, v) => add(st, 'serviceDirs', v),
+  },
+  { long: '--system', short: '-s', apply: (st) => mode(st, { systemInit: true }) },
+  {
+    long: '--system-mgr',
+    short: '-m',
+    apply: (st) => mode(st, { systemMgr: true, processSysArgs: false }),
+  },
+  { long: '--user', short: '-u', apply: (st) => mode(st, { systemInit: false }) },
+  {
+    long: '--container',
+    short: '-o',
+    apply: (st) => mode(st, { systemMgr: false, processSysArgs: false }),
+  },
+  { long: '--auto-recovery', short: '-r', apply: (st) => set(st, 'autoRecovery', true) },
+  { long: '--socket-path', short: '-p', value: 'text', apply: (st, v) => set(st, 'socketPath', v) },
+  { long: '--ready-fd', short: '-F', value: 'raw', apply: readyFd },
+  { long: '--log-file', short: '-l', value: 'text', apply: (st, v) => set(st, 'logFile', v) },
+  {
+    long: '--quiet',
+    short: '-q',
+    apply: (st) => {
+      st.o.consoleServiceStatus = false;
+      return set(st, 'consoleLevel', 'none');
+    },
+  },
+  { long: '--console-level', value: 'text', apply: (st, v, d) => level(st, 'consoleLevel', v, d) },
+  { long: '--log-level', value: 'text', apply: (st, v, d) => level(st, 'mainLogLevel', v, d) },
+  { long: '--cgroup-path', short: '-b', value: 'text', apply: (st, v) => set(st, 'cgroupPath', v) },
+  { long: '--service', short: '-t', value: 'text', apply: (st, v) => add(st, 'services', v) },
+  { long: '--version', apply: () => ({ action: 'exit', status: 0, stdout: VERSION_TEXT }) },
+  { long: '--help', apply: () => ({ action: 'exit', status: 0, stdout: HELP_TEXT }) },
+];
+
+const OPTION_BY_NAME = new Map<string, OptionDef>(
+  OPTIONS.flatMap((d) =>
+    d.short ? [[d.long, d] as const, [d.short, d] as const] : [[d.long, d] as const],
+  ),
+);
+
 /**
  * Parse dinit's command line (argv without node and script). Returns either the options to run
  * with, or what to print and the exit status (0 for --help/--version, 1 for errors), with
  * upstream's message text.
  */
 export function parseArgs(argv: readonly string[], ctx: ParseContext): ParseResult {
-  let systemMgr = ctx.pid === 1;
-  let systemInit = ctx.uid === 0;
-  // As PID 1 run by root, the kernel passes its own unrecognised parameters through: until -m or
-  // -o is seen only "single" is taken as a service name and unknown options are ignored.
-  let processSysArgs = systemMgr && systemInit;
-
+  const systemMgr = ctx.pid === 1;
+  const systemInit = ctx.uid === 0;
   const o: DaemonOptions = {
     systemInit,
     systemMgr,
@@ -121,136 +190,94 @@ export function parseArgs(argv: readonly string[], ctx: ParseContext): ParseResu
     autoRecovery: false,
     services: [],
   };
-  const fail = (msg: string): ParseResult => ({
-    action: 'exit',
-    status: 1,
-    stderr: `dinit: ${msg}\n`,
-  });
+  const st: ParseState = { o, ctx, systemInit, systemMgr, processSysArgs: systemMgr && systemInit };
 
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
-    // The value of an option that needs one: the next argument, if present and non-empty.
-    const value = (): string | undefined => {
-      i++;
-      return i < argv.length && argv[i] !== '' ? argv[i] : undefined;
-    };
     if (!arg.startsWith('-')) {
       if (arg === '') return fail('error: empty command-line argument');
-      if (!processSysArgs || arg === 'single') {
+      if (!st.processSysArgs || arg === 'single') {
         if (!isValidServiceName(arg)) return fail(`error: invalid service name '${arg}'.`);
         o.services.push(arg);
       }
       continue;
     }
-    switch (arg) {
-      case '--env-file':
-      case '-e': {
-        const v = value();
-        if (v === undefined) return fail("'--env-file' (-e) requires an argument");
-        o.envFile = v;
-        break;
-      }
-      case '--services-dir':
-      case '-d': {
-        const v = value();
-        if (v === undefined) return fail("'--services-dir' (-d) requires an argument");
-        o.serviceDirs.push(v);
-        break;
-      }
-      case '--system':
-      case '-s':
-        systemInit = true;
-        break;
-      case '--system-mgr':
-      case '-m':
-        systemMgr = true;
-        processSysArgs = false;
-        break;
-      case '--user':
-      case '-u':
-        systemInit = false;
-        break;
-      case '--container':
-      case '-o':
-        systemMgr = false;
-        processSysArgs = false;
-        break;
-      case '--auto-recovery':
-      case '-r':
-        o.autoRecovery = true;
-        break;
-      case '--socket-path':
-      case '-p': {
-        const v = value();
-        if (v === undefined) return fail("'--socket-path' (-p) requires an argument");
-        o.socketPath = v;
-        break;
-      }
-      case '--ready-fd':
-      case '-F': {
-        i++;
-        if (i >= argv.length) return fail("'--ready-fd' (-F) requires an argument");
-        const v = argv[i];
-        if (!/^\d+$/.test(v)) return fail("'--ready-fd' (-F) requires a numerical argument");
-        const fd = Number(v);
-        if (fd === 0 || !ctx.isOpenFd(fd)) {
-          return fail("'--ready-fd' (-F) requires an open file descriptor");
-        }
-        o.readyFd = fd;
-        break;
-      }
-      case '--log-file':
-      case '-l': {
-        const v = value();
-        if (v === undefined) return fail("'--log-file' (-l) requires an argument");
-        o.logFile = v;
-        break;
-      }
-      case '--quiet':
-      case '-q':
-        o.consoleServiceStatus = false;
-        o.consoleLevel = 'none';
-        break;
-      case '--console-level':
-      case '--log-level': {
-        const v = value();
-        if (v === undefined) return fail(`'${arg}' requires an argument`);
-        const level = LEVEL_NAMES[v];
-        if (level === undefined) {
-          return fail(`'${arg}' accepts only arguments: 'none', 'error', 'warn', 'info', 'debug'`);
-        }
-        if (arg === '--console-level') o.consoleLevel = level;
-        else o.mainLogLevel = level;
-        break;
-      }
-      case '--cgroup-path':
-      case '-b': {
-        const v = value();
-        if (v === undefined) return fail("'--cgroup-path' (-b) requires an argument");
-        o.cgroupPath = v;
-        break;
-      }
-      case '--service':
-      case '-t': {
-        const v = value();
-        if (v === undefined) return fail("'--service' (-t) requires an argument");
-        o.services.push(v);
-        break;
-      }
-      case '--version':
-        return { action: 'exit', status: 0, stdout: VERSION_TEXT };
-      case '--help':
-        return { action: 'exit', status: 0, stdout: HELP_TEXT };
-      default:
-        if (!processSysArgs) return fail(`unrecognized option: ${arg}`);
+    const def = OPTION_BY_NAME.get(arg);
+    if (!def) {
+      if (!st.processSysArgs) return fail(`unrecognized option: ${arg}`);
+      continue;
     }
+    let value = '';
+    if (def.value !== undefined) {
+      i++;
+      // A value must be present; for most options also non-empty.
+      if (i >= argv.length || (def.value === 'text' && argv[i] === '')) {
+        return fail(`${label(def)} requires an argument`);
+      }
+      value = argv[i];
+    }
+    const stop = def.apply(st, value, def);
+    if (stop) return stop;
   }
 
-  o.systemInit = systemInit;
-  o.systemMgr = systemMgr;
+  o.systemInit = st.systemInit;
+  o.systemMgr = st.systemMgr;
   if (o.services.length === 0) o.services.push('boot');
-  if (systemMgr && o.envFile === undefined) o.envFile = SYSTEM_ENV_FILE;
+  if (st.systemMgr && o.envFile === undefined) o.envFile = SYSTEM_ENV_FILE;
   return { action: 'run', options: o };
+}
+
+function fail(msg: string): ParseResult {
+  return { action: 'exit', status: 1, stderr: `dinit: ${msg}\n` };
+}
+
+/** How an option is named in messages: '--long' (-s). */
+function label(def: OptionDef): string {
+  return def.short ? `'${def.long}' (${def.short})` : `'${def.long}'`;
+}
+
+function set<K extends keyof DaemonOptions>(
+  st: ParseState,
+  key: K,
+  value: DaemonOptions[K],
+): undefined {
+  st.o[key] = value;
+  return undefined;
+}
+
+function add(st: ParseState, key: 'serviceDirs' | 'services', value: string): undefined {
+  st.o[key].push(value);
+  return undefined;
+}
+
+/** -s, -u, -m, -o. Once -m or -o is seen, the kernel's parameters are no longer skipped. */
+function mode(
+  st: ParseState,
+  change: Partial<Pick<ParseState, 'systemInit' | 'systemMgr' | 'processSysArgs'>>,
+): undefined {
+  Object.assign(st, change);
+  return undefined;
+}
+
+function readyFd(st: ParseState, v: string, def: OptionDef): ParseResult | undefined {
+  if (!/^\d+$/.test(v)) return fail(`${label(def)} requires a numerical argument`);
+  const fd = Number(v);
+  if (fd === 0 || !st.ctx.isOpenFd(fd))
+    return fail(`${label(def)} requires an open file descriptor`);
+  return set(st, 'readyFd', fd);
+}
+
+function level(
+  st: ParseState,
+  key: 'consoleLevel' | 'mainLogLevel',
+  v: string,
+  def: OptionDef,
+): ParseResult | undefined {
+  const lvl = LEVEL_NAMES[v];
+  if (lvl === undefined) {
+    return fail(`${label(def)} accepts only arguments: 'none', 'error', 'warn', 'info', 'debug'`);
+  }
+  return set(st, key, lvl);
 }
 
 /**
