@@ -1,43 +1,61 @@
 #!/usr/bin/env node
-// Builds the exec helper (adapters/native/exec-helper.c) with the system C compiler into
-// adapters/native/build/. A missing compiler is not a build failure: the adapters then run
-// without the helper and say so when a service needs it.
+// Builds the native programs with the system C compiler into adapters/native/build/: the exec
+// helper (adapters/native/exec-helper.c) and, on Linux, the init that runs as PID 1
+// (adapters/native/init.c). A missing compiler is not a build failure: the adapters then run
+// without the helper and say so when a service needs it, and dinit as PID 1 says the init is
+// missing.
 'use strict';
 const { spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
 
 const root = path.resolve(__dirname, '..');
-const src = path.join(root, 'adapters', 'native', 'exec-helper.c');
 const outDir = path.join(root, 'adapters', 'native', 'build');
-const out = path.join(outDir, 'dinit-exec-helper');
 const cc = process.env.CC || 'cc';
 
-function warn(msg) {
-  process.stderr.write(
-    `build-native: warning: ${msg}; services needing pre-exec steps ` +
-      `(run-as, rlimits, cgroup, logfile, ...) will fail to start until it is built.\n`,
-  );
+const targets = [
+  {
+    src: 'exec-helper.c',
+    out: 'dinit-exec-helper',
+    // jail_getid() for run-in-jail lives in libjail on FreeBSD.
+    libs: process.platform === 'freebsd' ? ['-ljail'] : [],
+    consequence:
+      'services needing pre-exec steps (run-as, rlimits, cgroup, logfile, ...) will fail to ' +
+      'start until it is built',
+  },
+  {
+    src: 'init.c',
+    out: 'dinit-init',
+    libs: [],
+    linuxOnly: true,
+    consequence: 'dinit cannot run as PID 1 (system init or container init) until it is built',
+  },
+];
+
+function build(t) {
+  const warn = (msg) => process.stderr.write(`build-native: warning: ${msg}; ${t.consequence}.\n`);
+  const src = path.join(root, 'adapters', 'native', t.src);
+  const out = path.join(outDir, t.out);
+  if (t.linuxOnly && process.platform !== 'linux') return;
+  if (!fs.existsSync(src)) {
+    warn(`${src} is missing`);
+    return;
+  }
+  fs.mkdirSync(outDir, { recursive: true });
+  const tmp = `${out}.tmp${process.pid}`;
+  const r = spawnSync(cc, ['-O2', '-Wall', '-o', tmp, src, ...t.libs], { stdio: 'inherit' });
+  if (r.error || r.status !== 0) {
+    try {
+      fs.unlinkSync(tmp);
+    } catch {
+      // Nothing was written.
+    }
+    warn(r.error ? `no C compiler (${cc}: ${r.error.code})` : `${cc} failed (status ${r.status})`);
+    return;
+  }
+  // Rename into place so a running daemon (or init) never sees a half-written program.
+  fs.renameSync(tmp, out);
+  process.stdout.write(`build-native: built ${path.relative(root, out)}\n`);
 }
 
-if (!fs.existsSync(src)) {
-  warn(`${src} is missing`);
-  process.exit(0);
-}
-fs.mkdirSync(outDir, { recursive: true });
-const tmp = `${out}.tmp${process.pid}`;
-// jail_getid() for run-in-jail lives in libjail on FreeBSD.
-const libs = process.platform === 'freebsd' ? ['-ljail'] : [];
-const r = spawnSync(cc, ['-O2', '-Wall', '-o', tmp, src, ...libs], { stdio: 'inherit' });
-if (r.error || r.status !== 0) {
-  try {
-    fs.unlinkSync(tmp);
-  } catch {
-    // Nothing was written.
-  }
-  warn(r.error ? `no C compiler (${cc}: ${r.error.code})` : `${cc} failed (status ${r.status})`);
-  process.exit(0);
-}
-// Rename into place so a running daemon never sees a half-written helper.
-fs.renameSync(tmp, out);
-process.stdout.write(`build-native: built ${path.relative(root, out)}\n`);
+for (const t of targets) build(t);
