@@ -4,6 +4,12 @@
  *
  * Usage: dinit-init MANAGER-PATH [MANAGER-ARGS...]   (bin/dinit execs this when it finds itself
  * PID 1; MANAGER-ARGS are node's script and dinit's original arguments.)
+ *        dinit-init --final TYPE   (as PID 1: only the final steps; `dinit-shutdown --system`
+ *        execs this when upstream's dinit runs it as PID 1)
+ * Signals to PID 1: SIGINT reboot and SIGTERM halt (forwarded: the manager stops the services
+ * first; in container mode both stop and exit), SIGQUIT immediate power-off, SIGHUP, SIGUSR1 and
+ * SIGUSR2 forwarded, SIGRTMIN+13..16 immediate halt, power-off, reboot, kexec (the numbers
+ * systemd uses; `dinit-shutdown --system` sends them).
  *
  * The private channel. A SOCK_STREAM socketpair; the manager's end is passed as the fd number in
  * DINIT_INIT_FD, and DINIT_INIT_RUN says how many times the manager has been started since the
@@ -484,6 +490,11 @@ static void on_signal(int sig)
         if (st.mgr > 0) kill(st.mgr, sig);
         return;
     default:
+        if (sig >= SIGRTMIN + 13 && sig <= SIGRTMIN + 16) {
+            static const enum sd_type now[] = {SD_HALT, SD_POWEROFF, SD_REBOOT, SD_KEXEC};
+            if (st.mgr > 0) kill(st.mgr, SIGKILL);
+            finish(now[sig - SIGRTMIN - 13]);
+        }
         return; /* the rest are not the manager's business */
     }
 }
@@ -495,6 +506,16 @@ int main(int argc, char **argv)
     if (argc < 2) {
         say("usage: dinit-init MANAGER-PATH [ARGS...]");
         return 2;
+    }
+    if (strcmp(argv[1], "--final") == 0) {
+        enum sd_type type = argc > 2 ? parse_sd_type(argv[2]) : SD_POWEROFF;
+        if (getpid() != 1 || type == SD_NONE || type == SD_SOFTREBOOT) {
+            say("--final needs PID 1 and one of halt, poweroff, reboot, kexec");
+            return 2;
+        }
+        st.chan = -1;
+        finish(type);
+        for (;;) pause();
     }
     st.mgr_argv = argv + 1;
     st.container = container_from_args(argv + 1);

@@ -6,6 +6,7 @@ import * as fs from 'node:fs';
 import type { ServiceManager, ServiceRef } from '../core/api';
 import type { Os } from '../core/os';
 import { DaemonLog, errnoMessage } from './log';
+import type { InitLink } from './init-link';
 import { defaultSocketPath, type DaemonOptions } from './options';
 import type { ShutdownType } from '../model';
 import { ServiceLoadError, type LoadFailure } from '../errors';
@@ -84,14 +85,18 @@ export function loadFailureMessage(f: LoadFailure): string {
  * Run the daemon until it should exit; resolves to the process exit status. In user mode the
  * daemon exits once no service is active; SIGINT/SIGTERM stop every service first.
  */
-export async function runDaemon(opts: DaemonOptions, parts: DaemonParts): Promise<number> {
+export async function runDaemon(
+  opts: DaemonOptions,
+  parts: DaemonParts,
+  init?: InitLink,
+): Promise<number> {
   const log = new DaemonLog({
     consoleLevel: opts.consoleLevel,
     mainLevel: opts.mainLogLevel,
     consoleServiceStatus: opts.consoleServiceStatus,
     mainLogPending: opts.logFile !== undefined,
   });
-  const d = new Daemon(opts, parts, log);
+  const d = new Daemon(opts, parts, log, init);
   let status: number;
   try {
     status = await d.run();
@@ -110,16 +115,22 @@ class Daemon {
   private control: ControlLike | undefined;
   private shutdownType: ShutdownType = 'none';
   private pendingStop = false;
+  private pendingType: ShutdownType = 'halt';
   private booting = true;
   private checkScheduled = false;
   private finish: (() => void) | undefined;
   private listening = false;
   private readonly socketPath: string;
+  /** A service named on the command line failed to load or start (container exit status). */
+  private bootFailed = false;
+  private triedAutoRecovery = false;
 
   constructor(
     private readonly opts: DaemonOptions,
     private readonly parts: DaemonParts,
     private readonly log: DaemonLog,
+    /** The channel to the native init, when it started us (PID 1 duties are the init's). */
+    private readonly init?: InitLink,
   ) {
     this.socketPath =
       opts.socketPath ?? defaultSocketPath(opts.systemInit, process.env, homeFromPasswd());
@@ -127,10 +138,14 @@ class Daemon {
 
   async run(): Promise<number> {
     const { opts, log } = this;
-    if (opts.systemMgr) {
-      log.log('error', 'running as system manager (PID 1 or --system-mgr) is not supported yet');
+    if (opts.systemMgr && this.init === undefined) {
+      log.log(
+        'error',
+        'running as system manager (--system-mgr) other than as PID 1 is not supported yet',
+      );
       return EXIT_FAILURE;
     }
+    this.init?.send(opts.systemMgr ? 'mode system' : 'mode container');
     this.installSignalHandlers();
 
     const env = this.globalEnvironment();
@@ -162,7 +177,12 @@ class Daemon {
       }
     }
 
-    manager.addListener({ onServiceEvent: () => this.scheduleExitCheck() });
+    manager.addListener({
+      onServiceEvent: (ref, event) => {
+        if (event === 'failedstart' && opts.services.includes(ref.name)) this.bootFailed = true;
+        this.scheduleExitCheck();
+      },
+    });
     manager.onAllStopped(() => this.scheduleExitCheck());
 
     // Readiness goes out before the starts are issued; no client can connect in between because
@@ -170,14 +190,28 @@ class Daemon {
     // any service process is launched, so it does not leak into them.
     this.reportReady();
 
-    const done = new Promise<void>((resolve) => (this.finish = resolve));
-    this.startNamedServices(manager);
+    let done = new Promise<void>((resolve) => (this.finish = resolve));
+    this.startNamedServices(manager, opts.services);
     this.booting = false;
-    if (this.pendingStop) this.requestShutdown('halt');
+    if (this.pendingStop) this.requestShutdown(this.pendingType);
     this.scheduleExitCheck();
     await done;
+    while (this.init !== undefined && opts.systemMgr && this.shutdownType === 'none') {
+      // Every service stopped with no shutdown asked for: a boot failure.
+      const next = await this.bootFailureChoice();
+      if (next !== 'recovery' && next !== 'boot') {
+        this.shutdownType = next;
+        break;
+      }
+      done = new Promise<void>((resolve) => (this.finish = resolve));
+      await this.openControlSocket(true);
+      this.startNamedServices(manager, next === 'boot' ? opts.services : ['recovery']);
+      this.scheduleExitCheck();
+      await done;
+    }
 
     await this.closeControlSocket();
+    if (this.init !== undefined) return this.handOverToInit(this.init);
     if (this.shutdownType === 'reboot') {
       // A user-mode instance asked to "reboot" dies of SIGINT, as upstream does.
       await log.flush(LOG_FLUSH_MS);
@@ -214,22 +248,26 @@ class Daemon {
   }
 
   private installSignalHandlers(): void {
-    const stopAll = (): void => {
+    const stopAll = (type: ShutdownType): void => {
       try {
-        if (this.manager === undefined || this.booting) this.pendingStop = true;
-        else this.requestShutdown('halt');
+        if (this.manager === undefined || this.booting) {
+          this.pendingStop = true;
+          this.pendingType = type;
+        } else this.requestShutdown(type);
       } catch (err) {
         this.internalError('signal handler', err);
       }
     };
-    process.on('SIGTERM', stopAll);
-    process.on('SIGINT', stopAll);
+    // As system manager (the init forwards them): SIGINT reboots, SIGTERM halts.
+    process.on('SIGTERM', () => stopAll('halt'));
+    process.on('SIGINT', () => stopAll(this.opts.systemMgr ? 'reboot' : 'halt'));
     // SIGHUP (the terminal went away) stops every service in order and exits, so none is left
     // orphaned; upstream dies of it on the spot. When SIGHUP was ignored at start (nohup; found
     // out by bin/dinit, since Node resets it) it stays ignored and the manager keeps running.
-    const hupIgnored = process.env.DINIT_TS_SIGHUP_IGNORED === '1';
+    // A system manager has no terminal to lose: it ignores SIGHUP, as PID 1 would.
+    const hupIgnored = process.env.DINIT_TS_SIGHUP_IGNORED === '1' || this.opts.systemMgr;
     delete process.env.DINIT_TS_SIGHUP_IGNORED; // not passed on to services
-    process.on('SIGHUP', hupIgnored ? () => {} : stopAll);
+    process.on('SIGHUP', hupIgnored ? () => {} : () => stopAll('halt'));
     process.on('SIGUSR1', () => {
       void this.openControlSocket(false);
     });
@@ -310,8 +348,8 @@ class Daemon {
     }
   }
 
-  private startNamedServices(manager: ServiceManager): void {
-    for (const name of this.opts.services) {
+  private startNamedServices(manager: ServiceManager, names: readonly string[]): void {
+    for (const name of names) {
       try {
         const ref: ServiceRef = manager.load(name);
         manager.start(ref);
@@ -321,10 +359,81 @@ class Daemon {
           (err as { code?: string })?.code === 'ESERVICELOAD'
         ) {
           this.log.log('error', loadFailureMessage((err as ServiceLoadError).failure));
+          this.bootFailed = true;
         } else {
           this.internalError(`starting ${name}`, err);
         }
       }
+    }
+  }
+
+  /**
+   * The end of a manager run under the native init: tell it what to do next (the final steps of
+   * a shutdown, or the container's exit status) and exit; the init does the rest.
+   */
+  private async handOverToInit(init: InitLink): Promise<number> {
+    if (!this.opts.systemMgr) {
+      // Container rule: 0 after an orderly stop, 1 when a service named on the command line
+      // (boot by default) could not be loaded or failed to start.
+      init.send(`exit ${this.bootFailed ? EXIT_FAILURE : EXIT_SUCCESS}`);
+      return EXIT_SUCCESS;
+    }
+    const type = this.shutdownType === 'none' ? 'halt' : this.shutdownType;
+    const will: Partial<Record<ShutdownType, string>> = {
+      reboot: 'Will reboot.',
+      softreboot: 'Will soft-reboot.',
+      halt: 'Will halt.',
+      poweroff: 'Will power down.',
+      kexec: 'Will kexec.',
+    };
+    this.log.log('notice', `No more active services. ${will[type] ?? ''}`.trimEnd());
+    await this.log.flush(LOG_FLUSH_MS);
+    init.send(`shutdown ${type}`);
+    return EXIT_SUCCESS;
+  }
+
+  /**
+   * Upstream's boot-failure contingency: with -r start `recovery`; else ask on the console
+   * (reboot, recovery, restart boot, power off); with no console to ask, halt.
+   */
+  private async bootFailureChoice(): Promise<ShutdownType | 'recovery' | 'boot'> {
+    this.log.log('notice', 'No more active services. Will handle boot failure.');
+    await this.log.flush(LOG_FLUSH_MS);
+    fs.writeSync(1, 'All services have stopped with no shutdown issued; boot failure?\n');
+    if (this.opts.autoRecovery && !this.triedAutoRecovery) {
+      this.triedAutoRecovery = true;
+      return 'recovery';
+    }
+    const stdin = process.stdin;
+    if (!stdin.isTTY) {
+      fs.writeSync(1, 'Halting.\n');
+      return 'halt';
+    }
+    stdin.setRawMode(true);
+    try {
+      for (;;) {
+        fs.writeSync(1, 'Choose: (r)eboot, r(e)covery, re(s)tart boot sequence, (p)ower off? ');
+        const key = await new Promise<string>((resolve) => {
+          stdin.once('data', (b: Buffer) => resolve(b.toString('latin1', 0, 1)));
+          stdin.resume();
+        });
+        stdin.pause();
+        fs.writeSync(1, '\n');
+        switch (key.toLowerCase()) {
+          case 'r':
+            return 'reboot';
+          case 'e':
+            return 'recovery';
+          case 's':
+            return 'boot';
+          case 'p':
+            return 'poweroff';
+          default:
+            continue;
+        }
+      }
+    } finally {
+      stdin.setRawMode(false);
     }
   }
 

@@ -20,8 +20,10 @@ function isOpenFd(fd: number): boolean {
  * status; never throws.
  */
 export async function main(argv: readonly string[]): Promise<number> {
+  // Started by the native init: parse as PID 1 would (the init is PID 1 on our behalf).
+  const underInit = process.env.DINIT_INIT_FD !== undefined;
   const parsed = parseArgs(argv, {
-    pid: process.pid,
+    pid: underInit ? 1 : process.pid,
     uid: typeof process.getuid === 'function' ? process.getuid() : 1,
     isOpenFd,
   });
@@ -31,11 +33,22 @@ export async function main(argv: readonly string[]): Promise<number> {
     if (parsed.stderr !== undefined) fs.writeSync(2, parsed.stderr);
     return parsed.status;
   }
+  if (process.pid === 1 && !underInit) {
+    // Never stay PID 1 in Node: become the native init, which runs us again as its child.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { execInit } = require('./pid1') as typeof import('./pid1');
+    const keep = parsed.options.readyFd === undefined ? [] : [parsed.options.readyFd];
+    fs.writeSync(2, `dinit: ${execInit(argv, keep)}\n`);
+    return 1;
+  }
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { takeInitLink } = require('./init-link') as typeof import('./init-link');
+  const init = takeInitLink(process.env);
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { runDaemon } = require('./daemon') as typeof import('./daemon');
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { realParts } = require('./wiring') as typeof import('./wiring');
-  return runDaemon(parsed.options, realParts);
+  return runDaemon(parsed.options, realParts, init);
 }
 
 /** Run dinit with process.argv and exit the process with its status (bin/dinit calls this). */
