@@ -1,6 +1,7 @@
 // dinit-shutdown (also run as "reboot" / "soft-reboot"): ask the init daemon to shut down,
 // halt, power off, reboot, soft-reboot or kexec, over its control socket.
 
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { SYSTEM_SOCKET, defaultSocketPath } from '../cli/socket-path';
 import { strerrorCode } from '../cli/strerror';
@@ -107,7 +108,7 @@ export function shutdownHelp(execName: string): string {
     '  --use-passed-cfd : use the socket file descriptor identified by the DINIT_CS_FD\n' +
     '                     environment variable to communicate with the init daemon.\n' +
     '  --system         : perform shutdown immediately, instead of issuing shutdown\n' +
-    '                     command to the init program (not supported yet).\n' +
+    '                     command to the init program.\n' +
     '  --user           : ask the user daemon (its default socket) instead of the system one.\n' +
     '  --socket-path <path>\n' +
     '                   : ask the daemon listening on <path>.\n'
@@ -139,13 +140,7 @@ export async function runShutdown(
     io.out(shutdownHelp(execName));
     return 1;
   }
-  if (o.direct) {
-    io.err(
-      `${execName}: --system (shutting down directly, without the init daemon) is not supported yet; ` +
-        'run it without --system to ask the daemon.\n',
-    );
-    return 1;
-  }
+  if (o.direct) return shutdownDirectly(o.type, execName, io);
   const { ControlClient } =
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     require('../client/control-client') as typeof import('../client/control-client');
@@ -181,6 +176,41 @@ export async function runShutdown(
     return 1;
   }
   await client.waitForClose();
+  return 0;
+}
+
+/**
+ * --system: the final steps now, with no service stopped in order. As PID 1 (an init that runs
+ * its shutdown program, as upstream's dinit does) this becomes the native init doing only the
+ * final steps; under our init it asks PID 1 for an immediate shutdown of that type.
+ */
+function shutdownDirectly(type: string, execName: string, io: ShutdownIO): number {
+  const unsupported = (why: string): number => {
+    io.err(`${execName}: --system ${why} is not supported yet; run it without --system.\n`);
+    return 1;
+  };
+  if (type !== 'halt' && type !== 'poweroff' && type !== 'reboot' && type !== 'kexec') {
+    return unsupported(`with ${type}`);
+  }
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const pid1 = require('../daemon/pid1') as typeof import('../daemon/pid1');
+  if (process.pid === 1) {
+    io.err(`${execName}: ${pid1.execFinal(type)}\n`);
+    return 1;
+  }
+  let initName = '';
+  try {
+    initName = path.basename(fs.readlinkSync('/proc/1/exe'));
+  } catch {
+    // Not Linux, or no permission to look: treated as another init below.
+  }
+  if (initName !== 'dinit-init') return unsupported('when PID 1 is not dinit');
+  try {
+    process.kill(1, pid1.IMMEDIATE_SIGNALS[type]);
+  } catch (e) {
+    io.err(`${execName}: cannot signal init: ${(e as Error).message}\n`);
+    return 1;
+  }
   return 0;
 }
 

@@ -72,7 +72,7 @@ describe('dinit-shutdown', () => {
     expect(parseShutdownArgs(['-z'], 'x', {})).toBe('Unrecognized command-line parameter: -z');
   });
 
-  it('says that a direct system shutdown is not supported yet', async () => {
+  it('says that a direct system shutdown is not supported yet when PID 1 is not dinit', async () => {
     let err = '';
     const code = await runShutdown(['--system'], 'dinit-shutdown', {
       out: () => undefined,
