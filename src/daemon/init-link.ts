@@ -4,7 +4,7 @@
 
 import * as fs from 'node:fs';
 import * as net from 'node:net';
-import type { ExitStatus } from '../core/os';
+import type { ExitStatus } from '../model';
 
 /** The manager's link to the init, present when the init started this process. */
 export interface InitLink {

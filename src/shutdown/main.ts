@@ -192,10 +192,8 @@ function shutdownDirectly(type: string, execName: string, io: ShutdownIO): numbe
   if (type !== 'halt' && type !== 'poweroff' && type !== 'reboot' && type !== 'kexec') {
     return unsupported(`with ${type}`);
   }
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const pid1 = require('../daemon/pid1') as typeof import('../daemon/pid1');
   if (process.pid === 1) {
-    io.err(`${execName}: ${pid1.execFinal(type)}\n`);
+    io.err(`${execName}: ${execFinal(type)}\n`);
     return 1;
   }
   let initName = '';
@@ -206,12 +204,41 @@ function shutdownDirectly(type: string, execName: string, io: ShutdownIO): numbe
   }
   if (initName !== 'dinit-init') return unsupported('when PID 1 is not dinit');
   try {
-    process.kill(1, pid1.IMMEDIATE_SIGNALS[type]);
+    process.kill(1, IMMEDIATE_SIGNALS[type]);
   } catch (e) {
     io.err(`${execName}: cannot signal init: ${(e as Error).message}\n`);
     return 1;
   }
   return 0;
+}
+
+/** The immediate-shutdown signals the init takes (SIGRTMIN+13..16; glibc's SIGRTMIN is 34). */
+const IMMEDIATE_SIGNALS = { halt: 47, poweroff: 48, reboot: 49, kexec: 50 } as const;
+
+/**
+ * As PID 1, replace this process (execve through koffi) with `dinit-init --final TYPE`, which
+ * does only the final steps. Returns only on failure, with the reason.
+ */
+function execFinal(type: string): string {
+  const init =
+    process.env.DINIT_INIT ??
+    path.resolve(__dirname, '..', '..', '..', 'adapters', 'native', 'build', 'dinit-init');
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const koffi = require('koffi') as {
+      load(name: string): { func(def: string): (...a: unknown[]) => number };
+      errno(): number;
+    };
+    const lib = koffi.load('libc.so.6');
+    const fcntl = lib.func('int fcntl(int, int, ...)');
+    const execve = lib.func('int execve(const char *, const char **, const char **)');
+    // Node marks inherited descriptors close-on-exec; the init keeps the console.
+    for (const fd of [0, 1, 2]) fcntl(fd, 2 /* F_SETFD */, 'int', 0);
+    execve(init, [init, '--final', type, null], [null]);
+    return `cannot execute ${init} (errno ${koffi.errno()})`;
+  } catch (e) {
+    return `cannot execute ${init}: ${(e as Error).message}`;
+  }
 }
 
 /** Process entry. */

@@ -3,6 +3,7 @@
 // every shutdown type ends the namespace with every process gone. Skipped (with the reason)
 // where unshare cannot make namespaces.
 
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import {
@@ -17,7 +18,6 @@ import {
 const why = whyNoNamespaces();
 const describeNs = why === undefined ? describe : describe.skip;
 if (why !== undefined) {
-  // eslint-disable-next-line no-console
   console.log(`namespace boot tests skipped: ${why}`);
 }
 
@@ -96,14 +96,10 @@ describeNs('dinit as PID 1 of a namespace', () => {
     expect(await waitFor(() => b.ctl('is-started', 'daemon').status === 0, 10000)).toBe(true);
     const before = b.pids();
     expect(before.length).toBeGreaterThan(4);
-    const r = require('node:child_process').spawnSync(
-      'node',
-      [DINIT_SHUTDOWN, '--socket-path', b.socket, flag],
-      {
-        encoding: 'utf8',
-        timeout: 20000,
-      },
-    );
+    const r = spawnSync('node', [DINIT_SHUTDOWN, '--socket-path', b.socket, flag], {
+      encoding: 'utf8',
+      timeout: 20000,
+    });
     expect(r.stdout).toContain('Issuing shutdown command');
     // reboot(2) in a PID namespace ends its init with SIGINT (halt, power off) or SIGHUP (reboot).
     const end = await b.exited;
@@ -117,14 +113,10 @@ describeNs('dinit as PID 1 of a namespace', () => {
     expect(await waitFor(() => b.ctl('is-started', 'daemon').status === 0, 10000)).toBe(true);
     const oldManager = b.manager();
     const oldGetty = b.pids().find((p) => procInfo(p)?.comm === 'script');
-    const r = require('node:child_process').spawnSync(
-      'node',
-      [DINIT_SHUTDOWN, '--socket-path', b.socket, '-s'],
-      {
-        encoding: 'utf8',
-        timeout: 20000,
-      },
-    );
+    const r = spawnSync('node', [DINIT_SHUTDOWN, '--socket-path', b.socket, '-s'], {
+      encoding: 'utf8',
+      timeout: 20000,
+    });
     expect(r.status).toBe(0);
     expect(
       await waitFor(() => {

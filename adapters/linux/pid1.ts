@@ -11,9 +11,9 @@ export function findInit(): string | undefined {
   const candidates = override
     ? [override]
     : [
-        // dist/src/daemon -> <root>/adapters/native/build; src/daemon (ts-jest) -> the same.
+        // adapters/linux (ts-jest) and dist/adapters/linux -> <root>/adapters/native/build.
+        path.resolve(__dirname, '..', 'native', 'build', 'dinit-init'),
         path.resolve(__dirname, '..', '..', '..', 'adapters', 'native', 'build', 'dinit-init'),
-        path.resolve(__dirname, '..', '..', 'adapters', 'native', 'build', 'dinit-init'),
       ];
   for (const c of candidates) {
     try {
@@ -33,17 +33,6 @@ export function findInit(): string | undefined {
 export function execInit(args: readonly string[], keepFds: readonly number[] = []): string {
   return execveInit([process.execPath, ...process.execArgv, process.argv[1], ...args], keepFds);
 }
-
-/**
- * As PID 1 (run by an init that leaves the final steps to `dinit-shutdown --system`), replace
- * this process with the init doing only those steps for `type`. Returns only on failure.
- */
-export function execFinal(type: 'halt' | 'poweroff' | 'reboot' | 'kexec'): string {
-  return execveInit(['--final', type], []);
-}
-
-/** The immediate-shutdown signals the init takes (SIGRTMIN+13..16; glibc's SIGRTMIN is 34). */
-export const IMMEDIATE_SIGNALS = { halt: 47, poweroff: 48, reboot: 49, kexec: 50 } as const;
 
 /**
  * Node marks every descriptor it inherited close-on-exec at start-up: the console (0-2) and any
