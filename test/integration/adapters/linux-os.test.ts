@@ -12,6 +12,7 @@ import { LinuxOs } from '../../../adapters/linux/linux-os';
 import { findExecHelper } from '../../../adapters/posix/posix-os';
 import type { ExitStatus } from '../../../src/model';
 import { execStageDescription } from '../../../src/model';
+import { eventually } from '../../support/eventually';
 
 const isLinux = process.platform === 'linux';
 const isRoot = isLinux && process.getuid?.() === 0;
@@ -102,14 +103,9 @@ async function sh(
   return { outcome, out: fs.existsSync(out) ? fs.readFileSync(out, 'utf8') : '' };
 }
 
-/** Polls cond every 20 ms until it holds; rejects after timeoutMs. */
-async function until(cond: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+/** Waits until cond holds (the shared eventually(), with this file's argument order). */
+const until = (cond: () => boolean, what: string, timeoutMs = 5000): Promise<void> =>
+  eventually(what, cond, { timeoutMs });
 
 /** Bounds a promise in time. */
 function within<T>(p: Promise<T>, what: string, timeoutMs = 10000): Promise<T> {
@@ -604,15 +600,21 @@ describeLinux('Linux adapter', () => {
 
   it('names the readiness fd in the pipevar variable', async () => {
     let ready = false;
+    const out = path.join(tmp, 'fd');
     const r = run(
-      spec(['sh', '-c', 'echo ready >&$NOTIFY_FD; exec sleep 30'], {
+      spec(['sh', '-c', `echo $NOTIFY_FD > ${out}; echo ready >&$NOTIFY_FD; exec sleep 30`], {
         readiness: { kind: 'pipevar', variable: 'NOTIFY_FD' },
       }),
       { onReady: () => (ready = true) },
     );
     await until(() => ready, 'readiness');
-    adapter.signal(r.handle, 15, 'process');
-    await r.done;
+    // The variable names a descriptor beyond stdio, and writing to it is what made us ready.
+    expect(Number(fs.readFileSync(out, 'utf8'))).toBeGreaterThanOrEqual(3);
+    expect(adapter.signal(r.handle, 15, 'process')).toBe(true);
+    expect(await r.done).toEqual({
+      kind: 'exit',
+      status: { kind: 'signalled', signal: 15, coreDumped: false },
+    });
   });
 
   it('reaps the orphans of a service that double-forks, leaving no zombie', async () => {
