@@ -6,20 +6,15 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import {
   FIXTURES,
-  PROBE,
-  alive,
   isBuilt,
-  isRoot,
-  makeTestDir,
+  PROBE,
   probeResult,
-  startDinit,
-  waitFor,
+  sandboxEach,
   type Dinit,
-  type TestDir,
   needsHelper,
-} from './adapters/linux-daemon';
-
-jest.setTimeout(30000);
+} from '../../support/daemon';
+import { eventually } from '../../support/eventually';
+import { alive, isRoot } from '../../support/processes';
 
 /** The cgroup2 mount point, from our own mountinfo. */
 function cgroup2Mount(): string | undefined {
@@ -40,13 +35,13 @@ function ownCgroup(): string | undefined {
 const mount = cgroup2Mount();
 const own = ownCgroup();
 const usable = isBuilt() && isRoot && mount !== undefined && own !== undefined;
-if (!usable) console.log('linux-cgroup: skipped (needs root and a cgroup2 mount)');
+if (!usable) console.log('linux/cgroup: skipped (needs root and a cgroup2 mount)');
 
 const describeUsable = usable && needsHelper(__filename) ? describe : describe.skip;
 
 describeUsable(`run-in-cgroup (cgroup2 at ${mount})`, () => {
-  let t: TestDir;
-  let d: Dinit | undefined;
+  const sb = sandboxEach('dinit-linux-');
+  let d: Dinit;
   const made: string[] = [];
   /** Creates a cgroup under the test's own; returns its path relative to that. */
   function makeCgroup(): string {
@@ -56,11 +51,8 @@ describeUsable(`run-in-cgroup (cgroup2 at ${mount})`, () => {
     made.push(dir);
     return name;
   }
-  beforeEach(() => (t = makeTestDir()));
   afterEach(async () => {
-    await d?.kill();
-    d = undefined;
-    t.remove();
+    await sb.close();
     for (const dir of made.splice(0)) {
       try {
         for (const p of fs.readFileSync(path.join(dir, 'cgroup.procs'), 'utf8').split('\n'))
@@ -68,7 +60,7 @@ describeUsable(`run-in-cgroup (cgroup2 at ${mount})`, () => {
       } catch {
         // Already empty or gone.
       }
-      await waitFor(`${dir} to empty`, () => {
+      await eventually(`${dir} to empty`, () => {
         try {
           fs.rmdirSync(dir);
           return true;
@@ -85,10 +77,10 @@ describeUsable(`run-in-cgroup (cgroup2 at ${mount})`, () => {
     const aDir = path.join(mount!, own!, a);
     fs.mkdirSync(path.join(aDir, 'svc'));
     made.unshift(path.join(aDir, 'svc'));
-    const out = t.outDir('out');
-    t.service('cg', 'type = process', `command = ${PROBE} ${out} hold`, 'run-in-cgroup = svc');
+    const out = sb.outDir('out');
+    sb.service('cg', 'type = process', `command = ${PROBE} ${out} hold`, 'run-in-cgroup = svc');
     const enter = `echo $$ > ${path.join(aDir, 'cgroup.procs')} && exec "$@"`;
-    d = await startDinit(t, ['cg'], { prefix: ['sh', '-c', enter, 'sh'] });
+    d = await sb.start(['cg'], { prefix: ['sh', '-c', enter, 'sh'] });
     const line = (await probeResult(out))('cgroup')
       .split('\n')
       .find((l) => l.startsWith('0::'));
@@ -98,24 +90,24 @@ describeUsable(`run-in-cgroup (cgroup2 at ${mount})`, () => {
   it('takes an absolute run-in-cgroup path from the cgroup2 root', async () => {
     const cg = makeCgroup();
     const abs = path.posix.join(own!, cg);
-    const out = t.outDir('out');
-    t.service('cg', 'type = process', `command = ${PROBE} ${out} hold`, `run-in-cgroup = ${abs}`);
-    d = await startDinit(t, ['cg']);
+    const out = sb.outDir('out');
+    sb.service('cg', 'type = process', `command = ${PROBE} ${out} hold`, `run-in-cgroup = ${abs}`);
+    d = await sb.start(['cg']);
     const pid = (await probeResult(out))('pid').trim();
     const procs = fs.readFileSync(path.join(mount!, abs, 'cgroup.procs'), 'utf8');
     expect(procs.split('\n')).toContain(pid);
   });
 
   it('fails the start with the stage when the cgroup does not exist', async () => {
-    const out = t.outDir('out');
-    t.service(
+    const out = sb.outDir('out');
+    sb.service(
       'cg',
       'type = process',
       `command = ${PROBE} ${out} hold`,
       'run-in-cgroup = /no-such-dinit-cgroup',
     );
-    t.service('idle', 'type = internal');
-    d = await startDinit(t, ['idle']);
+    sb.service('idle', 'type = internal');
+    d = await sb.start(['idle']);
     const r = d.ctl('start', 'cg');
     expect(r.status).toBe(1);
     expect(r.stdout + r.stderr).toMatch(
@@ -125,8 +117,8 @@ describeUsable(`run-in-cgroup (cgroup2 at ${mount})`, () => {
 
   it('kill-all-on-stop leaves no process of the service cgroup alive', async () => {
     const cg = makeCgroup();
-    const out = t.outDir('out');
-    t.service(
+    const out = sb.outDir('out');
+    sb.service(
       'job',
       'type = scripted',
       `command = ${path.join(FIXTURES, 'orphans.sh')} ${out} 3 600`,
@@ -134,8 +126,8 @@ describeUsable(`run-in-cgroup (cgroup2 at ${mount})`, () => {
       `run-in-cgroup = ${cg}`,
       'options = kill-all-on-stop',
     );
-    t.service('idle', 'type = internal');
-    d = await startDinit(t, ['idle']);
+    sb.service('idle', 'type = internal');
+    d = await sb.start(['idle']);
     expect(d.ctl('start', 'job').status).toBe(0);
     const orphans = [1, 2, 3].map((i) =>
       Number(fs.readFileSync(path.join(out, `orphan.${i}`), 'utf8')),
@@ -144,7 +136,7 @@ describeUsable(`run-in-cgroup (cgroup2 at ${mount})`, () => {
     const procsFile = path.join(mount!, own!, cg, 'cgroup.procs');
     expect(fs.readFileSync(procsFile, 'utf8').trim().split('\n').length).toBeGreaterThanOrEqual(3);
     expect(d.ctl('stop', 'job').status).toBe(0);
-    await waitFor('the cgroup to empty', () => fs.readFileSync(procsFile, 'utf8').trim() === '');
+    await eventually('the cgroup to empty', () => fs.readFileSync(procsFile, 'utf8').trim() === '');
     for (const p of orphans) expect(alive(p)).toBe(false);
     // The daemon itself, outside that cgroup, is untouched.
     expect(d.ctl('is-started', 'idle').status).toBe(0);

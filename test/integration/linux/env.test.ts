@@ -5,52 +5,42 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import {
-  PROBE,
   isBuilt,
-  isRoot,
-  makeTestDir,
   parseEnv,
+  PROBE,
   probeResult,
-  startDinit,
+  sandboxEach,
   type Dinit,
-  type TestDir,
   needsHelper,
-} from './adapters/linux-daemon';
-
-jest.setTimeout(30000);
+} from '../../support/daemon';
+import { isRoot } from '../../support/processes';
 
 (isBuilt() ? describe : describe.skip)('service environment (real daemon)', () => {
-  let t: TestDir;
-  let d: Dinit | undefined;
-  beforeEach(() => (t = makeTestDir()));
-  afterEach(async () => {
-    await d?.kill();
-    d = undefined;
-    t.remove();
-  });
+  const sb = sandboxEach('dinit-linux-');
+  let d: Dinit;
 
   /** Starts a scripted probe service, returns its environment, and stops it again. */
   async function runOnce(name: string, out: string): Promise<Map<string, string>> {
     fs.rmSync(path.join(out, 'done'), { force: true });
-    const r = d!.ctl('start', name);
+    const r = d.ctl('start', name);
     expect(r.stderr).toBe('');
     const env = parseEnv((await probeResult(out))('env'));
-    expect(d!.ctl('stop', name).status).toBe(0);
+    expect(d.ctl('stop', name).status).toBe(0);
     return env;
   }
 
   it('gives services the global env file; a service env-file overrides it', async () => {
-    const out = t.outDir('out');
-    fs.writeFileSync(path.join(t.dir, 'global.env'), 'GLOBAL_ONE=g1\nSHARED=from-global\n');
-    fs.writeFileSync(path.join(t.dir, 'svc.env'), 'SHARED=from-service\nOWN=mine\n');
-    t.service(
+    const out = sb.outDir('out');
+    fs.writeFileSync(path.join(sb.dir, 'global.env'), 'GLOBAL_ONE=g1\nSHARED=from-global\n');
+    fs.writeFileSync(path.join(sb.dir, 'svc.env'), 'SHARED=from-service\nOWN=mine\n');
+    sb.service(
       'envsvc',
       'type = scripted',
       `command = ${PROBE} ${out}`,
-      `env-file = ${path.join(t.dir, 'svc.env')}`,
+      `env-file = ${path.join(sb.dir, 'svc.env')}`,
     );
-    t.service('idle', 'type = internal');
-    d = await startDinit(t, ['-e', path.join(t.dir, 'global.env'), 'idle']);
+    sb.service('idle', 'type = internal');
+    d = await sb.start(['-e', path.join(sb.dir, 'global.env'), 'idle']);
     const env = await runOnce('envsvc', out);
     expect(env.get('GLOBAL_ONE')).toBe('g1');
     expect(env.get('SHARED')).toBe('from-service');
@@ -58,10 +48,10 @@ jest.setTimeout(30000);
   });
 
   it('applies dinitctl setenv and unsetenv to later starts', async () => {
-    const out = t.outDir('out');
-    t.service('envsvc', 'type = scripted', `command = ${PROBE} ${out}`);
-    t.service('idle', 'type = internal');
-    d = await startDinit(t, ['idle']);
+    const out = sb.outDir('out');
+    sb.service('envsvc', 'type = scripted', `command = ${PROBE} ${out}`);
+    sb.service('idle', 'type = internal');
+    d = await sb.start(['idle']);
     expect((await runOnce('envsvc', out)).has('LATER_VAR')).toBe(false);
     expect(d.ctl('setenv', 'LATER_VAR=set-by-ctl').status).toBe(0);
     expect((await runOnce('envsvc', out)).get('LATER_VAR')).toBe('set-by-ctl');
@@ -70,17 +60,17 @@ jest.setTimeout(30000);
   });
 
   it('exports DINIT_SERVICE with export-service-name and the working directory', async () => {
-    const out = t.outDir('out');
-    const wd = t.outDir('wd');
-    t.service(
+    const out = sb.outDir('out');
+    const wd = sb.outDir('wd');
+    sb.service(
       'named',
       'type = scripted',
       `command = ${PROBE} ${out}`,
       'load-options = export-service-name',
       `working-dir = ${wd}`,
     );
-    t.service('idle', 'type = internal');
-    d = await startDinit(t, ['idle']);
+    sb.service('idle', 'type = internal');
+    d = await sb.start(['idle']);
     await runOnce('named', out);
     const r = await probeResult(out);
     expect(parseEnv(r('env')).get('DINIT_SERVICE')).toBe('named');
@@ -88,10 +78,10 @@ jest.setTimeout(30000);
   });
 
   it('passes a connection to the control socket with pass-cs-fd (DINIT_CS_FD)', async () => {
-    const out = t.outDir('out');
-    t.service('cs', 'type = scripted', `command = ${PROBE} ${out}`, 'options = pass-cs-fd');
-    t.service('idle', 'type = internal');
-    d = await startDinit(t, ['idle']);
+    const out = sb.outDir('out');
+    sb.service('cs', 'type = scripted', `command = ${PROBE} ${out}`, 'options = pass-cs-fd');
+    sb.service('idle', 'type = internal');
+    d = await sb.start(['idle']);
     const env = await runOnce('cs', out);
     expect(env.get('DINIT_CS_FD')).toMatch(/^[0-9]+$/);
     expect(Number(env.get('DINIT_CS_FD'))).toBeGreaterThanOrEqual(3);
@@ -100,16 +90,16 @@ jest.setTimeout(30000);
   (isRoot && needsHelper(__filename) ? it : it.skip)(
     'exports the run-as user passwd variables with export-passwd-vars',
     async () => {
-      const out = t.outDir('out');
-      t.service(
+      const out = sb.outDir('out');
+      sb.service(
         'pw',
         'type = scripted',
         `command = ${PROBE} ${out}`,
         'run-as = nobody',
         'load-options = export-passwd-vars',
       );
-      t.service('idle', 'type = internal');
-      d = await startDinit(t, ['idle']);
+      sb.service('idle', 'type = internal');
+      d = await sb.start(['idle']);
       const env = await runOnce('pw', out);
       const pw = fs
         .readFileSync('/etc/passwd', 'utf8')

@@ -4,32 +4,17 @@
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import {
-  FIXTURES,
-  alive,
-  isBuilt,
-  makeTestDir,
-  startDinit,
-  waitFor,
-  type Dinit,
-  type TestDir,
-} from './adapters/linux-daemon';
-
-jest.setTimeout(30000);
+import { FIXTURES, isBuilt, sandboxEach, type Dinit } from '../../support/daemon';
+import { eventually } from '../../support/eventually';
+import { alive } from '../../support/processes';
 
 const READY = path.join(FIXTURES, 'ready.sh');
 
 (isBuilt() ? describe : describe.skip)('readiness notification (real daemon)', () => {
-  let t: TestDir;
-  let d: Dinit | undefined;
-  beforeEach(() => (t = makeTestDir()));
-  afterEach(async () => {
-    await d?.kill();
-    d = undefined;
-    t.remove();
-  });
+  const sb = sandboxEach('dinit-linux-');
+  let d: Dinit;
 
-  const status = (name: string) => d!.ctl('status', name).stdout;
+  const status = (name: string) => d.ctl('status', name).stdout;
 
   it.each([
     ['pipefd:5', '5', '5'],
@@ -37,46 +22,46 @@ const READY = path.join(FIXTURES, 'ready.sh');
   ])(
     'with ready-notification = %s the service starts only once it writes',
     async (setting, arg, fd) => {
-      const out = t.outDir('out');
-      t.service(
+      const out = sb.outDir('out');
+      sb.service(
         'slow',
         'type = process',
         `command = ${READY} ${out} ${arg}`,
         `ready-notification = ${setting}`,
       );
-      t.service('after', 'type = internal', 'depends-on = slow');
-      t.service('idle', 'type = internal');
-      d = await startDinit(t, ['idle']);
+      sb.service('after', 'type = internal', 'depends-on = slow');
+      sb.service('idle', 'type = internal');
+      d = await sb.start(['idle']);
       expect(d.ctl('--no-wait', 'start', 'after').status).toBe(0);
-      await waitFor('the service to run', () => fs.existsSync(path.join(out, 'waiting')));
+      await eventually('the service to run', () => fs.existsSync(path.join(out, 'waiting')));
       const got = fs.readFileSync(path.join(out, 'fd'), 'utf8').trim();
       if (fd) expect(got).toBe(fd);
       else expect(got).toMatch(/^[0-9]+$/);
       expect(status('slow')).toMatch(/State: STARTING/);
       expect(status('after')).toMatch(/State: STARTING/);
       fs.writeFileSync(path.join(out, 'go'), '');
-      await waitFor('after to start', () => d!.ctl('is-started', 'after').status === 0);
+      await eventually('after to start', () => d.ctl('is-started', 'after').status === 0);
       expect(status('slow')).toMatch(/State: STARTED/);
     },
   );
 
   it('fails the start when the service closes the pipe without writing', async () => {
-    const out = t.outDir('out');
-    t.service(
+    const out = sb.outDir('out');
+    sb.service(
       'mute',
       'type = process',
       `command = ${READY} ${out} 4 close`,
       'ready-notification = pipefd:4',
     );
-    t.service('idle', 'type = internal');
-    d = await startDinit(t, ['idle']);
+    sb.service('idle', 'type = internal');
+    d = await sb.start(['idle']);
     expect(d.ctl('--no-wait', 'start', 'mute').status).toBe(0);
-    await waitFor('the service to run', () => fs.existsSync(path.join(out, 'waiting')));
+    await eventually('the service to run', () => fs.existsSync(path.join(out, 'waiting')));
     expect(status('mute')).toMatch(/State: STARTING/);
     fs.writeFileSync(path.join(out, 'go'), '');
-    await waitFor('the start to fail', () => /State: STOPPED/.test(status('mute')));
+    await eventually('the start to fail', () => /State: STOPPED/.test(status('mute')));
     // As upstream: the start fails (shown as [FAILED]) and the process is stopped.
     const pid = Number(fs.readFileSync(path.join(out, 'pid'), 'utf8'));
-    await waitFor('the process to be stopped', () => !alive(pid));
+    await eventually('the process to be stopped', () => !alive(pid));
   });
 });

@@ -4,15 +4,15 @@
 
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
-import { type ClientEvent, ControlClient } from '../../src/client';
-import { ControlServer } from '../../src/daemon/control';
-import { EnvStore } from '../../src/daemon/env-store';
-import { FakeManager } from './control-fake-manager';
-import type { ShutdownType } from '../../src/model';
+import { type ClientEvent, ControlClient } from '../../../src/client';
+import { ControlServer } from '../../../src/daemon/control';
+import { EnvStore } from '../../../src/daemon/env-store';
+import { FakeManager } from './fake-manager';
+import { sandboxEach } from '../../support/daemon';
+import { eventually } from '../../support/eventually';
+import type { ShutdownType } from '../../../src/model';
 
-let dir: string;
+const sb = sandboxEach('dinit-control-');
 let sock: string;
 let manager: FakeManager;
 let env: EnvStore;
@@ -27,23 +27,9 @@ async function client(onEvent?: (e: ClientEvent) => void): Promise<ControlClient
   return c;
 }
 
-/** Resolves once `cond` holds, polling the event loop (bounded so a broken test fails, not hangs). */
-async function until(cond: () => boolean): Promise<void> {
-  for (let i = 0; i < 500 && !cond(); i++) await new Promise((r) => setTimeout(r, 5));
-  expect(cond()).toBe(true);
-}
-
 beforeEach(async () => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dinit-control-'));
-  sock = path.join(dir, 'control.sock');
-  manager = new FakeManager({
-    boot: { deps: [{ to: 'db', type: 'regular' }] },
-    db: { type: 'process' },
-    web: { type: 'process', buffered: true },
-    tick: { type: 'triggered' },
-    lone: {},
-    other: {},
-  });
+  sock = sb.path('control.sock');
+  manager = new FakeManager();
   env = new EnvStore({ HOME: '/home/x', PATH: '/bin' });
   logs = [];
   shutdowns = [];
@@ -59,7 +45,6 @@ beforeEach(async () => {
 afterEach(async () => {
   for (const c of clients.splice(0)) c.close();
   await server.close();
-  fs.rmSync(dir, { recursive: true, force: true });
 });
 
 describe('control socket', () => {
@@ -176,7 +161,7 @@ describe('start and stop', () => {
     const h = ((await c.loadService('db')) as { handle: number }).handle;
     expect(await c.start(h)).toEqual({ kind: 'ack' });
     manager.finish('db');
-    await until(() => events.length === 1);
+    await eventually('the started event', () => events.length === 1);
     const ev = events[0] as Extract<ClientEvent, { kind: 'service' }>;
     expect(ev.event).toBe('started');
     expect(ev.status.hasPid).toBe(true);
@@ -375,7 +360,7 @@ describe('environment', () => {
     expect(await c.setenv('HOME=/root')).toEqual({ kind: 'ack' });
     expect(await c.unsetenv('PATH')).toEqual({ kind: 'ack' });
     expect(await c.getAllEnv()).toEqual(['HOME=/root', 'NEW=1']);
-    await until(() => seen.length === 3);
+    await eventually('three environment events', () => seen.length === 3);
     expect(seen).toEqual([
       { kind: 'env', envVar: 'NEW=1', overridden: false },
       { kind: 'env', envVar: 'HOME=/root', overridden: true },
@@ -401,7 +386,7 @@ describe('events and isolation', () => {
     await c2.loadService('other');
     manager.emit('lone', 'stopped');
     manager.emit('other', 'started');
-    await until(() => e1.length === 1 && e2.length === 1);
+    await eventually('one event on each connection', () => e1.length === 1 && e2.length === 1);
     expect((e1[0] as { event: string }).event).toBe('stopped');
     expect((e2[0] as { event: string }).event).toBe('started');
   });
@@ -412,7 +397,7 @@ describe('events and isolation', () => {
     await c.loadService('lone');
     await c.loadService('lone');
     manager.emit('lone', 'started');
-    await until(() => events.length === 2);
+    await eventually('one event per handle', () => events.length === 2);
     expect(events.map((e) => (e as { handle: number }).handle)).toEqual([0, 1]);
   });
 
@@ -423,6 +408,6 @@ describe('events and isolation', () => {
     expect(e.kind).toBe('bad-request');
     await bad.waitForClose();
     expect(await good.loadService('lone')).toMatchObject({ kind: 'found' });
-    await until(() => server.connectionCount === 1);
+    await eventually('the bad connection to close', () => server.connectionCount === 1);
   });
 });

@@ -5,40 +5,34 @@
 import * as net from 'node:net';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import {
-  DINIT,
-  DINITCTL,
-  ctl,
-  events,
-  exitWithin,
-  isBuilt,
-  recordedPid,
-  startDaemon,
-  waitFor,
-  SERVICES,
-  type RunningDaemon,
-} from './daemon-harness';
+import { DINIT, DINITCTL, SERVICES, isBuilt, sandboxEach, type Dinit } from '../../support/daemon';
+import { eventually } from '../../support/eventually';
 
 const haveCtl = fs.existsSync(DINITCTL);
 const describeBuilt = isBuilt() ? describe : describe.skip;
 const itCtl = haveCtl ? it : it.skip;
 
-jest.setTimeout(30000);
-
 describeBuilt('dinit daemon (user mode, real processes)', () => {
-  let d: RunningDaemon | undefined;
-  afterEach(async () => {
-    await d?.cleanup();
-    d = undefined;
-  });
+  const sb = sandboxEach('dinit-itest-');
+  /** Starts dinit on the fixture services, which record what they do in the sandbox. */
+  const startDaemon = (
+    args: string[],
+    opts: { quiet?: boolean; prefix?: string[] } = {},
+  ): Promise<Dinit> =>
+    sb.start(args, { servicesDir: SERVICES, env: { ...process.env, OUT_DIR: sb.dir }, ...opts });
+  const events = (): string[] => sb.lines('events');
+  /** The pid a fixture script recorded in <name>.pid, or undefined. */
+  const recordedPid = (name: string): number | undefined =>
+    Number(sb.read(`${name}.pid`)) || undefined;
+  let d: Dinit;
 
   it('starts dependencies before dependents and stops them in reverse order on SIGTERM', async () => {
     d = await startDaemon(['a']);
-    await waitFor('a to start', () => events(d!).includes('start a'));
-    expect(events(d)).toEqual(['start c', 'start b', 'start a']);
+    await eventually('a to start', () => events().includes('start a'));
+    expect(events()).toEqual(['start c', 'start b', 'start a']);
     d.proc.kill('SIGTERM');
-    expect(await exitWithin(d)).toBe(0);
-    expect(events(d)).toEqual(['start c', 'start b', 'start a', 'stop a', 'stop b', 'stop c']);
+    expect(await d.exitWithin()).toBe(0);
+    expect(events()).toEqual(['start c', 'start b', 'start a', 'stop a', 'stop b', 'stop c']);
   });
 
   // dinit-ts extension: upstream dies of SIGHUP and leaves its services running.
@@ -48,52 +42,52 @@ describeBuilt('dinit daemon (user mode, real processes)', () => {
     'stops every service in reverse order and exits on SIGHUP (the terminal went away)',
     async () => {
       d = await startDaemon(['a']);
-      await waitFor('a to start', () => events(d!).includes('start a'));
+      await eventually('a to start', () => events().includes('start a'));
       d.proc.kill('SIGHUP');
-      expect(await exitWithin(d)).toBe(0);
-      expect(events(d)).toEqual(['start c', 'start b', 'start a', 'stop a', 'stop b', 'stop c']);
+      expect(await d.exitWithin()).toBe(0);
+      expect(events()).toEqual(['start c', 'start b', 'start a', 'stop a', 'stop b', 'stop c']);
     },
   );
 
   itOurs('keeps running on SIGHUP when started with SIGHUP ignored (nohup)', async () => {
     d = await startDaemon(['a'], { prefix: ['nohup'] });
-    await waitFor('a to start', () => events(d!).includes('start a'));
+    await eventually('a to start', () => events().includes('start a'));
     d.proc.kill('SIGHUP');
-    expect(ctl(d, 'is-started', 'a').status).toBe(0);
+    expect(d.ctl('is-started', 'a').status).toBe(0);
     expect(d.proc.exitCode).toBeNull();
     d.proc.kill('SIGTERM');
-    expect(await exitWithin(d)).toBe(0);
-    expect(events(d)).toEqual(['start c', 'start b', 'start a', 'stop a', 'stop b', 'stop c']);
+    expect(await d.exitWithin()).toBe(0);
+    expect(events()).toEqual(['start c', 'start b', 'start a', 'stop a', 'stop b', 'stop c']);
   });
 
   it('exits with status 0 once a self-terminating service has stopped and nothing is active', async () => {
     d = await startDaemon(['quick']);
-    expect(await exitWithin(d)).toBe(0);
-    expect(events(d)).toEqual(['ran quick']);
+    expect(await d.exitWithin()).toBe(0);
+    expect(events()).toEqual(['ran quick']);
     expect(d.stdout()).toBe('');
     expect(d.stderr()).toBe('');
   });
 
   it('restarts a process service after its process is killed', async () => {
     d = await startDaemon(['restarter']);
-    await waitFor('restarter pid', () => recordedPid(d!, 'restarter') !== undefined);
-    const first = recordedPid(d, 'restarter')!;
+    await eventually('restarter pid', () => recordedPid('restarter') !== undefined);
+    const first = recordedPid('restarter')!;
     process.kill(first, 'SIGKILL');
-    await waitFor(
+    await eventually(
       'second start',
-      () => events(d!).filter((l) => l === 'start restarter').length === 2,
+      () => events().filter((l) => l === 'start restarter').length === 2,
     );
-    await waitFor('new pid', () => recordedPid(d!, 'restarter') !== first);
+    await eventually('new pid', () => recordedPid('restarter') !== first);
     d.proc.kill('SIGTERM');
-    expect(await exitWithin(d)).toBe(0);
-    expect(events(d)).toEqual(['start restarter', 'start restarter', 'stop restarter']);
+    expect(await d.exitWithin()).toBe(0);
+    expect(events()).toEqual(['start restarter', 'start restarter', 'stop restarter']);
   });
 
   it('prints service status lines on the console unless -q is given', async () => {
     d = await startDaemon(['c'], { quiet: false });
-    await waitFor('c to start', () => events(d!).includes('start c'));
+    await eventually('c to start', () => events().includes('start c'));
     d.proc.kill('SIGINT');
-    expect(await exitWithin(d)).toBe(0);
+    expect(await d.exitWithin()).toBe(0);
     // Only the status lines: a warning about the environment (cgroups) may precede them.
     expect(
       d
@@ -105,71 +99,71 @@ describeBuilt('dinit daemon (user mode, real processes)', () => {
 
   it('fails only the load of a bad service file named on the command line', async () => {
     d = await startDaemon(['bad', 'c'], { quiet: false });
-    await waitFor('c to start', () => events(d!).includes('start c'));
-    await waitFor('load error on the console', () =>
-      d!.stdout().includes("Error in service description for 'bad'"),
+    await eventually('c to start', () => events().includes('start c'));
+    await eventually('load error on the console', () =>
+      d.stdout().includes("Error in service description for 'bad'"),
     );
     d.proc.kill('SIGTERM');
-    expect(await exitWithin(d)).toBe(0);
+    expect(await d.exitWithin()).toBe(0);
   });
 
   it('reports a service whose program does not exist as failed and keeps the others running', async () => {
     d = await startDaemon(['missing-exe', 'c'], { quiet: false });
-    await waitFor('c to start', () => events(d!).includes('start c'));
-    await waitFor('failure line', () => d!.stdout().includes('[FAILED] missing-exe\n'));
+    await eventually('c to start', () => events().includes('start c'));
+    await eventually('failure line', () => d.stdout().includes('[FAILED] missing-exe\n'));
     expect(d.proc.exitCode).toBeNull();
     d.proc.kill('SIGTERM');
-    expect(await exitWithin(d)).toBe(0);
-    expect(events(d)).toEqual(['start c', 'stop c']);
+    expect(await d.exitWithin()).toBe(0);
+    expect(events()).toEqual(['start c', 'stop c']);
   });
 
   it('writes service events to the --log-file given with -l', async () => {
     d = await startDaemon(['c', '-l', 'dinit.log']);
-    await waitFor('c to start', () => events(d!).includes('start c'));
+    await eventually('c to start', () => events().includes('start c'));
     d.proc.kill('SIGTERM');
-    expect(await exitWithin(d)).toBe(0);
-    const logged = fs.readFileSync(`${d.dir}/dinit.log`, 'utf8');
+    expect(await d.exitWithin()).toBe(0);
+    const logged = fs.readFileSync(sb.path('dinit.log'), 'utf8');
     expect(logged).toContain('dinit: service c started.\n');
     expect(logged).toContain('dinit: service c stopped.\n');
   });
 
   itCtl('stops a service and its no-longer-needed dependencies in order, then exits', async () => {
     d = await startDaemon(['a']);
-    await waitFor('a to start', () => events(d!).includes('start a'));
-    const r = ctl(d, 'stop', 'a');
+    await eventually('a to start', () => events().includes('start a'));
+    const r = d.ctl('stop', 'a');
     expect(r.status).toBe(0);
-    expect(await exitWithin(d)).toBe(0);
-    expect(events(d).slice(3)).toEqual(['stop a', 'stop b', 'stop c']);
+    expect(await d.exitWithin()).toBe(0);
+    expect(events().slice(3)).toEqual(['stop a', 'stop b', 'stop c']);
   });
 
   itCtl('keeps running after a bad service file fails a dinitctl start', async () => {
     d = await startDaemon(['c']);
-    await waitFor('c to start', () => events(d!).includes('start c'));
-    const bad = ctl(d, 'start', 'needs-bad');
+    await eventually('c to start', () => events().includes('start c'));
+    const bad = d.ctl('start', 'needs-bad');
     expect(bad.status).not.toBe(0);
-    expect(ctl(d, 'start', 'b').status).toBe(0);
-    await waitFor('b to start', () => events(d!).includes('start b'));
-    expect(ctl(d, 'list').stdout).toMatch(/\] b/);
+    expect(d.ctl('start', 'b').status).toBe(0);
+    await eventually('b to start', () => events().includes('start b'));
+    expect(d.ctl('list').stdout).toMatch(/\] b/);
   });
 
   itCtl('stops everything in order and exits 0 on dinitctl shutdown', async () => {
     d = await startDaemon(['a']);
-    await waitFor('a to start', () => events(d!).includes('start a'));
-    const r = ctl(d, 'shutdown');
+    await eventually('a to start', () => events().includes('start a'));
+    const r = d.ctl('shutdown');
     expect(r.status).toBe(0);
-    expect(await exitWithin(d)).toBe(0);
-    expect(events(d).slice(3)).toEqual(['stop a', 'stop b', 'stop c']);
+    expect(await d.exitWithin()).toBe(0);
+    expect(events().slice(3)).toEqual(['stop a', 'stop b', 'stop c']);
     expect(fs.existsSync(d.socket)).toBe(false);
   });
 
   itCtl('re-creates its control socket on SIGUSR1 after the socket file was removed', async () => {
     d = await startDaemon(['c']);
-    await waitFor('c to start', () => events(d!).includes('start c'));
+    await eventually('c to start', () => events().includes('start c'));
     fs.unlinkSync(d.socket);
     d.proc.kill('SIGUSR1');
-    await waitFor('socket file', () => fs.existsSync(d!.socket));
+    await eventually('socket file', () => fs.existsSync(d.socket));
     expect(fs.statSync(d.socket).mode & 0o777).toBe(0o600);
-    expect(ctl(d, 'list').stdout).toContain('] c');
+    expect(d.ctl('list').stdout).toContain('] c');
   });
 
   it('refuses to start when another instance answers on the socket', async () => {
@@ -187,9 +181,9 @@ describeBuilt('dinit daemon (user mode, real processes)', () => {
 
   itCtl('closes a connection that sends a malformed packet and keeps serving others', async () => {
     d = await startDaemon(['c']);
-    await waitFor('c to start', () => events(d!).includes('start c'));
+    await eventually('c to start', () => events().includes('start c'));
     const closed = await new Promise<boolean>((resolve, reject) => {
-      const s = net.createConnection(d!.socket);
+      const s = net.createConnection(d.socket);
       const timer = setTimeout(() => {
         s.destroy();
         reject(new Error('connection not closed'));
@@ -203,7 +197,7 @@ describeBuilt('dinit daemon (user mode, real processes)', () => {
       });
     });
     expect(closed).toBe(true);
-    const r = ctl(d, 'list');
+    const r = d.ctl('list');
     expect(r.status).toBe(0);
     expect(r.stdout).toContain('] c');
   });

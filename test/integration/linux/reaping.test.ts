@@ -7,52 +7,32 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import {
   FIXTURES,
-  PROBE,
-  alive,
-  have,
   isBuilt,
-  makeTestDir,
+  PROBE,
   probeResult,
-  startDinit,
-  waitFor,
-  zombieChildren,
+  sandboxEach,
   type Dinit,
-  type TestDir,
-} from './adapters/linux-daemon';
-
-jest.setTimeout(30000);
+} from '../../support/daemon';
+import { eventually } from '../../support/eventually';
+import { alive, have, zombieChildren } from '../../support/processes';
 
 /** Whether a pid exists at all (a zombie counts). */
 const exists = (pid: number) => fs.existsSync(`/proc/${pid}`);
 const pidIn = (file: string) => Number(fs.readFileSync(file, 'utf8').trim());
 
 (isBuilt() ? describe : describe.skip)('process watching and reaping (real daemon)', () => {
-  let t: TestDir;
-  let d: Dinit | undefined;
-  const extra: number[] = [];
-  beforeEach(() => (t = makeTestDir()));
-  afterEach(async () => {
-    await d?.kill();
-    d = undefined;
-    for (const p of extra.splice(0)) {
-      try {
-        process.kill(p, 'SIGKILL');
-      } catch {
-        // Gone.
-      }
-    }
-    t.remove();
-  });
+  const sb = sandboxEach('dinit-linux-');
+  let d: Dinit;
 
   it('reaps the double-forked children of a service: no zombie is left behind', async () => {
-    const out = t.outDir('out');
-    t.service(
+    const out = sb.outDir('out');
+    sb.service(
       'forker',
       'type = process',
       `command = ${path.join(FIXTURES, 'orphans.sh')} ${out} 5 0.3 hold`,
     );
-    d = await startDinit(t, ['forker']);
-    await waitFor('the orphans', () => fs.existsSync(path.join(out, 'done')));
+    d = await sb.start(['forker']);
+    await eventually('the orphans', () => fs.existsSync(path.join(out, 'done')));
     const orphans = [1, 2, 3, 4, 5].map((i) => pidIn(path.join(out, `orphan.${i}`)));
     // Each orphan was re-parented to the daemon (its subreaper), not to init.
     for (const p of orphans) {
@@ -61,14 +41,14 @@ const pidIn = (file: string) => Number(fs.readFileSync(file, 'utf8').trim());
       const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
       expect(ppid).toBe(d.pid);
     }
-    await waitFor('every orphan to be reaped', () => orphans.every((p) => !exists(p)));
+    await eventually('every orphan to be reaped', () => orphans.every((p) => !exists(p)));
     expect(zombieChildren(d.pid)).toEqual([]);
     expect(d.ctl('is-started', 'forker').status).toBe(0);
   });
 
   it('watches an adopted bgprocess daemon and notices when it dies', async () => {
-    const pidFile = path.join(t.dir, 'bg.pid');
-    t.service(
+    const pidFile = path.join(sb.dir, 'bg.pid');
+    sb.service(
       'bg',
       'type = bgprocess',
       `command = ${path.join(FIXTURES, 'daemonize.sh')} ${pidFile} 600`,
@@ -77,17 +57,17 @@ const pidIn = (file: string) => Number(fs.readFileSync(file, 'utf8').trim());
       // test sees STOPPED would depend on a race with the new daemon writing the pid file.
       'restart = no',
     );
-    t.service('idle', 'type = internal');
-    d = await startDinit(t, ['idle']);
+    sb.service('idle', 'type = internal');
+    d = await sb.start(['idle']);
     expect(d.ctl('start', 'bg').status).toBe(0);
     const pid = pidIn(pidFile);
-    extra.push(pid);
+    sb.track(pid);
     expect(d.ctl('status', 'bg').stdout).toMatch(
       new RegExp(`State: STARTED\\n[^]*Process ID: ${pid}`),
     );
     process.kill(pid, 'SIGKILL');
-    await waitFor('the service to stop', () =>
-      /State: STOPPED/.test(d!.ctl('status', 'bg').stdout),
+    await eventually('the service to stop', () =>
+      /State: STOPPED/.test(d.ctl('status', 'bg').stdout),
     );
     // Reaped by the daemon (its subreaper), not left as a zombie.
     expect(exists(pid)).toBe(false);
@@ -98,46 +78,46 @@ const pidIn = (file: string) => Number(fs.readFileSync(file, 'utf8').trim());
     const stranger = spawn('sleep', ['600'], { detached: true, stdio: 'ignore' });
     stranger.unref();
     const pid = stranger.pid!;
-    extra.push(pid);
-    const pidFile = path.join(t.dir, 'stranger.pid');
-    t.service(
+    sb.track(pid);
+    const pidFile = path.join(sb.dir, 'stranger.pid');
+    sb.service(
       'foreign',
       'type = bgprocess',
       `command = /bin/sh -c "echo ${pid} > ${pidFile}"`,
       `pid-file = ${pidFile}`,
     );
-    t.service('idle', 'type = internal');
-    d = await startDinit(t, ['idle']);
+    sb.service('idle', 'type = internal');
+    d = await sb.start(['idle']);
     expect(d.ctl('start', 'foreign').status).toBe(0);
     expect(d.ctl('status', 'foreign').stdout).toMatch(new RegExp(`Process ID: ${pid}`));
     process.kill(pid, 'SIGTERM');
-    await waitFor('the service to stop', () =>
-      /State: STOPPED/.test(d!.ctl('status', 'foreign').stdout),
+    await eventually('the service to stop', () =>
+      /State: STOPPED/.test(d.ctl('status', 'foreign').stdout),
     );
   });
 
   (have('strace') ? it : it.skip)(
     'stops process and bgprocess services with pidfd_send_signal, not kill(2)',
     async () => {
-      const trace = path.join(t.dir, 'trace');
-      const pidFile = path.join(t.dir, 'bg.pid');
-      const out = t.outDir('out');
-      t.service(
+      const trace = path.join(sb.dir, 'trace');
+      const pidFile = path.join(sb.dir, 'bg.pid');
+      const out = sb.outDir('out');
+      sb.service(
         'bg',
         'type = bgprocess',
         `command = ${path.join(FIXTURES, 'daemonize.sh')} ${pidFile} 600`,
         `pid-file = ${pidFile}`,
       );
-      t.service('fg', 'type = process', `command = ${PROBE} ${out} hold`);
-      t.service('idle', 'type = internal');
-      d = await startDinit(t, ['idle'], {
+      sb.service('fg', 'type = process', `command = ${PROBE} ${out} hold`);
+      sb.service('idle', 'type = internal');
+      d = await sb.start(['idle'], {
         prefix: ['strace', '-qq', '-e', 'trace=pidfd_send_signal,kill', '-o', trace],
       });
       expect(d.ctl('start', 'bg').status).toBe(0);
       const pid = pidIn(pidFile);
-      extra.push(pid);
+      sb.track(pid);
       expect(d.ctl('stop', 'bg').status).toBe(0);
-      await waitFor('the daemon process to exit', () => !alive(pid));
+      await eventually('the daemon process to exit', () => !alive(pid));
       let calls = fs.readFileSync(trace, 'utf8');
       expect(calls).toMatch(/pidfd_send_signal\(\d+, SIGTERM/);
       expect(calls).not.toMatch(new RegExp(`kill\\(-?${pid}, SIGTERM`));
@@ -146,7 +126,7 @@ const pidIn = (file: string) => Number(fs.readFileSync(file, 'utf8').trim());
       const fgPid = Number((await probeResult(out))('pid'));
       const before = (calls.match(/pidfd_send_signal\(\d+, SIGTERM/g) ?? []).length;
       expect(d.ctl('stop', 'fg').status).toBe(0);
-      await waitFor('the process to exit', () => !alive(fgPid));
+      await eventually('the process to exit', () => !alive(fgPid));
       calls = fs.readFileSync(trace, 'utf8');
       expect((calls.match(/pidfd_send_signal\(\d+, SIGTERM/g) ?? []).length).toBe(before + 1);
       expect(calls).not.toMatch(new RegExp(`kill\\(-?${fgPid}, SIGTERM`));

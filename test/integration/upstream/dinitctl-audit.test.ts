@@ -5,10 +5,10 @@
 
 import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
+import { ROOT, Sandbox } from '../../support/daemon';
+import { eventually } from '../../support/eventually';
 
-const ROOT = path.resolve(__dirname, '../..');
 const UP = process.env.DINIT_UPSTREAM_BINDIR ?? '';
 const haveUpstream =
   UP !== '' && ['dinit', 'dinitctl'].every((b) => fs.existsSync(path.join(UP, b)));
@@ -132,19 +132,20 @@ function writeServices(sd: string): void {
 
 /** Runs every command against `dinit`, driven by `dinitctl`; returns the normalised transcript. */
 async function transcript(dinit: string, dinitctl: string): Promise<string> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dinit-audit-'));
-  const sd = path.join(dir, 'sd');
-  const sock = path.join(dir, 'sock');
+  const sb = new Sandbox('dinit-audit-');
+  sb.open();
+  const { dir, sd } = sb;
+  const sock = sb.path('sock');
   writeServices(sd);
   const env = { HOME: dir, PATH: '/bin:/usr/bin' };
+  // The daemon's environment carries the sandbox mark, so that close() finds its services.
   const daemon = spawn(dinit, ['-u', '-q', '-d', sd, '-p', sock, 'boot'], {
-    env,
+    env: sb.env(env),
     stdio: 'ignore',
   });
   const exited = new Promise<number | null>((r) => daemon.on('exit', (c) => r(c)));
   try {
-    for (let i = 0; i < 400 && !fs.existsSync(sock); i++)
-      await new Promise((r) => setTimeout(r, 25));
+    await eventually('the control socket', () => fs.existsSync(sock));
     let log = '';
     for (const line of COMMANDS) {
       const args = line.replace('{SD}', sd).split(' ');
@@ -162,7 +163,7 @@ async function transcript(dinit: string, dinitctl: string): Promise<string> {
       .replace(/\d{3,}/g, 'N');
   } finally {
     if (daemon.exitCode === null && daemon.signalCode === null) daemon.kill('SIGKILL');
-    fs.rmSync(dir, { recursive: true, force: true });
+    await sb.close();
   }
 }
 

@@ -2,57 +2,25 @@
 // restart = on-failure with deliberate and other signals, stop-timeout escalation to SIGKILL.
 // The expected log lines are upstream's (run with DINIT/DINITCTL to check).
 
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
+import { isBuilt, sandboxAll, type Dinit } from '../../support/daemon';
+import { eventually } from '../../support/eventually';
 
-const ROOT = path.resolve(__dirname, '../..');
-const DINIT = process.env.DINIT ?? path.join(ROOT, 'bin/dinit');
-const DINITCTL = process.env.DINITCTL ?? path.join(ROOT, 'bin/dinitctl');
-const built =
-  process.env.DINIT !== undefined || fs.existsSync(path.join(ROOT, 'dist/src/daemon/main.js'));
+(isBuilt() ? describe : describe.skip)('supervision on the real daemon', () => {
+  const sb = sandboxAll('dinit-core-sup-');
+  let d: Dinit;
+  const ctl = (...args: string[]) => d.ctlOut(...args);
+  const svc = (name: string, ...lines: string[]): void => sb.service(name, ...lines);
 
-let dir: string;
-let socket: string;
-let proc: ChildProcess;
-
-function ctl(...args: string[]): { status: number | null; out: string } {
-  const r = spawnSync(DINITCTL, ['-p', socket, ...args], { encoding: 'utf8', timeout: 20_000 });
-  return { status: r.status, out: r.stdout + r.stderr };
-}
-
-/** Log lines about one service (the daemon logs to $dir/log). */
-function logOf(name: string): string[] {
-  let text = '';
-  try {
-    text = fs.readFileSync(path.join(dir, 'log'), 'utf8');
-  } catch {
-    return [];
+  /** Log lines about one service (the daemon logs to the sandbox's log file). */
+  function logOf(name: string): string[] {
+    const re = new RegExp(`\\b${name}\\b`);
+    return sb
+      .lines('log')
+      .filter((l) => re.test(l))
+      .map((l) => l.replace(/pid \d+/, 'pid N'));
   }
-  const re = new RegExp(`\\b${name}\\b`);
-  return text
-    .split('\n')
-    .filter((l) => re.test(l))
-    .map((l) => l.replace(/pid \d+/, 'pid N'));
-}
 
-async function until(what: string, pred: () => boolean): Promise<void> {
-  const end = Date.now() + 30_000;
-  while (!pred()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
-(built ? describe : describe.skip)('supervision on the real daemon', () => {
   beforeAll(async () => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dinit-core-sup-'));
-    const sd = path.join(dir, 'sd');
-    fs.mkdirSync(sd);
-    socket = path.join(dir, 'socket');
-    const svc = (name: string, ...lines: string[]): void =>
-      fs.writeFileSync(path.join(sd, name), lines.join('\n') + '\n');
     svc('boot', 'type = internal');
     svc(
       'flap',
@@ -95,38 +63,18 @@ async function until(what: string, pred: () => boolean): Promise<void> {
     svc('skip', 'type = scripted', 'command = /bin/sleep 60', 'options = skippable');
     svc('nonint', 'type = scripted', 'command = /bin/sleep 1', 'stop-command = /bin/true');
     svc('intr', 'type = scripted', 'command = /bin/sleep 60', 'options = start-interruptible');
-    proc = spawn(
-      DINIT,
-      ['-u', '-q', '-d', sd, '-p', socket, '-l', path.join(dir, 'log'), '-F', '3'],
-      { cwd: dir, stdio: ['ignore', 'ignore', 'ignore', 'pipe'] },
-    );
-    await new Promise<void>((resolve, reject) => {
-      let got = '';
-      (proc.stdio[3] as NodeJS.ReadableStream).on('data', (b: Buffer) => {
-        got += b.toString();
-        if (got.includes('\0')) resolve();
-      });
-      proc.on('exit', (c) => reject(new Error(`dinit exited (${c}) before ready`)));
-    });
-  }, 30_000);
-
-  afterAll(async () => {
-    if (proc.exitCode === null && proc.signalCode === null) {
-      proc.kill('SIGKILL');
-      await new Promise((r) => proc.once('exit', r));
-    }
-    fs.rmSync(dir, { recursive: true, force: true });
+    d = await sb.start(['-l', sb.path('log')]);
   });
 
   test('restart-limit-count restarts in the window, then "restarting too quickly; stopping"', async () => {
     expect(ctl('start', 'flap').status).toBe(0);
-    await until(
+    await eventually(
       'flap to give up',
       () =>
         logOf('flap').includes('dinit: service flap stopped.') &&
         logOf('flap').some((l) => l.includes('restarting too quickly')),
     );
-    await until('flap stopped', () => ctl('status', 'flap').out.includes('STOPPED'));
+    await eventually('flap stopped', () => ctl('status', 'flap').out.includes('STOPPED'));
     const started = 'dinit: service flap started.';
     const exit1 = 'dinit: Service flap process terminated with exit code 1';
     const stopped = 'dinit: service flap stopped.';
@@ -143,7 +91,7 @@ async function until(what: string, pred: () => boolean): Promise<void> {
       stopped,
     ]);
     expect(ctl('status', 'flap').out).toContain('State: STOPPED (terminated; exited - status 1)');
-  }, 40_000);
+  });
 
   test('stop-timeout expiry kills the process (SIGKILL) and the service stops', () => {
     expect(ctl('start', 'stubborn').status).toBe(0);
@@ -157,7 +105,7 @@ async function until(what: string, pred: () => boolean): Promise<void> {
 
   test('restart = on-failure: SIGTERM is deliberate (no restart); SIGSEGV is a failure', async () => {
     expect(ctl('start', 'termself').status).toBe(0);
-    await until('termself stopped', () =>
+    await eventually('termself stopped', () =>
       logOf('termself').includes('dinit: service termself stopped.'),
     );
     expect(ctl('status', 'termself').out).toContain(
@@ -169,8 +117,8 @@ async function until(what: string, pred: () => boolean): Promise<void> {
       'dinit: service termself stopped.',
     ]);
     expect(ctl('start', 'segv').status).toBe(0);
-    await until('segv to give up', () => logOf('segv').some((l) => l.includes('too quickly')));
-    await until('segv stopped', () => ctl('status', 'segv').out.includes('STOPPED'));
+    await eventually('segv to give up', () => logOf('segv').some((l) => l.includes('too quickly')));
+    await eventually('segv stopped', () => ctl('status', 'segv').out.includes('STOPPED'));
     expect(logOf('segv')).toEqual([
       'dinit: service segv started.',
       'dinit: Service segv terminated due to signal 11',
@@ -180,7 +128,7 @@ async function until(what: string, pred: () => boolean): Promise<void> {
       'dinit: Service segv restarting too quickly; stopping.',
       'dinit: service segv stopped.',
     ]);
-  }, 40_000);
+  });
 
   test('smooth-recovery: a new process while the service and its dependents stay started', async () => {
     expect(ctl('start', 'user').status).toBe(0);
@@ -188,7 +136,10 @@ async function until(what: string, pred: () => boolean): Promise<void> {
     const first = pidOf();
     expect(first).toBeGreaterThan(1);
     process.kill(first, 'SIGKILL');
-    await until('a new smooth process', () => pidOf() > 1 && pidOf() !== first);
+    await eventually('a new smooth process', () => {
+      const pid = pidOf();
+      return pid > 1 && pid !== first;
+    });
     expect(ctl('status', 'smooth').out).toContain('    State: STARTED\n');
     expect(ctl('is-started', 'user').status).toBe(0);
     expect(logOf('smooth')).toEqual([
@@ -198,15 +149,15 @@ async function until(what: string, pred: () => boolean): Promise<void> {
     expect(logOf('user')).toEqual(['dinit: service user started.']);
     // Released by its only dependent, smooth stops too.
     expect(ctl('stop', 'user').status).toBe(0);
-    await until('smooth stopped', () => ctl('is-started', 'smooth').status !== 0);
-  }, 40_000);
+    await eventually('smooth stopped', () => ctl('is-started', 'smooth').status !== 0);
+  });
 
   test('skippable: a start command ended by SIGINT from outside counts as started (skipped)', async () => {
     expect(ctl('start', '--no-wait', 'skip').status).toBe(0);
     const pid = (): number => Number(/Process ID: (\d+)/.exec(ctl('status', 'skip').out)?.[1]);
-    await until('skip command running', () => pid() > 1);
+    await eventually('skip command running', () => pid() > 1);
     process.kill(pid(), 'SIGINT');
-    await until('skip started', () => ctl('is-started', 'skip').status === 0);
+    await eventually('skip started', () => ctl('is-started', 'skip').status === 0);
     expect(ctl('status', 'skip').out).toContain('    State: STARTED (startup skipped)\n');
     expect(ctl('list').out).toContain('[[s]     ] skip\n');
     expect(ctl('stop', 'skip').status).toBe(0);

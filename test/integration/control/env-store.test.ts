@@ -1,8 +1,8 @@
 // EnvStore, the daemon's global environment behind SETENV / GETALLENV / LISTENENV: order,
 // the "overridden" flag as Dinit computes it, start-up values without events, and listeners.
 
-import { EnvStore } from '../../src/daemon/env-store';
-import { EnvError } from '../../src/errors';
+import { EnvStore } from '../../../src/daemon/env-store';
+import { EnvError } from '../../../src/errors';
 
 describe('EnvStore', () => {
   it('keeps initial variables first, then new ones in the order first set', () => {

@@ -2,18 +2,17 @@
 // packets, a client that never reads, and too many connections. Each bad connection may be
 // closed; the server must keep serving a well-behaved client and never hit an internal error.
 
-import * as fs from 'node:fs';
 import * as net from 'node:net';
-import * as os from 'node:os';
-import * as path from 'node:path';
 import fc from 'fast-check';
-import { ControlClient } from '../../src/client';
-import { ControlServer } from '../../src/daemon/control';
-import { EnvStore } from '../../src/daemon/env-store';
-import { type Request, encodeRequest } from '../../src/protocol';
-import { FakeManager } from './control-fake-manager';
+import { ControlClient } from '../../../src/client';
+import { ControlServer } from '../../../src/daemon/control';
+import { EnvStore } from '../../../src/daemon/env-store';
+import { type Request, encodeRequest } from '../../../src/protocol';
+import { sandboxEach } from '../../support/daemon';
+import { eventually } from '../../support/eventually';
+import { FakeManager } from './fake-manager';
 
-let dir: string;
+const sb = sandboxEach('dinit-fuzz-');
 let sock: string;
 let manager: FakeManager;
 let server: ControlServer;
@@ -21,15 +20,8 @@ let logs: string[];
 let healthy: ControlClient;
 
 beforeEach(async () => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dinit-fuzz-'));
-  sock = path.join(dir, 'control.sock');
-  manager = new FakeManager({
-    boot: { deps: [{ to: 'db', type: 'regular' }] },
-    db: { type: 'process' },
-    web: { type: 'process', buffered: true },
-    tick: { type: 'triggered' },
-    lone: {},
-  });
+  sock = sb.path('control.sock');
+  manager = new FakeManager();
   logs = [];
   server = new ControlServer(manager, new EnvStore({ A: '1' }), {
     serviceDirs: ['/sd'],
@@ -44,7 +36,6 @@ beforeEach(async () => {
 afterEach(async () => {
   healthy.close();
   await server.close();
-  fs.rmSync(dir, { recursive: true, force: true });
 });
 
 /** Sends `chunks` on a fresh connection, half-closes, and resolves when the server has closed it. */
@@ -202,13 +193,15 @@ describe('control server under fuzzing', () => {
     const slow = net.createConnection({ path: sock });
     slow.on('error', () => undefined);
     await new Promise<void>((r) => slow.on('connect', () => r()));
-    slow.pause(); // never read
     slow.write(encodeRequest({ type: 'LOADSERVICE', name: 'lone' }));
     manager.load('lone');
-    // Wait until the server has given the slow client its handle.
-    for (let i = 0; i < 200 && server.connectionCount < 2; i++)
-      await new Promise((r) => setTimeout(r, 5));
-    await new Promise((r) => setTimeout(r, 50));
+    // The reply carries the slow client's handle: from then on it holds 'lone' and never reads.
+    await new Promise<void>((r) =>
+      slow.once('data', () => {
+        slow.pause();
+        r();
+      }),
+    );
     expect(server.connectionCount).toBe(2);
     // The healthy client watches the same service and reads everything it is sent.
     let seen = 0;
@@ -222,7 +215,7 @@ describe('control server under fuzzing', () => {
       await new Promise((r) => setImmediate(r));
     }
     expect(server.connectionCount).toBe(1);
-    for (let i = 0; i < 400 && seen < sent; i++) await new Promise((r) => setTimeout(r, 5));
+    await eventually('the healthy client to read every event', () => seen >= sent);
     expect(seen).toBe(sent);
     if (mine.kind === 'found') await healthy.closeHandle(mine.handle);
     expect(logs.some((l) => l.includes('not reading its output'))).toBe(true);
@@ -248,7 +241,7 @@ describe('control server under fuzzing', () => {
     };
     s.on('data', onData);
     s.write(Buffer.from([25]));
-    for (let i = 0; i < 400 && got === 0; i++) await new Promise((r) => setTimeout(r, 5));
+    await eventually('the first answer', () => got > 0);
     await new Promise((r) => setTimeout(r, 20));
     const one = got;
     expect(one).toBeGreaterThan(10);
@@ -265,8 +258,7 @@ describe('control server under fuzzing', () => {
     expect(lists).toBeLessThan(n + 1);
     expect(server.connectionCount).toBe(2);
     s.resume();
-    for (let i = 0; i < 1000 && got < one * (n + 1); i++)
-      await new Promise((r) => setTimeout(r, 10));
+    await eventually('every answer', () => got >= one * (n + 1));
     expect(got).toBe(one * (n + 1));
     expect(lists).toBe(n + 1);
     s.destroy();
@@ -289,13 +281,10 @@ describe('control server under fuzzing', () => {
       extra.push(s);
       await new Promise<void>((r) => s.on('connect', () => r()));
     }
-    for (let i = 0; i < 200 && server.connectionCount < 6; i++)
-      await new Promise((r) => setTimeout(r, 5));
-    expect(server.connectionCount).toBeLessThanOrEqual(6);
+    await eventually('the limit to be reached', () => server.connectionCount >= 6);
+    expect(server.connectionCount).toBe(6);
     for (const s of extra) s.destroy();
-    for (let i = 0; i < 200 && server.connectionCount > 1; i++)
-      await new Promise((r) => setTimeout(r, 5));
-    expect(server.connectionCount).toBe(1);
+    await eventually('the extra connections to go', () => server.connectionCount === 1);
     await expectHealthy();
   });
 });

@@ -6,10 +6,10 @@
 
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
+import { ROOT, Sandbox } from '../../support/daemon';
+import { eventually } from '../../support/eventually';
 
-const ROOT = path.resolve(__dirname, '../..');
 const UP = process.env.DINIT_UPSTREAM_BINDIR ?? '';
 const haveUpstream =
   UP !== '' && ['dinit', 'dinitctl', 'dinit-monitor'].every((b) => fs.existsSync(path.join(UP, b)));
@@ -45,14 +45,6 @@ const ours: Side = {
   monitor: path.join(ROOT, 'bin/dinit-monitor'),
 };
 
-async function until(cond: () => boolean, what: string): Promise<void> {
-  for (let i = 0; i < 400; i++) {
-    if (cond()) return;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
-
 function writeServices(sd: string): void {
   fs.mkdirSync(path.join(sd, 'boot.d'), { recursive: true });
   const w = (n: string, t: string): void => fs.writeFileSync(path.join(sd, n), t);
@@ -73,14 +65,16 @@ function writeServices(sd: string): void {
  * readiness markers (sent until seen, so their number varies), are dropped.
  */
 async function scenario(daemon: Side, client: Side): Promise<string> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dinit-e2e-'));
-  const sd = path.join(dir, 'sd');
-  const sock = path.join(dir, 'sock');
+  const sb = new Sandbox('dinit-e2e-');
+  sb.open();
+  const { dir, sd } = sb;
+  const sock = sb.path('sock');
   writeServices(sd);
   const env = { HOME: dir, PATH: '/bin:/usr/bin' };
   const started: ChildProcess[] = [];
   const spawnOut = (bin: string, args: string[]): { proc: ChildProcess; out: () => string } => {
-    const proc = spawn(bin, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    // Marked with the sandbox, so that close() finds them and what they start.
+    const proc = spawn(bin, args, { env: sb.env(env), stdio: ['ignore', 'pipe', 'pipe'] });
     started.push(proc);
     let text = '';
     proc.stdout?.on('data', (b: Buffer) => (text += b.toString()));
@@ -99,10 +93,10 @@ async function scenario(daemon: Side, client: Side): Promise<string> {
   try {
     const d = spawnOut(daemon.dinit, ['-u', '-q', '-d', sd, '-p', sock, 'boot']);
     const daemonExit = new Promise<number | null>((r) => d.proc.on('exit', (c) => r(c)));
-    await until(() => fs.existsSync(sock), 'the control socket');
+    await eventually('the control socket', () => fs.existsSync(sock));
     // -i reports the initial state, which tells us the monitor is connected and listening.
     const mon = spawnOut(client.monitor, ['-p', sock, '-i', '-c', 'echo MON %n %s', 'sl']);
-    await until(() => mon.out().includes('MON sl stopped'), 'the service monitor');
+    await eventually('the service monitor', () => mon.out().includes('MON sl stopped'));
     const envMon = spawnOut(client.monitor, [
       '-p',
       sock,
@@ -113,18 +107,18 @@ async function scenario(daemon: Side, client: Side): Promise<string> {
       'MARK',
     ]);
     // The environment monitor has no initial report: set a marker until it sees one.
-    await until(() => {
+    await eventually('the environment monitor', () => {
       spawnSync(client.dinitctl, ['-p', sock, 'setenv', 'MARK=1'], { env, timeout: 20000 });
       return envMon.out().includes('ENV MARK=1');
-    }, 'the environment monitor');
+    });
 
     ctl('start', 'sl');
     ctl('status', 'sl');
     ctl('start', 'lg');
-    await until(() => {
+    await eventually('the output of lg', () => {
       const r = spawnSync(client.dinitctl, ['-p', sock, 'catlog', 'lg'], { env, encoding: 'utf8' });
       return r.stdout === 'hello\n';
-    }, 'the output of lg');
+    });
     ctl('catlog', 'lg');
     ctl('list');
     ctl('setenv', 'FOO=bar', 'FOO=baz');
@@ -145,7 +139,10 @@ async function scenario(daemon: Side, client: Side): Promise<string> {
     ctl('disable', 'en');
     ctl('shutdown');
     log += `[daemon exit ${await daemonExit}]\n`;
-    await until(() => mon.proc.exitCode !== null && envMon.proc.exitCode !== null, 'the monitors');
+    await eventually(
+      'the monitors',
+      () => mon.proc.exitCode !== null && envMon.proc.exitCode !== null,
+    );
     log += `--- monitor\n${mon.out()}--- environment monitor\n${envMon.out()}`;
     return log
       .replace(/(Process ID: |pid: )\d+/g, '$1N')
@@ -153,7 +150,7 @@ async function scenario(daemon: Side, client: Side): Promise<string> {
       .replace(/^ENV MARK=1\n/gm, '');
   } finally {
     for (const p of started) if (p.exitCode === null && p.signalCode === null) p.kill('SIGKILL');
-    fs.rmSync(dir, { recursive: true, force: true });
+    await sb.close();
   }
 }
 

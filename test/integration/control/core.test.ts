@@ -3,17 +3,18 @@
 // events, failures, status and list once the pieces are joined.
 
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
-import { type ClientEvent, ControlClient } from '../../src/client';
-import { FileDescriptionSource } from '../../src/config/file-source';
-import { ServiceSet } from '../../src/core/service-set';
-import { ControlServer } from '../../src/daemon/control';
-import { EnvStore } from '../../src/daemon/env-store';
-import { FakeOs, exited } from '../support/fake-os';
-import { ExecStage } from '../../src/model';
+import { type ClientEvent, ControlClient } from '../../../src/client';
+import { FileDescriptionSource } from '../../../src/config/file-source';
+import { ServiceSet } from '../../../src/core/service-set';
+import { ControlServer } from '../../../src/daemon/control';
+import { EnvStore } from '../../../src/daemon/env-store';
+import { FakeOs, exited } from '../../support/fake-os';
+import { sandboxEach } from '../../support/daemon';
+import { eventually } from '../../support/eventually';
+import { ExecStage } from '../../../src/model';
 
-let dir: string;
+const sb = sandboxEach('dinit-ctlcore-');
 let sd: string;
 let sock: string;
 let fakeOs: FakeOs;
@@ -23,11 +24,6 @@ let server: ControlServer;
 let client: ControlClient;
 let events: ClientEvent[];
 
-async function until(cond: () => boolean): Promise<void> {
-  for (let i = 0; i < 400 && !cond(); i++) await new Promise((r) => setTimeout(r, 5));
-  expect(cond()).toBe(true);
-}
-
 async function handle(name: string): Promise<number> {
   const r = await client.loadService(name);
   if (r.kind !== 'found') throw new Error(`${name}: ${r.kind}`);
@@ -35,17 +31,12 @@ async function handle(name: string): Promise<number> {
 }
 
 beforeEach(async () => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dinit-ctlcore-'));
-  sd = path.join(dir, 'sd');
-  fs.mkdirSync(sd);
-  fs.writeFileSync(path.join(sd, 'app'), 'type = internal\ndepends-on = db\n');
-  fs.writeFileSync(path.join(sd, 'db'), 'type = process\ncommand = /bin/db --serve\n');
-  fs.writeFileSync(
-    path.join(sd, 'broken'),
-    'type = process\ncommand = /bin/broken\nrestart = false\n',
-  );
-  fs.writeFileSync(path.join(sd, 'bad'), 'type = wibble\n');
-  sock = path.join(dir, 'sock');
+  sd = sb.sd;
+  sb.service('app', 'type = internal', 'depends-on = db');
+  sb.service('db', 'type = process', 'command = /bin/db --serve');
+  sb.service('broken', 'type = process', 'command = /bin/broken', 'restart = false');
+  sb.service('bad', 'type = wibble');
+  sock = sb.path('sock');
   // With exec status reporting, a process counts as started only once exec has succeeded.
   fakeOs = new FakeOs({ execStatus: true });
   env = new EnvStore({ PATH: '/bin' });
@@ -62,7 +53,6 @@ beforeEach(async () => {
 afterEach(async () => {
   client.close();
   await server.close();
-  fs.rmSync(dir, { recursive: true, force: true });
 });
 
 describe('control server on the real core', () => {
@@ -79,7 +69,9 @@ describe('control server on the real core', () => {
     const proc = fakeOs.running('db');
     expect(proc.spec.argv).toEqual(['/bin/db', '--serve']);
     fakeOs.execOk('db');
-    await until(() => events.some((e) => e.kind === 'service' && e.event === 'started'));
+    await eventually('the started event', () =>
+      events.some((e) => e.kind === 'service' && e.event === 'started'),
+    );
     const st = await client.status(db);
     expect(st).toMatchObject({
       kind: 'status',
@@ -94,7 +86,8 @@ describe('control server on the real core', () => {
     const db = await handle('db');
     await client.start(app);
     fakeOs.execOk('db');
-    await until(
+    await eventually(
+      'the started event',
       () => events.filter((e) => e.kind === 'service' && e.event === 'started').length >= 1,
     );
     const r = await client.stop(db);
@@ -103,7 +96,7 @@ describe('control server on the real core', () => {
       expect(await client.serviceName(r.handles[0])).toEqual({ kind: 'name', name: 'app' });
     expect(await client.stop(db, { force: true })).toEqual({ kind: 'ack' });
     fakeOs.exit('db', exited(0));
-    await until(() =>
+    await eventually('the stopped event of db', () =>
       events.some((e) => e.kind === 'service' && e.handle === db && e.event === 'stopped'),
     );
     expect(await client.status(app)).toMatchObject({ status: { state: 'stopped' } });
@@ -113,7 +106,9 @@ describe('control server on the real core', () => {
     const b = await handle('broken');
     expect(await client.start(b)).toEqual({ kind: 'ack' });
     fakeOs.execFail('broken', ExecStage.DO_EXEC, 2, 'No such file or directory');
-    await until(() => events.some((e) => e.kind === 'service' && e.event === 'failedstart'));
+    await eventually('the failedstart event', () =>
+      events.some((e) => e.kind === 'service' && e.event === 'failedstart'),
+    );
     const ev = events.find((e) => e.kind === 'service' && e.event === 'failedstart') as Extract<
       ClientEvent,
       { kind: 'service' }
@@ -127,9 +122,13 @@ describe('control server on the real core', () => {
     const b = await handle('broken');
     await client.start(b);
     fakeOs.execOk('broken');
-    await until(() => events.some((e) => e.kind === 'service' && e.event === 'started'));
+    await eventually('the started event', () =>
+      events.some((e) => e.kind === 'service' && e.event === 'started'),
+    );
     fakeOs.exit('broken', exited(3));
-    await until(() => events.some((e) => e.kind === 'service' && e.event === 'stopped'));
+    await eventually('the stopped event', () =>
+      events.some((e) => e.kind === 'service' && e.event === 'stopped'),
+    );
     expect(await client.status(b)).toMatchObject({
       status: { state: 'stopped', hasPid: false, word1: 1, word2: 3 },
     });
@@ -139,15 +138,15 @@ describe('control server on the real core', () => {
     const db = await handle('db');
     await client.start(db);
     fakeOs.execOk('db');
-    await until(() => events.length > 0);
+    await eventually('the started event', () => events.length > 0);
     const seen: string[] = [];
     client.setEventHandler((e) => seen.push(e.kind === 'service' ? e.event : 'env'));
     const r = await client.restart(db, { onPreack: () => seen.push('preack') });
     expect(r.kind).toBe('ack');
     fakeOs.exit('db', exited(0));
-    await until(() => fakeOs.launchesOf('db').length === 2);
+    await eventually('the relaunch of db', () => fakeOs.launchesOf('db').length === 2);
     fakeOs.execOk(fakeOs.launchesOf('db')[1]);
-    await until(() => seen.includes('started'));
+    await eventually('the started event after the restart', () => seen.includes('started'));
     expect(seen.slice(0, 1)).toEqual(['preack']);
     expect(seen).toContain('stopped');
   });

@@ -5,19 +5,9 @@
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
-import {
-  FIXTURES,
-  isBuilt,
-  isRoot,
-  makeTestDir,
-  startDinit,
-  type Dinit,
-  waitFor,
-  type TestDir,
-  needsHelper,
-} from './adapters/linux-daemon';
-
-jest.setTimeout(30000);
+import { FIXTURES, isBuilt, sandboxEach, type Dinit, needsHelper } from '../../support/daemon';
+import { eventually } from '../../support/eventually';
+import { isRoot } from '../../support/processes';
 
 function ask(sock: string): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -32,26 +22,20 @@ function ask(sock: string): Promise<string> {
 const itHelper = needsHelper(__filename) ? it : it.skip;
 
 (isBuilt() ? describe : describe.skip)('socket activation (real daemon)', () => {
-  let t: TestDir;
-  let d: Dinit | undefined;
-  beforeEach(() => (t = makeTestDir()));
-  afterEach(async () => {
-    await d?.kill();
-    d = undefined;
-    t.remove();
-  });
+  const sb = sandboxEach('dinit-linux-');
+  let d: Dinit;
 
   itHelper('passes the listening socket at fd 3 with LISTEN_FDS and LISTEN_PID', async () => {
-    const sock = path.join(t.dir, 'act.sock');
-    t.service(
+    const sock = path.join(sb.dir, 'act.sock');
+    sb.service(
       'act',
       'type = process',
       `command = ${process.execPath} ${path.join(FIXTURES, 'accept.js')}`,
       `socket-listen = ${sock}`,
       'socket-permissions = 0640',
     );
-    d = await startDinit(t, ['act']);
-    await waitFor('the socket', () => fs.existsSync(sock));
+    d = await sb.start(['act']);
+    await eventually('the socket', () => fs.existsSync(sock));
     const st = fs.statSync(sock);
     expect(st.isSocket()).toBe(true);
     expect(st.mode & 0o7777).toBe(0o640);
@@ -63,8 +47,8 @@ const itHelper = needsHelper(__filename) ? it : it.skip;
   });
 
   (isRoot ? itHelper : it.skip)('gives the socket file socket-uid and socket-gid', async () => {
-    const sock = path.join(t.dir, 'owned.sock');
-    t.service(
+    const sock = path.join(sb.dir, 'owned.sock');
+    sb.service(
       'owned',
       'type = process',
       `command = ${process.execPath} ${path.join(FIXTURES, 'accept.js')}`,
@@ -74,8 +58,8 @@ const itHelper = needsHelper(__filename) ? it : it.skip;
       'socket-gid = nogroup',
       'run-as = nobody',
     );
-    d = await startDinit(t, ['owned']);
-    await waitFor('the socket', () => fs.existsSync(sock));
+    d = await sb.start(['owned']);
+    await eventually('the socket', () => fs.existsSync(sock));
     const st = fs.statSync(sock);
     expect(st.uid).toBe(65534);
     expect(st.gid).toBe(65534);
@@ -86,16 +70,16 @@ const itHelper = needsHelper(__filename) ? it : it.skip;
   });
 
   it('fails the start and leaves a regular file found at the socket path alone', async () => {
-    const sock = path.join(t.dir, 'file.sock');
+    const sock = path.join(sb.dir, 'file.sock');
     fs.writeFileSync(sock, 'not a socket');
-    t.service(
+    sb.service(
       'blocked',
       'type = process',
       `command = ${process.execPath} ${path.join(FIXTURES, 'accept.js')}`,
       `socket-listen = ${sock}`,
     );
-    t.service('idle', 'type = internal');
-    d = await startDinit(t, ['idle']);
+    sb.service('idle', 'type = internal');
+    d = await sb.start(['idle']);
     expect(d.ctl('start', 'blocked').status).toBe(1);
     expect(fs.readFileSync(sock, 'utf8')).toBe('not a socket');
   });

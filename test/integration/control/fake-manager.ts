@@ -14,7 +14,7 @@ import type {
   StartResult,
   StopResult,
   UnloadResult,
-} from '../../src/core/api';
+} from '../../../src/core/api';
 import type {
   DependencyType,
   ServiceType,
@@ -23,8 +23,8 @@ import type {
   ShutdownType,
   StoppedReason,
   ExitStatus,
-} from '../../src/model';
-import { ServiceLoadError } from '../../src/errors';
+} from '../../../src/model';
+import { ServiceLoadError } from '../../../src/errors';
 
 export interface FakeDesc {
   type?: ServiceType;
@@ -49,6 +49,21 @@ interface Rec extends ServiceRef {
   mtimeNs: bigint;
 }
 
+/**
+ * The services most control tests use: boot needs db (a process), web is a process that
+ * buffers its output, tick is triggered, lone and other are internal with no dependencies.
+ */
+export function sampleServices(): Record<string, FakeDesc> {
+  return {
+    boot: { deps: [{ to: 'db', type: 'regular' }] },
+    db: { type: 'process' },
+    web: { type: 'process', buffered: true },
+    tick: { type: 'triggered' },
+    lone: {},
+    other: {},
+  };
+}
+
 export class FakeManager implements ServiceManager {
   readonly recs = new Map<string, Rec>();
   private readonly listeners = new Set<ServiceListener>();
@@ -57,12 +72,12 @@ export class FakeManager implements ServiceManager {
   calls: string[] = [];
 
   /**
-   * `descs`: the descriptions that "exist". Names 'bad-desc' and 'bad-load' fail to load.
+   * `descs`: the descriptions that "exist" (by default sampleServices()). Names 'bad-desc' and 'bad-load' fail to load.
    * `fileDir`: where the description files are said to live; when given, the mtime reported
    * for protocol v6 is read (exactly, in nanoseconds) from the file there at load time.
    */
   constructor(
-    private readonly descs: Record<string, FakeDesc>,
+    private readonly descs: Record<string, FakeDesc> = sampleServices(),
     private readonly fileDir = '/fake/services',
   ) {}
 

@@ -2,95 +2,47 @@
 // real daemon (exit status, signal, start timeout, dependency, exec failure, bad pid files), and
 // the log lines that go with them. Expected text is upstream's (run with DINIT/DINITCTL to check).
 
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
+import { isBuilt, sandboxAll, type Dinit } from '../../support/daemon';
+import { eventually } from '../../support/eventually';
 
-const ROOT = path.resolve(__dirname, '../..');
-const DINIT = process.env.DINIT ?? path.join(ROOT, 'bin/dinit');
-const DINITCTL = process.env.DINITCTL ?? path.join(ROOT, 'bin/dinitctl');
-const built =
-  process.env.DINIT !== undefined || fs.existsSync(path.join(ROOT, 'dist/src/daemon/main.js'));
+(isBuilt() ? describe : describe.skip)('failed states and reasons on the real daemon', () => {
+  const sb = sandboxAll('dinit-core-fail-');
+  let d: Dinit;
+  const ctl = (...args: string[]) => d.ctlOut(...args);
+  const logText = (): string => sb.read('log');
 
-let dir: string;
-let socket: string;
-let proc: ChildProcess;
-
-function ctl(...args: string[]): { status: number | null; out: string } {
-  const r = spawnSync(DINITCTL, ['-p', socket, ...args], { encoding: 'utf8', timeout: 20_000 });
-  return { status: r.status, out: r.stdout + r.stderr };
-}
-
-async function until(what: string, pred: () => boolean): Promise<void> {
-  const end = Date.now() + 20_000;
-  while (!pred()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
-function logText(): string {
-  try {
-    return fs.readFileSync(path.join(dir, 'log'), 'utf8');
-  } catch {
-    return '';
-  }
-}
-
-(built ? describe : describe.skip)('failed states and reasons on the real daemon', () => {
   beforeAll(async () => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dinit-core-fail-'));
-    const sd = path.join(dir, 'sd');
-    fs.mkdirSync(sd);
-    socket = path.join(dir, 'socket');
-    const svc = (name: string, ...lines: string[]): void =>
-      fs.writeFileSync(path.join(sd, name), lines.join('\n') + '\n');
-    svc('boot', 'type = internal');
-    svc('exit3', 'type = scripted', 'command = /bin/sh -c "exit 3"');
-    svc('exit4', 'type = process', 'command = /bin/sh -c "exit 4"', 'restart = no');
-    svc('killed', 'type = process', 'command = /bin/sh -c "kill -KILL $$$$"', 'restart = no');
-    svc('slow', 'type = scripted', 'command = /bin/sleep 30', 'start-timeout = 0.5');
-    svc('dep', 'type = internal', 'depends-on = exit3');
-    svc('noexec', 'type = process', `command = ${path.join(dir, 'no-such-program')}`);
-    const pidf = (n: string): string => path.join(dir, n);
-    svc('bgnopid', 'type = bgprocess', 'command = /bin/true', `pid-file = ${pidf('none.pid')}`);
-    svc(
+    sb.service('boot', 'type = internal');
+    sb.service('exit3', 'type = scripted', 'command = /bin/sh -c "exit 3"');
+    sb.service('exit4', 'type = process', 'command = /bin/sh -c "exit 4"', 'restart = no');
+    sb.service(
+      'killed',
+      'type = process',
+      'command = /bin/sh -c "kill -KILL $$$$"',
+      'restart = no',
+    );
+    sb.service('slow', 'type = scripted', 'command = /bin/sleep 30', 'start-timeout = 0.5');
+    sb.service('dep', 'type = internal', 'depends-on = exit3');
+    sb.service('noexec', 'type = process', `command = ${sb.path('no-such-program')}`);
+    sb.service(
+      'bgnopid',
+      'type = bgprocess',
+      'command = /bin/true',
+      `pid-file = ${sb.path('none.pid')}`,
+    );
+    sb.service(
       'bgdead',
       'type = bgprocess',
-      `command = /bin/sh -c "echo 999999 > ${pidf('dead.pid')}"`,
-      `pid-file = ${pidf('dead.pid')}`,
+      `command = /bin/sh -c "echo 999999 > ${sb.path('dead.pid')}"`,
+      `pid-file = ${sb.path('dead.pid')}`,
     );
-    svc(
+    sb.service(
       'bgbad',
       'type = bgprocess',
-      `command = /bin/sh -c "echo garbage > ${pidf('bad.pid')}"`,
-      `pid-file = ${pidf('bad.pid')}`,
+      `command = /bin/sh -c "echo garbage > ${sb.path('bad.pid')}"`,
+      `pid-file = ${sb.path('bad.pid')}`,
     );
-    proc = spawn(
-      DINIT,
-      ['-u', '-q', '-d', sd, '-p', socket, '-l', path.join(dir, 'log'), '-F', '3'],
-      {
-        cwd: dir,
-        stdio: ['ignore', 'ignore', 'ignore', 'pipe'],
-      },
-    );
-    await new Promise<void>((resolve, reject) => {
-      let got = '';
-      (proc.stdio[3] as NodeJS.ReadableStream).on('data', (b: Buffer) => {
-        got += b.toString();
-        if (got.includes('\0')) resolve();
-      });
-      proc.on('exit', (c) => reject(new Error(`dinit exited (${c}) before ready`)));
-    });
-  }, 30_000);
-
-  afterAll(async () => {
-    if (proc.exitCode === null && proc.signalCode === null) {
-      proc.kill('SIGKILL');
-      await new Promise((r) => proc.once('exit', r));
-    }
-    fs.rmSync(dir, { recursive: true, force: true });
+    d = await sb.start(['-l', sb.path('log')]);
   });
 
   test('scripted command exiting 3: failed to start with its exit status', () => {
@@ -108,8 +60,10 @@ function logText(): string {
 
   test('a started process that exits 4: terminated, with the exit status in list', async () => {
     expect(ctl('start', 'exit4').status).toBe(0);
-    await until('exit4 to stop', () => ctl('is-started', 'exit4').status !== 0);
-    await until('exit4 to report stopped', () => ctl('status', 'exit4').out.includes('STOPPED'));
+    await eventually('exit4 to stop', () => ctl('is-started', 'exit4').status !== 0);
+    await eventually('exit4 to report stopped', () =>
+      ctl('status', 'exit4').out.includes('STOPPED'),
+    );
     expect(ctl('status', 'exit4').out).toContain(
       '    State: STOPPED (terminated; exited - status 4)\n',
     );
@@ -118,7 +72,9 @@ function logText(): string {
 
   test('a started process killed by a signal: terminated, with the signal', async () => {
     expect(ctl('start', 'killed').status).toBe(0);
-    await until('killed to report stopped', () => ctl('status', 'killed').out.includes('STOPPED'));
+    await eventually('killed to report stopped', () =>
+      ctl('status', 'killed').out.includes('STOPPED'),
+    );
     expect(ctl('status', 'killed').out).toContain(
       '    State: STOPPED (terminated; signalled - signal 9)\n',
     );
@@ -131,7 +87,7 @@ function logText(): string {
       status: 1,
       out: "Service 'slow' failed to start.\nReason: start timed out.\n",
     });
-    await until('slow to report stopped', () => ctl('status', 'slow').out.includes('STOPPED'));
+    await eventually('slow to report stopped', () => ctl('status', 'slow').out.includes('STOPPED'));
     expect(ctl('status', 'slow').out).toContain('    State: STOPPED (start timed out)\n');
     expect(ctl('list').out).toContain('[     {X}] slow\n');
     expect(logText()).toContain('Interrupting start of service slow with pid ');

@@ -5,29 +5,17 @@
 import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import {
-  DINITCTL,
-  PROBE,
-  have,
-  isBuilt,
-  makeTestDir,
-  waitFor,
-  type TestDir,
-  needsHelper,
-} from './adapters/linux-daemon';
-import { DINIT } from './daemon-harness';
-
-jest.setTimeout(30000);
+import { DINIT, DINITCTL, isBuilt, PROBE, sandboxEach, needsHelper } from '../../support/daemon';
+import { eventually } from '../../support/eventually';
+import { have } from '../../support/processes';
 
 const usable = isBuilt() && have('script');
-if (!usable) console.log('linux-console: skipped (needs script(1) for a pseudo-terminal)');
+if (!usable) console.log('linux/console: skipped (needs script(1) for a pseudo-terminal)');
 
 const describeUsable = usable && needsHelper(__filename) ? describe : describe.skip;
 
 describeUsable('console services (real daemon on a pty)', () => {
-  let t: TestDir;
-  beforeEach(() => (t = makeTestDir()));
-  afterEach(() => t.remove());
+  const sb = sandboxEach('dinit-linux-');
 
   /**
    * Runs dinit on a fresh pty with one console service `con` (command and options given), until
@@ -38,15 +26,15 @@ describeUsable('console services (real daemon on a pty)', () => {
     options: string,
     until: (tty: string) => boolean,
   ): Promise<string> {
-    t.service('con', 'type = process', `command = ${command}`, `options = ${options}`);
-    const socket = path.join(t.dir, 'socket');
-    const cmd = `exec ${DINIT} -q -u -d ${t.sd} -p ${socket} con`;
+    sb.service('con', 'type = process', `command = ${command}`, `options = ${options}`);
+    const socket = path.join(sb.dir, 'socket');
+    const cmd = `exec ${DINIT} -q -u -d ${sb.sd} -p ${socket} con`;
     const term = spawn('script', ['-qec', cmd, '/dev/null'], { stdio: 'pipe' });
     let tty = '';
     term.stdout.on('data', (b: Buffer) => (tty += b.toString()));
     const exited = new Promise((r) => term.on('exit', r));
     try {
-      await waitFor('the console output', () => until(tty));
+      await eventually('the console output', () => until(tty));
       return tty;
     } finally {
       spawnSync(DINITCTL, ['-p', socket, 'shutdown'], { timeout: 10000 });
@@ -60,7 +48,7 @@ describeUsable('console services (real daemon on a pty)', () => {
     BigInt('0x' + (/^SigBlk:\s+([0-9a-f]+)$/m.exec(status)?.[1] ?? '0'));
 
   it('runs-on-console: the service owns the terminal, in its own foreground group', async () => {
-    const out = t.outDir('out');
+    const out = sb.outDir('out');
     let r: (facet: string) => string = () => '';
     await onConsole(`${PROBE} ${out} hold`, 'runs-on-console', () => {
       if (!fs.existsSync(path.join(out, 'done'))) return false;

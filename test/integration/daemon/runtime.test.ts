@@ -2,99 +2,33 @@
 // their waits-for.d link, pins, trigger/untrigger, restart of a service with dependents,
 // --ignore-unstarted, unload, and stop order on SIGTERM. Run with DINIT/DINITCTL to compare.
 
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
+import { DINITCTL, isBuilt, sandboxEach, type Dinit } from '../../support/daemon';
+import { eventually } from '../../support/eventually';
 
-const ROOT = path.resolve(__dirname, '../..');
-const DINIT = process.env.DINIT ?? path.join(ROOT, 'bin/dinit');
-const DINITCTL = process.env.DINITCTL ?? path.join(ROOT, 'bin/dinitctl');
-const built =
-  process.env.DINIT !== undefined || fs.existsSync(path.join(ROOT, 'dist/src/daemon/main.js'));
+(isBuilt() ? describe : describe.skip)('runtime changes on the real daemon', () => {
+  const sb = sandboxEach('dinit-core-rt-');
+  let d: Dinit;
+  const ctl = (...args: string[]) => d.ctlOut(...args);
+  const svc = (name: string, ...lines: string[]): void => sb.service(name, ...lines);
+  const events = (): string[] => sb.lines('events');
+  const startDinit = async (args: string[] = []): Promise<void> => {
+    d = await sb.start(args);
+  };
 
-let dir: string;
-let sd: string;
-let socket: string;
-let proc: ChildProcess | undefined;
-
-function ctl(...args: string[]): { status: number | null; out: string } {
-  const r = spawnSync(DINITCTL, ['-p', socket, ...args], { encoding: 'utf8', timeout: 20_000 });
-  return { status: r.status, out: r.stdout + r.stderr };
-}
-
-async function until(what: string, pred: () => boolean): Promise<void> {
-  const end = Date.now() + 20_000;
-  while (!pred()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
+  /** A scripted service that records its start and stop in the sandbox's events file. */
+  function recorded(name: string, ...extra: string[]): void {
+    const ev = sb.path('events');
+    svc(
+      name,
+      'type = scripted',
+      `command = /bin/sh -c "echo start-${name} >> ${ev}"`,
+      `stop-command = /bin/sh -c "echo stop-${name} >> ${ev}"`,
+      ...extra,
+    );
   }
-}
-
-function events(): string[] {
-  try {
-    return fs.readFileSync(path.join(dir, 'events'), 'utf8').split('\n').filter(Boolean);
-  } catch {
-    return [];
-  }
-}
-
-function svc(name: string, ...lines: string[]): void {
-  fs.writeFileSync(path.join(sd, name), lines.join('\n') + '\n');
-}
-
-/** A scripted service that records its start and stop in $dir/events. */
-function recorded(name: string, ...extra: string[]): void {
-  const ev = path.join(dir, 'events');
-  svc(
-    name,
-    'type = scripted',
-    `command = /bin/sh -c "echo start-${name} >> ${ev}"`,
-    `stop-command = /bin/sh -c "echo stop-${name} >> ${ev}"`,
-    ...extra,
-  );
-}
-
-async function startDinit(extra: string[] = []): Promise<void> {
-  const p = spawn(DINIT, ['-u', '-q', '-d', sd, '-p', socket, '-F', '3', ...extra], {
-    cwd: dir,
-    stdio: ['ignore', 'ignore', 'ignore', 'pipe'],
-  });
-  proc = p;
-  await new Promise<void>((resolve, reject) => {
-    let got = '';
-    (p.stdio[3] as NodeJS.ReadableStream).on('data', (b: Buffer) => {
-      got += b.toString();
-      if (got.includes('\0')) resolve();
-    });
-    p.on('exit', (c) => reject(new Error(`dinit exited (${c}) before ready`)));
-  });
-}
-
-function exited(): Promise<number | string> {
-  const p = proc!;
-  if (p.exitCode !== null || p.signalCode !== null) {
-    return Promise.resolve(p.exitCode ?? p.signalCode!);
-  }
-  return new Promise((r) => p.once('exit', (c, s) => r(c ?? s ?? 'unknown')));
-}
-
-(built ? describe : describe.skip)('runtime changes on the real daemon', () => {
-  beforeEach(() => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dinit-core-rt-'));
-    sd = path.join(dir, 'sd');
-    fs.mkdirSync(sd);
-    socket = path.join(dir, 'socket');
-  });
-
-  afterEach(async () => {
-    if (proc && proc.exitCode === null && proc.signalCode === null) {
-      proc.kill('SIGKILL');
-      await exited();
-    }
-    proc = undefined;
-    fs.rmSync(dir, { recursive: true, force: true });
-  });
 
   test('SIGTERM stops every service in dependency order, then the daemon exits 0', async () => {
     recorded('a', 'depends-on = b');
@@ -102,25 +36,25 @@ function exited(): Promise<number | string> {
     recorded('c');
     svc('boot', 'type = internal', 'depends-on = a');
     await startDinit();
-    await until('boot to start', () => ctl('is-started', 'boot').status === 0);
+    await eventually('boot to start', () => ctl('is-started', 'boot').status === 0);
     expect(events()).toEqual(['start-c', 'start-b', 'start-a']);
-    proc!.kill('SIGTERM');
-    expect(await exited()).toBe(0);
+    d.proc.kill('SIGTERM');
+    expect(await d.exitWithin()).toBe(0);
     expect(events().slice(3)).toEqual(['stop-a', 'stop-b', 'stop-c']);
-  }, 30_000);
+  });
 
   test('.d directories: depends-on.d, depends-ms.d, waits-for.d; a missing entry is ignored', async () => {
     svc('boot', 'type = internal', 'depends-on.d = h.d', 'depends-ms.d = m.d', 'waits-for.d = w.d');
-    for (const d of ['h.d', 'm.d', 'w.d']) fs.mkdirSync(path.join(sd, d));
+    for (const sub of ['h.d', 'm.d', 'w.d']) fs.mkdirSync(path.join(sb.sd, sub));
     for (const n of ['a', 'b', 'c']) svc(n, 'type = internal');
-    fs.writeFileSync(path.join(sd, 'h.d', 'a'), '');
-    fs.writeFileSync(path.join(sd, 'm.d', 'b'), '');
-    fs.writeFileSync(path.join(sd, 'w.d', 'c'), '');
-    fs.writeFileSync(path.join(sd, 'w.d', 'missing'), '');
-    await startDinit(['-l', path.join(dir, 'log')]);
-    await until('boot to start', () => ctl('is-started', 'boot').status === 0);
+    fs.writeFileSync(path.join(sb.sd, 'h.d', 'a'), '');
+    fs.writeFileSync(path.join(sb.sd, 'm.d', 'b'), '');
+    fs.writeFileSync(path.join(sb.sd, 'w.d', 'c'), '');
+    fs.writeFileSync(path.join(sb.sd, 'w.d', 'missing'), '');
+    await startDinit(['-l', sb.path('log')]);
+    await eventually('boot to start', () => ctl('is-started', 'boot').status === 0);
     expect(ctl('list').out).toBe('[[+]     ] boot\n[{+}     ] a\n[{+}     ] b\n[{+}     ] c\n');
-    expect(fs.readFileSync(path.join(dir, 'log'), 'utf8')).toContain(
+    expect(sb.read('log')).toContain(
       "dinit: Ignoring unresolved dependency 'missing' in dependency directory 'w.d' for boot service.\n",
     );
     // a is a hard dependency: it cannot stop while boot runs; b (started milestone) and c can.
@@ -128,30 +62,30 @@ function exited(): Promise<number | string> {
     expect(ctl('stop', 'b').status).toBe(0);
     expect(ctl('stop', 'c').status).toBe(0);
     expect(ctl('is-started', 'boot').status).toBe(0);
-  }, 30_000);
+  });
 
   test('dinitctl shutdown in user mode stops everything and the daemon exits 0', async () => {
     recorded('a', 'depends-on = b');
     recorded('b');
     svc('boot', 'type = internal', 'depends-on = a');
     await startDinit();
-    await until('boot to start', () => ctl('is-started', 'boot').status === 0);
+    await eventually('boot to start', () => ctl('is-started', 'boot').status === 0);
     expect(ctl('shutdown')).toEqual({
       status: 0,
       out: 'Shutting down dinit...\nConnection closed.\n',
     });
-    expect(await exited()).toBe(0);
+    expect(await d.exitWithin()).toBe(0);
     expect(events()).toEqual(['start-b', 'start-a', 'stop-a', 'stop-b']);
-  }, 30_000);
+  });
 
   test('boot failure in user mode: the daemon logs it and exits 0 once nothing is active', async () => {
     svc('boot', 'type = scripted', 'command = /bin/sh -c "exit 1"');
-    await startDinit(['-l', path.join(dir, 'log')]);
-    expect(await exited()).toBe(0);
-    const log = fs.readFileSync(path.join(dir, 'log'), 'utf8');
+    await startDinit(['-l', sb.path('log')]);
+    expect(await d.exitWithin()).toBe(0);
+    const log = sb.read('log');
     expect(log).toContain('dinit: Service boot command failed with exit code 1\n');
     expect(log).toContain('dinit: service boot failed to start.\n');
-  }, 30_000);
+  });
 
   test('prepared-by: the preparer restarts with its dependent, and holds like depends-on', async () => {
     recorded('prep');
@@ -166,13 +100,13 @@ function exited(): Promise<number | string> {
     expect(events()).toEqual(['start-prep', 'stop-prep', 'start-prep']);
     const pid = Number(/Process ID: (\d+)/.exec(ctl('status', 'main').out)?.[1]);
     process.kill(pid, 'SIGKILL');
-    await until('prep to be re-run', () => events().length === 5);
-    await until('main back', () => ctl('is-started', 'main').status === 0);
+    await eventually('prep to be re-run', () => events().length === 5);
+    await eventually('main back', () => ctl('is-started', 'main').status === 0);
     expect(events()).toEqual(['start-prep', 'stop-prep', 'start-prep', 'stop-prep', 'start-prep']);
     expect(ctl('stop', 'prep').status).toBe(1);
     expect(ctl('stop', '--force', 'prep').status).toBe(0);
     expect(ctl('list').out).toBe('[[+]     ] boot\n[     {X}] main\n[     {-}] prep\n');
-  }, 30_000);
+  });
 
   test('waits-for a failing service starts anyway; depends-ms on it fails', async () => {
     svc('boot', 'type = internal');
@@ -187,13 +121,13 @@ function exited(): Promise<number | string> {
         "Service 'm' failed to start.\n" +
         'Reason: a dependency of the service failed to start. Check dinit log.\n',
     });
-  }, 30_000);
+  });
 
   test('enable --from writes the waits-for.d link and starts; disable removes both', async () => {
     svc('boot', 'type = internal', 'waits-for.d = boot.d');
-    fs.mkdirSync(path.join(sd, 'boot.d'));
+    fs.mkdirSync(path.join(sb.sd, 'boot.d'));
     svc('other', 'type = internal', 'waits-for.d = other.d');
-    fs.mkdirSync(path.join(sd, 'other.d'));
+    fs.mkdirSync(path.join(sb.sd, 'other.d'));
     svc('x', 'type = internal');
     svc('y', 'type = internal');
     await startDinit();
@@ -202,29 +136,29 @@ function exited(): Promise<number | string> {
       status: 0,
       out: "Service 'x' has been enabled.\n",
     });
-    expect(fs.lstatSync(path.join(sd, 'other.d', 'x')).isSymbolicLink()).toBe(true);
+    expect(fs.lstatSync(path.join(sb.sd, 'other.d', 'x')).isSymbolicLink()).toBe(true);
     expect(ctl('enable', 'y')).toEqual({ status: 0, out: "Service 'y' has been enabled.\n" });
     // Written atomically: only the link itself, no temporary name left behind.
-    expect(fs.readdirSync(path.join(sd, 'boot.d'))).toEqual(['y']);
+    expect(fs.readdirSync(path.join(sb.sd, 'boot.d'))).toEqual(['y']);
     expect(ctl('list').out).toBe('[[+]     ] boot\n[[+]     ] other\n[{+}     ] x\n[{+}     ] y\n');
     expect(ctl('disable', 'y')).toEqual({ status: 0, out: "Service 'y' has been disabled.\n" });
-    expect(fs.readdirSync(path.join(sd, 'boot.d'))).toEqual([]);
+    expect(fs.readdirSync(path.join(sb.sd, 'boot.d'))).toEqual([]);
     expect(ctl('list').out).toBe('[[+]     ] boot\n[[+]     ] other\n[{+}     ] x\n[     {-}] y\n');
-  }, 30_000);
+  });
 
   test('enable --offline -d links a service (with an argument) when no daemon runs', () => {
     svc('boot', 'type = internal', 'waits-for.d = boot.d');
-    fs.mkdirSync(path.join(sd, 'boot.d'));
+    fs.mkdirSync(path.join(sb.sd, 'boot.d'));
     svc('x', 'type = internal', 'depends-on = $1');
     svc('arg', 'type = internal');
-    const r = spawnSync(DINITCTL, ['--offline', '-d', sd, 'enable', 'x@arg'], {
+    const r = spawnSync(DINITCTL, ['--offline', '-d', sb.sd, 'enable', 'x@arg'], {
       encoding: 'utf8',
       timeout: 20_000,
     });
     expect(r.status).toBe(0);
     expect(r.stdout).toBe("Service 'x@arg' has been enabled.\n");
-    expect(fs.readdirSync(path.join(sd, 'boot.d'))).toEqual(['x@arg']);
-    expect(fs.lstatSync(path.join(sd, 'boot.d', 'x@arg')).isSymbolicLink()).toBe(true);
+    expect(fs.readdirSync(path.join(sb.sd, 'boot.d'))).toEqual(['x@arg']);
+    expect(fs.lstatSync(path.join(sb.sd, 'boot.d', 'x@arg')).isSymbolicLink()).toBe(true);
   });
 
   test('stop and restart of a stopped service: --ignore-unstarted succeeds quietly', async () => {
@@ -243,7 +177,7 @@ function exited(): Promise<number | string> {
       status: 1,
       out: 'dinitctl: cannot restart service; service not started.\n',
     });
-  }, 30_000);
+  });
 
   test('restart and stop of a service with dependents need --force; unload is refused', async () => {
     svc('boot', 'type = internal');
@@ -267,7 +201,7 @@ function exited(): Promise<number | string> {
     expect(ctl('list').out).toBe('[[+]     ] boot\n[     {X}] a\n[     {-}] b\n');
     expect(ctl('unload', 'a')).toEqual({ status: 0, out: "Service 'a' unloaded.\n" });
     expect(ctl('list').out).toBe('[[+]     ] boot\n[     {-}] b\n');
-  }, 30_000);
+  });
 
   test('pins: start --pin refuses stop until unpin; stop --pin refuses start', async () => {
     svc('boot', 'type = internal');
@@ -286,7 +220,7 @@ function exited(): Promise<number | string> {
     });
     expect(ctl('unpin', 'b').status).toBe(0);
     expect(ctl('list').out).toBe('[[+]     ] boot\n[     {-}] b\n');
-  }, 30_000);
+  });
 
   test('trigger starts a waiting triggered service; untrigger leaves it started', async () => {
     svc('boot', 'type = internal');
@@ -306,5 +240,5 @@ function exited(): Promise<number | string> {
       status: 1,
       out: "dinitctl: cannot trigger a service that is not of 'triggered' type.\n",
     });
-  }, 30_000);
+  });
 });

@@ -6,20 +6,15 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import {
   FIXTURES,
-  PROBE,
-  have,
   isBuilt,
-  isRoot,
-  makeTestDir,
+  PROBE,
   probeResult,
-  startDinit,
-  waitFor,
+  sandboxEach,
   type Dinit,
-  type TestDir,
   needsHelper,
-} from './adapters/linux-daemon';
-
-jest.setTimeout(30000);
+} from '../../support/daemon';
+import { eventually } from '../../support/eventually';
+import { have, isRoot } from '../../support/processes';
 
 /** soft and hard values of one "Max ..." line of /proc/<pid>/limits. */
 function limit(limits: string, name: string): [string, string] {
@@ -32,18 +27,12 @@ function limit(limits: string, name: string): [string, string] {
 const describeBuilt = isBuilt() && needsHelper(__filename) ? describe : describe.skip;
 
 describeBuilt('process limits and priorities (real daemon)', () => {
-  let t: TestDir;
-  let d: Dinit | undefined;
-  beforeEach(() => (t = makeTestDir()));
-  afterEach(async () => {
-    await d?.kill();
-    d = undefined;
-    t.remove();
-  });
+  const sb = sandboxEach('dinit-linux-');
+  let d: Dinit;
 
   it('applies rlimit-nofile, rlimit-core, rlimit-data and rlimit-addrspace', async () => {
-    const out = t.outDir('out');
-    t.service(
+    const out = sb.outDir('out');
+    sb.service(
       'lim',
       'type = process',
       `command = ${PROBE} ${out} hold`,
@@ -52,7 +41,7 @@ describeBuilt('process limits and priorities (real daemon)', () => {
       'rlimit-data = 1000000000:2000000000',
       'rlimit-addrspace = 3000000000:-',
     );
-    d = await startDinit(t, ['lim']);
+    d = await sb.start(['lim']);
     const limits = (await probeResult(out))('limits');
     expect(limit(limits, 'Max open files')).toEqual(['100', '200']);
     expect(limit(limits, 'Max core file size')).toEqual(['1024', '1024']);
@@ -61,8 +50,8 @@ describeBuilt('process limits and priorities (real daemon)', () => {
   });
 
   it('sets nice on the process and on its session autogroup, ioprio and oom-score-adj', async () => {
-    const out = t.outDir('out');
-    t.service(
+    const out = sb.outDir('out');
+    sb.service(
       'prio',
       'type = process',
       `command = ${PROBE} ${out} hold`,
@@ -70,7 +59,7 @@ describeBuilt('process limits and priorities (real daemon)', () => {
       'ioprio = best-effort:3',
       'oom-score-adj = 123',
     );
-    d = await startDinit(t, ['prio']);
+    d = await sb.start(['prio']);
     const r = await probeResult(out);
     const stat = r('stat');
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
@@ -83,36 +72,36 @@ describeBuilt('process limits and priorities (real daemon)', () => {
   (isRoot ? it : it.skip)(
     'lets a service running as nobody bind 127.0.0.1:80 with capabilities = ^cap_net_bind_service',
     async () => {
-      const without = path.join(t.dir, 'without');
-      const withCap = path.join(t.dir, 'with');
-      fs.chmodSync(t.dir, 0o777);
+      const without = path.join(sb.dir, 'without');
+      const withCap = path.join(sb.dir, 'with');
+      fs.chmodSync(sb.dir, 0o777);
       const node = process.execPath;
       const bind = path.join(FIXTURES, 'bind.js');
-      t.service(
+      sb.service(
         'plain',
         'type = scripted',
         `command = ${node} ${bind} ${without} 80`,
         'run-as = nobody',
       );
-      t.service(
+      sb.service(
         'capped',
         'type = scripted',
         `command = ${node} ${bind} ${withCap} 80`,
         'run-as = nobody',
         'capabilities = ^cap_net_bind_service',
       );
-      t.service('idle', 'type = internal');
-      d = await startDinit(t, ['idle']);
+      sb.service('idle', 'type = internal');
+      d = await sb.start(['idle']);
       expect(d.ctl('start', 'plain').status).toBe(0);
-      await waitFor('plain result', () => fs.existsSync(without));
+      await eventually('plain result', () => fs.existsSync(without));
       const plain = fs.readFileSync(without, 'utf8').trim();
       if (plain === 'EADDRINUSE') {
-        console.log('linux-limits: port 80 on 127.0.0.1 is in use; capability test not run');
+        console.log('linux/limits: port 80 on 127.0.0.1 is in use; capability test not run');
         return;
       }
       expect(plain).toBe('EACCES');
       expect(d.ctl('start', 'capped').stderr).toBe('');
-      await waitFor('capped result', () => fs.existsSync(withCap));
+      await eventually('capped result', () => fs.existsSync(withCap));
       expect(fs.readFileSync(withCap, 'utf8').trim()).toBe('ok');
     },
   );
@@ -120,15 +109,15 @@ describeBuilt('process limits and priorities (real daemon)', () => {
   (isRoot && have('capsh') ? it : it.skip)(
     'applies securebits and the inheritable/bounding vectors',
     async () => {
-      const out = t.outDir('out');
-      t.service(
+      const out = sb.outDir('out');
+      sb.service(
         'sb',
         'type = process',
         `command = ${PROBE} ${out} hold`,
         'capabilities = cap_net_bind_service,!cap_sys_module',
         'securebits = noroot keep-caps-locked',
       );
-      d = await startDinit(t, ['sb']);
+      d = await sb.start(['sb']);
       const r = await probeResult(out);
       const capsh = r('capsh');
       // execve clears keep-caps itself, but not its lock.

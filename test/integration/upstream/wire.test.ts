@@ -4,12 +4,14 @@
 
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
-import { type ClientEvent, ControlClient } from '../../src/client';
-import { ControlServer } from '../../src/daemon/control';
-import { EnvStore } from '../../src/daemon/env-store';
-import { FakeManager } from './control-fake-manager';
+import { type ClientEvent, ControlClient } from '../../../src/client';
+import { ControlServer } from '../../../src/daemon/control';
+import { EnvStore } from '../../../src/daemon/env-store';
+import { FakeManager } from '../control/fake-manager';
+import { sandboxAll, sandboxEach } from '../../support/daemon';
+import { eventually } from '../../support/eventually';
+import { alive } from '../../support/processes';
 
 const UP = process.env.DINIT_UPSTREAM_BINDIR ?? '';
 const haveUpstream =
@@ -37,32 +39,19 @@ function run(bin: string, args: string[], env: NodeJS.ProcessEnv = process.env):
   });
 }
 
-async function until(cond: () => boolean): Promise<void> {
-  for (let i = 0; i < 1000 && !cond(); i++) await new Promise((r) => setTimeout(r, 5));
-  expect(cond()).toBe(true);
-}
-
 describeUp('upstream dinitctl against our ControlServer', () => {
-  let dir: string;
+  const sb = sandboxEach('dinit-upctl-');
   let sock: string;
   let manager: FakeManager;
   let env: EnvStore;
   let server: ControlServer;
 
   beforeEach(async () => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dinit-upctl-'));
-    sock = path.join(dir, 'sock');
-    manager = new FakeManager({
-      boot: { deps: [{ to: 'db', type: 'regular' }] },
-      db: { type: 'process' },
-      web: { type: 'process', buffered: true },
-      tick: { type: 'triggered' },
-      lone: {},
-      other: {},
-    });
+    sock = sb.path('sock');
+    manager = new FakeManager();
     env = new EnvStore({ HOME: '/h' });
     server = new ControlServer(manager, env, {
-      serviceDirs: [dir],
+      serviceDirs: [sb.dir],
       log: () => undefined,
       // Like the daemon: after a shutdown request, the connection closes when all has stopped.
       onShutdown: (t) => {
@@ -75,7 +64,6 @@ describeUp('upstream dinitctl against our ControlServer', () => {
 
   afterEach(async () => {
     await server.close();
-    fs.rmSync(dir, { recursive: true, force: true });
   });
 
   const ctl = (...args: string[]): Promise<Run> => run('dinitctl', ['-p', sock, ...args]);
@@ -95,7 +83,7 @@ describeUp('upstream dinitctl against our ControlServer', () => {
 
   it('start of a process service waits for the started event', async () => {
     const p = ctl('start', 'db');
-    await until(() => manager.recs.get('db')?.state === 'starting');
+    await eventually('db to be starting', () => manager.recs.get('db')?.state === 'starting');
     manager.finish('db');
     expect(await p).toEqual({ code: 0, stdout: "Service 'db' started.\n", stderr: '' });
   });
@@ -116,7 +104,7 @@ describeUp('upstream dinitctl against our ControlServer', () => {
 
   it('stop with hard dependents names them, --force stops', async () => {
     const p = ctl('start', 'boot');
-    await until(() => manager.recs.get('db')?.state === 'starting');
+    await eventually('db to be starting', () => manager.recs.get('db')?.state === 'starting');
     manager.finish('db');
     await p;
     const r = await ctl('stop', 'db');
@@ -127,7 +115,7 @@ describeUp('upstream dinitctl against our ControlServer', () => {
         '  boot\n',
     );
     const f = ctl('stop', '--force', 'db');
-    await until(() => manager.recs.get('db')?.state === 'stopping');
+    await eventually('db to be stopping', () => manager.recs.get('db')?.state === 'stopping');
     manager.finish('db');
     expect(await f).toEqual({ code: 0, stdout: "Service 'db' stopped.\n", stderr: '' });
   });
@@ -215,7 +203,10 @@ describeUp('upstream dinitctl against our ControlServer', () => {
     mon.stdout.on('data', (d) => (out += d));
     mon.stderr.on('data', (d) => (err += d));
     const exited = new Promise<void>((r) => mon.on('exit', () => r()));
-    await until(() => manager.recs.has('lone') && server.connectionCount === 1);
+    await eventually(
+      'the monitor to load lone',
+      () => manager.recs.has('lone') && server.connectionCount === 1,
+    );
     // The monitor has loaded the service; an event on its handle makes it run the command.
     manager.emit('lone', 'started');
     await exited;
@@ -234,7 +225,7 @@ describeUp('upstream dinitctl against our ControlServer', () => {
     envMon.stdout.on('data', (d) => (envOut += d));
     const envExited = new Promise<void>((r) => envMon.on('exit', () => r()));
     // The monitor reads the environment (GETALLENV), then asks for events (LISTENENV).
-    await until(() => env.listenerCount === 1);
+    await eventually('the monitor to listen for environment events', () => env.listenerCount === 1);
     env.set('FOO=bar');
     await envExited;
     expect(envOut).toBe('FOO set bar\n');
@@ -242,23 +233,21 @@ describeUp('upstream dinitctl against our ControlServer', () => {
 });
 
 describeUp('upstream dinitctl against our ControlServer, descriptions on disk', () => {
-  let dir: string;
+  const sb = sandboxEach('dinit-upctl-disk-');
   let sd: string;
   let sock: string;
   let manager: FakeManager;
   let server: ControlServer;
 
   beforeEach(async () => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dinit-upctl-disk-'));
-    sd = path.join(dir, 'sd');
-    fs.mkdirSync(sd);
+    sd = sb.sd;
     fs.mkdirSync(path.join(sd, 'from.d'));
-    fs.writeFileSync(path.join(sd, 'from'), 'type = internal\nwaits-for.d = from.d\n');
-    fs.writeFileSync(path.join(sd, 'lone'), 'type = internal\n');
-    fs.writeFileSync(path.join(sd, 'job'), 'type = process\ncommand = /bin/false\n');
+    sb.service('from', 'type = internal', 'waits-for.d = from.d');
+    sb.service('lone', 'type = internal');
+    sb.service('job', 'type = process', 'command = /bin/false');
     // Nanosecond part of the mtime set explicitly, so a lossy encoding would show.
     fs.utimesSync(path.join(sd, 'lone'), 1700000000.987654, 1700000000.987654);
-    sock = path.join(dir, 'sock');
+    sock = sb.path('sock');
     manager = new FakeManager({ from: {}, lone: {}, job: { type: 'process' } }, sd);
     server = new ControlServer(manager, new EnvStore({}), {
       serviceDirs: [sd],
@@ -269,7 +258,6 @@ describeUp('upstream dinitctl against our ControlServer, descriptions on disk', 
 
   afterEach(async () => {
     await server.close();
-    fs.rmSync(dir, { recursive: true, force: true });
   });
 
   const ctl = (...args: string[]): Promise<Run> => run('dinitctl', ['-p', sock, ...args]);
@@ -324,38 +312,37 @@ describeUp('upstream dinitctl against our ControlServer, descriptions on disk', 
 });
 
 describeUp('our ControlClient against upstream dinit', () => {
+  const sb = sandboxAll('dinit-updaemon-');
   let dir: string;
   let sock: string;
   let daemon: ChildProcess;
+  let daemonExit: Promise<number | null>;
   let client: ControlClient;
 
   beforeAll(async () => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dinit-updaemon-'));
-    sock = path.join(dir, 'sock');
-    const sd = path.join(dir, 'sd');
-    fs.mkdirSync(sd);
-    fs.writeFileSync(path.join(sd, 'boot'), 'type = internal\nwaits-for = sleeper\n');
-    fs.writeFileSync(path.join(sd, 'sleeper'), 'type = process\ncommand = /bin/sleep 1000\n');
-    fs.writeFileSync(
-      path.join(sd, 'chatty'),
-      'type = process\ncommand = /bin/sh -c "echo hello; exec sleep 1000"\nlog-type = buffer\n',
+    dir = sb.dir;
+    sock = sb.path('sock');
+    sb.service('boot', 'type = internal', 'waits-for = sleeper');
+    sb.service('sleeper', 'type = process', 'command = /bin/sleep 1000');
+    sb.service(
+      'chatty',
+      'type = process',
+      'command = /bin/sh -c "echo hello; exec sleep 1000"',
+      'log-type = buffer',
     );
-    fs.writeFileSync(path.join(sd, 'dep'), 'type = internal\ndepends-on = chatty\n');
-    fs.writeFileSync(path.join(sd, 'tick'), 'type = triggered\n');
-    daemon = spawn(path.join(UP, 'dinit'), ['-u', '-q', '-d', sd, '-p', sock], {
+    sb.service('dep', 'type = internal', 'depends-on = chatty');
+    sb.service('tick', 'type = triggered');
+    // Marked with the sandbox, so that its close kills the daemon and its services.
+    daemon = spawn(path.join(UP, 'dinit'), ['-u', '-q', '-d', sb.sd, '-p', sock], {
       stdio: 'ignore',
-      env: { HOME: dir, PATH: '/bin:/usr/bin', ONE: '1' },
+      env: sb.env({ HOME: dir, PATH: '/bin:/usr/bin', ONE: '1' }),
     });
-    for (let i = 0; i < 400 && !fs.existsSync(sock); i++)
-      await new Promise((r) => setTimeout(r, 10));
+    daemonExit = new Promise((r) => daemon.on('exit', (code) => r(code)));
+    await eventually('the control socket', () => fs.existsSync(sock));
     client = await ControlClient.connect(sock);
   });
 
-  afterAll(async () => {
-    client?.close();
-    daemon?.kill('SIGKILL');
-    fs.rmSync(dir, { recursive: true, force: true });
-  });
+  afterAll(() => client?.close());
 
   it('handshakes at protocol 6 and finds the boot service started', async () => {
     expect([client.daemonMinVersion, client.protocolVersion]).toEqual([1, 6]);
@@ -363,13 +350,12 @@ describeUp('our ControlClient against upstream dinit', () => {
     expect(r).toMatchObject({ kind: 'found', targetState: 'started' });
     if (r.kind !== 'found') return;
     // boot waits for sleeper to start; poll its status until it has.
-    let state = r.state;
-    for (let i = 0; i < 200 && state !== 'started'; i++) {
-      await new Promise((res) => setTimeout(res, 10));
+    const state = async (): Promise<string | undefined> => {
       const st = await client.status(r.handle);
-      if (st.kind === 'status') state = st.status.state;
-    }
-    expect(state).toBe('started');
+      return st.kind === 'status' ? st.status.state : undefined;
+    };
+    await eventually('boot to be started', async () => (await state()) === 'started');
+    expect(await state()).toBe('started');
   });
 
   it('loads, starts (with events), queries and stops a process service', async () => {
@@ -378,7 +364,9 @@ describeUp('our ControlClient against upstream dinit', () => {
     const r = await client.loadService('chatty');
     if (r.kind !== 'found') throw new Error('not found');
     expect(await client.start(r.handle)).toEqual({ kind: 'ack' });
-    await until(() => events.some((e) => e.kind === 'service' && e.event === 'started'));
+    await eventually('the started event', () =>
+      events.some((e) => e.kind === 'service' && e.event === 'started'),
+    );
     const st = await client.status(r.handle);
     expect(st).toMatchObject({
       kind: 'status',
@@ -393,11 +381,10 @@ describeUp('our ControlClient against upstream dinit', () => {
       kind: 'dir',
       dir: path.join(dir, 'sd'),
     });
-    for (let i = 0; i < 200; i++) {
+    await eventually('the output of chatty', async () => {
       const log = await client.catlog(r.handle);
-      if (log.kind === 'log' && log.data.length > 0) break;
-      await new Promise((res) => setTimeout(res, 10));
-    }
+      return log.kind === 'log' && log.data.length > 0;
+    });
     expect(await client.catlog(r.handle)).toEqual({ kind: 'log', data: Buffer.from('hello\n') });
     const dep = await client.loadService('dep');
     if (dep.kind !== 'found') throw new Error('dep not found');
@@ -409,7 +396,7 @@ describeUp('our ControlClient against upstream dinit', () => {
     }
     events.length = 0;
     expect(await client.stop(r.handle, { force: true })).toEqual({ kind: 'ack' });
-    await until(() =>
+    await eventually('the stopped event', () =>
       events.some((e) => e.kind === 'service' && e.handle === r.handle && e.event === 'stopped'),
     );
     const stopped = await client.status(r.handle);
@@ -435,7 +422,7 @@ describeUp('our ControlClient against upstream dinit', () => {
     const all = await client.getAllEnv();
     expect(all).toContain('ONE=uno');
     expect(all).not.toContain('TWO=2');
-    await until(() => seen.length === 3);
+    await eventually('three environment events', () => seen.length === 3);
     expect(seen).toEqual([
       { kind: 'env', envVar: 'TWO=2', overridden: false },
       { kind: 'env', envVar: 'ONE=uno', overridden: true },
@@ -464,8 +451,15 @@ describeUp('our ControlClient against upstream dinit', () => {
   });
 
   it('shutdown closes the connection once the daemon has stopped everything', async () => {
+    const sleeper = await client.findService('sleeper');
+    const st = sleeper.kind === 'found' ? await client.status(sleeper.handle) : undefined;
+    const pid = st?.kind === 'status' && st.status.hasPid ? st.status.word1 : 0;
+    expect(pid).toBeGreaterThan(1);
     await client.shutdown('halt');
     await client.waitForClose();
-    await new Promise<void>((r) => (daemon.exitCode !== null ? r() : daemon.on('exit', () => r())));
+    // A daemon in user mode exits 0 after a shutdown, its services stopped and its socket gone.
+    expect(await daemonExit).toBe(0);
+    expect(alive(pid)).toBe(false);
+    expect(fs.existsSync(sock)).toBe(false);
   });
 });

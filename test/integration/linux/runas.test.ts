@@ -3,20 +3,8 @@
 // that may not switch users refuses the start, and dinitctl names the stage and errno.
 
 import { spawnSync } from 'node:child_process';
-import {
-  PROBE,
-  have,
-  isBuilt,
-  isRoot,
-  makeTestDir,
-  probeResult,
-  startDinit,
-  type Dinit,
-  type TestDir,
-  needsHelper,
-} from './adapters/linux-daemon';
-
-jest.setTimeout(30000);
+import { isBuilt, PROBE, probeResult, sandboxEach, needsHelper } from '../../support/daemon';
+import { have, isRoot } from '../../support/processes';
 
 const idOf = (args: string[]) => spawnSync('id', args, { encoding: 'utf8' }).stdout.trim();
 /** A user with at least one supplementary group, to see initgroups at work. */
@@ -31,22 +19,15 @@ function userWithGroups(): string | undefined {
 
 const helper = needsHelper(__filename);
 const describeRoot = isBuilt() && isRoot && helper ? describe : describe.skip;
-if (!isRoot) console.log('linux-runas: skipped (run-as tests need root)');
+if (!isRoot) console.log('linux/runas: skipped (run-as tests need root)');
 
 describeRoot('run-as (daemon as root)', () => {
-  let t: TestDir;
-  let d: Dinit | undefined;
-  beforeEach(() => (t = makeTestDir()));
-  afterEach(async () => {
-    await d?.kill();
-    d = undefined;
-    t.remove();
-  });
+  const sb = sandboxEach('dinit-linux-');
 
   it('runs a service as nobody by name, with its uid, primary gid and groups', async () => {
-    const out = t.outDir('out');
-    t.service('who', 'type = process', `command = ${PROBE} ${out} hold`, 'run-as = nobody');
-    d = await startDinit(t, ['who']);
+    const out = sb.outDir('out');
+    sb.service('who', 'type = process', `command = ${PROBE} ${out} hold`, 'run-as = nobody');
+    await sb.start(['who']);
     const r = await probeResult(out);
     expect(r('uid').trim()).toBe(idOf(['-u', 'nobody']));
     expect(r('gid').trim()).toBe(idOf(['-g', 'nobody']));
@@ -55,9 +36,9 @@ describeRoot('run-as (daemon as root)', () => {
 
   const multi = userWithGroups();
   (multi ? it : it.skip)(`gives a named user all its supplementary groups (${multi})`, async () => {
-    const out = t.outDir('out');
-    t.service('who', 'type = process', `command = ${PROBE} ${out} hold`, `run-as = ${multi}`);
-    d = await startDinit(t, ['who']);
+    const out = sb.outDir('out');
+    sb.service('who', 'type = process', `command = ${PROBE} ${out} hold`, `run-as = ${multi}`);
+    await sb.start(['who']);
     const r = await probeResult(out);
     expect(r('uid').trim()).toBe(idOf(['-u', multi!]));
     expect(r('gid').trim()).toBe(idOf(['-g', multi!]));
@@ -65,9 +46,9 @@ describeRoot('run-as (daemon as root)', () => {
   });
 
   it('runs a service as a numeric uid: the daemon gid stays, supplementary groups go', async () => {
-    const out = t.outDir('out');
-    t.service('who', 'type = process', `command = ${PROBE} ${out} hold`, 'run-as = 65534');
-    d = await startDinit(t, ['who']);
+    const out = sb.outDir('out');
+    sb.service('who', 'type = process', `command = ${PROBE} ${out} hold`, 'run-as = 65534');
+    await sb.start(['who']);
     const r = await probeResult(out);
     expect(r('uid').trim()).toBe('65534');
     expect(r('gid').trim()).toBe(String(process.getgid!()));
@@ -77,21 +58,14 @@ describeRoot('run-as (daemon as root)', () => {
 
 const canSetpriv = isBuilt() && isRoot && have('setpriv');
 (canSetpriv && helper ? describe : describe.skip)('run-as (daemon as an unprivileged user)', () => {
-  let t: TestDir;
-  let d: Dinit | undefined;
-  beforeEach(() => (t = makeTestDir()));
-  afterEach(async () => {
-    await d?.kill();
-    d = undefined;
-    t.remove();
-  });
+  const sb = sandboxEach('dinit-linux-');
 
   it('refuses the start, and dinitctl names the failing stage and errno', async () => {
-    const out = t.outDir('out');
-    const run = t.outDir('run');
-    t.service('asroot', 'type = process', `command = ${PROBE} ${out} hold`, 'run-as = root');
-    t.service('idle', 'type = internal');
-    d = await startDinit(t, ['idle'], {
+    const out = sb.outDir('out');
+    const run = sb.outDir('run');
+    sb.service('asroot', 'type = process', `command = ${PROBE} ${out} hold`, 'run-as = root');
+    sb.service('idle', 'type = internal');
+    const d = await sb.start(['idle'], {
       prefix: ['setpriv', '--reuid=nobody', '--regid=nogroup', '--clear-groups'],
       socketDir: run,
       env: { PATH: process.env.PATH, HOME: run },
