@@ -1,5 +1,5 @@
-// Activation model: explicit marks vs dependency activation, stop vs release, restart, pins,
-// and starting a stopping service (DINIT-NOTES 1-5).
+// Activation model: a service runs while it is marked active or required by a running
+// dependent; stop vs release, restart, pins, and starting a stopping service.
 
 import { desc, Harness } from './helpers';
 import { signalled } from '../../support/fake-os';

@@ -1,5 +1,5 @@
-// Dependency relationships: depends-on, depends-ms, waits-for, prepared-by, before/after,
-// stop ordering, the soft-dependency quirk and runtime dependency edits (DINIT-NOTES 6-10).
+// Dependency relationships: depends-on, depends-ms, waits-for, prepared-by, before/after;
+// dependents stop before their dependencies, the soft-dependency quirk, runtime edits.
 
 import { desc, Harness } from './helpers';
 

@@ -1,6 +1,6 @@
-// Service types on the fake OS: process (exec status, readiness, stop-command), bgprocess (pid
-// file, daemon watch), scripted, triggered; the ProcessSpec the core builds; consumer-of pipes
-// and log buffers (DINIT-NOTES 17, 18, 23, 24).
+// Service types on the fake OS: process (started once exec succeeds, or once it writes its
+// readiness), bgprocess (started once its pid file names a live daemon, then watched), scripted,
+// triggered; the ProcessSpec the core builds; consumer-of pipes and log buffers.
 
 import { desc, Harness } from './helpers';
 import { signalled } from '../../support/fake-os';

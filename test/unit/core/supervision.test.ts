@@ -1,5 +1,6 @@
-// Supervision: restart policy and limits, restart-delay, smooth recovery, start/stop timeouts,
-// interrupting startup, skippable, chain-to and the signal options (DINIT-NOTES 11-16).
+// Supervision: restart policy and limits (too many restarts within the interval stop the
+// service), restart-delay, smooth recovery, start/stop timeouts, interrupting startup,
+// skippable, chain-to and the signal options.
 
 import { desc, Harness } from './helpers';
 import { signalled } from '../../support/fake-os';
