@@ -81,8 +81,30 @@ module.exports = {
       'programs-stand-beside-cli',
       'dinit-check, dinit-monitor and dinit-shutdown share code through the layers below cli.',
       '^src/(monitor|shutdown|check)/',
-      '^(src/(cli|daemon|monitor|shutdown|check)|commands|adapters)/',
+      '^(src/(cli|daemon)/|commands/|adapters/(?!index\\.ts$))',
     ),
+    {
+      name: 'programs-stand-apart',
+      comment: 'One program never imports another program; what they share lives below them.',
+      severity: 'error',
+      from: { path: '^src/(monitor|shutdown|check)/' },
+      to: { path: '^src/(monitor|shutdown|check)/', pathNot: '^src/$1/' },
+    },
+    {
+      name: 'platforms-are-picked-in-one-place',
+      comment:
+        'Only the daemon and dinit-shutdown reach adapters/, and only through adapters/index.ts.',
+      severity: 'error',
+      from: { path: '^src/', pathNot: '^src/(daemon|shutdown)/' },
+      to: { path: '^adapters/' },
+    },
+    {
+      name: 'adapters-through-their-index',
+      comment: 'adapters/index.ts is the one place that picks an adapter by platform.',
+      severity: 'error',
+      from: { path: '^src/' },
+      to: { path: '^adapters/', pathNot: '^adapters/index\\.ts$' },
+    },
     {
       name: 'adapters-see-the-kernel-port-only',
       comment: 'adapters/ implement src/core/os.ts and use the leaves; nothing else of src/.',

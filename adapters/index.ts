@@ -41,3 +41,23 @@ export function createOs(opts: CreateOsOptions): Os {
     }
   }
 }
+
+/**
+ * Replace this process (PID 1) with the native init, which runs `args` again as the manager.
+ * Returns only on failure, with the reason; on platforms without the init, says so.
+ */
+export function becomeInit(args: readonly string[], keepFds: readonly number[]): string {
+  if (process.platform !== 'linux')
+    return `running as PID 1 is not supported yet on ${process.platform}`;
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { execInit } = require('./linux/pid1') as typeof import('./linux/pid1');
+  return execInit(args, keepFds);
+}
+
+/** As PID 1, replace this process with the init doing only the final steps of a shutdown. */
+export function becomeFinalInit(type: string): string {
+  if (process.platform !== 'linux') return `not supported yet on ${process.platform}`;
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { execFinalInit } = require('./linux/pid1') as typeof import('./linux/pid1');
+  return execFinalInit(type);
+}

@@ -43,33 +43,45 @@ function execveInit(args: readonly string[], keepFds: readonly number[]): string
   if (init === undefined) {
     return 'cannot run as PID 1: the init (adapters/native/build/dinit-init) is not built; run npm run build';
   }
-  let execve: (p: string, argv: (string | null)[], envp: (string | null)[]) => number;
-  let errno: () => number;
-  let fcntl: (fd: number, cmd: number, type: string, arg: number) => number;
-  try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const koffi = require('koffi') as {
-      load(name: string): { func(def: string): unknown };
-      errno(): number;
-    };
-    const lib = koffi.load('libc.so.6');
-    execve = lib.func('int execve(const char *path, const char **argv, const char **envp)') as (
-      p: string,
-      argv: (string | null)[],
-      envp: (string | null)[],
-    ) => number;
-    errno = () => koffi.errno();
-    fcntl = lib.func('int fcntl(int, int, ...)') as typeof fcntl;
-  } catch (e) {
-    return `cannot run as PID 1: FFI (koffi) unavailable: ${(e as Error).message}`;
-  }
-  const argv = [init, ...args, null];
-  const env: (string | null)[] = Object.entries(process.env)
+  const env = Object.entries(process.env)
     .filter(([k, v]) => v !== undefined && !k.startsWith('DINIT_INIT_'))
     .map(([k, v]) => `${k}=${v}`);
-  env.push(null);
+  return `cannot run as PID 1: ${execveKeeping(init, [init, ...args], env, keepFds)}`;
+}
+
+/**
+ * As PID 1, replace this process with `dinit-init --final TYPE`, which does only the final steps
+ * (kill what is left, sync, unmount, reboot(2)). Returns only on failure, with the reason.
+ */
+export function execFinalInit(type: string): string {
+  const init = findInit();
+  if (init === undefined) return 'the init (adapters/native/build/dinit-init) is not built';
+  return execveKeeping(init, [init, '--final', type], [], []);
+}
+
+/**
+ * execve(2) through koffi, first making the console (0-2) and `keepFds` inheritable again: Node
+ * marks every descriptor it inherited close-on-exec at start-up. Returns only on failure.
+ */
+function execveKeeping(
+  file: string,
+  argv: readonly string[],
+  env: readonly string[],
+  keepFds: readonly number[],
+): string {
+  type Fn = (...a: unknown[]) => number;
+  let koffi: { load(name: string): { func(def: string): Fn }; errno(): number };
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    koffi = require('koffi') as typeof koffi;
+  } catch (e) {
+    return `FFI (koffi) unavailable: ${(e as Error).message}`;
+  }
+  const lib = koffi.load('libc.so.6');
+  const fcntl = lib.func('int fcntl(int, int, ...)');
+  const execve = lib.func('int execve(const char *path, const char **argv, const char **envp)');
   const F_SETFD = 2;
   for (const fd of [0, 1, 2, ...keepFds]) fcntl(fd, F_SETFD, 'int', 0);
-  execve(init, argv, env);
-  return `cannot run as PID 1: execve ${init} failed (errno ${errno()})`;
+  execve(file, [...argv, null], [...env, null]);
+  return `execve ${file} failed (errno ${koffi.errno()})`;
 }

@@ -35,11 +35,10 @@ export async function main(argv: readonly string[]): Promise<number> {
   }
   if (process.pid === 1 && !underInit) {
     // Never stay PID 1 in Node: become the native init, which runs us again as its child.
-    type Pid1 = typeof import('../../adapters/linux/pid1');
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const { execInit } = require('../../adapters/linux/pid1') as Pid1;
+    const { becomeInit } = require('../../adapters/index') as typeof import('../../adapters/index');
     const keep = parsed.options.readyFd === undefined ? [] : [parsed.options.readyFd];
-    fs.writeSync(2, `dinit: ${execInit(argv, keep)}\n`);
+    fs.writeSync(2, `dinit: ${becomeInit(argv, keep)}\n`);
     return 1;
   }
   // eslint-disable-next-line @typescript-eslint/no-require-imports

@@ -193,7 +193,10 @@ function shutdownDirectly(type: string, execName: string, io: ShutdownIO): numbe
     return unsupported(`with ${type}`);
   }
   if (process.pid === 1) {
-    io.err(`${execName}: ${execFinal(type)}\n`);
+    const { becomeFinalInit } =
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      require('../../adapters/index') as typeof import('../../adapters/index');
+    io.err(`${execName}: ${becomeFinalInit(type)}\n`);
     return 1;
   }
   let initName = '';
@@ -214,32 +217,6 @@ function shutdownDirectly(type: string, execName: string, io: ShutdownIO): numbe
 
 /** The immediate-shutdown signals the init takes (SIGRTMIN+13..16; glibc's SIGRTMIN is 34). */
 const IMMEDIATE_SIGNALS = { halt: 47, poweroff: 48, reboot: 49, kexec: 50 } as const;
-
-/**
- * As PID 1, replace this process (execve through koffi) with `dinit-init --final TYPE`, which
- * does only the final steps. Returns only on failure, with the reason.
- */
-function execFinal(type: string): string {
-  const init =
-    process.env.DINIT_INIT ??
-    path.resolve(__dirname, '..', '..', '..', 'adapters', 'native', 'build', 'dinit-init');
-  try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const koffi = require('koffi') as {
-      load(name: string): { func(def: string): (...a: unknown[]) => number };
-      errno(): number;
-    };
-    const lib = koffi.load('libc.so.6');
-    const fcntl = lib.func('int fcntl(int, int, ...)');
-    const execve = lib.func('int execve(const char *, const char **, const char **)');
-    // Node marks inherited descriptors close-on-exec; the init keeps the console.
-    for (const fd of [0, 1, 2]) fcntl(fd, 2 /* F_SETFD */, 'int', 0);
-    execve(init, [init, '--final', type, null], [null]);
-    return `cannot execute ${init} (errno ${koffi.errno()})`;
-  } catch (e) {
-    return `cannot execute ${init}: ${(e as Error).message}`;
-  }
-}
 
 /** Process entry. */
 export function main(): void {
