@@ -37,95 +37,97 @@ export type Request =
   /** `reserved` must be 0; the daemon answers BADREQ otherwise. */
   | { type: 'GETALLENV'; reserved: number };
 
-/** Encodes a request into a fresh Buffer. Strings longer than the protocol allows are not checked here. */
-export function encodeRequest(req: Request): Buffer {
-  const code = Cmd[req.type];
-  switch (req.type) {
-    case 'QUERYVERSION':
-    case 'LISTSERVICES':
-    case 'LISTSERVICES5':
-    case 'QUERY_LOAD_MECH':
-    case 'LISTENENV':
-      return Buffer.from([code]);
-    case 'FINDSERVICE':
-    case 'LOADSERVICE':
-      return withString(code, req.name);
-    case 'SETENV':
-      return withString(code, req.envVar);
-    case 'STARTSERVICE':
-    case 'STOPSERVICE':
-    case 'WAKESERVICE':
-    case 'RELEASESERVICE':
-    case 'CATLOG': {
-      const b = Buffer.alloc(6);
-      b[0] = code;
-      b[1] = req.flags & 0xff;
-      b.writeUInt32LE(req.handle >>> 0, 2);
-      return b;
-    }
-    case 'QUERYSERVICENAME':
-    case 'QUERYSERVICEDSCDIR': {
-      const b = Buffer.alloc(6);
-      b[0] = code;
-      b[1] = req.reserved & 0xff;
-      b.writeUInt32LE(req.handle >>> 0, 2);
-      return b;
-    }
-    case 'UNPINSERVICE':
-    case 'UNLOADSERVICE':
-    case 'RELOADSERVICE':
-    case 'CLOSEHANDLE':
-    case 'SERVICESTATUS':
-    case 'SERVICESTATUS5':
-    case 'SERVICESTATUS6': {
-      const b = Buffer.alloc(5);
-      b[0] = code;
-      b.writeUInt32LE(req.handle >>> 0, 1);
-      return b;
-    }
-    case 'SHUTDOWN':
-      return Buffer.from([code, req.shutdownType & 0xff]);
-    case 'GETALLENV':
-      return Buffer.from([code, req.reserved & 0xff]);
-    case 'ADD_DEP':
-    case 'REM_DEP':
-    case 'ENABLESERVICE':
-    case 'ENABLE_SERVICE_V7': {
-      const b = Buffer.alloc(10);
-      b[0] = code;
-      b[1] = req.depType & 0xff;
-      b.writeUInt32LE(req.from >>> 0, 2);
-      b.writeUInt32LE(req.to >>> 0, 6);
-      return b;
-    }
-    case 'SETTRIGGER': {
-      const b = Buffer.alloc(6);
-      b[0] = code;
-      b.writeUInt32LE(req.handle >>> 0, 1);
-      b[5] = req.value & 0xff;
-      return b;
-    }
-    case 'SIGNAL': {
-      const b = Buffer.alloc(9);
-      b[0] = code;
-      b.writeInt32LE(req.signal | 0, 1);
-      b.writeUInt32LE(req.handle >>> 0, 5);
-      return b;
-    }
-    default: {
-      const never: never = req;
-      throw new Error(`unhandled request ${(never as Request).type}`);
-    }
-  }
+/** How one field travels: a byte, a 32-bit handle or signal, or a UTF-8 string after a u16 length. */
+type FieldKind = 'u8' | 'u32' | 'i32' | 'string';
+
+type RequestOf<K extends CmdName> = Request & { type: K };
+/** A request's fields after its type byte, in wire order. */
+type Layout<R> = ReadonlyArray<readonly [Exclude<keyof R, 'type'>, FieldKind]>;
+
+const FIELD_SIZE = { u8: 1, u32: 4, i32: 4 } as const;
+
+const FLAGS_HANDLE = [
+  ['flags', 'u8'],
+  ['handle', 'u32'],
+] as const;
+const RESERVED_HANDLE = [
+  ['reserved', 'u8'],
+  ['handle', 'u32'],
+] as const;
+const HANDLE = [['handle', 'u32']] as const;
+const DEP_EDIT = [
+  ['depType', 'u8'],
+  ['from', 'u32'],
+  ['to', 'u32'],
+] as const;
+
+/**
+ * The wire layout of every request (all integers little-endian). Strings only ever stand
+ * alone after the type byte.
+ */
+const LAYOUTS: { [K in CmdName]: Layout<RequestOf<K>> } = {
+  QUERYVERSION: [],
+  FINDSERVICE: [['name', 'string']],
+  LOADSERVICE: [['name', 'string']],
+  STARTSERVICE: FLAGS_HANDLE,
+  STOPSERVICE: FLAGS_HANDLE,
+  WAKESERVICE: FLAGS_HANDLE,
+  RELEASESERVICE: FLAGS_HANDLE,
+  UNPINSERVICE: HANDLE,
+  LISTSERVICES: [],
+  UNLOADSERVICE: HANDLE,
+  SHUTDOWN: [['shutdownType', 'u8']],
+  ADD_DEP: DEP_EDIT,
+  REM_DEP: DEP_EDIT,
+  QUERY_LOAD_MECH: [],
+  ENABLESERVICE: DEP_EDIT,
+  QUERYSERVICENAME: RESERVED_HANDLE,
+  RELOADSERVICE: HANDLE,
+  SETENV: [['envVar', 'string']],
+  SERVICESTATUS: HANDLE,
+  SETTRIGGER: [
+    ['handle', 'u32'],
+    ['value', 'u8'],
+  ],
+  CATLOG: FLAGS_HANDLE,
+  SIGNAL: [
+    ['signal', 'i32'],
+    ['handle', 'u32'],
+  ],
+  QUERYSERVICEDSCDIR: RESERVED_HANDLE,
+  CLOSEHANDLE: HANDLE,
+  GETALLENV: [['reserved', 'u8']],
+  LISTSERVICES5: [],
+  SERVICESTATUS5: HANDLE,
+  LISTENENV: [],
+  SERVICESTATUS6: HANDLE,
+  ENABLE_SERVICE_V7: DEP_EDIT,
+};
+
+function layoutOf(type: CmdName): Layout<Record<string, unknown>> {
+  return LAYOUTS[type] as Layout<Record<string, unknown>>;
 }
 
-function withString(code: number, s: string): Buffer {
-  const bytes = Buffer.from(s, 'utf8');
-  const b = Buffer.alloc(3 + bytes.length);
-  b[0] = code;
-  b.writeUInt16LE(bytes.length & 0xffff, 1);
-  bytes.copy(b, 3);
-  return b;
+/** Encodes a request into a fresh Buffer. Strings longer than the protocol allows are not checked here. */
+export function encodeRequest(req: Request): Buffer {
+  const values = req as unknown as Record<string, number | string>;
+  const parts: Buffer[] = [Buffer.from([Cmd[req.type]])];
+  for (const [name, kind] of layoutOf(req.type)) {
+    const v = values[name];
+    if (kind === 'string') {
+      const bytes = Buffer.from(v as string, 'utf8');
+      const len = Buffer.alloc(2);
+      len.writeUInt16LE(bytes.length & 0xffff);
+      parts.push(len, bytes);
+      continue;
+    }
+    const b = Buffer.alloc(FIELD_SIZE[kind]);
+    if (kind === 'u8') b[0] = (v as number) & 0xff;
+    else if (kind === 'u32') b.writeUInt32LE((v as number) >>> 0);
+    else b.writeInt32LE((v as number) | 0);
+    parts.push(b);
+  }
+  return Buffer.concat(parts);
 }
 
 /**
@@ -139,74 +141,39 @@ export function decodeRequest(buf: Buffer): DecodeResult<Request> {
   const type = cmdName(buf[0]);
   if (type === undefined)
     throw new ProtocolError('request', 'type', `unknown command code ${buf[0]}`);
-  const need = (n: number): DecodeResult<Request> | undefined =>
-    buf.length < n ? { status: 'incomplete', needed: n } : undefined;
-  const ok = (packet: Request, length: number): DecodeResult<Request> => ({
-    status: 'ok',
-    packet,
-    length,
-  });
-  switch (type) {
-    case 'QUERYVERSION':
-    case 'LISTSERVICES':
-    case 'LISTSERVICES5':
-    case 'QUERY_LOAD_MECH':
-    case 'LISTENENV':
-      return ok({ type }, 1);
-    case 'FINDSERVICE':
-    case 'LOADSERVICE':
-    case 'SETENV': {
-      const short = need(3);
-      if (short) return short;
-      const len = buf.readUInt16LE(1);
-      if (len === 0 || len > MAX_REQUEST_STRING) {
-        throw new ProtocolError(
-          type,
-          'length',
-          `length ${len} out of range 1..${MAX_REQUEST_STRING}`,
-        );
-      }
-      const short2 = need(3 + len);
-      if (short2) return short2;
-      const s = buf.toString('utf8', 3, 3 + len);
-      return ok(type === 'SETENV' ? { type, envVar: s } : { type, name: s }, 3 + len);
-    }
-    case 'STARTSERVICE':
-    case 'STOPSERVICE':
-    case 'WAKESERVICE':
-    case 'RELEASESERVICE':
-    case 'CATLOG':
-      return need(6) ?? ok({ type, flags: buf[1], handle: buf.readUInt32LE(2) }, 6);
-    case 'QUERYSERVICENAME':
-    case 'QUERYSERVICEDSCDIR':
-      return need(6) ?? ok({ type, reserved: buf[1], handle: buf.readUInt32LE(2) }, 6);
-    case 'UNPINSERVICE':
-    case 'UNLOADSERVICE':
-    case 'RELOADSERVICE':
-    case 'CLOSEHANDLE':
-    case 'SERVICESTATUS':
-    case 'SERVICESTATUS5':
-    case 'SERVICESTATUS6':
-      return need(5) ?? ok({ type, handle: buf.readUInt32LE(1) }, 5);
-    case 'SHUTDOWN':
-      return need(2) ?? ok({ type, shutdownType: buf[1] }, 2);
-    case 'GETALLENV':
-      return need(2) ?? ok({ type, reserved: buf[1] }, 2);
-    case 'ADD_DEP':
-    case 'REM_DEP':
-    case 'ENABLESERVICE':
-    case 'ENABLE_SERVICE_V7':
-      return (
-        need(10) ??
-        ok({ type, depType: buf[1], from: buf.readUInt32LE(2), to: buf.readUInt32LE(6) }, 10)
-      );
-    case 'SETTRIGGER':
-      return need(6) ?? ok({ type, handle: buf.readUInt32LE(1), value: buf[5] }, 6);
-    case 'SIGNAL':
-      return need(9) ?? ok({ type, signal: buf.readInt32LE(1), handle: buf.readUInt32LE(5) }, 9);
-    default: {
-      const never: never = type;
-      throw new ProtocolError('request', 'type', `unhandled command ${String(never as CmdName)}`);
+  const layout = layoutOf(type);
+  // The fixed-size fields first: a packet is incomplete until all of them are in.
+  const fixed = layout.reduce((n, [, kind]) => n + (kind === 'string' ? 0 : FIELD_SIZE[kind]), 1);
+  if (buf.length < fixed) return { status: 'incomplete', needed: fixed };
+  const packet: Record<string, number | string> = { type };
+  let off = 1;
+  for (const [name, kind] of layout) {
+    if (kind === 'string') {
+      const r = readString(buf, off, type);
+      if (typeof r === 'number') return { status: 'incomplete', needed: r };
+      packet[name] = r.text;
+      off = r.end;
+    } else {
+      packet[name] =
+        kind === 'u8' ? buf[off] : kind === 'u32' ? buf.readUInt32LE(off) : buf.readInt32LE(off);
+      off += FIELD_SIZE[kind];
     }
   }
+  return { status: 'ok', packet: packet as unknown as Request, length: off };
+}
+
+/** A u16-length-prefixed string at off; a number is the total size needed when incomplete. */
+function readString(
+  buf: Buffer,
+  off: number,
+  type: CmdName,
+): { text: string; end: number } | number {
+  if (buf.length < off + 2) return off + 2;
+  const len = buf.readUInt16LE(off);
+  if (len === 0 || len > MAX_REQUEST_STRING) {
+    throw new ProtocolError(type, 'length', `length ${len} out of range 1..${MAX_REQUEST_STRING}`);
+  }
+  const end = off + 2 + len;
+  if (buf.length < end) return end;
+  return { text: buf.toString('utf8', off + 2, end), end };
 }
