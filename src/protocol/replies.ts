@@ -2,15 +2,7 @@
 // decodeServerPacket(). Some layouts depend on the request that was sent (SERVICESTATUS and
 // SVCINFO carry a v1, v5 or v6 status block), so the decoder takes that context.
 
-import {
-  INFO_BASE,
-  Info,
-  Rply,
-  type RplyName,
-  SSET_TYPE_DIRLOAD,
-  infoName,
-  rplyName,
-} from './codes';
+import { INFO_BASE, Info, Rply, type RplyName, infoName, rplyName } from './codes';
 import type { DecodeResult } from './codes';
 import { type StatusFormat, type StatusInfo, readStatus, statusSize, writeStatus } from './status';
 import { type ServiceEvent, type ServiceState, EVENT_NAMES, STATE_NAMES } from '../model';
@@ -77,7 +69,7 @@ export interface ReplyContext {
   maxPayload?: number;
 }
 
-export const DEFAULT_REPLY_CONTEXT: ReplyContext = { status: 6, list: 5 };
+const DEFAULT_REPLY_CONTEXT: ReplyContext = { status: 6, list: 5 };
 const DEFAULT_MAX_PAYLOAD = 64 * 1024 * 1024;
 
 const SERVICEEVENT_LEN = 2 + 4 + 1 + statusSize(1);
@@ -140,13 +132,8 @@ export function encodeReply(p: ServerPacket): Buffer {
       return b;
     }
     case 'SERVICENAME': {
-      let name = Buffer.from(p.name, 'utf8');
-      if (name.length > 0xffff) name = name.subarray(0, 0xffff);
-      const b = Buffer.alloc(4 + name.length);
-      b[0] = Rply.SERVICENAME;
-      b.writeUInt16LE(name.length, 2);
-      name.copy(b, 4);
-      return b;
+      const name = Buffer.from(p.name, 'utf8');
+      return withPayload(Rply.SERVICENAME, 4, { at: 2, bytes: 2 }, name.subarray(0, 0xffff));
     }
     case 'SERVICESTATUS': {
       const b = Buffer.alloc(2 + statusSize(p.format));
@@ -156,28 +143,15 @@ export function encodeReply(p: ServerPacket): Buffer {
       return b;
     }
     case 'SERVICE_LOG': {
-      const b = Buffer.alloc(6 + p.data.length);
-      b[0] = Rply.SERVICE_LOG;
+      const b = withPayload(Rply.SERVICE_LOG, 6, { at: 2, bytes: 4 }, p.data);
       b[1] = p.flags & 0xff;
-      b.writeUInt32LE(p.data.length, 2);
-      p.data.copy(b, 6);
       return b;
     }
-    case 'SVCDSCDIR': {
-      const dir = Buffer.from(p.dir, 'utf8');
-      const b = Buffer.alloc(5 + dir.length);
-      b[0] = Rply.SVCDSCDIR;
-      b.writeUInt32LE(dir.length, 1);
-      dir.copy(b, 5);
-      return b;
-    }
+    case 'SVCDSCDIR':
+      return withPayload(Rply.SVCDSCDIR, 5, { at: 1, bytes: 4 }, Buffer.from(p.dir, 'utf8'));
     case 'ALLENV': {
       const data = Buffer.concat(p.vars.map((v) => Buffer.from(v + '\0', 'utf8')));
-      const b = Buffer.alloc(9 + data.length);
-      b[0] = Rply.ALLENV;
-      b.writeBigUInt64LE(BigInt(data.length), 1);
-      data.copy(b, 9);
-      return b;
+      return withPayload(Rply.ALLENV, 9, { at: 1, bytes: 8 }, data);
     }
     case 'SERVICEEVENT':
     case 'SERVICEEVENT5': {
@@ -212,6 +186,24 @@ export function encodeReply(p: ServerPacket): Buffer {
     default:
       return Buffer.from([Rply[p.type]]);
   }
+}
+
+/**
+ * A packet of `header` bytes (the type code first) followed by `data`, with the length of data
+ * written in the header as a little-endian integer of the given width.
+ */
+function withPayload(
+  code: number,
+  header: number,
+  length: { at: number; bytes: 2 | 4 | 8 },
+  data: Buffer,
+): Buffer {
+  const b = Buffer.alloc(header + data.length);
+  b[0] = code;
+  if (length.bytes === 8) b.writeBigUInt64LE(BigInt(data.length), length.at);
+  else b.writeUIntLE(data.length, length.at, length.bytes);
+  data.copy(b, header);
+  return b;
 }
 
 /**
@@ -385,9 +377,4 @@ function decodeInfo(buf: Buffer): Result {
       if (buf.length < len) return incomplete(len);
       return ok({ type: 'UNKNOWN_INFO', code, data: Buffer.from(buf.subarray(2, len)) }, len);
   }
-}
-
-/** True when `loaderType` is the directory-based loader (the only one Dinit has). */
-export function isDirLoader(loaderType: number): boolean {
-  return loaderType === SSET_TYPE_DIRLOAD;
 }
