@@ -296,9 +296,9 @@ export class ControlConn {
     FINDSERVICE: (r) => this.findLoad(r.type, r.name),
     LOADSERVICE: (r) => this.findLoad(r.type, r.name),
     CLOSEHANDLE: (r) => this.closeHandle(r.handle),
-    STARTSERVICE: (r) => this.start(r),
+    STARTSERVICE: (r) => this.startOrWake(r, 'start'),
     STOPSERVICE: (r) => this.stop(r),
-    WAKESERVICE: (r) => this.wake(r),
+    WAKESERVICE: (r) => this.startOrWake(r, 'wake'),
     RELEASESERVICE: (r) => this.release(r),
     UNPINSERVICE: (r) => this.unpin(r.handle),
     UNLOADSERVICE: (r) => this.unload(r.handle),
@@ -530,15 +530,21 @@ export class ControlConn {
     this.reply(this.ctx.manager.status(ref).state === state ? 'ALREADYSS' : 'ACK');
   }
 
-  private start(req: StartStopRequest): void {
+  /**
+   * STARTSERVICE and WAKESERVICE: refused while shutting down or when pinned stopped; a wake
+   * with no active dependent to wake for answers NAK.
+   */
+  private startOrWake(req: StartStopRequest, how: 'start' | 'wake'): void {
     const ref = this.beginStartStop(req);
     if (!ref) return;
     const m = this.ctx.manager;
     if (m.isShuttingDown()) return this.reply('SHUTTINGDOWN');
-    const r = m.start(ref, { pin: (req.flags & SsFlag.PIN) !== 0 });
+    const pin = (req.flags & SsFlag.PIN) !== 0;
+    const r = how === 'wake' ? m.wake(ref, { pin }) : m.start(ref, { pin });
     if (r === 'shutting-down') return this.reply('SHUTTINGDOWN');
     if (r === 'pinned-stopped') return this.reply('PINNEDSTOPPED');
-    this.ackUnless(ref, 'started');
+    if (m.status(ref).state === 'started') return this.reply('ALREADYSS');
+    this.reply(r === 'no-dependents' ? 'NAK' : 'ACK');
   }
 
   private stop(req: StartStopRequest): void {
@@ -558,18 +564,6 @@ export class ControlConn {
     if (r === 'pinned-started') return this.reply('PINNEDSTARTED');
     if (typeof r === 'object') return this.dependents(r.dependents);
     this.ackUnless(ref, 'stopped');
-  }
-
-  private wake(req: StartStopRequest): void {
-    const ref = this.beginStartStop(req);
-    if (!ref) return;
-    const m = this.ctx.manager;
-    if (m.isShuttingDown()) return this.reply('SHUTTINGDOWN');
-    const r = m.wake(ref, { pin: (req.flags & SsFlag.PIN) !== 0 });
-    if (r === 'shutting-down') return this.reply('SHUTTINGDOWN');
-    if (r === 'pinned-stopped') return this.reply('PINNEDSTOPPED');
-    if (m.status(ref).state === 'started') return this.reply('ALREADYSS');
-    this.reply(r === 'no-dependents' ? 'NAK' : 'ACK');
   }
 
   private release(req: StartStopRequest): void {
