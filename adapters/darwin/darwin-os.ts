@@ -11,7 +11,7 @@ import { bindDarwinSys } from './sys';
 import type { ExitStatus } from '../../src/model';
 
 /** macOS's waitid() constants. */
-export const DARWIN_WAIT: WaitConstants = {
+const DARWIN_WAIT: WaitConstants = {
   P_ALL: 0,
   P_PID: 1,
   WNOHANG: 1,

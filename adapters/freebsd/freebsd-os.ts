@@ -10,7 +10,7 @@ import { bindFreeBsdSys, type FreeBsdSys } from './sys';
 import type { ExitStatus } from '../../src/model';
 
 /** FreeBSD's waitid() constants. */
-export const FREEBSD_WAIT: WaitConstants = {
+const FREEBSD_WAIT: WaitConstants = {
   P_ALL: 7,
   P_PID: 0,
   WNOHANG: 1,

@@ -31,16 +31,6 @@ export function installChildRegistry(): void {
   };
 }
 
-/** Registers a pid explicitly (for children started some other way that libuv will reap). */
-export function registerLibuvChild(pid: number): void {
-  known.add(pid);
-}
-
-/** Forgets a pid registered with registerLibuvChild. */
-export function unregisterLibuvChild(pid: number): void {
-  known.delete(pid);
-}
-
 /** True if libuv owns (will reap) this pid. */
 export function isLibuvChild(pid: number): boolean {
   return known.has(pid);

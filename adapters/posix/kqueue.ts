@@ -37,7 +37,7 @@ export const EVFILT_PROC = -5;
 export const EV_ADD = 0x0001;
 export const EV_DELETE = 0x0002;
 export const EV_ONESHOT = 0x0010;
-export const EV_ERROR = 0x4000;
+const EV_ERROR = 0x4000;
 export const NOTE_EXIT = 0x80000000;
 /** macOS only: put the wait status in data (valid for our children only). */
 export const NOTE_EXITSTATUS = 0x04000000;

@@ -840,7 +840,7 @@ export class PosixOs implements Os {
 }
 
 /** errno (positive) of a Node system error, if it has one. */
-export function errnoOf(e: unknown): number | undefined {
+function errnoOf(e: unknown): number | undefined {
   const n = (e as { errno?: unknown } | null)?.errno;
   if (typeof n === 'number') return Math.abs(n);
   const code = (e as { code?: unknown } | null)?.code;

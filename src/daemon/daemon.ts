@@ -15,8 +15,8 @@ import { ServiceLoadError, type LoadFailure } from '../errors';
 const LOG_FLUSH_MS = 5000;
 
 /** The exit statuses dinit uses. */
-export const EXIT_SUCCESS = 0;
-export const EXIT_FAILURE = 1;
+const EXIT_SUCCESS = 0;
+const EXIT_FAILURE = 1;
 
 /** The pieces the daemon is built from; main() supplies the real ones, tests may replace them. */
 export interface DaemonParts {

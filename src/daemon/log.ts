@@ -10,7 +10,7 @@ import { LOG_LEVEL_RANK, type LogLevel } from './options';
 export const DISCARD_MARKER = 'dinit: *** log message discarded due to full buffer ***\n';
 
 /** Default bound of each log buffer, in bytes of queued text. */
-export const DEFAULT_LOG_BUFFER_BYTES = 16 * 1024;
+const DEFAULT_LOG_BUFFER_BYTES = 16 * 1024;
 
 /** Delay before retrying a write that would have blocked (EAGAIN on a non-blocking fd). */
 const RETRY_MS = 20;

@@ -41,12 +41,12 @@ export type ParseResult =
   | { action: 'run'; options: DaemonOptions }
   | { action: 'exit'; status: number; stdout?: string; stderr?: string };
 
-export const DINIT_VERSION = '0.22.1';
-export const SYSTEM_SOCKET_PATH = '/run/dinitctl';
-export const SYSTEM_ENV_FILE = '/etc/dinit/environment';
+const DINIT_VERSION = '0.22.1';
+const SYSTEM_SOCKET_PATH = '/run/dinitctl';
+const SYSTEM_ENV_FILE = '/etc/dinit/environment';
 
 /** The --help output. It is part of the command-line surface, so it matches upstream's text. */
-export const HELP_TEXT =
+const HELP_TEXT =
   'dinit: init/service manager daemon\n' +
   ' --help                       display (this) help\n' +
   ' --version                    display version\n' +
@@ -71,7 +71,7 @@ export const HELP_TEXT =
   ' <service-name>, --service <service-name>, -t <service-name>\n' +
   '                              start service with name <service-name>\n';
 
-export const VERSION_TEXT =
+const VERSION_TEXT =
   `Dinit version ${DINIT_VERSION}.\n` +
   'Supported features: cgroups supplemental-groups io-priority oom-score-adjust\n';
 
@@ -95,7 +95,7 @@ const LEVEL_NAMES: Record<string, LogLevel> = {
  * The service-name check dinit applies to names on its command line: non-empty and not starting
  * with '.' or '@' (upstream 0.22 accepts anything else here). Returns true when acceptable.
  */
-export function isValidServiceName(name: string): boolean {
+function isValidServiceName(name: string): boolean {
   return name.length > 0 && !name.startsWith('.') && !name.startsWith('@');
 }
 

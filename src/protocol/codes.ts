@@ -48,39 +48,55 @@ export type CmdName = keyof typeof Cmd;
 export const Rply = {
   ACK: 50,
   NAK: 51,
+  /** The request was malformed; the daemon closes the connection after sending it. */
   BADREQ: 52,
+  /** Out of memory (or of handles): the daemon closes the connection. */
   OOM: 53,
   SERVICELOADERR: 54,
   SERVICEOOM: 55,
+  // 56 and 57 were replies to start/stop in older protocol versions; no longer used.
+  /** Answer to QUERYVERSION: oldest and newest protocol versions the daemon speaks. */
   CPVERSION: 58,
+  /** A service was found or loaded: state, new handle, target state. */
   SERVICERECORD: 59,
   NOSERVICE: 60,
+  /** The service is already started (or stopped), as asked. */
   ALREADYSS: 61,
+  /** One entry of a service list; LISTDONE ends the list. */
   SVCINFO: 62,
   LISTDONE: 63,
   LOADER_MECH: 64,
+  /** Dependents would stop too: their handles, for the client to ask again with force. */
   DEPENDENTS: 65,
   SERVICENAME: 66,
+  /** The service is pinned in the other state. */
   PINNEDSTOPPED: 67,
   PINNEDSTARTED: 68,
+  /** A shutdown is in progress: nothing may start. */
   SHUTTINGDOWN: 69,
   SERVICESTATUS: 70,
+  /** Loading failed on a description error, or on another error. */
   SERVICE_DESC_ERR: 71,
   SERVICE_LOAD_ERR: 72,
   SERVICE_LOG: 73,
+  /** Answers to SIGNAL that did not send: no process, bad signal number, kill() failed. */
   SIGNAL_NOPID: 74,
   SIGNAL_BADSIG: 75,
   SIGNAL_KILLERR: 76,
   SVCDSCDIR: 77,
   ALLENV: 78,
+  /** Sent before acting on a start/stop with the PREACK flag, ahead of any service event. */
   PREACK: 79,
 } as const;
 export type RplyName = keyof typeof Rply;
 
 /** Information (unsolicited, daemon -> client) packet types; every code >= 100 is an info packet. */
 export const Info = {
+  /** A service changed state, with a v1 status block (sent to every holder of a handle). */
   SERVICEEVENT: 100,
+  /** The same event with a v5 status block; the daemon sends it first. */
   SERVICEEVENT5: 101,
+  /** A variable of the global environment was set or unset (after LISTENENV). */
   ENVEVENT: 102,
 } as const;
 export type InfoName = keyof typeof Info;
@@ -103,17 +119,12 @@ export const SsFlag = {
 export const CATLOG_CLEAR = 1;
 
 /** Load mechanism reported by LOADER_MECH: services loaded from directories. */
-export const SSET_TYPE_NONE = 0;
 export const SSET_TYPE_DIRLOAD = 1;
 
 /** Sizes of the status block on the wire (x86-64 Linux: pid_t and int are 4 bytes, timespec 16). */
 export const STATUS_SIZE_V1 = 10;
 export const STATUS_SIZE_V5 = 14;
 export const STATUS_SIZE_V6 = 30;
-
-/** Sizes of fixed-width fields. */
-export const HANDLE_SIZE = 4;
-export const SIZE_T_SIZE = 8;
 
 /** Upstream's receive buffer is 1024 bytes: a name or variable longer than this is refused. */
 export const MAX_REQUEST_STRING = 1024 - 3;
@@ -135,28 +146,18 @@ export const CLD_EXITED = 1;
 export const CLD_KILLED = 2;
 export const CLD_DUMPED = 3;
 
-const CMD_BY_CODE = new Map<number, CmdName>(
-  Object.entries(Cmd).map(([k, v]) => [v, k as CmdName]),
-);
-const RPLY_BY_CODE = new Map<number, RplyName>(
-  Object.entries(Rply).map(([k, v]) => [v, k as RplyName]),
-);
-const INFO_BY_CODE = new Map<number, InfoName>(
-  Object.entries(Info).map(([k, v]) => [v, k as InfoName]),
-);
-
 /** The request name for a code, or undefined when the code is not a request. */
-export function cmdName(code: number): CmdName | undefined {
-  return CMD_BY_CODE.get(code);
-}
+export const cmdName = nameLookup(Cmd);
 /** The reply name for a code, or undefined when the code is not a reply. */
-export function rplyName(code: number): RplyName | undefined {
-  return RPLY_BY_CODE.get(code);
-}
+export const rplyName = nameLookup(Rply);
 /** The info packet name for a code, or undefined when the code is not an info packet. */
-export function infoName(code: number): InfoName | undefined {
-  return INFO_BY_CODE.get(code);
+export const infoName = nameLookup(Info);
+
+function nameLookup<N extends string>(table: Record<N, number>): (code: number) => N | undefined {
+  const byCode = new Map<number, N>(Object.entries<number>(table).map(([k, v]) => [v, k as N]));
+  return (code) => byCode.get(code);
 }
+
 /** Result of decoding from a byte stream that may not yet hold the whole packet. */
 export type DecodeResult<T> =
   | { status: 'ok'; packet: T; /** bytes consumed */ length: number }
