@@ -3,6 +3,7 @@
 // a zero timeout on a timer (libuv cannot watch a kqueue fd), only while something is watched.
 
 import type { ExitStatus } from '../../src/model';
+import type { Libc } from './ffi';
 
 /** Byte layout of struct kevent on one platform. */
 export interface KeventLayout {
@@ -191,4 +192,20 @@ export class KqueueProcWatcher {
       this.timer = undefined;
     }
   }
+}
+
+/** Binds kqueue() and kevent() on a libc handle; kevent never blocks (zero timeout). */
+export function bindKqueue(libc: Libc): KqueueSys {
+  const kqueue = libc.lib.func('int kqueue()') as () => number;
+  const kevent = libc.lib.func('int kevent(int, void *, int, void *, int, void *)') as (
+    ...a: unknown[]
+  ) => number;
+  const zero = Buffer.alloc(16); // struct timespec { 0, 0 }
+  return {
+    kqueue,
+    kevent: (kq, changes, nchanges, events, nevents) =>
+      kevent(kq, nchanges ? changes : null, nchanges, nevents ? events : null, nevents, zero),
+    close: (fd) => void libc.close(fd),
+    errno: () => libc.errno(),
+  };
 }
