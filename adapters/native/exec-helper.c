@@ -137,6 +137,15 @@ static void apply_caps(const char *inh_s, const char *amb_s, const char *nb_s, c
 
 #define NEED(n) do { if (i + (n) >= argc) fail(ST_ARRANGE_FDS, EINVAL); } while (0)
 
+/* keepcaps and nonewprivs: prctl(option, 1), failing at `stage`. Linux only: elsewhere the
+ * helper fails at the capabilities stage with ENOSYS. */
+#ifdef __linux__
+#define SET_PRCTL_FLAG(option, stage) \
+    do { if (prctl((option), 1, 0, 0, 0) == -1) fail((stage), errno); } while (0)
+#else
+#define SET_PRCTL_FLAG(option, stage) fail(ST_SET_CAPS, ENOSYS)
+#endif
+
 int main(int argc, char **argv)
 {
     sigset_t all;
@@ -290,11 +299,7 @@ int main(int argc, char **argv)
             if (setreuid(u, u) == -1) fail(ST_SET_UIDGID, errno);
         }
         else if (strcmp(op, "keepcaps") == 0) {
-#ifdef __linux__
-            if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) == -1) fail(ST_SET_UIDGID, errno);
-#else
-            fail(ST_SET_CAPS, ENOSYS);
-#endif
+            SET_PRCTL_FLAG(PR_SET_KEEPCAPS, ST_SET_UIDGID);
         }
         else if (strcmp(op, "caps") == 0) {
             NEED(4);
@@ -306,11 +311,7 @@ int main(int argc, char **argv)
             i += 4;
         }
         else if (strcmp(op, "nonewprivs") == 0) {
-#ifdef __linux__
-            if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == -1) fail(ST_SET_CAPS, errno);
-#else
-            fail(ST_SET_CAPS, ENOSYS);
-#endif
+            SET_PRCTL_FLAG(PR_SET_NO_NEW_PRIVS, ST_SET_CAPS);
         }
         else if (strcmp(op, "listenpid") == 0) {
             snprintf(buf, sizeof(buf), "%ld", (long)getpid());

@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import type { ExitStatus } from '../../src/model';
 import type { OsCaps } from '../../src/core/os';
 import { libcLoadError, loadLibc, type Libc } from './ffi';
-import { type KqueueProcWatcher, type KqueueSys } from './kqueue';
+import { KqueueProcWatcher, NOTE_EXIT, type KeventLayout, type KqueueSys } from './kqueue';
 import { PosixOs, findExecHelper, type LogFn, type WaitConstants } from './posix-os';
 
 /** Construction options of a kqueue platform adapter; libc and sys are injected by tests. */
@@ -18,7 +18,7 @@ export interface KqueueOsOptions<Sys extends KqueueSys> {
   sys?: Sys;
 }
 
-/** What one platform needs to load its bindings, and the words its warnings use. */
+/** What distinguishes one kqueue platform: its bindings, constants and the words of its warnings. */
 export interface KqueuePlatform<Sys extends KqueueSys> {
   /** Library names to try, in order ('' is the process itself). */
   libNames: string[];
@@ -27,13 +27,19 @@ export interface KqueuePlatform<Sys extends KqueueSys> {
   offWithoutFfi: string;
   /** Which bindings, in the warning when binding fails, e.g. "kqueue". */
   bindings: string;
+  wait: WaitConstants;
+  kevent: KeventLayout;
+  /** NOTE_EXIT reports the exit status of a process that is not our child. */
+  foreignStatusKnown: boolean;
+  /** Capabilities that depend on the bound calls (FreeBSD: the subreaper). */
+  caps?(sys: Sys | undefined): Partial<OsCaps>;
 }
 
 /**
  * Loads libc (unless injected) and binds the platform's calls on it. Without libc, or when
  * binding fails, logs a warning and returns what it has.
  */
-export function loadKqueueSys<Sys extends KqueueSys>(
+function loadKqueueSys<Sys extends KqueueSys>(
   opts: KqueueOsOptions<Sys>,
   platform: KqueuePlatform<Sys>,
 ): { libc: Libc | undefined; sys: Sys | undefined } {
@@ -56,26 +62,26 @@ export function loadKqueueSys<Sys extends KqueueSys>(
 }
 
 /** The POSIX base with the BSD layouts and a kqueue watch for pids that are not our children. */
-export class KqueueOs extends PosixOs {
-  constructor(
-    log: LogFn,
-    libc: Libc | undefined,
-    wait: WaitConstants,
-    private readonly kq: KqueueProcWatcher | undefined,
-    caps: Partial<OsCaps> = {},
-  ) {
+export class KqueueOs<Sys extends KqueueSys> extends PosixOs {
+  private readonly kq: KqueueProcWatcher | undefined;
+
+  constructor(opts: KqueueOsOptions<Sys>, platform: KqueuePlatform<Sys>) {
+    const { libc, sys } = loadKqueueSys(opts, platform);
+    const caps = platform.caps?.(sys) ?? {};
     super(
       {
-        log,
+        log: opts.log,
         libc,
         helperPath: findExecHelper(path.resolve(__dirname)),
         sockaddr: 'bsd',
         siginfo: { code: 8, pid: 12, status: 20 },
-        wait,
+        wait: platform.wait,
         oNonblock: 4,
       },
       caps,
     );
+    const statusKnown = (): boolean => platform.foreignStatusKnown;
+    this.kq = sys ? new KqueueProcWatcher(sys, platform.kevent, NOTE_EXIT, statusKnown) : undefined;
   }
 
   protected override watchForeign(
