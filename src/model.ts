@@ -18,6 +18,19 @@ export type DependencyType =
 export type ServiceState = 'stopped' | 'starting' | 'started' | 'stopping';
 export const STATE_NAMES: readonly ServiceState[] = ['stopped', 'starting', 'started', 'stopping'];
 
+/**
+ * The state part of a service's status, shared by what the core reports (ServiceStatus) and
+ * what a status block carries on the wire (StatusInfo).
+ */
+export interface ServiceStateFlags {
+  state: ServiceState;
+  targetState: ServiceState;
+  waitingForConsole: boolean;
+  hasConsole: boolean;
+  startSkipped: boolean;
+  markedActive: boolean;
+}
+
 /** Why a service last stopped; the index in STOP_REASON_NAMES is the protocol number. */
 export type StoppedReason =
   'normal' | 'deprestart' | 'depfailed' | 'failed' | 'execfailed' | 'timedout' | 'terminated';
