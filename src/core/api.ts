@@ -2,18 +2,12 @@
 // The core implements ServiceManager in service-set.ts; the daemon depends only on this file.
 
 import type { DependencyType, ServiceType, ExitStatus } from '../model';
-import type { ServiceEvent, ServiceState, ShutdownType, StoppedReason } from '../model';
+import type { ServiceEvent, ServiceStateFlags, ShutdownType, StoppedReason } from '../model';
 
 /** Everything `status` and `list` show about one service. */
-export interface ServiceStatus {
+export interface ServiceStatus extends ServiceStateFlags {
   name: string;
   type: ServiceType | 'placeholder';
-  state: ServiceState;
-  targetState: ServiceState;
-  waitingForConsole: boolean;
-  hasConsole: boolean;
-  startSkipped: boolean;
-  markedActive: boolean;
   /** -1 when no process. */
   pid: number;
   stopReason: StoppedReason;

@@ -9,20 +9,19 @@ import {
   STATUS_SIZE_V5,
   STATUS_SIZE_V6,
 } from './codes';
-import { type ServiceState, type StoppedReason, STATE_NAMES, STOP_REASON_NAMES } from '../model';
+import {
+  type ServiceStateFlags,
+  type StoppedReason,
+  STATE_NAMES,
+  STOP_REASON_NAMES,
+} from '../model';
 import { ProtocolError } from '../errors';
 
 /** Which status block layout a packet carries. */
 export type StatusFormat = 1 | 5 | 6;
 
 /** One status block, field by field as on the wire. */
-export interface StatusInfo {
-  state: ServiceState;
-  targetState: ServiceState;
-  waitingForConsole: boolean;
-  hasConsole: boolean;
-  startSkipped: boolean;
-  markedActive: boolean;
+export interface StatusInfo extends ServiceStateFlags {
   hasPid: boolean;
   stopReason: StoppedReason;
   /** Exec failure stage (u16); 0 unless the stop reason is 'execfailed' and there is no pid. */
