@@ -152,6 +152,10 @@ export async function runDinitctl(argv: readonly string[], io: CliIO): Promise<n
     cl = parseCommandLine(argv, io.isRoot);
     if (cl.version) {
       io.out(VERSION_LINE);
+      // dinit-ts extension: `--version --verbose` adds a line naming this implementation.
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const version = require('../version') as typeof import('../version');
+      if (version.wantsVerboseVersion(argv)) io.out(version.implementationLine());
       return 0;
     }
     if (cl.help) {

@@ -217,6 +217,8 @@ export function parseArgs(argv: readonly string[], ctx: ParseContext): ParseResu
       value = argv[i];
     }
     const stop = def.apply(st, value, def);
+    // dinit-ts extension: `--version --verbose` adds a line naming this implementation.
+    if (stop && def.long === '--version') return withImplementationLine(stop, argv);
     if (stop) return stop;
   }
 
@@ -225,6 +227,14 @@ export function parseArgs(argv: readonly string[], ctx: ParseContext): ParseResu
   if (o.services.length === 0) o.services.push('boot');
   if (st.systemMgr && o.envFile === undefined) o.envFile = SYSTEM_ENV_FILE;
   return { action: 'run', options: o };
+}
+
+/** The --version result, plus the dinit-ts line when --verbose follows --version. */
+function withImplementationLine(r: ParseResult, argv: readonly string[]): ParseResult {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const version = require('../version') as typeof import('../version');
+  if (r.action !== 'exit' || !version.wantsVerboseVersion(argv)) return r;
+  return { ...r, stdout: (r.stdout ?? '') + version.implementationLine() };
 }
 
 function fail(msg: string): ParseResult {
