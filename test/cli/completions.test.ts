@@ -58,8 +58,16 @@ describe('bash completion', () => {
   });
 });
 
+/** True when the shell is installed; otherwise says on stderr that its tests are skipped. */
 function hasShell(name: string): boolean {
-  return spawnSync('sh', ['-c', `command -v ${name}`]).status === 0;
+  const found = spawnSync('sh', ['-c', `command -v ${name}`]).status === 0;
+  if (!found) {
+    process.stderr.write(
+      `completions: SKIPPED: ${name} completion tests: ${name} is not installed ` +
+        '(.ci/run installs it when run as root)\n',
+    );
+  }
+  return found;
 }
 
 /** A stub dinitctl in a temp dir: records its arguments, answers `list` with two services. */
