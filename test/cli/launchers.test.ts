@@ -1,0 +1,92 @@
+// The executables in bin/ as a user meets them: --version text (upstream's, plus the dinit-ts
+// line only with --verbose), the one-line hint before a build, and the per-user compile cache.
+
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+
+const ROOT = path.resolve(__dirname, '../..');
+const BIN = path.join(ROOT, 'bin');
+const built = fs.existsSync(path.join(ROOT, 'dist/src/cli/main.js'));
+const describeBuilt = built ? describe : describe.skip;
+const pkgVersion = (
+  JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as {
+    version: string;
+  }
+).version;
+
+function run(bin: string, args: string[], env: NodeJS.ProcessEnv = process.env) {
+  return spawnSync(bin, args, { encoding: 'utf8', timeout: 10000, env });
+}
+
+describeBuilt('--version', () => {
+  const ours = `dinit-ts version ${pkgVersion} (Node.js ${process.version}).\n`;
+
+  it("dinitctl --version prints upstream's line alone", () => {
+    expect(run(path.join(BIN, 'dinitctl'), ['--version']).stdout).toBe('Dinit version 0.22.1.\n');
+  });
+
+  it('dinitctl --version --verbose adds the line naming dinit-ts', () => {
+    const r = run(path.join(BIN, 'dinitctl'), ['--version', '--verbose']);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toBe('Dinit version 0.22.1.\n' + ours);
+  });
+
+  it("dinit --version prints upstream's text alone; --verbose adds the dinit-ts line", () => {
+    const upstream =
+      'Dinit version 0.22.1.\n' +
+      'Supported features: cgroups supplemental-groups io-priority oom-score-adjust\n';
+    expect(run(path.join(BIN, 'dinit'), ['--version']).stdout).toBe(upstream);
+    const r = run(path.join(BIN, 'dinit'), ['--version', '--verbose']);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toBe(upstream + ours);
+  });
+});
+
+describe('before a build', () => {
+  let dir: string;
+  beforeAll(() => {
+    // A copy of bin/ with no dist/ beside it, as in a fresh clone.
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dinit-nobuild-'));
+    fs.cpSync(BIN, path.join(dir, 'bin'), { recursive: true });
+  });
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it.each(['dinit', 'dinitctl', 'dinit-check', 'dinit-monitor', 'dinit-shutdown'])(
+    '%s says in one line to run npm run build, with status 1',
+    (name) => {
+      const r = run(path.join(dir, 'bin', name), ['--help']);
+      expect(r.status).toBe(1);
+      expect(r.stdout).toBe('');
+      expect(r.stderr).toBe(
+        `${name}: dinit-ts is not built yet: run "npm run build" in ${dir} (then try again)\n`,
+      );
+    },
+  );
+});
+
+// module.enableCompileCache() arrived in Node 22.1.
+const hasCompileCache =
+  typeof (require('node:module') as { enableCompileCache?: unknown }).enableCompileCache ===
+  'function';
+
+(built && hasCompileCache ? describe : describe.skip)('module compile cache', () => {
+  it("keeps dinitctl's compiled code under the user's cache directory", () => {
+    const cache = fs.mkdtempSync(path.join(os.tmpdir(), 'dinit-cache-'));
+    try {
+      const env = { ...process.env, XDG_CACHE_HOME: cache };
+      delete env.NODE_DISABLE_COMPILE_CACHE;
+      expect(run(path.join(BIN, 'dinitctl'), ['--version'], env).status).toBe(0);
+      const dir = path.join(cache, 'dinit-ts', 'compile-cache');
+      expect(fs.readdirSync(dir).length).toBeGreaterThan(0);
+    } finally {
+      fs.rmSync(cache, { recursive: true, force: true });
+    }
+  });
+});
+if (!hasCompileCache) {
+  process.stderr.write(
+    `launchers: SKIPPED: compile cache test: Node.js ${process.version} has no module.enableCompileCache (22.1 or later)\n`,
+  );
+}
