@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // `npm run demo`: runs the dinit daemon in user mode on the example services in fixtures/demo,
 // with its control socket in a fresh temporary directory, and stays in the foreground until
-// Ctrl-C (which makes dinit stop every service in order and exit).
+// Ctrl-C (which makes dinit stop every service in order and exit). Builds first if needed.
 'use strict';
 
 const { spawn, spawnSync } = require('node:child_process');
@@ -10,28 +10,15 @@ const os = require('node:os');
 const path = require('node:path');
 
 const root = path.resolve(__dirname, '..');
-const daemonMain = path.join(root, 'dist/src/daemon/main.js');
 
-function built() {
-  return fs.existsSync(daemonMain) && fs.existsSync(path.join(root, 'dist/commands'));
-}
-
-if (!built()) {
-  console.log('Building dinit-ts (npx tsc -p tsconfig.json) ...');
-  const r = spawnSync(
-    process.execPath,
-    [require.resolve('typescript/bin/tsc'), '-p', 'tsconfig.json'],
-    {
-      cwd: root,
-      stdio: 'inherit',
-    },
-  );
-  if (!fs.existsSync(daemonMain)) {
-    console.error(
-      `demo: the build did not produce ${path.relative(root, daemonMain)} (tsc exit status ${r.status}).`,
-    );
-    process.exit(1);
-  }
+// Compile only when a source changed since the last build (tsc takes seconds; the check does not).
+const build = spawnSync(process.execPath, [path.join(__dirname, 'build.js'), '--if-stale'], {
+  cwd: root,
+  stdio: 'inherit',
+});
+if (build.status !== 0) {
+  console.error(`demo: the build failed (status ${build.status}); see the messages above.`);
+  process.exit(1);
 }
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dinit-demo-'));
