@@ -75,7 +75,7 @@ const hasCompileCache =
   it("keeps dinitctl's compiled code under the user's cache directory", () => {
     const cache = fs.mkdtempSync(path.join(os.tmpdir(), 'dinit-cache-'));
     try {
-      const env = { ...process.env, XDG_CACHE_HOME: cache };
+      const env: NodeJS.ProcessEnv = { ...process.env, XDG_CACHE_HOME: cache };
       delete env.NODE_DISABLE_COMPILE_CACHE;
       expect(run(path.join(BIN, 'dinitctl'), ['--version'], env).status).toBe(0);
       const dir = path.join(cache, 'dinit-ts', 'compile-cache');
