@@ -1,7 +1,7 @@
 #!/usr/bin/env node
-// `npm run build` (and prepack, and the demo): compiles the TypeScript into dist/ with tsc, then
-// the native programs (exec helper, init). --clean empties dist/ first; --if-stale skips each part that is newer than
-// its sources; --no-native leaves the native programs out (an install builds them).
+// `npm run build` (and prepack, and the demo): compiles the TypeScript into dist/ with tsc,
+// then the native programs (exec helper, init). --clean empties dist/ first; --if-stale skips
+// each part that is newer than its sources; --no-native leaves the native programs out.
 'use strict';
 const { spawnSync } = require('node:child_process');
 const fs = require('node:fs');
