@@ -3,6 +3,7 @@
 
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as nodeModule from 'node:module';
 import * as os from 'node:os';
 import * as path from 'node:path';
 
@@ -68,8 +69,7 @@ describe('before a build', () => {
 
 // module.enableCompileCache() arrived in Node 22.1.
 const hasCompileCache =
-  typeof (require('node:module') as { enableCompileCache?: unknown }).enableCompileCache ===
-  'function';
+  typeof (nodeModule as { enableCompileCache?: unknown }).enableCompileCache === 'function';
 
 (built && hasCompileCache ? describe : describe.skip)('module compile cache', () => {
   it("keeps dinitctl's compiled code under the user's cache directory", () => {
