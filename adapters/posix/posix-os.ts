@@ -194,8 +194,6 @@ export class PosixOs implements Os {
     USR1: nodeOs.constants.signals.SIGUSR1,
     USR2: nodeOs.constants.signals.SIGUSR2,
   };
-  /** Set by the daemon once its control socket listens; enables pass-cs-fd. */
-  controlSocketPath?: string;
   protected readonly libc: Libc | undefined;
   protected readonly helperPath: string | undefined;
   protected reaper: OrphanReaper | undefined;
@@ -326,8 +324,8 @@ export class PosixOs implements Os {
       if (spec.output.kind === 'buffer') inputs.outputFd = this.bufferPipe(fds);
       if (spec.readiness) inputs.readinessFd = 'pipe';
       if (spec.activationSocket) inputs.activationFd = spec.activationSocket.fd;
-      if (spec.passControlSocket && this.controlSocketPath && this.libc) {
-        inputs.controlFd = this.connectControl(this.controlSocketPath);
+      if (spec.passControlSocket && spec.controlSocketPath && this.libc) {
+        inputs.controlFd = this.connectControl(spec.controlSocketPath);
         fds.toClose.push(inputs.controlFd);
       }
       if (spec.cgroup) inputs.cgroupProcsPath = this.cgroupProcsPath(spec.cgroup);

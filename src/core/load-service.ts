@@ -127,11 +127,11 @@ interface Frame {
 
 /** Loads services for one ServiceSet. */
 export class Loader {
-  constructor(private readonly host: LoaderHost) {}
+  constructor(private readonly set: LoaderHost) {}
 
   private fetch(name: string): ServiceDescription {
     try {
-      return this.host.source.load(name);
+      return this.set.source.load(name);
     } catch (e) {
       throw asLoadError(e, name);
     }
@@ -152,12 +152,12 @@ export class Loader {
         fromDir.push(d.fromDir !== undefined ? (d.fromDirSetting ?? d.fromDir) : undefined);
       }
     }
-    const list = this.host.source.listDependencyDir?.bind(this.host.source);
+    const list = this.set.source.listDependencyDir?.bind(this.set.source);
     if (list) {
       for (const dd of desc.dependencyDirs) {
         const names = list(dd.dir);
         if (names === undefined) {
-          this.host.os.log(
+          this.set.host.log(
             'warn',
             `Could not open dependency directory '${dd.dir}' for ${desc.name} service.`,
           );
@@ -178,7 +178,7 @@ export class Loader {
    * reached (the service being reloaded). Throws ServiceLoadError.
    */
   load(name: string, avoid?: ServiceRecord): ServiceRecord {
-    const existing = this.host.findAny(name);
+    const existing = this.set.findAny(name);
     if (existing && existing === avoid) throw loadError(name, CYCLE_MESSAGE, 'cycle');
     if (existing && existing.recordType !== 'placeholder') return existing;
 
@@ -195,19 +195,19 @@ export class Loader {
       const f: Frame = { name: n, desc, deps, fromDir, i: 0, resolved: [] };
       stack.push(f);
       loading.set(n, f);
-      if (!this.host.findAny(n)) {
+      if (!this.set.findAny(n)) {
         // A placeholder, so that "before" links made to it while it loads move to the record.
-        const dummy = new PlaceholderService(this.host, n);
+        const dummy = new PlaceholderService(this.set, n);
         dummy.isLoading = true;
         dummies.set(n, dummy);
-        this.host.addRecord(dummy);
+        this.set.addRecord(dummy);
       }
     };
     const dropDummies = (): void => {
       for (const [n, d] of dummies) {
-        if (this.host.findAny(n) !== d) continue;
+        if (this.set.findAny(n) !== d) continue;
         // One that other services already link to stays, as an ordinary placeholder.
-        if (d.isUnrefd()) this.host.removeRecord(d);
+        if (d.isUnrefd()) this.set.removeRecord(d);
         else d.isLoading = false;
       }
       dummies.clear();
@@ -220,14 +220,14 @@ export class Loader {
       while (stack.length > 1) {
         const child = stack.pop() as Frame;
         loading.delete(child.name);
-        this.host.os.log('error', describeLoadFailure(e.failure));
+        this.set.host.log('error', describeLoadFailure(e.failure));
         const parent = stack[stack.length - 1];
         e = loadError(parent.name, DEP_FAILED_MESSAGE);
       }
       stack.length = 0;
       dropDummies();
       for (const ph of createdPlaceholders) {
-        if (ph.isUnrefd() && this.host.findAny(ph.name) === ph) this.host.removeRecord(ph);
+        if (ph.isUnrefd() && this.set.findAny(ph.name) === ph) this.set.removeRecord(ph);
       }
       return e;
     };
@@ -256,7 +256,7 @@ export class Loader {
           });
           throw unwind(loadError(spec.name, CYCLE_MESSAGE, 'cycle'));
         }
-        const rec = this.host.findAny(spec.name);
+        const rec = this.set.findAny(spec.name);
         if (rec && rec.recordType !== 'placeholder') {
           top.resolved.push({ to: rec, type: spec.type });
           continue;
@@ -267,7 +267,7 @@ export class Loader {
           const le = asLoadError(e, spec.name);
           const dir = top.fromDir[idx];
           if (dir !== undefined && le.failure.kind === 'not-found') {
-            this.host.os.log(
+            this.set.host.log(
               'warn',
               `Ignoring unresolved dependency '${spec.name}' in dependency directory '${dir}' for ${top.name} service.`,
             );
@@ -302,10 +302,10 @@ export class Loader {
 
   /** Get (or create) a placeholder for a before/after/consumer-of name. */
   private placeholderFor(name: string, created: PlaceholderService[]): ServiceRecord {
-    const found = this.host.findAny(name);
+    const found = this.set.findAny(name);
     if (found) return found;
-    const ph = new PlaceholderService(this.host, name);
-    this.host.addRecord(ph);
+    const ph = new PlaceholderService(this.set, name);
+    this.set.addRecord(ph);
     created.push(ph);
     return ph;
   }
@@ -340,7 +340,7 @@ export class Loader {
     created: PlaceholderService[],
   ): ServiceRecord | undefined {
     if (!desc.consumerOf) return undefined;
-    const existing = this.host.findAny(desc.consumerOf);
+    const existing = this.set.findAny(desc.consumerOf);
     if (!existing) return this.placeholderFor(desc.consumerOf, created);
     const t = existing.recordType;
     if (t !== 'process' && t !== 'bgprocess' && t !== 'scripted' && t !== 'placeholder') {
@@ -383,7 +383,7 @@ export class Loader {
     for (const d of desc.dependencies) {
       if (d.type !== 'before') continue;
       if (d.name === f.name) throw loadError(f.name, CYCLE_MESSAGE, 'cycle');
-      const existing = this.host.findAny(d.name);
+      const existing = this.set.findAny(d.name);
       if (existing) {
         // The named service may itself be loading (its record is then a placeholder that
         // this link moves with); only a path back from our dependencies is a cycle.
@@ -403,7 +403,7 @@ export class Loader {
     const consumed = this.resolveConsumed(desc, undefined, created);
     // Replacing a placeholder: others' ordering links to it become links to this service, so
     // none of our own dependencies may lead back to it.
-    const orig = this.host.findAny(f.name);
+    const orig = this.set.findAny(f.name);
     if (
       orig instanceof PlaceholderService &&
       // Only a placeholder something links to can close a cycle (this also keeps the walk
@@ -418,16 +418,16 @@ export class Loader {
     }
 
     // No failure is possible from here on.
-    const rec = createRecord(this.host, desc);
+    const rec = createRecord(this.set, desc);
     for (const r of resolved) rec.addDep(r.to, r.type);
     for (const b of befores) b.addDep(rec, 'before');
 
     if (orig instanceof PlaceholderService) {
       this.takeOverPlaceholder(orig, rec);
-      this.host.replaceRecord(orig, rec);
+      this.set.replaceRecord(orig, rec);
     } else {
       // Replaces the loading record in place.
-      this.host.addRecord(rec);
+      this.set.addRecord(rec);
     }
     if (consumed && rec instanceof ProcessService) {
       rec.consumerFor = consumed;
@@ -471,7 +471,7 @@ export class Loader {
     const created: PlaceholderService[] = [];
     const cleanup = () => {
       for (const ph of created) {
-        if (ph.isUnrefd() && this.host.findAny(ph.name) === ph) this.host.removeRecord(ph);
+        if (ph.isUnrefd() && this.set.findAny(ph.name) === ph) this.set.removeRecord(ph);
       }
     };
     try {
@@ -483,7 +483,7 @@ export class Loader {
         } catch (e) {
           const le = asLoadError(e, spec.name);
           if (fromDir[i] !== undefined && le.failure.kind === 'not-found') continue;
-          this.host.os.log('error', describeLoadFailure(le.failure));
+          this.set.host.log('error', describeLoadFailure(le.failure));
           throw loadError(name, DEP_FAILED_MESSAGE);
         }
       }
@@ -504,7 +504,7 @@ export class Loader {
       for (const d of desc.dependencies) {
         if (d.type !== 'before') continue;
         if (d.name === name) throw loadError(name, CYCLE_MESSAGE, 'cycle');
-        const existing = this.host.findAny(d.name);
+        const existing = this.set.findAny(d.name);
         if (existing) {
           if (
             Loader.reaches(
@@ -532,10 +532,10 @@ export class Loader {
       // Apply; nothing can fail from here.
       let rec: ServiceRecord;
       if (newRecord) {
-        rec = createRecord(this.host, desc);
+        rec = createRecord(this.set, desc);
         for (const r of resolved) rec.addDep(r.to, r.type);
         this.transferRecord(svc, rec, consumed);
-        this.host.replaceRecord(svc, rec);
+        this.set.replaceRecord(svc, rec);
       } else {
         rec = svc;
         this.replaceDeps(rec, resolved);
@@ -564,7 +564,7 @@ export class Loader {
         if (dept.type === 'before') {
           const from = dept.from;
           from.rmDepLink(dept);
-          if (from instanceof PlaceholderService && from.isUnrefd()) this.host.removeRecord(from);
+          if (from instanceof PlaceholderService && from.isUnrefd()) this.set.removeRecord(from);
         }
       }
       for (const b of befores) b.addDep(rec, 'before');
@@ -651,7 +651,7 @@ export class Loader {
     for (const d of old) {
       const to = d.to;
       rec.rmDepLink(d);
-      if (to instanceof PlaceholderService && to.isUnrefd()) this.host.removeRecord(to);
+      if (to instanceof PlaceholderService && to.isUnrefd()) this.set.removeRecord(to);
     }
   }
 

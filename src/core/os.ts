@@ -1,6 +1,6 @@
-// The port through which the core reaches the world: processes, signals, timers, the clock,
-// log pipes and pid files. adapters/ implement it for real kernels; test/support/fake-os.ts
-// implements it for tests. The core never imports node:* modules; everything comes through here.
+// The kernel port through which the core reaches the system: processes, signals, timers, the
+// clock, log pipes, pid files and sockets. adapters/ implement it per OS, test/support/fake-os.ts
+// for tests; what the core needs from the daemon itself is the host port (host.ts).
 
 import type { ExitStatus } from '../model';
 /** Where a service process's stdout/stderr go. */
@@ -65,6 +65,12 @@ export interface ProcessSpec {
   readiness?: { kind: 'pipefd'; fd: number } | { kind: 'pipevar'; variable: string };
   /** Pass the control socket to the child (options pass-cs-fd); fd number set in DINIT_CS_FD. */
   passControlSocket?: boolean;
+  /**
+   * With passControlSocket: the daemon's control socket (Host.controlSocketPath). The adapter
+   * connects a new socket to it and hands the child that connection; the control server accepts
+   * the other end like any client. Absent: the launch fails with "not supported yet".
+   */
+  controlSocketPath?: string;
 }
 
 export interface RlimitPair {
@@ -89,8 +95,9 @@ export interface ProcessEvents {
   /** The readiness notification arrived (first write on the readiness pipe). */
   onReady?(): void;
   /**
-   * The readiness pipe reached end-of-file before any notification: the process closed its
-   * end (upstream fails the start). It may come just before onExit when the process exited.
+   * The readiness pipe reached end-of-file (or failed) before any notification was written:
+   * the process closed its end (upstream fails the start). It may come just before onExit when
+   * the process exited.
    */
   onReadinessClosed?(): void;
   /**
@@ -98,8 +105,6 @@ export interface ProcessEvents {
    * caps.execStatus and call this once; without it the core assumes success right after launch().
    */
   onExecSucceeded?(): void;
-  /** The readiness pipe reached end-of-file (or failed) before any notification was written. */
-  onReadinessClosed?(): void;
 }
 
 export interface ProcessHandle {
@@ -153,11 +158,13 @@ export interface Os {
    */
   readonly signalNumbers?: Readonly<Partial<Record<SignalName, number>>>;
 
-  /** Monotonic milliseconds. */
+  /** Monotonic milliseconds (not affected by wall-clock changes). */
   now(): number;
   /** Wall clock, ms since the epoch (for status displays only). */
   wallClock(): number;
+  /** Call cb once after ms milliseconds of the monotonic clock. */
   setTimer(ms: number, cb: () => void): TimerHandle;
+  /** Cancel a timer that has not fired; a no-op for one that has. */
   clearTimer(t: TimerHandle): void;
 
   /**
@@ -167,10 +174,16 @@ export interface Os {
    */
   launch(spec: ProcessSpec, events: ProcessEvents): ProcessHandle;
 
-  /** Send a signal; 'group' signals the process group. Returns false if the process is gone. */
+  /**
+   * Send a signal; 'group' signals the process group. Returns false if the process is gone.
+   * Linux: through a pidfd, so a recycled pid is never hit; FreeBSD and macOS: kill(2).
+   */
   signal(proc: ProcessHandle, signal: number, target: SignalTarget): boolean;
 
-  /** Signal a pid the daemon did not launch (bgprocess daemon from a pid file). */
+  /**
+   * Signal a pid the daemon did not launch (bgprocess daemon from a pid file; -1 for all
+   * processes). Linux: through the pidfd watchPid opened, when there is one; else kill(2).
+   */
   signalPid(pid: number, signal: number, target: SignalTarget): boolean;
 
   /**
@@ -181,7 +194,9 @@ export interface Os {
 
   /**
    * Watch a pid that is not our child (bgprocess). onExit fires when it goes away; the status is
-   * known only when the daemon is its subreaper, else it is reported as exited with code 0.
+   * known when the daemon reaps it as its subreaper (Linux, FreeBSD), else it is undefined (the
+   * core then counts it as exited with code 0).
+   * Linux: a pidfd; FreeBSD and macOS: kqueue EVFILT_PROC.
    */
   watchPid(pid: number, onExit: (status: ExitStatus | undefined) => void): { cancel(): void };
 
@@ -200,32 +215,6 @@ export interface Os {
     gid?: number,
   ): ActivationSocket;
 
-  /** Kill every process in a cgroup (cgroup.kill, or SIGKILL each member). */
+  /** Kill every process in a cgroup (cgroup.kill, or SIGKILL each member). Linux only. */
   killCgroup?(cgroup: string): void;
-
-  /**
-   * Log a service's start, stop or start failure (upstream prints "[  OK  ] name" on the console
-   * and "service name started." in the main log). When absent, the core uses log() with the
-   * main-log wording.
-   */
-  logServiceEvent?(kind: 'started' | 'stopped' | 'failed', name: string, depFailed: boolean): void;
-
-  /**
-   * Mute or restore the daemon's console output while a service has the console
-   * (starts-on-console / runs-on-console). When muting, the daemon calls `released` once its
-   * pending console output has been flushed, and the core then hands the console to the first
-   * queued service. When this method is absent the console is handed over at once.
-   */
-  setConsoleLogEnabled?(enabled: boolean, released?: () => void): void;
-
-  /**
-   * The daemon's control socket path, set by the daemon once it listens. With it the adapter
-   * honours ProcessSpec.passControlSocket (pass-cs-fd): it connects a new socket to this path
-   * and hands the child that connection (DINIT_CS_FD); the control server accepts the other end
-   * like any client. Without it such a launch fails with "not supported yet".
-   */
-  controlSocketPath?: string;
-
-  /** Log a line through the daemon's log (level: debug, info, notice, warn, error). */
-  log(level: 'debug' | 'info' | 'notice' | 'warn' | 'error', message: string): void;
 }

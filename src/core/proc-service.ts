@@ -108,7 +108,7 @@ export abstract class BaseProcessService extends ServiceRecord {
     if (this.state === 'stopping') {
       this.killWithFire();
     } else if (this.pid !== -1) {
-      this.os.log(
+      this.host.log(
         'warn',
         `Service ${this.name} with pid ${this.pid} exceeded allowed start time; cancelling.`,
       );
@@ -190,7 +190,7 @@ export abstract class BaseProcessService extends ServiceRecord {
       try {
         this.logPipe = this.os.createLogPipe();
       } catch (e) {
-        this.os.log('error', `${this.name}: Can't open output pipe: ${(e as Error).message}`);
+        this.host.log('error', `${this.name}: Can't open output pipe: ${(e as Error).message}`);
         return undefined;
       }
     }
@@ -271,7 +271,11 @@ export abstract class BaseProcessService extends ServiceRecord {
     if (this.socket) spec.activationSocket = this.socket;
     if (!forStop) {
       if (d.readyNotification) spec.readiness = { ...d.readyNotification };
-      if (d.options.passCsFd) spec.passControlSocket = true;
+      if (d.options.passCsFd) {
+        spec.passControlSocket = true;
+        const controlSocketPath = this.host.controlSocketPath();
+        if (controlSocketPath !== undefined) spec.controlSocketPath = controlSocketPath;
+      }
     }
     return spec;
   }
@@ -289,7 +293,7 @@ export abstract class BaseProcessService extends ServiceRecord {
       );
       return true;
     } catch (e) {
-      this.os.log('error', `${this.name}: ${(e as Error).message}`);
+      this.host.log('error', `${this.name}: ${(e as Error).message}`);
       return false;
     }
   }
@@ -324,7 +328,7 @@ export abstract class BaseProcessService extends ServiceRecord {
       launch.handle = this.os.launch(spec, events);
     } catch (e) {
       const msg = e instanceof LaunchError ? e.message : (e as Error).message;
-      this.os.log('error', `${this.name}: could not launch: ${msg}`);
+      this.host.log('error', `${this.name}: could not launch: ${msg}`);
       return false;
     }
     this.launch = launch;
@@ -366,7 +370,7 @@ export abstract class BaseProcessService extends ServiceRecord {
     this.handle = undefined;
     this.launch = undefined;
     this.execErr = { stage, errno };
-    this.os.log(
+    this.host.log(
       'error',
       `${this.name}: execution failed - ${execStageDescription(stage)}: ${message}`,
     );
@@ -489,7 +493,7 @@ export abstract class BaseProcessService extends ServiceRecord {
       this.waitingRestartTimer = false;
       return true;
     }
-    this.os.log(
+    this.host.log(
       'warn',
       `Interrupting start of service ${this.name} with pid ${this.pid} (with SIGINT).`,
     );
@@ -506,7 +510,7 @@ export abstract class BaseProcessService extends ServiceRecord {
 
   protected killWithFire(): void {
     if (this.pid !== -1) {
-      this.os.log(
+      this.host.log(
         'warn',
         `Service ${this.name} with pid ${this.pid} exceeded allowed stop time; killing.`,
       );
@@ -527,7 +531,7 @@ export abstract class BaseProcessService extends ServiceRecord {
       const now = this.os.now();
       if (now - this.restartIntervalTime < this.desc.restartLimitIntervalMs) {
         if (this.restartIntervalCount >= max) {
-          this.os.log('error', `Service ${this.name} restarting too quickly; stopping.`);
+          this.host.log('error', `Service ${this.name} restarting too quickly; stopping.`);
           this.desired = 'stopped';
           return false;
         }
@@ -545,9 +549,9 @@ export abstract class BaseProcessService extends ServiceRecord {
     const st = this.exitStatus;
     if (!st || cleanExit(st) || this.state === 'stopping') return;
     if (st.kind === 'exited') {
-      this.os.log('error', `Service ${this.name} process terminated with exit code ${st.code}`);
+      this.host.log('error', `Service ${this.name} process terminated with exit code ${st.code}`);
     } else {
-      this.os.log('error', `Service ${this.name} terminated due to signal ${st.signal}`);
+      this.host.log('error', `Service ${this.name} terminated due to signal ${st.signal}`);
     }
   }
 
@@ -728,7 +732,7 @@ export class ProcessService extends BaseProcessService {
   protected override killWithFire(): void {
     super.killWithFire();
     if (this.stopPid !== -1 && this.stopLaunch?.handle) {
-      this.os.log(
+      this.host.log(
         'warn',
         `Service ${this.name} stop command, with pid ${this.pid}, exceeded allowed stop time; killing.`,
       );
@@ -758,7 +762,7 @@ export class ProcessService extends BaseProcessService {
       onExecFailed: (stage, _errno, message) =>
         done(() => {
           this.waitingForStopExecStat = false;
-          this.os.log(
+          this.host.log(
             'error',
             `Service ${this.name}: could not fork for stop command: ${execStageDescription(stage)}: ${message}`,
           );
@@ -784,7 +788,7 @@ export class ProcessService extends BaseProcessService {
     try {
       launch.handle = this.os.launch(spec, events);
     } catch (e) {
-      this.os.log(
+      this.host.log(
         'error',
         `${this.name}: could not fork (for stop command): ${(e as Error).message}`,
       );
@@ -800,12 +804,12 @@ export class ProcessService extends BaseProcessService {
     const st = this.stopStatus;
     if (st && !cleanExit(st)) {
       if (st.kind === 'exited') {
-        this.os.log(
+        this.host.log(
           'error',
           `Service ${this.name} stop command terminated with exit code ${st.code}`,
         );
       } else {
-        this.os.log(
+        this.host.log(
           'error',
           `Service ${this.name} stop command terminated due to signal ${st.signal}`,
         );
@@ -841,7 +845,7 @@ export class BgprocService extends ProcessService {
     const path = this.desc.pidFile ?? '';
     const r = this.os.readPidFile(path);
     if (!r.ok) {
-      this.os.log('error', `${this.name}: ${r.reason}`);
+      this.host.log('error', `${this.name}: ${r.reason}`);
       this.pid = -1;
       return 'failed';
     }
@@ -988,12 +992,15 @@ export class ScriptedService extends BaseProcessService {
       if (this.interruptingStart) {
         this.stopStopStartTimer();
         if (st?.kind === 'exited' && st.code !== 0) {
-          this.os.log('notice', `Service ${this.name} start cancelled; exit code ${st.code}`);
+          this.host.log('notice', `Service ${this.name} start cancelled; exit code ${st.code}`);
           // A start command that failed needs no cleanup.
           this.stopped();
         } else {
           if (st?.kind === 'signalled') {
-            this.os.log('notice', `Service ${this.name} start cancelled from signal ${st.signal}`);
+            this.host.log(
+              'notice',
+              `Service ${this.name} start cancelled from signal ${st.signal}`,
+            );
           }
           // Completed or interrupted by us: run the stop command to clean up.
           this.bringDown();
@@ -1003,9 +1010,12 @@ export class ScriptedService extends BaseProcessService {
         this.stopped();
       } else {
         if (st?.kind === 'exited') {
-          this.os.log('warn', `Service ${this.name} stop command failed with exit code ${st.code}`);
+          this.host.log(
+            'warn',
+            `Service ${this.name} stop command failed with exit code ${st.code}`,
+          );
         } else if (st?.kind === 'signalled') {
-          this.os.log(
+          this.host.log(
             'warn',
             `Service ${this.name} stop command terminated due to signal ${st.signal}`,
           );
@@ -1024,9 +1034,9 @@ export class ScriptedService extends BaseProcessService {
         this.started();
       } else {
         if (st?.kind === 'exited') {
-          this.os.log('error', `Service ${this.name} command failed with exit code ${st.code}`);
+          this.host.log('error', `Service ${this.name} command failed with exit code ${st.code}`);
         } else if (st?.kind === 'signalled') {
-          this.os.log(
+          this.host.log(
             'error',
             `Service ${this.name} command terminated due to signal ${st.signal}`,
           );

@@ -14,6 +14,7 @@ import type {
   UnloadResult,
 } from './api';
 import { Loader, type LoaderHost } from './load-service';
+import type { Host } from './host';
 import type { Os } from './os';
 import { BaseProcessService, ProcessService } from './proc-service';
 import { PlaceholderService, ServiceRecord, TriggeredService } from './service';
@@ -51,7 +52,7 @@ class RecordQueue {
   }
 }
 
-/** The manager core. Construct with the OS port and the description source. */
+/** The manager core. Construct with the kernel port, the host port and the description source. */
 export class ServiceSet implements ServiceManager, LoaderHost {
   private records = new Map<string, ServiceRecord>();
   private propQueue = new RecordQueue();
@@ -71,6 +72,7 @@ export class ServiceSet implements ServiceManager, LoaderHost {
 
   constructor(
     readonly os: Os,
+    readonly host: Host,
     readonly source: DescriptionSource,
   ) {
     this.loader = new Loader(this);
@@ -166,21 +168,17 @@ export class ServiceSet implements ServiceManager, LoaderHost {
     this.consoleQueue.push(r);
     // While a service holds the console, the next waiter gets it when that one releases it.
     if (!wasEmpty || this.consoleHolder) return;
-    if (this.os.setConsoleLogEnabled) {
-      this.os.setConsoleLogEnabled(false, () => {
-        this.pullConsoleQueue();
-        this.processQueues();
-      });
-    } else {
+    this.host.setConsoleLogEnabled(false, () => {
       this.pullConsoleQueue();
-    }
+      this.processQueues();
+    });
   }
 
   pullConsoleQueue(): void {
     const front = this.consoleQueue.shift();
     this.consoleHolder = front;
     if (front === undefined) {
-      this.os.setConsoleLogEnabled?.(true);
+      this.host.setConsoleLogEnabled(true);
     } else {
       front.acquiredConsole();
     }
@@ -198,24 +196,9 @@ export class ServiceSet implements ServiceManager, LoaderHost {
       try {
         l.onServiceEvent(r, event, st);
       } catch (e) {
-        this.os.log('error', `service event listener failed: ${(e as Error).message}`);
+        this.host.log('error', `service event listener failed: ${(e as Error).message}`);
       }
     }
-  }
-
-  logServiceStarted(name: string): void {
-    if (this.os.logServiceEvent) this.os.logServiceEvent('started', name, false);
-    else this.os.log('notice', `service ${name} started.`);
-  }
-
-  logServiceFailed(name: string, depFailed: boolean): void {
-    if (this.os.logServiceEvent) this.os.logServiceEvent('failed', name, depFailed);
-    else this.os.log('error', `service ${name} failed to start.`);
-  }
-
-  logServiceStopped(name: string): void {
-    if (this.os.logServiceEvent) this.os.logServiceEvent('stopped', name, false);
-    else this.os.log('notice', `service ${name} stopped.`);
   }
 
   private checkAllStopped(): void {
@@ -225,7 +208,7 @@ export class ServiceSet implements ServiceManager, LoaderHost {
         try {
           cb();
         } catch (e) {
-          this.os.log('error', `all-stopped callback failed: ${(e as Error).message}`);
+          this.host.log('error', `all-stopped callback failed: ${(e as Error).message}`);
         }
       }
     }
@@ -409,7 +392,7 @@ export class ServiceSet implements ServiceManager, LoaderHost {
     } catch (e) {
       const msg = e instanceof ServiceLoadError ? e.failure : undefined;
       const text = msg && 'message' in msg ? msg.message : (e as Error).message;
-      this.os.log('error', `Could not reload service ${msg?.name ?? r.name}: ${text}`);
+      this.host.log('error', `Could not reload service ${msg?.name ?? r.name}: ${text}`);
       this.processQueues();
       return { ok: false, message: text };
     }
@@ -483,11 +466,11 @@ export class ServiceSet implements ServiceManager, LoaderHost {
     const pid = r.getPid();
     if (pid === -1 || pid === 0 || !(r instanceof BaseProcessService)) return 'no-pid';
     if (!Number.isInteger(signal) || signal < 0 || signal > 64) {
-      this.os.log('error', 'Requested signal not in valid signal range.');
+      this.host.log('error', 'Requested signal not in valid signal range.');
       return 'bad-signal';
     }
     if (!r.sendSignal(signal)) {
-      this.os.log('error', 'Error sending signal to process: No such process');
+      this.host.log('error', 'Error sending signal to process: No such process');
       return 'kill-error';
     }
     return 'ok';

@@ -73,6 +73,7 @@
 
 import type { ServiceDescription, ServiceOptions } from '../config/types';
 import { DEFAULT_SERVICE_OPTIONS } from '../config/types';
+import type { Host } from './host';
 import { signalNumber, type Os, type SignalName } from './os';
 import type {
   DependencyType,
@@ -119,6 +120,7 @@ export class ServiceDep {
 /** What a record needs from the set that owns it. Implemented by ServiceSet. */
 export interface ServiceSetContext {
   readonly os: Os;
+  readonly host: Host;
   /** Global environment for launches (DescriptionSource.environment()). */
   environment(): Record<string, string>;
   addPropQueue(r: ServiceRecord): void;
@@ -133,9 +135,6 @@ export interface ServiceSetContext {
   pullConsoleQueue(): void;
   unqueueConsole(r: ServiceRecord): void;
   notify(r: ServiceRecord, event: ServiceEvent): void;
-  logServiceStarted(name: string): void;
-  logServiceFailed(name: string, depFailed: boolean): void;
-  logServiceStopped(name: string): void;
 }
 
 export const DEFAULT_OPTIONS = DEFAULT_SERVICE_OPTIONS;
@@ -212,6 +211,10 @@ export class ServiceRecord {
 
   get os(): Os {
     return this.set.os;
+  }
+
+  get host(): Host {
+    return this.set.host;
   }
 
   // ---- linking ----
@@ -626,7 +629,7 @@ export class ServiceRecord {
       this.bringDown();
       return;
     }
-    this.os.log('notice', 'Sending TERM/KILL to all processes...');
+    this.host.log('notice', 'Sending TERM/KILL to all processes...');
     this.os.signalPid(-1, SIGTERM, 'process');
     this.os.setTimer(1000, () => {
       this.os.signalPid(-1, SIGKILL, 'process');
@@ -716,7 +719,7 @@ export class ServiceRecord {
     if (this.haveConsole && !this.flags.runsOnConsole) {
       this.releaseConsole();
     }
-    this.set.logServiceStarted(this.name);
+    this.host.logServiceEvent('started', this.name, false);
     this.state = 'started';
     this.notifyListeners('started');
 
@@ -778,7 +781,7 @@ export class ServiceRecord {
       }
     }
     this.startFailed = true;
-    this.set.logServiceFailed(this.name, depFailed);
+    this.host.logServiceEvent('failed', this.name, depFailed);
     this.notifyListeners('failedstart');
     this.pinnedStarted = false;
     if (immediateStop) this.stopped();
@@ -957,7 +960,7 @@ export class ServiceRecord {
 
     // A failed start was logged already.
     if (!this.startFailed) {
-      this.set.logServiceStopped(this.name);
+      this.host.logServiceEvent('stopped', this.name, false);
       const st = this.getExitStatus();
       const cleanExit = st !== undefined && st.kind === 'exited' && st.code === 0;
       if (
@@ -973,7 +976,7 @@ export class ServiceRecord {
           const f = (e as { failure?: { kind: string; name: string } }).failure;
           const what =
             f?.kind === 'not-found' ? 'service description not found.' : (e as Error).message;
-          this.os.log(
+          this.host.log(
             'error',
             `Couldn't chain to service ${this.chainTo}: couldn't load ${f?.name ?? this.chainTo}: ${what}`,
           );

@@ -4,7 +4,9 @@
 
 import * as fs from 'node:fs';
 import type { ServiceManager, ServiceRef } from '../core/api';
+import type { Host } from '../core/host';
 import type { Os } from '../core/os';
+import { daemonHost } from './host';
 import { DaemonLog, errnoMessage } from './log';
 import type { InitLink } from './init-link';
 import { defaultSocketPath, type DaemonOptions } from './options';
@@ -27,7 +29,7 @@ export interface DaemonParts {
     log: DaemonLog,
     opts: DaemonOptions,
   ): DescriptionSourceLike;
-  createManager(os: Os, source: DescriptionSourceLike): ServiceManager;
+  createManager(os: Os, host: Host, source: DescriptionSourceLike): ServiceManager;
   createControl(
     manager: ServiceManager,
     env: Record<string, string>,
@@ -124,6 +126,8 @@ class Daemon {
   /** A service named on the command line failed to load or start (container exit status). */
   private bootFailed = false;
   private triedAutoRecovery = false;
+  /** The control socket path pass-cs-fd services get: set once the socket first listens. */
+  private socketPathForServices: string | undefined;
 
   constructor(
     private readonly opts: DaemonOptions,
@@ -153,7 +157,8 @@ class Daemon {
 
     const os = this.parts.createOs(log, opts);
     const source = this.parts.createSource(serviceDirs, env, log, opts);
-    const manager = this.parts.createManager(os, source);
+    const host = daemonHost(log, () => this.socketPathForServices);
+    const manager = this.parts.createManager(os, host, source);
     this.manager = manager;
 
     this.control = this.parts.createControl(manager, env, {
@@ -162,8 +167,8 @@ class Daemon {
       onShutdown: (type) => this.requestShutdown(type),
     });
     if (!(await this.openControlSocket(true))) return EXIT_FAILURE;
-    // Lets the adapter honour pass-cs-fd (it connects a socket to this path for the child).
-    os.controlSocketPath = this.socketPath;
+    // Lets pass-cs-fd services have a connection to this path.
+    this.socketPathForServices = this.socketPath;
 
     if (opts.systemInit) log.log('notice', 'Starting system', false);
     if (opts.systemInit && opts.logFile === undefined) {

@@ -5,6 +5,7 @@
 import { createOs } from '../../adapters/index';
 import { FileDescriptionSource } from '../config/file-source';
 import type { ServiceManager } from '../core/api';
+import type { Host } from '../core/host';
 import type { Os } from '../core/os';
 import { ServiceSet } from '../core/service-set';
 import type { ControlContext, ControlLike, DaemonParts, DescriptionSourceLike } from './daemon';
@@ -25,13 +26,6 @@ function globalEnv(env: Record<string, string>): EnvStore {
 
 function makeOs(log: DaemonLog, opts: DaemonOptions): Os {
   const os = createOs({ log: (level, msg) => log.osLog(level, msg) });
-  // The daemon owns the console format of service status lines; the core calls these.
-  os.logServiceEvent = (kind, name, depFailed) => {
-    if (kind === 'started') log.serviceStarted(name);
-    else if (kind === 'stopped') log.serviceStopped(name);
-    else log.serviceFailed(name, depFailed);
-  };
-  os.setConsoleLogEnabled = (enabled, released) => log.setConsoleEnabled(enabled, released);
   if (opts.cgroupPath !== undefined) {
     // Notice level: visible in a -l log file but not on the console (upstream's own tests pass
     // "-b /" and expect a silent console).
@@ -56,8 +50,8 @@ function makeSource(
   });
 }
 
-function makeManager(os: Os, source: DescriptionSourceLike): ServiceManager {
-  return new ServiceSet(os, source);
+function makeManager(os: Os, host: Host, source: DescriptionSourceLike): ServiceManager {
+  return new ServiceSet(os, host, source);
 }
 
 function makeControl(

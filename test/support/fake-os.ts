@@ -1,4 +1,4 @@
-// The fake OS for core tests: implements the Os port, records launches, signals and logs,
+// The fake OS for core tests: implements the kernel port (Os), records launches and signals,
 // lets the test deliver exits, exec results, readiness and pid files, and moves time only in
 // advance(). Calls the test did not arrange throw; unused arrangements can be listed.
 
@@ -17,8 +17,6 @@ import type {
 import type { ExitStatus } from '../../src/model';
 import { LaunchError } from '../../src/errors';
 import { ExecStage } from '../../src/model';
-
-export type LogLevel = 'debug' | 'info' | 'notice' | 'warn' | 'error';
 
 /** One launched process as the fake saw it. */
 export interface FakeProcess {
@@ -59,8 +57,6 @@ export class FakeOs implements Os {
 
   readonly processes: FakeProcess[] = [];
   readonly pidSignals: { pid: number; signal: number; target: SignalTarget }[] = [];
-  readonly logs: { level: LogLevel; message: string }[] = [];
-  readonly serviceEvents: string[] = [];
   readonly pipes: { id: number; closed: boolean }[] = [];
   readonly sockets: { path: string; permissions: number; closed: boolean }[] = [];
   readonly cgroupKills: string[] = [];
@@ -319,23 +315,6 @@ export class FakeOs implements Os {
   killCgroup?: (cgroup: string) => void = (cgroup: string) => {
     this.cgroupKills.push(cgroup);
   };
-
-  // ---- logging ----
-
-  log(level: LogLevel, message: string): void {
-    this.logs.push({ level, message });
-  }
-
-  logServiceEvent(kind: 'started' | 'stopped' | 'failed', name: string, depFailed: boolean): void {
-    this.serviceEvents.push(`${kind} ${name}${depFailed ? ' (dep)' : ''}`);
-  }
-
-  /** True if some log line contains text. */
-  logged(text: string, level?: LogLevel): boolean {
-    return this.logs.some(
-      (l) => l.message.includes(text) && (level === undefined || l.level === level),
-    );
-  }
 
   /** Arranged things that never happened: pid files never read, launch failures, gone pids. */
   unusedArrangements(): string[] {

@@ -519,15 +519,14 @@ describeLinux('Linux adapter', () => {
     const received: Buffer[] = [];
     const server = net.createServer((c) => c.on('data', (d) => received.push(d)));
     await within(new Promise<void>((res) => server.listen(sockPath, res)), 'the server to listen');
-    adapter.controlSocketPath = sockPath;
     try {
       const { outcome } = await sh('printf "hello $DINIT_CS_FD" >&$DINIT_CS_FD', {
         passControlSocket: true,
+        controlSocketPath: sockPath,
       });
       expect(outcome).toEqual(EXIT(0));
       await until(() => Buffer.concat(received).toString() === 'hello 3', 'the server to read');
     } finally {
-      adapter.controlSocketPath = undefined;
       server.close();
     }
   });

@@ -9,6 +9,7 @@ import { FileDescriptionSource } from '../../../src/config/file-source';
 import { ServiceSet } from '../../../src/core/service-set';
 import { ControlServer } from '../../../src/daemon/control';
 import { EnvStore } from '../../../src/daemon/env-store';
+import { FakeHost } from '../../support/fake-host';
 import { FakeOs, exited } from '../../support/fake-os';
 import { sandboxEach } from '../../support/daemon';
 import { eventually } from '../../support/eventually';
@@ -42,6 +43,7 @@ beforeEach(async () => {
   env = new EnvStore({ PATH: '/bin' });
   set = new ServiceSet(
     fakeOs,
+    new FakeHost(),
     new FileDescriptionSource({ serviceDirs: [sd], getEnv: () => env.toRecord() }),
   );
   server = new ControlServer(set, env, { serviceDirs: [sd], log: () => undefined });

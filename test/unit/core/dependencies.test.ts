@@ -26,7 +26,7 @@ describe('dependency types', () => {
     expect(h.state('a')).toBe('stopped');
     expect(h.eventsOf('a')).toEqual(['failedstart', 'stopped']);
     expect(h.status('a').stopReason).toBe('depfailed');
-    expect(h.os.serviceEvents).toContain('failed a (dep)');
+    expect(h.host.serviceEvents).toContain('failed a (dep)');
   });
 
   test('depends-ms: must start successfully, then becomes soft', () => {

@@ -1,5 +1,6 @@
 // Shared fixtures for core tests: an in-memory DescriptionSource, a description builder with
-// upstream's defaults, and a harness wiring ServiceSet to the fake OS with an event recorder.
+// upstream's defaults, and a harness wiring ServiceSet to the fake OS and host with an event
+// recorder.
 
 import { type ServiceRef } from '../../../src/core/api';
 import { ServiceSet } from '../../../src/core/service-set';
@@ -9,6 +10,7 @@ import type {
   DescriptionSource,
 } from '../../../src/config/types';
 import { SERVICE_DEFAULTS } from '../../../src/config/types';
+import { FakeHost } from '../../support/fake-host';
 import { FakeOs } from '../../support/fake-os';
 import type { DependencyType, ServiceEvent } from '../../../src/model';
 import { ServiceLoadError } from '../../../src/errors';
@@ -115,13 +117,14 @@ export class MemSource implements DescriptionSource {
 /** A ServiceSet on a fake OS, recording "name event" strings from listeners. */
 export class Harness {
   readonly os: FakeOs;
+  readonly host = new FakeHost();
   readonly src = new MemSource();
   readonly set: ServiceSet;
   readonly events: string[] = [];
 
   constructor(opts: { execStatus?: boolean; killCgroup?: boolean } = {}) {
     this.os = new FakeOs(opts);
-    this.set = new ServiceSet(this.os, this.src);
+    this.set = new ServiceSet(this.os, this.host, this.src);
     this.set.addListener({
       onServiceEvent: (ref: ServiceRef, ev: ServiceEvent) => {
         this.events.push(`${ref.name} ${ev}`);

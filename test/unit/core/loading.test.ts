@@ -151,8 +151,8 @@ describe('loading', () => {
       name: 'a',
       message: 'could not load dependency.',
     });
-    expect(h.os.logged('Could not load service a: has cyclic dependency.')).toBe(true);
-    expect(h.os.logged('Could not load service b: could not load dependency.')).toBe(true);
+    expect(h.host.logged('Could not load service a: has cyclic dependency.')).toBe(true);
+    expect(h.host.logged('Could not load service b: could not load dependency.')).toBe(true);
     expect(h.set.find('a')).toBeUndefined();
     expect(h.set.find('b')).toBeUndefined();
   });
@@ -160,7 +160,7 @@ describe('loading', () => {
   test('a missing dependency fails the load', () => {
     const h = new Harness().add(desc('a', { dependsOn: ['nope'] }));
     expect(() => h.set.load('a')).toThrow('could not load dependency.');
-    expect(h.os.logged('Could not load service nope: service description not found.')).toBe(true);
+    expect(h.host.logged('Could not load service nope: service description not found.')).toBe(true);
   });
 
   test('a missing service is not-found', () => {
@@ -192,7 +192,7 @@ describe('loading', () => {
     };
     expect(() => h.set.load('a')).toThrow('could not load dependency.');
     expect(
-      h.os.logged(
+      h.host.logged(
         "Error in service description for 'bad': setting 'foo' (file /d/bad, line 3): unknown setting",
       ),
     ).toBe(true);
@@ -243,7 +243,7 @@ describe('loading', () => {
       desc('ac2', { after: ['ac1'] }),
     );
     expect(() => h.set.load('ac')).toThrow('could not load dependency.');
-    expect(h.os.logged('Could not load service ac2: has cyclic dependency.')).toBe(true);
+    expect(h.host.logged('Could not load service ac2: has cyclic dependency.')).toBe(true);
     expect(h.set.find('ac')).toBeUndefined();
   });
 
@@ -270,7 +270,7 @@ describe('loading', () => {
       dir === '/etc/dinit.d/boot.d' ? ['x', 'gone'] : undefined;
     h.start('boot');
     expect(h.state('x')).toBe('started');
-    expect(h.os.logged("Ignoring unresolved dependency 'gone'", 'warn')).toBe(true);
+    expect(h.host.logged("Ignoring unresolved dependency 'gone'", 'warn')).toBe(true);
   });
 });
 
@@ -287,7 +287,7 @@ test('entries the config loader read from a dependency directory are ignored whe
   h.start('boot');
   expect(h.state('x')).toBe('started');
   expect(
-    h.os.logged(
+    h.host.logged(
       "Ignoring unresolved dependency 'gone' in dependency directory '/d/boot.d' for boot service.",
     ),
   ).toBe(true);
@@ -306,12 +306,12 @@ test('the unresolved-dependency warning names the directory as the setting wrote
   h.start('boot');
   expect(h.state('boot')).toBe('started');
   expect(
-    h.os.logged(
+    h.host.logged(
       "Ignoring unresolved dependency 'gone' in dependency directory 'boot.d' for boot service.",
     ),
   ).toBe(true);
   expect(
-    h.os.logged(
+    h.host.logged(
       "Ignoring unresolved dependency 'lost' in dependency directory '../d/more.d' for boot service.",
     ),
   ).toBe(true);
@@ -352,7 +352,7 @@ describe('unload and reload', () => {
       message: 'cannot change type of non-stopped service.',
     });
     expect(
-      h.os.logged('Could not reload service p: cannot change type of non-stopped service.'),
+      h.host.logged('Could not reload service p: cannot change type of non-stopped service.'),
     ).toBe(true);
   });
 

@@ -15,7 +15,7 @@ describe('process', () => {
     h.os.execOk('p');
     expect(h.state('p')).toBe('started');
     expect(h.status('p').pid).toBe(100);
-    expect(h.os.serviceEvents).toEqual(['started p']);
+    expect(h.host.serviceEvents).toEqual(['started p']);
   });
 
   test('exec failure fails the start with the stage and errno', () => {
@@ -28,9 +28,9 @@ describe('process', () => {
     expect(st.execFailure).toEqual({ stage: 18, errno: 2 });
     expect(h.eventsOf('p')).toEqual(['failedstart', 'stopped']);
     expect(
-      h.os.logged('p: execution failed - executing command: No such file or directory', 'error'),
+      h.host.logged('p: execution failed - executing command: No such file or directory', 'error'),
     ).toBe(true);
-    expect(h.os.serviceEvents).toEqual(['failed p']);
+    expect(h.host.serviceEvents).toEqual(['failed p']);
   });
 
   test('a launch that cannot be attempted fails the start', () => {
@@ -39,7 +39,7 @@ describe('process', () => {
     h.start('p');
     expect(h.state('p')).toBe('stopped');
     expect(h.eventsOf('p')).toEqual(['failedstart', 'stopped']);
-    expect(h.os.logged('exec helper missing')).toBe(true);
+    expect(h.host.logged('exec helper missing')).toBe(true);
   });
 
   test('with readiness notification the service is started only when ready', () => {
@@ -88,7 +88,7 @@ describe('process', () => {
     const stopper = h.os.launchesOf('p')[1];
     expect(stopper.spec.argv).toEqual(['/bin/p-stop', 'now']);
     h.os.exit(stopper, 2);
-    expect(h.os.logged('Service p stop command terminated with exit code 2', 'error')).toBe(true);
+    expect(h.host.logged('Service p stop command terminated with exit code 2', 'error')).toBe(true);
     expect(h.state('p')).toBe('stopping');
     h.os.exit(main, 0);
     expect(h.state('p')).toBe('stopped');
@@ -99,8 +99,8 @@ describe('process', () => {
     h.start('p');
     h.stop('p');
     h.os.exit('p', signalled(15));
-    expect(h.os.logs.filter((l) => l.level === 'error')).toEqual([]);
-    expect(h.os.serviceEvents).toEqual(['started p', 'stopped p']);
+    expect(h.host.logs.filter((l) => l.level === 'error')).toEqual([]);
+    expect(h.host.serviceEvents).toEqual(['started p', 'stopped p']);
   });
 });
 
@@ -124,7 +124,7 @@ describe('bgprocess', () => {
     h.os.exit('b', 0);
     expect(h.state('b')).toBe('stopped');
     expect(h.status('b').stopReason).toBe('failed');
-    expect(h.os.logged('b: pid read from pidfile (77) is not valid', 'error')).toBe(true);
+    expect(h.host.logged('b: pid read from pidfile (77) is not valid', 'error')).toBe(true);
   });
 
   test('a launcher exiting with failure fails the start without reading the pid file', () => {
@@ -132,7 +132,7 @@ describe('bgprocess', () => {
     h.start('b');
     h.os.exit('b', 1);
     expect(h.state('b')).toBe('stopped');
-    expect(h.os.logged('Service b process terminated with exit code 1')).toBe(true);
+    expect(h.host.logged('Service b process terminated with exit code 1')).toBe(true);
   });
 
   test('stopping signals the daemon from the pid file and waits for it to go', () => {
@@ -168,7 +168,7 @@ describe('bgprocess', () => {
     h.os.exit('b', 0);
     expect(h.eventsOf('b')).toEqual(['started', 'stopped']);
     expect(h.status('b').stopReason).toBe('terminated');
-    expect(h.os.logged('Service b process terminated with exit code 3')).toBe(true);
+    expect(h.host.logged('Service b process terminated with exit code 3')).toBe(true);
   });
 
   test('smooth recovery of a bgprocess re-reads the pid file', () => {
@@ -210,7 +210,7 @@ describe('scripted', () => {
     h.os.exit('s', 4);
     expect(h.state('s')).toBe('stopped');
     expect(h.status('s').stopReason).toBe('failed');
-    expect(h.os.logged('Service s command failed with exit code 4', 'error')).toBe(true);
+    expect(h.host.logged('Service s command failed with exit code 4', 'error')).toBe(true);
   });
 
   test('a failing stop command is logged and the service counts as stopped', () => {
@@ -220,7 +220,7 @@ describe('scripted', () => {
     h.stop('s');
     h.os.exit('s', 1);
     expect(h.state('s')).toBe('stopped');
-    expect(h.os.logged('Service s stop command failed with exit code 1', 'warn')).toBe(true);
+    expect(h.host.logged('Service s stop command failed with exit code 1', 'warn')).toBe(true);
   });
 
   test('without a stop command the service stops at once', () => {

@@ -23,7 +23,7 @@ describe('restart policy', () => {
     expect(h.state('p')).toBe('stopped');
     expect(h.status('p').stopReason).toBe('terminated');
     expect(h.status('p').exitStatus).toEqual({ kind: 'exited', code: 3 });
-    expect(h.os.logged('Service p process terminated with exit code 3', 'error')).toBe(true);
+    expect(h.host.logged('Service p process terminated with exit code 3', 'error')).toBe(true);
   });
 
   test('on-failure restarts after a non-zero exit', () => {
@@ -49,7 +49,7 @@ describe('restart policy', () => {
     h.os.advance(1000);
     h.os.exit('p', signalled(sig));
     expect(h.os.launchesOf('p')).toHaveLength(1);
-    expect(h.os.logged(`Service p terminated due to signal ${sig}`)).toBe(true);
+    expect(h.host.logged(`Service p terminated due to signal ${sig}`)).toBe(true);
   });
 
   test('on-failure reads the deliberate signals from the Os signal table (BSD numbers)', () => {
@@ -117,7 +117,7 @@ describe('restart policy', () => {
     expect(h.os.launchesOf('a')).toHaveLength(2);
     expect(h.os.launchesOf('b')).toHaveLength(3);
     // the sequence upstream 0.22 logs for this case
-    expect(h.os.serviceEvents).toEqual([
+    expect(h.host.serviceEvents).toEqual([
       'started b',
       'started a',
       'stopped a',
@@ -144,7 +144,7 @@ describe('restart limits', () => {
     expect(h.os.launchesOf('p')).toHaveLength(4);
     expect(h.state('p')).toBe('stopped');
     expect(h.status('p').targetState).toBe('stopped');
-    expect(h.os.logged('Service p restarting too quickly; stopping.', 'error')).toBe(true);
+    expect(h.host.logged('Service p restarting too quickly; stopping.', 'error')).toBe(true);
   });
 
   test('restart windows are fixed: a new one begins at the first restart after expiry', () => {
@@ -248,7 +248,7 @@ describe('smooth recovery', () => {
     h.os.advance(300);
     h.os.exit('p', 1);
     expect(h.state('p')).toBe('stopped');
-    expect(h.os.logged('restarting too quickly')).toBe(true);
+    expect(h.host.logged('restarting too quickly')).toBe(true);
   });
 
   test('smooth recovery waits for the restart delay from the previous start', () => {
@@ -320,7 +320,7 @@ describe('timeouts', () => {
     expect(h.state('p')).toBe('stopping');
     expect(h.eventsOf('p')).toEqual(['failedstart']);
     expect(
-      h.os.logged('Service p with pid 100 exceeded allowed start time; cancelling.', 'warn'),
+      h.host.logged('Service p with pid 100 exceeded allowed start time; cancelling.', 'warn'),
     ).toBe(true);
     h.os.exit('p', signalled(2));
     expect(h.state('p')).toBe('stopped');
@@ -351,7 +351,7 @@ describe('timeouts', () => {
       { signal: 15, target: 'group' },
       { signal: 9, target: 'group' },
     ]);
-    expect(h.os.logged('Service p with pid 100 exceeded allowed stop time; killing.')).toBe(true);
+    expect(h.host.logged('Service p with pid 100 exceeded allowed stop time; killing.')).toBe(true);
     h.os.exit('p', signalled(9));
     expect(h.state('p')).toBe('stopped');
   });
@@ -440,7 +440,7 @@ describe('interrupting startup', () => {
     h.start('s');
     h.os.exit('s', signalled(2));
     expect(h.state('s')).toBe('stopped');
-    expect(h.os.logged('Service s command terminated due to signal 2')).toBe(true);
+    expect(h.host.logged('Service s command terminated due to signal 2')).toBe(true);
   });
 });
 
@@ -518,7 +518,7 @@ describe('chain-to', () => {
     h.start('p');
     h.os.exit('p', 0);
     expect(
-      h.os.logged(
+      h.host.logged(
         "Couldn't chain to service missing: couldn't load missing: service description not found.",
       ),
     ).toBe(true);
