@@ -2,7 +2,7 @@
 // description errors and file lints as they come), then the checks across services:
 // consumer-of links, dependency depth and dependency cycles.
 
-import { loadService, type CheckHooks } from '../config/load-service';
+import { loadService, type CheckHooks } from '../config/read-description';
 import type { ServiceDescription } from '../config/types';
 import { ServiceLoadError, type DescriptionError } from '../errors';
 import {

@@ -3,7 +3,7 @@
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { LoadedService } from '../config/load-service';
+import type { LoadedService } from '../config/read-description';
 import { errnoText } from '../config/strerror';
 
 /** The file-system lint upstream's checker adds: working directory, executables, logfile directory. */

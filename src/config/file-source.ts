@@ -1,7 +1,7 @@
 // The DescriptionSource the daemon gives the core: loads descriptions from service directories
 // with the current global environment.
 
-import { loadServiceDescription } from './load-service';
+import { loadServiceDescription } from './read-description';
 import type { ServiceDescription, DescriptionSource } from './types';
 import type { UserDb } from './users';
 

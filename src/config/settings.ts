@@ -46,7 +46,6 @@ export interface ServiceSettings {
   depends: PrelimDep[];
   before: string[];
   after: string[];
-  dependencyDirs: { dir: string; type: DependencyType; setting?: string }[];
   logType: LogType;
   logfile: string;
   logfilePerms: number;
@@ -103,7 +102,6 @@ export function defaultSettings(): ServiceSettings {
     depends: [],
     before: [],
     after: [],
-    dependencyDirs: [],
     logType: 'none',
     logfile: '',
     logfilePerms: SERVICE_DEFAULTS.logfilePermissions,

@@ -87,9 +87,8 @@ export interface ServiceDescription {
    */
   envRules?: { clear: boolean; unset: string[]; import: string[] };
 
+  /** Dependencies, the entries of waits-for.d / depends-on.d / depends-ms.d included. */
   dependencies: DependencySpec[];
-  /** Directories named by waits-for.d / depends-on.d / depends-ms.d, resolved to absolute. */
-  dependencyDirs: { dir: string; type: DependencyType; setting?: string }[];
 
   restart: RestartPolicy;
   smoothRecovery: boolean;
@@ -180,11 +179,4 @@ export interface DescriptionSource {
   load(name: string): ServiceDescription;
   /** Environment used for process launches (global env + runtime setenv). */
   environment(): Record<string, string>;
-  /**
-   * List the service names in a dependency directory (waits-for.d etc.), or undefined when it
-   * cannot be read. When provided, the core resolves ServiceDescription.dependencyDirs itself
-   * (skipping entries already present in `dependencies`); when absent, the config loader is
-   * expected to have put them into `dependencies`.
-   */
-  listDependencyDir?(dir: string): string[] | undefined;
 }

@@ -13,10 +13,11 @@ import type {
   StopResult,
   UnloadResult,
 } from './api';
-import { Loader, type LoaderHost } from './load-service';
+import { Loader, type LoaderHost } from './service-loader';
 import type { Host } from './host';
 import type { Os } from './os';
-import { BaseProcessService, ProcessService } from './proc-service';
+import { BaseProcessService } from './base-proc-service';
+import { ProcessService } from './process-service';
 import { PlaceholderService, ServiceRecord, TriggeredService } from './service';
 import type { DependencyType, ServiceEvent, ShutdownType } from '../model';
 import type { DescriptionSource } from '../config/types';

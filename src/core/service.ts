@@ -1,6 +1,6 @@
 // ServiceRecord: the state machine every service type shares (activation counts, pins, the
-// propagation flags and the start/stop transitions), plus the dependency link ServiceDep.
-// Process-based types extend it in proc-service.ts; the queues live in service-set.ts.
+// propagation flags and the start/stop transitions), the dependency link ServiceDep, and the
+// internal, triggered and placeholder records. The queues live in service-set.ts.
 
 /*
  * The state model
@@ -69,6 +69,17 @@
  * Propagation lets the required-by counts settle before any service actually reaches
  * 'stopped', so the restart decision is made on correct counts. No graph walk recurses: every
  * walk is a queue, so a dependency chain of any length is safe.
+ *
+ * Where the rest lives
+ * --------------------
+ * service.ts holds this model and the types with no process (internal, triggered, and the
+ * placeholder that stands in for a name used only by before/after/consumer-of). Process-based
+ * types override bringUp/bringDown and the interrupt hooks: base-proc-service.ts (what they
+ * share, with the process sub-state written down at its top), process-service.ts,
+ * bgproc-service.ts and scripted-service.ts. service-set.ts owns the records, the two queues
+ * and the console queue; service-loader.ts turns descriptions into records and links. The core
+ * reaches the system through the kernel port (os.ts) and the daemon through the host port
+ * (host.ts).
  */
 
 import type { ServiceDescription, ServiceOptions } from '../config/types';
@@ -174,7 +185,6 @@ export class ServiceRecord {
   waitingForDeps = false;
   waitingForConsole = false;
   haveConsole = false;
-  waitingForExecStat = false;
   startExplicit = false;
   propRequire = false;
   propRelease = false;

@@ -46,7 +46,6 @@ export function desc(name: string, d: DescInput = {}): ServiceDescription {
     command: d.command ?? (type === 'internal' || type === 'triggered' ? [] : [`/bin/${name}`]),
     stopCommand: d.stopCommand ?? [],
     dependencies: deps,
-    dependencyDirs: d.dependencyDirs ?? [],
     restart: d.restart ?? 'no',
     smoothRecovery: d.smoothRecovery ?? false,
     restartDelayMs: d.restartDelayMs ?? SERVICE_DEFAULTS.restartDelayMs,
@@ -95,7 +94,6 @@ export class MemSource implements DescriptionSource {
   descs = new Map<string, ServiceDescription>();
   loads = new Map<string, number>();
   env: Record<string, string> = { PATH: '/usr/bin:/bin' };
-  listDependencyDir?: (dir: string) => string[] | undefined;
 
   add(...ds: ServiceDescription[]): this {
     for (const d of ds) this.descs.set(d.name, d);

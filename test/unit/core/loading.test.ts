@@ -260,18 +260,6 @@ describe('loading', () => {
     const h = new Harness().add(desc('a', { after: ['a'] }));
     expect(() => h.set.load('a')).toThrow('has cyclic dependency.');
   });
-
-  test('dependency directories are resolved through the source; missing entries are ignored', () => {
-    const h = new Harness().add(
-      desc('boot', { dependencyDirs: [{ dir: '/etc/dinit.d/boot.d', type: 'waits-for' }] }),
-      desc('x'),
-    );
-    h.src.listDependencyDir = (dir: string) =>
-      dir === '/etc/dinit.d/boot.d' ? ['x', 'gone'] : undefined;
-    h.start('boot');
-    expect(h.state('x')).toBe('started');
-    expect(h.host.logged("Ignoring unresolved dependency 'gone'", 'warn')).toBe(true);
-  });
 });
 
 test('entries the config loader read from a dependency directory are ignored when missing', () => {
@@ -299,20 +287,13 @@ test('the unresolved-dependency warning names the directory as the setting wrote
       dependencies: [
         { name: 'gone', type: 'waits-for', fromDir: '/d/boot.d', fromDirSetting: 'boot.d' },
       ],
-      dependencyDirs: [{ dir: '/d/more.d', type: 'regular', setting: '../d/more.d' }],
     }),
   );
-  h.src.listDependencyDir = (dir: string) => (dir === '/d/more.d' ? ['lost'] : undefined);
   h.start('boot');
   expect(h.state('boot')).toBe('started');
   expect(
     h.host.logged(
       "Ignoring unresolved dependency 'gone' in dependency directory 'boot.d' for boot service.",
-    ),
-  ).toBe(true);
-  expect(
-    h.host.logged(
-      "Ignoring unresolved dependency 'lost' in dependency directory '../d/more.d' for boot service.",
     ),
   ).toBe(true);
 });

@@ -420,7 +420,6 @@ function loadServiceInner(
         processDepDir(dir: string, type: DependencyType) {
           const dirAsNamed = combinePaths(frame.fragmentDir, dir);
           const abs = path.resolve(cwd, dirAsNamed);
-          settings.dependencyDirs.push({ dir: abs, type, setting: dir });
           let entries: string[];
           try {
             entries = readDirRaw(abs);
@@ -625,7 +624,6 @@ function finalise(
       import: [...srvEnv.importFromParent],
     },
     dependencies: deps,
-    dependencyDirs: s.dependencyDirs,
     restart: s.restart,
     smoothRecovery: s.smoothRecovery,
     restartDelayMs: s.restartDelayMs,

@@ -6,13 +6,13 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { FileDescriptionSource } from '../../../src/config/file-source';
-import { describeLoadFailure as formatLoadFailure } from '../../../src/core/load-service';
+import { describeLoadFailure as formatLoadFailure } from '../../../src/core/service-loader';
 import {
   loadService,
   loadServiceDescription,
   readEnableVia,
   type CheckHooks,
-} from '../../../src/config/load-service';
+} from '../../../src/config/read-description';
 import { defaultServiceDirs, findServiceFile } from '../../../src/config/service-dirs';
 import { SERVICE_DEFAULTS } from '../../../src/config/types';
 import { parseGroup, parsePasswd, type UserDb } from '../../../src/config/users';
@@ -341,7 +341,6 @@ describe('dependency directories', () => {
         fromDirSetting: 'boot.d',
       },
     ]);
-    expect(d.dependencyDirs).toEqual([{ dir, type: 'waits-for', setting: 'boot.d' }]);
   });
 
   it('warns about and otherwise ignores a missing .d directory', () => {

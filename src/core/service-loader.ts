@@ -4,7 +4,10 @@
 // may change while a service runs.
 
 import type { DependencySpec, ServiceDescription, DescriptionSource } from '../config/types';
-import { BaseProcessService, BgprocService, ProcessService, ScriptedService } from './proc-service';
+import { BaseProcessService } from './base-proc-service';
+import { BgprocService } from './bgproc-service';
+import { ProcessService } from './process-service';
+import { ScriptedService } from './scripted-service';
 import {
   PlaceholderService,
   ServiceRecord,
@@ -137,7 +140,10 @@ export class Loader {
     }
   }
 
-  /** The non-ordering dependency list of desc, with dependency directories resolved. */
+  /**
+   * The non-ordering dependency list of desc. Entries of dependency directories (waits-for.d
+   * and the like) are already in it: the config reader lists the directories.
+   */
   private depList(desc: ServiceDescription): {
     deps: DependencySpec[];
     fromDir: (string | undefined)[];
@@ -150,24 +156,6 @@ export class Loader {
         // The config loader marks entries it read from a dependency directory.
         // Warnings name the directory as the setting wrote it, as upstream does.
         fromDir.push(d.fromDir !== undefined ? (d.fromDirSetting ?? d.fromDir) : undefined);
-      }
-    }
-    const list = this.set.source.listDependencyDir?.bind(this.set.source);
-    if (list) {
-      for (const dd of desc.dependencyDirs) {
-        const names = list(dd.dir);
-        if (names === undefined) {
-          this.set.host.log(
-            'warn',
-            `Could not open dependency directory '${dd.dir}' for ${desc.name} service.`,
-          );
-          continue;
-        }
-        for (const n of names) {
-          if (deps.some((d) => d.name === n && d.type === dd.type)) continue;
-          deps.push({ name: n, type: dd.type });
-          fromDir.push(dd.setting ?? dd.dir);
-        }
       }
     }
     return { deps, fromDir };

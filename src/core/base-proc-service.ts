@@ -1,0 +1,641 @@
+// The part every process-based service shares (process, bgprocess, scripted): building the
+// ProcessSpec, launching through the Os port, the one timer, restart delay and limits, and the
+// handling of exec results and exits common to all three. Each type lives in its own file.
+
+/*
+ * The process sub-state
+ * =====================
+ *
+ * Besides the service state (service.ts), a process-based record tracks its process:
+ *
+ *   pid, handle     the main process (for scripted services: the start or stop command while
+ *                   it runs; for bgprocess, once started: the daemon named by the pid file,
+ *                   with no handle), or -1 when there is none.
+ *   launch          the identity of the current launch. Events from an older launch (a process
+ *                   we stopped tracking) are dropped by guard().
+ *   waitingForExecStat
+ *                   launched, exec result not reported yet (adapters with caps.execStatus).
+ *                   An exit that arrives meanwhile is held until the exec result comes.
+ *   trackingChild   set once a launch has exec'd (or a pid file named the daemon): from then on
+ *                   a stop waits for the process to exit rather than counting it stopped.
+ *   timerFor        what the one timer is armed for: a closed state, below (ProcessTimer).
+ *
+ * process services (process-service.ts) add the stop command and readiness:
+ *
+ *   stopIssued      the termination signal was sent, or the stop command launched, for the
+ *                   current process; cleared when the service reaches STOPPED.
+ *   stopPid, stopLaunch, waitingForStopExecStat, stopStatus
+ *                   the stop command's process, tracked like the main one.
+ *   awaitingReady   a readiness notification is still awaited from the current process (at
+ *                   start, and again after a smooth-recovery relaunch).
+ *   doingSmoothRecovery
+ *                   the process died while STARTED and is being relaunched without the service
+ *                   leaving STARTED; cleared when the new process is up (or the relaunch fails).
+ *
+ * bgprocess services (bgproc-service.ts) hold the watch on the daemon's pid; scripted services
+ * (scripted-service.ts) note interruptingStart: a stop sent SIGINT to the start command, whose
+ * exit then ends the start.
+ */
+
+import type { ServiceDescription } from '../config/types';
+import { LogBuffer } from './log-buffer';
+import type {
+  ActivationSocket,
+  LogPipe,
+  OutputSpec,
+  ProcessEvents,
+  ProcessHandle,
+  ProcessSpec,
+  TimerHandle,
+} from './os';
+import {
+  SIGINT,
+  SIGKILL,
+  ServiceRecord,
+  type ServiceSetContext,
+  PlaceholderService,
+} from './service';
+import { type ExitStatus, execStageDescription } from '../model';
+import { LaunchError } from '../errors';
+
+/**
+ * What the one timer of a process-based service is armed for:
+ *
+ *   'none'                no timer is armed.
+ *   'restart-delay'       a relaunch waits until restart-delay has passed since the previous
+ *                         launch (automatic restart or smooth recovery). A stop cancels it at
+ *                         once: the start is then fully interrupted.
+ *   'start-stop-timeout'  start-timeout while the process starts (or, in smooth recovery, while
+ *                         readiness is awaited again); stop-timeout while it stops, including
+ *                         after SIGINT interrupted a start. On expiry the service state decides:
+ *                         stopping -> SIGKILL; a live process -> the start is cancelled.
+ *
+ * Arming the timer for one purpose replaces the other; an exit or exec failure of the process
+ * cancels a start-stop-timeout but leaves a restart delay.
+ */
+export type ProcessTimer = 'none' | 'restart-delay' | 'start-stop-timeout';
+
+export function cleanExit(st: ExitStatus | undefined): boolean {
+  return st !== undefined && st.kind === 'exited' && st.code === 0;
+}
+
+/** One launched main or stop process; events from a process we no longer track are ignored. */
+export interface Launch {
+  handle: ProcessHandle | undefined;
+}
+
+/** Common part of process, bgprocess and scripted services. */
+export abstract class BaseProcessService extends ServiceRecord {
+  declare desc: ServiceDescription;
+
+  /** Main process (the start/stop script for scripted services while they run), or -1. */
+  pid = -1;
+  protected handle: ProcessHandle | undefined;
+  /** Handle of the current launch (identity used to discard stale events). */
+  protected launch: Launch | undefined;
+  exitStatus: ExitStatus | undefined;
+  execErr: { stage: number; errno: number } | undefined;
+
+  protected timer: TimerHandle | undefined;
+  /** What `timer` is armed for (see ProcessTimer). */
+  protected timerFor: ProcessTimer = 'none';
+  protected lastStartTime = 0;
+  protected restartIntervalTime = 0;
+  protected restartIntervalCount = 0;
+  /** Launched, exec result not reported yet (with caps.execStatus). */
+  waitingForExecStat = false;
+  /** Whether we will learn about the main process's exit. */
+  protected trackingChild = false;
+
+  protected socket: ActivationSocket | undefined;
+  /** Output pipe for log-type = buffer/pipe; kept across restarts. */
+  logPipe: LogPipe | undefined;
+  logBuffer: LogBuffer | undefined;
+  /** The producer this service consumes (consumer-of). */
+  consumerFor: ServiceRecord | undefined;
+
+  constructor(set: ServiceSetContext, name: string, desc: ServiceDescription) {
+    super(set, name, desc.type);
+    this.desc = desc;
+  }
+
+  override getPid(): number {
+    return this.pid;
+  }
+
+  override getExitStatus(): ExitStatus | undefined {
+    return this.exitStatus;
+  }
+
+  // ---- timers ----
+
+  /** Arm the one timer for `purpose`, replacing whatever it was armed for. */
+  protected armTimer(ms: number, purpose: Exclude<ProcessTimer, 'none'>): void {
+    this.clearTimer();
+    this.timerFor = purpose;
+    this.timer = this.os.setTimer(ms, () => {
+      const expired = this.timerFor;
+      this.timer = undefined;
+      this.timerFor = 'none';
+      this.timerExpired(expired);
+      this.set.processQueues();
+    });
+  }
+
+  protected clearTimer(): void {
+    this.timerFor = 'none';
+    if (this.timer) {
+      this.os.clearTimer(this.timer);
+      this.timer = undefined;
+    }
+  }
+
+  /** Cancel a start-timeout or stop-timeout (a pending restart delay stays). */
+  protected stopStopStartTimer(): void {
+    if (this.timerFor === 'start-stop-timeout') this.clearTimer();
+  }
+
+  protected timerExpired(expired: ProcessTimer): void {
+    switch (expired) {
+      case 'restart-delay':
+        // Restart delay over: relaunch (also during smooth recovery).
+        this.doRestart();
+        return;
+      case 'start-stop-timeout':
+      case 'none':
+        if (this.state === 'stopping') {
+          this.killWithFire();
+        } else if (this.pid !== -1) {
+          this.host.log(
+            'warn',
+            `Service ${this.name} with pid ${this.pid} exceeded allowed start time; cancelling.`,
+          );
+          this.interruptStart();
+          this.stopReason = 'timedout';
+          this.failedToStart(false, false);
+        } else {
+          this.doRestart();
+        }
+        return;
+      default: {
+        const never: never = expired;
+        void never;
+      }
+    }
+  }
+
+  // ---- launching ----
+
+  /**
+   * Environment for the child, built in upstream's order: the global environment (Dinit's own
+   * plus `dinitctl setenv`), filtered by the env-file's rules (`!clear` keeps only `!import`
+   * names; otherwise `!unset` names are dropped); then DINIT_SERVICE; then the service's own
+   * variables (passwd variables and env-file values, as the loader recorded them). The variables
+   * Dinit sets at exec time (notify fd variable, LISTEN_FDS/LISTEN_PID, DINIT_CS_FD) are added by
+   * the adapter on top of this.
+   */
+  protected buildEnv(): Record<string, string> {
+    const global = this.set.environment();
+    const rules = this.desc.envRules;
+    const env: Record<string, string> = {};
+    if (rules === undefined || !rules.clear) {
+      const unset = new Set(rules?.unset ?? []);
+      for (const [k, v] of Object.entries(global)) if (!unset.has(k)) env[k] = v;
+    } else {
+      for (const k of rules.import) {
+        if (Object.prototype.hasOwnProperty.call(global, k)) env[k] = global[k];
+      }
+    }
+    // `!clear` also discards DINIT_SERVICE, which upstream sets before reading the env-file; an
+    // env-file that sets it again has it in `desc.env`.
+    if (this.desc.exportServiceName && !rules?.clear) {
+      const at = this.name.indexOf('@');
+      env.DINIT_SERVICE = at >= 0 ? this.name.slice(0, at) : this.name;
+    }
+    if (this.desc.env) Object.assign(env, this.desc.env);
+    return env;
+  }
+
+  protected outputSpec(onConsole: boolean): OutputSpec | undefined {
+    if (onConsole) return { kind: 'inherit' };
+    switch (this.desc.logType) {
+      case 'none':
+        return { kind: 'null' };
+      case 'file':
+        if (!this.desc.logfile) return { kind: 'null' };
+        return {
+          kind: 'file',
+          path: this.desc.logfile,
+          permissions: this.desc.logfilePermissions,
+          uid: this.desc.logfileUid,
+          gid: this.desc.logfileGid,
+        };
+      case 'buffer': {
+        if (!this.logBuffer) this.logBuffer = new LogBuffer(this.desc.logBufferSize);
+        this.logBuffer.max = this.desc.logBufferSize;
+        const buf = this.logBuffer;
+        return { kind: 'buffer', sink: (chunk: Buffer) => void buf.append(chunk) };
+      }
+      case 'pipe': {
+        const pipe = this.getOutputPipe();
+        if (!pipe) return undefined;
+        return { kind: 'pipe', pipe };
+      }
+      default: {
+        const never: never = this.desc.logType;
+        return never;
+      }
+    }
+  }
+
+  /** The output pipe of this producer, created on first use (consumer-of). */
+  getOutputPipe(): LogPipe | undefined {
+    if (!this.logPipe) {
+      try {
+        this.logPipe = this.os.createLogPipe();
+      } catch (e) {
+        this.host.log('error', `${this.name}: Can't open output pipe: ${(e as Error).message}`);
+        return undefined;
+      }
+    }
+    return this.logPipe;
+  }
+
+  /** Build the ProcessSpec for argv. */
+  protected buildSpec(
+    argv: string[],
+    onConsole: boolean,
+    forStop: boolean,
+  ): ProcessSpec | undefined {
+    const d = this.desc;
+    const inForeground = onConsole && !d.options.sharesConsole;
+    let output: OutputSpec | undefined;
+    if (forStop) {
+      output =
+        d.logType === 'file' && d.logfile
+          ? {
+              kind: 'file',
+              path: d.logfile,
+              permissions: d.logfilePermissions,
+              uid: d.logfileUid,
+              gid: d.logfileGid,
+            }
+          : { kind: 'null' };
+    } else {
+      output = this.outputSpec(onConsole);
+      if (!output) return undefined;
+    }
+    let stdin: ProcessSpec['stdin'] = onConsole ? { kind: 'inherit' } : { kind: 'null' };
+    if (!forStop && this.consumerFor) {
+      const producer = this.consumerFor;
+      const pipe =
+        producer instanceof BaseProcessService || producer instanceof PlaceholderService
+          ? getPipeOf(producer)
+          : undefined;
+      if (!pipe) return undefined;
+      stdin = { kind: 'pipe', pipe };
+    }
+    const spec: ProcessSpec = {
+      serviceName: this.name,
+      argv,
+      env: this.buildEnv(),
+      workingDir: d.workingDir ?? d.serviceDir,
+      stdin,
+      output,
+      newSession: !inForeground,
+      onConsole: inForeground,
+      unmaskIntr: d.options.unmaskIntr,
+      nice: d.nice,
+      ioprio: d.ioprio,
+      oomScoreAdj: d.oomScoreAdj,
+      cgroup: d.runInCgroup,
+      capabilities: d.capabilities,
+      securebits: d.securebits,
+      noNewPrivs: d.options.noNewPrivs || undefined,
+      jail: d.runInJail,
+    };
+    if (d.runAs) {
+      spec.uid = d.runAs.uid;
+      if (d.runAs.byName) {
+        spec.gid = d.runAs.gid;
+        spec.initgroupsUser = d.runAs.user;
+      } else {
+        spec.clearSupplementaryGroups = true;
+        if (d.runAs.gid !== undefined) spec.gid = d.runAs.gid;
+      }
+    }
+    const rl = d.rlimits;
+    if (rl && (rl.nofile || rl.core || rl.data || rl.addrspace)) {
+      spec.rlimits = {};
+      if (rl.nofile) spec.rlimits.nofile = { ...rl.nofile };
+      if (rl.core) spec.rlimits.core = { ...rl.core };
+      if (rl.data) spec.rlimits.data = { ...rl.data };
+      if (rl.addrspace) spec.rlimits.addrspace = { ...rl.addrspace };
+    }
+    if (this.socket) spec.activationSocket = this.socket;
+    if (!forStop) {
+      if (d.readyNotification) spec.readiness = { ...d.readyNotification };
+      if (d.options.passCsFd) {
+        spec.passControlSocket = true;
+        const controlSocketPath = this.host.controlSocketPath();
+        if (controlSocketPath !== undefined) spec.controlSocketPath = controlSocketPath;
+      }
+    }
+    return spec;
+  }
+
+  /** Open the activation socket (socket-listen) if configured and not yet open. */
+  protected openSocket(): boolean {
+    const path = this.desc.socketListen;
+    if (!path || this.socket) return true;
+    try {
+      this.socket = this.os.openActivationSocket(
+        path,
+        this.desc.socketPermissions,
+        this.desc.socketUid,
+        this.desc.socketGid,
+      );
+      return true;
+    } catch (e) {
+      this.host.log('error', `${this.name}: ${(e as Error).message}`);
+      return false;
+    }
+  }
+
+  protected override becomingInactive(): void {
+    if (this.socket) {
+      this.socket.close();
+      this.socket = undefined;
+    }
+  }
+
+  /**
+   * Launch argv as the main process. Returns false when the launch could not be attempted.
+   * When the adapter does not report exec success, success is assumed right after launch
+   * (the caller finishes with completeLaunch()).
+   */
+  protected startPsProcess(argv: string[], onConsole: boolean): boolean {
+    this.lastStartTime = this.os.now();
+    if (this.logBuffer && this.desc.logType === 'buffer') this.logBuffer.noteRestart();
+    const spec = this.buildSpec(argv, onConsole, false);
+    if (!spec) return false;
+    const launch: Launch = { handle: undefined };
+    const events: ProcessEvents = {
+      onExit: (status) => this.guard(launch, () => this.onMainExit(status)),
+      onExecFailed: (stage, errno, message) =>
+        this.guard(launch, () => this.onMainExecFailed(stage, errno, message)),
+      onReady: () => this.guard(launch, () => this.onReady()),
+      onReadinessClosed: () => this.guard(launch, () => this.onReadinessClosed()),
+      onExecSucceeded: () => this.guard(launch, () => this.onMainExecSucceeded()),
+    };
+    try {
+      launch.handle = this.os.launch(spec, events);
+    } catch (e) {
+      const msg = e instanceof LaunchError ? e.message : (e as Error).message;
+      this.host.log('error', `${this.name}: could not launch: ${msg}`);
+      return false;
+    }
+    this.launch = launch;
+    this.handle = launch.handle;
+    this.pid = launch.handle.pid;
+    this.exitStatus = undefined;
+    this.waitingForExecStat = this.os.caps.execStatus === true;
+    return true;
+  }
+
+  /** For adapters without exec status: treat the launch as a successful exec, now. */
+  protected completeLaunch(): void {
+    if (this.os.caps.execStatus !== true && this.pid !== -1 && !this.waitingForExecStat) {
+      this.execSucceeded();
+    }
+  }
+
+  /** Run fn for events of the current launch only, then drain the queues. */
+  protected guard(launch: Launch, fn: () => void): void {
+    if (this.launch !== launch) return;
+    fn();
+    this.set.processQueues();
+  }
+
+  private onMainExecSucceeded(): void {
+    if (!this.waitingForExecStat) return;
+    this.waitingForExecStat = false;
+    this.execSucceeded();
+    if (this.pid === -1) {
+      // The process finished before its exec status arrived.
+      this.handleExitStatus();
+    }
+  }
+
+  private onMainExecFailed(stage: number, errno: number, message: string): void {
+    this.waitingForExecStat = false;
+    this.stopStopStartTimer();
+    this.pid = -1;
+    this.handle = undefined;
+    this.launch = undefined;
+    this.execErr = { stage, errno };
+    this.host.log(
+      'error',
+      `${this.name}: execution failed - ${execStageDescription(stage)}: ${message}`,
+    );
+    this.execFailed();
+  }
+
+  private onMainExit(status: ExitStatus): void {
+    this.pid = -1;
+    this.handle = undefined;
+    this.exitStatus = status;
+    this.stopStopStartTimer();
+    if (this.waitingForExecStat) {
+      // Wait for the exec status before acting.
+      return;
+    }
+    this.launch = undefined;
+    this.handleExitStatus();
+  }
+
+  protected onReady(): void {}
+
+  protected onReadinessClosed(): void {}
+
+  protected execSucceeded(): void {}
+
+  protected abstract handleExitStatus(): void;
+
+  protected abstract execFailed(): void;
+
+  // ---- bring up / restart ----
+
+  protected override bringUp(): boolean {
+    if (!this.openSocket()) return false;
+    if (this.inAutoRestart) {
+      return this.restartPsProcess();
+    }
+    this.restartIntervalCount = 0;
+    const d = this.desc;
+    const ok = this.startPsProcess(
+      d.command,
+      d.options.startsOnConsole || d.options.runsOnConsole || d.options.sharesConsole,
+    );
+    this.restartIntervalTime = this.lastStartTime;
+    if (ok) {
+      if (d.startTimeoutMs !== 0) {
+        this.armTimer(d.startTimeoutMs, 'start-stop-timeout');
+      } else {
+        this.stopStopStartTimer();
+      }
+      this.completeLaunch();
+    }
+    return ok;
+  }
+
+  /** Relaunch after the restart delay, measured from the previous start. */
+  protected restartPsProcess(): boolean {
+    const since = this.os.now() - this.lastStartTime;
+    const delay = this.desc.restartDelayMs;
+    if (delay <= since) {
+      this.doRestart();
+    } else {
+      this.armTimer(delay - since, 'restart-delay');
+    }
+    return true;
+  }
+
+  protected doRestart(): void {
+    this.clearTimer();
+    const wasState = this.state;
+    const d = this.desc;
+    if (!this.startPsProcess(d.command, this.haveConsole || d.options.sharesConsole)) {
+      if (wasState === 'starting') {
+        this.failedToStart();
+      } else {
+        this.unrecoverableStop();
+      }
+      this.set.processQueues();
+    } else {
+      if (d.startTimeoutMs !== 0) {
+        this.armTimer(d.startTimeoutMs, 'start-stop-timeout');
+      }
+      this.completeLaunch();
+    }
+  }
+
+  protected doSmoothRecovery(): void {
+    if (!this.restartPsProcess()) {
+      this.unrecoverableStop();
+    }
+  }
+
+  /** Unexpected termination: force the stop, then restart at once if we are to restart. */
+  protected handleUnexpectedTermination(): void {
+    this.stopReason = 'terminated';
+    this.forceStop = true;
+    this.doStop();
+    this.set.processQueues();
+    if (this.state === 'stopping') {
+      // Waiting for dependents; if restarting, start now (the relaunch is rate limited).
+      if (this.desired === 'started' && !this.pinnedStopped) {
+        this.initiateStart();
+        this.set.processQueues();
+      }
+    }
+  }
+
+  protected override canInterruptStart(): boolean {
+    return (
+      this.timerFor === 'restart-delay' ||
+      this.desc.options.startInterruptible ||
+      super.canInterruptStart()
+    );
+  }
+
+  protected override interruptStart(): boolean {
+    if (this.timerFor === 'restart-delay') {
+      this.clearTimer();
+      return true;
+    }
+    this.host.log(
+      'warn',
+      `Interrupting start of service ${this.name} with pid ${this.pid} (with SIGINT).`,
+    );
+    this.killPg(SIGINT);
+    if (this.desc.stopTimeoutMs !== 0) {
+      this.armTimer(this.desc.stopTimeoutMs, 'start-stop-timeout');
+    } else {
+      this.stopStopStartTimer();
+    }
+    this.state = 'stopping';
+    return false;
+  }
+
+  protected killWithFire(): void {
+    if (this.pid !== -1) {
+      this.host.log(
+        'warn',
+        `Service ${this.name} with pid ${this.pid} exceeded allowed stop time; killing.`,
+      );
+      this.killPg(SIGKILL);
+    }
+  }
+
+  /** Signal the main process's group (or only the process with signal-process-only). */
+  protected killPg(signo: number): void {
+    const target = this.desc.options.signalProcessOnly ? 'process' : 'group';
+    if (this.handle) this.os.signal(this.handle, signo, target);
+    else if (this.pid > 0) this.os.signalPid(this.pid, signo, target);
+  }
+
+  protected override checkRestart(): boolean {
+    const max = this.desc.restartLimitCount;
+    if (max !== 0) {
+      const now = this.os.now();
+      if (now - this.restartIntervalTime < this.desc.restartLimitIntervalMs) {
+        if (this.restartIntervalCount >= max) {
+          this.host.log('error', `Service ${this.name} restarting too quickly; stopping.`);
+          this.desired = 'stopped';
+          return false;
+        }
+        ++this.restartIntervalCount;
+      } else {
+        this.restartIntervalTime = now;
+        this.restartIntervalCount = 1;
+      }
+    }
+    return true;
+  }
+
+  /** Log an unclean exit the way upstream does (not while stopping). */
+  protected logUncleanExit(): void {
+    const st = this.exitStatus;
+    if (!st || cleanExit(st) || this.state === 'stopping') return;
+    if (st.kind === 'exited') {
+      this.host.log('error', `Service ${this.name} process terminated with exit code ${st.code}`);
+    } else {
+      this.host.log('error', `Service ${this.name} terminated due to signal ${st.signal}`);
+    }
+  }
+
+  /** Send a signal to the main process for `dinitctl signal`. */
+  sendSignal(sig: number): boolean {
+    if (this.handle) return this.os.signal(this.handle, sig, 'process');
+    return this.os.signalPid(this.pid, sig, 'process');
+  }
+
+  override dispose(): void {
+    this.clearTimer();
+    this.becomingInactive();
+    if (this.logPipe && !this.logConsumer) {
+      this.logPipe.close();
+      this.logPipe = undefined;
+    }
+  }
+}
+
+export function getPipeOf(producer: ServiceRecord): LogPipe | undefined {
+  if (producer instanceof BaseProcessService) return producer.getOutputPipe();
+  if (producer instanceof PlaceholderService) {
+    if (!producer.logPipe) producer.logPipe = producer.os.createLogPipe();
+    return producer.logPipe;
+  }
+  return undefined;
+}

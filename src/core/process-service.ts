@@ -1,0 +1,254 @@
+// type = process: a long-running process the daemon launched itself, with an optional stop
+// command, readiness notification and smooth recovery.
+
+import type { ExitStatus } from '../model';
+import { execStageDescription } from '../model';
+import { BaseProcessService, cleanExit, type Launch } from './base-proc-service';
+import type { ProcessEvents } from './os';
+import { SIGKILL } from './service';
+
+/** type = process: a long-running process, optionally with a stop-command and readiness. */
+export class ProcessService extends BaseProcessService {
+  protected stopIssued = false;
+  protected stopPid = -1;
+  protected stopLaunch: Launch | undefined;
+  protected stopStatus: ExitStatus | undefined;
+  protected waitingForStopExecStat = false;
+  doingSmoothRecovery = false;
+  /** Readiness still awaited for the current process (also during smooth recovery). */
+  protected awaitingReady = false;
+
+  protected override bringUp(): boolean {
+    if (
+      this.pid !== -1 &&
+      !this.stopIssued &&
+      !this.waitingForExecStat &&
+      !this.doingSmoothRecovery
+    ) {
+      // A stop that was still waiting for dependents was cancelled: the process was never
+      // signalled and is still running, so there is nothing to launch.
+      this.started();
+      return true;
+    }
+    return super.bringUp();
+  }
+
+  protected override execSucceeded(): void {
+    this.trackingChild = true;
+    if (this.state === 'starting') {
+      if (this.desc.readyNotification) {
+        this.awaitingReady = true;
+      } else {
+        this.stopStopStartTimer();
+        this.started();
+      }
+    } else if (this.state === 'started') {
+      // Smooth recovery: complete now unless readiness is awaited again.
+      if (this.desc.readyNotification) {
+        this.awaitingReady = true;
+      } else {
+        this.stopStopStartTimer();
+        this.doingSmoothRecovery = false;
+      }
+    } else if (this.state === 'stopping') {
+      // A stop arrived during smooth recovery; proceed with it now.
+      if (this.stopCheckDependents()) this.bringDown();
+    }
+  }
+
+  protected override onReady(): void {
+    if (!this.awaitingReady) return;
+    this.awaitingReady = false;
+    if (this.state === 'starting') {
+      this.stopStopStartTimer();
+      this.started();
+    } else if (this.state === 'started') {
+      this.stopStopStartTimer();
+      this.doingSmoothRecovery = false;
+    }
+  }
+
+  /** The process closed its readiness pipe without notifying: the start fails. */
+  protected override onReadinessClosed(): void {
+    if (!this.awaitingReady || this.state !== 'starting') return;
+    this.awaitingReady = false;
+    this.stopStopStartTimer();
+    this.state = 'stopping';
+    this.failedToStart(false, false);
+    this.bringDown();
+  }
+
+  protected override handleExitStatus(): void {
+    this.awaitingReady = false;
+    let current = this.state;
+    this.logUncleanExit();
+    if (this.timerFor === 'start-stop-timeout') {
+      this.stopStopStartTimer();
+      // Smooth recovery still waiting for readiness: treat as a failed start.
+      if (current === 'started') current = 'starting';
+    }
+    if (current === 'starting') {
+      this.stopReason = 'failed';
+      this.failedToStart();
+    } else if (current === 'stopping') {
+      if (!this.waitingForDeps) {
+        if (this.stopPid === -1 && !this.waitingForStopExecStat) {
+          this.stopIssued = false;
+          this.stopped();
+        }
+      } else if (this.desired === 'started' && !this.pinnedStopped) {
+        this.initiateStart();
+      }
+    } else if (this.smoothRecovery && current === 'started' && this.checkRestart()) {
+      this.doingSmoothRecovery = true;
+      this.doSmoothRecovery();
+      return;
+    } else {
+      this.handleUnexpectedTermination();
+    }
+  }
+
+  protected override execFailed(): void {
+    this.awaitingReady = false;
+    if (this.state === 'starting') {
+      this.stopReason = 'execfailed';
+      this.state = 'stopping';
+      this.failedToStart();
+    } else {
+      // Smooth recovery relaunch failed.
+      this.doingSmoothRecovery = false;
+      this.stopReason = 'terminated';
+      this.unrecoverableStop();
+    }
+  }
+
+  protected override bringDown(): void {
+    if (this.stopPid !== -1 || this.stopIssued) return;
+    if (this.waitingForExecStat) return;
+    if (this.pid !== -1) {
+      let armed = false;
+      if (this.desc.stopCommand.length > 0 && !this.stopIssued) {
+        if (this.startStopProcess(this.desc.stopCommand)) {
+          armed = true;
+        } else {
+          this.killPg(this.desc.termSignal !== 0 ? this.desc.termSignal : SIGKILL);
+        }
+      } else if (this.desc.termSignal !== 0) {
+        this.killPg(this.desc.termSignal);
+      }
+      if (!armed && this.stopPid === -1 && !this.trackingChild) {
+        this.stopped();
+        return;
+      }
+      this.stopIssued = true;
+      if (this.desc.stopTimeoutMs !== 0) {
+        this.armTimer(this.desc.stopTimeoutMs, 'start-stop-timeout');
+      }
+    } else {
+      // Already dead (perhaps waiting to restart in smooth recovery).
+      this.doingSmoothRecovery = false;
+      if (this.timerFor === 'restart-delay') this.clearTimer();
+      this.stopped();
+    }
+  }
+
+  protected override killWithFire(): void {
+    super.killWithFire();
+    if (this.stopPid !== -1 && this.stopLaunch?.handle) {
+      this.host.log(
+        'warn',
+        `Service ${this.name} stop command, with pid ${this.pid}, exceeded allowed stop time; killing.`,
+      );
+      this.os.signal(this.stopLaunch.handle, SIGKILL, 'group');
+    }
+  }
+
+  /** Launch the stop-command. */
+  protected startStopProcess(argv: string[]): boolean {
+    const spec = this.buildSpec(argv, false, true);
+    if (!spec) return false;
+    const launch: Launch = { handle: undefined };
+    const done = (fn: () => void) => {
+      if (this.stopLaunch !== launch) return;
+      fn();
+      this.set.processQueues();
+    };
+    const events: ProcessEvents = {
+      onExit: (status) =>
+        done(() => {
+          this.stopPid = -1;
+          this.stopStatus = status;
+          if (this.waitingForStopExecStat) return;
+          this.stopLaunch = undefined;
+          this.handleStopExit();
+        }),
+      onExecFailed: (stage, _errno, message) =>
+        done(() => {
+          this.waitingForStopExecStat = false;
+          this.host.log(
+            'error',
+            `Service ${this.name}: could not fork for stop command: ${execStageDescription(stage)}: ${message}`,
+          );
+          this.stopPid = -1;
+          this.stopLaunch = undefined;
+          if (this.pid !== -1) {
+            if (this.desc.termSignal !== 0) this.killPg(this.desc.termSignal);
+            if (!this.trackingChild) {
+              this.stopIssued = false;
+              this.stopped();
+            }
+          }
+        }),
+      onExecSucceeded: () =>
+        done(() => {
+          this.waitingForStopExecStat = false;
+          if (this.stopPid === -1) {
+            this.stopLaunch = undefined;
+            this.handleStopExit();
+          }
+        }),
+    };
+    try {
+      launch.handle = this.os.launch(spec, events);
+    } catch (e) {
+      this.host.log(
+        'error',
+        `${this.name}: could not fork (for stop command): ${(e as Error).message}`,
+      );
+      return false;
+    }
+    this.stopLaunch = launch;
+    this.stopPid = launch.handle.pid;
+    this.waitingForStopExecStat = this.os.caps.execStatus === true;
+    return true;
+  }
+
+  protected handleStopExit(): void {
+    const st = this.stopStatus;
+    if (st && !cleanExit(st)) {
+      if (st.kind === 'exited') {
+        this.host.log(
+          'error',
+          `Service ${this.name} stop command terminated with exit code ${st.code}`,
+        );
+      } else {
+        this.host.log(
+          'error',
+          `Service ${this.name} stop command terminated due to signal ${st.signal}`,
+        );
+      }
+    }
+    if (this.pid === -1 || !this.trackingChild) {
+      this.stopIssued = false;
+      this.stopped();
+    }
+  }
+
+  override dispose(): void {
+    super.dispose();
+    if (this.consumerFor) {
+      if (this.consumerFor.logConsumer === this) this.consumerFor.logConsumer = undefined;
+      this.consumerFor = undefined;
+    }
+  }
+}
