@@ -149,6 +149,17 @@ function toFailure(e: unknown, name: string): LoadFailure {
   throw e;
 }
 
+/** A description file found in a service directory, with its text and modification time. */
+interface OpenedDescription {
+  /** The path as upstream names it (directory as given + '/' + base name). */
+  file: string;
+  /** The service directory as given in the search list. */
+  dir: string;
+  text: string;
+  mtimeMs?: number;
+  mtimeNs?: bigint;
+}
+
 /**
  * Find and open the description of `name`. Throws ServiceLoadError 'not-found' when no
  * directory has it, 'load' ("<path>: <strerror>") when one exists but cannot be read.
@@ -158,7 +169,7 @@ function openDescription(
   baseName: string,
   serviceDirs: readonly string[],
   hooks?: CheckHooks,
-): { file: string; dir: string; text: string; mtimeMs?: number; mtimeNs?: bigint } {
+): OpenedDescription {
   let failPath: string | undefined;
   let failCode: unknown;
   for (const dir of serviceDirs) {
@@ -230,6 +241,26 @@ export function loadService(
   }
 }
 
+/** What reading one description carries from line to line and into finalising. */
+interface Reading {
+  fullName: string;
+  /** The service argument (after '@'), if any. */
+  argval: string | undefined;
+  /** The name messages use: dinit-check names services by full name, the daemon by base name. */
+  msgName: string;
+  opts: LoadServiceOptions;
+  hooks: CheckHooks | undefined;
+  cwd: string;
+  userDb: UserDb;
+  opened: OpenedDescription;
+  settings: ServiceSettings;
+  /** Resolves variables before the env-file is read: Dinit's own environment. */
+  preResolve: VarResolver;
+  enableVia: string | undefined;
+  /** The fragments being read: the description file, then each @include inside the last. */
+  stack: Frame[];
+}
+
 function loadServiceInner(
   fullName: string,
   opts: LoadServiceOptions,
@@ -237,257 +268,288 @@ function loadServiceInner(
 ): LoadedService {
   const at = fullName.indexOf('@');
   const baseName = at === -1 ? fullName : fullName.slice(0, at);
-  const argval = at === -1 ? undefined : fullName.slice(at + 1);
-  // dinit-check names services in messages by their full name; the daemon by the base name.
   const msgName = hooks ? fullName : baseName;
   if (!validateServiceName(fullName)) {
     throw new LoadProblem(`invalid service name '${fullName}'`, msgName);
   }
-  const cwd = opts.cwd ?? process.cwd();
-  const userDb = opts.userDb ?? fileUserDb();
-
   const opened = openDescription(fullName, baseName, opts.serviceDirs, hooks);
-  const settings = defaultSettings();
-  const env = opts.env;
-  const preResolve: VarResolver = (n) => {
-    hooks?.varLookup();
-    return lookupIn(env)(n);
-  };
-  let enableVia: string | undefined;
-
-  const stack: Frame[] = [
-    {
-      file: opened.file,
-      lines: splitLines(opened.text),
-      lineNum: 0,
-      resolveDir: realParentDir(opened.file),
-      fragmentDir: parentPath(opened.file),
+  const r: Reading = {
+    fullName,
+    argval: at === -1 ? undefined : fullName.slice(at + 1),
+    msgName,
+    opts,
+    hooks,
+    cwd: opts.cwd ?? process.cwd(),
+    userDb: opts.userDb ?? fileUserDb(),
+    opened,
+    settings: defaultSettings(),
+    preResolve: (n) => {
+      hooks?.varLookup();
+      return lookupIn(opts.env)(n);
     },
-  ];
-
-  // Read lines from the top fragment; a finished fragment returns to the one that included it.
-  const nextLine = (): string | undefined => {
-    while (stack.length > 0) {
-      const top = stack[stack.length - 1];
-      top.lineNum++;
-      if (top.lineNum <= top.lines.length) return top.lines[top.lineNum - 1];
-      stack.pop();
-    }
-    return undefined;
+    enableVia: undefined,
+    stack: [
+      {
+        file: opened.file,
+        lines: splitLines(opened.text),
+        lineNum: 0,
+        resolveDir: realParentDir(opened.file),
+        fragmentDir: parentPath(opened.file),
+      },
+    ],
   };
-
-  for (;;) {
-    let line = nextLine();
-    if (line === undefined) break;
-    const frame = stack[stack.length - 1];
-    let lineNum = frame.lineNum;
-    if (line === '') continue;
-
-    // A trailing odd run of backslashes continues the value on the next line, which must begin
-    // with whitespace; the backslash becomes a newline (whitespace) in the joined value.
-    while (line.endsWith('\\')) {
-      let count = 0;
-      for (let k = line.length - 1; k >= 0 && line[k] === '\\'; k--) count++;
-      if (count % 2 === 0) break;
-      line = line.slice(0, -1) + '\n';
-      if (frame.lineNum >= frame.lines.length) {
-        throw new DescriptionError(
-          "end-of-file follows backslash escape character (`\\')",
-          {
-            file: frame.file,
-            line: frame.lineNum,
-          },
-          undefined,
-          msgName,
-        );
-      }
-      frame.lineNum++;
-      const next = frame.lines[frame.lineNum - 1];
-      if (next.length === 0 || !isSpace(next[0])) {
-        throw new DescriptionError(
-          "line following line-continuation backslash (`\\') does not begin with whitespace character",
-          { file: frame.file, line: frame.lineNum },
-          undefined,
-          msgName,
-        );
-      }
-      line += next;
-    }
-
-    const lineRef = { line: lineNum };
-    let i = skipWsLn(line, 0, line.length, lineRef);
-    lineNum = lineRef.line;
-    if (i >= line.length) continue;
-    if (line[i] === '#') continue;
-
-    if (line[i] === '@') {
-      const meta = readConfigName(line, i + 1);
-      i = meta.next;
-      const pos: FilePos = { file: frame.file, line: lineNum };
-      if (meta.name === 'include' || meta.name === 'include-opt') {
-        const v = readSettingValue(line, i, line.length, pos);
-        if (v.parts.length !== 1) {
-          throw new DescriptionError(
-            `'@${meta.name}' requires a single argument`,
-            pos,
-            undefined,
-            msgName,
-          );
-        }
-        const incName = substituteString(meta.name, v.value, preResolve, argval);
-        const incPath = path.resolve(frame.resolveDir, incName);
-        if (stack.length >= MAX_INCLUDE_DEPTH) {
-          // Upstream has no limit and fails only when it runs out of file descriptors; an
-          // include cycle must not exhaust our memory instead.
-          throw new LoadProblem(
-            `${incName}: cannot open: too many nested @include files (limit ${MAX_INCLUDE_DEPTH})`,
-            msgName,
-          );
-        }
-        let text: string;
-        try {
-          text = fs.readFileSync(incPath, 'utf8');
-        } catch (e) {
-          const code = (e as NodeJS.ErrnoException).code;
-          if (meta.name === 'include-opt' && code === 'ENOENT') continue;
-          throw new LoadProblem(`${incName}: cannot open: ${errnoText(e)}`, msgName);
-        }
-        stack.push({
-          file: incName,
-          lines: splitLines(text),
-          lineNum: 0,
-          resolveDir: realParentDir(incPath),
-          fragmentDir: incName.startsWith('/')
-            ? parentPath(incName)
-            : parentPath(path.join(frame.resolveDir, incName)),
-        });
-      } else if (meta.name === 'meta') {
-        // @meta carries information for other tools; we note enable-via and ignore the rest.
-        let j = i;
-        while (j < line.length && isSpace(line[j])) j++;
-        const sub = readConfigName(line, j);
-        if (sub.name === 'enable-via') {
-          let k = sub.next;
-          while (k < line.length && isSpace(line[k])) k++;
-          const via = readConfigName(line, k);
-          let e = via.next;
-          while (e < line.length && isSpace(line[e])) e++;
-          if (via.name !== '' && e === line.length) enableVia = via.name;
-        }
-      } else {
-        throw new DescriptionError('bad meta command', pos, undefined, msgName);
-      }
-      continue;
-    }
-
-    const setting = readConfigName(line, i);
-    i = skipWsLn(line, setting.next, line.length, lineRef);
-    lineNum = lineRef.line;
-    let op: SettingOp | undefined;
-    if (setting.name !== '') {
-      if (line[i] === '=') op = '=';
-      else if (line[i] === ':') op = ':';
-      else if (line[i] === '+' && line[i + 1] === '=') {
-        op = '+=';
-        i++;
-      }
-    }
-    if (op === undefined) {
-      throw new DescriptionError(
-        'badly formed line.',
-        { file: frame.file, line: frame.lineNum },
-        undefined,
-        msgName,
-      );
-    }
-    i = skipWsLn(line, i + 1, line.length, lineRef);
-    const pos: FilePos = { file: frame.file, line: lineRef.line };
-
-    try {
-      processSettingLine({
-        settings,
-        name: msgName,
-        argval,
-        line,
-        start: i,
-        end: line.length,
-        pos,
-        op,
-        setting: setting.name,
-        resolve: preResolve,
-        resolveDir: frame.resolveDir,
-        userDb,
-        processDepDir(dir: string, type: DependencyType) {
-          const dirAsNamed = combinePaths(frame.fragmentDir, dir);
-          const abs = path.resolve(cwd, dirAsNamed);
-          let entries: string[];
-          try {
-            entries = readDirRaw(abs);
-          } catch (e) {
-            if (hooks) hooks.depDirError(dir, errnoText(e));
-            else
-              opts.onWarning?.(
-                `Could not open dependency directory '${dirAsNamed}' for ${msgName} service.`,
-              );
-            return;
-          }
-          for (const entry of entries) {
-            if (!validateServiceName(entry)) continue;
-            settings.depends.push({
-              name: entry,
-              type,
-              file: pos.file,
-              line: pos.line,
-              fromDir: abs,
-              fromDirSetting: dir,
-            });
-          }
-        },
-      });
-    } catch (e) {
-      if (e instanceof DescriptionError) {
-        if (e.serviceName === undefined || e.serviceName === '') e.serviceName = msgName;
-        if (e.pos === undefined && e.setting === undefined) {
-          // Every line error names its place.
-          (e as { pos?: FilePos }).pos = pos;
-        }
-        if (hooks) {
-          hooks.lineError(e);
-          continue;
-        }
-      }
-      throw e;
-    }
+  for (let line = nextLine(r); line !== undefined; line = nextLine(r)) {
+    if (line !== '') readLine(r, line);
   }
-
-  return finalise(fullName, argval, msgName, settings, opened, env, userDb, cwd, enableVia, hooks);
+  return finalise(r);
 }
 
-function finalise(
-  fullName: string,
-  argval: string | undefined,
-  msgName: string,
-  s: ServiceSettings,
-  opened: { file: string; dir: string; mtimeMs?: number; mtimeNs?: bigint },
-  mainEnv: Record<string, string>,
-  userDb: UserDb,
-  cwd: string,
-  enableVia: string | undefined,
-  hooks?: CheckHooks,
-): LoadedService {
-  const reportError = (message: string): void => {
-    if (hooks) hooks.error(message);
-    else throw new LoadProblem(message, msgName);
-  };
-  const lint = (message: string): void => hooks?.lint(message);
+/** The next raw line: from the top fragment; a finished fragment returns to its includer. */
+function nextLine(r: Reading): string | undefined {
+  const stack = r.stack;
+  while (stack.length > 0) {
+    const top = stack[stack.length - 1];
+    top.lineNum++;
+    if (top.lineNum <= top.lines.length) return top.lines[top.lineNum - 1];
+    stack.pop();
+  }
+  return undefined;
+}
 
-  // The service's own environment: passwd variables, DINIT_SERVICE, then the env-file.
+/** Read one (non-empty) line of the top fragment: a comment, a meta command or a setting. */
+function readLine(r: Reading, first: string): void {
+  const frame = r.stack[r.stack.length - 1];
+  const lineRef = { line: frame.lineNum };
+  const line = joinContinuations(r, frame, first);
+  let i = skipWsLn(line, 0, line.length, lineRef);
+  if (i >= line.length || line[i] === '#') return;
+  if (line[i] === '@') {
+    readMetaCommand(r, frame, line, i + 1, { file: frame.file, line: lineRef.line });
+    return;
+  }
+  const setting = readConfigName(line, i);
+  i = skipWsLn(line, setting.next, line.length, lineRef);
+  let op: SettingOp | undefined;
+  if (setting.name !== '') {
+    if (line[i] === '=') op = '=';
+    else if (line[i] === ':') op = ':';
+    else if (line[i] === '+' && line[i + 1] === '=') {
+      op = '+=';
+      i++;
+    }
+  }
+  if (op === undefined) {
+    const pos = { file: frame.file, line: frame.lineNum };
+    throw new DescriptionError('badly formed line.', pos, undefined, r.msgName);
+  }
+  i = skipWsLn(line, i + 1, line.length, lineRef);
+  applySetting(r, frame, line, i, op, setting.name, { file: frame.file, line: lineRef.line });
+}
+
+/**
+ * A trailing odd run of backslashes continues the value on the next line, which must begin
+ * with whitespace; the backslash becomes a newline (whitespace) in the joined value.
+ */
+function joinContinuations(r: Reading, frame: Frame, first: string): string {
+  let line = first;
+  while (line.endsWith('\\')) {
+    let count = 0;
+    for (let k = line.length - 1; k >= 0 && line[k] === '\\'; k--) count++;
+    if (count % 2 === 0) break;
+    line = line.slice(0, -1) + '\n';
+    if (frame.lineNum >= frame.lines.length) {
+      throw new DescriptionError(
+        "end-of-file follows backslash escape character (`\\')",
+        { file: frame.file, line: frame.lineNum },
+        undefined,
+        r.msgName,
+      );
+    }
+    frame.lineNum++;
+    const next = frame.lines[frame.lineNum - 1];
+    if (next.length === 0 || !isSpace(next[0])) {
+      throw new DescriptionError(
+        "line following line-continuation backslash (`\\') does not begin with whitespace character",
+        { file: frame.file, line: frame.lineNum },
+        undefined,
+        r.msgName,
+      );
+    }
+    line += next;
+  }
+  return line;
+}
+
+/** @include / @include-opt push a fragment; @meta enable-via is noted; others are errors. */
+function readMetaCommand(r: Reading, frame: Frame, line: string, at: number, pos: FilePos): void {
+  const meta = readConfigName(line, at);
+  if (meta.name === 'include' || meta.name === 'include-opt') {
+    const v = readSettingValue(line, meta.next, line.length, pos);
+    if (v.parts.length !== 1) {
+      const message = `'@${meta.name}' requires a single argument`;
+      throw new DescriptionError(message, pos, undefined, r.msgName);
+    }
+    const incName = substituteString(meta.name, v.value, r.preResolve, r.argval);
+    const incPath = path.resolve(frame.resolveDir, incName);
+    if (r.stack.length >= MAX_INCLUDE_DEPTH) {
+      // Upstream has no limit and fails only when it runs out of file descriptors; an
+      // include cycle must not exhaust our memory instead.
+      throw new LoadProblem(
+        `${incName}: cannot open: too many nested @include files (limit ${MAX_INCLUDE_DEPTH})`,
+        r.msgName,
+      );
+    }
+    let text: string;
+    try {
+      text = fs.readFileSync(incPath, 'utf8');
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (meta.name === 'include-opt' && code === 'ENOENT') return;
+      throw new LoadProblem(`${incName}: cannot open: ${errnoText(e)}`, r.msgName);
+    }
+    r.stack.push({
+      file: incName,
+      lines: splitLines(text),
+      lineNum: 0,
+      resolveDir: realParentDir(incPath),
+      fragmentDir: incName.startsWith('/')
+        ? parentPath(incName)
+        : parentPath(path.join(frame.resolveDir, incName)),
+    });
+  } else if (meta.name === 'meta') {
+    // @meta carries information for other tools; we note enable-via and ignore the rest.
+    const via = readMetaEnableVia(line, meta.next);
+    if (via) r.enableVia = via;
+  } else {
+    throw new DescriptionError('bad meta command', pos, undefined, r.msgName);
+  }
+}
+
+/**
+ * The name in "@meta enable-via <name>" given the index after "@meta"; undefined for another
+ * @meta subject, '' when the name is missing or followed by more text.
+ */
+function readMetaEnableVia(line: string, from: number): string | undefined {
+  const skipSpace = (k: number): number => {
+    while (k < line.length && isSpace(line[k])) k++;
+    return k;
+  };
+  const sub = readConfigName(line, skipSpace(from));
+  if (sub.name !== 'enable-via') return undefined;
+  const via = readConfigName(line, skipSpace(sub.next));
+  if (via.name === '' || skipSpace(via.next) !== line.length) return '';
+  return via.name;
+}
+
+/** Apply one setting line; with hooks a line error is reported and reading goes on. */
+function applySetting(
+  r: Reading,
+  frame: Frame,
+  line: string,
+  start: number,
+  op: SettingOp,
+  setting: string,
+  pos: FilePos,
+): void {
+  try {
+    processSettingLine({
+      settings: r.settings,
+      name: r.msgName,
+      argval: r.argval,
+      line,
+      start,
+      end: line.length,
+      pos,
+      op,
+      setting,
+      resolve: r.preResolve,
+      resolveDir: frame.resolveDir,
+      userDb: r.userDb,
+      processDepDir: (dir, type) => readDependencyDir(r, frame, pos, dir, type),
+    });
+  } catch (e) {
+    if (e instanceof DescriptionError) {
+      if (e.serviceName === undefined || e.serviceName === '') e.serviceName = r.msgName;
+      if (e.pos === undefined && e.setting === undefined) {
+        // Every line error names its place.
+        (e as { pos?: FilePos }).pos = pos;
+      }
+      if (r.hooks) {
+        r.hooks.lineError(e);
+        return;
+      }
+    }
+    throw e;
+  }
+}
+
+/**
+ * waits-for.d / depends-on.d / depends-ms.d: each valid entry of the directory becomes a
+ * dependency marked with the directory it came from. This is the one place such directories
+ * are listed; an unreadable one is a warning.
+ */
+function readDependencyDir(
+  r: Reading,
+  frame: Frame,
+  pos: FilePos,
+  dir: string,
+  type: DependencyType,
+): void {
+  const dirAsNamed = combinePaths(frame.fragmentDir, dir);
+  const abs = path.resolve(r.cwd, dirAsNamed);
+  let entries: string[];
+  try {
+    entries = readDirRaw(abs);
+  } catch (e) {
+    if (r.hooks) r.hooks.depDirError(dir, errnoText(e));
+    else
+      r.opts.onWarning?.(
+        `Could not open dependency directory '${dirAsNamed}' for ${r.msgName} service.`,
+      );
+    return;
+  }
+  for (const entry of entries) {
+    if (!validateServiceName(entry)) continue;
+    r.settings.depends.push({
+      name: entry,
+      type,
+      file: pos.file,
+      line: pos.line,
+      fromDir: abs,
+      fromDirSetting: dir,
+    });
+  }
+}
+
+/** Problems found when finalising: thrown, or with hooks reported (errors and lints). */
+interface Reporter {
+  error(message: string): void;
+  lint(message: string): void;
+}
+
+function reporterFor(r: Reading): Reporter {
+  const hooks = r.hooks;
+  return {
+    error: (message) => {
+      if (hooks) hooks.error(message);
+      else throw new LoadProblem(message, r.msgName);
+    },
+    lint: (message) => hooks?.lint(message),
+  };
+}
+
+/** The service's own environment: passwd variables, DINIT_SERVICE, then the env-file. */
+function serviceEnvironment(
+  r: Reading,
+  report: Reporter,
+): { srvEnv: EnvironmentRules; envFileAbs: string | undefined } {
+  const s = r.settings;
   const srvEnv = new EnvironmentRules();
   if (s.exportPasswdVars) {
     const uid = s.runAs?.uid ?? (typeof process.geteuid === 'function' ? process.geteuid() : 0);
-    const pw = userDb.userById(uid);
+    const pw = r.userDb.userById(uid);
     if (pw === undefined) {
-      reportError(`user id '${uid}' does not exist in system database`);
+      report.error(`user id '${uid}' does not exist in system database`);
     } else {
       srvEnv.set('USER', pw.name);
       srvEnv.set('LOGNAME', pw.name);
@@ -497,76 +559,96 @@ function finalise(
       srvEnv.set('GID', String(pw.gid));
     }
   }
-  if (s.exportServiceName) srvEnv.set('DINIT_SERVICE', msgName);
+  if (s.exportServiceName) srvEnv.set('DINIT_SERVICE', r.msgName);
   let envFileAbs: string | undefined;
   if (s.envFile !== '') {
-    envFileAbs = path.resolve(s.envFileDir ?? realParentDir(opened.file), s.envFile);
+    envFileAbs = path.resolve(s.envFileDir ?? realParentDir(r.opened.file), s.envFile);
     try {
       readEnvFileRules(envFileAbs, srvEnv);
     } catch (e) {
       const code = e instanceof EnvFileError ? e.errno : undefined;
-      reportError(`could not load environment file: ${errnoText({ code })}`);
+      report.error(`could not load environment file: ${errnoText({ code })}`);
     }
   }
-  const fullEnv = srvEnv.build(mainEnv);
-  const fullResolve: VarResolver = (n) => {
-    hooks?.varLookup();
-    return lookupIn(fullEnv)(n);
-  };
+  return { srvEnv, envFileAbs };
+}
 
+/** Settings internal and triggered services ignore, each with dinit-check's lint. */
+function lintIgnoredSettings(s: ServiceSettings, report: Reporter): void {
+  const ignored = (what: string): void =>
+    report.lint(`${what} specified, but ignored for the specified (or default) service type.`);
+  if (s.command.value !== '') ignored("'command'");
+  if (s.stopCommand.value !== '') ignored("'stop-command'");
+  if (s.workingDir !== '') ignored("'working-dir'");
+  if (s.runInCgroup !== '') ignored("'run-in-cgroup'");
+  if (s.capabilities.value !== '') ignored("'capabilities'");
+  if (s.securebits.length > 0) ignored("'securebits'");
+  if (s.runAs !== undefined) ignored("'run-as'");
+  if (s.socketPath !== '') ignored("'socket-listen'");
+  if (s.inittabId !== '' || s.inittabLine !== '') ignored("'inittab_line' or 'inittab_id'");
+  const opt = (what: string): void =>
+    report.lint(`${what} was specified, but ignored for the specified (or default) service type.`);
+  if (s.options.signalProcessOnly || s.options.startInterruptible) {
+    report.lint(
+      'signal options were specified, but ignored for the specified (or default) service type.',
+    );
+  }
+  if (s.options.passCsFd) opt("option 'pass_cs_fd'");
+  if (s.options.skippable) opt("option 'skippable'");
+  if (s.options.noNewPrivs) opt("option 'no_new_privs'");
+  if (s.logType !== 'none') opt("option 'log_type'");
+  if (s.niceIsSet) opt("option 'nice'");
+  if (s.ioprio !== undefined) opt("option 'ioprio'");
+  if (s.oomAdjIsSet) opt("option 'oom-score-adj'");
+}
+
+/** What each service type requires or forbids, and the logfile lints. */
+function validateForType(s: ServiceSettings, report: Reporter): void {
   const t = s.type;
   if (t === 'process' || t === 'bgprocess' || t === 'scripted') {
-    if (s.command.value === '') reportError("'command' setting not specified.");
+    if (s.command.value === '') report.error("'command' setting not specified.");
   }
-  if (t === 'internal' || t === 'triggered') {
-    const ignored = (what: string): void =>
-      lint(`${what} specified, but ignored for the specified (or default) service type.`);
-    if (s.command.value !== '') ignored("'command'");
-    if (s.stopCommand.value !== '') ignored("'stop-command'");
-    if (s.workingDir !== '') ignored("'working-dir'");
-    if (s.runInCgroup !== '') ignored("'run-in-cgroup'");
-    if (s.capabilities.value !== '') ignored("'capabilities'");
-    if (s.securebits.length > 0) ignored("'securebits'");
-    if (s.runAs !== undefined) ignored("'run-as'");
-    if (s.socketPath !== '') ignored("'socket-listen'");
-    if (s.inittabId !== '' || s.inittabLine !== '') ignored("'inittab_line' or 'inittab_id'");
-    const opt = (what: string): void =>
-      lint(`${what} was specified, but ignored for the specified (or default) service type.`);
-    if (s.options.signalProcessOnly || s.options.startInterruptible) {
-      lint(
-        'signal options were specified, but ignored for the specified (or default) service type.',
-      );
-    }
-    if (s.options.passCsFd) opt("option 'pass_cs_fd'");
-    if (s.options.skippable) opt("option 'skippable'");
-    if (s.options.noNewPrivs) opt("option 'no_new_privs'");
-    if (s.logType !== 'none') opt("option 'log_type'");
-    if (s.niceIsSet) opt("option 'nice'");
-    if (s.ioprio !== undefined) opt("option 'ioprio'");
-    if (s.oomAdjIsSet) opt("option 'oom-score-adj'");
-  }
+  if (t === 'internal' || t === 'triggered') lintIgnoredSettings(s, report);
   if (s.logType !== 'file' && s.logfile !== '') {
-    lint("option 'logfile' was specified, but selected log type is not 'file'");
+    report.lint("option 'logfile' was specified, but selected log type is not 'file'");
   }
   if (s.logType === 'file' && s.logfile === '')
-    lint("option 'logfile' not set, but selected log type is 'file'");
+    report.lint("option 'logfile' not set, but selected log type is 'file'");
 
   if (t === 'bgprocess') {
     if (s.pidFile === '')
-      reportError("process ID file ('pid-file') not specified for bgprocess service.");
+      report.error("process ID file ('pid-file') not specified for bgprocess service.");
     if (s.readinessFd !== -1 || s.readinessVar !== '') {
-      reportError(
+      report.error(
         "readiness notification ('ready-notification') is not supported for bgprocess services.",
       );
     }
   }
   if (s.options.killAllOnStop && t !== 'internal' && t !== 'scripted') {
-    reportError('kill-all-on-stop can only be set on scripted or internal services.');
+    report.error('kill-all-on-stop can only be set on scripted or internal services.');
   }
+}
 
+/** The settings substituted with the service's full environment (after the env-file). */
+interface Substituted {
+  socketPath: string;
+  logfile: string;
+  workingDir: string;
+  pidFile: string;
+  command: string[];
+  stopCommand: string[];
+}
+
+function substituteSettings(r: Reading, fullEnv: Record<string, string>): Substituted {
+  const s = r.settings;
+  const hooks = r.hooks;
+  const fullResolve: VarResolver = (n) => {
+    hooks?.varLookup();
+    return lookupIn(fullEnv)(n);
+  };
   const resolvePath = (setting: string, v: string): string => {
     try {
-      return substituteString(setting, v, fullResolve, argval);
+      return substituteString(setting, v, fullResolve, r.argval);
     } catch (e) {
       if (hooks && e instanceof DescriptionError) {
         hooks.error(`${setting}: ${e.message}`);
@@ -575,25 +657,26 @@ function finalise(
       throw e;
     }
   };
-  const socketPath = resolvePath('socket-listen', s.socketPath);
-  let logfile = resolvePath('logfile', s.logfile);
-  const workingDir = resolvePath('working-dir', s.workingDir);
-  const pidFile = resolvePath('pid-file', s.pidFile);
-  const command = substituteVars('command', s.command, fullResolve, argval);
-  const stopCommand = substituteVars('stop-command', s.stopCommand, fullResolve, argval);
-
-  if (s.logType !== 'file') logfile = '';
-  if (t !== 'process' && t !== 'bgprocess' && s.consumerOf !== '') {
-    reportError(
-      "only a process or bgprocess service can be a log consumer ('consumer-of') another service.",
-    );
-  }
-
-  const serviceDir = path.resolve(cwd, opened.dir);
-  const workingDirAbs = workingDir !== '' ? path.resolve(cwd, workingDir) : undefined;
   const words = (v: { value: string; parts: [number, number][] }): string[] =>
     v.parts.map(([a, b]) => v.value.slice(a, b));
+  const socketPath = resolvePath('socket-listen', s.socketPath);
+  const logfile = resolvePath('logfile', s.logfile);
+  const workingDir = resolvePath('working-dir', s.workingDir);
+  const pidFile = resolvePath('pid-file', s.pidFile);
+  const command = substituteVars('command', s.command, fullResolve, r.argval);
+  const stopCommand = substituteVars('stop-command', s.stopCommand, fullResolve, r.argval);
+  return {
+    socketPath,
+    logfile: s.logType !== 'file' ? '' : logfile,
+    workingDir,
+    pidFile,
+    command: words(command),
+    stopCommand: words(stopCommand),
+  };
+}
 
+/** Dependencies as the core takes them: the settings' list, then after, then before. */
+function dependencyList(s: ServiceSettings): DependencySpec[] {
   const deps: DependencySpec[] = s.depends.map((d) => {
     const spec: DependencySpec = { name: d.name, type: d.type, file: d.file, line: d.line };
     if (d.fromDir !== undefined) spec.fromDir = d.fromDir;
@@ -602,19 +685,60 @@ function finalise(
   });
   for (const a of s.after) deps.push({ name: a, type: 'after' });
   for (const b of s.before) deps.push({ name: b, type: 'before' });
+  return deps;
+}
 
+/** Check the settings, build the service environment, substitute, and assemble the result. */
+function finalise(r: Reading): LoadedService {
+  const s = r.settings;
+  const report = reporterFor(r);
+  const { srvEnv, envFileAbs } = serviceEnvironment(r, report);
+  const fullEnv = srvEnv.build(r.opts.env);
+  validateForType(s, report);
+  const subst = substituteSettings(r, fullEnv);
+  if (s.type !== 'process' && s.type !== 'bgprocess' && s.consumerOf !== '') {
+    report.error(
+      "only a process or bgprocess service can be a log consumer ('consumer-of') another service.",
+    );
+  }
+  const description = describe(r, subst, srvEnv, envFileAbs);
+  return {
+    description,
+    settings: s,
+    fileAsNamed: r.opened.file,
+    serviceDirAsGiven: r.opened.dir,
+    logfileSubst: subst.logfile,
+  };
+}
+
+/** '' (unset) as undefined. */
+function unlessEmpty(v: string): string | undefined {
+  return v !== '' ? v : undefined;
+}
+
+/** The ServiceDescription: durations in ms, paths absolute, commands split. */
+function describe(
+  r: Reading,
+  subst: Substituted,
+  srvEnv: EnvironmentRules,
+  envFileAbs: string | undefined,
+): ServiceDescription {
+  const { settings: s, cwd, opened } = r;
+  const serviceDir = path.resolve(cwd, opened.dir);
+  const workingDirAbs = subst.workingDir !== '' ? path.resolve(cwd, subst.workingDir) : undefined;
   const uid = typeof process.getuid === 'function' ? process.getuid() : 0;
   const gid = typeof process.getgid === 'function' ? process.getgid() : 0;
-
-  const d: ServiceDescription = {
-    name: fullName,
+  const absolute = (p: string, base = cwd): string | undefined =>
+    p !== '' ? path.resolve(base, p) : undefined;
+  return {
+    name: r.fullName,
     file: path.resolve(cwd, opened.file),
     serviceDir,
     mtimeMs: opened.mtimeMs,
     mtimeNs: opened.mtimeNs,
-    type: t,
-    command: words(command),
-    stopCommand: words(stopCommand),
+    type: s.type,
+    command: subst.command,
+    stopCommand: subst.stopCommand,
     workingDir: workingDirAbs,
     envFile: envFileAbs,
     env: Object.fromEntries(srvEnv.setVars),
@@ -623,7 +747,7 @@ function finalise(
       unset: [...srvEnv.undefine],
       import: [...srvEnv.importFromParent],
     },
-    dependencies: deps,
+    dependencies: dependencyList(s),
     restart: s.restart,
     smoothRecovery: s.smoothRecovery,
     restartDelayMs: s.restartDelayMs,
@@ -632,8 +756,8 @@ function finalise(
     startTimeoutMs: s.startTimeoutMs,
     stopTimeoutMs: s.stopTimeoutMs,
     termSignal: s.termSignal,
-    pidFile: pidFile !== '' ? path.resolve(cwd, pidFile) : undefined,
-    chainTo: s.chainTo !== '' ? s.chainTo : undefined,
+    pidFile: absolute(subst.pidFile),
+    chainTo: unlessEmpty(s.chainTo),
     readyNotification:
       s.readinessFd !== -1
         ? { kind: 'pipefd', fd: s.readinessFd }
@@ -641,17 +765,17 @@ function finalise(
           ? { kind: 'pipevar', variable: s.readinessVar }
           : undefined,
     logType: s.logType,
-    logfile: logfile !== '' ? path.resolve(workingDirAbs ?? serviceDir, logfile) : undefined,
+    logfile: absolute(subst.logfile, workingDirAbs ?? serviceDir),
     logfilePermissions: s.logfilePerms,
     logfileUid: s.logfileUid ?? uid,
     logfileGid: s.logfileGid ?? s.logfileUidGid ?? gid,
     logBufferSize: s.logBufferSize,
-    consumerOf: s.consumerOf !== '' ? s.consumerOf : undefined,
+    consumerOf: unlessEmpty(s.consumerOf),
     options: s.options,
     exportPasswdVars: s.exportPasswdVars,
     exportServiceName: s.exportServiceName,
     runAs: s.runAs,
-    socketListen: socketPath !== '' ? path.resolve(cwd, socketPath) : undefined,
+    socketListen: absolute(subst.socketPath),
     socketPermissions: s.socketPerms,
     socketUid: s.socketUid,
     socketGid: s.socketGid ?? s.socketUidGid,
@@ -659,20 +783,13 @@ function finalise(
     nice: s.nice,
     ioprio: s.ioprio,
     oomScoreAdj: s.oomScoreAdj,
-    runInCgroup: s.runInCgroup !== '' ? s.runInCgroup : undefined,
-    capabilities: s.capabilities.value !== '' ? s.capabilities.value : undefined,
+    runInCgroup: unlessEmpty(s.runInCgroup),
+    capabilities: unlessEmpty(s.capabilities.value),
     securebits: s.securebits.length > 0 ? s.securebits.join(' ') : undefined,
-    inittabId: s.inittabId !== '' ? s.inittabId : undefined,
-    inittabLine: s.inittabLine !== '' ? s.inittabLine : undefined,
-    runInJail: s.runInJail !== '' ? s.runInJail : undefined,
-    enableVia,
-  };
-  return {
-    description: d,
-    settings: s,
-    fileAsNamed: opened.file,
-    serviceDirAsGiven: opened.dir,
-    logfileSubst: logfile,
+    inittabId: unlessEmpty(s.inittabId),
+    inittabLine: unlessEmpty(s.inittabLine),
+    runInJail: unlessEmpty(s.runInJail),
+    enableVia: r.enableVia,
   };
 }
 
@@ -691,23 +808,16 @@ export function readEnableVia(name: string, serviceDirs: readonly string[]): str
     if (raw[i] !== '@') continue;
     const meta = readConfigName(raw, i + 1);
     if (meta.name !== 'meta') continue;
-    let j = meta.next;
-    while (j < raw.length && isSpace(raw[j])) j++;
-    const sub = readConfigName(raw, j);
-    if (sub.name !== 'enable-via') continue;
-    let k = sub.next;
-    while (k < raw.length && isSpace(raw[k])) k++;
-    const via = readConfigName(raw, k);
-    let e = via.next;
-    while (e < raw.length && isSpace(raw[e])) e++;
-    if (via.name === '' || e !== raw.length) {
+    const via = readMetaEnableVia(raw, meta.next);
+    if (via === undefined) continue;
+    if (via === '') {
       throw new ServiceLoadError({
         kind: 'load',
         name: base,
         message: "'@meta enable-via' argument missing or malformed",
       });
     }
-    found = via.name;
+    found = via;
   }
   return found;
 }
