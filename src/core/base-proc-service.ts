@@ -222,14 +222,7 @@ export abstract class BaseProcessService extends ServiceRecord {
       case 'none':
         return { kind: 'null' };
       case 'file':
-        if (!this.desc.logfile) return { kind: 'null' };
-        return {
-          kind: 'file',
-          path: this.desc.logfile,
-          permissions: this.desc.logfilePermissions,
-          uid: this.desc.logfileUid,
-          gid: this.desc.logfileGid,
-        };
+        return this.logFileOutput();
       case 'buffer': {
         if (!this.logBuffer) this.logBuffer = new LogBuffer(this.desc.logBufferSize);
         this.logBuffer.max = this.desc.logBufferSize;
@@ -246,6 +239,19 @@ export abstract class BaseProcessService extends ServiceRecord {
         return never;
       }
     }
+  }
+
+  /** log-type = file: the logfile, opened by the adapter on every start; no file, no output. */
+  private logFileOutput(): OutputSpec {
+    const d = this.desc;
+    if (!d.logfile) return { kind: 'null' };
+    return {
+      kind: 'file',
+      path: d.logfile,
+      permissions: d.logfilePermissions,
+      uid: d.logfileUid,
+      gid: d.logfileGid,
+    };
   }
 
   /** The output pipe of this producer, created on first use (consumer-of). */
@@ -271,16 +277,8 @@ export abstract class BaseProcessService extends ServiceRecord {
     const inForeground = onConsole && !d.options.sharesConsole;
     let output: OutputSpec | undefined;
     if (forStop) {
-      output =
-        d.logType === 'file' && d.logfile
-          ? {
-              kind: 'file',
-              path: d.logfile,
-              permissions: d.logfilePermissions,
-              uid: d.logfileUid,
-              gid: d.logfileGid,
-            }
-          : { kind: 'null' };
+      // A stop command writes to the log file too, but never to the buffer or pipe.
+      output = d.logType === 'file' ? this.logFileOutput() : { kind: 'null' };
     } else {
       output = this.outputSpec(onConsole);
       if (!output) return undefined;

@@ -117,6 +117,16 @@ export function applySettings(r: ServiceRecord, desc: ServiceDescription): void 
   r.file = desc.file;
 }
 
+/** A dependency resolved to a record, not yet linked. */
+interface ResolvedDep {
+  to: ServiceRecord;
+  type: DependencyType;
+}
+
+function targets(resolved: ResolvedDep[]): ServiceRecord[] {
+  return resolved.map((r) => r.to);
+}
+
 interface Frame {
   name: string;
   desc: ServiceDescription;
@@ -125,7 +135,26 @@ interface Frame {
   /** The dependency directory each dep came from, if any (missing ones are then ignored). */
   fromDir: (string | undefined)[];
   i: number;
-  resolved: { to: ServiceRecord; type: DependencyType }[];
+  resolved: ResolvedDep[];
+}
+
+/** A frame standing for a dependency that failed to load, so that errors name it. */
+function failedFrame(name: string, desc: ServiceDescription): Frame {
+  return { name, desc, deps: [], fromDir: [], i: 0, resolved: [] };
+}
+
+/** The state of one load() call: the frames being loaded, and what to undo if it fails. */
+interface LoadState {
+  /** A record that must not be reached (the service being reloaded). */
+  avoid: ServiceRecord | undefined;
+  loading: Map<string, Frame>;
+  stack: Frame[];
+  createdPlaceholders: PlaceholderService[];
+  /**
+   * A loading record holds the service's place in the set (list order is load-start order, as
+   * upstream) until the real record replaces it.
+   */
+  dummies: Map<string, PlaceholderService>;
 }
 
 /** Loads services for one ServiceSet. */
@@ -170,122 +199,172 @@ export class Loader {
     if (existing && existing === avoid) throw loadError(name, CYCLE_MESSAGE, 'cycle');
     if (existing && existing.recordType !== 'placeholder') return existing;
 
-    const loading = new Map<string, Frame>();
-    const stack: Frame[] = [];
-    const createdPlaceholders: PlaceholderService[] = [];
-
-    // A loading record holds the service's place in the set (list order is load-start order,
-    // as upstream) until the real record replaces it.
-    const dummies = new Map<string, PlaceholderService>();
-    const push = (n: string): void => {
-      const desc = this.fetch(n);
-      const { deps, fromDir } = this.depList(desc);
-      const f: Frame = { name: n, desc, deps, fromDir, i: 0, resolved: [] };
-      stack.push(f);
-      loading.set(n, f);
-      if (!this.set.findAny(n)) {
-        // A placeholder, so that "before" links made to it while it loads move to the record.
-        const dummy = new PlaceholderService(this.set, n);
-        dummy.isLoading = true;
-        dummies.set(n, dummy);
-        this.set.addRecord(dummy);
-      }
+    const st: LoadState = {
+      avoid,
+      loading: new Map(),
+      stack: [],
+      createdPlaceholders: [],
+      dummies: new Map(),
     };
-    const dropDummies = (): void => {
-      for (const [n, d] of dummies) {
-        if (this.set.findAny(n) !== d) continue;
-        // One that other services already link to stays, as an ordinary placeholder.
-        if (d.isUnrefd()) this.set.removeRecord(d);
-        else d.isLoading = false;
-      }
-      dummies.clear();
-    };
-
-    // Error raised while working on stack[failedAt]: log and wrap for each enclosing frame.
-    const unwind = (err: ServiceLoadError): ServiceLoadError => {
-      let e = err;
-      // The innermost frame that failed is the top; every parent reports "could not load dependency."
-      while (stack.length > 1) {
-        const child = stack.pop() as Frame;
-        loading.delete(child.name);
-        this.set.host.log('error', describeLoadFailure(e.failure));
-        const parent = stack[stack.length - 1];
-        e = loadError(parent.name, DEP_FAILED_MESSAGE);
-      }
-      stack.length = 0;
-      dropDummies();
-      for (const ph of createdPlaceholders) {
-        if (ph.isUnrefd() && this.set.findAny(ph.name) === ph) this.set.removeRecord(ph);
-      }
-      return e;
-    };
-
     try {
-      push(name);
+      this.pushFrame(st, name);
     } catch (e) {
-      dropDummies();
+      this.dropDummies(st);
       throw asLoadError(e, name);
     }
-
     for (;;) {
-      const top = stack[stack.length - 1];
+      const top = st.stack[st.stack.length - 1];
       if (top.i < top.deps.length) {
-        const idx = top.i++;
-        const spec = top.deps[idx];
-        if (loading.has(spec.name) || (avoid && spec.name === avoid.name)) {
-          // Report the cycle as the dependency's, then unwind through every loading frame.
-          stack.push({
-            name: spec.name,
-            desc: top.desc,
-            deps: [],
-            fromDir: [],
-            i: 0,
-            resolved: [],
-          });
-          throw unwind(loadError(spec.name, CYCLE_MESSAGE, 'cycle'));
-        }
-        const rec = this.set.findAny(spec.name);
-        if (rec && rec.recordType !== 'placeholder') {
-          top.resolved.push({ to: rec, type: spec.type });
-          continue;
-        }
-        try {
-          push(spec.name);
-        } catch (e) {
-          const le = asLoadError(e, spec.name);
-          const dir = top.fromDir[idx];
-          if (dir !== undefined && le.failure.kind === 'not-found') {
-            this.set.host.log(
-              'warn',
-              `Ignoring unresolved dependency '${spec.name}' in dependency directory '${dir}' for ${top.name} service.`,
-            );
-            continue;
-          }
-          stack.push({
-            name: spec.name,
-            desc: top.desc,
-            deps: [],
-            fromDir: [],
-            i: 0,
-            resolved: [],
-          });
-          throw unwind(le);
-        }
+        this.resolveNextDependency(st, top);
         continue;
       }
       let rec: ServiceRecord;
       try {
-        rec = this.finishNew(top, loading, createdPlaceholders);
+        rec = this.finishNew(top, st.loading, st.createdPlaceholders);
       } catch (e) {
-        throw unwind(asLoadError(e, top.name));
+        throw this.unwind(st, asLoadError(e, top.name));
       }
-      stack.pop();
-      loading.delete(top.name);
-      dummies.delete(top.name);
-      if (stack.length === 0) return rec;
-      const parent = stack[stack.length - 1];
+      st.stack.pop();
+      st.loading.delete(top.name);
+      st.dummies.delete(top.name);
+      if (st.stack.length === 0) return rec;
+      const parent = st.stack[st.stack.length - 1];
       parent.resolved.push({ to: rec, type: parent.deps[parent.i - 1].type });
     }
+  }
+
+  /** Read the description of `n` and start loading it on top of the stack. */
+  private pushFrame(st: LoadState, n: string): void {
+    const desc = this.fetch(n);
+    const { deps, fromDir } = this.depList(desc);
+    const f: Frame = { name: n, desc, deps, fromDir, i: 0, resolved: [] };
+    st.stack.push(f);
+    st.loading.set(n, f);
+    if (!this.set.findAny(n)) {
+      // A placeholder, so that "before" links made to it while it loads move to the record.
+      const dummy = new PlaceholderService(this.set, n);
+      dummy.isLoading = true;
+      st.dummies.set(n, dummy);
+      this.set.addRecord(dummy);
+    }
+  }
+
+  /**
+   * Resolve the next dependency of `top`: link a loaded record, or start loading the named
+   * service. A cycle or a failed load unwinds the whole load (throws).
+   */
+  private resolveNextDependency(st: LoadState, top: Frame): void {
+    const idx = top.i++;
+    const spec = top.deps[idx];
+    if (st.loading.has(spec.name) || (st.avoid && spec.name === st.avoid.name)) {
+      // Report the cycle as the dependency's, then unwind through every loading frame.
+      st.stack.push(failedFrame(spec.name, top.desc));
+      throw this.unwind(st, loadError(spec.name, CYCLE_MESSAGE, 'cycle'));
+    }
+    const rec = this.set.findAny(spec.name);
+    if (rec && rec.recordType !== 'placeholder') {
+      top.resolved.push({ to: rec, type: spec.type });
+      return;
+    }
+    try {
+      this.pushFrame(st, spec.name);
+    } catch (e) {
+      const le = asLoadError(e, spec.name);
+      const dir = top.fromDir[idx];
+      if (dir !== undefined && le.failure.kind === 'not-found') {
+        this.set.host.log(
+          'warn',
+          `Ignoring unresolved dependency '${spec.name}' in dependency directory '${dir}' for ${top.name} service.`,
+        );
+        return;
+      }
+      st.stack.push(failedFrame(spec.name, top.desc));
+      throw this.unwind(st, le);
+    }
+  }
+
+  /** Remove the loading records left over; one others already link to stays, as a placeholder. */
+  private dropDummies(st: LoadState): void {
+    for (const [n, d] of st.dummies) {
+      if (this.set.findAny(n) !== d) continue;
+      if (d.isUnrefd()) this.set.removeRecord(d);
+      else d.isLoading = false;
+    }
+    st.dummies.clear();
+  }
+
+  /**
+   * An error while working on the top frame: log it, and wrap it for each enclosing frame
+   * ("could not load dependency."); undo what the load created. Returns the error to throw.
+   */
+  private unwind(st: LoadState, err: ServiceLoadError): ServiceLoadError {
+    let e = err;
+    const stack = st.stack;
+    while (stack.length > 1) {
+      const child = stack.pop() as Frame;
+      st.loading.delete(child.name);
+      this.set.host.log('error', describeLoadFailure(e.failure));
+      const parent = stack[stack.length - 1];
+      e = loadError(parent.name, DEP_FAILED_MESSAGE);
+    }
+    stack.length = 0;
+    this.dropDummies(st);
+    this.removeUnusedPlaceholders(st.createdPlaceholders);
+    return e;
+  }
+
+  /** Remove placeholders a failed load or reload created and nothing links to. */
+  private removeUnusedPlaceholders(created: PlaceholderService[]): void {
+    for (const ph of created) {
+      if (ph.isUnrefd() && this.set.findAny(ph.name) === ph) this.set.removeRecord(ph);
+    }
+  }
+
+  /**
+   * "after" links of desc: ordering links from this service (to placeholders for names not
+   * loaded). A link to itself, or to a service still loading (`isLoading`), is a cycle.
+   */
+  private afterLinks(
+    name: string,
+    desc: ServiceDescription,
+    created: PlaceholderService[],
+    isLoading: (n: string) => boolean,
+  ): ResolvedDep[] {
+    const out: ResolvedDep[] = [];
+    for (const d of desc.dependencies) {
+      if (d.type !== 'after') continue;
+      if (d.name === name || isLoading(d.name)) throw loadError(name, CYCLE_MESSAGE, 'cycle');
+      out.push({ to: this.placeholderFor(d.name, created), type: 'after' });
+    }
+    return out;
+  }
+
+  /**
+   * The services desc names in "before": each gets an ordering link onto this one. A named
+   * service may itself be loading (its record is then a placeholder that the link moves with);
+   * only a path back from our own dependencies (`resolved`) is a cycle.
+   */
+  private beforeTargets(
+    name: string,
+    desc: ServiceDescription,
+    resolved: ResolvedDep[],
+    created: PlaceholderService[],
+  ): ServiceRecord[] {
+    const befores: ServiceRecord[] = [];
+    for (const d of desc.dependencies) {
+      if (d.type !== 'before') continue;
+      if (d.name === name) throw loadError(name, CYCLE_MESSAGE, 'cycle');
+      const existing = this.set.findAny(d.name);
+      if (!existing) {
+        befores.push(this.placeholderFor(d.name, created));
+        continue;
+      }
+      if (Loader.reaches(targets(resolved), existing)) {
+        throw loadError(name, CYCLE_MESSAGE, 'cycle');
+      }
+      befores.push(existing);
+    }
+    return befores;
   }
 
   /** Get (or create) a placeholder for a before/after/consumer-of name. */
@@ -359,35 +438,9 @@ export class Loader {
     created: PlaceholderService[],
   ): ServiceRecord {
     const desc = f.desc;
-    const resolved = [...f.resolved];
-    // after: ordering links to this service's dependencies side (placeholders if not loaded).
-    for (const d of desc.dependencies) {
-      if (d.type !== 'after') continue;
-      if (d.name === f.name || loading.has(d.name)) throw loadError(f.name, CYCLE_MESSAGE, 'cycle');
-      resolved.push({ to: this.placeholderFor(d.name, created), type: 'after' });
-    }
-    // before: the named service gets an ordering link onto this one; refuse cycles.
-    const befores: ServiceRecord[] = [];
-    for (const d of desc.dependencies) {
-      if (d.type !== 'before') continue;
-      if (d.name === f.name) throw loadError(f.name, CYCLE_MESSAGE, 'cycle');
-      const existing = this.set.findAny(d.name);
-      if (existing) {
-        // The named service may itself be loading (its record is then a placeholder that
-        // this link moves with); only a path back from our dependencies is a cycle.
-        if (
-          Loader.reaches(
-            resolved.map((r) => r.to),
-            existing,
-          )
-        ) {
-          throw loadError(f.name, CYCLE_MESSAGE, 'cycle');
-        }
-        befores.push(existing);
-      } else {
-        befores.push(this.placeholderFor(d.name, created));
-      }
-    }
+    const after = this.afterLinks(f.name, desc, created, (n) => loading.has(n));
+    const resolved = [...f.resolved, ...after];
+    const befores = this.beforeTargets(f.name, desc, resolved, created);
     const consumed = this.resolveConsumed(desc, undefined, created);
     // Replacing a placeholder: others' ordering links to it become links to this service, so
     // none of our own dependencies may lead back to it.
@@ -397,10 +450,7 @@ export class Loader {
       // Only a placeholder something links to can close a cycle (this also keeps the walk
       // out of the common case, a plain loading record).
       !orig.isUnrefd() &&
-      Loader.reaches(
-        resolved.map((r) => r.to),
-        orig,
-      )
+      Loader.reaches(targets(resolved), orig)
     ) {
       throw loadError(f.name, CYCLE_MESSAGE, 'cycle');
     }
@@ -455,59 +505,10 @@ export class Loader {
   reload(svc: ServiceRecord): ServiceRecord {
     const name = svc.name;
     const desc = this.fetch(name);
-    const { deps: depSpecs, fromDir } = this.depList(desc);
     const created: PlaceholderService[] = [];
-    const cleanup = () => {
-      for (const ph of created) {
-        if (ph.isUnrefd() && this.set.findAny(ph.name) === ph) this.set.removeRecord(ph);
-      }
-    };
     try {
-      const resolved: { to: ServiceRecord; type: DependencyType }[] = [];
-      for (let i = 0; i < depSpecs.length; i++) {
-        const spec = depSpecs[i];
-        try {
-          resolved.push({ to: this.load(spec.name, svc), type: spec.type });
-        } catch (e) {
-          const le = asLoadError(e, spec.name);
-          if (fromDir[i] !== undefined && le.failure.kind === 'not-found') continue;
-          this.set.host.log('error', describeLoadFailure(le.failure));
-          throw loadError(name, DEP_FAILED_MESSAGE);
-        }
-      }
-      for (const d of desc.dependencies) {
-        if (d.type !== 'after') continue;
-        if (d.name === name) throw loadError(name, CYCLE_MESSAGE, 'cycle');
-        resolved.push({ to: this.placeholderFor(d.name, created), type: 'after' });
-      }
-      if (
-        Loader.reaches(
-          resolved.map((r) => r.to),
-          svc,
-        )
-      ) {
-        throw loadError(name, CYCLE_MESSAGE, 'cycle');
-      }
-      const befores: ServiceRecord[] = [];
-      for (const d of desc.dependencies) {
-        if (d.type !== 'before') continue;
-        if (d.name === name) throw loadError(name, CYCLE_MESSAGE, 'cycle');
-        const existing = this.set.findAny(d.name);
-        if (existing) {
-          if (
-            Loader.reaches(
-              resolved.map((r) => r.to),
-              existing,
-            )
-          ) {
-            throw loadError(name, CYCLE_MESSAGE, 'cycle');
-          }
-          befores.push(existing);
-        } else {
-          befores.push(this.placeholderFor(d.name, created));
-        }
-      }
-
+      const resolved = this.reloadDependencies(svc, desc, created);
+      const befores = this.beforeTargets(name, desc, resolved, created);
       const newRecord = this.checkReload(svc, desc, resolved);
       const consumed = this.resolveConsumed(desc, svc, created);
       if (svc.state !== 'stopped' && (desc.type === 'process' || desc.type === 'bgprocess')) {
@@ -526,26 +527,7 @@ export class Loader {
         this.set.replaceRecord(svc, rec);
       } else {
         rec = svc;
-        this.replaceDeps(rec, resolved);
-        applySettings(rec, desc);
-        if (rec instanceof BaseProcessService) {
-          if (rec.logBuffer) rec.logBuffer.max = desc.logBufferSize;
-          if (
-            desc.logType !== 'pipe' &&
-            desc.logType !== 'buffer' &&
-            rec.logPipe &&
-            !rec.logConsumer
-          ) {
-            rec.logPipe.close();
-            rec.logPipe = undefined;
-          }
-        }
-        if (rec instanceof ProcessService) {
-          const prev = rec.consumerFor;
-          if (prev && prev !== consumed && prev.logConsumer === rec) prev.logConsumer = undefined;
-          rec.consumerFor = consumed;
-          if (consumed) consumed.logConsumer = rec;
-        }
+        this.updateInPlace(rec, desc, resolved, consumed);
       }
       // "before" links that this service created are replaced by the new ones.
       for (const dept of [...rec.dependents]) {
@@ -558,8 +540,62 @@ export class Loader {
       for (const b of befores) b.addDep(rec, 'before');
       return rec;
     } catch (e) {
-      cleanup();
+      this.removeUnusedPlaceholders(created);
       throw asLoadError(e, name);
+    }
+  }
+
+  /**
+   * The dependencies of the new description, loaded (never through svc itself), then its
+   * "after" links; refuses a cycle back to svc.
+   */
+  private reloadDependencies(
+    svc: ServiceRecord,
+    desc: ServiceDescription,
+    created: PlaceholderService[],
+  ): ResolvedDep[] {
+    const name = svc.name;
+    const { deps: depSpecs, fromDir } = this.depList(desc);
+    const resolved: ResolvedDep[] = [];
+    for (let i = 0; i < depSpecs.length; i++) {
+      const spec = depSpecs[i];
+      try {
+        resolved.push({ to: this.load(spec.name, svc), type: spec.type });
+      } catch (e) {
+        const le = asLoadError(e, spec.name);
+        if (fromDir[i] !== undefined && le.failure.kind === 'not-found') continue;
+        this.set.host.log('error', describeLoadFailure(le.failure));
+        throw loadError(name, DEP_FAILED_MESSAGE);
+      }
+    }
+    resolved.push(...this.afterLinks(name, desc, created, () => false));
+    if (Loader.reaches(targets(resolved), svc)) {
+      throw loadError(name, CYCLE_MESSAGE, 'cycle');
+    }
+    return resolved;
+  }
+
+  /** Apply a reloaded description to the running (or same-type) record itself. */
+  private updateInPlace(
+    rec: ServiceRecord,
+    desc: ServiceDescription,
+    resolved: ResolvedDep[],
+    consumed: ServiceRecord | undefined,
+  ): void {
+    this.replaceDeps(rec, resolved);
+    applySettings(rec, desc);
+    if (rec instanceof BaseProcessService) {
+      if (rec.logBuffer) rec.logBuffer.max = desc.logBufferSize;
+      if (desc.logType !== 'pipe' && desc.logType !== 'buffer' && rec.logPipe && !rec.logConsumer) {
+        rec.logPipe.close();
+        rec.logPipe = undefined;
+      }
+    }
+    if (rec instanceof ProcessService) {
+      const prev = rec.consumerFor;
+      if (prev && prev !== consumed && prev.logConsumer === rec) prev.logConsumer = undefined;
+      rec.consumerFor = consumed;
+      if (consumed) consumed.logConsumer = rec;
     }
   }
 
@@ -567,7 +603,7 @@ export class Loader {
   private checkReload(
     svc: ServiceRecord,
     desc: ServiceDescription,
-    resolved: { to: ServiceRecord; type: DependencyType }[],
+    resolved: ResolvedDep[],
   ): boolean {
     const name = svc.name;
     let newRecord = true;
@@ -630,10 +666,7 @@ export class Loader {
   }
 
   /** Replace the non-before dependencies of rec by `resolved` (new links first, then drop old). */
-  private replaceDeps(
-    rec: ServiceRecord,
-    resolved: { to: ServiceRecord; type: DependencyType }[],
-  ): void {
+  private replaceDeps(rec: ServiceRecord, resolved: ResolvedDep[]): void {
     const old: ServiceDep[] = rec.dependsOn.filter((d) => d.type !== 'before');
     for (const r of resolved) rec.addDep(r.to, r.type);
     for (const d of old) {
