@@ -13,23 +13,11 @@ import {
   parseUnum,
   signalNumber,
 } from './values';
-import type { LogType, RestartPolicy, RlimitSpec, ServiceOptions } from './types';
+import type { DependencySpec, LogType, RestartPolicy, RlimitSpec, ServiceOptions } from './types';
 import { DEFAULT_SERVICE_OPTIONS, SERVICE_DEFAULTS } from './types';
 import type { UserDb } from './users';
 import type { DependencyType, ServiceType } from '../model';
 import { DescriptionError, type FilePos } from '../errors';
-
-/** A dependency as read from the file (before the named service is loaded). */
-export interface PrelimDep {
-  name: string;
-  type: DependencyType;
-  file?: string;
-  line?: number;
-  /** Set when the dependency came from a .d directory (a missing service is then ignored). */
-  fromDir?: string;
-  /** With fromDir: the directory as the setting wrote it (for upstream's warning text). */
-  fromDirSetting?: string;
-}
 
 /** Everything read from a description, before finalisation (upstream's settings wrapper). */
 export interface ServiceSettings {
@@ -43,7 +31,8 @@ export interface ServiceSettings {
   envFileDir?: string;
   exportPasswdVars: boolean;
   exportServiceName: boolean;
-  depends: PrelimDep[];
+  /** Dependencies as read (waits-for.d entries included), before any is loaded. */
+  depends: DependencySpec[];
   before: string[];
   after: string[];
   logType: LogType;

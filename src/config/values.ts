@@ -13,7 +13,7 @@ const NUM_ERR = 'specified value contains invalid numeric characters or is outsi
  * sign, 0x hex, leading-0 octal). Returns the value (as bigint) and how many characters were used,
  * or undefined when no digits could be read.
  */
-export function parseCIntegerPrefix(
+function parseCIntegerPrefix(
   s: string,
   base: 0 | 8 | 10 = 0,
 ): { value: bigint; used: number } | undefined {

@@ -167,7 +167,7 @@ export function substituteVars(
 }
 
 /** Build a SettingValue whose parts are exactly `words`, joined by single spaces. */
-export function wordsToValue(words: string[]): SettingValue {
+function wordsToValue(words: string[]): SettingValue {
   let value = '';
   const parts: [number, number][] = [];
   words.forEach((w, idx) => {

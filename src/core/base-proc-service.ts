@@ -629,7 +629,7 @@ export abstract class BaseProcessService extends ServiceRecord {
   }
 }
 
-export function getPipeOf(producer: ServiceRecord): LogPipe | undefined {
+function getPipeOf(producer: ServiceRecord): LogPipe | undefined {
   if (producer instanceof BaseProcessService) return producer.getOutputPipe();
   if (producer instanceof PlaceholderService) {
     if (!producer.logPipe) producer.logPipe = producer.os.createLogPipe();

@@ -132,7 +132,7 @@ export interface OsCaps {
 export type SignalName = 'HUP' | 'INT' | 'KILL' | 'TERM' | 'USR1' | 'USR2';
 
 /** Linux's numbers: the default when an Os does not supply its own table. */
-export const LINUX_SIGNAL_NUMBERS: Readonly<Record<SignalName, number>> = {
+const LINUX_SIGNAL_NUMBERS: Readonly<Record<SignalName, number>> = {
   HUP: 1,
   INT: 2,
   KILL: 9,

@@ -76,7 +76,7 @@ function isOrdering(t: DependencyType): boolean {
 }
 
 /** Create an empty record of the description's type (links are added by the caller). */
-export function createRecord(host: ServiceSetContext, desc: ServiceDescription): ServiceRecord {
+function createRecord(host: ServiceSetContext, desc: ServiceDescription): ServiceRecord {
   let r: ServiceRecord;
   switch (desc.type) {
     case 'process':
@@ -104,7 +104,7 @@ export function createRecord(host: ServiceSetContext, desc: ServiceDescription):
 }
 
 /** Copy the settings that live on every record type. */
-export function applySettings(r: ServiceRecord, desc: ServiceDescription): void {
+function applySettings(r: ServiceRecord, desc: ServiceDescription): void {
   r.desc = desc;
   r.flags = { ...desc.options };
   if (desc.type === 'bgprocess') r.flags.runsOnConsole = false;

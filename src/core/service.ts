@@ -148,8 +148,6 @@ export interface ServiceSetContext {
   notify(r: ServiceRecord, event: ServiceEvent): void;
 }
 
-export const DEFAULT_OPTIONS = DEFAULT_SERVICE_OPTIONS;
-
 /** Signal numbers the core itself uses (POSIX values common to Linux, BSDs and macOS). */
 export const SIGHUP = 1;
 export const SIGINT = 2;
@@ -165,7 +163,7 @@ export class ServiceRecord {
   state: ServiceState = 'stopped';
   desired: ServiceState = 'stopped';
 
-  flags: ServiceOptions = { ...DEFAULT_OPTIONS };
+  flags: ServiceOptions = { ...DEFAULT_SERVICE_OPTIONS };
   autoRestart: AutoRestart = 'never';
   smoothRecovery = false;
   chainTo = '';
@@ -912,17 +910,22 @@ export class ServiceRecord {
           }
         }
       } else if (!forRestart) {
-        if (dept.waitingOn) {
-          dept.waitingOn = false;
-          dept.from.dependencyStarted();
-        }
-        if (dept.holdingAcq) {
-          dept.holdingAcq = false;
-          this.release(false);
-        }
+        this.detachSoftDependent(dept);
       }
     }
     return allDepsStopped;
+  }
+
+  /** A soft link breaks: the dependent stops waiting for us and releases its acquisition. */
+  private detachSoftDependent(dept: ServiceDep): void {
+    if (dept.waitingOn) {
+      dept.waitingOn = false;
+      dept.from.dependencyStarted();
+    }
+    if (dept.holdingAcq) {
+      dept.holdingAcq = false;
+      this.release(false);
+    }
   }
 
   /** The service has reached STOPPED (dependents are down, unless the process died). */
@@ -934,16 +937,7 @@ export class ServiceRecord {
 
     if (!willRestart) {
       for (const dept of this.dependents) {
-        if (!dept.isHard()) {
-          if (dept.waitingOn) {
-            dept.waitingOn = false;
-            dept.from.dependencyStarted();
-          }
-          if (dept.holdingAcq) {
-            dept.holdingAcq = false;
-            this.release(false);
-          }
-        }
+        if (!dept.isHard()) this.detachSoftDependent(dept);
       }
     }
 

@@ -9,7 +9,7 @@ import type {
   ServiceDescription,
   DescriptionSource,
 } from '../../../src/config/types';
-import { SERVICE_DEFAULTS } from '../../../src/config/types';
+import { DEFAULT_SERVICE_OPTIONS, SERVICE_DEFAULTS } from '../../../src/config/types';
 import { FakeHost } from '../../support/fake-host';
 import { FakeOs } from '../../support/fake-os';
 import type { DependencyType, ServiceEvent } from '../../../src/model';
@@ -61,22 +61,7 @@ export function desc(name: string, d: DescInput = {}): ServiceDescription {
     exportServiceName: d.exportServiceName ?? false,
     socketPermissions: d.socketPermissions ?? SERVICE_DEFAULTS.socketPermissions,
     rlimits: d.rlimits ?? {},
-    options: {
-      runsOnConsole: false,
-      startsOnConsole: false,
-      sharesConsole: false,
-      unmaskIntr: false,
-      startsRwfs: false,
-      startsLog: false,
-      passCsFd: false,
-      startInterruptible: false,
-      skippable: false,
-      signalProcessOnly: false,
-      alwaysChain: false,
-      killAllOnStop: false,
-      noNewPrivs: false,
-      ...d.options,
-    },
+    options: { ...DEFAULT_SERVICE_OPTIONS, ...d.options },
   };
   for (const k of Object.keys(d) as (keyof DescInput)[]) {
     if (
