@@ -2,28 +2,11 @@
 // with the native init (adapters/native/init.c), which runs this same command line again as its
 // child, the service manager, with a private channel (see init-link.ts).
 
-import * as fs from 'node:fs';
-import * as path from 'node:path';
+import { findNativeProgram } from '../posix/native-programs';
 
 /** Where the init is built; DINIT_INIT overrides (tests, packagers). */
 export function findInit(): string | undefined {
-  const override = process.env.DINIT_INIT;
-  const candidates = override
-    ? [override]
-    : [
-        // adapters/linux (ts-jest) and dist/adapters/linux -> <root>/adapters/native/build.
-        path.resolve(__dirname, '..', 'native', 'build', 'dinit-init'),
-        path.resolve(__dirname, '..', '..', '..', 'adapters', 'native', 'build', 'dinit-init'),
-      ];
-  for (const c of candidates) {
-    try {
-      fs.accessSync(c, fs.constants.X_OK);
-      return c;
-    } catch {
-      // Try the next place.
-    }
-  }
-  return undefined;
+  return findNativeProgram('dinit-init', 'DINIT_INIT', __dirname);
 }
 
 /**

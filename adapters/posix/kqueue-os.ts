@@ -7,7 +7,8 @@ import type { ExitStatus } from '../../src/model';
 import type { OsCaps } from '../../src/core/os';
 import { libcLoadError, loadLibc, type Libc } from './ffi';
 import { KqueueProcWatcher, NOTE_EXIT, type KeventLayout, type KqueueSys } from './kqueue';
-import { PosixOs, findExecHelper, type LogFn, type WaitConstants } from './posix-os';
+import { findExecHelper } from './native-programs';
+import { PosixOs, type LogFn, type WaitConstants } from './posix-os';
 
 /** Construction options of a kqueue platform adapter; libc and sys are injected by tests. */
 export interface KqueueOsOptions<Sys extends KqueueSys> {

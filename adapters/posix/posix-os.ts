@@ -7,7 +7,6 @@ import * as childProcess from 'node:child_process';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as nodeOs from 'node:os';
-import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import * as util from 'node:util';
 import {
@@ -894,24 +893,4 @@ function checkDirectory(dir: string): number | undefined {
   } catch (e) {
     return errnoOf(e) ?? 2;
   }
-}
-
-/** Finds the built exec helper next to the sources or the compiled output; undefined if absent. */
-export function findExecHelper(fromDir: string): string | undefined {
-  const override = process.env.DINIT_EXEC_HELPER;
-  const candidates = override
-    ? [override]
-    : [
-        path.resolve(fromDir, '..', 'native', 'build', 'dinit-exec-helper'),
-        path.resolve(fromDir, '..', '..', '..', 'adapters', 'native', 'build', 'dinit-exec-helper'),
-      ];
-  for (const c of candidates) {
-    try {
-      fs.accessSync(c, fs.constants.X_OK);
-      return c;
-    } catch {
-      // Try the next place.
-    }
-  }
-  return undefined;
 }

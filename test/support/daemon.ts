@@ -6,7 +6,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { findExecHelper } from '../../adapters/posix/posix-os';
+import { findExecHelper } from '../../adapters/posix/native-programs';
 import { eventually } from './eventually';
 import { SANDBOX_MARK, killQuietly, sweep } from './processes';
 

@@ -5,7 +5,7 @@
 import { spawn } from 'node:child_process';
 import * as path from 'node:path';
 import type { Readable } from 'node:stream';
-import { findExecHelper } from '../../../adapters/posix/posix-os';
+import { findExecHelper } from '../../../adapters/posix/native-programs';
 
 const helper = findExecHelper(path.resolve(__dirname, '../../../adapters/linux'));
 if (!helper) console.warn('exec helper tests skipped: helper not built (npm run build needs cc)');

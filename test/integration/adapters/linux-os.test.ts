@@ -9,7 +9,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { LogPipe, ProcessEvents, ProcessHandle, ProcessSpec } from '../../../src/core/os';
 import { LinuxOs } from '../../../adapters/linux/linux-os';
-import { findExecHelper } from '../../../adapters/posix/posix-os';
+import { findExecHelper } from '../../../adapters/posix/native-programs';
 import type { ExitStatus } from '../../../src/model';
 import { execStageDescription } from '../../../src/model';
 import { eventually } from '../../support/eventually';
