@@ -73,28 +73,14 @@ describeHelper('exec helper', () => {
   });
 
   it('applies instructions in order before exec', async () => {
-    const r = await runHelper([
-      'rlimit',
-      'nofile',
-      '77',
-      '-',
-      'chdir',
-      '/tmp',
-      '--',
-      'sh',
-      '-c',
-      'echo $(ulimit -n) $(pwd)',
-    ]);
+    const instructions = 'rlimit nofile 77 - chdir /tmp'.split(' ');
+    const r = await runHelper([...instructions, '--', 'sh', '-c', 'echo $(ulimit -n) $(pwd)']);
     expect(r).toEqual({ code: 0, status: [], out: '77 /tmp\n' });
   });
 
   it('keeps the status fd away from the command', async () => {
-    const r = await runHelper([
-      '--',
-      'sh',
-      '-c',
-      'if [ -e /proc/self/fd/3 ]; then echo open; else echo closed; fi',
-    ]);
+    const probe = 'if [ -e /proc/self/fd/3 ]; then echo open; else echo closed; fi';
+    const r = await runHelper(['--', 'sh', '-c', probe]);
     expect(r.out).toBe('closed\n');
   });
 });

@@ -13,6 +13,7 @@ import { findExecHelper } from '../../../adapters/posix/native-programs';
 import type { ExitStatus } from '../../../src/model';
 import { execStageDescription } from '../../../src/model';
 import { eventually } from '../../support/eventually';
+import { processSpec } from '../../support/process-spec';
 
 const isLinux = process.platform === 'linux';
 const isRoot = isLinux && process.getuid?.() === 0;
@@ -33,6 +34,8 @@ type Outcome =
   | { kind: 'failed'; stage: string; errno: number; message: string };
 
 const PATH = '/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin';
+/** run-as nobody by name: its uid, its group and its supplementary groups. */
+const AS_NOBODY = { uid: 65534, gid: 65534, initgroupsUser: 'nobody' };
 const EXIT = (code: number): Outcome => ({ kind: 'exit', status: { kind: 'exited', code } });
 
 let tmp: string;
@@ -41,17 +44,7 @@ const logs: string[] = [];
 const launched: number[] = [];
 
 function spec(argv: string[], extra: Partial<ProcessSpec> = {}): ProcessSpec {
-  return {
-    serviceName: 'test',
-    argv,
-    env: { PATH },
-    stdin: { kind: 'null' },
-    output: { kind: 'null' },
-    newSession: true,
-    onConsole: false,
-    unmaskIntr: false,
-    ...extra,
-  };
+  return processSpec({ serviceName: 'test', argv, env: { PATH }, ...extra });
 }
 
 /** Launches and resolves with the outcome; rejects after timeoutMs. */
@@ -229,35 +222,26 @@ describeLinux('Linux adapter', () => {
     }
   });
 
-  it('reports exec failure of a missing command with stage and errno', async () => {
-    const { done } = run(spec([path.join(tmp, 'missing')]));
-    expect(await done).toEqual({
-      kind: 'failed',
-      stage: 'executing command',
-      errno: 2,
-      message: 'No such file or directory',
+  // The same failures, reported by Node's spawn (direct) or by the helper's status pipe.
+  for (const [how, extra, test] of [
+    ['directly', {}, it],
+    ['through the helper', { nice: 1 }, itHelper],
+  ] as const) {
+    test(`reports exec failure of a missing command with stage and errno (${how})`, async () => {
+      const { done } = run(spec([path.join(tmp, 'missing')], extra));
+      expect(await done).toEqual({
+        kind: 'failed',
+        stage: 'executing command',
+        errno: 2,
+        message: 'No such file or directory',
+      });
     });
-  });
 
-  it('reports a missing working directory as a chdir failure', async () => {
-    const { done } = run(spec(['true'], { workingDir: path.join(tmp, 'nowhere') }));
-    expect(await done).toMatchObject({ kind: 'failed', stage: 'changing directory', errno: 2 });
-  });
-
-  itHelper('reports exec failure through the helper status pipe', async () => {
-    const { done } = run(spec([path.join(tmp, 'missing')], { nice: 1 }));
-    expect(await done).toEqual({
-      kind: 'failed',
-      stage: 'executing command',
-      errno: 2,
-      message: 'No such file or directory',
+    test(`reports a missing working directory as a chdir failure (${how})`, async () => {
+      const { done } = run(spec(['true'], { ...extra, workingDir: path.join(tmp, 'nowhere') }));
+      expect(await done).toMatchObject({ kind: 'failed', stage: 'changing directory', errno: 2 });
     });
-  });
-
-  itHelper('reports a failing chdir in the helper with its stage', async () => {
-    const { done } = run(spec(['true'], { nice: 1, workingDir: path.join(tmp, 'nowhere') }));
-    expect(await done).toMatchObject({ kind: 'failed', stage: 'changing directory', errno: 2 });
-  });
+  }
 
   itHelper('runs in the working directory through the helper', async () => {
     const { outcome, out } = await sh('pwd > $OUT', { nice: 0, workingDir: tmp });
@@ -268,9 +252,7 @@ describeLinux('Linux adapter', () => {
   itRootHelper('runs as nobody by name with its group and supplementary groups', async () => {
     fs.chmodSync(tmp, 0o777);
     const { outcome, out } = await sh('echo "$(id -u) $(id -g) $(id -G)" > $OUT', {
-      uid: 65534,
-      gid: 65534,
-      initgroupsUser: 'nobody',
+      ...AS_NOBODY,
     });
     expect(outcome).toEqual(EXIT(0));
     const expectedGroups = [...new Set(['65534', ...groupsOf('nobody')])].sort().join(' ');
@@ -294,9 +276,7 @@ describeLinux('Linux adapter', () => {
   itRootHelper('gives a run-as service the ambient capabilities of its IAB setting', async () => {
     fs.chmodSync(tmp, 0o777);
     const { outcome, out } = await sh('grep -E "^Cap(Inh|Prm|Eff|Amb)" /proc/self/status > $OUT', {
-      uid: 65534,
-      gid: 65534,
-      initgroupsUser: 'nobody',
+      ...AS_NOBODY,
       capabilities: '^cap_net_bind_service',
     });
     expect(outcome).toEqual(EXIT(0));

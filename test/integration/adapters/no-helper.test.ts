@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import { type ProcessEvents, type ProcessSpec } from '../../../src/core/os';
 import { LinuxOs } from '../../../adapters/linux/linux-os';
 import { execStageDescription } from '../../../src/model';
+import { processSpec } from '../../support/process-spec';
 
 const describeLinux = process.platform === 'linux' ? describe : describe.skip;
 
@@ -33,17 +34,7 @@ describeLinux('Linux adapter without the exec helper', () => {
   afterEach(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
   function spec(extra: Partial<ProcessSpec>): ProcessSpec {
-    return {
-      serviceName: 'svc',
-      argv: ['sh', '-c', 'echo out; echo err >&2'],
-      env: { PATH: '/usr/bin:/bin' },
-      stdin: { kind: 'null' },
-      output: { kind: 'null' },
-      newSession: true,
-      onConsole: false,
-      unmaskIntr: false,
-      ...extra,
-    };
+    return processSpec({ argv: ['sh', '-c', 'echo out; echo err >&2'], ...extra });
   }
 
   function run(s: ProcessSpec): Promise<Outcome> {

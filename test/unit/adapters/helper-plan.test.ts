@@ -3,6 +3,7 @@
 
 import type { ProcessSpec } from '../../../src/core/os';
 import { planLaunch } from '../../../adapters/posix/helper-plan';
+import { processSpec } from '../../support/process-spec';
 import {
   EXEC_STAGE_DESCRIPTIONS,
   ExecStage,
@@ -11,17 +12,7 @@ import {
 import { LaunchError } from '../../../src/errors';
 
 function spec(extra: Partial<ProcessSpec> = {}): ProcessSpec {
-  return {
-    serviceName: 'svc',
-    argv: ['daemon', '--flag'],
-    env: { PATH: '/bin' },
-    stdin: { kind: 'null' },
-    output: { kind: 'null' },
-    newSession: true,
-    onConsole: false,
-    unmaskIntr: false,
-    ...extra,
-  };
+  return processSpec({ argv: ['daemon', '--flag'], env: { PATH: '/bin' }, ...extra });
 }
 
 const pipe = { id: 1, close() {} };
