@@ -103,6 +103,8 @@ function isValidServiceName(name: string): boolean {
 interface ParseState {
   readonly o: DaemonOptions;
   readonly ctx: ParseContext;
+  /** The whole command line (--version looks for a later --verbose). */
+  readonly argv: readonly string[];
   systemInit: boolean;
   systemMgr: boolean;
   /**
@@ -162,7 +164,7 @@ const OPTIONS: readonly OptionDef[] = [
   { long: '--log-level', value: 'text', apply: (st, v, d) => level(st, 'mainLogLevel', v, d) },
   { long: '--cgroup-path', short: '-b', value: 'text', apply: (st, v) => set(st, 'cgroupPath', v) },
   { long: '--service', short: '-t', value: 'text', apply: (st, v) => add(st, 'services', v) },
-  { long: '--version', apply: () => ({ action: 'exit', status: 0, stdout: VERSION_TEXT }) },
+  { long: '--version', apply: (st) => versionText(st.argv) },
   { long: '--help', apply: () => ({ action: 'exit', status: 0, stdout: HELP_TEXT }) },
 ];
 
@@ -190,7 +192,8 @@ export function parseArgs(argv: readonly string[], ctx: ParseContext): ParseResu
     autoRecovery: false,
     services: [],
   };
-  const st: ParseState = { o, ctx, systemInit, systemMgr, processSysArgs: systemMgr && systemInit };
+  const processSysArgs = systemMgr && systemInit;
+  const st: ParseState = { o, ctx, argv, systemInit, systemMgr, processSysArgs };
 
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
@@ -217,8 +220,6 @@ export function parseArgs(argv: readonly string[], ctx: ParseContext): ParseResu
       value = argv[i];
     }
     const stop = def.apply(st, value, def);
-    // dinit-ts extension: `--version --verbose` adds a line naming this implementation.
-    if (stop && def.long === '--version') return withImplementationLine(stop, argv);
     if (stop) return stop;
   }
 
@@ -229,12 +230,15 @@ export function parseArgs(argv: readonly string[], ctx: ParseContext): ParseResu
   return { action: 'run', options: o };
 }
 
-/** The --version result, plus the dinit-ts line when --verbose follows --version. */
-function withImplementationLine(r: ParseResult, argv: readonly string[]): ParseResult {
+/**
+ * The --version text. dinit-ts extension: `--version --verbose` adds a line naming this
+ * implementation.
+ */
+function versionText(argv: readonly string[]): ParseResult {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const version = require('../version') as typeof import('../version');
-  if (r.action !== 'exit' || !version.wantsVerboseVersion(argv)) return r;
-  return { ...r, stdout: (r.stdout ?? '') + version.implementationLine() };
+  const extra = version.wantsVerboseVersion(argv) ? version.implementationLine() : '';
+  return { action: 'exit', status: 0, stdout: VERSION_TEXT + extra };
 }
 
 function fail(msg: string): ParseResult {
