@@ -8,7 +8,6 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as nodeOs from 'node:os';
 import { performance } from 'node:perf_hooks';
-import * as util from 'node:util';
 import {
   type ActivationSocket,
   type LogPipe,
@@ -35,6 +34,7 @@ import { readPidFile as readPidFileImpl } from './pidfile';
 import { OrphanReaper, exitStatusFromSiginfo, type ReapSys } from './reaper';
 import type { ExitStatus } from '../../src/model';
 import { LaunchError, SysError } from '../../src/errors';
+import { strerror } from '../../src/strerror';
 
 /** The launch stage of each step that needs the exec helper (the reasons of helper-plan). */
 const HELPER_STAGE: Record<string, number> = {
@@ -800,9 +800,7 @@ export class PosixOs implements Os {
   /** Text for an errno, as the C library words it. */
   strerror(errno: number): string {
     if (this.libc) return this.libc.strerror(errno);
-    const m = util.getSystemErrorMap().get(-errno);
-    if (!m) return `error ${errno}`;
-    return m[1].charAt(0).toUpperCase() + m[1].slice(1);
+    return strerror(errno, nodeOs.constants.errno);
   }
 
   // ---- platform hooks ---------------------------------------------------------------------

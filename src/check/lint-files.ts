@@ -4,7 +4,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { LoadedService } from '../config/read-description';
-import { errnoText } from '../config/strerror';
+import { errnoText } from '../strerror';
 
 /** The file-system lint upstream's checker adds: working directory, executables, logfile directory. */
 export function lintFiles(loaded: LoadedService, report: (t: string) => void, name: string): void {

@@ -4,7 +4,7 @@
 import * as fs from 'node:fs';
 import { EnvironmentRules, applyEnvFileText } from '../config/env-file';
 import { defaultServiceDirs } from '../config/service-dirs';
-import { errnoText, strerror } from '../config/strerror';
+import { errnoText, strerrorCode } from '../strerror';
 import type { ControlClient as ControlClientType } from '../client/control-client';
 import { ControlError } from '../errors';
 import { APP, checkServices, type CheckIo } from './check-services';
@@ -168,11 +168,11 @@ async function queryDaemon(
   /* eslint-disable @typescript-eslint/no-require-imports */
   const { ControlClient } =
     require('../client/control-client') as typeof import('../client/control-client');
-  const { defaultSocketPath } =
-    require('../cli/socket-path') as typeof import('../cli/socket-path');
+  const { clientSocketPath } =
+    require('../config/socket-path') as typeof import('../config/socket-path');
   const { SSET_TYPE_DIRLOAD } = require('../protocol/codes') as typeof import('../protocol/codes');
   /* eslint-enable @typescript-eslint/no-require-imports */
-  const socketPath = socketOpt !== '' ? socketOpt : defaultSocketPath(userMode, env);
+  const socketPath = socketOpt !== '' ? socketOpt : clientSocketPath(userMode, env);
   if (socketPath === undefined) {
     io.err(
       `${APP}: cannot locate user home directory (set XDG_RUNTIME_DIR, HOME, check /etc/passwd file, or ` +
@@ -210,7 +210,7 @@ async function queryDaemon(
     if (!(e instanceof ControlError)) throw e;
     switch (e.kind) {
       case 'connect':
-        io.err(`${APP}: connecting to socket ${socketPath}: ${strerror(e.data.errnoCode)}\n`);
+        io.err(`${APP}: connecting to socket ${socketPath}: ${strerrorCode(e.data.errnoCode)}\n`);
         break;
       case 'old-client':
         io.err(`${APP}: too old (daemon reports newer protocol version)\n`);

@@ -7,7 +7,7 @@ import { defaultServiceDirs, findServiceFile } from '../config/service-dirs';
 import { CommandContext } from './command';
 import { loadService, reportEvent, serviceFilePath, waitServiceState } from './ops';
 import { CtlPort, ServiceStatus, State } from './port';
-import { strerrorCode } from './strerror';
+import { strerrorCode } from '../strerror';
 import { CliError } from '../errors';
 import { ControlError } from '../errors';
 

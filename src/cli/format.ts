@@ -3,7 +3,7 @@
 
 import { constants } from 'node:os';
 import { CLD_EXITED, CLD_KILLED, ServiceStatus, State, StopReason } from './port';
-import { strerror } from './strerror';
+import { strerror } from '../strerror';
 import { EXEC_STAGE_DESCRIPTIONS } from '../model';
 
 function stageName(stage: number): string {
@@ -41,7 +41,7 @@ export function failureDetails(
       return (
         'Reason: execution of service process failed:\n' +
         `        Stage: ${stageName(st.execStage)}\n` +
-        `        Error: ${strerror(st.exitSiCode)}\n` +
+        `        Error: ${strerror(st.exitSiCode, constants.errno)}\n` +
         helperHint(st.execStage, st.exitSiCode)
       );
     case StopReason.FAILED:
@@ -123,7 +123,7 @@ export function statusBlock(name: string, st: ServiceStatus): string {
         case StopReason.EXECFAILED:
           s += ' (could not be launched)\n';
           s += `        Stage: ${stageName(st.execStage)}\n`;
-          s += `        Error: ${strerror(st.exitSiCode)}`;
+          s += `        Error: ${strerror(st.exitSiCode, constants.errno)}`;
           if (helperHint(st.execStage, st.exitSiCode) !== '')
             s += '\n' + helperHint(st.execStage, st.exitSiCode).trimEnd();
           break;

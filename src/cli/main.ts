@@ -4,8 +4,8 @@
 import { COMMAND_IDS, CommandLine, parseCommandLine } from './argv';
 import { CommandContext, CommandSpec } from './command';
 import type { CtlPort } from './port';
-import { defaultSocketPath } from './socket-path';
-import { strerrorCode } from './strerror';
+import { clientSocketPath } from '../config/socket-path';
+import { strerrorCode } from '../strerror';
 import { CliError, ControlError, UsageError } from '../errors';
 
 /** The version line printed by --version. */
@@ -54,7 +54,7 @@ function makeContext(cl: CommandLine, io: CliIO): CommandContext {
       }
       let path = cl.socketPath;
       if (path === undefined) {
-        path = defaultSocketPath(cl.user, io.env);
+        path = clientSocketPath(cl.user, io.env);
         if (path === undefined) {
           throw new CliError(
             'ENOSOCKDIR',

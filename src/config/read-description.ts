@@ -12,7 +12,7 @@ import {
   validateServiceName,
   type ServiceSettings,
 } from './settings';
-import { errnoText } from './strerror';
+import { errnoText } from '../strerror';
 import type { DependencySpec, ServiceDescription } from './types';
 import { fileUserDb, type UserDb } from './users';
 import { substituteString, substituteVars, type VarResolver } from './var-subst';

@@ -2,6 +2,8 @@
 // lines and exit codes) and resolves the defaults that depend on the mode (socket path, env file).
 // Pure apart from the fd check for --ready-fd, which the caller passes in.
 
+import { SYSTEM_SOCKET_PATH, instanceSocketPath } from '../config/socket-path';
+
 /** Log levels in increasing severity; 'none' suppresses everything. */
 export type LogLevel = 'debug' | 'notice' | 'warn' | 'error' | 'none';
 
@@ -42,7 +44,6 @@ export type ParseResult =
   | { action: 'exit'; status: number; stdout?: string; stderr?: string };
 
 const DINIT_VERSION = '0.22.1';
-const SYSTEM_SOCKET_PATH = '/run/dinitctl';
 const SYSTEM_ENV_FILE = '/etc/dinit/environment';
 
 /** The --help output. It is part of the command-line surface, so it matches upstream's text. */
@@ -304,10 +305,5 @@ export function defaultSocketPath(
   env: Readonly<Record<string, string | undefined>>,
   homeFallback?: string,
 ): string {
-  if (systemInit) return SYSTEM_SOCKET_PATH;
-  const rundir = env.XDG_RUNTIME_DIR;
-  if (rundir !== undefined) return `${rundir}/dinitctl`;
-  const home = env.HOME ?? homeFallback;
-  if (home !== undefined) return `${home}/.dinitctl`;
-  return SYSTEM_SOCKET_PATH;
+  return instanceSocketPath(!systemInit, env, () => homeFallback) ?? SYSTEM_SOCKET_PATH;
 }

@@ -4,8 +4,8 @@
 import { spawnSync } from 'node:child_process';
 import { constants } from 'node:os';
 import type { ClientEvent, ControlClient } from '../client/control-client';
-import { defaultSocketPath } from '../cli/socket-path';
-import { strerrorCode } from '../cli/strerror';
+import { clientSocketPath } from '../config/socket-path';
+import { strerrorCode } from '../strerror';
 import { ControlError, UsageError } from '../errors';
 
 /** The monitor's command line. */
@@ -238,7 +238,7 @@ export async function runMonitor(argv: readonly string[], io: MonitorIO): Promis
     io.err('dinit-monitor: specified command is empty\n');
     return 1;
   }
-  const socketPath = o.socketPath ?? defaultSocketPath(o.user, io.env);
+  const socketPath = o.socketPath ?? clientSocketPath(o.user, io.env);
   if (socketPath === undefined) {
     io.err(
       'dinit-monitor: cannot locate user home directory (set XDG_RUNTIME_DIR, HOME, check /etc/passwd file, or specify socket path via -p)\n',

@@ -3,8 +3,8 @@
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { SYSTEM_SOCKET, defaultSocketPath } from '../cli/socket-path';
-import { strerrorCode } from '../cli/strerror';
+import { SYSTEM_SOCKET_PATH, clientSocketPath } from '../config/socket-path';
+import { strerrorCode } from '../strerror';
 import type { ShutdownType } from '../model';
 import { ControlError } from '../errors';
 
@@ -40,7 +40,7 @@ export function parseShutdownArgs(
     type: defaultTypeFor(execName),
     direct: false,
     usePassedCfd: false,
-    socketPath: SYSTEM_SOCKET,
+    socketPath: SYSTEM_SOCKET_PATH,
   };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
@@ -76,7 +76,7 @@ export function parseShutdownArgs(
         o.usePassedCfd = true;
         break;
       case '--user': {
-        const p = defaultSocketPath(true, env);
+        const p = clientSocketPath(true, env);
         if (p === undefined)
           return 'cannot determine the user daemon socket (set XDG_RUNTIME_DIR or HOME)';
         o.socketPath = p;

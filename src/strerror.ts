@@ -1,9 +1,8 @@
-// errno numbers to the C library's messages (glibc wording), for the "Error: ..." lines that
-// report why a service process could not be launched.
+// The C library's strerror() texts (glibc wording) by errno name, so that every program words
+// an OS error the way upstream's does. A leaf: it imports nothing; a caller with an errno number
+// passes the platform's name-to-number table (node:os constants.errno).
 
-import { constants } from 'node:os';
-
-const MESSAGES: Record<string, string> = {
+const MESSAGES: Readonly<Record<string, string>> = {
   EPERM: 'Operation not permitted',
   ENOENT: 'No such file or directory',
   ESRCH: 'No such process',
@@ -46,23 +45,29 @@ const MESSAGES: Record<string, string> = {
   ETIMEDOUT: 'Connection timed out',
 };
 
-let byNumber: Map<number, string> | undefined;
-
-/** The message for errno `n` ("Unknown error N" when not known). Never throws. */
-export function strerror(n: number): string {
-  if (byNumber === undefined) {
-    byNumber = new Map();
-    const table = constants.errno as Record<string, number>;
-    for (const [name, msg] of Object.entries(MESSAGES)) {
-      const num = table[name];
-      if (num !== undefined) byNumber.set(num, msg);
-    }
-  }
-  if (n === 0) return 'Success';
-  return byNumber.get(n) ?? `Unknown error ${n}`;
+/**
+ * The message for an errno name such as 'ENOENT' (as Node reports it in `error.code`): the
+ * name itself when the table lacks it, "Unknown error" when there is no name. Never throws.
+ */
+export function strerrorCode(code: string | undefined): string {
+  if (code === undefined) return 'Unknown error';
+  return MESSAGES[code] ?? code;
 }
 
-/** The message for a Node system error code such as 'ENOENT' (the code itself when unknown). */
-export function strerrorCode(code: string): string {
-  return MESSAGES[code] ?? code;
+/** The message for a caught Node system error (its `code`), as strerrorCode words it. */
+export function errnoText(e: unknown): string {
+  const code = (e as { code?: unknown } | null | undefined)?.code;
+  return strerrorCode(typeof code === 'string' ? code : undefined);
+}
+
+/**
+ * The message for errno number `n` on the platform whose numbers `errnoNumbers` gives ("Success"
+ * for 0, "Unknown error N" when not in the table). Never throws.
+ */
+export function strerror(n: number, errnoNumbers: Readonly<Record<string, number>>): string {
+  if (n === 0) return 'Success';
+  for (const name of Object.keys(MESSAGES)) {
+    if (errnoNumbers[name] === n) return MESSAGES[name];
+  }
+  return `Unknown error ${n}`;
 }
