@@ -1,18 +1,7 @@
 // dinitctl add-dep: add a dependency between two loaded services (not persistent).
 
-import { CommandSpec } from '../src/cli/command';
+import type { CommandRun } from '../src/cli/command';
 import { addRemoveDependency } from '../src/cli/ops';
 
-const spec: CommandSpec = {
-  id: 'add-dep',
-  summary: 'Add a dependency (need, milestone or waits-for) from one service to another',
-  usage: 'add-dep <type> <from-service> <to-service>',
-  args: [
-    { name: 'type', description: 'need (or regular), milestone, or waits-for', required: true },
-    { name: 'from-service', description: 'the dependent service', required: true },
-    { name: 'to-service', description: 'the dependency', required: true },
-  ],
-  flags: [],
-  run: (ctx) => addRemoveDependency(ctx, true),
-};
-export default spec;
+const run: CommandRun = (ctx) => addRemoveDependency(ctx, true);
+export default run;

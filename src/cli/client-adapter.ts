@@ -1,47 +1,49 @@
-// CtlPort over src/client's ControlClient: maps its typed replies to what the dinitctl
-// commands ask, and keeps service events in per-handle queues so a command can wait for them.
+// CtlPort over src/client's ControlClient: passes its typed replies on (status blocks in one
+// layout), and keeps service events in per-handle queues so a command can wait for them.
 
-import { ControlClient, type ClientEvent, type EnableResult } from '../client/control-client';
-import type { StatusInfo } from '../protocol/status';
-import { CLD_EXITED, CLD_KILLED } from './port';
-import type {
-  AckNak,
-  CtlPort,
-  LoadReply,
-  ServiceEventInfo,
-  ServiceStatus,
-  StartStopReply,
-} from './port';
-import { EVENT_NAMES, STATE_NAMES, STOP_REASON_NAMES } from '../model';
+import {
+  ControlClient,
+  type AckNak,
+  type ActionResult,
+  type ClientEvent,
+  type EnableResult,
+  type LoadResult,
+  type ServiceEventInfo,
+  type SignalResult,
+} from '../client/control-client';
+import { CLD_EXITED, CLD_KILLED, type DepTypeName } from '../protocol/codes';
+import type { StatusFormat, StatusInfo } from '../protocol/status';
+import type { CtlPort } from './port';
+import type { ShutdownType } from '../model';
 import { ControlError } from '../errors';
 
 /**
- * Convert the client's status block to the port's. A v1 block (daemons before protocol 5)
- * carries a wait(2) status instead of si_code/si_status; it is converted to the latter.
+ * A status block in the v5 layout whatever the daemon sent. A v1 block (daemons before
+ * protocol 5) carries a wait(2) status where v5 has si_code and si_status; it is converted.
  */
-export function toStatus(s: StatusInfo, format: number = 5): ServiceStatus {
-  let siCode = s.hasPid ? 0 : s.word1;
-  let siStatus = s.hasPid ? 0 : s.word2;
-  if (format === 1 && !s.hasPid && STOP_REASON_NAMES.indexOf(s.stopReason) !== 4) {
-    const w = s.word1;
-    const sig = w & 0x7f;
-    siCode = sig === 0 ? CLD_EXITED : CLD_KILLED;
-    siStatus = sig === 0 ? (w >> 8) & 0xff : sig;
+export function toV5Layout(s: StatusInfo, format: StatusFormat): StatusInfo {
+  if (format !== 1 || s.hasPid || s.stopReason === 'execfailed') return s;
+  const sig = s.word1 & 0x7f;
+  return sig === 0
+    ? { ...s, word1: CLD_EXITED, word2: (s.word1 >> 8) & 0xff }
+    : { ...s, word1: CLD_KILLED, word2: sig };
+}
+
+/** An event whose status block is in the v5 layout. */
+function normalised(ev: ServiceEventInfo): ServiceEventInfo {
+  return ev.format === 1 ? { ...ev, status: toV5Layout(ev.status, 1), format: 5 } : ev;
+}
+
+/** The answer of a request that upstream's dinitctl treats alike for any reply but ACK and NAK. */
+async function ackNakOrOther(request: Promise<AckNak>): Promise<AckNak['kind'] | 'other'> {
+  try {
+    return (await request).kind;
+  } catch (e) {
+    // Upstream reports any reply other than ACK/NAK (e.g. BADREQ for a self-dependency) alike.
+    if (e instanceof ControlError && (e.kind === 'bad-request' || e.kind === 'protocol'))
+      return 'other';
+    throw e;
   }
-  return {
-    state: STATE_NAMES.indexOf(s.state),
-    target: STATE_NAMES.indexOf(s.targetState),
-    hasConsole: s.hasConsole,
-    waitingConsole: s.waitingForConsole,
-    skipped: s.startSkipped,
-    markedActive: s.markedActive,
-    hasPid: s.hasPid,
-    stopReason: STOP_REASON_NAMES.indexOf(s.stopReason),
-    execStage: s.execStage,
-    pid: s.hasPid ? s.word1 : 0,
-    exitSiCode: siCode,
-    exitSiStatus: siStatus,
-  };
 }
 
 class ClientPort implements CtlPort {
@@ -56,11 +58,7 @@ class ClientPort implements CtlPort {
 
   onEvent(ev: ClientEvent): void {
     if (ev.kind !== 'service') return;
-    const info: ServiceEventInfo = {
-      handle: ev.handle,
-      event: EVENT_NAMES.indexOf(ev.event),
-      status: toStatus(ev.status, ev.format),
-    };
+    const info = normalised(ev);
     const w = this.waiters.get(ev.handle);
     if (w !== undefined) {
       this.waiters.delete(ev.handle);
@@ -78,53 +76,20 @@ class ClientPort implements CtlPort {
     this.waiters.clear();
   }
 
-  async loadService(name: string, findOnly: boolean): Promise<LoadReply> {
-    const r = findOnly ? await this.client.findService(name) : await this.client.loadService(name);
-    switch (r.kind) {
-      case 'found':
-        return { kind: 'record', handle: r.handle, state: STATE_NAMES.indexOf(r.state) };
-      case 'noservice':
-        return { kind: 'noservice' };
-      case 'desc-error':
-        return { kind: 'desc-err' };
-      case 'load-error':
-        return { kind: 'load-err' };
-    }
+  loadService(name: string, findOnly: boolean): Promise<LoadResult> {
+    return findOnly ? this.client.findService(name) : this.client.loadService(name);
   }
 
   async startStop(
     op: 'start' | 'stop' | 'wake' | 'release',
     handle: number,
     opts: { pin: boolean; force: boolean; restart: boolean },
-  ): Promise<{ reply: StartStopReply; seen: ServiceEventInfo[] }> {
+  ): Promise<{ reply: ActionResult; seen: ServiceEventInfo[] }> {
     this.queues.delete(handle);
     // Events queued before the PREACK predate the command; only later ones count as seen.
     const o = { pin: opts.pin, force: opts.force, onPreack: () => this.queues.delete(handle) };
-    let r;
-    if (opts.restart) r = await this.client.restart(handle, o);
-    else if (op === 'start') r = await this.client.start(handle, o);
-    else if (op === 'stop') r = await this.client.stop(handle, o);
-    else if (op === 'wake') r = await this.client.wake(handle, o);
-    else r = await this.client.release(handle, o);
-    const seen = this.pendingEvents(handle);
-    let reply: StartStopReply;
-    switch (r.kind) {
-      case 'already':
-        reply = { kind: 'alreadyss' };
-        break;
-      case 'pinned-started':
-        reply = { kind: 'pinnedstarted' };
-        break;
-      case 'pinned-stopped':
-        reply = { kind: 'pinnedstopped' };
-        break;
-      case 'shutting-down':
-        reply = { kind: 'shuttingdown' };
-        break;
-      default:
-        reply = r;
-    }
-    return { reply, seen };
+    const reply = await this.client[opts.restart ? 'restart' : op](handle, o);
+    return { reply, seen: this.pendingEvents(handle) };
   }
 
   nextEvent(handle: number): Promise<ServiceEventInfo | null> {
@@ -140,35 +105,34 @@ class ClientPort implements CtlPort {
     return q;
   }
 
-  async unpin(handle: number): Promise<AckNak> {
-    await this.client.unpin(handle);
-    return 'ack';
+  unpin(handle: number): Promise<void> {
+    return this.client.unpin(handle);
   }
 
-  async unload(handle: number): Promise<AckNak> {
-    return (await this.client.unload(handle)).kind;
+  unload(handle: number): Promise<AckNak> {
+    return this.client.unload(handle);
   }
 
-  async reload(handle: number): Promise<AckNak> {
-    return (await this.client.reload(handle)).kind;
+  reload(handle: number): Promise<AckNak> {
+    return this.client.reload(handle);
   }
 
-  async listServices(): Promise<Array<{ name: string; status: ServiceStatus }>> {
+  async listServices(): Promise<Array<{ name: string; status: StatusInfo }>> {
     return (await this.client.list()).map((e) => ({
       name: e.name,
-      status: toStatus(e.status, e.format),
+      status: toV5Layout(e.status, e.format),
     }));
   }
 
-  private async rawStatus(handle: number): Promise<{ status: StatusInfo; format: number }> {
+  private async rawStatus(handle: number): Promise<{ status: StatusInfo; format: StatusFormat }> {
     const r = await this.client.status(handle);
     if (r.kind !== 'status') throw new ControlError('protocol', 'protocol error: status refused');
     return r;
   }
 
-  async serviceStatus(handle: number): Promise<ServiceStatus> {
+  async serviceStatus(handle: number): Promise<StatusInfo> {
     const r = await this.rawStatus(handle);
-    return toStatus(r.status, r.format);
+    return toV5Layout(r.status, r.format);
   }
 
   async serviceDescriptionMtime(handle: number): Promise<{ sec: number; nsec: number } | null> {
@@ -202,65 +166,51 @@ class ClientPort implements CtlPort {
     return this.client.getAllEnv();
   }
 
-  async addRemoveDep(
+  addRemoveDep(
     add: boolean,
-    depType: number,
+    depType: DepTypeName,
     from: number,
     to: number,
-  ): Promise<AckNak | 'other'> {
-    const t = depType === 3 ? 'milestone' : depType === 2 ? 'waits-for' : 'regular';
-    try {
-      return (add ? await this.client.addDep(from, to, t) : await this.client.rmDep(from, to, t))
-        .kind;
-    } catch (e) {
-      // Upstream reports any reply other than ACK/NAK (e.g. BADREQ for a self-dependency) alike.
-      if (e instanceof ControlError && (e.kind === 'bad-request' || e.kind === 'protocol'))
-        return 'other';
-      throw e;
-    }
+  ): Promise<AckNak['kind'] | 'other'> {
+    return ackNakOrOther(
+      add ? this.client.addDep(from, to, depType) : this.client.rmDep(from, to, depType),
+    );
   }
 
   async enableDisable(
     enable: boolean,
     from: number,
     to: number,
-  ): Promise<{ reply: AckNak | 'other'; status?: ServiceStatus }> {
-    let r: EnableResult;
+  ): Promise<{ reply: AckNak['kind'] | 'other'; status?: StatusInfo }> {
+    let status: StatusInfo | undefined;
     // Events sent before the reply are not reported (upstream skips them while awaiting the
     // ACK). They are dropped when the reply is read, not when the await resumes: by then events
     // that followed the reply in the same read may already be queued, and they count.
     const dropEarlier = () => this.queues.delete(to);
-    try {
-      r = enable
-        ? await this.client.enable(from, to, dropEarlier)
-        : await this.client.rmDep(from, to, 'waits-for', dropEarlier);
-    } catch (e) {
-      if (e instanceof ControlError && (e.kind === 'bad-request' || e.kind === 'protocol'))
-        return { reply: 'other' };
-      throw e;
-    }
-    if (r.kind === 'ack' && r.status !== undefined) {
-      return { reply: 'ack', status: toStatus(r.status, 6) };
-    }
-    return { reply: r.kind };
+    const request = enable
+      ? this.client.enable(from, to, dropEarlier).then((r: EnableResult): AckNak => {
+          if (r.kind === 'ack') status = r.status;
+          return { kind: r.kind };
+        })
+      : this.client.rmDep(from, to, 'waits-for', dropEarlier);
+    const reply = await ackNakOrOther(request);
+    return reply === 'ack' && status !== undefined ? { reply, status } : { reply };
   }
 
-  async shutdown(kind: number): Promise<AckNak> {
-    const names = ['none', 'remain', 'halt', 'poweroff', 'reboot', 'softreboot', 'kexec'] as const;
-    await this.client.shutdown(names[kind] ?? 'halt');
-    return 'ack';
+  shutdown(type: ShutdownType): Promise<void> {
+    return this.client.shutdown(type);
   }
 
   waitClosed(): Promise<void> {
     return this.client.waitForClose();
   }
 
-  async setenv(assignment: string): Promise<'ack' | 'badreq'> {
-    return (await this.client.setenv(assignment)).kind;
+  setenv(assignment: string): Promise<{ kind: 'ack' } | { kind: 'badreq' }> {
+    return this.client.setenv(assignment);
   }
 
-  async setTrigger(handle: number, value: boolean): Promise<AckNak> {
-    return (await this.client.trigger(handle, value)).kind;
+  setTrigger(handle: number, value: boolean): Promise<AckNak> {
+    return this.client.trigger(handle, value);
   }
 
   async catLog(handle: number, clear: boolean): Promise<Buffer | null> {
@@ -268,18 +218,8 @@ class ClientPort implements CtlPort {
     return r.kind === 'log' ? r.data : null;
   }
 
-  async signal(handle: number, signo: number): Promise<'ack' | 'nopid' | 'badsig' | 'killerr'> {
-    const r = await this.client.signal(handle, signo);
-    switch (r.kind) {
-      case 'ack':
-        return 'ack';
-      case 'no-pid':
-        return 'nopid';
-      case 'bad-signal':
-        return 'badsig';
-      case 'kill-error':
-        return 'killerr';
-    }
+  signal(handle: number, signo: number): Promise<SignalResult> {
+    return this.client.signal(handle, signo);
   }
 
   close(): void {

@@ -5,11 +5,11 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { defaultServiceDirs, findServiceFile } from '../config/service-dirs';
 import { CommandContext } from './command';
-import { loadService, reportEvent, serviceFilePath, waitServiceState } from './ops';
-import { CtlPort, ServiceStatus, State } from './port';
+import { expectAck, loadService, reportEvent, serviceFilePath, waitServiceState } from './ops';
+import type { CtlPort, StatusInfo } from './port';
+import type { ServiceState } from '../model';
 import { strerrorCode } from '../strerror';
-import { CliError } from '../errors';
-import { ControlError } from '../errors';
+import { CliError, ControlError } from '../errors';
 
 type Resolve = (name: string) => string | undefined;
 
@@ -141,183 +141,188 @@ function createLinkAtomically(target: string, linkPath: string): void {
   }
 }
 
-/** Run enable or disable (online or --offline); resolves with the exit code. */
-export async function enableDisableCommand(ctx: CommandContext, enable: boolean): Promise<number> {
-  const { cl } = ctx;
-  const to = cl.to as string;
-  let from = cl.from;
-  if (from !== undefined && from.includes('@')) {
-    ctx.err('dinitctl: cannot enable/disable from a service with argument (service@arg).\n');
-    return 1;
-  }
+/** A failure that ends enable/disable with upstream's message (printed after "dinitctl: "). */
+function fail(message: string): CliError {
+  return new CliError('EENABLE', message);
+}
 
-  let port: CtlPort | undefined;
-  let env: Record<string, string> = {};
-  let toFile: string;
-  let fromFile: string;
-  let toHandle = -1;
-  let fromHandle = -1;
-  let fromState: number = State.STARTED;
+/** The service description file of one end of the link, and its handle when online. */
+interface End {
+  file: string;
+  handle: number;
+  state: ServiceState;
+}
 
-  if (!cl.offline) {
-    port = await ctx.connect();
-    if (port.protocolVersion < 3) throw new ControlError('old-server', 'daemon too old');
+/** The variables `$NAME` in a description resolve to: the daemon's, or (offline) the system's. */
+async function environment(
+  ctx: CommandContext,
+  port: CtlPort | undefined,
+): Promise<Record<string, string>> {
+  const env: Record<string, string> = {};
+  if (port !== undefined) {
     for (const kv of await port.daemonEnvironment()) {
       const eq = kv.indexOf('=');
       if (eq > 0) env[kv.slice(0, eq)] = kv.slice(eq + 1);
     }
-  } else if (!cl.user) {
-    try {
-      const { readGlobalEnvFile } =
-        // eslint-disable-next-line @typescript-eslint/no-require-imports
-        require('../config/env-file') as typeof import('../config/env-file');
-      env = readGlobalEnvFile('/etc/dinit/environment', {});
-    } catch (e) {
-      ctx.err(
-        `dinitctl: cannot read environment file '/etc/dinit/environment' :${(e as Error).message}\n`,
-      );
-      return 1;
-    }
+    return env;
   }
-  const resolve: Resolve = (n) => env[n];
+  if (ctx.cl.user) return env;
+  try {
+    const { readGlobalEnvFile } =
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      require('../config/env-file') as typeof import('../config/env-file');
+    return readGlobalEnvFile('/etc/dinit/environment', {});
+  } catch (e) {
+    throw fail(`cannot read environment file '/etc/dinit/environment' :${(e as Error).message}`);
+  }
+}
 
+/**
+ * Find the description file of `name`: through the daemon (loading the service) when online,
+ * else in the service directories. Throws CliError; undefined after a load failure was printed.
+ */
+async function locate(
+  ctx: CommandContext,
+  port: CtlPort | undefined,
+  name: string,
+  what: string,
+): Promise<End | undefined> {
+  if (port !== undefined) {
+    const s = await loadService(ctx, port, name);
+    if (s === undefined) return undefined;
+    return { ...s, file: await serviceFilePath(port, s.handle, name) };
+  }
   const dirs =
-    cl.servicesDirs.length > 0
-      ? cl.servicesDirs
-      : defaultServiceDirs(cl.user ? 'user' : 'system', ctx.env);
-  if (port !== undefined) {
-    const t = await loadService(ctx, port, to);
-    if (t === undefined) return 1;
-    toHandle = t.handle;
-    toFile = await serviceFilePath(port, toHandle, to);
-  } else {
-    const found = findServiceFile(to, dirs);
-    if (found === undefined) {
-      ctx.err(`dinitctl: could not locate service file for target service '${to}'\n`);
-      return 1;
-    }
-    toFile = found;
-  }
+    ctx.cl.servicesDirs.length > 0
+      ? ctx.cl.servicesDirs
+      : defaultServiceDirs(ctx.cl.user ? 'user' : 'system', ctx.env);
+  const file = findServiceFile(name, dirs);
+  if (file === undefined) throw fail(`could not locate service file for ${what} '${name}'`);
+  return { file, handle: -1, state: 'started' };
+}
 
-  if (from === undefined) {
-    try {
-      from = scanDescription(toFile, to, resolve).enableVia ?? 'boot';
-    } catch (e) {
-      if (e instanceof CliError && e.reason === 'EREAD') {
-        ctx.err(
-          `dinitctl: could not ${port ? 'open' : 'read'} service description file '${toFile}': ${e.message.slice(toFile.length + 2)}\n`,
-        );
-        return 1;
-      }
-      throw e;
+/** The service named by `@meta enable-via` in the target's description, else boot. */
+function enableVia(toFile: string, to: string, resolve: Resolve, online: boolean): string {
+  try {
+    return scanDescription(toFile, to, resolve).enableVia ?? 'boot';
+  } catch (e) {
+    if (e instanceof CliError && e.reason === 'EREAD') {
+      throw fail(
+        `could not ${online ? 'open' : 'read'} service description file '${toFile}': ${e.message.slice(toFile.length + 2)}`,
+      );
     }
+    throw e;
   }
+}
 
-  if (port !== undefined) {
-    const f = await loadService(ctx, port, from);
-    if (f === undefined) return 1;
-    fromHandle = f.handle;
-    fromState = f.state;
-    fromFile = await serviceFilePath(port, fromHandle, from);
-  } else {
-    const found = findServiceFile(from, dirs);
-    if (found === undefined) {
-      ctx.err(`dinitctl: could not locate service file for service '${from}'\n`);
-      return 1;
-    }
-    fromFile = found;
-  }
-
+/**
+ * The waits-for.d directory of `from` and the link for `to` in it; throws CliError when the
+ * description cannot be read, has no single waits-for.d, or has a fixed dependency on `to`.
+ */
+function waitsForLink(
+  from: string,
+  fromFile: string,
+  to: string,
+  resolve: Resolve,
+): { waitsForDir: string; linkPath: string } {
   let scan: ScanResult;
   try {
     scan = scanDescription(fromFile, from, resolve);
   } catch (e) {
-    if (e instanceof CliError && e.reason === 'EREAD') {
-      ctx.err(`dinitctl: ${e.message}\n`);
-      return 1;
-    }
+    if (e instanceof CliError && e.reason === 'EREAD') throw fail(e.message);
     throw e;
   }
   if (scan.fixedDeps.includes(to)) {
-    ctx.err(
-      `dinitctl: there is a fixed dependency to service '${to}' in the service description of '${from}'.\n`,
+    throw fail(
+      `there is a fixed dependency to service '${to}' in the service description of '${from}'.`,
     );
-    return 1;
   }
   if (scan.waitsForD.length > 1) {
-    ctx.err(
-      `dinitctl: service '${from}' has multiple waits-for.d directories specified in service description\n`,
+    throw fail(
+      `service '${from}' has multiple waits-for.d directories specified in service description`,
     );
-    return 1;
   }
   if (scan.waitsForD.length === 0) {
-    ctx.err(`dinitctl: service '${from}' has no waits-for.d directory specified\n`);
-    return 1;
+    throw fail(`service '${from}' has no waits-for.d directory specified`);
   }
   const wfd = scan.waitsForD[0];
   const waitsForDir = wfd.startsWith('/') ? wfd : path.dirname(fromFile) + '/' + wfd;
   const linkPath = waitsForDir.endsWith('/') ? waitsForDir + to : `${waitsForDir}/${to}`;
-  let exists = false;
+  return { waitsForDir, linkPath };
+}
+
+/** Whether the link exists; throws CliError when that cannot be told. */
+function linkExists(linkPath: string): boolean {
   try {
     fs.lstatSync(linkPath);
-    exists = true;
+    return true;
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code ?? 'EIO';
-    if (code !== 'ENOENT') {
-      ctx.err(
-        `dinitctl: checking for existing dependency link: ${linkPath}: ${strerrorCode(code)}\n`,
-      );
-      return 1;
-    }
+    if (code === 'ENOENT') return false;
+    throw fail(`checking for existing dependency link: ${linkPath}: ${strerrorCode(code)}`);
   }
-  if (exists && enable) {
-    ctx.err('dinitctl: service already enabled.\n');
-    return 1;
-  }
+}
 
-  let enableStatus: ServiceStatus | undefined;
-  if (port !== undefined) {
-    if (enable && fromState !== State.STARTED) {
-      ctx.err('dinitctl: warning: enabling dependency for non-started service\n');
-    }
-    const answer = await port.enableDisable(enable, fromHandle, toHandle);
-    enableStatus = answer.status;
-    const r = answer.reply;
-    if (r === 'nak') {
-      ctx.err(
-        enable
-          ? 'dinitctl: could not enable service: possible circular dependency\n'
-          : 'dinitctl: service not currently enabled\n',
-      );
-      return 1;
-    }
-    if (r !== 'ack') throw new CliError('EPROTO', 'control socket protocol error');
-  }
-
+/** Create (enable) or remove (disable) the link; throws CliError naming what failed. */
+function editLink(
+  enable: boolean,
+  online: boolean,
+  link: { waitsForDir: string; linkPath: string },
+  toFile: string,
+  to: string,
+): void {
+  const { waitsForDir, linkPath } = link;
   try {
     if (enable) createLinkAtomically(linkTarget(waitsForDir, toFile, to), linkPath);
     else fs.unlinkSync(linkPath);
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code ?? 'EIO';
-    let msg = enable
-      ? `dinitctl: could not create symlink at ${linkPath}: ${strerrorCode(code)}`
-      : `dinitctl: could not unlink dependency entry ${linkPath}: ${strerrorCode(code)}`;
-    if (port !== undefined) {
-      msg += enable
-        ? '\ndinitctl: note: service was enabled for now; persistent enable failed.'
-        : '\ndinitctl: note: service was disabled for now; persistent disable failed.';
-    }
-    ctx.err(msg + '\n');
-    return 1;
+    const why = strerrorCode((e as NodeJS.ErrnoException).code ?? 'EIO');
+    const what = enable ? 'enable' : 'disable';
+    throw fail(
+      (enable
+        ? `could not create symlink at ${linkPath}: ${why}`
+        : `could not unlink dependency entry ${linkPath}: ${why}`) +
+        (online
+          ? `\ndinitctl: note: service was ${what}d for now; persistent ${what} failed.`
+          : ''),
+    );
   }
+}
 
-  if (ctx.verbose) ctx.out(`Service '${to}' has been ${enable ? 'enabled' : 'disabled'}.\n`);
-  if (port === undefined) return 0;
+/** Ask the daemon to enable or disable; resolves with the status a protocol-7 enable returns. */
+async function tellDaemon(
+  ctx: CommandContext,
+  port: CtlPort,
+  enable: boolean,
+  from: End,
+  to: End,
+): Promise<StatusInfo | undefined> {
+  if (enable && from.state !== 'started') {
+    ctx.err('dinitctl: warning: enabling dependency for non-started service\n');
+  }
+  const answer = await port.enableDisable(enable, from.handle, to.handle);
+  expectAck(
+    answer.reply,
+    enable
+      ? 'could not enable service: possible circular dependency'
+      : 'service not currently enabled',
+  );
+  return answer.status;
+}
 
+/** After an online enable, wait for the service to start; after a disable, note dependents. */
+async function followUp(
+  ctx: CommandContext,
+  port: CtlPort,
+  enable: boolean,
+  to: string,
+  toHandle: number,
+  enableStatus: StatusInfo | undefined,
+): Promise<number> {
   if (enable && enableStatus !== undefined) {
     // Protocol 7: the enable's own answer gave the status as of the enable, so no event can
     // have been missed; wait only while the service is still on its way up.
-    if (enableStatus.state !== State.STARTED && enableStatus.target === State.STARTED) {
+    if (enableStatus.state !== 'started' && enableStatus.targetState === 'started') {
       return waitServiceState(ctx, port, toHandle, to, false);
     }
     return 0;
@@ -329,9 +334,40 @@ export async function enableDisableCommand(ctx: CommandContext, enable: boolean)
       const r = reportEvent(ctx, ev, to, false);
       if (r >= 0) return r;
     }
-    if (st.state !== State.STARTED) await waitServiceState(ctx, port, toHandle, to, false);
-  } else if (st.target !== State.STOPPED) {
+    if (st.state !== 'started') await waitServiceState(ctx, port, toHandle, to, false);
+  } else if (st.targetState !== 'stopped') {
     ctx.err('dinitctl: note: disabled service may have other dependents\n');
   }
   return 0;
+}
+
+/** Run enable or disable (online or --offline); resolves with the exit code. */
+export async function enableDisableCommand(ctx: CommandContext, enable: boolean): Promise<number> {
+  const { cl } = ctx;
+  const to = cl.to as string;
+  if (cl.from !== undefined && cl.from.includes('@')) {
+    throw fail('cannot enable/disable from a service with argument (service@arg).');
+  }
+  let port: CtlPort | undefined;
+  if (!cl.offline) {
+    port = await ctx.connect();
+    if (port.protocolVersion < 3) throw new ControlError('old-server', 'daemon too old');
+  }
+  const env = await environment(ctx, port);
+  const resolve: Resolve = (n) => env[n];
+  const toEnd = await locate(ctx, port, to, 'target service');
+  if (toEnd === undefined) return 1;
+  const from = cl.from ?? enableVia(toEnd.file, to, resolve, port !== undefined);
+  const fromEnd = await locate(ctx, port, from, 'service');
+  if (fromEnd === undefined) return 1;
+
+  const link = waitsForLink(from, fromEnd.file, to, resolve);
+  if (linkExists(link.linkPath) && enable) throw fail('service already enabled.');
+  const status =
+    port === undefined ? undefined : await tellDaemon(ctx, port, enable, fromEnd, toEnd);
+  editLink(enable, port !== undefined, link, toEnd.file, to);
+
+  if (ctx.verbose) ctx.out(`Service '${to}' has been ${enable ? 'enabled' : 'disabled'}.\n`);
+  if (port === undefined) return 0;
+  return followUp(ctx, port, enable, to, toEnd.handle, status);
 }

@@ -1,56 +1,37 @@
-// The text of `dinitctl --help`: the usage summary of every subcommand and the options.
+// The text of `dinitctl --help`, from the command table: the usage of every subcommand and the
+// options, in upstream's words and layout.
+
+import { COMMAND_FLAGS, COMMANDS, GLOBAL_FLAGS, type FlagSpec } from './table';
+
+/** One option entry: the label, then ": text" at column 19 (on the next line if it is long). */
+function optionLines(flags: readonly FlagSpec[]): string {
+  let s = '';
+  for (const f of flags) {
+    if (f.help === undefined) continue;
+    const [first, ...rest] = f.help.text;
+    const label = `  ${f.help.label}`;
+    s +=
+      label.length < 19
+        ? `${label.padEnd(19)}: ${first}\n`
+        : `${label}\n${''.padEnd(19)}: ${first}\n`;
+    for (const line of rest) s += `${''.padEnd(21)}${line}\n`;
+  }
+  return s;
+}
 
 /** The general help text (printed by `dinitctl --help` and with no arguments). */
 export function generalHelp(): string {
-  const usage = [
-    'status <service-name>',
-    'is-started <service-name>',
-    'is-failed <service-name>',
-    'start [options] <service-name>',
-    'stop [options] <service-name>',
-    'restart [options] <service-name>',
-    'wake [options] <service-name>',
-    'release [options] <service-name>',
-    'unpin <service-name>',
-    'unload <service-name>',
-    'reload <service-name>',
-    'list',
-    'shutdown',
-    'add-dep <type> <from-service> <to-service>',
-    'rm-dep <type> <from-service> <to-service>',
-    'enable [--from <from-service>] <to-service>',
-    'disable [--from <from-service>] <to-service>',
-    'trigger <service-name>',
-    'untrigger <service-name>',
-    'setenv [name[=value] ...]',
-    'unsetenv [name ...]',
-    'catlog <service-name>',
-    'signal <signal> <service-name>',
-  ];
   return (
     'dinitctl:   control Dinit services\n\nUsage:\n' +
-    usage.map((u) => `    dinitctl [options] ${u}\n`).join('') +
+    COMMANDS.map((c) => `    dinitctl [options] ${c.generalUsage ?? c.usage}\n`).join('') +
     '\n' +
     'Note: An activated service continues running when its dependents stop.\n' +
     '\n' +
     'General options:\n' +
-    '  --help           : show this help\n' +
-    '  -s, --system     : control system daemon (default if run as root)\n' +
-    '  -u, --user       : control user daemon\n' +
-    '  --quiet          : suppress output (except errors)\n' +
-    '  --socket-path <path>, -p <path>\n' +
-    '                   : specify socket for communication with daemon\n' +
-    '  --use-passed-cfd : use the socket file descriptor identified by the DINIT_CS_FD\n' +
-    '                     environment variable to communicate with the dinit daemon\n' +
-    '  -o, --offline    : do not contact running dinit daemon\n' +
-    '  -d, --services-dir <dir>\n' +
-    '                   : specify directory for service definitions (offline mode)\n' +
+    optionLines(GLOBAL_FLAGS) +
     '\n' +
     'Command options:\n' +
-    "  --no-wait        : don't wait for service startup/shutdown to complete\n" +
-    '  --pin            : pin the service in the requested state\n' +
-    '  --force          : force stop even if dependents will be affected\n' +
-    '  -l, --list       : (signal) list supported signals\n' +
+    optionLines(Object.values(COMMAND_FLAGS)) +
     "\nRun 'dinitctl help <command>' for the help of one command.\n"
   );
 }

@@ -1,9 +1,10 @@
 // dinitctl's entry point: parse the command line the upstream way, load only the subcommand
 // that runs, and turn every error into one "dinitctl: ..." message and an exit code.
 
-import { COMMAND_IDS, CommandLine, parseCommandLine } from './argv';
-import { CommandContext, CommandSpec } from './command';
+import { type CommandLine, parseCommandLine, valueOptions } from './argv';
+import type { CommandContext, CommandRun } from './command';
 import type { CtlPort } from './port';
+import { commandSpec } from './table';
 import { clientSocketPath } from '../config/socket-path';
 import { strerrorCode } from '../strerror';
 import { CliError, ControlError, UsageError } from '../errors';
@@ -22,11 +23,10 @@ export interface CliIO {
   connect?: (target: { path: string } | { fd: number }) => Promise<CtlPort>;
 }
 
-/** Load the spec of one subcommand (only that file is required). */
-export function loadCommand(id: string): CommandSpec {
+/** The default export of commands/<id>.ts (only that file is loaded). */
+export function loadCommand(id: string): unknown {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const mod = require(`../../commands/${id}`) as { default: CommandSpec };
-  return mod.default;
+  return (require(`../../commands/${id}`) as { default: unknown }).default;
 }
 
 function makeContext(cl: CommandLine, io: CliIO): CommandContext {
@@ -118,9 +118,44 @@ function reportError(e: unknown, cl: CommandLine | undefined, io: CliIO): number
 /** Print the help of one subcommand through oclif (loaded only here). */
 async function commandHelp(id: string, io: CliIO): Promise<number> {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { renderCommandHelp } = require('./oclif') as typeof import('./oclif');
+  const { renderCommandHelp } = require('./oclif-help') as typeof import('./oclif-help');
   io.out(await renderCommandHelp(id));
   return 0;
+}
+
+/** The general help, or with `topic` the help of that subcommand. */
+async function help(topic: string | undefined, io: CliIO): Promise<number> {
+  if (topic !== undefined) return commandHelp(topic, io);
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  io.out((require('./help') as typeof import('./help')).generalHelp());
+  return 0;
+}
+
+/** The word after `help` in `dinitctl [options] help [command]` (ours; upstream has --help). */
+function helpTopic(argv: readonly string[]): { topic: string | undefined } | undefined {
+  const takesValue = valueOptions();
+  for (let i = 0; i < argv.length; i++) {
+    if (takesValue.includes(argv[i])) i++;
+    else if (!argv[i].startsWith('-'))
+      return argv[i] === 'help' ? { topic: argv[i + 1] } : undefined;
+  }
+  return undefined;
+}
+
+/** Run subcommand `id` of the parsed line `cl`; resolves with the exit code. */
+async function runCommand(id: string, argv: readonly string[], cl: CommandLine, io: CliIO) {
+  const spec = commandSpec(id);
+  if (cl.offline && !spec?.flags.includes('offline')) {
+    throw new CliError('EOFFLINE', 'offline mode (--offline/-o) not supported for this command');
+  }
+  if (spec?.oclif) {
+    // A command of our own, written as an oclif command: oclif parses and runs it.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { runOclifCommand } = require('./oclif-help') as typeof import('./oclif-help');
+    const at = argv.indexOf(id);
+    return runOclifCommand(id, [...argv.slice(0, at), ...argv.slice(at + 1)]);
+  }
+  return (loadCommand(id) as CommandRun)(makeContext(cl, io));
 }
 
 /**
@@ -130,24 +165,13 @@ async function commandHelp(id: string, io: CliIO): Promise<number> {
 export async function runDinitctl(argv: readonly string[], io: CliIO): Promise<number> {
   let cl: CommandLine | undefined;
   try {
-    // `dinitctl help [command]` is ours (upstream has only --help).
-    let first = -1;
-    for (let i = 0; i < argv.length && first === -1; i++) {
-      if (['-p', '--socket-path', '-d', '--services-dir', '--from'].includes(argv[i])) i++;
-      else if (!argv[i].startsWith('-')) first = i;
-    }
-    if (first !== -1 && argv[first] === 'help') {
-      const topic = argv[first + 1];
-      if (topic === undefined) {
-        // eslint-disable-next-line @typescript-eslint/no-require-imports
-        io.out((require('./help') as typeof import('./help')).generalHelp());
-        return 0;
-      }
-      if (!(COMMAND_IDS as readonly string[]).includes(topic)) {
-        io.err(`dinitctl: unrecognized command: ${topic} (use --help for help)\n`);
+    const asked = helpTopic(argv);
+    if (asked !== undefined) {
+      if (asked.topic !== undefined && commandSpec(asked.topic) === undefined) {
+        io.err(`dinitctl: unrecognized command: ${asked.topic} (use --help for help)\n`);
         return 1;
       }
-      return await commandHelp(topic, io);
+      return await help(asked.topic, io);
     }
     cl = parseCommandLine(argv, io.isRoot);
     if (cl.version) {
@@ -158,19 +182,8 @@ export async function runDinitctl(argv: readonly string[], io: CliIO): Promise<n
       if (version.wantsVerboseVersion(argv)) io.out(version.implementationLine());
       return 0;
     }
-    if (cl.help) {
-      if (cl.command !== undefined) return await commandHelp(cl.command, io);
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
-      io.out((require('./help') as typeof import('./help')).generalHelp());
-      return 0;
-    }
-    const id = cl.command as string;
-    if (cl.offline && id !== 'enable' && id !== 'disable') {
-      throw new CliError('EOFFLINE', 'offline mode (--offline/-o) not supported for this command');
-    }
-    const spec = loadCommand(id);
-    const ctx = makeContext(cl, io);
-    return await spec.run(ctx);
+    if (cl.help) return await help(cl.command, io);
+    return await runCommand(cl.command as string, argv, cl, io);
   } catch (e) {
     return reportError(e, cl, io);
   }

@@ -2,11 +2,30 @@
 // for a service to reach a state, and the start/stop/wake/release/restart flow.
 
 import * as fs from 'node:fs';
-import { CommandContext } from './command';
+import type { CommandContext } from './command';
 import { failureDetails } from './format';
-import { CtlPort, Event, LoadReply, ServiceEventInfo, State } from './port';
-import { CliError } from '../errors';
-import { ControlError } from '../errors';
+import type { ActionResult, CtlPort, LoadResult, ServiceEventInfo } from './port';
+import type { ServiceState } from '../model';
+import { CliError, ControlError } from '../errors';
+
+/** upstream's two lines for each way a load can fail. */
+const LOAD_FAILURE: Record<Exclude<LoadResult['kind'], 'found'>, string> = {
+  noservice:
+    'dinitctl: failed to find service description.\n' +
+    'dinitctl: check service description file exists / service name spelling.\n',
+  'desc-error':
+    'dinitctl: error in service description.\n' +
+    "dinitctl: try 'dinit-check <service-name>' or check log for more information.\n",
+  'load-error':
+    'dinitctl: error loading service (or dependency of service).\n' +
+    "dinitctl: try 'dinit-check <service-name>' or check log for more information.\n",
+};
+
+/** A loaded service: its handle and its state when it was found. */
+export interface Loaded {
+  handle: number;
+  state: ServiceState;
+}
 
 /**
  * Load (or, with findOnly, find) a service. Returns its handle and state, or undefined after
@@ -16,32 +35,36 @@ export async function loadService(
   ctx: CommandContext,
   port: CtlPort,
   name: string,
-  opts: { findOnly?: boolean; writeError?: boolean; reply?: LoadReply } = {},
-): Promise<{ handle: number; state: number } | undefined> {
+  opts: { findOnly?: boolean; writeError?: boolean; reply?: LoadResult } = {},
+): Promise<Loaded | undefined> {
   const r = opts.reply ?? (await port.loadService(name, opts.findOnly ?? false));
-  const writeError = opts.writeError ?? true;
-  switch (r.kind) {
-    case 'record':
-      return { handle: r.handle, state: r.state };
-    case 'noservice':
-      if (writeError) {
-        ctx.err('dinitctl: failed to find service description.\n');
-        ctx.err('dinitctl: check service description file exists / service name spelling.\n');
-      }
-      return undefined;
-    case 'desc-err':
-      if (writeError) {
-        ctx.err('dinitctl: error in service description.\n');
-        ctx.err("dinitctl: try 'dinit-check <service-name>' or check log for more information.\n");
-      }
-      return undefined;
-    case 'load-err':
-      if (writeError) {
-        ctx.err('dinitctl: error loading service (or dependency of service).\n');
-        ctx.err("dinitctl: try 'dinit-check <service-name>' or check log for more information.\n");
-      }
-      return undefined;
-  }
+  if (r.kind === 'found') return { handle: r.handle, state: r.state };
+  if (opts.writeError ?? true) ctx.err(LOAD_FAILURE[r.kind]);
+  return undefined;
+}
+
+/**
+ * Connect, check that the daemon speaks at least `minVersion`, and load the service named by
+ * the command's argument. Undefined after printing the load failure.
+ */
+export async function connectAndLoad(
+  ctx: CommandContext,
+  name: string,
+  minVersion = 0,
+): Promise<(Loaded & { port: CtlPort }) | undefined> {
+  const port = await ctx.connect();
+  if (port.protocolVersion < minVersion) throw new ControlError('old-server', 'daemon too old');
+  const s = await loadService(ctx, port, name);
+  return s === undefined ? undefined : { ...s, port };
+}
+
+/**
+ * Check an ACK / NAK / other answer: returns for ACK; throws CliError with `nakMessage` (printed
+ * after "dinitctl: ") for NAK, and CliError EPROTO for any other reply.
+ */
+export function expectAck(reply: 'ack' | 'nak' | 'other', nakMessage: string): void {
+  if (reply === 'nak') throw new CliError('ENAK', nakMessage);
+  if (reply !== 'ack') throw new CliError('EPROTO', 'control socket protocol error');
 }
 
 /**
@@ -54,21 +77,16 @@ export function reportEvent(
   name: string,
   stop: boolean,
 ): number {
-  const done = stop ? Event.STOPPED : Event.STARTED;
-  const cancelled = stop ? Event.STOPCANCELLED : Event.STARTCANCELLED;
-  if (ev.event === done) {
+  if (ev.event === (stop ? 'stopped' : 'started')) {
     if (ctx.verbose) ctx.out(`Service '${name}' ${stop ? 'stopped' : 'started'}.\n`);
     return 0;
   }
-  if (ev.event === cancelled) {
+  if (ev.event === (stop ? 'stopcancelled' : 'startcancelled')) {
     if (ctx.verbose) ctx.out(`Service '${name}' ${stop ? 'stop' : 'start'} cancelled.\n`);
     return 1;
   }
-  if (!stop && ev.event === Event.FAILEDSTART) {
-    if (ctx.verbose) {
-      ctx.out(`Service '${name}' failed to start.\n`);
-      if (ev.status !== undefined) ctx.out(failureDetails(ev.status));
-    }
+  if (!stop && ev.event === 'failedstart') {
+    if (ctx.verbose) ctx.out(`Service '${name}' failed to start.\n` + failureDetails(ev.status));
     return 1;
   }
   return -1;
@@ -128,106 +146,134 @@ async function warnIfChanged(
   }
 }
 
-/** start / stop / restart / wake / release of one service, with upstream's text and exit codes. */
-export async function startStopService(
-  ctx: CommandContext,
-  command: 'start' | 'stop' | 'restart' | 'wake' | 'release',
-): Promise<number> {
-  const { cl } = ctx;
-  const name = cl.args[0];
-  const stop = command === 'stop' || command === 'release';
-  const ignoreUnstarted =
-    cl.ignoreUnstarted && (command === 'restart' || command === 'stop' || command === 'release');
-  const port = await ctx.connect();
-  const loaded = await loadService(ctx, port, name, { writeError: !ignoreUnstarted });
-  if (loaded === undefined) return ignoreUnstarted ? 0 : 1;
-  const { handle, state } = loaded;
-  if (!stop) await warnIfChanged(ctx, port, handle, name);
+type StartStopCommand = 'start' | 'stop' | 'restart' | 'wake' | 'release';
 
-  const op = command === 'restart' ? 'stop' : command;
-  const { reply, seen } = await port.startStop(op, handle, {
-    pin: cl.pin,
-    force: cl.force,
-    restart: command === 'restart',
-  });
+/** What one start/stop/... run is about. */
+interface StartStop {
+  ctx: CommandContext;
+  port: CtlPort;
+  command: StartStopCommand;
+  name: string;
+  handle: number;
+  /** stop or release: waiting for the service to stop. */
+  stop: boolean;
+}
+
+/** The message and exit code for a NAK, as each command means it. */
+function refusedByNak(op: StartStop): number {
+  const { ctx, command, name } = op;
+  if (command === 'restart') {
+    if (ctx.cl.ignoreUnstarted) {
+      if (ctx.verbose) ctx.out(`Service '${name}' is not currently started.\n`);
+      return 0;
+    }
+    ctx.err('dinitctl: cannot restart service; service not started.\n');
+    return 1;
+  }
+  if (command === 'wake') {
+    ctx.err('dinitctl: service has no active dependents, cannot wake.\n');
+    return 1;
+  }
+  throw new CliError('EPROTO', 'protocol error.');
+}
+
+/** Print the hard dependents that keep a stop from happening. */
+async function refusedByDependents(op: StartStop, handles: number[]): Promise<number> {
+  const { ctx, command, name } = op;
+  // Only a stop (restart included) can be refused for its dependents.
+  if (command !== 'stop' && command !== 'restart') throw new CliError('EPROTO', 'protocol error.');
+  ctx.err(`dinitctl: cannot stop service '${name}' due to the following dependents:\n`);
+  if (command !== 'restart') {
+    ctx.err("(only direct dependents are listed. Exercise caution before using '--force' !!)\n");
+  }
+  const names: string[] = [];
+  for (const h of handles) names.push(await op.port.serviceName(h));
+  ctx.err(' ' + names.map((n) => ' ' + n).join('') + '\n');
+  return 1;
+}
+
+/**
+ * The exit code of any reply but ACK (after printing upstream's text for it), or undefined for
+ * ACK: the command was issued and its outcome is still to come.
+ */
+async function replyOutcome(
+  op: StartStop,
+  reply: ActionResult,
+  state: ServiceState,
+): Promise<number | undefined> {
+  const { ctx, command, name, stop } = op;
   switch (reply.kind) {
-    case 'alreadyss':
-      if (ctx.verbose) {
-        if (command === 'restart') ctx.out('Service restarted.\n');
-        else {
-          const already = state === (stop ? State.STOPPED : State.STARTED);
-          ctx.out(`Service ${already ? '(already) ' : ''}${stop ? 'stopped' : 'started'}.\n`);
-        }
+    case 'already':
+      if (!ctx.verbose) return 0;
+      if (command === 'restart') ctx.out('Service restarted.\n');
+      else {
+        const already = state === (stop ? 'stopped' : 'started');
+        ctx.out(`Service ${already ? '(already) ' : ''}${stop ? 'stopped' : 'started'}.\n`);
       }
       return 0;
-    case 'pinnedstarted':
+    case 'pinned-started':
       ctx.err(`dinitctl: cannot stop service '${name}' as it is pinned started\n`);
       return 1;
-    case 'pinnedstopped':
+    case 'pinned-stopped':
       ctx.err(`dinitctl: cannot start service '${name}' as it is pinned stopped\n`);
       return 1;
-    case 'dependents': {
-      if (op !== 'stop') throw new CliError('EPROTO', 'protocol error.');
-      ctx.err(`dinitctl: cannot stop service '${name}' due to the following dependents:\n`);
-      if (command !== 'restart') {
-        ctx.err(
-          "(only direct dependents are listed. Exercise caution before using '--force' !!)\n",
-        );
-      }
-      const names: string[] = [];
-      for (const h of reply.handles) names.push(await port.serviceName(h));
-      ctx.err(' ' + names.map((n) => ' ' + n).join('') + '\n');
-      return 1;
-    }
+    case 'dependents':
+      return refusedByDependents(op, reply.handles);
     case 'nak':
-      if (command === 'restart') {
-        if (cl.ignoreUnstarted) {
-          if (ctx.verbose) ctx.out(`Service '${name}' is not currently started.\n`);
-          return 0;
-        }
-        ctx.err('dinitctl: cannot restart service; service not started.\n');
-        return 1;
-      }
-      if (command === 'wake') {
-        ctx.err('dinitctl: service has no active dependents, cannot wake.\n');
-        return 1;
-      }
-      throw new CliError('EPROTO', 'protocol error.');
-    case 'shuttingdown':
+      return refusedByNak(op);
+    case 'shutting-down':
       ctx.err('dinitctl: cannot start/restart/wake service, shutdown is in progress.\n');
       return 1;
     case 'ack':
-      break;
+      return undefined;
   }
+}
 
-  if (cl.noWait) {
-    if (ctx.verbose)
-      ctx.out(`Issued ${stop ? 'stop' : 'start'} command successfully for service '${name}'.\n`);
-    return 0;
-  }
-
+/** Wait for the outcome of an issued command; `seen` are the events that came with the reply. */
+async function awaitOutcome(op: StartStop, seen: ServiceEventInfo[]): Promise<number> {
+  const { ctx, port, handle, name, stop } = op;
   // Events that arrived before the reply already tell part of the story; only wait for the rest.
-  const sawStopped = seen.some((e) => e.event === Event.STOPPED);
-  if (command === 'restart') {
-    if (sawStopped) {
+  if (op.command === 'restart') {
+    if (seen.some((e) => e.event === 'stopped')) {
       if (ctx.verbose) ctx.out(`Service '${name}' stopped.\n`);
     } else if ((await waitServiceState(ctx, port, handle, name, true)) !== 0) {
       return 1;
     }
   }
-  for (const ev of seen) {
-    if (stop) {
-      if (ev.event === Event.STOPPED || ev.event === Event.STOPCANCELLED)
-        return reportEvent(ctx, ev, name, true);
-    } else if (
-      ev.event === Event.STARTED ||
-      ev.event === Event.FAILEDSTART ||
-      ev.event === Event.STARTCANCELLED
-    ) {
-      return reportEvent(ctx, ev, name, false);
-    }
-  }
+  const ending = stop ? ['stopped', 'stopcancelled'] : ['started', 'failedstart', 'startcancelled'];
+  const ev = seen.find((e) => ending.includes(e.event));
+  if (ev !== undefined) return reportEvent(ctx, ev, name, stop);
   return waitServiceState(ctx, port, handle, name, stop);
+}
+
+/** start / stop / restart / wake / release of one service, with upstream's text and exit codes. */
+export async function startStopService(
+  ctx: CommandContext,
+  command: StartStopCommand,
+): Promise<number> {
+  const { cl } = ctx;
+  const name = cl.args[0];
+  const stop = command === 'stop' || command === 'release';
+  const ignoreUnstarted = cl.ignoreUnstarted && (stop || command === 'restart');
+  const port = await ctx.connect();
+  const loaded = await loadService(ctx, port, name, { writeError: !ignoreUnstarted });
+  if (loaded === undefined) return ignoreUnstarted ? 0 : 1;
+  const op: StartStop = { ctx, port, command, name, handle: loaded.handle, stop };
+  if (!stop) await warnIfChanged(ctx, port, op.handle, name);
+
+  const { reply, seen } = await port.startStop(
+    command === 'restart' ? 'stop' : command,
+    op.handle,
+    { pin: cl.pin, force: cl.force, restart: command === 'restart' },
+  );
+  const refused = await replyOutcome(op, reply, loaded.state);
+  if (refused !== undefined) return refused;
+  if (cl.noWait) {
+    if (ctx.verbose)
+      ctx.out(`Issued ${stop ? 'stop' : 'start'} command successfully for service '${name}'.\n`);
+    return 0;
+  }
+  return awaitOutcome(op, seen);
 }
 
 /** add-dep / rm-dep: load both services and add or remove the dependency between them. */
@@ -244,30 +290,54 @@ export async function addRemoveDependency(ctx: CommandContext, add: boolean): Pr
     ctx.err('dinitctl: can not add/remove a dependency from a service to itself\n');
     return 1;
   }
-  const r = await port.addRemoveDep(add, cl.depType as number, f.handle, t.handle);
-  if (r === 'nak') {
-    ctx.err(
-      add
-        ? 'dinitctl: could not add dependency: circular dependency or wrong state\n'
-        : 'dinitctl: no such dependency to remove\n',
-    );
-    return 1;
-  }
-  if (r !== 'ack') throw new CliError('EPROTO', 'control socket protocol error');
+  const r = await port.addRemoveDep(add, cl.depType ?? 'regular', f.handle, t.handle);
+  expectAck(
+    r,
+    add
+      ? 'could not add dependency: circular dependency or wrong state'
+      : 'no such dependency to remove',
+  );
   if (ctx.verbose) ctx.out(`Service '${from}': dependency '${to}' ${add ? 'added' : 'removed'}\n`);
   return 0;
 }
 
 /** trigger / untrigger: set or clear the trigger of a triggered service. */
 export async function setServiceTrigger(ctx: CommandContext, value: boolean): Promise<number> {
-  const name = ctx.cl.args[0];
-  const port = await ctx.connect();
-  if (port.protocolVersion < 2) throw new ControlError('old-server', 'daemon too old');
-  const s = await loadService(ctx, port, name);
+  const s = await connectAndLoad(ctx, ctx.cl.args[0], 2);
   if (s === undefined) return 1;
-  if ((await port.setTrigger(s.handle, value)) === 'nak') {
+  if ((await s.port.setTrigger(s.handle, value)).kind === 'nak') {
     ctx.err("dinitctl: cannot trigger a service that is not of 'triggered' type.\n");
     return 1;
   }
+  return 0;
+}
+
+/** upstream's text when the daemon refuses an unload or a reload. */
+const UNLOAD_RELOAD_REFUSED = {
+  unload:
+    'dinitctl: could not unload service; service not stopped, or is a dependency of another service.\n',
+  reload:
+    'dinitctl: could not reload service; service in wrong state, incompatible change, or bad service description.\n',
+};
+
+/** unload / reload of a loaded service (reload of a service not yet loaded simply loads it). */
+export async function unloadOrReload(
+  ctx: CommandContext,
+  command: 'unload' | 'reload',
+): Promise<number> {
+  const name = ctx.cl.args[0];
+  const port = await ctx.connect();
+  const r = await port.loadService(name, true);
+  if (r.kind === 'noservice' && command === 'unload') {
+    ctx.err('dinitctl: service not loaded.\n');
+    return 1;
+  }
+  const s = await loadService(ctx, port, name, r.kind === 'noservice' ? {} : { reply: r });
+  if (s === undefined) return 1;
+  if (r.kind !== 'noservice' && (await port[command](s.handle)).kind === 'nak') {
+    ctx.err(UNLOAD_RELOAD_REFUSED[command]);
+    return 1;
+  }
+  if (ctx.verbose) ctx.out(`Service '${name}' ${command}ed.\n`);
   return 0;
 }

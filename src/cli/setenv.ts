@@ -24,7 +24,7 @@ export async function setenvCommand(ctx: CommandContext, unset: boolean): Promis
       );
       return 1;
     }
-    if ((await port.setenv(assignment)) === 'badreq') {
+    if ((await port.setenv(assignment)).kind === 'badreq') {
       ctx.err('dinitctl: failed to export environment.\n');
       return 1;
     }

@@ -3,7 +3,6 @@
 import { CommandContext } from './command';
 import { stateWord, statusBlock } from './format';
 import { loadService } from './ops';
-import { State, StopReason } from './port';
 
 /** Run status, is-started or is-failed; resolves with the exit code. */
 export async function serviceStatusCommand(
@@ -30,17 +29,7 @@ export async function serviceStatusCommand(
     return 0;
   }
   if (ctx.verbose) ctx.out(stateWord(st.state) + '\n');
-  if (command === 'is-started') return st.state === State.STARTED ? 0 : 1;
-  if (st.state === State.STOPPED) {
-    switch (st.stopReason) {
-      case StopReason.DEPFAILED:
-      case StopReason.FAILED:
-      case StopReason.EXECFAILED:
-      case StopReason.TIMEDOUT:
-        return 0;
-      default:
-        break;
-    }
-  }
-  return 1;
+  if (command === 'is-started') return st.state === 'started' ? 0 : 1;
+  const failed = ['depfailed', 'failed', 'execfailed', 'timedout'].includes(st.stopReason);
+  return st.state === 'stopped' && failed ? 0 : 1;
 }

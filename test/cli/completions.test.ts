@@ -5,7 +5,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { COMMAND_IDS } from '../../src/cli/argv';
+import { COMMAND_IDS } from '../../src/cli/table';
 
 const DIR = path.resolve(__dirname, '../../completions');
 

@@ -60,12 +60,12 @@ describe('dinitctl command line', () => {
 
   it('parses add-dep type, from and to', () => {
     expect(parseCommandLine(['add-dep', 'need', 'a', 'b'], false)).toMatchObject({
-      depType: 0,
+      depType: 'regular',
       from: 'a',
       to: 'b',
     });
-    expect(parseCommandLine(['rm-dep', 'milestone', 'a', 'b'], false).depType).toBe(3);
-    expect(parseCommandLine(['add-dep', 'waits-for', 'a', 'b'], false).depType).toBe(2);
+    expect(parseCommandLine(['rm-dep', 'milestone', 'a', 'b'], false).depType).toBe('milestone');
+    expect(parseCommandLine(['add-dep', 'waits-for', 'a', 'b'], false).depType).toBe('waits-for');
     expect(fails(['add-dep', 'soft', 'a', 'b']).generic).toBe(true);
     expect(fails(['add-dep', 'need', 'a']).generic).toBe(true);
   });

@@ -4,10 +4,15 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { Event } from '../../../src/cli/port';
-import { FakePort, run, status } from './fake-port';
+import type { ServiceState } from '../../../src/model';
+import { FakePort, ev, run, status } from './fake-port';
 
-const rec = (handle = 1, state = 0) => ({ kind: 'record' as const, handle, state });
+const rec = (handle = 1, state: ServiceState = 'stopped') => ({
+  kind: 'found' as const,
+  handle,
+  state,
+  targetState: state,
+});
 const ack = { kind: 'ack' as const };
 
 function port(version = 5): FakePort {
@@ -21,7 +26,7 @@ describe('start / stop / wake / release / restart', () => {
     const p = port()
       .on('loadService', () => rec())
       .on('startStop', () => ({ reply: ack, seen: [] }));
-    p.event(1, Event.STARTED);
+    p.event(1, 'started');
     expect(await run(['start', 'x'], p)).toEqual({
       code: 0,
       out: "Service 'x' started.\n",
@@ -37,7 +42,7 @@ describe('start / stop / wake / release / restart', () => {
         expect([op, h, o]).toEqual(['start', 1, { pin: true, force: false, restart: false }]);
         return { reply: ack, seen: [] };
       });
-    p.event(1, Event.FAILEDSTART, status({ stopReason: 4, execStage: 18, exitSiCode: 2 }));
+    p.event(1, 'failedstart', status({ stopReason: 'execfailed', execStage: 18, word1: 2 }));
     const r = await run(['start', '--pin', 'x'], p);
     expect(r.code).toBe(1);
     expect(r.out).toBe(
@@ -47,15 +52,15 @@ describe('start / stop / wake / release / restart', () => {
 
   it('start of a started service says (already) started', async () => {
     const p = port()
-      .on('loadService', () => rec(1, 2))
-      .on('startStop', () => ({ reply: { kind: 'alreadyss' }, seen: [] }));
+      .on('loadService', () => rec(1, 'started'))
+      .on('startStop', () => ({ reply: { kind: 'already' }, seen: [] }));
     expect((await run(['start', 'x'], p)).out).toBe('Service (already) started.\n');
   });
 
   it('start uses an event that arrived before the reply', async () => {
     const p = port()
       .on('loadService', () => rec())
-      .on('startStop', () => ({ reply: ack, seen: [{ handle: 1, event: Event.STARTED }] }));
+      .on('startStop', () => ({ reply: ack, seen: [ev(1, 'started')] }));
     expect(await run(['start', 'x'], p)).toEqual({
       code: 0,
       out: "Service 'x' started.\n",
@@ -67,7 +72,7 @@ describe('start / stop / wake / release / restart', () => {
     const p = port()
       .on('loadService', () => rec())
       .on('startStop', () => ({ reply: ack, seen: [] }));
-    p.event(1, Event.STARTCANCELLED);
+    p.event(1, 'startcancelled');
     expect(await run(['start', 'x'], p)).toEqual({
       code: 1,
       out: "Service 'x' start cancelled.\n",
@@ -85,14 +90,14 @@ describe('start / stop / wake / release / restart', () => {
     const q = port()
       .on('loadService', () => rec())
       .on('startStop', () => ({ reply: ack, seen: [] }));
-    q.event(1, Event.STOPPED);
+    q.event(1, 'stopped');
     expect(await run(['--quiet', 'stop', 'x'], q)).toEqual({ code: 0, out: '', err: '' });
   });
 
   it('refuses pinned services', async () => {
     const a = port()
       .on('loadService', () => rec())
-      .on('startStop', () => ({ reply: { kind: 'pinnedstopped' }, seen: [] }));
+      .on('startStop', () => ({ reply: { kind: 'pinned-stopped' }, seen: [] }));
     expect(await run(['start', 'x'], a)).toEqual({
       code: 1,
       out: '',
@@ -100,7 +105,7 @@ describe('start / stop / wake / release / restart', () => {
     });
     const b = port()
       .on('loadService', () => rec())
-      .on('startStop', () => ({ reply: { kind: 'pinnedstarted' }, seen: [] }));
+      .on('startStop', () => ({ reply: { kind: 'pinned-started' }, seen: [] }));
     expect((await run(['stop', 'x'], b)).err).toBe(
       "dinitctl: cannot stop service 'x' as it is pinned started\n",
     );
@@ -129,18 +134,18 @@ describe('start / stop / wake / release / restart', () => {
         expect(o.force).toBe(true);
         return { reply: ack, seen: [] };
       });
-    p.event(1, Event.STOPPED);
+    p.event(1, 'stopped');
     expect((await run(['stop', '--force', 'x'], p)).code).toBe(0);
   });
 
   it('restart prints stopped then started', async () => {
     const p = port()
-      .on('loadService', () => rec(1, 2))
+      .on('loadService', () => rec(1, 'started'))
       .on('startStop', (op, _h, o) => {
         expect([op, o.restart]).toEqual(['stop', true]);
         return { reply: ack, seen: [] };
       });
-    p.event(1, Event.STOPPED).event(1, Event.STARTED);
+    p.event(1, 'stopped').event(1, 'started');
     expect((await run(['restart', 'x'], p)).out).toBe(
       "Service 'x' stopped.\nService 'x' started.\n",
     );
@@ -175,7 +180,7 @@ describe('start / stop / wake / release / restart', () => {
   it('refuses during shutdown', async () => {
     const p = port()
       .on('loadService', () => rec())
-      .on('startStop', () => ({ reply: { kind: 'shuttingdown' }, seen: [] }));
+      .on('startStop', () => ({ reply: { kind: 'shutting-down' }, seen: [] }));
     expect((await run(['start', 'x'], p)).err).toBe(
       'dinitctl: cannot start/restart/wake service, shutdown is in progress.\n',
     );
@@ -188,11 +193,11 @@ describe('start / stop / wake / release / restart', () => {
         'dinitctl: failed to find service description.\ndinitctl: check service description file exists / service name spelling.\n',
       ],
       [
-        'desc-err',
+        'desc-error',
         "dinitctl: error in service description.\ndinitctl: try 'dinit-check <service-name>' or check log for more information.\n",
       ],
       [
-        'load-err',
+        'load-error',
         "dinitctl: error loading service (or dependency of service).\ndinitctl: try 'dinit-check <service-name>' or check log for more information.\n",
       ],
     ];
@@ -215,10 +220,10 @@ describe('start / stop / wake / release / restart', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dinitctl-test-'));
     fs.writeFileSync(path.join(dir, 'x'), 'type = internal\n');
     const p = port(6)
-      .on('loadService', () => rec(1, 2))
+      .on('loadService', () => rec(1, 'started'))
       .on('serviceDescriptionDir', () => dir)
       .on('serviceDescriptionMtime', () => ({ sec: 1, nsec: 0 }))
-      .on('startStop', () => ({ reply: { kind: 'alreadyss' }, seen: [] }));
+      .on('startStop', () => ({ reply: { kind: 'already' }, seen: [] }));
     const r = await run(['start', 'x'], p);
     fs.rmSync(dir, { recursive: true });
     expect(r.err).toBe(
@@ -235,7 +240,9 @@ describe('status / is-started / is-failed', () => {
         expect(findOnly).toBe(true);
         return rec();
       })
-      .on('serviceStatus', () => status({ state: 2, target: 2, markedActive: true }));
+      .on('serviceStatus', () =>
+        status({ state: 'started', targetState: 'started', markedActive: true }),
+      );
     expect((await run(['status', 'x'], p)).out).toBe(
       'Service: x\n    State: STARTED\n    Activation: explicitly started\n',
     );
@@ -255,24 +262,24 @@ describe('status / is-started / is-failed', () => {
   it('is-started succeeds only for a started service', async () => {
     const a = port()
       .on('loadService', () => rec())
-      .on('serviceStatus', () => status({ state: 2 }));
+      .on('serviceStatus', () => status({ state: 'started' }));
     expect(await run(['is-started', 'x'], a)).toEqual({ code: 0, out: 'STARTED\n', err: '' });
     const b = port()
       .on('loadService', () => rec())
-      .on('serviceStatus', () => status({ state: 1 }));
+      .on('serviceStatus', () => status({ state: 'starting' }));
     expect(await run(['is-started', 'x'], b)).toEqual({ code: 1, out: 'STARTING\n', err: '' });
   });
 
   it('is-failed succeeds for failure reasons only', async () => {
     for (const [reason, code] of [
-      [2, 0],
-      [3, 0],
-      [4, 0],
-      [5, 0],
-      [0, 1],
-      [6, 1],
-      [1, 1],
-    ]) {
+      ['depfailed', 0],
+      ['failed', 0],
+      ['execfailed', 0],
+      ['timedout', 0],
+      ['normal', 1],
+      ['terminated', 1],
+      ['deprestart', 1],
+    ] as const) {
       const p = port()
         .on('loadService', () => rec())
         .on('serviceStatus', () => status({ stopReason: reason }));
@@ -284,7 +291,10 @@ describe('status / is-started / is-failed', () => {
 describe('other commands', () => {
   it('list prints one line per service', async () => {
     const p = port().on('listServices', () => [
-      { name: 'boot', status: status({ state: 2, target: 2, markedActive: true }) },
+      {
+        name: 'boot',
+        status: status({ state: 'started', targetState: 'started', markedActive: true }),
+      },
       { name: 'x', status: status() },
     ]);
     expect((await run(['list'], p)).out).toBe('[[+]     ] boot\n[     {-}] x\n');
@@ -293,11 +303,11 @@ describe('other commands', () => {
   it('unpin, unload and reload', async () => {
     const a = port()
       .on('loadService', () => rec())
-      .on('unpin', () => 'ack');
+      .on('unpin', () => undefined);
     expect((await run(['unpin', 'x'], a)).out).toBe("Service 'x' unpinned.\n");
     const b = port()
       .on('loadService', () => rec())
-      .on('unload', () => 'nak');
+      .on('unload', () => ({ kind: 'nak' }));
     expect((await run(['unload', 'x'], b)).err).toBe(
       'dinitctl: could not unload service; service not stopped, or is a dependency of another service.\n',
     );
@@ -305,7 +315,7 @@ describe('other commands', () => {
     expect((await run(['unload', 'x'], c)).err).toBe('dinitctl: service not loaded.\n');
     const d = port()
       .on('loadService', () => rec())
-      .on('reload', () => 'nak');
+      .on('reload', () => ({ kind: 'nak' }));
     expect((await run(['reload', 'x'], d)).err).toBe(
       'dinitctl: could not reload service; service in wrong state, incompatible change, or bad service description.\n',
     );
@@ -323,7 +333,7 @@ describe('other commands', () => {
       .on('loadService', () => rec(1))
       .on('loadService', () => rec(2))
       .on('addRemoveDep', (add, t, f, to) => {
-        expect([add, t, f, to]).toEqual([true, 2, 1, 2]);
+        expect([add, t, f, to]).toEqual([true, 'waits-for', 1, 2]);
         return 'ack';
       });
     expect((await run(['add-dep', 'waits-for', 'a', 'b'], a)).out).toBe(
@@ -355,7 +365,7 @@ describe('other commands', () => {
   it('trigger of a non-triggered service fails', async () => {
     const p = port()
       .on('loadService', () => rec())
-      .on('setTrigger', () => 'nak');
+      .on('setTrigger', () => ({ kind: 'nak' }));
     expect(await run(['trigger', 'x'], p)).toEqual({
       code: 1,
       out: '',
@@ -363,22 +373,22 @@ describe('other commands', () => {
     });
     const q = port()
       .on('loadService', () => rec())
-      .on('setTrigger', (_h, v) => (v ? 'nak' : 'ack'));
+      .on('setTrigger', (_h, v) => ({ kind: v ? 'nak' : 'ack' }));
     expect((await run(['untrigger', 'x'], q)).code).toBe(0);
   });
 
   it('setenv takes NAME from our environment and unsetenv refuses =', async () => {
     const sent: string[] = [];
     const p = port()
-      .on('setenv', (s) => (sent.push(s), 'ack'))
-      .on('setenv', (s) => (sent.push(s), 'ack'));
+      .on('setenv', (s) => (sent.push(s), { kind: 'ack' }))
+      .on('setenv', (s) => (sent.push(s), { kind: 'ack' }));
     expect((await run(['setenv', 'A=1', 'B'], p, { B: 'from-env' })).code).toBe(0);
     expect(sent).toEqual(['A=1', 'B=from-env']);
     const q = port();
     expect((await run(['unsetenv', 'X=1'], q)).err).toBe(
       "dinitctl: environment variable 'X=1' must not contain the '=' sign.\n",
     );
-    const r = port().on('setenv', () => 'badreq');
+    const r = port().on('setenv', () => ({ kind: 'badreq' }));
     expect((await run(['setenv', 'A=1'], r)).err).toBe('dinitctl: failed to export environment.\n');
   });
 
@@ -404,11 +414,11 @@ describe('other commands', () => {
   it('signal sends a named or numbered signal and reports refusals', async () => {
     const a = port()
       .on('loadService', () => rec())
-      .on('signal', (_h, s) => (expect(s).toBe(os.constants.signals.SIGHUP), 'ack'));
+      .on('signal', (_h, s) => (expect(s).toBe(os.constants.signals.SIGHUP), { kind: 'ack' }));
     expect((await run(['signal', 'HUP', 'x'], a)).code).toBe(0);
     const b = port()
       .on('loadService', () => rec())
-      .on('signal', () => 'nopid');
+      .on('signal', () => ({ kind: 'no-pid' }));
     expect((await run(['signal', '15', 'x'], b)).err).toBe(
       'dinitctl: could not get valid PID of service; service is not process-based or is in wrong state.\n',
     );
@@ -425,7 +435,7 @@ describe('other commands', () => {
 
   it('shutdown waits for the daemon to close the connection', async () => {
     const p = port()
-      .on('shutdown', (k) => (expect(k).toBe(2), 'ack'))
+      .on('shutdown', (k) => expect(k).toBe('halt'))
       .on('waitClosed', () => undefined);
     expect((await run(['shutdown'], p)).out).toBe('Shutting down dinit...\nConnection closed.\n');
   });

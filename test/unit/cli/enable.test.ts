@@ -4,7 +4,6 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { Event, State } from '../../../src/cli/port';
 import { FakePort, run, status } from './fake-port';
 
 let dir: string;
@@ -109,12 +108,12 @@ describe('online enable: protocol 6 and protocol 7 answers', () => {
       .on('daemonEnvironment', () => [])
       .on('loadService', (n) => {
         expect(n).toBe('a');
-        return { kind: 'record', handle: 1, state: State.STOPPED };
+        return { kind: 'found', handle: 1, state: 'stopped', targetState: 'stopped' };
       })
       .on('serviceDescriptionDir', () => dir)
       .on('loadService', (n) => {
         expect(n).toBe('boot');
-        return { kind: 'record', handle: 2, state: State.STARTED };
+        return { kind: 'found', handle: 2, state: 'started', targetState: 'started' };
       })
       .on('serviceDescriptionDir', () => dir);
 
@@ -124,8 +123,8 @@ describe('online enable: protocol 6 and protocol 7 answers', () => {
         expect([en, from, to]).toEqual([true, 2, 1]);
         return { reply: 'ack' };
       })
-      .on('serviceStatus', () => status({ state: State.STARTING, target: State.STARTED }))
-      .event(1, Event.STARTED);
+      .on('serviceStatus', () => status({ state: 'starting', targetState: 'started' }))
+      .event(1, 'started');
     expect(await run(['enable', 'a'], p)).toEqual({
       code: 0,
       out: "Service 'a' has been enabled.\nService 'a' started.\n",
@@ -139,9 +138,9 @@ describe('online enable: protocol 6 and protocol 7 answers', () => {
     const p = online(new FakePort())
       .on('enableDisable', () => ({
         reply: 'ack',
-        status: status({ state: State.STARTING, target: State.STARTED }),
+        status: status({ state: 'starting', targetState: 'started' }),
       }))
-      .event(1, Event.STARTED);
+      .event(1, 'started');
     expect(await run(['enable', 'a'], p)).toEqual({
       code: 0,
       out: "Service 'a' has been enabled.\nService 'a' started.\n",
@@ -153,7 +152,7 @@ describe('online enable: protocol 6 and protocol 7 answers', () => {
   it('protocol 7: an already started service needs no wait', async () => {
     const p = online(new FakePort()).on('enableDisable', () => ({
       reply: 'ack',
-      status: status({ state: State.STARTED, target: State.STARTED }),
+      status: status({ state: 'started', targetState: 'started' }),
     }));
     expect(await run(['enable', 'a'], p)).toEqual({
       code: 0,

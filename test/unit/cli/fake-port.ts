@@ -1,28 +1,33 @@
 // A fake CtlPort for dinitctl command tests: each test arranges the replies it expects; a call
 // nobody arranged fails the test, and arranged calls that never happened can be listed.
 
-import type { CtlPort, ServiceEventInfo, ServiceStatus } from '../../../src/cli/port';
+import type { CtlPort, ServiceEventInfo, StatusInfo } from '../../../src/cli/port';
 import { runDinitctl } from '../../../src/cli/main';
+import type { ServiceEvent } from '../../../src/model';
 
 type Handler = (...args: never[]) => unknown;
 
-/** A status block with defaults (stopped, normal), overridden by `p`. */
-export function status(p: Partial<ServiceStatus> = {}): ServiceStatus {
+/** A status block (v5 layout) with defaults (stopped, normal), overridden by `p`. */
+export function status(p: Partial<StatusInfo> = {}): StatusInfo {
   return {
-    state: 0,
-    target: 0,
+    state: 'stopped',
+    targetState: 'stopped',
+    waitingForConsole: false,
     hasConsole: false,
-    waitingConsole: false,
-    skipped: false,
+    startSkipped: false,
     markedActive: false,
     hasPid: false,
-    stopReason: 0,
+    stopReason: 'normal',
     execStage: 0,
-    pid: 0,
-    exitSiCode: 0,
-    exitSiStatus: 0,
+    word1: 0,
+    word2: 0,
     ...p,
   };
+}
+
+/** A service event for `handle` (with a default status block). */
+export function ev(handle: number, event: ServiceEvent, st = status()): ServiceEventInfo {
+  return { kind: 'service', handle, event, status: st, format: 5 };
 }
 
 export class FakePort implements CtlPort {
@@ -58,9 +63,9 @@ export class FakePort implements CtlPort {
   }
 
   /** Queue a service event for `handle`. */
-  event(handle: number, event: number, st?: ServiceStatus): this {
+  event(handle: number, event: ServiceEvent, st?: StatusInfo): this {
     const q = this.events.get(handle) ?? [];
-    q.push({ handle, event, status: st });
+    q.push(ev(handle, event, st));
     this.events.set(handle, q);
     return this;
   }
@@ -89,7 +94,7 @@ export class FakePort implements CtlPort {
     this.call('addRemoveDep', ...a) as never;
   enableDisable = async (...a: Parameters<CtlPort['enableDisable']>) =>
     this.call('enableDisable', ...a) as never;
-  shutdown = async (k: number) => this.call('shutdown', k) as never;
+  shutdown = async (k: Parameters<CtlPort['shutdown']>[0]) => this.call('shutdown', k) as never;
   waitClosed = async () => this.call('waitClosed') as never;
   setenv = async (s: string) => this.call('setenv', s) as never;
   setTrigger = async (h: number, v: boolean) => this.call('setTrigger', h, v) as never;

@@ -1,0 +1,412 @@
+// The dinitctl command table: every subcommand, its arguments and flags, and the global options,
+// written once. The parser (argv.ts), `dinitctl --help` (help.ts), oclif's per-command help
+// (oclif.ts), the completion scripts and the surface snapshot (surface.ts) all derive from it.
+// Plain data and no imports beyond types, so reading it costs nothing at start-up.
+
+import type { DepTypeName } from '../protocol/codes';
+
+/** Everything the command line says. */
+export interface CommandLine {
+  command: string | undefined;
+  /** Plain arguments after the command (service names, setenv assignments). */
+  args: string[];
+  help: boolean;
+  version: boolean;
+  /** User daemon (true) or system daemon (false). */
+  user: boolean;
+  socketPath: string | undefined;
+  quiet: boolean;
+  noWait: boolean;
+  pin: boolean;
+  force: boolean;
+  ignoreUnstarted: boolean;
+  clear: boolean;
+  listSignals: boolean;
+  usePassedCfd: boolean;
+  offline: boolean;
+  servicesDirs: string[];
+  /** add-dep/rm-dep: the dependency type. */
+  depType: DepTypeName | undefined;
+  /** The "from" service (add-dep/rm-dep first name, enable/disable --from, signal target). */
+  from: string | undefined;
+  /** The "to" service (add-dep/rm-dep second name, enable/disable target). */
+  to: string | undefined;
+  /** signal: the signal name or number as given. */
+  signal: string | undefined;
+}
+
+/** A flag (option) of dinitctl. */
+export interface FlagSpec {
+  name: string;
+  char?: string;
+  /** One line for oclif's help and the completions. */
+  description: string;
+  /** The flag takes a value; this names it (e.g. --from <service>). */
+  value?: string;
+  /** upstream's message when the value is missing or empty. */
+  missingValue?: string;
+  /** May be given more than once (each value is kept). */
+  multiple?: boolean;
+  /**
+   * Where upstream's parser accepts the flag: 'global' anywhere; 'loose' anywhere too, though
+   * only some commands use it; 'command' only after a subcommand that lists it (else the line is
+   * invalid).
+   */
+  scope: 'global' | 'loose' | 'command';
+  /** With this flag the command takes no positional arguments (signal --list). */
+  noArgs?: boolean;
+  /** Record the flag (and its value) in the command line. */
+  set(cl: CommandLine, value: string): void;
+  /** Its entry in `dinitctl --help`: the label and text lines, upstream's wording. */
+  help?: { label: string; text: string[] };
+}
+
+/** A positional argument of a subcommand. */
+export interface ArgSpec {
+  name: string;
+  description: string;
+  /** The CommandLine field the word goes to ('args' collects every word). */
+  into: 'args' | 'depType' | 'from' | 'to' | 'signal';
+  /** Takes every remaining word (setenv NAME...). */
+  variadic?: boolean;
+  /** The accepted words (add-dep's dependency types). */
+  choices?: readonly string[];
+  /** upstream's message when the argument is missing (else "Invalid command line"). */
+  missing?: string;
+}
+
+/** What the completions offer for a command's positional arguments. */
+export type Completion = 'services' | 'none' | 'commands';
+
+/** One dinitctl subcommand. Its behaviour is the default export of commands/<id>.ts. */
+export interface CommandSpec {
+  id: string;
+  summary: string;
+  /** Usage after "dinitctl [options] " (as oclif's help shows it). */
+  usage: string;
+  /** The usage line of `dinitctl --help` where upstream's differs from `usage`. */
+  generalUsage?: string;
+  args: ArgSpec[];
+  /** Names of its flags (keys of COMMAND_FLAGS). */
+  flags: Array<keyof typeof COMMAND_FLAGS>;
+  /**
+   * upstream stops reading the line at a surplus or invalid argument (add-dep, enable); other
+   * commands read on, so that a later --help still wins.
+   */
+  stopAtBadArg?: boolean;
+  /**
+   * commands/<id>.ts default-exports an oclif Command class rather than a run function (for
+   * commands of our own; oclif and its parser are then loaded for this command only).
+   */
+  oclif?: boolean;
+}
+
+/** Options every command accepts, before or after the subcommand. */
+export const GLOBAL_FLAGS: readonly FlagSpec[] = [
+  {
+    name: 'help',
+    description: 'show this help',
+    scope: 'global',
+    set: (cl) => (cl.help = true),
+    help: { label: '--help', text: ['show this help'] },
+  },
+  {
+    name: 'version',
+    description: 'show the version',
+    scope: 'global',
+    set: (cl) => (cl.version = true),
+  },
+  {
+    name: 'system',
+    char: 's',
+    description: 'control the system daemon (default when run as root)',
+    scope: 'global',
+    set: (cl) => (cl.user = false),
+    help: { label: '-s, --system', text: ['control system daemon (default if run as root)'] },
+  },
+  {
+    name: 'user',
+    char: 'u',
+    description: 'control the user daemon',
+    scope: 'global',
+    set: (cl) => (cl.user = true),
+    help: { label: '-u, --user', text: ['control user daemon'] },
+  },
+  {
+    name: 'quiet',
+    description: 'print nothing but errors',
+    scope: 'global',
+    set: (cl) => (cl.quiet = true),
+    help: { label: '--quiet', text: ['suppress output (except errors)'] },
+  },
+  {
+    name: 'socket-path',
+    char: 'p',
+    value: 'path',
+    missingValue: '--socket-path/-p should be followed by socket path',
+    description: 'control socket of the daemon',
+    scope: 'global',
+    set: (cl, v) => (cl.socketPath = v),
+    help: {
+      label: '--socket-path <path>, -p <path>',
+      text: ['specify socket for communication with daemon'],
+    },
+  },
+  {
+    name: 'use-passed-cfd',
+    description: 'talk to the daemon over the descriptor in DINIT_CS_FD',
+    scope: 'global',
+    set: (cl) => (cl.usePassedCfd = true),
+    help: {
+      label: '--use-passed-cfd',
+      text: [
+        'use the socket file descriptor identified by the DINIT_CS_FD',
+        'environment variable to communicate with the dinit daemon',
+      ],
+    },
+  },
+  {
+    name: 'offline',
+    char: 'o',
+    description: 'edit service files without contacting the daemon',
+    scope: 'global',
+    set: (cl) => (cl.offline = true),
+    help: { label: '-o, --offline', text: ['do not contact running dinit daemon'] },
+  },
+  {
+    name: 'services-dir',
+    char: 'd',
+    value: 'dir',
+    missingValue: "'--services-dir' (-d) requires an argument",
+    multiple: true,
+    description: 'service description directory (offline mode; may be repeated)',
+    scope: 'global',
+    set: (cl, v) => cl.servicesDirs.push(v),
+    help: {
+      label: '-d, --services-dir <dir>',
+      text: ['specify directory for service definitions (offline mode)'],
+    },
+  },
+];
+
+/** Options that belong to some commands (listed by name in their CommandSpec). */
+export const COMMAND_FLAGS = {
+  'no-wait': {
+    name: 'no-wait',
+    description: "don't wait for service startup/shutdown to complete",
+    scope: 'loose',
+    set: (cl) => (cl.noWait = true),
+    help: { label: '--no-wait', text: ["don't wait for service startup/shutdown to complete"] },
+  },
+  pin: {
+    name: 'pin',
+    description: 'pin the service in the requested state',
+    scope: 'loose',
+    set: (cl) => (cl.pin = true),
+    help: { label: '--pin', text: ['pin the service in the requested state'] },
+  },
+  force: {
+    name: 'force',
+    char: 'f',
+    description: 'stop even if dependents will be affected',
+    scope: 'command',
+    set: (cl) => (cl.force = true),
+    help: { label: '--force', text: ['force stop even if dependents will be affected'] },
+  },
+  'ignore-unstarted': {
+    name: 'ignore-unstarted',
+    description: 'succeed (doing nothing) if the service is not started',
+    scope: 'loose',
+    set: (cl) => (cl.ignoreUnstarted = true),
+  },
+  offline: { ...GLOBAL_FLAGS[7], help: undefined },
+  'services-dir': { ...GLOBAL_FLAGS[8], help: undefined },
+  from: {
+    name: 'from',
+    value: 'service',
+    missingValue: '--from should be followed by a service name',
+    description: 'the service to enable from (default: boot)',
+    scope: 'command',
+    set: (cl, v) => (cl.from = v),
+  },
+  clear: {
+    name: 'clear',
+    description: 'clear the log buffer after printing it',
+    scope: 'command',
+    set: (cl) => (cl.clear = true),
+  },
+  list: {
+    name: 'list',
+    char: 'l',
+    description: 'list the supported signal names',
+    scope: 'command',
+    noArgs: true,
+    set: (cl) => (cl.listSignals = true),
+    help: { label: '-l, --list', text: ['(signal) list supported signals'] },
+  },
+} satisfies Record<string, FlagSpec>;
+
+const SERVICE: ArgSpec = { name: 'service-name', description: 'name of the service', into: 'args' };
+const DEP_ARGS: ArgSpec[] = [
+  {
+    name: 'type',
+    description: 'need (or regular), milestone, or waits-for',
+    into: 'depType',
+    choices: ['need', 'regular', 'milestone', 'waits-for'],
+  },
+  { name: 'from-service', description: 'the dependent service', into: 'from' },
+  { name: 'to-service', description: 'the dependency', into: 'to' },
+];
+
+/** A command on one service with the given flags. */
+function onService(
+  id: string,
+  summary: string,
+  flags: CommandSpec['flags'] = [],
+  usage = flags.length > 0 ? `${id} [options] <service-name>` : `${id} <service-name>`,
+): CommandSpec {
+  return { id, summary, usage, args: [SERVICE], flags };
+}
+
+/** Every subcommand, in the order `dinitctl --help` lists them. */
+export const COMMANDS: readonly CommandSpec[] = [
+  onService('status', 'Show the state, activation and process of a loaded service'),
+  onService('is-started', 'Succeed if the service is started; print its state'),
+  onService('is-failed', 'Succeed if the service failed to start; print its state'),
+  onService('start', 'Start a service and mark it active; wait until it has started', [
+    'no-wait',
+    'pin',
+  ]),
+  onService('stop', 'Stop a service and remove its active mark; wait until it has stopped', [
+    'no-wait',
+    'pin',
+    'force',
+    'ignore-unstarted',
+  ]),
+  onService(
+    'restart',
+    'Stop a started service and start it again, without changing its active mark',
+    ['no-wait', 'force', 'ignore-unstarted'],
+  ),
+  onService('wake', 'Start a service without marking it active (it must have active dependents)', [
+    'no-wait',
+    'pin',
+  ]),
+  onService('release', 'Remove the active mark of a service; it stops unless something needs it', [
+    'no-wait',
+    'pin',
+    'ignore-unstarted',
+  ]),
+  onService('unpin', 'Remove the start/stop pin of a service (it may then start or stop)'),
+  onService('unload', 'Unload a stopped service that no other service depends on'),
+  onService('reload', 'Reload the description of a service from its file'),
+  {
+    id: 'list',
+    summary: 'List loaded services and their states',
+    usage: 'list',
+    args: [],
+    flags: [],
+  },
+  {
+    id: 'shutdown',
+    summary: 'Stop all services and end the daemon (halt, for a system daemon)',
+    usage: 'shutdown',
+    args: [],
+    flags: [],
+  },
+  {
+    id: 'add-dep',
+    summary: 'Add a dependency (need, milestone or waits-for) from one service to another',
+    usage: 'add-dep <type> <from-service> <to-service>',
+    args: DEP_ARGS,
+    flags: [],
+    stopAtBadArg: true,
+  },
+  {
+    id: 'rm-dep',
+    summary: 'Remove a dependency (need, milestone or waits-for) from one service to another',
+    usage: 'rm-dep <type> <from-service> <to-service>',
+    args: DEP_ARGS,
+    flags: [],
+    stopAtBadArg: true,
+  },
+  {
+    id: 'enable',
+    summary:
+      'Persistently enable a service: add it to the waits-for.d directory of another (boot by default) and start it',
+    usage: 'enable [--from <from-service>] <to-service>',
+    args: [{ name: 'to-service', description: 'the service to enable', into: 'to' }],
+    flags: ['from', 'offline', 'services-dir'],
+    stopAtBadArg: true,
+  },
+  {
+    id: 'disable',
+    summary:
+      'Persistently disable a service: remove it from the waits-for.d directory of another (boot by default)',
+    usage: 'disable [--from <from-service>] <to-service>',
+    args: [{ name: 'to-service', description: 'the service to disable', into: 'to' }],
+    flags: ['from', 'offline', 'services-dir'],
+    stopAtBadArg: true,
+  },
+  onService('trigger', 'Trigger a triggered service'),
+  onService('untrigger', 'Reset the trigger of a triggered service'),
+  {
+    id: 'setenv',
+    summary: "Set variables in the daemon's environment for services started later",
+    usage: 'setenv [name[=value] ...]',
+    args: [
+      {
+        name: 'name[=value]',
+        description: 'NAME=VALUE, or NAME to pass on our own value',
+        into: 'args',
+        variadic: true,
+      },
+    ],
+    flags: [],
+  },
+  {
+    id: 'unsetenv',
+    summary: "Remove variables from the daemon's environment",
+    usage: 'unsetenv [name ...]',
+    args: [{ name: 'name', description: 'variable name', into: 'args', variadic: true }],
+    flags: [],
+  },
+  {
+    ...onService('catlog', 'Print the log buffer of a service (log-type = buffer)', ['clear']),
+    usage: 'catlog [--clear] <service-name>',
+    generalUsage: 'catlog <service-name>',
+  },
+  {
+    id: 'signal',
+    summary: "Send a signal to a service's process",
+    usage: 'signal <signal> <service-name>',
+    args: [
+      {
+        name: 'signal',
+        description: 'signal name (HUP, TERM, ...) or number',
+        into: 'signal',
+        missing: 'signal number/name must be specified',
+      },
+      {
+        name: 'service-name',
+        description: 'name of the service',
+        into: 'from',
+        missing: 'service name must be specified',
+      },
+    ],
+    flags: ['list'],
+  },
+];
+
+/** The subcommand ids, in table order. */
+export const COMMAND_IDS: readonly string[] = COMMANDS.map((c) => c.id);
+
+/** The spec of subcommand `id`, or undefined. */
+export function commandSpec(id: string): CommandSpec | undefined {
+  return COMMANDS.find((c) => c.id === id);
+}
+
+/** The flags a command lists, as specs. */
+export function flagsOf(spec: CommandSpec): FlagSpec[] {
+  return spec.flags.map((f): FlagSpec => COMMAND_FLAGS[f]);
+}
