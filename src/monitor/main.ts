@@ -6,6 +6,7 @@ import { constants } from 'node:os';
 import type { ClientEvent, ControlClient } from '../client/control-client';
 import { clientSocketPath } from '../config/socket-path';
 import { strerrorCode } from '../strerror';
+import type { ServiceEvent, ServiceState } from '../model';
 import { ControlError, UsageError } from '../errors';
 
 /** The monitor's command line. */
@@ -205,11 +206,11 @@ function issueCommand(
   }
 }
 
-/**
- * Run dinit-monitor; resolves with the exit code once it stops (after the first command with
- * --exit, or when the daemon closes the connection). Never rejects.
- */
-export async function runMonitor(argv: readonly string[], io: MonitorIO): Promise<number> {
+/** The notification command's words and the socket, or the exit code when the line is wrong. */
+function prepare(
+  argv: readonly string[],
+  io: MonitorIO,
+): { o: MonitorOptions; words: string[]; socketPath: string } | number {
   let o: MonitorOptions;
   try {
     o = parseMonitorArgs(argv, io.isRoot);
@@ -225,17 +226,17 @@ export async function runMonitor(argv: readonly string[], io: MonitorIO): Promis
     io.out(monitorHelp());
     return 1;
   }
-  if (o.names.length === 0 && !o.env) {
-    io.err('dinit-monitor: specify at least one service name\n');
-    return 1;
-  }
-  if (o.command === undefined) {
-    io.err('dinit-monitor: command must specified\n');
-    return 1;
-  }
-  const words = splitCommand(o.command);
-  if (words.length === 0) {
-    io.err('dinit-monitor: specified command is empty\n');
+  const words = splitCommand(o.command ?? '');
+  const problem =
+    o.names.length === 0 && !o.env
+      ? 'specify at least one service name'
+      : o.command === undefined
+        ? 'command must specified'
+        : words.length === 0
+          ? 'specified command is empty'
+          : undefined;
+  if (problem !== undefined) {
+    io.err(`dinit-monitor: ${problem}\n`);
     return 1;
   }
   const socketPath = o.socketPath ?? clientSocketPath(o.user, io.env);
@@ -245,128 +246,162 @@ export async function runMonitor(argv: readonly string[], io: MonitorIO): Promis
     );
     return 1;
   }
+  return { o, words, socketPath };
+}
 
+/** Events in arrival order, taken one at a time (each command runs to completion first). */
+class EventQueue {
+  private readonly pending: ClientEvent[] = [];
+  private wake: (() => void) | undefined;
+  private closed = false;
+
+  push(ev: ClientEvent): void {
+    this.pending.push(ev);
+    this.wake?.();
+  }
+
+  close(): void {
+    this.closed = true;
+    this.wake?.();
+  }
+
+  /** The next event; null once the connection closed and every event was taken. */
+  async next(): Promise<ClientEvent | null> {
+    while (this.pending.length === 0) {
+      if (this.closed) return null;
+      await new Promise<void>((r) => (this.wake = r));
+      this.wake = undefined;
+    }
+    return this.pending.shift() as ClientEvent;
+  }
+}
+
+/** A monitor at work: what it watches and what it runs. */
+interface Watch {
+  o: MonitorOptions;
+  io: MonitorIO;
+  words: string[];
+  /** Watched services by handle (service mode). */
+  names: Map<number, string>;
+  /** Watched variables (environment mode; empty: all). */
+  vars: Set<string>;
+}
+
+/** The status text for a service state or event, if the command runs for it. */
+function statusText(o: MonitorOptions, what: ServiceState | ServiceEvent): string | undefined {
+  if (what === 'started') return o.strStarted;
+  if (what === 'stopped') return o.strStopped;
+  if (what === 'failedstart') return o.strFailed;
+  return undefined;
+}
+
+/** Run the command for a variable change if it is watched; true when it ran. */
+function onVar(w: Watch, envVar: string): boolean {
+  const eq = envVar.indexOf('=');
+  const name = eq === -1 ? envVar : envVar.slice(0, eq);
+  if (w.vars.size > 0 && !w.vars.has(name)) return false;
+  if (eq === -1) issueCommand(w.io, w.words, name, w.o.strUnset);
+  else issueCommand(w.io, w.words, name, w.o.strSet, envVar.slice(eq + 1));
+  return true;
+}
+
+/** Run the command for one event, if it is watched; true when it ran. */
+function onEvent(w: Watch, ev: ClientEvent): boolean {
+  if (ev.kind === 'env') return w.o.env && onVar(w, ev.envVar);
+  const name = w.o.env ? undefined : w.names.get(ev.handle);
+  const text = name === undefined ? undefined : statusText(w.o, ev.event);
+  if (name === undefined || text === undefined) return false;
+  issueCommand(w.io, w.words, name, text);
+  return true;
+}
+
+/**
+ * Load the watched services (or start listening to the environment) and run the command for
+ * the initial states when asked. Resolves with the exit code when the monitor is already done,
+ * else with the watch.
+ */
+async function startWatch(
+  client: ControlClient,
+  o: MonitorOptions,
+  io: MonitorIO,
+  words: string[],
+): Promise<Watch | number> {
+  const w: Watch = { o, io, words, names: new Map(), vars: new Set(o.env ? o.names : []) };
+  const initial: Array<[string, ServiceState]> = [];
+  for (const name of o.env ? [] : o.names) {
+    const r = await client.loadService(name);
+    if (r.kind !== 'found') {
+      io.err(
+        r.kind === 'noservice'
+          ? `dinit-monitor: cannot load service: ${name}\n`
+          : 'dinit-monitor: protocol error\n',
+      );
+      return 1;
+    }
+    w.names.set(r.handle, name);
+    initial.push([name, r.state]);
+  }
+  if (o.env) {
+    if (client.protocolVersion < 5) {
+      io.err('dinit-monitor: server too old or protocol error\n');
+      return 1;
+    }
+    await client.listenEnv();
+    if (o.initial) {
+      for (const kv of await client.getAllEnv()) if (onVar(w, kv) && o.exitAfter) return 0;
+    }
+  } else if (o.initial) {
+    for (const [name, state] of initial) {
+      const text = statusText(o, state);
+      if (text === undefined) continue;
+      issueCommand(io, words, name, text);
+      if (o.exitAfter) return 0;
+    }
+  }
+  return w;
+}
+
+/** The message for a connection or protocol failure. */
+function reportFailure(e: unknown, socketPath: string, io: MonitorIO): number {
+  if (!(e instanceof ControlError)) {
+    io.err(`dinit-monitor: ${(e as Error).message}\n`);
+    return 1;
+  }
+  const messages: Partial<Record<ControlError['kind'], string>> = {
+    connect: `connecting to socket ${socketPath}: ${strerrorCode(e.data.errnoCode ?? 'EIO')}`,
+    'old-client': 'too old (server reports newer protocol version)',
+    'old-server': 'server too old or protocol error',
+    closed: 'control socket read failure or protocol error',
+  };
+  io.err(`dinit-monitor: ${messages[e.kind] ?? 'protocol error'}\n`);
+  return 1;
+}
+
+/**
+ * Run dinit-monitor; resolves with the exit code once it stops (after the first command with
+ * --exit, or when the daemon closes the connection). Never rejects.
+ */
+export async function runMonitor(argv: readonly string[], io: MonitorIO): Promise<number> {
+  const start = prepare(argv, io);
+  if (typeof start === 'number') return start;
+  const { o, words, socketPath } = start;
   const { ControlClient: Client } =
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     require('../client/control-client') as typeof import('../client/control-client');
+  const events = new EventQueue();
   let client: ControlClient | undefined;
-  // Events are handled one at a time, in order: each command runs to completion first.
-  const pending: ClientEvent[] = [];
-  let wake: (() => void) | undefined;
   try {
-    client = await Client.connect(socketPath, {
-      onEvent: (ev) => {
-        pending.push(ev);
-        wake?.();
-      },
-    });
-    const names = new Map<number, string>();
-    const initial: Array<[string, string]> = [];
-    const vars = new Set<string>();
-    for (const name of o.names) {
-      if (o.env) {
-        vars.add(name);
-        continue;
-      }
-      const r = await client.loadService(name);
-      if (r.kind === 'noservice') {
-        io.err(`dinit-monitor: cannot load service: ${name}\n`);
-        return 1;
-      }
-      if (r.kind !== 'found') {
-        io.err('dinit-monitor: protocol error\n');
-        return 1;
-      }
-      names.set(r.handle, name);
-      initial.push([name, r.state]);
+    client = await Client.connect(socketPath, { onEvent: (ev) => events.push(ev) });
+    const w = await startWatch(client, o, io, words);
+    if (typeof w === 'number') return w;
+    void client.waitForClose().then(() => events.close());
+    for (let ev = await events.next(); ev !== null; ev = await events.next()) {
+      if (onEvent(w, ev) && o.exitAfter) return 0;
     }
-    /** Run the command for a variable change if it is watched; true when it ran. */
-    const onVar = (envVar: string): boolean => {
-      const eq = envVar.indexOf('=');
-      const name = eq === -1 ? envVar : envVar.slice(0, eq);
-      if (vars.size > 0 && !vars.has(name)) return false;
-      if (eq === -1) issueCommand(io, words, name, o.strUnset);
-      else issueCommand(io, words, name, o.strSet, envVar.slice(eq + 1));
-      return true;
-    };
-    if (o.env) {
-      if (client.protocolVersion < 5) {
-        io.err('dinit-monitor: server too old or protocol error\n');
-        return 1;
-      }
-      await client.listenEnv();
-      if (o.initial) {
-        for (const kv of await client.getAllEnv()) {
-          if (onVar(kv) && o.exitAfter) return 0;
-        }
-      }
-    } else if (o.initial) {
-      for (const [name, state] of initial) {
-        const text =
-          state === 'started' ? o.strStarted : state === 'stopped' ? o.strStopped : undefined;
-        if (text === undefined) continue;
-        issueCommand(io, words, name, text);
-        if (o.exitAfter) return 0;
-      }
-    }
-    let closed = false;
-    void client.waitForClose().then(() => {
-      closed = true;
-      wake?.();
-    });
-    for (;;) {
-      while (pending.length > 0) {
-        const ev = pending.shift() as ClientEvent;
-        if (ev.kind === 'env') {
-          if (o.env && onVar(ev.envVar) && o.exitAfter) return 0;
-          continue;
-        }
-        if (o.env) continue;
-        const name = names.get(ev.handle);
-        if (name === undefined) continue;
-        const text =
-          ev.event === 'started'
-            ? o.strStarted
-            : ev.event === 'stopped'
-              ? o.strStopped
-              : ev.event === 'failedstart'
-                ? o.strFailed
-                : undefined;
-        if (text === undefined) continue;
-        issueCommand(io, words, name, text);
-        if (o.exitAfter) return 0;
-      }
-      if (closed) {
-        io.err('dinit-monitor: connection closed by server\n');
-        return 1;
-      }
-      await new Promise<void>((r) => (wake = r));
-      wake = undefined;
-    }
-  } catch (e) {
-    if (e instanceof ControlError) {
-      switch (e.kind) {
-        case 'connect':
-          io.err(
-            `dinit-monitor: connecting to socket ${socketPath}: ${strerrorCode(e.data.errnoCode ?? 'EIO')}\n`,
-          );
-          break;
-        case 'old-client':
-          io.err('dinit-monitor: too old (server reports newer protocol version)\n');
-          break;
-        case 'old-server':
-          io.err('dinit-monitor: server too old or protocol error\n');
-          break;
-        case 'closed':
-          io.err('dinit-monitor: control socket read failure or protocol error\n');
-          break;
-        default:
-          io.err('dinit-monitor: protocol error\n');
-      }
-      return 1;
-    }
-    io.err(`dinit-monitor: ${(e as Error).message}\n`);
+    io.err('dinit-monitor: connection closed by server\n');
     return 1;
+  } catch (e) {
+    return reportFailure(e, socketPath, io);
   } finally {
     client?.close();
   }
