@@ -101,149 +101,145 @@ export interface CommandSpec {
   oclif?: boolean;
 }
 
+/**
+ * A flag: `help` is its `dinitctl --help` entry as [label, text lines...]; `extra` the rest.
+ */
+function flag(
+  name: string,
+  scope: FlagSpec['scope'],
+  description: string,
+  set: FlagSpec['set'],
+  help?: [string, ...string[]],
+  extra: Partial<FlagSpec> = {},
+): FlagSpec {
+  const entry = help && { label: help[0], text: help.slice(1) };
+  return { name, scope, description, set, ...(entry ? { help: entry } : {}), ...extra };
+}
+
 /** Options every command accepts, before or after the subcommand. */
 export const GLOBAL_FLAGS: readonly FlagSpec[] = [
-  {
-    name: 'help',
-    description: 'show this help',
-    scope: 'global',
-    set: (cl) => (cl.help = true),
-    help: { label: '--help', text: ['show this help'] },
-  },
-  {
-    name: 'version',
-    description: 'show the version',
-    scope: 'global',
-    set: (cl) => (cl.version = true),
-  },
-  {
-    name: 'system',
-    char: 's',
-    description: 'control the system daemon (default when run as root)',
-    scope: 'global',
-    set: (cl) => (cl.user = false),
-    help: { label: '-s, --system', text: ['control system daemon (default if run as root)'] },
-  },
-  {
-    name: 'user',
-    char: 'u',
-    description: 'control the user daemon',
-    scope: 'global',
-    set: (cl) => (cl.user = true),
-    help: { label: '-u, --user', text: ['control user daemon'] },
-  },
-  {
-    name: 'quiet',
-    description: 'print nothing but errors',
-    scope: 'global',
-    set: (cl) => (cl.quiet = true),
-    help: { label: '--quiet', text: ['suppress output (except errors)'] },
-  },
-  {
-    name: 'socket-path',
-    char: 'p',
-    value: 'path',
-    missingValue: '--socket-path/-p should be followed by socket path',
-    description: 'control socket of the daemon',
-    scope: 'global',
-    set: (cl, v) => (cl.socketPath = v),
-    help: {
-      label: '--socket-path <path>, -p <path>',
-      text: ['specify socket for communication with daemon'],
+  flag('help', 'global', 'show this help', (cl) => (cl.help = true), ['--help', 'show this help']),
+  flag('version', 'global', 'show the version', (cl) => (cl.version = true)),
+  flag(
+    'system',
+    'global',
+    'control the system daemon (default when run as root)',
+    (cl) => (cl.user = false),
+    ['-s, --system', 'control system daemon (default if run as root)'],
+    { char: 's' },
+  ),
+  flag(
+    'user',
+    'global',
+    'control the user daemon',
+    (cl) => (cl.user = true),
+    ['-u, --user', 'control user daemon'],
+    {
+      char: 'u',
     },
-  },
-  {
-    name: 'use-passed-cfd',
-    description: 'talk to the daemon over the descriptor in DINIT_CS_FD',
-    scope: 'global',
-    set: (cl) => (cl.usePassedCfd = true),
-    help: {
-      label: '--use-passed-cfd',
-      text: [
-        'use the socket file descriptor identified by the DINIT_CS_FD',
-        'environment variable to communicate with the dinit daemon',
-      ],
+  ),
+  flag('quiet', 'global', 'print nothing but errors', (cl) => (cl.quiet = true), [
+    '--quiet',
+    'suppress output (except errors)',
+  ]),
+  flag(
+    'socket-path',
+    'global',
+    'control socket of the daemon',
+    (cl, v) => (cl.socketPath = v),
+    ['--socket-path <path>, -p <path>', 'specify socket for communication with daemon'],
+    {
+      char: 'p',
+      value: 'path',
+      missingValue: '--socket-path/-p should be followed by socket path',
     },
-  },
-  {
-    name: 'offline',
-    char: 'o',
-    description: 'edit service files without contacting the daemon',
-    scope: 'global',
-    set: (cl) => (cl.offline = true),
-    help: { label: '-o, --offline', text: ['do not contact running dinit daemon'] },
-  },
-  {
-    name: 'services-dir',
-    char: 'd',
-    value: 'dir',
-    missingValue: "'--services-dir' (-d) requires an argument",
-    multiple: true,
-    description: 'service description directory (offline mode; may be repeated)',
-    scope: 'global',
-    set: (cl, v) => cl.servicesDirs.push(v),
-    help: {
-      label: '-d, --services-dir <dir>',
-      text: ['specify directory for service definitions (offline mode)'],
+  ),
+  flag(
+    'use-passed-cfd',
+    'global',
+    'talk to the daemon over the descriptor in DINIT_CS_FD',
+    (cl) => (cl.usePassedCfd = true),
+    [
+      '--use-passed-cfd',
+      'use the socket file descriptor identified by the DINIT_CS_FD',
+      'environment variable to communicate with the dinit daemon',
+    ],
+  ),
+  flag(
+    'offline',
+    'global',
+    'edit service files without contacting the daemon',
+    (cl) => (cl.offline = true),
+    ['-o, --offline', 'do not contact running dinit daemon'],
+    { char: 'o' },
+  ),
+  flag(
+    'services-dir',
+    'global',
+    'service description directory (offline mode; may be repeated)',
+    (cl, v) => cl.servicesDirs.push(v),
+    ['-d, --services-dir <dir>', 'specify directory for service definitions (offline mode)'],
+    {
+      char: 'd',
+      value: 'dir',
+      multiple: true,
+      missingValue: "'--services-dir' (-d) requires an argument",
     },
-  },
+  ),
 ];
 
 /** Options that belong to some commands (listed by name in their CommandSpec). */
 export const COMMAND_FLAGS = {
-  'no-wait': {
-    name: 'no-wait',
-    description: "don't wait for service startup/shutdown to complete",
-    scope: 'loose',
-    set: (cl) => (cl.noWait = true),
-    help: { label: '--no-wait', text: ["don't wait for service startup/shutdown to complete"] },
-  },
-  pin: {
-    name: 'pin',
-    description: 'pin the service in the requested state',
-    scope: 'loose',
-    set: (cl) => (cl.pin = true),
-    help: { label: '--pin', text: ['pin the service in the requested state'] },
-  },
-  force: {
-    name: 'force',
-    char: 'f',
-    description: 'stop even if dependents will be affected',
-    scope: 'command',
-    set: (cl) => (cl.force = true),
-    help: { label: '--force', text: ['force stop even if dependents will be affected'] },
-  },
-  'ignore-unstarted': {
-    name: 'ignore-unstarted',
-    description: 'succeed (doing nothing) if the service is not started',
-    scope: 'loose',
-    set: (cl) => (cl.ignoreUnstarted = true),
-  },
+  'no-wait': flag(
+    'no-wait',
+    'loose',
+    "don't wait for service startup/shutdown to complete",
+    (cl) => (cl.noWait = true),
+    ['--no-wait', "don't wait for service startup/shutdown to complete"],
+  ),
+  pin: flag('pin', 'loose', 'pin the service in the requested state', (cl) => (cl.pin = true), [
+    '--pin',
+    'pin the service in the requested state',
+  ]),
+  force: flag(
+    'force',
+    'command',
+    'stop even if dependents will be affected',
+    (cl) => (cl.force = true),
+    ['--force', 'force stop even if dependents will be affected'],
+    { char: 'f' },
+  ),
+  'ignore-unstarted': flag(
+    'ignore-unstarted',
+    'loose',
+    'succeed (doing nothing) if the service is not started',
+    (cl) => (cl.ignoreUnstarted = true),
+  ),
+  // Global options that only enable/disable use; `dinitctl --help` lists them as general.
   offline: { ...GLOBAL_FLAGS[7], help: undefined },
   'services-dir': { ...GLOBAL_FLAGS[8], help: undefined },
-  from: {
-    name: 'from',
-    value: 'service',
-    missingValue: '--from should be followed by a service name',
-    description: 'the service to enable from (default: boot)',
-    scope: 'command',
-    set: (cl, v) => (cl.from = v),
-  },
-  clear: {
-    name: 'clear',
-    description: 'clear the log buffer after printing it',
-    scope: 'command',
-    set: (cl) => (cl.clear = true),
-  },
-  list: {
-    name: 'list',
-    char: 'l',
-    description: 'list the supported signal names',
-    scope: 'command',
-    noArgs: true,
-    set: (cl) => (cl.listSignals = true),
-    help: { label: '-l, --list', text: ['(signal) list supported signals'] },
-  },
+  from: flag(
+    'from',
+    'command',
+    'the service to enable from (default: boot)',
+    (cl, v) => (cl.from = v),
+    undefined,
+    { value: 'service', missingValue: '--from should be followed by a service name' },
+  ),
+  clear: flag(
+    'clear',
+    'command',
+    'clear the log buffer after printing it',
+    (cl) => (cl.clear = true),
+  ),
+  list: flag(
+    'list',
+    'command',
+    'list the supported signal names',
+    (cl) => (cl.listSignals = true),
+    ['-l, --list', '(signal) list supported signals'],
+    { char: 'l', noArgs: true },
+  ),
 } satisfies Record<string, FlagSpec>;
 
 const SERVICE: ArgSpec = { name: 'service-name', description: 'name of the service', into: 'args' };
@@ -266,6 +262,18 @@ function onService(
   usage = flags.length > 0 ? `${id} [options] <service-name>` : `${id} <service-name>`,
 ): CommandSpec {
   return { id, summary, usage, args: [SERVICE], flags };
+}
+
+/** enable or disable: the waits-for.d link of a service in another's directory. */
+function linkCommand(id: 'enable' | 'disable', summary: string): CommandSpec {
+  return {
+    id,
+    summary,
+    usage: `${id} [--from <from-service>] <to-service>`,
+    args: [{ name: 'to-service', description: `the service to ${id}`, into: 'to' }],
+    flags: ['from', 'offline', 'services-dir'],
+    stopAtBadArg: true,
+  };
 }
 
 /** Every subcommand, in the order `dinitctl --help` lists them. */
@@ -330,24 +338,14 @@ export const COMMANDS: readonly CommandSpec[] = [
     flags: [],
     stopAtBadArg: true,
   },
-  {
-    id: 'enable',
-    summary:
-      'Persistently enable a service: add it to the waits-for.d directory of another (boot by default) and start it',
-    usage: 'enable [--from <from-service>] <to-service>',
-    args: [{ name: 'to-service', description: 'the service to enable', into: 'to' }],
-    flags: ['from', 'offline', 'services-dir'],
-    stopAtBadArg: true,
-  },
-  {
-    id: 'disable',
-    summary:
-      'Persistently disable a service: remove it from the waits-for.d directory of another (boot by default)',
-    usage: 'disable [--from <from-service>] <to-service>',
-    args: [{ name: 'to-service', description: 'the service to disable', into: 'to' }],
-    flags: ['from', 'offline', 'services-dir'],
-    stopAtBadArg: true,
-  },
+  linkCommand(
+    'enable',
+    'Persistently enable a service: add it to the waits-for.d directory of another (boot by default) and start it',
+  ),
+  linkCommand(
+    'disable',
+    'Persistently disable a service: remove it from the waits-for.d directory of another (boot by default)',
+  ),
   onService('trigger', 'Trigger a triggered service'),
   onService('untrigger', 'Reset the trigger of a triggered service'),
   {

@@ -114,6 +114,23 @@ interface Op {
 
 const done = <T>(value: T): Step<T> => ({ done: true, value });
 
+/** The answer word of each reply that carries nothing but its type. */
+const REPLY_KINDS = {
+  ACK: 'ack',
+  NAK: 'nak',
+  ALREADYSS: 'already',
+  PINNEDSTARTED: 'pinned-started',
+  PINNEDSTOPPED: 'pinned-stopped',
+  SHUTTINGDOWN: 'shutting-down',
+  NOSERVICE: 'noservice',
+  SERVICE_DESC_ERR: 'desc-error',
+  SERVICE_LOAD_ERR: 'load-error',
+  SIGNAL_NOPID: 'no-pid',
+  SIGNAL_BADSIG: 'bad-signal',
+  SIGNAL_KILLERR: 'kill-error',
+} as const;
+type PlainReply = keyof typeof REPLY_KINDS;
+
 /**
  * A connection to the Dinit daemon's control socket. Create with ControlClient.connect(path)
  * (or fromFd); every method sends one request and resolves with the typed reply; requests
@@ -248,44 +265,25 @@ export class ControlClient {
   private load(type: 'LOADSERVICE' | 'FINDSERVICE', name: string): Promise<LoadResult> {
     const bad = this.checkString('service name', name);
     if (bad) return Promise.reject(bad);
-    return this.exchange({ type, name }, (r): Step<LoadResult> | undefined => {
-      switch (r.type) {
-        case 'SERVICERECORD':
-          return done({
-            kind: 'found',
-            handle: r.handle,
-            state: r.state,
-            targetState: r.targetState,
-          });
-        case 'NOSERVICE':
-          return done({ kind: 'noservice' });
-        case 'SERVICE_DESC_ERR':
-          return done({ kind: 'desc-error' });
-        case 'SERVICE_LOAD_ERR':
-          return done({ kind: 'load-error' });
-        default:
-          return undefined;
-      }
-    });
+    const plain = ['NOSERVICE', 'SERVICE_DESC_ERR', 'SERVICE_LOAD_ERR'] as const;
+    return this.answer<LoadResult>({ type, name }, plain, (r) =>
+      r.type === 'SERVICERECORD'
+        ? done({ kind: 'found', handle: r.handle, state: r.state, targetState: r.targetState })
+        : undefined,
+    );
   }
 
   /** CLOSEHANDLE: forget a handle (stops events for it unless another handle refers to the service). */
-  async closeHandle(handle: number): Promise<void> {
-    await this.exchange({ type: 'CLOSEHANDLE', handle }, (r) =>
-      r.type === 'ACK' ? done(undefined) : undefined,
-    );
+  closeHandle(handle: number): Promise<void> {
+    return this.ack({ type: 'CLOSEHANDLE', handle });
   }
 
   /** QUERYSERVICENAME: the name of the service behind a handle. */
   serviceName(handle: number): Promise<{ kind: 'name'; name: string } | { kind: 'nak' }> {
-    return this.exchange<{ kind: 'name'; name: string } | { kind: 'nak' }>(
+    return this.replyOrNak(
       { type: 'QUERYSERVICENAME', reserved: 0, handle },
-      (r) =>
-        r.type === 'SERVICENAME'
-          ? done({ kind: 'name' as const, name: r.name })
-          : r.type === 'NAK'
-            ? done({ kind: 'nak' as const })
-            : undefined,
+      'SERVICENAME',
+      (r) => ({ kind: 'name' as const, name: r.name }),
     );
   }
 
@@ -324,10 +322,8 @@ export class ControlClient {
   }
 
   /** UNPINSERVICE: remove start and stop pins. */
-  async unpin(handle: number): Promise<void> {
-    await this.exchange({ type: 'UNPINSERVICE', handle }, (r) =>
-      r.type === 'ACK' ? done(undefined) : undefined,
-    );
+  unpin(handle: number): Promise<void> {
+    return this.ack({ type: 'UNPINSERVICE', handle });
   }
 
   private action(
@@ -336,28 +332,19 @@ export class ControlClient {
     handle: number,
     opts: ActionOptions,
   ): Promise<ActionResult> {
-    return this.exchange({ type, flags: f, handle }, (r): Step<ActionResult> | undefined => {
-      switch (r.type) {
-        case 'PREACK':
-          opts.onPreack?.();
-          return { done: false };
-        case 'ACK':
-          return done({ kind: 'ack' });
-        case 'ALREADYSS':
-          return done({ kind: 'already' });
-        case 'PINNEDSTARTED':
-          return done({ kind: 'pinned-started' });
-        case 'PINNEDSTOPPED':
-          return done({ kind: 'pinned-stopped' });
-        case 'DEPENDENTS':
-          return done({ kind: 'dependents', handles: r.handles });
-        case 'NAK':
-          return done({ kind: 'nak' });
-        case 'SHUTTINGDOWN':
-          return done({ kind: 'shutting-down' });
-        default:
-          return undefined;
-      }
+    const plain = [
+      'ACK',
+      'ALREADYSS',
+      'PINNEDSTARTED',
+      'PINNEDSTOPPED',
+      'NAK',
+      'SHUTTINGDOWN',
+    ] as const;
+    return this.answer<ActionResult>({ type, flags: f, handle }, plain, (r) => {
+      if (r.type === 'DEPENDENTS') return done({ kind: 'dependents', handles: r.handles });
+      if (r.type !== 'PREACK') return undefined;
+      opts.onPreack?.();
+      return { done: false };
     });
   }
 
@@ -371,14 +358,10 @@ export class ControlClient {
     const fmt: StatusFormat =
       format ?? (this.protocolVersion >= 6 ? 6 : this.protocolVersion >= 5 ? 5 : 1);
     const type = fmt === 6 ? 'SERVICESTATUS6' : fmt === 5 ? 'SERVICESTATUS5' : 'SERVICESTATUS';
-    return this.exchange<StatusResult>(
+    return this.replyOrNak(
       { type, handle },
-      (r) =>
-        r.type === 'SERVICESTATUS'
-          ? done({ kind: 'status' as const, status: r.status, format: r.format })
-          : r.type === 'NAK'
-            ? done({ kind: 'nak' as const })
-            : undefined,
+      'SERVICESTATUS',
+      (r) => ({ kind: 'status' as const, status: r.status, format: r.format }),
       { status: fmt },
     );
   }
@@ -402,26 +385,21 @@ export class ControlClient {
 
   /** QUERYSERVICEDSCDIR: the directory the service's description was loaded from. */
   queryServiceDscDir(handle: number): Promise<{ kind: 'dir'; dir: string } | { kind: 'nak' }> {
-    return this.exchange<{ kind: 'dir'; dir: string } | { kind: 'nak' }>(
+    return this.replyOrNak(
       { type: 'QUERYSERVICEDSCDIR', reserved: 0, handle },
-      (r) =>
-        r.type === 'SVCDSCDIR'
-          ? done({ kind: 'dir' as const, dir: r.dir })
-          : r.type === 'NAK'
-            ? done({ kind: 'nak' as const })
-            : undefined,
+      'SVCDSCDIR',
+      (r) => ({ kind: 'dir' as const, dir: r.dir }),
     );
   }
 
   /** QUERY_LOAD_MECH: the daemon's loader type, working directory and service directories. */
   queryLoadMech(): Promise<LoadMechResult> {
-    return this.exchange({ type: 'QUERY_LOAD_MECH' }, (r): Step<LoadMechResult> | undefined =>
-      r.type === 'LOADER_MECH'
-        ? done({ kind: 'loader', loaderType: r.loaderType, cwd: r.cwd, dirs: r.dirs })
-        : r.type === 'NAK'
-          ? done({ kind: 'nak' })
-          : undefined,
-    );
+    return this.replyOrNak({ type: 'QUERY_LOAD_MECH' }, 'LOADER_MECH', (r) => ({
+      kind: 'loader' as const,
+      loaderType: r.loaderType,
+      cwd: r.cwd,
+      dirs: r.dirs,
+    }));
   }
 
   // ---- service editing ----
@@ -483,35 +461,16 @@ export class ControlClient {
 
   /** SIGNAL: send a signal to the service's process. */
   signal(handle: number, signal: number): Promise<SignalResult> {
-    return this.exchange(
-      { type: 'SIGNAL', signal, handle },
-      (r): Step<SignalResult> | undefined => {
-        switch (r.type) {
-          case 'ACK':
-            return done({ kind: 'ack' });
-          case 'SIGNAL_NOPID':
-            return done({ kind: 'no-pid' });
-          case 'SIGNAL_BADSIG':
-            return done({ kind: 'bad-signal' });
-          case 'SIGNAL_KILLERR':
-            return done({ kind: 'kill-error' });
-          default:
-            return undefined;
-        }
-      },
-    );
+    const plain = ['ACK', 'SIGNAL_NOPID', 'SIGNAL_BADSIG', 'SIGNAL_KILLERR'] as const;
+    return this.answer<SignalResult>({ type: 'SIGNAL', signal, handle }, plain);
   }
 
   /** CATLOG: the buffered output of a log-type=buffer service; `clear` empties the buffer after. */
   catlog(handle: number, clear = false): Promise<CatlogResult> {
-    return this.exchange<CatlogResult>(
+    return this.replyOrNak(
       { type: 'CATLOG', flags: clear ? CATLOG_CLEAR : 0, handle },
-      (r) =>
-        r.type === 'SERVICE_LOG'
-          ? done({ kind: 'log' as const, data: r.data })
-          : r.type === 'NAK'
-            ? done({ kind: 'nak' as const })
-            : undefined,
+      'SERVICE_LOG',
+      (r) => ({ kind: 'log' as const, data: r.data }),
     );
   }
 
@@ -548,21 +507,57 @@ export class ControlClient {
   }
 
   /** LISTENENV: from now on, environment changes arrive as 'env' events. */
-  async listenEnv(): Promise<void> {
-    await this.exchange({ type: 'LISTENENV' }, (r) =>
-      r.type === 'ACK' ? done(undefined) : undefined,
-    );
+  listenEnv(): Promise<void> {
+    return this.ack({ type: 'LISTENENV' });
   }
 
   /** SHUTDOWN: stop all services and shut down/exit; then use waitForClose() to see the daemon finish. */
-  async shutdown(type: ShutdownType): Promise<void> {
-    const code = SHUTDOWN_NAMES.indexOf(type);
-    await this.exchange({ type: 'SHUTDOWN', shutdownType: code }, (r) =>
-      r.type === 'ACK' ? done(undefined) : undefined,
-    );
+  shutdown(type: ShutdownType): Promise<void> {
+    return this.ack({ type: 'SHUTDOWN', shutdownType: SHUTDOWN_NAMES.indexOf(type) });
   }
 
   // ---- machinery ----
+
+  /**
+   * Send `req`; a reply of a type in `plain` is answered as `{ kind }` (its word in
+   * REPLY_KINDS), any other goes to `other` (a Step, or undefined for a reply the request
+   * cannot receive).
+   */
+  private answer<T extends { kind: string }>(
+    req: Request,
+    plain: readonly PlainReply[],
+    other: (r: Reply) => Step<T> | undefined = () => undefined,
+  ): Promise<T> {
+    return this.exchange<T>(req, (r) =>
+      (plain as readonly string[]).includes(r.type)
+        ? done({ kind: REPLY_KINDS[r.type as PlainReply] } as T)
+        : other(r),
+    );
+  }
+
+  /** Send `req`, which the daemon answers with ACK alone. */
+  private async ack(req: Request): Promise<void> {
+    await this.exchange(req, (r) => (r.type === 'ACK' ? done(undefined) : undefined));
+  }
+
+  /** Send `req`; the answer is `value(reply)` for a reply of type `type`, or NAK. */
+  private replyOrNak<K extends Reply['type'], T>(
+    req: Request,
+    type: K,
+    value: (r: Extract<Reply, { type: K }>) => T,
+    ctx: Partial<ReplyContext> = {},
+  ): Promise<T | { kind: 'nak' }> {
+    return this.exchange<T | { kind: 'nak' }>(
+      req,
+      (r) =>
+        r.type === type
+          ? done(value(r as Extract<Reply, { type: K }>))
+          : r.type === 'NAK'
+            ? done({ kind: 'nak' as const })
+            : undefined,
+      ctx,
+    );
+  }
 
   /** onReply runs when the answer is read, before any event that follows it in the stream. */
   private ackNak(req: Request, onReply?: () => void): Promise<AckNak> {
