@@ -5,7 +5,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { COMMAND_IDS } from '../../src/cli/table';
+import { COMMANDS, COMMAND_IDS, GLOBAL_FLAGS, flagsOf } from '../../src/cli/table';
 
 const DIR = path.resolve(__dirname, '../../completions');
 
@@ -122,6 +122,16 @@ describe('completion scripts', () => {
       const text = fs.readFileSync(path.join(DIR, file), 'utf8');
       for (const id of COMMAND_IDS)
         expect(text).toMatch(new RegExp(`(^|[\\s'"])${id}([\\s:'"]|$)`, 'm'));
+    });
+
+    it(`${file} offers every flag of the command table`, () => {
+      const text = fs.readFileSync(path.join(DIR, file), 'utf8');
+      const names = new Set([...GLOBAL_FLAGS, ...COMMANDS.flatMap(flagsOf)].map((f) => f.name));
+      // fish writes long options as `-l name`, bash and zsh as `--name`.
+      const missing = [...names].filter(
+        (n) => !text.includes(`--${n}`) && !new RegExp(`-l ${n}\\b`).test(text),
+      );
+      expect(missing).toEqual([]);
     });
   }
 });
