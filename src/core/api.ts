@@ -2,7 +2,8 @@
 // The core implements ServiceManager in service-set.ts; the daemon depends only on this file.
 
 import type { DependencyType, ServiceType, ExitStatus } from '../model';
-import type { ServiceEvent, ServiceStateFlags, ShutdownType, StoppedReason } from '../model';
+import type { ServiceEvent, ServiceState, ServiceStateFlags } from '../model';
+import type { ShutdownType, StoppedReason } from '../model';
 
 /** Everything `status` and `list` show about one service. */
 export interface ServiceStatus extends ServiceStateFlags {
@@ -39,6 +40,23 @@ export type StopResult = 'ok' | 'already' | 'pinned-started' | { dependents: Ser
 export type UnloadResult = 'ok' | 'not-stopped' | 'has-dependents';
 export type ReloadResult = { ok: true; ref: ServiceRef } | { ok: false; message: string };
 export type DepEditResult = 'ok' | 'bad-request' | { error: string };
+
+/**
+ * One service as an earlier manager left it (its journal): a new manager resumes it in this
+ * state, taking its running process back instead of starting it again.
+ */
+export interface ResumeEntry {
+  name: string;
+  state: ServiceState;
+  markedActive: boolean;
+  pinnedStarted: boolean;
+  pinnedStopped: boolean;
+  /** The main process, -1 when none. */
+  pid: number;
+  startTime?: string;
+  outputFd?: number;
+  outputIno?: number;
+}
 
 export interface ServiceListener {
   onServiceEvent(ref: ServiceRef, event: ServiceEvent, status: ServiceStatus): void;
@@ -87,6 +105,14 @@ export interface ServiceManager {
   list(): ServiceRef[];
   /** Dependents that hold a hard dependency on ref (for the DEPENDENTS reply). */
   dependents(ref: ServiceRef): ServiceRef[];
+
+  /**
+   * Resume services as an earlier manager left them: marked ones are started again (with their
+   * pins) and every service on the way that was started is brought up by adopting its running
+   * process rather than launching it; one whose process is gone starts normally. Returns the
+   * names that could not be loaded.
+   */
+  resume?(entries: readonly ResumeEntry[]): string[];
 
   /** Stop everything (in dependency order) and remember the shutdown type. */
   shutdown(type: ShutdownType): void;

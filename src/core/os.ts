@@ -129,6 +129,30 @@ export interface OsCaps {
 }
 
 /** Signals the core refers to by name (their numbers differ between kernels). */
+/**
+ * A running process a new manager takes back (from the journal of the one before it, after a
+ * crash or `dinitctl daemon-reexec`), identified beyond its pid so a recycled pid is never
+ * mistaken for it.
+ */
+export interface AdoptSpec {
+  pid: number;
+  /** Its start time as processIdentity() gave it; a different one means the pid was reused. */
+  startTime: string;
+  /** The read end of its log-type = buffer pipe, inherited under the same number, if any. */
+  outputFd?: number;
+  /** The identity (inode) of that pipe, checked before the descriptor is trusted. */
+  outputIno?: number;
+  /** Where buffered output goes once re-attached. */
+  sink?: (chunk: Buffer) => void;
+}
+
+/** What a journal records about a process so that a later manager can adopt it. */
+export interface ProcessIdentity {
+  startTime: string;
+  outputFd?: number;
+  outputIno?: number;
+}
+
 export type SignalName = 'HUP' | 'INT' | 'KILL' | 'TERM' | 'USR1' | 'USR2';
 
 /** Linux's numbers: the default when an Os does not supply its own table. */
@@ -214,6 +238,20 @@ export interface Os {
     uid?: number,
     gid?: number,
   ): ActivationSocket;
+
+  /**
+   * Takes back a process started by an earlier manager: checks it is still the same process
+   * (start time, through a pidfd where there is one), re-attaches its buffered output, and calls
+   * onExit once it exits (with its status when known). Undefined when it is gone or the pid now
+   * names another process. Absent where the platform cannot tell processes apart.
+   */
+  adopt?(
+    spec: AdoptSpec,
+    onExit: (status: ExitStatus | undefined) => void,
+  ): { cancel(): void } | undefined;
+
+  /** What a journal needs to find a launched process again (undefined once it is gone). */
+  processIdentity?(pid: number): ProcessIdentity | undefined;
 
   /** Kill every process in a cgroup (cgroup.kill, or SIGKILL each member). Linux only. */
   killCgroup?(cgroup: string): void;

@@ -4,11 +4,14 @@
 import type { ExitStatus } from '../model';
 import { execStageDescription } from '../model';
 import { BaseProcessService, cleanExit, type Launch } from './base-proc-service';
+import type { ResumeEntry } from './api';
 import type { ProcessEvents } from './os';
 import { SIGKILL } from './service';
 
 /** type = process: a long-running process, optionally with a stop-command and readiness. */
 export class ProcessService extends BaseProcessService {
+  /** The watch on a process taken back from an earlier manager (see resume). */
+  private adoptWatch: { cancel(): void } | undefined;
   protected stopIssued = false;
   protected stopPid = -1;
   protected stopLaunch: Launch | undefined;
@@ -31,6 +34,55 @@ export class ProcessService extends BaseProcessService {
       return true;
     }
     return super.bringUp();
+  }
+
+  /**
+   * Takes the running process back from the journal entry: watched through the Os (a pidfd on
+   * Linux), its buffered output re-attached; its exit is then handled like any other. Returns
+   * false when the process is gone or the pid now names another process: start it anew.
+   */
+  protected override resume(entry: ResumeEntry): boolean {
+    if (entry.pid <= 0 || entry.startTime === undefined || this.os.adopt === undefined) {
+      return false;
+    }
+    const launch: Launch = { handle: undefined };
+    this.launch = launch;
+    const out = this.desc.logType === 'buffer' ? this.outputSpec(false) : undefined;
+    const watch = this.os.adopt(
+      {
+        pid: entry.pid,
+        startTime: entry.startTime,
+        outputFd: entry.outputFd,
+        outputIno: entry.outputIno,
+        sink: out?.kind === 'buffer' ? out.sink : undefined,
+      },
+      (status) =>
+        this.guard(launch, () => {
+          this.adoptWatch = undefined;
+          this.onAdoptedExit(status ?? { kind: 'exited', code: 0 });
+        }),
+    );
+    if (watch === undefined) {
+      this.launch = undefined;
+      return false;
+    }
+    this.adoptWatch = watch;
+    this.pid = entry.pid;
+    this.handle = undefined;
+    this.trackingChild = true;
+    this.exitStatus = undefined;
+    this.lastStartTime = this.os.now();
+    this.restartIntervalTime = this.lastStartTime;
+    this.started();
+    return true;
+  }
+
+  private onAdoptedExit(status: ExitStatus): void {
+    this.pid = -1;
+    this.exitStatus = status;
+    this.launch = undefined;
+    this.stopStopStartTimer();
+    this.handleExitStatus();
   }
 
   protected override execSucceeded(): void {
@@ -245,6 +297,8 @@ export class ProcessService extends BaseProcessService {
   }
 
   override dispose(): void {
+    this.adoptWatch?.cancel();
+    this.adoptWatch = undefined;
     super.dispose();
     if (this.consumerFor) {
       if (this.consumerFor.logConsumer === this) this.consumerFor.logConsumer = undefined;

@@ -4,6 +4,7 @@
 
 import type {
   DepEditResult,
+  ResumeEntry,
   ReloadResult,
   ServiceListener,
   ServiceManager,
@@ -70,6 +71,8 @@ export class ServiceSet implements ServiceManager, LoaderHost {
   /** Something was active since the last all-stopped notification. */
   private wasActive = false;
   private readonly loader: Loader;
+  /** Journal entries of services being resumed, taken once by each as it comes up. */
+  private resuming = new Map<string, ResumeEntry>();
 
   constructor(
     readonly os: Os,
@@ -200,6 +203,12 @@ export class ServiceSet implements ServiceManager, LoaderHost {
         this.host.log('error', `service event listener failed: ${(e as Error).message}`);
       }
     }
+  }
+
+  takeResume(name: string): ResumeEntry | undefined {
+    const e = this.resuming.get(name);
+    this.resuming.delete(name);
+    return e;
   }
 
   private checkAllStopped(): void {
@@ -523,6 +532,36 @@ export class ServiceSet implements ServiceManager, LoaderHost {
 
   dependents(ref: ServiceRef): ServiceRef[] {
     return this.heldBy(this.rec(ref));
+  }
+
+  resume(entries: readonly ResumeEntry[]): string[] {
+    const failed: string[] = [];
+    const loaded: [ServiceRecord, ResumeEntry][] = [];
+    for (const e of entries) {
+      try {
+        loaded.push([this.rec(this.load(e.name)), e]);
+      } catch {
+        failed.push(e.name);
+        continue;
+      }
+      // A process that was still starting or stopping is taken back too, never launched twice.
+      if (e.state === 'started' || e.pid > 0) this.resuming.set(e.name, e);
+    }
+    for (const [r, e] of loaded) {
+      if (e.pinnedStarted) r.pinStart();
+      if (e.markedActive) r.start();
+    }
+    this.processQueues();
+    // Still running but brought up by nothing (its dependent is gone, or it was stopping): take
+    // it back, then release it, so that it stops in order instead of being left behind.
+    const left = loaded.filter(([, e]) => e.pid > 0 && this.resuming.has(e.name));
+    for (const [r] of left) r.start();
+    this.processQueues();
+    for (const [r] of left) r.stop(false);
+    for (const [r, e] of loaded) if (e.pinnedStopped) r.pinStop();
+    this.resuming.clear();
+    this.processQueues();
+    return failed;
   }
 
   shutdown(type: ShutdownType): void {

@@ -146,6 +146,8 @@ export interface ServiceSetContext {
   pullConsoleQueue(): void;
   unqueueConsole(r: ServiceRecord): void;
   notify(r: ServiceRecord, event: ServiceEvent): void;
+  /** The journal entry to resume this service from, once (see ServiceManager.resume). */
+  takeResume?(name: string): import('./api').ResumeEntry | undefined;
 }
 
 /** Signal numbers the core itself uses (POSIX values common to Linux, BSDs and macOS). */
@@ -292,6 +294,15 @@ export class ServiceRecord {
   }
 
   /** Stop the service proper (dependents are down). Must eventually call stopped(). */
+  /**
+   * Reach STARTED from an earlier manager's journal entry instead of bringing the service up.
+   * Returns false when that is not possible (the service is then brought up as usual).
+   */
+  protected resume(_entry: import('./api').ResumeEntry): boolean {
+    this.started();
+    return true;
+  }
+
   protected bringDown(): void {
     this.stopped();
   }
@@ -679,6 +690,8 @@ export class ServiceRecord {
       return;
     }
     this.waitingForDeps = false;
+    const resume = this.set.takeResume?.(this.name);
+    if (resume !== undefined && this.resume(resume)) return;
     if (!this.bringUp()) {
       this.state = 'stopping';
       this.failedToStart();
@@ -1004,6 +1017,11 @@ export class TriggeredService extends ServiceRecord {
   protected override bringUp(): boolean {
     if (this.isTriggered) this.started();
     return true;
+  }
+
+  protected override resume(entry: import('./api').ResumeEntry): boolean {
+    this.isTriggered = true;
+    return super.resume(entry);
   }
 
   protected override canInterruptStart(): boolean {
