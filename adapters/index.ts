@@ -2,9 +2,12 @@
 // process.platform. Everything else asks os.caps what the kernel can do.
 
 import type { Os } from '../src/core/os';
+import type { ExitStatus } from '../src/model';
 
 export interface CreateOsOptions {
   log(level: 'debug' | 'info' | 'notice' | 'warn' | 'error', msg: string): void;
+  /** Exit statuses of adopted processes that the native init reaped (Linux). */
+  exitReports?: (pid: number, cb: (status: ExitStatus | undefined) => void) => void;
 }
 
 /**
@@ -19,7 +22,7 @@ export function createOs(opts: CreateOsOptions): Os {
     case 'linux': {
       // eslint-disable-next-line @typescript-eslint/no-require-imports
       const { LinuxOs } = require('./linux/linux-os') as typeof import('./linux/linux-os');
-      return new LinuxOs({ log });
+      return new LinuxOs({ log, exitReports: opts.exitReports });
     }
     case 'freebsd': {
       type FreeBsdModule = typeof import('./freebsd/freebsd-os');
@@ -60,4 +63,19 @@ export function becomeFinalInit(type: string): string {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { execFinalInit } = require('./linux/pid1') as typeof import('./linux/pid1');
   return execFinalInit(type);
+}
+
+/**
+ * Replace this manager with a new one in place (daemon-reexec), keeping keepFds open under the
+ * same numbers. Returns only on failure, with the reason.
+ */
+export function reexecManager(
+  args: readonly string[],
+  env: readonly string[],
+  keepFds: readonly number[],
+): string {
+  if (process.platform !== 'linux') return `not supported yet on ${process.platform}`;
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { execManager } = require('./linux/pid1') as typeof import('./linux/pid1');
+  return execManager(args, env, keepFds);
 }

@@ -4,7 +4,7 @@
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { type ProcessSpec } from '../../src/core/os';
+import type { AdoptSpec, ProcessIdentity, ProcessSpec } from '../../src/core/os';
 import { capsHelperOps } from './capabilities';
 import { libcLoadError, loadLibc } from '../posix/ffi';
 import { findExecHelper } from '../posix/native-programs';
@@ -22,6 +22,27 @@ const PIDFD_SIGNAL_PROCESS_GROUP = 4;
 const ESRCH = 3;
 const EPERM = 1;
 const EINVAL = 22;
+
+/** Field 22 of /proc/<pid>/stat: start time in clock ticks since boot (tells pid reuse apart). */
+export function procStartTime(pid: number, procRoot = '/proc'): string | undefined {
+  try {
+    const text = fs.readFileSync(`${procRoot}/${pid}/stat`, 'utf8');
+    // The command name (field 2) may hold spaces and parentheses: count from its last ')'.
+    return text.slice(text.lastIndexOf(')') + 2).split(' ')[19];
+  } catch {
+    return undefined;
+  }
+}
+
+/** True when fd is open on a pipe with inode ino (a descriptor inherited under that number). */
+function isPipe(fd: number, ino: number | undefined): boolean {
+  try {
+    const st = fs.fstatSync(fd);
+    return st.isFIFO() && (ino === undefined || st.ino === ino);
+  } catch {
+    return false;
+  }
+}
 
 class PidFd implements PidRef {
   private open = true;
@@ -43,11 +64,17 @@ export interface LinuxOsOptions {
   noSubreaper?: boolean;
   /** Where to read mountinfo and the own cgroup (tests). */
   procRoot?: string;
+  /**
+   * Where the status of an adopted process that someone else reaped comes from (the native
+   * init reports the exits of a crashed manager's services); without it such an exit has none.
+   */
+  exitReports?: (pid: number, cb: (status: ExitStatus | undefined) => void) => void;
 }
 
 /** The Os port on Linux. */
 export class LinuxOs extends PosixOs {
   private readonly sys: LinuxSys | undefined;
+  private readonly exitReports: LinuxOsOptions['exitReports'];
   private readonly cgroupMount: string | undefined;
   private readonly ownCgroup: string | undefined;
   private groupFlagWorks = true;
@@ -110,6 +137,7 @@ export class LinuxOs extends PosixOs {
       { pidfd, subreaper, cgroups: mount !== undefined },
     );
     this.sys = sys;
+    this.exitReports = opts.exitReports;
     this.cgroupMount = mount;
     this.ownCgroup = own;
     if (!helperPath)
@@ -196,6 +224,45 @@ export class LinuxOs extends PosixOs {
     }
     if (!this.pidfdWatcher) return undefined;
     return this.pidfdWatcher.watch(ref.fd, () => onExit(undefined));
+  }
+
+  /**
+   * Takes back a process an earlier manager started. The pidfd is opened (by watchPid) before
+   * the start time is compared, so a pid recycled before that is refused, never watched. Its
+   * exit status comes from waitid when it is still our child (after daemon-reexec), else from
+   * exitReports (the init reaped it).
+   */
+  adopt(
+    spec: AdoptSpec,
+    onExit: (s: ExitStatus | undefined) => void,
+  ): { cancel(): void } | undefined {
+    const reports = this.exitReports;
+    const w = this.watchPid(spec.pid, (s) => {
+      if (s === undefined && reports !== undefined) reports(spec.pid, onExit);
+      else onExit(s);
+    });
+    if (procStartTime(spec.pid) !== spec.startTime) {
+      w.cancel();
+      return undefined;
+    }
+    const fd = spec.outputFd;
+    if (fd !== undefined && spec.sink !== undefined && this.libc && isPipe(fd, spec.outputIno)) {
+      this.libc.setCloexec(fd);
+      this.attachOutput(spec.pid, fd, spec.sink);
+    }
+    return w;
+  }
+
+  processIdentity(pid: number): ProcessIdentity | undefined {
+    const startTime = procStartTime(pid);
+    if (startTime === undefined) return undefined;
+    const outputFd = this.outputFds.get(pid);
+    if (outputFd === undefined) return { startTime };
+    try {
+      return { startTime, outputFd, outputIno: fs.fstatSync(outputFd).ino };
+    } catch {
+      return { startTime };
+    }
   }
 
   /** The helper's 'caps' instruction; throws LaunchError for text the parser rejects. */

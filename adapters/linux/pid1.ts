@@ -18,6 +18,20 @@ export function execInit(args: readonly string[], keepFds: readonly number[] = [
 }
 
 /**
+ * Replace this manager with a new one in place (daemon-reexec): the same pid, so the services
+ * stay its children; `keepFds` (the init's channel, log pipes) stay open under the same numbers.
+ * Returns only on failure, with the reason.
+ */
+export function execManager(
+  args: readonly string[],
+  env: readonly string[],
+  keepFds: readonly number[],
+): string {
+  const argv = [process.execPath, ...process.execArgv, process.argv[1], ...args];
+  return execveKeeping(process.execPath, argv, env, keepFds);
+}
+
+/**
  * Node marks every descriptor it inherited close-on-exec at start-up: the console (0-2) and any
  * descriptor named on the command line (--ready-fd) are made inheritable again first.
  */

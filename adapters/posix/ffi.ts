@@ -8,6 +8,8 @@ import { SysError } from '../../src/errors';
 export interface Libc {
   /** pipe(2) with both ends close-on-exec; returns [readFd, writeFd] or throws SysError. */
   pipeCloexec(): [number, number];
+  /** Marks fd close-on-exec (an inherited descriptor the daemon keeps to itself). */
+  setCloexec(fd: number): void;
   close(fd: number): number;
   /** waitid(2); info must be a 128-byte buffer (siginfo_t). */
   waitid(idtype: number, id: number, info: Buffer, options: number): number;
@@ -121,11 +123,11 @@ function bind(koffi: KoffiModule, lib: KoffiLib): Libc {
         const e = koffi.errno();
         throw new SysError('pipe', e, strerror(e));
       }
-      for (const fd of fds) {
-        const flags = fcntl(fd, F_GETFD, 'int', 0);
-        fcntl(fd, F_SETFD, 'int', flags | FD_CLOEXEC);
-      }
+      for (const fd of fds) libc.setCloexec(fd);
       return [fds[0], fds[1]];
+    },
+    setCloexec(fd: number): void {
+      fcntl(fd, F_SETFD, 'int', fcntl(fd, F_GETFD, 'int', 0) | FD_CLOEXEC);
     },
   };
   return libc;

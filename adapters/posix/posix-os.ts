@@ -204,6 +204,8 @@ export class PosixOs implements Os {
   private readonly children = new Map<number, ChildRecord>();
   private readonly timers = new Map<number, NodeJS.Timeout>();
   private readonly foreignRefs = new Map<number, PidRef>();
+  /** The read end of each live process's buffered-output pipe (for the manager's journal). */
+  protected readonly outputFds = new Map<number, number>();
   private readonly warned = new Set<string>();
   private sweep: NodeJS.Timeout | undefined;
   private sigchld: (() => void) | undefined;
@@ -446,16 +448,28 @@ export class PosixOs implements Os {
     if (!cmd.viaHelper) child.once('spawn', () => outcome.execSucceeded());
     child.on('exit', (code, signal) => outcome.exited(code, signal));
     if (cmd.viaHelper) outcome.readStatus(child.stdio[cmd.statusFd] as net.Socket | null);
-    if (spec.output.kind === 'buffer') {
-      const streams =
-        outputReadFd !== undefined
-          ? [new net.Socket({ fd: outputReadFd, readable: true, writable: false })]
-          : [1, 2]
-              .map((fd) => child.stdio[fd] as net.Socket | null)
-              .filter((s): s is net.Socket => Boolean(s));
+    if (spec.output.kind === 'buffer' && outputReadFd !== undefined) {
+      this.attachOutput(rec.pid, outputReadFd, spec.output.sink);
+    } else if (spec.output.kind === 'buffer') {
+      const streams = [1, 2]
+        .map((fd) => child.stdio[fd] as net.Socket | null)
+        .filter((s): s is net.Socket => Boolean(s));
       forwardOutput(streams, spec.output.sink);
     }
     return { pid: rec.pid };
+  }
+
+  /**
+   * Reads a buffered-output pipe into sink, and remembers it as pid's until it reaches its end
+   * (the journal names it so a later manager can read on from where this one stopped).
+   */
+  protected attachOutput(pid: number, fd: number, sink: (chunk: Buffer) => void): void {
+    const stream = new net.Socket({ fd, readable: true, writable: false });
+    this.outputFds.set(pid, fd);
+    stream.once('close', () => {
+      if (this.outputFds.get(pid) === fd) this.outputFds.delete(pid);
+    });
+    forwardOutput([stream], sink);
   }
 
   private pipeFds(p: LogPipe): PosixLogPipe {
