@@ -20,13 +20,20 @@
  *     "shutdown TYPE"   every service has stopped; TYPE is halt, poweroff, reboot, kexec or
  *                       softreboot; the manager exits next and the init does the final steps
  *     "exit N"          (container mode) every service has stopped; the init exits with N
- *     "reexec"          the manager is about to exit to be replaced (daemon-reexec): restart it
- *                       at once, without counting a failure
+ *     "reexec"          the manager is about to exit to be replaced: restart it at once,
+ *                       without counting a failure (daemon-reexec itself execs in place, with
+ *                       the same pid, and needs no message)
+ *     "hold FD INO"     keep a copy of the manager's descriptor FD (a log pipe's read end, inode
+ *                       INO; taken with pidfd_getfd), so that the pipe outlives a crashed
+ *                       manager: its writers never see EPIPE and what they write waits in it
+ *     "drop FD INO"     let go of that copy
  *   init -> manager
  *     "exit PID CODE STATUS"  the init reaped PID (si_code CLD_EXITED=1, CLD_KILLED=2,
  *                       CLD_DUMPED=3; STATUS is the exit code or the signal). Exits reaped while
  *                       no manager was running are kept (up to REAPED_MAX) and replayed first
  *                       to the next manager.
+ * Pipes held are passed to the next manager under the numbers the old one had them at, listed
+ * as FD:INO in DINIT_INIT_HELD; the manager's journal names them per service.
  * Who reaps what: the manager is a child subreaper, so while it runs every service and every
  * orphan of a service is its child and it reaps them itself; the init only reaps what reaches
  * PID 1. When the manager dies its children move to the init, which reaps them from then on and
@@ -49,6 +56,7 @@
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <termios.h>
 #include <time.h>
@@ -63,20 +71,32 @@
 
 enum sd_type { SD_NONE, SD_HALT, SD_POWEROFF, SD_REBOOT, SD_KEXEC, SD_SOFTREBOOT };
 
+#ifndef SYS_pidfd_open
+#define SYS_pidfd_open 434
+#endif
+#ifndef SYS_pidfd_getfd
+#define SYS_pidfd_getfd 438
+#endif
+
 #define REAPED_MAX 256
+#define HELD_MAX 64             /* log pipes held for the manager */
 #define MAX_FAILURES 5          /* manager deaths within FAILURE_WINDOW_MS before giving up */
 #define FAILURE_WINDOW_MS 60000
 #define TERM_GRACE_MS 3000      /* after SIGTERM to what is left, before SIGKILL */
 #define CONTAINER_STOP_MS 8000  /* -o: SIGTERM to forced stop, inside docker stop's 10 s */
 
 struct reaped { int pid, code, status; };
+struct held { int num; unsigned long ino; int fd; }; /* the manager's fd number, our copy */
 
 static struct {
     char **mgr_argv;
     char **env;                 /* environ plus the two DINIT_INIT_ variables */
-    char fd_var[32], run_var[32];
+    char fd_var[32], run_var[32], held_var[HELD_MAX * 24 + 24];
     int sigfd, chan;            /* chan: our end of the channel, -1 when none */
     pid_t mgr;                  /* 0 when no manager runs */
+    int mgr_pidfd;              /* for pidfd_getfd, -1 when none */
+    struct held held[HELD_MAX];
+    int nheld;
     int container;              /* exit instead of reboot(2) */
     int runs;                   /* manager starts since the last fresh boot */
     enum sd_type shutdown;      /* requested by the manager */
@@ -214,6 +234,55 @@ static void report_exit(int pid, int code, int status)
     st.reaped[st.nreaped++] = (struct reaped){pid, code, status};
 }
 
+/* Forgets held entry i (closing our copy). */
+static void forget_held(int i)
+{
+    if (st.held[i].fd >= 0) close(st.held[i].fd);
+    st.held[i] = st.held[--st.nheld];
+}
+
+/* Drops the copy of the manager's descriptor num if it is still the pipe with inode ino. */
+static void drop_fd(int num, unsigned long ino)
+{
+    for (int i = 0; i < st.nheld; i++)
+        if (st.held[i].num == num && st.held[i].ino == ino) { forget_held(i); return; }
+}
+
+/* Takes a copy of the manager's descriptor num, checked to be the pipe with inode ino; an older
+ * copy under the same number (closed and reused since) is replaced. */
+static void hold_fd(int num, unsigned long ino)
+{
+    for (int i = 0; i < st.nheld; i++)
+        if (st.held[i].num == num) { forget_held(i); break; }
+    if (st.nheld == HELD_MAX || st.mgr_pidfd < 0) { say("cannot hold a log pipe"); return; }
+    int fd = (int)syscall(SYS_pidfd_getfd, st.mgr_pidfd, num, 0);
+    struct stat sb;
+    if (fd < 0) return;
+    if (fstat(fd, &sb) != 0 || (unsigned long)sb.st_ino != ino) { close(fd); return; }
+    st.held[st.nheld++] = (struct held){num, ino, fd};
+}
+
+/* The DINIT_INIT_HELD value ("FD:INO,..."), into out. */
+static void format_held(char *out, size_t outsz)
+{
+    size_t n = (size_t)snprintf(out, outsz, "DINIT_INIT_HELD=");
+    for (int i = 0; i < st.nheld && n < outsz; i++)
+        n += (size_t)snprintf(out + n, outsz - n, "%s%d:%lu", i ? "," : "", st.held[i].num,
+                              st.held[i].ino);
+}
+
+/* In the new manager's process: every held pipe at the number the old manager had it at. Our
+ * copies are moved above every such number first, so no dup2 overwrites another copy. */
+static void place_held(int *chan)
+{
+    int top = *chan;
+    for (int i = 0; i < st.nheld; i++) if (st.held[i].num > top) top = st.held[i].num;
+    *chan = fcntl(*chan, F_DUPFD, top + 1);
+    for (int i = 0; i < st.nheld; i++)
+        st.held[i].fd = fcntl(st.held[i].fd, F_DUPFD_CLOEXEC, top + 1);
+    for (int i = 0; i < st.nheld; i++) dup2(st.held[i].fd, st.held[i].num);
+}
+
 static void handle_line(char *line)
 {
     if (strcmp(line, "mode system") == 0) st.container = 0;
@@ -221,6 +290,14 @@ static void handle_line(char *line)
     else if (strncmp(line, "shutdown ", 9) == 0) st.shutdown = parse_sd_type(line + 9);
     else if (strncmp(line, "exit ", 5) == 0) st.exit_code = atoi(line + 5) & 0xff;
     else if (strcmp(line, "reexec") == 0) st.reexec = 1;
+    else if (strncmp(line, "hold ", 5) == 0 || strncmp(line, "drop ", 5) == 0) {
+        int num = -1;
+        unsigned long ino = 0;
+        if (sscanf(line + 5, "%d %lu", &num, &ino) == 2 && num >= 0) {
+            if (line[0] == 'h') hold_fd(num, ino);
+            else drop_fd(num, ino);
+        }
+    }
 }
 
 /* Reads and handles what the manager wrote; returns 1 if there may be more to read. */
@@ -258,14 +335,16 @@ static void start_manager(void)
     st.restart_at = 0;
     st.in_len = 0;
     if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) sv[0] = sv[1] = -1;
-    snprintf(st.fd_var, sizeof st.fd_var, "DINIT_INIT_FD=%d", sv[1]);
     snprintf(st.run_var, sizeof st.run_var, "DINIT_INIT_RUN=%d", st.runs);
+    format_held(st.held_var, sizeof st.held_var);
     pid_t pid = fork();
     if (pid == 0) {
         sigset_t all;
         sigemptyset(&all);
         sigprocmask(SIG_SETMASK, &all, NULL);
-        if (sv[1] >= 0) fcntl(sv[1], F_SETFD, 0);
+        int chan = sv[1];
+        if (chan >= 0) place_held(&chan);
+        snprintf(st.fd_var, sizeof st.fd_var, "DINIT_INIT_FD=%d", chan);
         execve(st.mgr_argv[0], st.mgr_argv, st.env);
         say("cannot execute the service manager");
         _exit(127);
@@ -278,6 +357,7 @@ static void start_manager(void)
         return;
     }
     st.mgr = pid;
+    st.mgr_pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
     st.runs++;
     st.chan = sv[0];
     if (st.chan >= 0) fcntl(st.chan, F_SETFL, O_NONBLOCK);
@@ -440,6 +520,10 @@ static void manager_gone(int code, int status)
     while (st.chan >= 0 && read_channel()) {} /* take what it wrote before it went */
     if (st.chan >= 0) close(st.chan);
     st.chan = -1;
+    if (st.mgr_pidfd >= 0) close(st.mgr_pidfd);
+    st.mgr_pidfd = -1;
+    if (st.shutdown != SD_NONE || st.exit_code >= 0)
+        while (st.nheld > 0) forget_held(0);
     if (st.shutdown != SD_NONE) { finish(st.shutdown); return; }
     if (st.exit_code >= 0) { container_exit(st.exit_code); return; }
     if (st.reexec) { start_manager(); return; }
@@ -518,17 +602,19 @@ int main(int argc, char **argv)
         for (;;) pause();
     }
     st.mgr_argv = argv + 1;
+    st.mgr_pidfd = -1;
     st.container = container_from_args(argv + 1);
     st.chan = -1;
     size_t nenv = 0;
     while (environ[nenv]) nenv++;
-    st.env = calloc(nenv + 3, sizeof *st.env); /* the one allocation, at start-up */
+    st.env = calloc(nenv + 4, sizeof *st.env); /* the one allocation, at start-up */
     if (!st.env) return 1;
     size_t k = 0;
     for (size_t i = 0; i < nenv; i++)
         if (strncmp(environ[i], "DINIT_INIT_", 11) != 0) st.env[k++] = environ[i];
     st.env[k++] = st.fd_var;
     st.env[k++] = st.run_var;
+    st.env[k++] = st.held_var;
     const char *run = getenv("DINIT_INIT_RUN"); /* set when an init re-execs itself */
     st.runs = run ? atoi(run) : 0;
 

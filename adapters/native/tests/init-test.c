@@ -113,6 +113,25 @@ static void test_channel_lines(void)
     CHECK(st.chan == -1);
 }
 
+static void test_held_pipes(void)
+{
+    char buf[128];
+    st.nheld = 0;
+    format_held(buf, sizeof buf);
+    CHECK(strcmp(buf, "DINIT_INIT_HELD=") == 0);
+    st.held[st.nheld++] = (struct held){21, 1234, -1};
+    st.held[st.nheld++] = (struct held){23, 99, -1};
+    format_held(buf, sizeof buf);
+    CHECK(strcmp(buf, "DINIT_INIT_HELD=21:1234,23:99") == 0);
+    /* Only the same number and inode drops a copy. */
+    drop_fd(21, 1);
+    CHECK(st.nheld == 2);
+    drop_fd(21, 1234);
+    CHECK(st.nheld == 1 && st.held[0].num == 23);
+    handle_line(strcpy(buf, "drop 23 99"));
+    CHECK(st.nheld == 0);
+}
+
 static void test_exits_kept_without_manager(void)
 {
     st.mgr = 0;
@@ -150,6 +169,7 @@ int main(void)
     test_messages();
     test_channel_lines();
     test_exits_kept_without_manager();
+    test_held_pipes();
     if (!failed) printf("init-test: all passed\n");
     return failed;
 }
