@@ -9,9 +9,12 @@ import type { Os } from '../core/os';
 import { daemonHost } from './host';
 import { DaemonLog, errnoMessage } from './log';
 import type { InitLink } from './init-link';
+import { Journal, journalPath, readJournal, reexecFromJournal, type JournalData } from './journal';
 import { defaultSocketPath, type DaemonOptions } from './options';
-import type { ShutdownType } from '../model';
+import type { ExitStatus, ShutdownType } from '../model';
 import { ServiceLoadError, type LoadFailure } from '../errors';
+
+type ExitCallback = (status: ExitStatus | undefined) => void;
 
 /** How long the daemon waits for its log to drain before exiting (upstream: 5 seconds). */
 const LOG_FLUSH_MS = 5000;
@@ -22,7 +25,12 @@ const EXIT_FAILURE = 1;
 
 /** The pieces the daemon is built from; main() supplies the real ones, tests may replace them. */
 export interface DaemonParts {
-  createOs(log: DaemonLog, opts: DaemonOptions): Os;
+  /** exitReports: where adopted processes' statuses come from when the init reaped them. */
+  createOs(
+    log: DaemonLog,
+    opts: DaemonOptions,
+    exitReports?: (pid: number, cb: ExitCallback) => void,
+  ): Os;
   createSource(
     serviceDirs: string[],
     env: Record<string, string>,
@@ -128,6 +136,7 @@ class Daemon {
   private triedAutoRecovery = false;
   /** The control socket path pass-cs-fd services get: set once the socket first listens. */
   private socketPathForServices: string | undefined;
+  private journal: Journal | undefined;
 
   constructor(
     private readonly opts: DaemonOptions,
@@ -155,11 +164,14 @@ class Daemon {
     const env = this.globalEnvironment();
     const serviceDirs = this.serviceDirs();
 
-    const os = this.parts.createOs(log, opts);
+    const init = this.init;
+    const exitReports = init && ((pid: number, cb: ExitCallback) => init.takeExit(pid, cb));
+    const os = this.parts.createOs(log, opts, exitReports);
     const source = this.parts.createSource(serviceDirs, env, log, opts);
     const host = daemonHost(log, () => this.socketPathForServices);
     const manager = this.parts.createManager(os, host, source);
     this.manager = manager;
+    const resume = this.openJournal(manager, os);
 
     this.control = this.parts.createControl(manager, env, {
       serviceDirs,
@@ -185,6 +197,7 @@ class Daemon {
     manager.addListener({
       onServiceEvent: (ref, event) => {
         if (event === 'failedstart' && opts.services.includes(ref.name)) this.bootFailed = true;
+        this.journal?.schedule();
         this.scheduleExitCheck();
       },
     });
@@ -193,10 +206,14 @@ class Daemon {
     // Readiness goes out before the starts are issued; no client can connect in between because
     // the starts run synchronously in this same tick, and the descriptor is then closed before
     // any service process is launched, so it does not leak into them.
-    this.reportReady();
-
     let done = new Promise<void>((resolve) => (this.finish = resolve));
-    this.startNamedServices(manager, opts.services);
+    if (resume === undefined) {
+      this.reportReady();
+      this.startNamedServices(manager, opts.services);
+    } else {
+      this.resumeFrom(manager, resume);
+    }
+    this.journal?.schedule();
     this.booting = false;
     if (this.pendingStop) this.requestShutdown(this.pendingType);
     this.scheduleExitCheck();
@@ -216,6 +233,7 @@ class Daemon {
     }
 
     await this.closeControlSocket();
+    this.journal?.remove();
     if (this.init !== undefined) return this.handOverToInit(this.init);
     if (this.shutdownType === 'reboot') {
       // A user-mode instance asked to "reboot" dies of SIGINT, as upstream does.
@@ -276,6 +294,7 @@ class Daemon {
     process.on('SIGUSR1', () => {
       void this.openControlSocket(false);
     });
+    process.on('SIGUSR2', () => this.reexec());
     // Keep a write to a terminal owned by another process group from stopping the daemon.
     for (const sig of ['SIGTSTP', 'SIGTTIN', 'SIGTTOU'] as const) process.on(sig, () => {});
     process.on('uncaughtException', (err) => this.internalError('uncaught exception', err));
@@ -333,6 +352,62 @@ class Daemon {
     } catch (err) {
       this.internalError('closing control socket', err);
     }
+  }
+
+  /**
+   * Sets up the journal beside the control socket. Returns what to resume from when this manager
+   * replaces one that crashed (the init started it again) or re-executed itself; otherwise a
+   * journal left over from an earlier boot is ignored.
+   */
+  private openJournal(manager: ServiceManager, os: Os): JournalData | undefined {
+    const init = this.init;
+    const file = journalPath(this.socketPath);
+    const reexec = process.env.DINIT_TS_REEXEC === '1';
+    delete process.env.DINIT_TS_REEXEC;
+    const held = (process.env.DINIT_INIT_HELD ?? '').split(',').filter((k) => k !== '');
+    delete process.env.DINIT_INIT_HELD;
+    const pipes = init && {
+      hold: (fd: number, ino: number) => init.send(`hold ${fd} ${ino}`),
+      drop: (fd: number, ino: number) => init.send(`drop ${fd} ${ino}`),
+    };
+    const state = () => ({ bootFailed: this.bootFailed, shutdown: this.shutdownType });
+    this.journal = new Journal(
+      file,
+      manager,
+      os,
+      (m) => this.log.log('warn', m),
+      state,
+      pipes,
+      init?.held ?? held,
+    );
+    if (!reexec && (init === undefined || init.run === 0)) return undefined;
+    return readJournal(file);
+  }
+
+  /** Takes the services back as the journal left them, instead of starting the boot services. */
+  private resumeFrom(manager: ServiceManager, data: JournalData): void {
+    const t0 = Date.now();
+    this.bootFailed = data.bootFailed;
+    const failed = manager.resume?.(data.services) ?? [];
+    for (const name of failed) this.log.log('error', `${name}: could not be loaded again`);
+    const n = data.services.length - failed.length;
+    this.log.log(
+      'notice',
+      `resumed ${n} services from ${this.journal?.file} in ${Date.now() - t0} ms`,
+    );
+    if (data.shutdown !== 'none') {
+      this.pendingStop = true;
+      this.pendingType = data.shutdown;
+    }
+  }
+
+  /** daemon-reexec (SIGUSR2): replace this manager in place with a new one that resumes. */
+  private reexec(): void {
+    const journal = this.journal;
+    if (journal === undefined || this.booting) return;
+    this.log.log('notice', 'Re-executing the service manager.');
+    const why = reexecFromJournal(journal, this.init);
+    this.log.log('error', `daemon-reexec failed: ${why}`);
   }
 
   /** --ready-fd: write the socket path and a NUL, then close the descriptor (unless 1 or 2). */

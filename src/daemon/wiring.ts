@@ -2,7 +2,7 @@
 // the core's ServiceSet and the control server. Kept apart from daemon.ts so that tests can run
 // the lifecycle with other parts, and so that main() loads these only when it runs the daemon.
 
-import { createOs } from '../../adapters/index';
+import { createOs, type CreateOsOptions } from '../../adapters/index';
 import { FileDescriptionSource } from '../config/file-source';
 import type { ServiceManager } from '../core/api';
 import type { Host } from '../core/host';
@@ -24,8 +24,12 @@ function globalEnv(env: Record<string, string>): EnvStore {
   return envStore;
 }
 
-function makeOs(log: DaemonLog, opts: DaemonOptions): Os {
-  const os = createOs({ log: (level, msg) => log.osLog(level, msg) });
+function makeOs(
+  log: DaemonLog,
+  opts: DaemonOptions,
+  exitReports?: CreateOsOptions['exitReports'],
+): Os {
+  const os = createOs({ log: (level, msg) => log.osLog(level, msg), exitReports });
   if (opts.cgroupPath !== undefined) {
     // Notice level: visible in a -l log file but not on the console (upstream's own tests pass
     // "-b /" and expect a silent console).
