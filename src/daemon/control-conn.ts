@@ -178,7 +178,7 @@ export class ControlConn {
       this.handle(r.packet);
       if (!this.closing && this.socket.writableNeedDrain) {
         // Like Dinit, stop accepting commands until the client reads what we sent. The socket's
-        // high-water mark is the stream default, 16 KiB, the same as Dinit's OUTBUF_LIMIT; a
+        // high-water mark is 16 KiB (set by the server), the same as Dinit's OUTBUF_LIMIT; a
         // 'drain' event is then guaranteed to resume us.
         this.throttled = true;
         this.socket.pause();

@@ -11,6 +11,9 @@ import type { EnvStore } from './env-store';
 import type { ServiceEvent, ShutdownType } from '../model';
 import { ControlSocketError } from '../errors';
 
+/** Replies waiting per connection before it stops taking requests: Dinit's OUTBUF_LIMIT. */
+const OUTPUT_HIGH_WATER = 16 * 1024;
+
 export type { ControlLogLevel } from './control-conn';
 
 export interface ControlServerOptions {
@@ -88,7 +91,12 @@ export class ControlServer {
   async listen(socketPath: string): Promise<void> {
     await this.closeListener();
     removeStaleSocket(socketPath);
-    const server = net.createServer({ allowHalfOpen: false }, (s) => this.accept(s));
+    // Connections stop taking requests once 16 KiB of replies wait (Dinit's OUTBUF_LIMIT); set it
+    // here because the stream default that gave it grew to 64 KiB in Node 22.
+    const server = net.createServer(
+      { allowHalfOpen: false, highWaterMark: OUTPUT_HIGH_WATER },
+      (s) => this.accept(s),
+    );
     server.maxConnections = this.maxConnections;
     server.on('drop', () =>
       this.safeLog('warn', 'Too many control connections; refusing a new one'),
