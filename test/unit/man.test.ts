@@ -233,7 +233,7 @@ const HELP_TEXTS: { page: string; sections: string[]; help: () => Promise<string
     help: async () => {
       const { runCheck } = await import('../../src/check/main');
       let text = '';
-      runCheck(['--help'], { out: (t) => (text += t), err: (t) => (text += t) });
+      await runCheck(['--help'], { out: (t) => (text += t), err: (t) => (text += t) });
       return text;
     },
   },
