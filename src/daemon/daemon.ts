@@ -149,6 +149,23 @@ class Daemon {
       opts.socketPath ?? defaultSocketPath(opts.systemInit, process.env, homeFromPasswd());
   }
 
+  /**
+   * Announce the start and open the main log (--log-file). Returns false when a user instance
+   * cannot open its log file (the control socket is then closed again); a system manager goes on.
+   */
+  private async openMainLog(): Promise<boolean> {
+    const { opts, log } = this;
+    if (opts.systemInit) log.log('notice', 'Starting system', false);
+    if (opts.systemInit && opts.logFile === undefined) {
+      log.log('warn', 'logging to syslog (/dev/log) is not supported yet; use --log-file');
+    }
+    if (opts.logFile === undefined) return true;
+    const err = log.openLogFile(opts.logFile);
+    if (err === undefined || opts.systemInit) return true;
+    await this.closeControlSocket();
+    return false;
+  }
+
   async run(): Promise<number> {
     const { opts, log } = this;
     if (opts.systemMgr && this.init === undefined) {
@@ -182,17 +199,7 @@ class Daemon {
     // Lets pass-cs-fd services have a connection to this path.
     this.socketPathForServices = this.socketPath;
 
-    if (opts.systemInit) log.log('notice', 'Starting system', false);
-    if (opts.systemInit && opts.logFile === undefined) {
-      log.log('warn', 'logging to syslog (/dev/log) is not supported yet; use --log-file');
-    }
-    if (opts.logFile !== undefined) {
-      const err = log.openLogFile(opts.logFile);
-      if (err !== undefined && !opts.systemInit) {
-        await this.closeControlSocket();
-        return EXIT_FAILURE;
-      }
-    }
+    if (!(await this.openMainLog())) return EXIT_FAILURE;
 
     manager.addListener({
       onServiceEvent: (ref, event) => {
