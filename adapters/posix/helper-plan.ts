@@ -35,7 +35,7 @@ export interface LaunchPlan {
   stdio: StdioSource[];
   env: Record<string, string>;
   /** Why the exec helper is needed; empty when child_process.spawn can do it alone. */
-  helperReasons: string[];
+  helperReasons: HelperReason[];
   /** Helper instructions (without the leading status fd and trailing "-- argv"). */
   helperOps: string[];
   /** Run in a new session (only used when launching without the helper). */
@@ -43,6 +43,36 @@ export interface LaunchPlan {
   /** The child fd that carries the readiness pipe, if any. */
   readinessFd?: number;
 }
+
+/** The steps that need the exec helper, as named in messages. */
+export type HelperReason =
+  | 'activation socket (LISTEN_PID)'
+  | 'console'
+  | 'log file'
+  | 'rlimits'
+  | 'nice'
+  | 'ioprio'
+  | 'oom-score-adj'
+  | 'cgroup'
+  | 'jail'
+  | 'run-as'
+  | 'capabilities'
+  | 'no-new-privs';
+
+/** The launch stage each step belongs to, for a failure reported without the helper. */
+export const HELPER_REASON_STAGE: Partial<Record<HelperReason, number>> = {
+  'activation socket (LISTEN_PID)': ExecStage.SETUP_ACTIVATION_SOCKET,
+  console: ExecStage.SETUP_STDINOUTERR,
+  'log file': ExecStage.OPEN_LOGFILE,
+  rlimits: ExecStage.SET_RLIMITS,
+  nice: ExecStage.SET_PRIO,
+  ioprio: ExecStage.SET_PRIO,
+  'oom-score-adj': ExecStage.SET_PRIO,
+  cgroup: ExecStage.ENTER_CGROUP,
+  'run-as': ExecStage.SET_UIDGID,
+  capabilities: ExecStage.SET_CAPS,
+  'no-new-privs': ExecStage.SET_CAPS,
+};
 
 const IOPRIO_CLASSES = { none: 0, realtime: 1, 'best-effort': 2, idle: 3 } as const;
 
@@ -52,7 +82,7 @@ interface Draft {
   readonly inputs: PlanInputs;
   readonly env: Record<string, string>;
   readonly fds: Map<number, StdioSource>;
-  readonly reasons: string[];
+  readonly reasons: HelperReason[];
   readonly ops: string[];
   /** spec.capabilities or spec.securebits is set. */
   readonly wantsCaps: boolean;
@@ -100,7 +130,7 @@ export function planLaunch(spec: ProcessSpec, inputs: PlanInputs): LaunchPlan {
 }
 
 /** Records that the helper is needed (once per reason) and appends its instructions. */
-function need(d: Draft, reason: string, ...ops: string[]): void {
+function need(d: Draft, reason: HelperReason, ...ops: string[]): void {
   if (!d.reasons.includes(reason)) d.reasons.push(reason);
   d.ops.push(...ops);
 }

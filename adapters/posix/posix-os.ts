@@ -21,7 +21,13 @@ import {
 } from '../../src/core/os';
 import { installChildRegistry, isLibuvChild } from './child-registry';
 import { type Libc } from './ffi';
-import { planLaunch, type LaunchPlan, type PlanInputs, type StdioSource } from './helper-plan';
+import {
+  HELPER_REASON_STAGE,
+  planLaunch,
+  type LaunchPlan,
+  type PlanInputs,
+  type StdioSource,
+} from './helper-plan';
 import {
   ExecOutcome,
   forwardOutput,
@@ -35,21 +41,6 @@ import { OrphanReaper, exitStatusFromSiginfo, type ReapSys } from './reaper';
 import type { ExitStatus } from '../../src/model';
 import { LaunchError, SysError } from '../../src/errors';
 import { strerror } from '../../src/strerror';
-
-/** The launch stage of each step that needs the exec helper (the reasons of helper-plan). */
-const HELPER_STAGE: Record<string, number> = {
-  'activation socket (LISTEN_PID)': ExecStage.SETUP_ACTIVATION_SOCKET,
-  console: ExecStage.SETUP_STDINOUTERR,
-  'log file': ExecStage.OPEN_LOGFILE,
-  rlimits: ExecStage.SET_RLIMITS,
-  nice: ExecStage.SET_PRIO,
-  ioprio: ExecStage.SET_PRIO,
-  'oom-score-adj': ExecStage.SET_PRIO,
-  cgroup: ExecStage.ENTER_CGROUP,
-  'run-as': ExecStage.SET_UIDGID,
-  capabilities: ExecStage.SET_CAPS,
-  'no-new-privs': ExecStage.SET_CAPS,
-};
 
 export type LogFn = (level: 'debug' | 'info' | 'notice' | 'warn' | 'error', msg: string) => void;
 
@@ -395,7 +386,7 @@ export class PosixOs implements Os {
   private helperMissing(plan: LaunchPlan): Failure {
     const first = plan.helperReasons.find((r) => r !== 'log file') ?? plan.helperReasons[0];
     return {
-      stage: HELPER_STAGE[first] ?? ExecStage.ARRANGE_FDS,
+      stage: HELPER_REASON_STAGE[first] ?? ExecStage.ARRANGE_FDS,
       errno: nodeOs.constants.errno.ENOSYS,
       message:
         `needs the exec helper (for ${plan.helperReasons.join(', ')}), which is not built: ` +
