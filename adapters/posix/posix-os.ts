@@ -262,7 +262,8 @@ export class PosixOs implements Os {
     }
   }
 
-  log(level: 'debug' | 'info' | 'notice' | 'warn' | 'error', message: string): void {
+  /** The adapter's own messages (capabilities that are off, fallbacks), through the daemon's log. */
+  protected log(level: 'debug' | 'info' | 'notice' | 'warn' | 'error', message: string): void {
     this.logFn(level, message);
   }
 
@@ -803,7 +804,7 @@ export class PosixOs implements Os {
   }
 
   /** Text for an errno, as the C library words it. */
-  strerror(errno: number): string {
+  protected strerror(errno: number): string {
     if (this.libc) return this.libc.strerror(errno);
     return strerror(errno, nodeOs.constants.errno);
   }
