@@ -15,8 +15,8 @@ export type DependencyType =
   | 'prepared-by';
 
 /** A service's current or target state; the index in STATE_NAMES is the protocol number. */
-export type ServiceState = 'stopped' | 'starting' | 'started' | 'stopping';
-export const STATE_NAMES: readonly ServiceState[] = ['stopped', 'starting', 'started', 'stopping'];
+export const STATE_NAMES = ['stopped', 'starting', 'started', 'stopping'] as const;
+export type ServiceState = (typeof STATE_NAMES)[number];
 
 /**
  * The state part of a service's status, shared by what the core reports (ServiceStatus) and
@@ -32,9 +32,7 @@ export interface ServiceStateFlags {
 }
 
 /** Why a service last stopped; the index in STOP_REASON_NAMES is the protocol number. */
-export type StoppedReason =
-  'normal' | 'deprestart' | 'depfailed' | 'failed' | 'execfailed' | 'timedout' | 'terminated';
-export const STOP_REASON_NAMES: readonly StoppedReason[] = [
+export const STOP_REASON_NAMES = [
   'normal',
   'deprestart',
   'depfailed',
@@ -42,23 +40,21 @@ export const STOP_REASON_NAMES: readonly StoppedReason[] = [
   'execfailed',
   'timedout',
   'terminated',
-];
+] as const;
+export type StoppedReason = (typeof STOP_REASON_NAMES)[number];
 
 /** What a service event tells listeners; the index in EVENT_NAMES is the protocol number. */
-export type ServiceEvent =
-  'started' | 'stopped' | 'failedstart' | 'startcancelled' | 'stopcancelled';
-export const EVENT_NAMES: readonly ServiceEvent[] = [
+export const EVENT_NAMES = [
   'started',
   'stopped',
   'failedstart',
   'startcancelled',
   'stopcancelled',
-];
+] as const;
+export type ServiceEvent = (typeof EVENT_NAMES)[number];
 
 /** What happens once every service has stopped; the index in SHUTDOWN_NAMES is the protocol number. */
-export type ShutdownType =
-  'none' | 'remain' | 'halt' | 'poweroff' | 'reboot' | 'softreboot' | 'kexec';
-export const SHUTDOWN_NAMES: readonly ShutdownType[] = [
+export const SHUTDOWN_NAMES = [
   'none',
   'remain',
   'halt',
@@ -66,7 +62,8 @@ export const SHUTDOWN_NAMES: readonly ShutdownType[] = [
   'reboot',
   'softreboot',
   'kexec',
-];
+] as const;
+export type ShutdownType = (typeof SHUTDOWN_NAMES)[number];
 
 /** How a process ended, as waitid() reports it (protocol v5 encodes it as si_code + si_status). */
 export type ExitStatus =

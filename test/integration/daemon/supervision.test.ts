@@ -12,6 +12,13 @@ import { eventually } from '../../support/eventually';
   const svc = (name: string, ...lines: string[]): void => sb.service(name, ...lines);
 
   /** Log lines about one service (the daemon logs to the sandbox's log file). */
+  /** The daemon writes its log asynchronously: wait for the service's stop line to land. */
+  function logSettled(name: string): Promise<void> {
+    return eventually(`the log of ${name} to end with its stop`, () =>
+      logOf(name).includes(`dinit: service ${name} stopped.`),
+    );
+  }
+
   function logOf(name: string): string[] {
     const re = new RegExp(`\\b${name}\\b`);
     return sb
@@ -93,9 +100,10 @@ import { eventually } from '../../support/eventually';
     expect(ctl('status', 'flap').out).toContain('State: STOPPED (terminated; exited - status 1)');
   });
 
-  test('stop-timeout expiry kills the process (SIGKILL) and the service stops', () => {
+  test('stop-timeout expiry kills the process (SIGKILL) and the service stops', async () => {
     expect(ctl('start', 'stubborn').status).toBe(0);
     expect(ctl('stop', 'stubborn')).toEqual({ status: 0, out: "Service 'stubborn' stopped.\n" });
+    await logSettled('stubborn');
     expect(logOf('stubborn')).toEqual([
       'dinit: service stubborn started.',
       'dinit: Service stubborn with pid N exceeded allowed stop time; killing.',
@@ -163,15 +171,17 @@ import { eventually } from '../../support/eventually';
     expect(ctl('stop', 'skip').status).toBe(0);
   });
 
-  test('without start-interruptible a stop waits for the start; with it the start is interrupted', () => {
+  test('without start-interruptible a stop waits for the start; with it the start is interrupted', async () => {
     expect(ctl('start', '--no-wait', 'nonint').status).toBe(0);
     expect(ctl('stop', 'nonint')).toEqual({ status: 0, out: "Service 'nonint' stopped.\n" });
+    await logSettled('nonint');
     expect(logOf('nonint')).toEqual([
       'dinit: service nonint started.',
       'dinit: service nonint stopped.',
     ]);
     expect(ctl('start', '--no-wait', 'intr').status).toBe(0);
     expect(ctl('stop', 'intr')).toEqual({ status: 0, out: "Service 'intr' stopped.\n" });
+    await logSettled('intr');
     expect(logOf('intr')).toEqual([
       'dinit: Interrupting start of service intr with pid N (with SIGINT).',
       'dinit: Service intr start cancelled from signal 2',
