@@ -101,8 +101,9 @@ export class ControlServer {
     server.on('drop', () =>
       this.safeLog('warn', 'Too many control connections; refusing a new one'),
     );
-    // Create the socket owner-only from the start: no window where others could connect.
-    const oldMask = process.umask(0o077);
+    // Create the socket with its final mode, 0600, from the start: no window where others could
+    // connect, and no moment where it shows another mode.
+    const oldMask = process.umask(0o177);
     try {
       await new Promise<void>((resolve, reject) => {
         const onError = (e: NodeJS.ErrnoException): void => {
