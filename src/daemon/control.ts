@@ -4,6 +4,7 @@
 
 import * as fs from 'node:fs';
 import * as net from 'node:net';
+import * as path from 'node:path';
 import type { ServiceListener, ServiceManager, ServiceRef, ServiceStatus } from '../core/api';
 import { type ConnContext, ControlConn, type ControlLogLevel } from './control-conn';
 import { toStatusInfo } from './control-status';
@@ -90,6 +91,7 @@ export class ControlServer {
    */
   async listen(socketPath: string): Promise<void> {
     await this.closeListener();
+    checkSocketPath(socketPath);
     removeStaleSocket(socketPath);
     // Connections stop taking requests once 16 KiB of replies wait (Dinit's OUTBUF_LIMIT); set it
     // here because the stream default that gave it grew to 64 KiB in Node 22.
@@ -107,13 +109,8 @@ export class ControlServer {
     try {
       await new Promise<void>((resolve, reject) => {
         const onError = (e: NodeJS.ErrnoException): void => {
-          reject(
-            new ControlSocketError(
-              socketPath,
-              e.code,
-              `creating control socket ${socketPath}: ${e.message}`,
-            ),
-          );
+          const code = bindErrorCode(socketPath, e.code);
+          reject(socketError(socketPath, code, e.message));
         };
         server.once('error', onError);
         server.listen(socketPath, () => {
@@ -225,6 +222,41 @@ export class ControlServer {
       // A failing log sink must not take the control server down.
     }
   }
+}
+
+/** Longest socket path bind(2) takes, in bytes: sun_path holds 108 bytes with the final NUL. */
+const MAX_SOCKET_PATH_BYTES = 107;
+
+function socketError(
+  socketPath: string,
+  code: string | undefined,
+  msg: string,
+): ControlSocketError {
+  return new ControlSocketError(socketPath, code, `creating control socket ${socketPath}: ${msg}`);
+}
+
+/**
+ * Refuses a path bind(2) cannot take whole (Node would silently truncate it and listen on
+ * another path): EINVAL, as upstream reports it.
+ */
+function checkSocketPath(socketPath: string): void {
+  if (Buffer.byteLength(socketPath) > MAX_SOCKET_PATH_BYTES) {
+    throw socketError(socketPath, 'EINVAL', `path longer than ${MAX_SOCKET_PATH_BYTES} bytes`);
+  }
+}
+
+/**
+ * libuv reports a missing directory as EACCES; give the real cause (ENOENT) when the socket's
+ * directory does not exist.
+ */
+function bindErrorCode(socketPath: string, code: string | undefined): string | undefined {
+  if (code !== 'EACCES') return code;
+  try {
+    fs.statSync(path.dirname(socketPath));
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return 'ENOENT';
+  }
+  return code;
 }
 
 /**
