@@ -1,5 +1,5 @@
-// The control server: listens on the control socket (mode 0600), accepts a bounded number of
-// connections, hands each to a ControlConn, and broadcasts service events to every connection
+// The control server: listens on the control socket (mode 0600), accepts connections up to
+// what the fd limit allows (or an optional cap), hands each to a ControlConn, and broadcasts service events to every connection
 // holding a handle to the service. It talks to the core only through ServiceManager.
 
 import * as fs from 'node:fs';
@@ -26,12 +26,20 @@ export interface ControlServerOptions {
    */
   onShutdown?(type: ShutdownType): void;
   log(level: ControlLogLevel, msg: string): void;
-  /** Most simultaneous connections; further ones are closed at once (default 256). */
+  /**
+   * Most simultaneous connections; further ones are closed at once. Default: no cap below the
+   * process's fd limit (idle monitors and shells are normal; each costs one fd and a few KiB).
+   */
   maxConnections?: number;
   /** Drop a connection that leaves more than this much output unread (default 8 MiB). */
   maxOutputBytes?: number;
   /** Most handles per connection (default 65536). */
   maxHandles?: number;
+  /**
+   * The process's fd limit (default: read from /proc/self/limits where it exists). Near it,
+   * new connections are refused so that services and logs keep the fds they need.
+   */
+  fdLimit?: () => number | undefined;
   /** Working directory reported by QUERY_LOAD_MECH (default process.cwd). */
   cwd?: () => string;
 }
@@ -44,13 +52,17 @@ export class ControlServer {
   private readonly listener: ServiceListener;
   private readonly maxConnections: number;
   private detached = false;
+  /** Out of fds on accept: logged once, until an accept succeeds again. */
+  private fdStarved = false;
+  /** The fd limit read at listen(); near it new connections are refused. */
+  private fdLimit = Infinity;
 
   constructor(
     private readonly manager: ServiceManager,
     private readonly env: EnvStore,
     private readonly opts: ControlServerOptions,
   ) {
-    this.maxConnections = opts.maxConnections ?? 256;
+    this.maxConnections = opts.maxConnections ?? Infinity;
     const conns = this.conns;
     this.ctx = {
       manager,
@@ -93,15 +105,12 @@ export class ControlServer {
     await this.closeListener();
     checkSocketPath(socketPath);
     removeStaleSocket(socketPath);
+    this.fdLimit = (this.opts.fdLimit ?? readFdLimit)() ?? Infinity;
     // Connections stop taking requests once 16 KiB of replies wait (Dinit's OUTBUF_LIMIT); set it
     // here because the stream default that gave it grew to 64 KiB in Node 22.
     const server = net.createServer(
       { allowHalfOpen: false, highWaterMark: OUTPUT_HIGH_WATER },
       (s) => this.accept(s),
-    );
-    server.maxConnections = this.maxConnections;
-    server.on('drop', () =>
-      this.safeLog('warn', 'Too many control connections; refusing a new one'),
     );
     // Create the socket with its final mode, 0600, from the start: no window where others could
     // connect, and no moment where it shows another mode.
@@ -126,7 +135,7 @@ export class ControlServer {
     } catch {
       // The umask already gave 0600; chmod only guards against an unusual umask handling.
     }
-    server.on('error', (e) => this.safeLog('error', `control socket error: ${e.message}`));
+    server.on('error', (e) => this.onServerError(e));
     this.server = server;
     this.socketPath = socketPath;
   }
@@ -176,7 +185,37 @@ export class ControlServer {
     this.conns.clear();
   }
 
+  /**
+   * Running out of fds is logged once, until a connection is accepted again. The existing
+   * connections are served as before; a new one is closed at once (the client sees a close,
+   * not a hang), and accepting resumes by itself once connections or services free fds.
+   */
+  private fdShortage(starved: boolean, why: string): void {
+    if (starved === this.fdStarved) return;
+    this.fdStarved = starved;
+    if (starved) {
+      this.safeLog('error', `Out of file descriptors (${why}): refusing new control connections`);
+    } else
+      this.safeLog('notice', 'File descriptors available again: accepting control connections');
+  }
+
+  private onServerError(e: NodeJS.ErrnoException): void {
+    // libuv itself closes what waits in the backlog on EMFILE; this reports what it passes on.
+    if (e.code === 'EMFILE' || e.code === 'ENFILE') this.fdShortage(true, e.message);
+    else this.safeLog('error', `control socket error: ${e.message}`);
+  }
+
   private accept(s: net.Socket): void {
+    const fd = (s as unknown as { _handle?: { fd?: number } })._handle?.fd ?? -1;
+    // Fds are allocated lowest first: a high one means nearly all below it are in use. Control
+    // connections may not take the last few fds from services once they hold many of them.
+    const reserve = fdReserve(this.fdLimit);
+    if (fd >= this.fdLimit - reserve && this.conns.size >= reserve) {
+      this.fdShortage(true, `fd ${fd} with a limit of ${this.fdLimit}`);
+      s.destroy();
+      return;
+    }
+    this.fdShortage(false, '');
     try {
       if (this.conns.size >= this.maxConnections) {
         this.safeLog('warn', 'Too many control connections; refusing a new one');
@@ -221,6 +260,25 @@ export class ControlServer {
     } catch {
       // A failing log sink must not take the control server down.
     }
+  }
+}
+
+/** Fds kept free for services, logs and the daemon itself when connections pile up. */
+function fdReserve(limit: number): number {
+  return limit === Infinity ? Infinity : Math.max(8, Math.floor(limit / 16));
+}
+
+/** The soft RLIMIT_NOFILE from /proc/self/limits, or undefined where that file is missing. */
+function readFdLimit(): number | undefined {
+  try {
+    const line = fs
+      .readFileSync('/proc/self/limits', 'latin1')
+      .split('\n')
+      .find((l) => l.startsWith('Max open files'));
+    const n = Number(line?.split(/\s+/)[3]);
+    return Number.isFinite(n) && n > 0 ? n : undefined;
+  } catch {
+    return undefined;
   }
 }
 
