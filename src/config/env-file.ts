@@ -1,7 +1,7 @@
 // Environment files (env-file setting, dinit -e): NAME=VALUE lines and !clear/!unset/!import
 // commands, plus the environment model they act on (which parent variables are kept).
 
-import * as fs from 'node:fs';
+import { ConfigFileRefused, readConfigFile } from './read-file';
 import { EnvFileError } from '../errors';
 
 /** True for the characters C's isspace() accepts in the classic locale. */
@@ -118,11 +118,17 @@ export function applyEnvFileText(
 
 function readText(path: string): string {
   try {
-    return fs.readFileSync(path, 'utf8');
+    return readConfigFile(path);
   } catch (e) {
-    const err = e as NodeJS.ErrnoException;
-    throw new EnvFileError(`${path}: ${err.message}`, path, undefined, err.code);
+    throw readError(path, e);
   }
+}
+
+/** An EnvFileError for a file that could not be read (errno unset when it was refused). */
+function readError(path: string, e: unknown): EnvFileError {
+  if (e instanceof ConfigFileRefused) return new EnvFileError(`${path}: ${e.message}`, path);
+  const err = e as NodeJS.ErrnoException;
+  return new EnvFileError(`${path}: ${err.message}`, path, undefined, err.code);
 }
 
 /**
@@ -181,11 +187,10 @@ export function readGlobalEnvFile(
   for (const [k, v] of Object.entries(parent)) if (v !== undefined) base[k] = v;
   let text: string;
   try {
-    text = fs.readFileSync(path, 'utf8');
+    text = readConfigFile(path);
   } catch (e) {
-    const err = e as NodeJS.ErrnoException;
-    if (err.code === 'ENOENT') return base;
-    throw new EnvFileError(`${path}: ${err.message}`, path, undefined, err.code);
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return base;
+    throw readError(path, e);
   }
   const rules = new EnvironmentRules();
   applyEnvFileText(text, rules, {

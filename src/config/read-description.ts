@@ -13,6 +13,12 @@ import {
   type ServiceSettings,
 } from './settings';
 import { errnoText } from '../strerror';
+import {
+  ConfigFileRefused,
+  MAX_CONFIG_LINE_BYTES,
+  readConfigFile,
+  readFailureText,
+} from './read-file';
 import type { DependencySpec, ServiceDescription } from './types';
 import { fileUserDb, type UserDb } from './users';
 import { substituteString, substituteVars, type VarResolver } from './var-subst';
@@ -175,7 +181,7 @@ function openDescription(
   for (const dir of serviceDirs) {
     const file = joinServicePath(dir, baseName);
     try {
-      const text = fs.readFileSync(file, 'utf8');
+      const text = readConfigFile(file);
       let mtimeMs: number | undefined;
       let mtimeNs: bigint | undefined;
       try {
@@ -190,13 +196,14 @@ function openDescription(
       return { file, dir, text, mtimeMs, mtimeNs };
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
-      if (code === 'EISDIR') {
-        // The file opened (a directory opens fine) but cannot be read: upstream stops here.
+      if (code === 'EISDIR' || e instanceof ConfigFileRefused) {
+        // The file opened (a directory opens fine) but cannot be read, or is refused (not a
+        // regular file, too large): the search stops here, as upstream's does.
         if (hooks) {
-          hooks.readError(errnoText(e));
+          hooks.readError(readFailureText(e));
           throw new LoadProblem(`${file}: error while reading service description`, name);
         }
-        throw new LoadProblem(`${file}: ${errnoText(e)}`, baseName);
+        throw new LoadProblem(`${file}: ${readFailureText(e)}`, baseName);
       }
       if (code !== 'ENOENT' && failPath === undefined) {
         failPath = file;
@@ -321,6 +328,11 @@ function readLine(r: Reading, first: string): void {
   const frame = r.stack[r.stack.length - 1];
   const lineRef = { line: frame.lineNum };
   const line = joinContinuations(r, frame, first);
+  if (line.length > MAX_CONFIG_LINE_BYTES) {
+    const pos = { file: frame.file, line: frame.lineNum };
+    const msg = `line too long (limit ${MAX_CONFIG_LINE_BYTES} bytes).`;
+    throw new DescriptionError(msg, pos, undefined, r.msgName);
+  }
   let i = skipWsLn(line, 0, line.length, lineRef);
   if (i >= line.length || line[i] === '#') return;
   if (line[i] === '@') {
@@ -401,11 +413,11 @@ function readMetaCommand(r: Reading, frame: Frame, line: string, at: number, pos
     }
     let text: string;
     try {
-      text = fs.readFileSync(incPath, 'utf8');
+      text = readConfigFile(incPath);
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
       if (meta.name === 'include-opt' && code === 'ENOENT') return;
-      throw new LoadProblem(`${incName}: cannot open: ${errnoText(e)}`, r.msgName);
+      throw new LoadProblem(`${incName}: cannot open: ${readFailureText(e)}`, r.msgName);
     }
     r.stack.push({
       file: incName,
@@ -567,7 +579,9 @@ function serviceEnvironment(
       readEnvFileRules(envFileAbs, srvEnv);
     } catch (e) {
       const code = e instanceof EnvFileError ? e.errno : undefined;
-      report.error(`could not load environment file: ${errnoText({ code })}`);
+      const refused = e instanceof EnvFileError && code === undefined && e.line === undefined;
+      const why = refused ? e.message : errnoText({ code });
+      report.error(`could not load environment file: ${why}`);
     }
   }
   return { srvEnv, envFileAbs };

@@ -1,0 +1,55 @@
+// Reading a configuration file (a service description, an @include, an environment file):
+// only a regular file, opened without blocking, and at most MAX_CONFIG_FILE_BYTES of it.
+
+import * as fs from 'node:fs';
+import { errnoText } from '../strerror';
+
+/** The largest configuration file read: 1 MiB. */
+export const MAX_CONFIG_FILE_BYTES = 1024 * 1024;
+
+/**
+ * The longest line of a description, continuations included: 128 KiB, the most Linux takes
+ * for one argument (MAX_ARG_STRLEN), which no setting needs to exceed.
+ */
+export const MAX_CONFIG_LINE_BYTES = 128 * 1024;
+
+/** A file refused before it is read: not a regular file, or larger than the bound. */
+export class ConfigFileRefused extends Error {}
+
+/**
+ * Returns the contents of `file` decoded with `encoding`. The file is opened with O_NONBLOCK
+ * and checked with fstat before any read, so a FIFO or a device (a link to /dev/zero) never
+ * blocks or floods the reader. Throws the Node errno error from open (ENOENT, EACCES...),
+ * one with code EISDIR for a directory, or ConfigFileRefused.
+ */
+export function readConfigFile(file: string, encoding: BufferEncoding = 'utf8'): string {
+  const fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
+  try {
+    const st = fs.fstatSync(fd);
+    if (st.isDirectory()) throw Object.assign(new Error('EISDIR'), { code: 'EISDIR' });
+    if (!st.isFile()) throw new ConfigFileRefused('not a regular file');
+    // Read one byte past the size (or the bound) to see the end; a file that grew meanwhile
+    // gets a larger buffer, up to one byte past the bound.
+    let buf = Buffer.allocUnsafe(Math.min(st.size, MAX_CONFIG_FILE_BYTES) + 1);
+    let got = 0;
+    for (let n = -1; n !== 0 && got <= MAX_CONFIG_FILE_BYTES; got += n) {
+      if (got === buf.length) {
+        const bigger = Buffer.allocUnsafe(Math.min(2 * buf.length, MAX_CONFIG_FILE_BYTES + 1));
+        buf.copy(bigger);
+        buf = bigger;
+      }
+      n = fs.readSync(fd, buf, got, buf.length - got, null);
+    }
+    if (got > MAX_CONFIG_FILE_BYTES) {
+      throw new ConfigFileRefused(`file too large (limit ${MAX_CONFIG_FILE_BYTES} bytes)`);
+    }
+    return buf.toString(encoding, 0, got);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** The reason a read failed, for a message: ConfigFileRefused's own, else strerror text. */
+export function readFailureText(e: unknown): string {
+  return e instanceof ConfigFileRefused ? e.message : errnoText(e);
+}
