@@ -1,9 +1,9 @@
 #!/usr/bin/env node
-// Builds the native programs with the system C compiler into adapters/native/build/: the exec
-// helper (adapters/native/exec-helper.c) and, on Linux, the init that runs as PID 1
-// (adapters/native/init.c). A missing compiler is not a build failure: the adapters then run
-// without the helper and say so when a service needs it, and dinit as PID 1 says the init is
-// missing.
+// Builds the native programs with the system C compiler into adapters/native/build/: the
+// spawner (spawner.c) and the exec helper (exec-helper.c), both with the shared pre-exec steps
+// (preexec.c), and, on Linux, the init that runs as PID 1 (init.c). A missing compiler is not a
+// build failure: the daemon then launches through child_process, without the helper it says so
+// when a service needs it, and dinit as PID 1 says the init is missing.
 'use strict';
 const { spawnSync } = require('node:child_process');
 const fs = require('node:fs');
@@ -13,18 +13,26 @@ const root = path.resolve(__dirname, '..');
 const outDir = path.join(root, 'adapters', 'native', 'build');
 const cc = process.env.CC || 'cc';
 
+// jail_getid() for run-in-jail lives in libjail on FreeBSD.
+const jailLibs = process.platform === 'freebsd' ? ['-ljail'] : [];
+
 const targets = [
   {
-    src: 'exec-helper.c',
+    src: ['exec-helper.c', 'preexec.c'],
     out: 'dinit-exec-helper',
-    // jail_getid() for run-in-jail lives in libjail on FreeBSD.
-    libs: process.platform === 'freebsd' ? ['-ljail'] : [],
+    libs: jailLibs,
     consequence:
       'services needing pre-exec steps (run-as, rlimits, cgroup, logfile, ...) will fail to ' +
       'start until it is built',
   },
   {
-    src: 'init.c',
+    src: ['spawner.c', 'preexec.c'],
+    out: 'dinit-spawner',
+    libs: jailLibs,
+    consequence: 'services are launched through child_process (one fork of the daemon each)',
+  },
+  {
+    src: ['init.c'],
     out: 'dinit-init',
     libs: [],
     linuxOnly: true,
@@ -34,16 +42,17 @@ const targets = [
 
 function build(t) {
   const warn = (msg) => process.stderr.write(`build-native: warning: ${msg}; ${t.consequence}.\n`);
-  const src = path.join(root, 'adapters', 'native', t.src);
+  const srcs = t.src.map((s) => path.join(root, 'adapters', 'native', s));
   const out = path.join(outDir, t.out);
   if (t.linuxOnly && process.platform !== 'linux') return;
-  if (!fs.existsSync(src)) {
-    warn(`${src} is missing`);
+  const missing = srcs.find((s) => !fs.existsSync(s));
+  if (missing) {
+    warn(`${missing} is missing`);
     return;
   }
   fs.mkdirSync(outDir, { recursive: true });
   const tmp = `${out}.tmp${process.pid}`;
-  const r = spawnSync(cc, ['-O2', '-Wall', '-o', tmp, src, ...t.libs], { stdio: 'inherit' });
+  const r = spawnSync(cc, ['-O2', '-Wall', '-o', tmp, ...srcs, ...t.libs], { stdio: 'inherit' });
   if (r.error || r.status !== 0) {
     try {
       fs.unlinkSync(tmp);
