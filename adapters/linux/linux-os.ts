@@ -7,8 +7,10 @@ import * as path from 'node:path';
 import type { AdoptSpec, ProcessIdentity, ProcessSpec } from '../../src/core/os';
 import { capsHelperOps } from './capabilities';
 import { libcLoadError, loadLibc } from '../posix/ffi';
-import { findExecHelper } from '../posix/native-programs';
+import * as nodeOs from 'node:os';
+import { findExecHelper, findNativeProgram } from '../posix/native-programs';
 import { LINUX_WAIT, PosixOs, type LogFn } from '../posix/posix-os';
+import { bindUnixMsg } from '../posix/unix-msg';
 import type { PidRef } from '../posix/launched-child';
 import { findCgroup2Mount, ownCgroupPath, resolveCgroupDir } from './cgroup';
 import { PidfdWatcher } from './pidfd-watch';
@@ -129,6 +131,8 @@ export class LinuxOs extends PosixOs {
         log: opts.log,
         libc,
         helperPath,
+        spawnerPath: spawnerPath(),
+        unixMsg: libc && bindUnixMsg(libc, 'linux', nodeOs.endianness()),
         sockaddr: 'linux',
         siginfo: { code: 8, pid: 16, status: 24 },
         wait: LINUX_WAIT,
@@ -339,4 +343,14 @@ export class LinuxOs extends PosixOs {
     }
     return out;
   }
+}
+
+/**
+ * The built spawner, unless DINIT_SPAWNER says otherwise: "off" launches through child_process
+ * (benchmarks compare the two), a path names another build.
+ */
+function spawnerPath(): string | undefined {
+  const setting = process.env.DINIT_SPAWNER;
+  if (setting === 'off') return undefined;
+  return findNativeProgram('dinit-spawner', 'DINIT_SPAWNER', path.resolve(__dirname));
 }

@@ -210,9 +210,8 @@ static void arrange_fds(const struct launch *l)
 /* The forked child: default signal handling, fds, environment, pre-exec steps, exec. */
 static void run_child(const struct launch *l, int status_w)
 {
-    sigset_t all, exec_mask;
-    sigfillset(&all);
-    sigprocmask(SIG_SETMASK, &all, NULL);
+    sigset_t exec_mask;
+    /* Signals are all blocked here (see setup_signals). */
     for (int s = 1; s < NSIG; s++) signal(s, SIG_DFL);
     sigemptyset(&exec_mask);
     preexec_status_fd = lift(status_w, l->nmap > 3 ? l->nmap : 3, ST_ARRANGE_FDS);
@@ -349,21 +348,20 @@ static int handle_request(void)
     return 1;
 }
 
-/* Signals: terminal and job-control signals aimed at the daemon's group are not for us (the
- * daemon decides); SIGCHLD only interrupts the wait. */
+/* Signals: every signal stays blocked except SIGCHLD during the wait. Signals aimed at the
+ * daemon's process group are not for us (the daemon decides), and a child inherits the full
+ * mask, so a signal sent to it between fork and exec waits (instead of being discarded, as an
+ * ignored one would be) and acts once the command's mask is set. */
 static void setup_signals(sigset_t *wait_mask)
 {
-    static const int ignored[] = { SIGINT, SIGQUIT, SIGHUP, SIGTERM, SIGTSTP, SIGTTIN, SIGTTOU,
-                                   SIGPIPE, SIGUSR1, SIGUSR2 };
-    for (size_t k = 0; k < sizeof(ignored) / sizeof(ignored[0]); k++) signal(ignored[k], SIG_IGN);
     struct sigaction sa;
     memset(&sa, 0, sizeof(sa));
     sa.sa_handler = on_sigchld;
     sigaction(SIGCHLD, &sa, NULL);
-    sigset_t block;
-    sigemptyset(&block);
-    sigaddset(&block, SIGCHLD);
-    sigprocmask(SIG_BLOCK, &block, wait_mask);
+    sigset_t all;
+    sigfillset(&all);
+    sigprocmask(SIG_SETMASK, &all, NULL);
+    *wait_mask = all;
     sigdelset(wait_mask, SIGCHLD);
 }
 

@@ -20,6 +20,8 @@ export interface ChildRecord {
   finished: boolean;
   /** watchPid() callers for this pid (a pid file naming a process we launched). */
   watchers: Array<(s: ExitStatus | undefined) => void>;
+  /** Launched by the spawner, which signals it and reports its exit. */
+  viaSpawner?: boolean;
 }
 
 /** What ExecOutcome needs from the adapter. */

@@ -19,7 +19,9 @@ import {
   type SignalTarget,
   type TimerHandle,
 } from '../../src/core/os';
-import { installChildRegistry, isLibuvChild } from './child-registry';
+import { installChildRegistry, isLibuvChild, registerLibuvChild } from './child-registry';
+import { Spawner, spawnRequest } from './spawner';
+import type { UnixMsg } from './unix-msg';
 import { type Libc } from './ffi';
 import {
   HELPER_REASON_STAGE,
@@ -50,6 +52,10 @@ export interface PosixOsOptions {
   libc: Libc | undefined;
   /** Path of the built exec helper; undefined when it is missing. */
   helperPath: string | undefined;
+  /** Path of the built spawner and the socket calls to talk to it; without both, services
+   * are launched through child_process. */
+  spawnerPath?: string;
+  unixMsg?: UnixMsg;
   /** sockaddr_un layout: 'linux' (u16 family) or 'bsd' (u8 length, u8 family). */
   sockaddr: 'linux' | 'bsd';
   /** Byte offsets of si_code, si_pid and si_status in this platform's siginfo_t. */
@@ -136,6 +142,8 @@ class LaunchFds {
   readonly toClose: number[] = [];
   /** Read end of the buffered-output pipe, kept by the daemon. */
   outputReadFd: number | undefined;
+  /** Read end of the readiness pipe (a real pipe, so /proc/self/fd/N can be reopened). */
+  readinessReadFd: number | undefined;
   /** A log file the daemon opened itself (no exec helper). */
   parentLogFd: number | undefined;
   constructor(private readonly libc: Libc | undefined) {}
@@ -149,6 +157,7 @@ class LaunchFds {
   closeAll(): void {
     for (const fd of this.toClose) this.libc?.close(fd);
     if (this.outputReadFd !== undefined) this.libc?.close(this.outputReadFd);
+    if (this.readinessReadFd !== undefined) this.libc?.close(this.readinessReadFd);
     if (this.parentLogFd !== undefined) fs.closeSync(this.parentLogFd);
   }
 }
@@ -200,6 +209,8 @@ export class PosixOs implements Os {
   private readonly warned = new Set<string>();
   private sweep: NodeJS.Timeout | undefined;
   private sigchld: (() => void) | undefined;
+  /** The native launcher, while it runs (see spawner.ts). */
+  protected spawner: Spawner | undefined;
 
   constructor(opts: PosixOsOptions, caps: Partial<OsCaps> = {}) {
     this.logFn = opts.log;
@@ -217,6 +228,44 @@ export class PosixOs implements Os {
       execStatus: true,
       ...caps,
     };
+    this.startSpawner(opts);
+  }
+
+  /** Starts the spawner if it is built and usable, and says in the log which path launches. */
+  private startSpawner(opts: PosixOsOptions): void {
+    const why = !opts.spawnerPath
+      ? 'the spawner is not built'
+      : !this.libc || !opts.unixMsg
+        ? 'no socket calls for the spawner on this system'
+        : undefined;
+    if (why || !opts.spawnerPath || !this.libc || !opts.unixMsg) {
+      this.logFn('info', `launching services through child_process (${why})`);
+      return;
+    }
+    try {
+      const sp = Spawner.start(opts.spawnerPath, this.libc, opts.unixMsg);
+      sp.onDeath = () => this.spawnerDied(sp);
+      // libuv reaps the spawner: the orphan reaper must leave it alone.
+      registerLibuvChild(sp.pid);
+      this.spawner = sp;
+      this.caps.execHelper = true;
+      this.logFn('info', `launching services through the native spawner (pid ${sp.pid})`);
+    } catch (e) {
+      this.logFn('warn', `launching services through child_process: ${(e as Error).message}`);
+    }
+  }
+
+  /**
+   * The spawner exited: its children pass to the daemon (a subreaper), whose reaper reports
+   * their exits from now on; later launches use child_process.
+   */
+  private spawnerDied(sp: Spawner): void {
+    if (this.spawner === sp) this.spawner = undefined;
+    this.logFn('error', 'the native spawner exited; launching through child_process from now on');
+    for (const [pid, onExit] of sp.takeWatchers()) {
+      if (this.reaper) this.reaper.watch(pid, onExit);
+      else this.logFn('warn', `exit of pid ${pid} cannot be followed after the spawner exited`);
+    }
   }
 
   // ---- clock and timers -------------------------------------------------------------------
@@ -285,6 +334,10 @@ export class PosixOs implements Os {
   launch(spec: ProcessSpec, events: ProcessEvents): ProcessHandle {
     const fds = new LaunchFds(this.libc);
     const plan = this.planWithFds(spec, fds);
+    const viaSpawner = this.spawner?.running
+      ? this.launchViaSpawner(spec, plan, fds, events)
+      : undefined;
+    if (viaSpawner) return viaSpawner;
     const cmd = this.commandFor(spec, plan, fds);
     if ('errno' in cmd) return this.failLater(fds, events, cmd);
     let child: childProcess.ChildProcess;
@@ -302,7 +355,7 @@ export class PosixOs implements Os {
     }
     // The child has its copies now.
     fds.closeChildCopies();
-    return this.follow(child, spec, plan, cmd, fds.outputReadFd, events);
+    return this.follow(child, spec, plan, cmd, fds, events);
   }
 
   /**
@@ -315,7 +368,7 @@ export class PosixOs implements Os {
       if (spec.stdin.kind === 'pipe') inputs.stdinFd = this.pipeFds(spec.stdin.pipe).readFd;
       if (spec.output.kind === 'pipe') inputs.outputFd = this.pipeFds(spec.output.pipe).writeFd;
       if (spec.output.kind === 'buffer') inputs.outputFd = this.bufferPipe(fds);
-      if (spec.readiness) inputs.readinessFd = 'pipe';
+      if (spec.readiness) inputs.readinessFd = this.readinessPipe(fds);
       if (spec.activationSocket) inputs.activationFd = spec.activationSocket.fd;
       if (spec.passControlSocket && spec.controlSocketPath && this.libc) {
         inputs.controlFd = this.connectControl(spec.controlSocketPath);
@@ -343,6 +396,18 @@ export class PosixOs implements Os {
     }
     const [r, w] = this.libc.pipeCloexec();
     fds.outputReadFd = r;
+    fds.toClose.push(w);
+    return w;
+  }
+
+  /**
+   * The child's end of the readiness pipe: a pipe(2) whose read end the daemon keeps (Node's
+   * 'pipe' would be a socketpair, which `echo > /proc/self/fd/N` cannot reopen).
+   */
+  private readinessPipe(fds: LaunchFds): StdioSource {
+    if (!this.libc) return 'pipe';
+    const [r, w] = this.libc.pipeCloexec();
+    fds.readinessReadFd = r;
     fds.toClose.push(w);
     return w;
   }
@@ -409,7 +474,7 @@ export class PosixOs implements Os {
     spec: ProcessSpec,
     plan: LaunchPlan,
     cmd: SpawnCommand,
-    outputReadFd: number | undefined,
+    fds: LaunchFds,
     events: ProcessEvents,
   ): ProcessHandle {
     const pid = child.pid;
@@ -421,7 +486,9 @@ export class PosixOs implements Os {
     }
     const idx = plan.readinessFd;
     const readiness =
-      spec.readiness && idx !== undefined ? (child.stdio[idx] as net.Socket | null) : null;
+      spec.readiness && idx !== undefined
+        ? (readStream(fds.readinessReadFd) ?? (child.stdio[idx] as net.Socket | null))
+        : null;
     if (readiness) watchReadiness(readiness, rec, events);
     const outcome = new ExecOutcome(rec, events, cmd.viaHelper, {
       strerror: (errno) => this.strerror(errno),
@@ -440,8 +507,8 @@ export class PosixOs implements Os {
     if (!cmd.viaHelper) child.once('spawn', () => outcome.execSucceeded());
     child.on('exit', (code, signal) => outcome.exited(code, signal));
     if (cmd.viaHelper) outcome.readStatus(child.stdio[cmd.statusFd] as net.Socket | null);
-    if (spec.output.kind === 'buffer' && outputReadFd !== undefined) {
-      this.attachOutput(rec.pid, outputReadFd, spec.output.sink);
+    if (spec.output.kind === 'buffer' && fds.outputReadFd !== undefined) {
+      this.attachOutput(rec.pid, fds.outputReadFd, spec.output.sink);
     } else if (spec.output.kind === 'buffer') {
       const streams = [1, 2]
         .map((fd) => child.stdio[fd] as net.Socket | null)
@@ -464,6 +531,64 @@ export class PosixOs implements Os {
     forwardOutput([stream], sink);
   }
 
+  /**
+   * Launches through the spawner: the daemon waits only for its fork. Undefined when the plan
+   * does not suit it (a Node-made pipe, too large a request) or it is gone: the caller then
+   * launches through child_process with the same fds.
+   */
+  private launchViaSpawner(
+    spec: ProcessSpec,
+    plan: LaunchPlan,
+    fds: LaunchFds,
+    events: ProcessEvents,
+  ): ProcessHandle | undefined {
+    const req = spawnRequest(spec, plan);
+    if (!req || !this.spawner) return undefined;
+    const rec: ChildRecord = { pid: -1, ref: undefined, finished: false, watchers: [] };
+    rec.viaSpawner = true;
+    // The readiness pipe is read only once exec is known to have succeeded, so that the core
+    // sees exec success before readiness (they come through different pipes).
+    let readinessFd = spec.readiness ? fds.readinessReadFd : undefined;
+    let readiness: net.Socket | undefined;
+    const finish = (exit: ExitStatus | undefined) => {
+      rec.finished = true;
+      this.children.delete(rec.pid);
+      readiness?.destroy();
+      if (readinessFd !== undefined) this.libc?.close(readinessFd);
+      readinessFd = undefined;
+      for (const w of rec.watchers.splice(0)) w(exit);
+    };
+    const r = this.spawner.launch(req, {
+      started: () => {
+        if (rec.finished) return;
+        events.onExecSucceeded?.();
+        readiness = readStream(readinessFd);
+        readinessFd = undefined;
+        if (readiness) watchReadiness(readiness, rec, events);
+      },
+      failed: (stage, errno) => {
+        finish(undefined);
+        events.onExecFailed(stage, errno, this.strerror(errno));
+      },
+      exited: (exit) => {
+        finish(exit);
+        events.onExit(exit);
+      },
+    });
+    if (!r) return undefined;
+    if ('stage' in r) {
+      readinessFd = undefined; // closed with the other fds by failLater
+      return this.failLater(fds, events, r);
+    }
+    fds.closeChildCopies();
+    rec.pid = r.pid;
+    this.children.set(r.pid, rec);
+    if (spec.output.kind === 'buffer' && fds.outputReadFd !== undefined) {
+      this.attachOutput(r.pid, fds.outputReadFd, spec.output.sink);
+    }
+    return { pid: r.pid };
+  }
+
   private pipeFds(p: LogPipe): PosixLogPipe {
     if (!(p instanceof PosixLogPipe)) {
       throw new LaunchError(
@@ -480,6 +605,8 @@ export class PosixOs implements Os {
   signal(proc: ProcessHandle, signal: number, target: SignalTarget): boolean {
     const rec = this.children.get(proc.pid);
     if (!rec || rec.finished) return false;
+    if (rec.viaSpawner && this.spawner)
+      return this.spawner.signal(rec.pid, signal, target === 'group');
     return this.sendSignal(rec.pid, rec.ref, signal, target === 'group');
   }
 
@@ -582,6 +709,8 @@ export class PosixOs implements Os {
       releaseRef();
       fire(s);
     };
+    const viaSpawner = this.watchViaSpawner(pid, done, releaseRef);
+    if (viaSpawner) return viaSpawner;
     if (reaper && (reaped || this.isOurChild(pid))) {
       const w = reaper.watch(pid, (s) => setImmediate(() => done(s)));
       // It may already be a zombie whose SIGCHLD came before we watched.
@@ -618,6 +747,23 @@ export class PosixOs implements Os {
       cancel: () => {
         cancelled = true;
         stop();
+      },
+    };
+  }
+
+  /** Watches a child of the spawner (launched or adopted); undefined if pid is not one. */
+  private watchViaSpawner(
+    pid: number,
+    done: (s: ExitStatus) => void,
+    releaseRef: () => void,
+  ): { cancel(): void } | undefined {
+    const sp = this.spawner;
+    const onExit = (s: ExitStatus) => setImmediate(() => done(s));
+    if (!sp?.watchExit(pid, onExit)) return undefined;
+    return {
+      cancel: () => {
+        sp.unwatch(pid, onExit);
+        releaseRef();
       },
     };
   }
@@ -676,6 +822,8 @@ export class PosixOs implements Os {
 
   /** Stops background work (SIGCHLD listener, sweeps, timers). For tests and shutdown. */
   dispose(): void {
+    this.spawner?.dispose();
+    this.spawner = undefined;
     if (this.sigchld) process.off('SIGCHLD', this.sigchld);
     this.sigchld = undefined;
     if (this.sweep) clearInterval(this.sweep);
@@ -688,7 +836,10 @@ export class PosixOs implements Os {
 
   readPidFile(p: string): { ok: true; pid: number } | { ok: false; reason: string } {
     return readPidFileImpl(p, {
-      isOurChild: (pid) => this.reaper?.recentlyReaped(pid) === true || this.isOurChild(pid),
+      isOurChild: (pid) =>
+        this.reaper?.recentlyReaped(pid) === true ||
+        this.isOurChild(pid) ||
+        this.spawner?.knows(pid) === true,
       exists: (pid) => this.isAlive(pid, undefined),
       strerror: (e) => this.strerror(e),
     });
@@ -850,6 +1001,11 @@ function errnoOf(e: unknown): number | undefined {
     if (v !== undefined) return v;
   }
   return undefined;
+}
+
+/** A readable stream on a pipe read end the daemon holds, if there is one. */
+function readStream(fd: number | undefined): net.Socket | undefined {
+  return fd === undefined ? undefined : new net.Socket({ fd, readable: true, writable: false });
 }
 
 /** Reads a native-endian int32 (a siginfo_t field). */

@@ -15,6 +15,8 @@ import * as childProcess from 'node:child_process';
 import * as net from 'node:net';
 import type { ExitStatus } from '../../src/model';
 import type { Libc } from './ffi';
+import type { LaunchPlan } from './helper-plan';
+import type { ProcessSpec } from '../../src/core/os';
 import { exitStatusFromSiginfo } from './reaper';
 import type { UnixMsg } from './unix-msg';
 
@@ -23,6 +25,9 @@ export const MAP_NULL = -1;
 export const MAP_INHERIT = -2;
 /** The largest request the spawner takes (its buffer); larger ones use the fallback path. */
 export const MAX_REQUEST = 200 * 1024;
+/** The spawner's limits on the child fd map and the fds passed with one launch. */
+const MAX_MAP = 64;
+const MAX_FDS = 16;
 /** Events handled per turn of the event loop before yielding to other I/O. */
 const EVENT_BUDGET = 128;
 /** How long a reply may take before the spawner is declared hung. */
@@ -187,6 +192,13 @@ export class Spawner {
     return [...this.exits.keys()];
   }
 
+  /** Hands over (and forgets) every exit still awaited, for another reaper to report. */
+  takeWatchers(): Array<[number, (s: ExitStatus) => void]> {
+    const all = [...this.exits.entries()];
+    this.exits.clear();
+    return all;
+  }
+
   /** Closes the socket: the spawner exits, its children stay (they pass to the next reaper). */
   dispose(): void {
     if (!this.alive) return;
@@ -282,4 +294,26 @@ export class Spawner {
       this.recent.delete(oldest);
     }
   }
+}
+
+/**
+ * The spawner request for a launch plan: the child fd map, the daemon fds to pass, the
+ * pre-exec instructions, argv and environment. Undefined when the plan needs something only
+ * child_process gives (a pipe made by Node, our own fd above 2) or too many fds.
+ */
+export function spawnRequest(spec: ProcessSpec, plan: LaunchPlan): SpawnRequest | undefined {
+  const fds: number[] = [];
+  const map: number[] = [];
+  for (const [i, src] of plan.stdio.entries()) {
+    if (src === 'ignore') map.push(MAP_NULL);
+    else if (src === 'inherit' && i <= 2) map.push(MAP_INHERIT);
+    else if (typeof src !== 'number') return undefined;
+    else {
+      if (!fds.includes(src)) fds.push(src);
+      map.push(fds.indexOf(src));
+    }
+  }
+  if (map.length > MAX_MAP || fds.length > MAX_FDS) return undefined;
+  const env = Object.entries(plan.env).map(([k, v]) => `${k}=${v}`);
+  return { map, fds, ops: plan.helperOps, argv: spec.argv, env };
 }

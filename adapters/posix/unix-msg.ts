@@ -24,8 +24,6 @@ const SCM_RIGHTS = 1;
 const SO_RCVTIMEO = 20;
 const MSG_NOSIGNAL = 0x4000;
 
-let typesDeclared = false;
-
 /**
  * Binds the calls on little-endian Linux; undefined elsewhere (the other kernels' msghdr and
  * cmsghdr layouts are not written yet, so they keep the child_process launch path).
@@ -36,7 +34,7 @@ export function bindUnixMsg(libc: Libc, platform: string, endianness: string): U
     struct(name: string, def: Record<string, string>): unknown;
     sizeof(t: string): number;
   };
-  if (!typesDeclared) {
+  try {
     k.struct('dinit_iovec', { base: 'void *', len: 'size_t' });
     k.struct('dinit_msghdr', {
       name: 'void *',
@@ -47,7 +45,8 @@ export function bindUnixMsg(libc: Libc, platform: string, endianness: string): U
       controllen: 'size_t',
       flags: 'int',
     });
-    typesDeclared = true;
+  } catch {
+    // Declared by an earlier load of this module (koffi's types are process-wide).
   }
   const word = k.sizeof('size_t');
   const fn = <T>(decl: string) => libc.lib.func(decl) as unknown as T;

@@ -19,13 +19,20 @@ describeLinux('Linux adapter without the exec helper', () => {
   let adapter: LinuxOs;
   let tmp: string;
   const logs: string[] = [];
-  const saved = process.env.DINIT_EXEC_HELPER;
+  const saved = [process.env.DINIT_EXEC_HELPER, process.env.DINIT_SPAWNER];
 
   beforeAll(() => {
+    // As without a C compiler: neither the helper nor the spawner is built.
     process.env.DINIT_EXEC_HELPER = '/nonexistent/dinit-exec-helper';
+    process.env.DINIT_SPAWNER = 'off';
     adapter = new LinuxOs({ log: (l, m) => logs.push(`${l}: ${m}`), noSubreaper: true });
-    if (saved === undefined) delete process.env.DINIT_EXEC_HELPER;
-    else process.env.DINIT_EXEC_HELPER = saved;
+    for (const [name, value] of [
+      ['DINIT_EXEC_HELPER', saved[0]],
+      ['DINIT_SPAWNER', saved[1]],
+    ] as const) {
+      if (value === undefined) delete process.env[name];
+      else process.env[name] = value;
+    }
   });
   afterAll(() => adapter.dispose());
   beforeEach(() => {
