@@ -57,20 +57,24 @@ function procStatusKiB(pid, field) {
   return m ? Number(m[1]) : NaN;
 }
 
-/** Children of `pid` that have exited and not been reaped. */
+/**
+ * Exited, unreaped children of `pid` or of its own children (the services' parent may be a
+ * launcher process between the daemon and them, as dinit-ts's spawner is).
+ */
 function zombiesOf(pid) {
-  let n = 0;
+  const procs = [];
   for (const e of fs.readdirSync('/proc')) {
     if (!/^\d+$/.test(e)) continue;
     try {
       const stat = fs.readFileSync(`/proc/${e}/stat`, 'utf8');
       const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      if (fields[0] === 'Z' && Number(fields[1]) === pid) n++;
+      procs.push({ pid: Number(e), state: fields[0], ppid: Number(fields[1]) });
     } catch {
       // The process went away while we looked.
     }
   }
-  return n;
+  const parents = new Set([pid, ...procs.filter((p) => p.ppid === pid).map((p) => p.pid)]);
+  return procs.filter((p) => p.state === 'Z' && parents.has(p.ppid)).length;
 }
 
 /**

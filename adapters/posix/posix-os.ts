@@ -19,7 +19,7 @@ import {
   type SignalTarget,
   type TimerHandle,
 } from '../../src/core/os';
-import { installChildRegistry, isLibuvChild, registerLibuvChild } from './child-registry';
+import { installChildRegistry, isLibuvChild } from './child-registry';
 import { Spawner, spawnRequest } from './spawner';
 import type { UnixMsg } from './unix-msg';
 import { type Libc } from './ffi';

@@ -23,17 +23,20 @@ import type { UnixMsg } from './unix-msg';
 /** Child fd map entries besides a passed fd's index. */
 export const MAP_NULL = -1;
 export const MAP_INHERIT = -2;
-/** The largest request the spawner takes (its buffer); larger ones use the fallback path. */
-export const MAX_REQUEST = 200 * 1024;
-/** The spawner's limits on the child fd map and the fds passed with one launch. */
-const MAX_MAP = 64;
-const MAX_FDS = 16;
-/** Events handled per turn of the event loop before yielding to other I/O. */
-const EVENT_BUDGET = 128;
-/** How long a reply may take before the spawner is declared hung. */
-const REPLY_TIMEOUT_MS = 5000;
-/** Exits of pids nobody watches yet (adopted orphans), kept for a late watchPid. */
-const RECENT_LIMIT = 256;
+const LIMIT = {
+  /** The largest request the spawner takes (its buffer); larger ones use child_process. */
+  request: 200 * 1024,
+  /** The spawner's limits on the child fd map and on the fds passed with one launch. */
+  map: 64,
+  fds: 16,
+  /** Events handled per turn of the event loop before yielding to other I/O. */
+  eventBudget: 128,
+  /** How long a reply may take before the spawner is declared hung. */
+  replyMs: 5000,
+  /** Exits of pids nobody watches yet (adopted orphans), kept for a late watchPid. */
+  recent: 256,
+} as const;
+/** Bytes of one event: four int32s. */
 const EVENT_SIZE = 16;
 
 export interface SpawnRequest {
@@ -100,7 +103,7 @@ export class Spawner {
       libc.close(pair[1]);
       libc.close(evWrite);
     }
-    msg.setRecvTimeout(pair[0], REPLY_TIMEOUT_MS);
+    msg.setRecvTimeout(pair[0], LIMIT.replyMs);
     const events = new net.Socket({ fd: evRead, readable: true, writable: false });
     child.unref();
     events.unref();
@@ -119,7 +122,7 @@ export class Spawner {
   static encode(id: number, r: SpawnRequest): Buffer | undefined {
     const strings = Buffer.from([...r.ops, ...r.argv, ...r.env].map((s) => `${s}\0`).join(''));
     const head = [1, id, r.map.length, r.ops.length, r.argv.length, r.env.length, ...r.map];
-    if (head.length * 4 + strings.length > MAX_REQUEST) return undefined;
+    if (head.length * 4 + strings.length > LIMIT.request) return undefined;
     const buf = Buffer.alloc(head.length * 4 + strings.length);
     head.forEach((v, i) => buf.writeInt32LE(v, i * 4));
     strings.copy(buf, head.length * 4);
@@ -239,10 +242,10 @@ export class Spawner {
     this.drain();
   }
 
-  /** Handles up to EVENT_BUDGET events, then yields to other I/O and continues. */
+  /** Handles up to LIMIT.eventBudget events, then yields to other I/O and continues. */
   private drain(): void {
     let n = 0;
-    while (this.pending.length >= EVENT_SIZE && n < EVENT_BUDGET) {
+    while (this.pending.length >= EVENT_SIZE && n < LIMIT.eventBudget) {
       const p = this.pending;
       this.pending = p.subarray(EVENT_SIZE);
       this.dispatch(p.readInt32LE(0), p.readInt32LE(4), p.readInt32LE(8), p.readInt32LE(12));
@@ -289,7 +292,7 @@ export class Spawner {
     }
     this.recent.delete(pid);
     this.recent.set(pid, st);
-    if (this.recent.size > RECENT_LIMIT) {
+    if (this.recent.size > LIMIT.recent) {
       const oldest = this.recent.keys().next().value as number;
       this.recent.delete(oldest);
     }
@@ -313,7 +316,7 @@ export function spawnRequest(spec: ProcessSpec, plan: LaunchPlan): SpawnRequest 
       map.push(fds.indexOf(src));
     }
   }
-  if (map.length > MAX_MAP || fds.length > MAX_FDS) return undefined;
+  if (map.length > LIMIT.map || fds.length > LIMIT.fds) return undefined;
   const env = Object.entries(plan.env).map(([k, v]) => `${k}=${v}`);
   return { map, fds, ops: plan.helperOps, argv: spec.argv, env };
 }

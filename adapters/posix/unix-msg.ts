@@ -16,13 +16,16 @@ export interface UnixMsg {
   setRecvTimeout(fd: number, ms: number): number;
 }
 
-const AF_UNIX = 1;
-const SOCK_SEQPACKET = 5;
-const SOCK_CLOEXEC = 0x80000;
-const SOL_SOCKET = 1;
-const SCM_RIGHTS = 1;
-const SO_RCVTIMEO = 20;
-const MSG_NOSIGNAL = 0x4000;
+/** Linux's values of the socket constants used here. */
+const C = {
+  AF_UNIX: 1,
+  SOCK_SEQPACKET: 5,
+  SOCK_CLOEXEC: 0x80000,
+  SOL_SOCKET: 1,
+  SCM_RIGHTS: 1,
+  SO_RCVTIMEO: 20,
+  MSG_NOSIGNAL: 0x4000,
+} as const;
 
 /**
  * Binds the calls on little-endian Linux; undefined elsewhere (the other kernels' msghdr and
@@ -66,7 +69,7 @@ export function bindUnixMsg(libc: Libc, platform: string, endianness: string): U
   return {
     socketpair() {
       const sv = [0, 0];
-      if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) !== 0) return fail();
+      if (socketpair(C.AF_UNIX, C.SOCK_SEQPACKET | C.SOCK_CLOEXEC, 0, sv) !== 0) return fail();
       return [sv[0], sv[1]];
     },
     send(fd, data, fds) {
@@ -80,7 +83,7 @@ export function bindUnixMsg(libc: Libc, platform: string, endianness: string): U
         controllen: control ? control.length : 0,
         flags: 0,
       };
-      const r = Number(sendmsg(fd, m, MSG_NOSIGNAL));
+      const r = Number(sendmsg(fd, m, C.MSG_NOSIGNAL));
       return r < 0 ? fail() : r;
     },
     recv(fd, buf) {
@@ -91,7 +94,7 @@ export function bindUnixMsg(libc: Libc, platform: string, endianness: string): U
       const tv = Buffer.alloc(2 * word);
       writeWord(tv, 0, Math.floor(ms / 1000), word);
       writeWord(tv, word, (ms % 1000) * 1000, word);
-      return setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, tv, tv.length) === 0 ? 0 : fail();
+      return setsockopt(fd, C.SOL_SOCKET, C.SO_RCVTIMEO, tv, tv.length) === 0 ? 0 : fail();
     },
   };
 }
@@ -102,8 +105,8 @@ function rightsMessage(fds: readonly number[], word: number): Buffer {
   const len = header + 4 * fds.length;
   const buf = Buffer.alloc(Math.ceil(len / word) * word);
   writeWord(buf, 0, len, word);
-  buf.writeInt32LE(SOL_SOCKET, word);
-  buf.writeInt32LE(SCM_RIGHTS, word + 4);
+  buf.writeInt32LE(C.SOL_SOCKET, word);
+  buf.writeInt32LE(C.SCM_RIGHTS, word + 4);
   fds.forEach((fd, i) => buf.writeInt32LE(fd, header + 4 * i));
   return buf;
 }

@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { loadLibc, type Libc } from '../../../adapters/posix/ffi';
-import { findNativeProgram } from '../../../adapters/posix/posix-os';
+import { findNativeProgram } from '../../../adapters/posix/native-programs';
 import {
   MAP_INHERIT,
   MAP_NULL,
@@ -17,8 +17,9 @@ import { bindUnixMsg } from '../../../adapters/posix/unix-msg';
 import type { ExitStatus } from '../../../src/model';
 
 const program = findNativeProgram(
-  path.resolve(__dirname, '../../../adapters/linux'),
   'dinit-spawner',
+  'DINIT_SPAWNER',
+  path.resolve(__dirname, '../../../adapters/linux'),
 );
 const libc = process.platform === 'linux' ? loadLibc(['libc.so.6', '']) : undefined;
 const msg = libc && bindUnixMsg(libc, process.platform, os.endianness());
