@@ -412,8 +412,12 @@ int main(void)
     for (;;) {
         flush_events();
         reap_all();
+        /* Between requests too, so that an exit waits for one fork at most. */
         int handled = 0;
-        while (handled < REQ_BATCH && handle_request()) handled++;
+        while (handled < REQ_BATCH && handle_request()) {
+            handled++;
+            reap_all();
+        }
         if (handled < REQ_BATCH) wait_for_work(&wait_mask);
     }
 }
