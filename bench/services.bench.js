@@ -93,19 +93,25 @@ async function startN(impl, n) {
   await sleep(300);
   const mem = memKiB(daemon.child.pid);
   const spawner = impl.name === 'dinit-ts' ? spawnerOf(daemon.child.pid) : undefined;
+  const spawnerMem = spawner ? memKiB(spawner) : undefined;
   const stopMs = await stop(daemon);
   fs.rmSync(d.dir, { recursive: true, force: true });
-  return { start, stop: stopMs, mem, spawnerMem: spawner ? memKiB(spawner) : undefined };
+  return { start, stop: stopMs, mem, spawnerMem };
 }
 
 /** Our daemon's child that is the spawner, if it runs one. */
 function spawnerOf(pid) {
-  try {
-    const kids = fs.readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(' ');
-    return kids.find((k) => fs.readFileSync(`/proc/${k}/comm`, 'utf8').trim() === 'dinit-spawner');
-  } catch {
-    return undefined;
+  for (const e of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(e)) continue;
+    try {
+      const stat = fs.readFileSync(`/proc/${e}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (ppid === pid && stat.includes('(dinit-spawner)')) return Number(e);
+    } catch {
+      // Gone meanwhile.
+    }
   }
+  return undefined;
 }
 
 async function restartAfterKill(impl, rounds) {
@@ -120,6 +126,7 @@ async function restartAfterKill(impl, rounds) {
     }
   };
   const out = [];
+  while (read() === 0) await sleep(5);
   for (let i = 0; i < rounds; i++) {
     const old = read();
     const t0 = process.hrtime.bigint();
@@ -139,6 +146,7 @@ function median(xs) {
 }
 
 async function measure(impl) {
+  process.stdout.write(`${impl.name}:`);
   const r = { start100: [], start1000: [], stop1000: [], restart: [], rss: [], anon: [], sp: [] };
   for (let run = 0; run < RUNS; run++) {
     r.start100.push((await startN(impl, 100)).start);
@@ -149,7 +157,9 @@ async function measure(impl) {
     r.anon.push(big.mem.anon / 1024);
     if (big.spawnerMem) r.sp.push(big.spawnerMem.rss / 1024);
     r.restart.push(await restartAfterKill(impl, 20));
+    process.stdout.write(` run ${run + 1}`);
   }
+  process.stdout.write('\n');
   return Object.fromEntries(Object.entries(r).map(([k, v]) => [k, v.length ? median(v) : NaN]));
 }
 
