@@ -31,6 +31,14 @@ export function installChildRegistry(): void {
   };
 }
 
+/** Registers a child spawned before the registry was installed (the spawner, at start-up). */
+export function registerLibuvChild(child: childProcess.ChildProcess): void {
+  const pid = child.pid;
+  if (pid === undefined) return;
+  known.add(pid);
+  child.once('exit', () => known.delete(pid));
+}
+
 /** True if libuv owns (will reap) this pid. */
 export function isLibuvChild(pid: number): boolean {
   return known.has(pid);

@@ -19,7 +19,7 @@ import {
   type SignalTarget,
   type TimerHandle,
 } from '../../src/core/os';
-import { installChildRegistry, isLibuvChild } from './child-registry';
+import { installChildRegistry, isLibuvChild, registerLibuvChild } from './child-registry';
 import { Spawner, spawnRequest } from './spawner';
 import type { UnixMsg } from './unix-msg';
 import { type Libc } from './ffi';
@@ -246,7 +246,7 @@ export class PosixOs implements Os {
       const sp = Spawner.start(opts.spawnerPath, this.libc, opts.unixMsg);
       sp.onDeath = () => this.spawnerDied(sp);
       // libuv reaps the spawner: the orphan reaper must leave it alone.
-      registerLibuvChild(sp.pid);
+      registerLibuvChild(sp.process);
       this.spawner = sp;
       this.caps.execHelper = true;
       this.logFn('info', `launching services through the native spawner (pid ${sp.pid})`);

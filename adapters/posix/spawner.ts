@@ -114,6 +114,11 @@ export class Spawner {
     return this.child.pid ?? -1;
   }
 
+  /** The spawner's ChildProcess (libuv reaps it). */
+  get process(): childProcess.ChildProcess {
+    return this.child;
+  }
+
   get running(): boolean {
     return this.alive;
   }
