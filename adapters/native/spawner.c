@@ -26,6 +26,7 @@
 #include <unistd.h>
 #ifdef __linux__
 #include <sys/prctl.h>
+#include <sys/syscall.h>
 #endif
 #ifdef __FreeBSD__
 #include <sys/procctl.h>
@@ -164,6 +165,21 @@ static int unreaped(pid_t pid, int *zombie)
     return 1;
 }
 
+#if defined(__linux__) && defined(SYS_pidfd_open) && defined(SYS_pidfd_send_signal)
+/* Through a pidfd (the group flag is Linux 6.9+); -1 when the kernel cannot, to use kill(2). */
+static int pidfd_signal(pid_t pid, int sig, int group)
+{
+    int fd = (int)syscall(SYS_pidfd_open, pid, 0);
+    if (fd < 0) return -1;
+    int r = (int)syscall(SYS_pidfd_send_signal, fd, sig, NULL, group ? 4 /* PROCESS_GROUP */ : 0);
+    int e = errno;
+    close(fd);
+    return r == 0 || (e != EINVAL && e != ENOSYS && e != ESRCH) ? 0 : -1;
+}
+#else
+static int pidfd_signal(pid_t pid, int sig, int group) { (void)pid; (void)sig; (void)group; return -1; }
+#endif
+
 /* Signals a child we have not reaped (its pid cannot have been recycled); with group, its
  * process group unless that is our own. A zombie needs no signal. */
 static void do_signal(pid_t pid, int sig, int group)
@@ -171,7 +187,9 @@ static void do_signal(pid_t pid, int sig, int group)
     int zombie = 0;
     if (pid <= 0 || !unreaped(pid, &zombie) || zombie) return;
     pid_t pg = group ? getpgid(pid) : -1;
-    if (pg > 0 && pg != getpgrp()) kill(-pg, sig);
+    int whole = pg > 0 && pg != getpgrp();
+    if (pidfd_signal(pid, sig, whole && pg == pid) == 0 && (!whole || pg == pid)) return;
+    if (whole) kill(-pg, sig);
     else kill(pid, sig);
 }
 
