@@ -32,36 +32,23 @@ export interface ServiceStateFlags {
 }
 
 /** Why a service last stopped; the index in STOP_REASON_NAMES is the protocol number. */
+// prettier-ignore
 export const STOP_REASON_NAMES = [
-  'normal',
-  'deprestart',
-  'depfailed',
-  'failed',
-  'execfailed',
-  'timedout',
-  'terminated',
+  'normal', 'deprestart', 'depfailed', 'failed', 'execfailed', 'timedout', 'terminated',
 ] as const;
 export type StoppedReason = (typeof STOP_REASON_NAMES)[number];
 
 /** What a service event tells listeners; the index in EVENT_NAMES is the protocol number. */
+// prettier-ignore
 export const EVENT_NAMES = [
-  'started',
-  'stopped',
-  'failedstart',
-  'startcancelled',
-  'stopcancelled',
+  'started', 'stopped', 'failedstart', 'startcancelled', 'stopcancelled',
 ] as const;
 export type ServiceEvent = (typeof EVENT_NAMES)[number];
 
 /** What happens once every service has stopped; the index in SHUTDOWN_NAMES is the protocol number. */
+// prettier-ignore
 export const SHUTDOWN_NAMES = [
-  'none',
-  'remain',
-  'halt',
-  'poweroff',
-  'reboot',
-  'softreboot',
-  'kexec',
+  'none', 'remain', 'halt', 'poweroff', 'reboot', 'softreboot', 'kexec',
 ] as const;
 export type ShutdownType = (typeof SHUTDOWN_NAMES)[number];
 

@@ -190,6 +190,26 @@ function dependency(type: DependencyType): Handler {
   };
 }
 
+/** before/after: start-ordering names, checked but not loaded. */
+function ordering(field: 'before' | 'after'): Handler {
+  return (c) => {
+    const n = resolved(c);
+    if (!validateServiceName(n)) throw err(c, `invalid service name '${n}'`);
+    c.settings[field].push(n);
+  };
+}
+
+/** inittab-id / inittab-line: a utmp field of at most `bytes` bytes. */
+function inittab(field: 'inittabId' | 'inittabLine', bytes: number): Handler {
+  return (c) => {
+    const v = value(c);
+    if (Buffer.byteLength(v) > bytes) {
+      throw new DescriptionError(`${c.setting} setting is too long`, c.pos, undefined, c.name);
+    }
+    c.settings[field] = v;
+  };
+}
+
 function depDir(type: DependencyType): Handler {
   return (c) => c.processDepDir(resolved(c), type);
 }
@@ -208,6 +228,30 @@ function rlimit(which: 'nofile' | 'core' | 'data' | 'addrspace'): Handler {
   };
 }
 
+/** The files whose mode, owner and group a description sets: the activation socket, the log. */
+type OwnedFile = 'socket' | 'logfile';
+
+function permissions(file: OwnedFile): Handler {
+  return (c) => {
+    c.settings[`${file}Perms`] = parsePerms(c.pos, value(c), c.setting);
+  };
+}
+
+/** A user name also gives the user's group, used when no group is set. */
+function owner(file: OwnedFile): Handler {
+  return (c) => {
+    const u = parseUid(c.pos, value(c), c.setting, c.userDb);
+    c.settings[`${file}Uid`] = u.uid;
+    c.settings[`${file}UidGid`] = u.gid;
+  };
+}
+
+function group(file: OwnedFile): Handler {
+  return (c) => {
+    c.settings[`${file}Gid`] = parseGid(c.pos, value(c), c.setting, c.userDb);
+  };
+}
+
 function yesNo(c: LineContext): boolean {
   const v = value(c);
   if (v === 'yes' || v === 'true') return true;
@@ -215,55 +259,38 @@ function yesNo(c: LineContext): boolean {
   throw err(c, `${c.setting} must be one of: "yes", "true", "no" or "false"`);
 }
 
+/** Options that only turn their flag on. */
+const OPTION_FLAGS: ReadonlyMap<string, keyof ServiceOptions> = new Map([
+  ['starts-rwfs', 'startsRwfs'],
+  ['starts-log', 'startsLog'],
+  ['unmask-intr', 'unmaskIntr'],
+  ['pass-cs-fd', 'passCsFd'],
+  ['start-interruptible', 'startInterruptible'],
+  ['skippable', 'skippable'],
+  ['signal-process-only', 'signalProcessOnly'],
+  ['always-chain', 'alwaysChain'],
+  ['kill-all-on-stop', 'killAllOnStop'],
+  ['no-new-privs', 'noNewPrivs'],
+]);
+
+/** The console options cancel each other: each one sets the others as upstream does. */
+const CONSOLE_OPTIONS: ReadonlyMap<string, Partial<ServiceOptions>> = new Map([
+  ['runs-on-console', { runsOnConsole: true, startsOnConsole: true, sharesConsole: false }],
+  ['starts-on-console', { startsOnConsole: true, sharesConsole: false }],
+  ['shares-console', { sharesConsole: true, runsOnConsole: false, startsOnConsole: false }],
+]);
+
+/** Apply one word of `options`; false when the option is unknown. */
 function setOption(o: ServiceOptions, opt: string): boolean {
-  switch (opt) {
-    case 'starts-rwfs':
-      o.startsRwfs = true;
-      return true;
-    case 'starts-log':
-      o.startsLog = true;
-      return true;
-    case 'runs-on-console':
-      o.runsOnConsole = true;
-      o.startsOnConsole = true;
-      o.sharesConsole = false;
-      return true;
-    case 'starts-on-console':
-      o.startsOnConsole = true;
-      o.sharesConsole = false;
-      return true;
-    case 'shares-console':
-      o.sharesConsole = true;
-      o.runsOnConsole = false;
-      o.startsOnConsole = false;
-      return true;
-    case 'unmask-intr':
-      o.unmaskIntr = true;
-      return true;
-    case 'pass-cs-fd':
-      o.passCsFd = true;
-      return true;
-    case 'start-interruptible':
-      o.startInterruptible = true;
-      return true;
-    case 'skippable':
-      o.skippable = true;
-      return true;
-    case 'signal-process-only':
-      o.signalProcessOnly = true;
-      return true;
-    case 'always-chain':
-      o.alwaysChain = true;
-      return true;
-    case 'kill-all-on-stop':
-      o.killAllOnStop = true;
-      return true;
-    case 'no-new-privs':
-      o.noNewPrivs = true;
-      return true;
-    default:
-      return false;
+  const flag = OPTION_FLAGS.get(opt);
+  if (flag !== undefined) {
+    o[flag] = true;
+    return true;
   }
+  const consoleOptions = CONSOLE_OPTIONS.get(opt);
+  if (consoleOptions === undefined) return false;
+  Object.assign(o, consoleOptions);
+  return true;
 }
 
 const SECUREBITS = new Set([
@@ -275,393 +302,253 @@ const SECUREBITS = new Set([
   'noroot-locked',
 ]);
 
-/** Every setting upstream knows (plus run-in-jail), in upstream's order. */
-export const SETTINGS: ReadonlyMap<string, SettingDef> = new Map<string, SettingDef>([
+/** How each setting upstream knows (plus run-in-jail) is read, in upstream's order. */
+const HANDLERS: ReadonlyArray<readonly [string, Handler]> = [
   [
     'type',
-    {
-      plusAssign: false,
-      handle(c) {
-        const v = value(c);
-        if (
-          v === 'scripted' ||
-          v === 'process' ||
-          v === 'bgprocess' ||
-          v === 'internal' ||
-          v === 'triggered'
-        ) {
-          c.settings.type = v;
-        } else {
-          throw err(
-            c,
-            'service type must be one of: "scripted", "process", "bgprocess", "internal" or "triggered"',
-          );
-        }
-      },
+    (c) => {
+      const v = value(c);
+      if (
+        v === 'scripted' ||
+        v === 'process' ||
+        v === 'bgprocess' ||
+        v === 'internal' ||
+        v === 'triggered'
+      ) {
+        c.settings.type = v;
+      } else {
+        throw err(
+          c,
+          'service type must be one of: "scripted", "process", "bgprocess", "internal" or "triggered"',
+        );
+      }
     },
   ],
   [
     'command',
-    {
-      plusAssign: true,
-      handle(c) {
-        c.settings.command = readSettingValue(
-          c.line,
-          c.start,
-          c.end,
-          c.pos,
-          c.op,
-          c.settings.command,
-        );
-      },
+    (c) => {
+      c.settings.command = readSettingValue(
+        c.line,
+        c.start,
+        c.end,
+        c.pos,
+        c.op,
+        c.settings.command,
+      );
     },
   ],
-  ['working-dir', { plusAssign: false, handle: (c) => (c.settings.workingDir = value(c)) }],
+  ['working-dir', (c) => (c.settings.workingDir = value(c))],
   [
     'env-file',
-    {
-      plusAssign: false,
-      handle(c) {
-        c.settings.envFile = resolved(c);
-        c.settings.envFileDir = c.resolveDir;
-      },
+    (c) => {
+      c.settings.envFile = resolved(c);
+      c.settings.envFileDir = c.resolveDir;
     },
   ],
-  ['socket-listen', { plusAssign: false, handle: (c) => (c.settings.socketPath = value(c)) }],
-  [
-    'socket-permissions',
-    {
-      plusAssign: false,
-      handle: (c) => (c.settings.socketPerms = parsePerms(c.pos, value(c), c.setting)),
-    },
-  ],
-  [
-    'socket-uid',
-    {
-      plusAssign: false,
-      handle(c) {
-        const u = parseUid(c.pos, value(c), c.setting, c.userDb);
-        c.settings.socketUid = u.uid;
-        c.settings.socketUidGid = u.gid;
-      },
-    },
-  ],
-  [
-    'socket-gid',
-    {
-      plusAssign: false,
-      handle: (c) => (c.settings.socketGid = parseGid(c.pos, value(c), c.setting, c.userDb)),
-    },
-  ],
+  ['socket-listen', (c) => (c.settings.socketPath = value(c))],
+  ['socket-permissions', permissions('socket')],
+  ['socket-uid', owner('socket')],
+  ['socket-gid', group('socket')],
   [
     'stop-command',
-    {
-      plusAssign: true,
-      handle(c) {
-        c.settings.stopCommand = readSettingValue(
-          c.line,
-          c.start,
-          c.end,
-          c.pos,
-          c.op,
-          c.settings.stopCommand,
-        );
-      },
+    (c) => {
+      c.settings.stopCommand = readSettingValue(
+        c.line,
+        c.start,
+        c.end,
+        c.pos,
+        c.op,
+        c.settings.stopCommand,
+      );
     },
   ],
-  ['pid-file', { plusAssign: false, handle: (c) => (c.settings.pidFile = value(c)) }],
-  ['depends-on', { plusAssign: false, handle: dependency('regular') }],
-  ['depends-ms', { plusAssign: false, handle: dependency('milestone') }],
-  ['waits-for', { plusAssign: false, handle: dependency('waits-for') }],
-  ['waits-for.d', { plusAssign: false, handle: depDir('waits-for') }],
-  ['depends-on.d', { plusAssign: false, handle: depDir('regular') }],
-  ['depends-ms.d', { plusAssign: false, handle: depDir('milestone') }],
-  [
-    'after',
-    {
-      plusAssign: false,
-      handle(c) {
-        const n = resolved(c);
-        if (!validateServiceName(n)) throw err(c, `invalid service name '${n}'`);
-        c.settings.after.push(n);
-      },
-    },
-  ],
-  [
-    'before',
-    {
-      plusAssign: false,
-      handle(c) {
-        const n = resolved(c);
-        if (!validateServiceName(n)) throw err(c, `invalid service name '${n}'`);
-        c.settings.before.push(n);
-      },
-    },
-  ],
-  ['prepared-by', { plusAssign: false, handle: dependency('prepared-by') }],
+  ['pid-file', (c) => (c.settings.pidFile = value(c))],
+  ['depends-on', dependency('regular')],
+  ['depends-ms', dependency('milestone')],
+  ['waits-for', dependency('waits-for')],
+  ['waits-for.d', depDir('waits-for')],
+  ['depends-on.d', depDir('regular')],
+  ['depends-ms.d', depDir('milestone')],
+  ['after', ordering('after')],
+  ['before', ordering('before')],
+  ['prepared-by', dependency('prepared-by')],
   [
     'logfile',
-    {
-      plusAssign: false,
-      handle(c) {
-        c.settings.logfile = value(c);
-        if (c.settings.logfile !== '' && c.settings.logType === 'none') c.settings.logType = 'file';
-      },
+    (c) => {
+      c.settings.logfile = value(c);
+      if (c.settings.logfile !== '' && c.settings.logType === 'none') c.settings.logType = 'file';
     },
   ],
-  [
-    'logfile-permissions',
-    {
-      plusAssign: false,
-      handle: (c) => (c.settings.logfilePerms = parsePerms(c.pos, value(c), c.setting)),
-    },
-  ],
-  [
-    'logfile-uid',
-    {
-      plusAssign: false,
-      handle(c) {
-        const u = parseUid(c.pos, value(c), c.setting, c.userDb);
-        c.settings.logfileUid = u.uid;
-        c.settings.logfileUidGid = u.gid;
-      },
-    },
-  ],
-  [
-    'logfile-gid',
-    {
-      plusAssign: false,
-      handle: (c) => (c.settings.logfileGid = parseGid(c.pos, value(c), c.setting, c.userDb)),
-    },
-  ],
+  ['logfile-permissions', permissions('logfile')],
+  ['logfile-uid', owner('logfile')],
+  ['logfile-gid', group('logfile')],
   [
     'log-type',
-    {
-      plusAssign: false,
-      handle(c) {
-        const v = value(c);
-        if (v === 'file' || v === 'buffer' || v === 'none' || v === 'pipe') c.settings.logType = v;
-        else throw err(c, 'log type must be one of: "file", "buffer", "pipe", or "none"');
-      },
+    (c) => {
+      const v = value(c);
+      if (v === 'file' || v === 'buffer' || v === 'none' || v === 'pipe') c.settings.logType = v;
+      else throw err(c, 'log type must be one of: "file", "buffer", "pipe", or "none"');
     },
   ],
   [
     'log-buffer-size',
-    {
-      plusAssign: false,
-      handle: (c) => (c.settings.logBufferSize = parseUnum(c.pos, value(c), 4294967295n / 2n)),
-    },
+    (c) => (c.settings.logBufferSize = parseUnum(c.pos, value(c), 4294967295n / 2n)),
   ],
   [
     'consumer-of',
-    {
-      plusAssign: false,
-      handle(c) {
-        const n = resolved(c);
-        if (!validateServiceName(n)) throw err(c, `invalid service name '${n}'`);
-        if (n === c.name) throw err(c, 'service cannot be its own consumer');
-        c.settings.consumerOf = n;
-      },
+    (c) => {
+      const n = resolved(c);
+      if (!validateServiceName(n)) throw err(c, `invalid service name '${n}'`);
+      if (n === c.name) throw err(c, 'service cannot be its own consumer');
+      c.settings.consumerOf = n;
     },
   ],
   [
     'restart',
-    {
-      plusAssign: false,
-      handle(c) {
-        const v = value(c);
-        if (v === 'yes' || v === 'true') c.settings.restart = 'yes';
-        else if (v === 'on-failure') c.settings.restart = 'on-failure';
-        else if (v === 'no' || v === 'false') c.settings.restart = 'no';
-        else throw err(c, 'restart must be one of: "yes", "true", "no", "false" or "on-failure"');
-      },
+    (c) => {
+      const v = value(c);
+      if (v === 'yes' || v === 'true') c.settings.restart = 'yes';
+      else if (v === 'on-failure') c.settings.restart = 'on-failure';
+      else if (v === 'no' || v === 'false') c.settings.restart = 'no';
+      else throw err(c, 'restart must be one of: "yes", "true", "no", "false" or "on-failure"');
     },
   ],
-  ['smooth-recovery', { plusAssign: false, handle: (c) => (c.settings.smoothRecovery = yesNo(c)) }],
+  ['smooth-recovery', (c) => (c.settings.smoothRecovery = yesNo(c))],
   [
     'options',
-    {
-      plusAssign: false,
-      handle(c) {
-        const v = readSettingValue(c.line, c.start, c.end, c.pos);
-        for (const [s, e] of v.parts) {
-          const opt = v.value.slice(s, e);
-          if (!setOption(c.settings.options, opt)) throw err(c, `unknown option: ${opt}`);
-        }
-      },
+    (c) => {
+      const v = readSettingValue(c.line, c.start, c.end, c.pos);
+      for (const [s, e] of v.parts) {
+        const opt = v.value.slice(s, e);
+        if (!setOption(c.settings.options, opt)) throw err(c, `unknown option: ${opt}`);
+      }
     },
   ],
   [
     'load-options',
-    {
-      plusAssign: false,
-      handle(c) {
-        const v = readSettingValue(c.line, c.start, c.end, c.pos);
-        for (const [s, e] of v.parts) {
-          const opt = v.value.slice(s, e);
-          if (opt === 'export-passwd-vars') c.settings.exportPasswdVars = true;
-          else if (opt === 'export-service-name') c.settings.exportServiceName = true;
-          else if (opt === 'sub-vars') {
-            // Accepted for compatibility; substitution is always on.
-          } else throw err(c, `unknown load option: ${opt}`);
-        }
-      },
+    (c) => {
+      const v = readSettingValue(c.line, c.start, c.end, c.pos);
+      for (const [s, e] of v.parts) {
+        const opt = v.value.slice(s, e);
+        if (opt === 'export-passwd-vars') c.settings.exportPasswdVars = true;
+        else if (opt === 'export-service-name') c.settings.exportServiceName = true;
+        else if (opt === 'sub-vars') {
+          // Accepted for compatibility; substitution is always on.
+        } else throw err(c, `unknown load option: ${opt}`);
+      }
     },
   ],
-  ['term-signal', { plusAssign: false, handle: termSignal }],
-  ['termsignal', { plusAssign: false, handle: termSignal }],
-  ['restart-limit-interval', { plusAssign: false, handle: duration('restartIntervalMs') }],
-  ['restart-delay', { plusAssign: false, handle: duration('restartDelayMs') }],
+  ['term-signal', termSignal],
+  ['termsignal', termSignal],
+  ['restart-limit-interval', duration('restartIntervalMs')],
+  ['restart-delay', duration('restartDelayMs')],
   [
     'restart-limit-count',
-    {
-      plusAssign: false,
-      handle: (c) => (c.settings.restartLimitCount = parseUnum(c.pos, value(c), 2147483647n)),
-    },
+    (c) => (c.settings.restartLimitCount = parseUnum(c.pos, value(c), 2147483647n)),
   ],
-  ['stop-timeout', { plusAssign: false, handle: duration('stopTimeoutMs') }],
-  ['start-timeout', { plusAssign: false, handle: duration('startTimeoutMs') }],
+  ['stop-timeout', duration('stopTimeoutMs')],
+  ['start-timeout', duration('startTimeoutMs')],
   [
     'run-as',
-    {
-      plusAssign: false,
-      handle(c) {
-        const v = value(c);
-        const u = parseUid(c.pos, v, c.setting, c.userDb);
-        c.settings.runAs = { user: v, uid: u.uid, gid: u.gid, byName: u.byName };
-      },
+    (c) => {
+      const v = value(c);
+      const u = parseUid(c.pos, v, c.setting, c.userDb);
+      c.settings.runAs = { user: v, uid: u.uid, gid: u.gid, byName: u.byName };
     },
   ],
   [
     'chain-to',
-    {
-      plusAssign: false,
-      handle(c) {
-        const n = resolved(c);
-        c.settings.chainTo = n;
-        if (!validateServiceName(n)) throw err(c, `invalid chain-to service name '${n}'`);
-      },
+    (c) => {
+      const n = resolved(c);
+      c.settings.chainTo = n;
+      if (!validateServiceName(n)) throw err(c, `invalid chain-to service name '${n}'`);
     },
   ],
   [
     'ready-notification',
-    {
-      plusAssign: false,
-      handle(c) {
-        const v = value(c);
-        if (v.startsWith('pipefd:')) {
-          c.settings.readinessFd = parseUnum(c.pos, v.slice(7), 2147483647n);
-        } else if (v.startsWith('pipevar:')) {
-          c.settings.readinessVar = v.slice(8);
-          if (c.settings.readinessVar === '') throw err(c, 'invalid pipevar variable name');
-        } else throw err(c, `unrecognised setting: ${v}`);
-      },
+    (c) => {
+      const v = value(c);
+      if (v.startsWith('pipefd:')) {
+        c.settings.readinessFd = parseUnum(c.pos, v.slice(7), 2147483647n);
+      } else if (v.startsWith('pipevar:')) {
+        c.settings.readinessVar = v.slice(8);
+        if (c.settings.readinessVar === '') throw err(c, 'invalid pipevar variable name');
+      } else throw err(c, `unrecognised setting: ${v}`);
     },
   ],
-  [
-    'inittab-id',
-    {
-      plusAssign: false,
-      handle(c) {
-        const v = value(c);
-        // utmpx ut_id holds 4 bytes.
-        if (Buffer.byteLength(v) > 4)
-          throw new DescriptionError('inittab-id setting is too long', c.pos, undefined, c.name);
-        c.settings.inittabId = v;
-      },
-    },
-  ],
-  [
-    'inittab-line',
-    {
-      plusAssign: false,
-      handle(c) {
-        const v = value(c);
-        // utmpx ut_line holds 32 bytes.
-        if (Buffer.byteLength(v) > 32) {
-          throw new DescriptionError('inittab-line setting is too long', c.pos, undefined, c.name);
-        }
-        c.settings.inittabLine = v;
-      },
-    },
-  ],
-  ['rlimit-nofile', { plusAssign: false, handle: rlimit('nofile') }],
-  ['rlimit-core', { plusAssign: false, handle: rlimit('core') }],
-  ['rlimit-data', { plusAssign: false, handle: rlimit('data') }],
-  ['rlimit-addrspace', { plusAssign: false, handle: rlimit('addrspace') }],
+  // utmpx holds 4 bytes of ut_id and 32 of ut_line.
+  ['inittab-id', inittab('inittabId', 4)],
+  ['inittab-line', inittab('inittabLine', 32)],
+  ['rlimit-nofile', rlimit('nofile')],
+  ['rlimit-core', rlimit('core')],
+  ['rlimit-data', rlimit('data')],
+  ['rlimit-addrspace', rlimit('addrspace')],
   [
     'nice',
-    {
-      plusAssign: false,
-      handle(c) {
-        const v = value(c);
-        c.settings.niceIsSet = true;
-        c.settings.nice = parseSnum(c.pos, v, -1073741824n, 1073741823n);
-      },
+    (c) => {
+      const v = value(c);
+      c.settings.niceIsSet = true;
+      c.settings.nice = parseSnum(c.pos, v, -1073741824n, 1073741823n);
     },
   ],
-  ['run-in-cgroup', { plusAssign: false, handle: (c) => (c.settings.runInCgroup = value(c)) }],
+  ['run-in-cgroup', (c) => (c.settings.runInCgroup = value(c))],
   [
     'capabilities',
-    {
-      plusAssign: true,
-      handle(c) {
-        c.settings.capabilities = readSettingValue(
-          c.line,
-          c.start,
-          c.end,
-          c.pos,
-          c.op,
-          c.settings.capabilities,
-          ',',
-        );
-      },
+    (c) => {
+      c.settings.capabilities = readSettingValue(
+        c.line,
+        c.start,
+        c.end,
+        c.pos,
+        c.op,
+        c.settings.capabilities,
+        ',',
+      );
     },
   ],
   [
     'securebits',
-    {
-      plusAssign: true,
-      handle(c) {
-        const v = readSettingValue(c.line, c.start, c.end, c.pos);
-        if (c.op !== '+=') c.settings.securebits = [];
-        for (const [s, e] of v.parts) {
-          const bit = v.value.slice(s, e);
-          if (!SECUREBITS.has(bit)) throw err(c, `unknown securebits flag: ${bit}`);
-          c.settings.securebits.push(bit);
-        }
-      },
+    (c) => {
+      const v = readSettingValue(c.line, c.start, c.end, c.pos);
+      if (c.op !== '+=') c.settings.securebits = [];
+      for (const [s, e] of v.parts) {
+        const bit = v.value.slice(s, e);
+        if (!SECUREBITS.has(bit)) throw err(c, `unknown securebits flag: ${bit}`);
+        c.settings.securebits.push(bit);
+      }
     },
   ],
   [
     'ioprio',
-    {
-      plusAssign: false,
-      handle(c) {
-        const v = value(c);
-        if (v === 'none') c.settings.ioprio = { class: 'none', level: 0 };
-        else if (v.startsWith('realtime:')) {
-          c.settings.ioprio = { class: 'realtime', level: parseUnum(c.pos, v.slice(9), 7n) };
-        } else if (v.startsWith('best-effort:')) {
-          c.settings.ioprio = { class: 'best-effort', level: parseUnum(c.pos, v.slice(12), 7n) };
-        } else if (v === 'idle') c.settings.ioprio = { class: 'idle', level: 0 };
-        else throw err(c, `invalid value for ioprio: ${v}`);
-      },
+    (c) => {
+      const v = value(c);
+      if (v === 'none') c.settings.ioprio = { class: 'none', level: 0 };
+      else if (v.startsWith('realtime:')) {
+        c.settings.ioprio = { class: 'realtime', level: parseUnum(c.pos, v.slice(9), 7n) };
+      } else if (v.startsWith('best-effort:')) {
+        c.settings.ioprio = { class: 'best-effort', level: parseUnum(c.pos, v.slice(12), 7n) };
+      } else if (v === 'idle') c.settings.ioprio = { class: 'idle', level: 0 };
+      else throw err(c, `invalid value for ioprio: ${v}`);
     },
   ],
   [
     'oom-score-adj',
-    {
-      plusAssign: false,
-      handle(c) {
-        const v = value(c);
-        c.settings.oomAdjIsSet = true;
-        c.settings.oomScoreAdj = parseSnum(c.pos, v, -1000n, 1000n);
-      },
+    (c) => {
+      const v = value(c);
+      c.settings.oomAdjIsSet = true;
+      c.settings.oomScoreAdj = parseSnum(c.pos, v, -1000n, 1000n);
     },
   ],
-  ['run-in-jail', { plusAssign: false, handle: (c) => (c.settings.runInJail = value(c)) }],
-]);
+  ['run-in-jail', (c) => (c.settings.runInJail = value(c))],
+];
+
+/** The settings that accept `+=`: upstream allows it only for these. */
+const PLUS_ASSIGN = new Set(['command', 'stop-command', 'capabilities', 'securebits']);
+
+/** Every setting upstream knows (plus run-in-jail), in upstream's order. */
+export const SETTINGS: ReadonlyMap<string, SettingDef> = new Map(
+  HANDLERS.map(([name, handle]) => [name, { plusAssign: PLUS_ASSIGN.has(name), handle }]),
+);
 
 function termSignal(c: LineContext): void {
   const v = value(c);

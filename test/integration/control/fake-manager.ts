@@ -1,20 +1,10 @@
-// A small in-memory ServiceManager for control-server tests: synchronous, deterministic,
+// A small in-memory api.ServiceManager for control-server tests: synchronous, deterministic,
 // enough semantics (marks, pins, hard dependents, process services that finish when told)
 // to drive every reply code the control protocol has.
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type {
-  DepEditResult,
-  ReloadResult,
-  ServiceListener,
-  ServiceManager,
-  ServiceRef,
-  ServiceStatus,
-  StartResult,
-  StopResult,
-  UnloadResult,
-} from '../../../src/core/api';
+import type * as api from '../../../src/core/api';
 import type {
   DependencyType,
   ServiceType,
@@ -32,7 +22,7 @@ export interface FakeDesc {
   buffered?: boolean;
 }
 
-interface Rec extends ServiceRef {
+interface Rec extends api.ServiceRef {
   readonly name: string;
   type: ServiceType;
   state: ServiceState;
@@ -64,9 +54,9 @@ export function sampleServices(): Record<string, FakeDesc> {
   };
 }
 
-export class FakeManager implements ServiceManager {
+export class FakeManager implements api.ServiceManager {
   readonly recs = new Map<string, Rec>();
-  private readonly listeners = new Set<ServiceListener>();
+  private readonly listeners = new Set<api.ServiceListener>();
   private shuttingDown: ShutdownType | undefined;
   private nextPid = 1000;
   calls: string[] = [];
@@ -88,11 +78,11 @@ export class FakeManager implements ServiceManager {
     r.exitStatus = exitStatus;
   }
 
-  find(name: string): ServiceRef | undefined {
+  find(name: string): api.ServiceRef | undefined {
     return this.recs.get(name);
   }
 
-  load(name: string): ServiceRef {
+  load(name: string): api.ServiceRef {
     if (name === 'bad-desc')
       throw new ServiceLoadError({ kind: 'description', name, message: 'bad setting' });
     if (name === 'bad-load')
@@ -136,7 +126,7 @@ export class FakeManager implements ServiceManager {
     return root;
   }
 
-  start(ref: ServiceRef, opts: { pin?: boolean } = {}): StartResult {
+  start(ref: api.ServiceRef, opts: { pin?: boolean } = {}): api.StartResult {
     const r = ref as Rec;
     this.calls.push(`start ${r.name}`);
     if (this.shuttingDown) return 'shutting-down';
@@ -148,7 +138,7 @@ export class FakeManager implements ServiceManager {
     return 'ok';
   }
 
-  wake(ref: ServiceRef, opts: { pin?: boolean } = {}): StartResult | 'no-dependents' {
+  wake(ref: api.ServiceRef, opts: { pin?: boolean } = {}): api.StartResult | 'no-dependents' {
     const r = ref as Rec;
     if (this.shuttingDown) return 'shutting-down';
     if (r.pinStop) return 'pinned-stopped';
@@ -158,7 +148,7 @@ export class FakeManager implements ServiceManager {
     return 'ok';
   }
 
-  stop(ref: ServiceRef, opts: { pin?: boolean; force?: boolean } = {}): StopResult {
+  stop(ref: api.ServiceRef, opts: { pin?: boolean; force?: boolean } = {}): api.StopResult {
     const r = ref as Rec;
     this.calls.push(`stop ${r.name}${opts.force ? ' force' : ''}`);
     if (r.pinStart && r.state !== 'stopped') return 'pinned-started';
@@ -172,7 +162,7 @@ export class FakeManager implements ServiceManager {
     return 'ok';
   }
 
-  restart(ref: ServiceRef, opts: { force?: boolean } = {}): StopResult | 'not-started' {
+  restart(ref: api.ServiceRef, opts: { force?: boolean } = {}): api.StopResult | 'not-started' {
     const r = ref as Rec;
     if (r.state !== 'started') return 'not-started';
     const deps = this.activeDependents(r).filter((d) => d.hard);
@@ -182,7 +172,7 @@ export class FakeManager implements ServiceManager {
     return 'ok';
   }
 
-  release(ref: ServiceRef, opts: { pin?: boolean } = {}): StopResult {
+  release(ref: api.ServiceRef, opts: { pin?: boolean } = {}): api.StopResult {
     const r = ref as Rec;
     r.marked = false;
     if (opts.pin) r.pinStop = true;
@@ -190,13 +180,13 @@ export class FakeManager implements ServiceManager {
     return 'ok';
   }
 
-  unpin(ref: ServiceRef): void {
+  unpin(ref: api.ServiceRef): void {
     const r = ref as Rec;
     r.pinStart = false;
     r.pinStop = false;
   }
 
-  unload(ref: ServiceRef): UnloadResult {
+  unload(ref: api.ServiceRef): api.UnloadResult {
     const r = ref as Rec;
     if (r.state !== 'stopped') return 'not-stopped';
     for (const o of this.recs.values()) if (o.deps.some((d) => d.to === r)) return 'has-dependents';
@@ -204,11 +194,11 @@ export class FakeManager implements ServiceManager {
     return 'ok';
   }
 
-  reload(ref: ServiceRef): ReloadResult {
+  reload(ref: api.ServiceRef): api.ReloadResult {
     return this.descs[ref.name] ? { ok: true, ref } : { ok: false, message: 'gone' };
   }
 
-  addDep(from: ServiceRef, to: ServiceRef, type: DependencyType): DepEditResult {
+  addDep(from: api.ServiceRef, to: api.ServiceRef, type: DependencyType): api.DepEditResult {
     const f = from as Rec;
     const t = to as Rec;
     // A cycle: "to" already (transitively) depends on "from". Explicit queue, no recursion.
@@ -223,7 +213,7 @@ export class FakeManager implements ServiceManager {
     return 'ok';
   }
 
-  rmDep(from: ServiceRef, to: ServiceRef, type: DependencyType): DepEditResult {
+  rmDep(from: api.ServiceRef, to: api.ServiceRef, type: DependencyType): api.DepEditResult {
     const f = from as Rec;
     const i = f.deps.findIndex((d) => d.to === to && d.type === type);
     if (i < 0) return { error: 'no such dependency' };
@@ -235,30 +225,30 @@ export class FakeManager implements ServiceManager {
     return 'ok';
   }
 
-  hasDependency(from: ServiceRef, to: ServiceRef, type: DependencyType): boolean {
+  hasDependency(from: api.ServiceRef, to: api.ServiceRef, type: DependencyType): boolean {
     return (from as Rec).deps.some((d) => d.to === to && d.type === type);
   }
 
-  enable(from: ServiceRef, to: ServiceRef): DepEditResult {
+  enable(from: api.ServiceRef, to: api.ServiceRef): api.DepEditResult {
     const r = this.addDep(from, to, 'waits-for');
     if (r === 'ok' && (from as Rec).state === 'started') this.bringUp(to as Rec);
     return r;
   }
 
-  setTrigger(ref: ServiceRef, value: boolean): 'ok' | 'not-triggered' {
+  setTrigger(ref: api.ServiceRef, value: boolean): 'ok' | 'not-triggered' {
     const r = ref as Rec;
     if (r.type !== 'triggered') return 'not-triggered';
     r.trigger = value;
     return 'ok';
   }
 
-  signal(ref: ServiceRef, signal: number): 'ok' | 'no-pid' | 'bad-signal' | 'kill-error' {
+  signal(ref: api.ServiceRef, signal: number): 'ok' | 'no-pid' | 'bad-signal' | 'kill-error' {
     const r = ref as Rec;
     if (r.pid === -1) return 'no-pid';
     return signal > 64 || signal < 0 ? 'bad-signal' : 'ok';
   }
 
-  catlog(ref: ServiceRef, clear: boolean): Buffer | 'not-buffered' {
+  catlog(ref: api.ServiceRef, clear: boolean): Buffer | 'not-buffered' {
     const r = ref as Rec;
     if (!r.log) return 'not-buffered';
     const out = r.log;
@@ -272,7 +262,7 @@ export class FakeManager implements ServiceManager {
     r.log = Buffer.concat([r.log ?? Buffer.alloc(0), Buffer.from(text)]);
   }
 
-  status(ref: ServiceRef): ServiceStatus {
+  status(ref: api.ServiceRef): api.ServiceStatus {
     const r = ref as Rec;
     return {
       name: r.name,
@@ -293,11 +283,11 @@ export class FakeManager implements ServiceManager {
     };
   }
 
-  list(): ServiceRef[] {
+  list(): api.ServiceRef[] {
     return [...this.recs.values()];
   }
 
-  dependents(ref: ServiceRef): ServiceRef[] {
+  dependents(ref: api.ServiceRef): api.ServiceRef[] {
     return this.activeDependents(ref as Rec)
       .filter((d) => d.hard)
       .map((d) => d.rec);
@@ -318,10 +308,10 @@ export class FakeManager implements ServiceManager {
   }
   onAllStopped(): void {}
 
-  addListener(l: ServiceListener): void {
+  addListener(l: api.ServiceListener): void {
     this.listeners.add(l);
   }
-  removeListener(l: ServiceListener): void {
+  removeListener(l: api.ServiceListener): void {
     this.listeners.delete(l);
   }
 
