@@ -11,7 +11,10 @@ function enableCompileCache() {
   const mod = require('node:module');
   if (typeof mod.enableCompileCache !== 'function') return; // Node before 22.1
   try {
-    const base = process.env.XDG_CACHE_HOME || path.join(require('node:os').homedir(), '.cache');
+    const home = require('node:os').homedir();
+    const base = process.env.XDG_CACHE_HOME || path.join(home, '.cache');
+    // Never create a home directory that is not there (nobody's is /nonexistent).
+    if (!fs.existsSync(process.env.XDG_CACHE_HOME ? base : home)) return;
     mod.enableCompileCache(path.join(base, 'dinit-ts', 'compile-cache'));
   } catch {
     // No home directory, or a read-only one: start without the cache.
