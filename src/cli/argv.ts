@@ -36,7 +36,13 @@ export function valueOptions(): string[] {
   return [...BY_SPELLING].filter(([, f]) => f.value !== undefined).map(([s]) => s);
 }
 
-function emptyCommandLine(isRoot: boolean): CommandLine {
+/** The flag spelled `word` (--name or -c), or undefined. */
+export function flagSpelled(word: string): FlagSpec | undefined {
+  return BY_SPELLING.get(word);
+}
+
+/** A command line with nothing given; `isRoot` picks the default daemon. */
+export function emptyCommandLine(isRoot: boolean): CommandLine {
   return {
     command: undefined,
     args: [],
@@ -79,7 +85,7 @@ interface Scan {
  */
 function takeOption(s: Scan, argv: readonly string[], i: number): number {
   const a = argv[i];
-  const f = BY_SPELLING.get(a);
+  const f = flagSpelled(a);
   if (f === undefined) {
     throw new UsageError(`unrecognized/invalid option: ${a} (use --help for help)`, false);
   }

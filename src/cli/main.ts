@@ -165,6 +165,12 @@ async function runCommand(id: string, argv: readonly string[], cl: CommandLine, 
 export async function runDinitctl(argv: readonly string[], io: CliIO): Promise<number> {
   let cl: CommandLine | undefined;
   try {
+    if (argv[0] === '--complete') {
+      // For the scripts in completions/ (not a documented option).
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const { complete } = require('./complete') as typeof import('./complete');
+      return await complete(argv.slice(1), io, (line) => makeContext(line, io).connect());
+    }
     const asked = helpTopic(argv);
     if (asked !== undefined) {
       if (asked.topic !== undefined && commandSpec(asked.topic) === undefined) {

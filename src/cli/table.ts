@@ -1,6 +1,6 @@
 // The dinitctl command table: every subcommand, its arguments and flags, and the global options,
 // written once. The parser (argv.ts), `dinitctl --help` (help.ts), oclif's per-command help
-// (oclif.ts), the completion scripts and the surface snapshot (surface.ts) all derive from it.
+// (oclif.ts), shell completion (complete.ts) and the surface snapshot (surface.ts) derive from it.
 // Plain data and no imports beyond types, so reading it costs nothing at start-up.
 
 import type { DepTypeName } from '../protocol/codes';
@@ -41,7 +41,10 @@ export interface FlagSpec {
   char?: string;
   /** One line for oclif's help and the completions. */
   description: string;
-  /** The flag takes a value; this names it (e.g. --from <service>). */
+  /**
+   * The flag takes a value; this names it (e.g. --from <service>). Completion offers files for
+   * 'path', directories for 'dir', service names for 'service', the words of 'a|b'.
+   */
   value?: string;
   /** upstream's message when the value is missing or empty. */
   missingValue?: string;
@@ -61,7 +64,10 @@ export interface FlagSpec {
   help?: { label: string; text: string[] };
 }
 
-/** A positional argument of a subcommand. */
+/**
+ * A positional argument of a subcommand. Completion (src/cli/complete.ts) offers its `choices`,
+ * signal names for a signal, service names when `name` mentions a service, else nothing.
+ */
 export interface ArgSpec {
   name: string;
   description: string;
@@ -74,9 +80,6 @@ export interface ArgSpec {
   /** upstream's message when the argument is missing (else "Invalid command line"). */
   missing?: string;
 }
-
-/** What the completions offer for a command's positional arguments. */
-export type Completion = 'services' | 'none' | 'commands';
 
 /** One dinitctl subcommand. Its behaviour is the default export of commands/<id>.ts. */
 export interface CommandSpec {

@@ -1,62 +1,18 @@
-// Shell completion scripts: the bash one is run for real against a stub dinitctl; all three
-// must name every subcommand.
+// The completion scripts of completions/ in bash, zsh and fish, each loaded through a link the
+// way an install places it, with no dinitctl on PATH, against a real daemon on a temp socket.
+// What they offer comes from `dinitctl --complete` (test/unit/cli/complete.test.ts covers it).
 
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
-import { COMMANDS, COMMAND_IDS, GLOBAL_FLAGS, flagsOf } from '../../src/cli/table';
+import { COMMAND_IDS } from '../../src/cli/table';
+import { type Dinit, ROOT, isBuilt, sandboxAll } from '../support/daemon';
 
-const DIR = path.resolve(__dirname, '../../completions');
+const DIR = path.join(ROOT, 'completions');
+/** Only node (bin/dinitctl needs it) and the system's programs: no dinitctl on PATH. */
+const PATH = `${path.dirname(process.execPath)}:/usr/bin:/bin`;
 
-/** Run bash completion for the words of `line` (the last word is being completed). */
-function complete(line: string[], stubDir: string): string[] {
-  const script = [
-    `source ${JSON.stringify(path.join(DIR, 'dinitctl.bash'))}`,
-    `COMP_WORDS=(${line.map((w) => JSON.stringify(w)).join(' ')})`,
-    `COMP_CWORD=${line.length - 1}`,
-    '_dinitctl',
-    'printf "%s\\n" "${COMPREPLY[@]}"',
-  ].join('\n');
-  const r = spawnSync('bash', ['-c', script], {
-    encoding: 'utf8',
-    env: { PATH: `${stubDir}:${process.env.PATH ?? '/usr/bin:/bin'}` },
-  });
-  return r.stdout.split('\n').filter((l) => l !== '');
-}
-
-describe('bash completion', () => {
-  let stub: string;
-  beforeAll(() => {
-    stub = fs.mkdtempSync(path.join(os.tmpdir(), 'dinitctl-compl-'));
-    // The stub records its arguments and answers `list` the way dinitctl prints it.
-    fs.writeFileSync(
-      path.join(stub, 'dinitctl'),
-      `#!/bin/sh\necho "$@" > "${stub}/args"\nprintf '[[+]     ] boot\\n[{+}     ] sshd (pid: 12)\\n[     {X}] broken (exit status: 1)\\n'\n`,
-      { mode: 0o755 },
-    );
-  });
-  afterAll(() => fs.rmSync(stub, { recursive: true, force: true }));
-
-  it('completes subcommands', () => {
-    expect(complete(['dinitctl', 'st'], stub)).toEqual(['status', 'start', 'stop']);
-  });
-
-  it('completes service names from dinitctl list, passing on -p', () => {
-    expect(complete(['dinitctl', '-p', '/s', 'start', ''], stub)).toEqual([
-      'boot',
-      'sshd',
-      'broken',
-    ]);
-    expect(fs.readFileSync(path.join(stub, 'args'), 'utf8').trim()).toBe('-p /s list');
-  });
-
-  it('completes command options and dependency types', () => {
-    expect(complete(['dinitctl', 'stop', '--i'], stub)).toEqual(['--ignore-unstarted']);
-    expect(complete(['dinitctl', 'add-dep', 'w'], stub)).toEqual(['waits-for']);
-    expect(complete(['dinitctl', 'add-dep', 'need', 'b'], stub)).toEqual(['boot', 'broken']);
-  });
-});
+jest.setTimeout(60000);
 
 /** True when the shell is installed; otherwise says on stderr that its tests are skipped. */
 function hasShell(name: string): boolean {
@@ -70,68 +26,100 @@ function hasShell(name: string): boolean {
   return found;
 }
 
-/** A stub dinitctl in a temp dir: records its arguments, answers `list` with two services. */
-function makeStub(): string {
-  const stub = fs.mkdtempSync(path.join(os.tmpdir(), 'dinitctl-compl-'));
-  fs.writeFileSync(
-    path.join(stub, 'dinitctl'),
-    `#!/bin/sh\necho "$@" > "${stub}/args"\nprintf '[[+]     ] boot\\n[{+}     ] sshd (pid: 12)\\n'\n`,
-    { mode: 0o755 },
-  );
-  return stub;
+/** Run `script` in `shell`; its stdout as non-empty lines, descriptions cut off. */
+function lines(shell: string, args: string[], script: string): string[] {
+  const r = spawnSync(shell, [...args, script], {
+    encoding: 'utf8',
+    env: { PATH, HOME: '/nonexistent' },
+  });
+  return r.stdout
+    .split('\n')
+    .filter((l) => l !== '')
+    .map((l) => l.split('\t')[0]);
 }
 
-(hasShell('fish') ? describe : describe.skip)('fish completion', () => {
-  it('completes subcommands and service names (passing on -p)', () => {
-    const stub = makeStub();
-    const script = `source ${path.join(DIR, 'dinitctl.fish')}; complete -C "dinitctl st"; echo sep; complete -C "dinitctl -p /s start "`;
-    const r = spawnSync('fish', ['-c', script], {
-      encoding: 'utf8',
-      env: { ...process.env, PATH: `${stub}:${process.env.PATH ?? '/usr/bin:/bin'}` },
-    });
-    const args = fs.readFileSync(path.join(stub, 'args'), 'utf8').trim();
-    fs.rmSync(stub, { recursive: true, force: true });
-    expect(r.stdout).toBe('start\nstatus\nstop\nsep\nboot\nsshd\n');
-    expect(args).toBe('-p /s list');
+const quote = (w: string): string => `'${w.replace(/'/g, `'\\''`)}'`;
+
+/** Each shell: how to ask it for the completions of `words` (the last is being typed). */
+const SHELLS: Record<string, (links: string, words: string[]) => string[]> = {
+  bash: (links, words) =>
+    lines(
+      'bash',
+      ['-c'],
+      [
+        `source ${quote(path.join(links, 'dinitctl'))}`,
+        `COMP_WORDS=(${words.map(quote).join(' ')}); COMP_CWORD=${words.length - 1}`,
+        '_dinitctl; printf "%s\\n" "${COMPREPLY[@]}"',
+      ].join('\n'),
+    ),
+  // Outside an interactive completion, compsys's functions are stubs that print what they get.
+  zsh: (links, words) =>
+    lines(
+      'zsh',
+      ['-fc'],
+      [
+        '_describe() { print -rl -- "${(@)${(P)4}%%:*}"; }',
+        'compadd() { print -rl -- "${(@P)${@[-1]}}"; }',
+        '_files() { print -r -- ":files $*"; }',
+        `fpath=(${quote(links)} $fpath); autoload -Uz _dinitctl`,
+        `words=(${words.map(quote).join(' ')}); CURRENT=${words.length}; PREFIX=${quote(words[words.length - 1])}`,
+        '_dinitctl',
+      ].join('\n'),
+    ),
+  fish: (links, words) =>
+    lines(
+      'fish',
+      ['-c'],
+      `source ${quote(path.join(links, 'dinitctl.fish'))}; complete -C ${quote(words.join(' '))}`,
+    ),
+};
+
+const sb = sandboxAll('dinitctl-compl-');
+let d: Dinit;
+let links: string;
+
+(isBuilt() ? describe : describe.skip)('shell completion', () => {
+  beforeAll(async () => {
+    sb.service('boot', 'type = internal');
+    sb.service('getty', 'type = internal');
+    sb.service('idle', 'type = internal');
+    d = await sb.start();
+    expect(d.ctl('start', 'getty@tty1').status).toBe(0);
+    // Links as an install makes them: the scripts find bin/dinitctl through them.
+    links = sb.path('links');
+    fs.mkdirSync(links);
+    for (const [file, link] of [
+      ['dinitctl.bash', 'dinitctl'],
+      ['_dinitctl', '_dinitctl'],
+      ['dinitctl.fish', 'dinitctl.fish'],
+    ])
+      fs.symlinkSync(path.join(DIR, file), path.join(links, link));
   });
-});
 
-(hasShell('zsh') ? describe : describe.skip)('zsh completion', () => {
-  it('offers service names from dinitctl list (passing on -p)', () => {
-    const stub = makeStub();
-    // _describe is stubbed to print what it would offer.
-    const script = [
-      '_describe() { print -r -- "${(P)4}"; }',
-      `source ${path.join(DIR, '_dinitctl')} >/dev/null 2>&1`,
-      'words=(dinitctl -p /s status ""); CURRENT=5; _dinitctl_services',
-    ].join('\n');
-    const r = spawnSync('zsh', ['-c', script], {
-      encoding: 'utf8',
-      env: { ...process.env, PATH: `${stub}:${process.env.PATH ?? '/usr/bin:/bin'}` },
-    });
-    const args = fs.readFileSync(path.join(stub, 'args'), 'utf8').trim();
-    fs.rmSync(stub, { recursive: true, force: true });
-    expect(r.stdout).toBe('boot sshd\n');
-    expect(args).toBe('-p /s list');
-  });
-});
+  for (const [shell, ask] of Object.entries(SHELLS)) {
+    (hasShell(shell) ? describe : describe.skip)(shell, () => {
+      it('completes the subcommands of the command table', () => {
+        const want = COMMAND_IDS.filter((id) => id.startsWith('st'));
+        expect(ask(links, ['dinitctl', 'st']).sort()).toEqual(want.sort());
+      });
 
-describe('completion scripts', () => {
-  for (const file of ['dinitctl.bash', '_dinitctl', 'dinitctl.fish']) {
-    it(`${file} names every subcommand`, () => {
-      const text = fs.readFileSync(path.join(DIR, file), 'utf8');
-      for (const id of COMMAND_IDS)
-        expect(text).toMatch(new RegExp(`(^|[\\s'"])${id}([\\s:'"]|$)`, 'm'));
-    });
+      it("completes a command's flag", () => {
+        expect(ask(links, ['dinitctl', 'stop', '--ign'])).toEqual(['--ignore-unstarted']);
+      });
 
-    it(`${file} offers every flag of the command table`, () => {
-      const text = fs.readFileSync(path.join(DIR, file), 'utf8');
-      const names = new Set([...GLOBAL_FLAGS, ...COMMANDS.flatMap(flagsOf)].map((f) => f.name));
-      // fish writes long options as `-l name`, bash and zsh as `--name`.
-      const missing = [...names].filter(
-        (n) => !text.includes(`--${n}`) && !new RegExp(`-l ${n}\\b`).test(text),
-      );
-      expect(missing).toEqual([]);
+      it('completes a service that is only in the service directory, for start', () => {
+        expect(d.ctl('list').stdout).not.toContain('idle');
+        expect(ask(links, ['dinitctl', '-p', d.socket, 'start', 'i'])).toEqual(['idle']);
+      });
+
+      it('completes a loaded service, asking the daemon named by -p', () => {
+        expect(ask(links, ['dinitctl', '-p', d.socket, 'stop', 'getty@'])).toEqual(['getty@tty1']);
+      });
+
+      it('asks the dinitctl typed when it is a path', () => {
+        const typed = path.join(ROOT, 'bin', 'dinitctl');
+        expect(ask(links, [typed, '-p', d.socket, 'add-dep', 'need', 'b'])).toEqual(['boot']);
+      });
     });
   }
 });
