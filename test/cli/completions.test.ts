@@ -14,6 +14,10 @@ const PATH = `${path.dirname(process.execPath)}:/usr/bin:/bin`;
 
 jest.setTimeout(60000);
 
+const sb = sandboxAll('dinitctl-compl-');
+let d: Dinit;
+let links: string;
+
 /** True when the shell is installed; otherwise says on stderr that its tests are skipped. */
 function hasShell(name: string): boolean {
   const found = spawnSync('sh', ['-c', `command -v ${name}`]).status === 0;
@@ -28,10 +32,9 @@ function hasShell(name: string): boolean {
 
 /** Run `script` in `shell`; its stdout as non-empty lines, descriptions cut off. */
 function lines(shell: string, args: string[], script: string): string[] {
-  const r = spawnSync(shell, [...args, script], {
-    encoding: 'utf8',
-    env: { PATH, HOME: '/nonexistent' },
-  });
+  // A home of its own, empty: no default service directory, and fish keeps its files there.
+  const env = { PATH, HOME: sb.path('home') };
+  const r = spawnSync(shell, [...args, script], { encoding: 'utf8', env });
   return r.stdout
     .split('\n')
     .filter((l) => l !== '')
@@ -74,10 +77,6 @@ const SHELLS: Record<string, (links: string, words: string[]) => string[]> = {
     ),
 };
 
-const sb = sandboxAll('dinitctl-compl-');
-let d: Dinit;
-let links: string;
-
 (isBuilt() ? describe : describe.skip)('shell completion', () => {
   beforeAll(async () => {
     sb.service('boot', 'type = internal');
@@ -86,6 +85,7 @@ let links: string;
     d = await sb.start();
     expect(d.ctl('start', 'getty@tty1').status).toBe(0);
     // Links as an install makes them: the scripts find bin/dinitctl through them.
+    fs.mkdirSync(sb.path('home'));
     links = sb.path('links');
     fs.mkdirSync(links);
     for (const [file, link] of [
