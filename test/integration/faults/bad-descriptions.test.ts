@@ -5,6 +5,7 @@
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import { isBuilt, sandboxEach } from '../../support/daemon';
+import { eventually } from '../../support/eventually';
 
 const d = isBuilt() ? describe : describe.skip;
 
@@ -23,6 +24,10 @@ d('pathological service descriptions', () => {
       expect(dn.ctl('start', name).status).toBe(1);
     }
     expect(dn.ctl('is-started', 'boot').status).toBe(0);
+    // The log line may follow the reply.
+    await eventually('the last refusal to be logged', () =>
+      sb.read('dinit.log').includes("'long'"),
+    );
     const log = sb.read('dinit.log');
     expect(log).toContain(`Could not load service zero: ${sb.sd}/zero: not a regular file\n`);
     expect(log).toContain(`Could not load service fifo: ${sb.sd}/fifo: not a regular file\n`);
@@ -42,6 +47,9 @@ d('pathological service descriptions', () => {
     const dn = await sb.start(['-l', sb.path('dinit.log'), 'boot']);
     expect(dn.ctl('start', 'inc').status).toBe(1);
     expect(dn.ctl('start', 'env').status).toBe(1);
+    await eventually('both refusals to be logged', () =>
+      sb.read('dinit.log').includes('environment file'),
+    );
     const log = sb.read('dinit.log');
     expect(log).toContain(`${sb.path('zero')}: cannot open: not a regular file`);
     expect(log).toContain(
