@@ -41,6 +41,16 @@ export const Cmd = {
   SERVICESTATUS6: 28,
   /** Protocol 7: ENABLESERVICE answered with SERVICESTATUS (v6 block) instead of ACK. */
   ENABLE_SERVICE_V7: 29,
+  /**
+   * dinit-ts extension, the one negotiation for every DTS_ request (codes far from upstream's
+   * range): the client asks with its extension version and the daemon answers DTS_HELLO with
+   * its own. Until a connection has said hello, a dinit-ts daemon treats the other DTS_ requests
+   * as unknown (BADREQ, as upstream does); an upstream daemon answers this very request with
+   * BADREQ and closes the connection, so a client sends no other DTS_ request to it.
+   */
+  DTS_HELLO: 208,
+  /** dinit-ts extension: re-execute the manager in place (daemon-reexec). ACK, then the exec. */
+  DTS_REEXEC: 210,
 } as const;
 export type CmdName = keyof typeof Cmd;
 
@@ -87,6 +97,8 @@ export const Rply = {
   ALLENV: 78,
   /** Sent before acting on a start/stop with the PREACK flag, ahead of any service event. */
   PREACK: 79,
+  /** dinit-ts extension (only after the client's DTS_HELLO): the extension version spoken. */
+  DTS_HELLO: 96,
 } as const;
 export type RplyName = keyof typeof Rply;
 
@@ -125,6 +137,9 @@ export const SSET_TYPE_DIRLOAD = 1;
 export const STATUS_SIZE_V1 = 10;
 export const STATUS_SIZE_V5 = 14;
 export const STATUS_SIZE_V6 = 30;
+
+/** The version of the dinit-ts protocol extension this build speaks. */
+export const DTS_EXTENSION_VERSION = 1;
 
 /** Upstream's receive buffer is 1024 bytes: a name or variable longer than this is refused. */
 export const MAX_REQUEST_STRING = 1024 - 3;

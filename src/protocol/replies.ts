@@ -21,6 +21,7 @@ export type SimpleReplyName = Exclude<
   | 'SERVICE_LOG'
   | 'SVCDSCDIR'
   | 'ALLENV'
+  | 'DTS_HELLO'
 >;
 
 export type Reply =
@@ -42,7 +43,9 @@ export type Reply =
   | { type: 'SERVICE_LOG'; flags: number; data: Buffer }
   | { type: 'SVCDSCDIR'; dir: string }
   /** Each entry NAME=VALUE. */
-  | { type: 'ALLENV'; vars: string[] };
+  | { type: 'ALLENV'; vars: string[] }
+  /** dinit-ts extension: the daemon's extension version (after the client's DTS_HELLO). */
+  | { type: 'DTS_HELLO'; version: number };
 
 export type InfoPacket =
   /** SERVICEEVENT carries a v1 status block, SERVICEEVENT5 a v5 one. */
@@ -151,6 +154,8 @@ export function encodeReply(p: ServerPacket): Buffer {
     }
     case 'SVCDSCDIR':
       return withPayload(Rply.SVCDSCDIR, 5, { at: 1, bytes: 4 }, Buffer.from(p.dir, 'utf8'));
+    case 'DTS_HELLO':
+      return Buffer.from([Rply.DTS_HELLO, p.version & 0xff]);
     case 'ALLENV': {
       const data = Buffer.concat(p.vars.map((v) => Buffer.from(v + '\0', 'utf8')));
       return withPayload(Rply.ALLENV, 9, { at: 1, bytes: 8 }, data);
@@ -329,6 +334,9 @@ function decodeReplyOnly(buf: Buffer, ctx: ReplyContext): Result {
       if (buf.length < total) return incomplete(total);
       return ok({ type, dir: buf.toString('utf8', 5, total) }, total);
     }
+    case 'DTS_HELLO':
+      if (buf.length < 2) return incomplete(2);
+      return ok({ type, version: buf[1] }, 2);
     case 'ALLENV': {
       if (buf.length < 9) return incomplete(9);
       const total = 9 + checkPayload(type, 'size', buf.readBigUInt64LE(1), max);

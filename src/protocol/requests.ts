@@ -35,7 +35,10 @@ export type Request =
   | { type: 'CATLOG'; flags: number; handle: number }
   | { type: 'SIGNAL'; signal: number; handle: number }
   /** `reserved` must be 0; the daemon answers BADREQ otherwise. */
-  | { type: 'GETALLENV'; reserved: number };
+  | { type: 'GETALLENV'; reserved: number }
+  /** dinit-ts extension: `version` is the client's extension version. */
+  | { type: 'DTS_HELLO'; version: number }
+  | { type: 'DTS_REEXEC' };
 
 /** How one field travels: a byte, a 32-bit handle or signal, or a UTF-8 string after a u16 length. */
 type FieldKind = 'u8' | 'u32' | 'i32' | 'string';
@@ -102,6 +105,8 @@ const LAYOUTS: { [K in CmdName]: Layout<RequestOf<K>> } = {
   LISTENENV: [],
   SERVICESTATUS6: HANDLE,
   ENABLE_SERVICE_V7: DEP_EDIT,
+  DTS_HELLO: [['version', 'u8']],
+  DTS_REEXEC: [],
 };
 
 function layoutOf(type: CmdName): Layout<Record<string, unknown>> {

@@ -152,6 +152,12 @@ describe('reply layouts', () => {
     expect(decodeAll(b)).toEqual({ type: 'ALLENV', vars: ['A=1', 'B='] });
   });
 
+  it('DTS_HELLO (dinit-ts extension) carries the extension version in one byte', () => {
+    const b = encodeReply({ type: 'DTS_HELLO', version: 1 });
+    expect([...b]).toEqual([96, 1]);
+    expect(decodeAll(b)).toEqual({ type: 'DTS_HELLO', version: 1 });
+  });
+
   it('LOADER_MECH carries total size, dir count, cwd and dirs', () => {
     const p: ServerPacket = {
       type: 'LOADER_MECH',
@@ -385,6 +391,10 @@ function packetArb(ctx: ReplyContext): fc.Arbitrary<ServerPacket> {
       data: fc.uint8Array({ maxLength: 64 }).map((a) => Buffer.from(a)),
     }),
     fc.record({ type: fc.constant('SVCDSCDIR' as const), dir: text(60) }),
+    fc.record({
+      type: fc.constant('DTS_HELLO' as const),
+      version: fc.integer({ min: 0, max: 255 }),
+    }),
     fc.record({
       type: fc.constant('ALLENV' as const),
       vars: fc.array(nonNulText(20), { maxLength: 6 }),

@@ -55,6 +55,8 @@ describe('request encoding matches the upstream wire layout', () => {
     ['SERVICESTATUS5', { type: 'SERVICESTATUS5', handle: 1 }, [26, 1, 0, 0, 0]],
     ['LISTENENV', { type: 'LISTENENV' }, [27]],
     ['SERVICESTATUS6', { type: 'SERVICESTATUS6', handle: 1 }, [28, 1, 0, 0, 0]],
+    ['DTS_HELLO', { type: 'DTS_HELLO', version: 1 }, [208, 1]],
+    ['DTS_REEXEC', { type: 'DTS_REEXEC' }, [210]],
     [
       'ENABLE_SERVICE_V7',
       { type: 'ENABLE_SERVICE_V7', depType: 2, from: 3, to: 4 },
@@ -156,6 +158,7 @@ const requestArb: fc.Arbitrary<Request> = fc.oneof(
     { type: 'LISTSERVICES5' },
     { type: 'QUERY_LOAD_MECH' },
     { type: 'LISTENENV' },
+    { type: 'DTS_REEXEC' },
   ),
   fc.record({
     type: fc.constantFrom('FINDSERVICE' as const, 'LOADSERVICE' as const),
@@ -187,6 +190,7 @@ const requestArb: fc.Arbitrary<Request> = fc.oneof(
   }),
   fc.record({ type: fc.constant('SHUTDOWN' as const), shutdownType: u8 }),
   fc.record({ type: fc.constant('GETALLENV' as const), reserved: u8 }),
+  fc.record({ type: fc.constant('DTS_HELLO' as const), version: u8 }),
   fc.record({
     type: fc.constantFrom(
       'ADD_DEP' as const,
