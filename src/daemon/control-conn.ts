@@ -8,6 +8,7 @@ import { type ServiceManager, type ServiceRef, type ServiceStatus } from '../cor
 import { loadFailureMessage } from './daemon';
 import {
   CATLOG_CLEAR,
+  DTS_EXTENSION_VERSION,
   MIN_COMPAT_VERSION,
   PROTOCOL_VERSION,
   SSET_TYPE_DIRLOAD,
@@ -36,6 +37,11 @@ export interface ConnContext {
   serviceDirs: string[];
   log(level: ControlLogLevel, msg: string): void;
   onShutdown?(type: ShutdownType): void;
+  /**
+   * dinitctl daemon-reexec: undefined when the manager cannot re-execute now, else the step that
+   * does it, which returns only when the exec failed (the manager logged why).
+   */
+  onReexec?(): (() => void) | undefined;
   cwd(): string;
   /** Drop the connection when more than this many bytes of output are waiting. */
   maxOutputBytes: number;
@@ -50,7 +56,8 @@ export interface ConnContext {
 
 /** The socket as a connection uses it (a net.Socket in the daemon). */
 export interface ConnSocket {
-  write(b: Buffer): boolean;
+  /** `written` runs once the bytes are handed to the kernel. */
+  write(b: Buffer, written?: () => void): boolean;
   end(cb?: () => void): unknown;
   destroy(): void;
   pause(): void;
@@ -89,6 +96,8 @@ export class ControlConn {
   /** Reading paused because output passed the high-water mark. */
   private throttled = false;
   private unlistenEnv: (() => void) | undefined;
+  /** The client said DTS_HELLO: the dinit-ts extension's requests are known on this connection. */
+  private extension = false;
 
   constructor(
     private readonly socket: ConnSocket,
@@ -189,7 +198,8 @@ export class ControlConn {
 
   // ---- output ----
 
-  private send(p: Reply | Parameters<typeof encodeReply>[0]): void {
+  /** `written`: run once the packet is handed to the kernel (not if the connection is dropped). */
+  private send(p: Reply | Parameters<typeof encodeReply>[0], written?: () => void): void {
     if (this.dead || this.socket.destroyed) return;
     // The bound applies to output already waiting, so one large reply (a catlog of a big log
     // buffer) still goes out whole; a client that stops reading is dropped at the next packet.
@@ -198,7 +208,7 @@ export class ControlConn {
       this.destroy();
       return;
     }
-    this.socket.write(encodeReply(p));
+    this.socket.write(encodeReply(p), written);
   }
 
   private reply(
@@ -331,10 +341,35 @@ export class ControlConn {
     SETTRIGGER: (r) => this.setTrigger(r.handle, r.value),
     CATLOG: (r) => this.catlog(r.handle, r.flags),
     SIGNAL: (r) => this.signal(r.handle, r.signal),
+    DTS_HELLO: () => {
+      this.extension = true;
+      this.send({ type: 'DTS_HELLO', version: DTS_EXTENSION_VERSION });
+    },
+    DTS_REEXEC: () => this.reexec(),
   };
 
   private handle(req: Request): void {
+    // The extension's requests are unknown, as to upstream, until the client has said hello.
+    if (req.type.startsWith('DTS_') && req.type !== 'DTS_HELLO' && !this.extension) {
+      return this.badRequest();
+    }
     (this.onRequest[req.type] as (r: Request) => void)(req);
+  }
+
+  /**
+   * DTS_REEXEC: NAK when the manager cannot re-execute now; else ACK, and once the ACK has left,
+   * the exec (the connection then closes with the old process). NAK follows the ACK when the exec
+   * failed.
+   */
+  private reexec(): void {
+    const go = this.ctx.onReexec?.();
+    if (go === undefined) return this.reply('NAK');
+    this.send({ type: 'ACK' }, () =>
+      this.guard('re-executing', () => {
+        go();
+        this.reply('NAK');
+      }),
+    );
   }
 
   /**

@@ -25,6 +25,8 @@ export interface ControlServerOptions {
    * the server calls manager.shutdown(type).
    */
   onShutdown?(type: ShutdownType): void;
+  /** dinitctl daemon-reexec (see ConnContext.onReexec); without it the request gets NAK. */
+  onReexec?(): (() => void) | undefined;
   log(level: ControlLogLevel, msg: string): void;
   /**
    * Most simultaneous connections; further ones are closed at once. Default: no cap below the
@@ -70,6 +72,7 @@ export class ControlServer {
       serviceDirs: opts.serviceDirs,
       log: (level, msg) => this.safeLog(level, msg),
       onShutdown: opts.onShutdown,
+      onReexec: opts.onReexec,
       cwd: opts.cwd ?? (() => process.cwd()),
       maxOutputBytes: opts.maxOutputBytes ?? 8 * 1024 * 1024,
       maxHandles: opts.maxHandles ?? 65536,

@@ -54,6 +54,8 @@ export interface ControlContext {
   log: DaemonLog;
   /** A client asked for shutdown (dinitctl shutdown/halt/reboot...). */
   onShutdown(type: ShutdownType): void;
+  /** dinitctl daemon-reexec: the step that re-executes, or undefined when it cannot now. */
+  onReexec(): (() => void) | undefined;
 }
 
 /** The control server as the daemon drives it. */
@@ -194,6 +196,7 @@ class Daemon {
       serviceDirs,
       log,
       onShutdown: (type) => this.requestShutdown(type),
+      onReexec: () => (this.canReexec() ? () => this.reexec() : undefined),
     });
     if (!(await this.openControlSocket(true))) return EXIT_FAILURE;
     // Lets pass-cs-fd services have a connection to this path.
@@ -408,10 +411,18 @@ class Daemon {
     }
   }
 
-  /** daemon-reexec (SIGUSR2): replace this manager in place with a new one that resumes. */
+  /** Re-executing needs the journal, and is refused while booting or shutting down. */
+  private canReexec(): boolean {
+    return this.journal !== undefined && !this.booting && this.shutdownType === 'none';
+  }
+
+  /**
+   * daemon-reexec (dinitctl daemon-reexec, SIGUSR2): replace this manager in place with a new one
+   * that resumes. Returns only when it could not (logged).
+   */
   private reexec(): void {
     const journal = this.journal;
-    if (journal === undefined || this.booting) return;
+    if (journal === undefined || !this.canReexec()) return;
     this.log.log('notice', 'Re-executing the service manager.');
     const why = reexecFromJournal(journal, this.init);
     this.log.log('error', `daemon-reexec failed: ${why}`);

@@ -66,6 +66,7 @@ function makeControl(
   const server = new ControlServer(manager, globalEnv(env), {
     serviceDirs: ctx.serviceDirs,
     onShutdown: (type) => ctx.onShutdown(type),
+    onReexec: () => ctx.onReexec(),
     log: (level, msg) => ctx.log.log(level, msg),
   });
   return {
