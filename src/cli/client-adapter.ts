@@ -222,6 +222,14 @@ class ClientPort implements CtlPort {
     return this.client.signal(handle, signo);
   }
 
+  extensionVersion(): Promise<number | null> {
+    return this.client.extensionHello();
+  }
+
+  reexec(): Promise<'refused' | 'failed' | 'closed'> {
+    return this.client.reexec();
+  }
+
   close(): void {
     this.client.close();
   }

@@ -75,5 +75,9 @@ export interface CtlPort {
   /** The buffered log, or null when the service does not buffer its output. */
   catLog(handle: number, clear: boolean): Promise<Buffer | null>;
   signal(handle: number, signo: number): Promise<SignalResult>;
+  /** The daemon's dinit-ts extension version, or null for a daemon without it (upstream's). */
+  extensionVersion(): Promise<number | null>;
+  /** daemon-reexec (only after extensionVersion gave a version); see ControlClient.reexec. */
+  reexec(): Promise<'refused' | 'failed' | 'closed'>;
   close(): void;
 }

@@ -326,6 +326,13 @@ export const COMMANDS: readonly CommandSpec[] = [
     flags: [],
   },
   {
+    id: 'daemon-reexec',
+    summary: 'Execute the service manager again in place, keeping every service running (dinit-ts)',
+    usage: 'daemon-reexec',
+    args: [],
+    flags: [],
+  },
+  {
     id: 'add-dep',
     summary: 'Add a dependency (need, milestone or waits-for) from one service to another',
     usage: 'add-dep <type> <from-service> <to-service>',

@@ -8,6 +8,7 @@ import {
   CATLOG_CLEAR,
   DepCode,
   type DepTypeName,
+  DTS_EXTENSION_VERSION,
   MAX_REQUEST_STRING,
   MIN_COMPAT_VERSION,
   PROTOCOL_VERSION,
@@ -514,6 +515,39 @@ export class ControlClient {
   /** SHUTDOWN: stop all services and shut down/exit; then use waitForClose() to see the daemon finish. */
   shutdown(type: ShutdownType): Promise<void> {
     return this.ack({ type: 'SHUTDOWN', shutdownType: SHUTDOWN_NAMES.indexOf(type) });
+  }
+
+  // ---- dinit-ts protocol extension ----
+
+  /**
+   * DTS_HELLO: ask for the dinit-ts extension. Resolves with the daemon's extension version, or
+   * null when the daemon does not know it (upstream's answers BADREQ and closes the connection).
+   * Send no other DTS_ request unless this resolved with a version.
+   */
+  extensionHello(): Promise<number | null> {
+    return this.exchange({ type: 'DTS_HELLO', version: DTS_EXTENSION_VERSION }, (r) =>
+      r.type === 'DTS_HELLO' ? done(r.version) : r.type === 'BADREQ' ? done(null) : undefined,
+    );
+  }
+
+  /**
+   * DTS_REEXEC (after extensionHello): 'refused' when the manager cannot re-execute now (NAK),
+   * 'failed' when it accepted but its exec failed (ACK then NAK), 'closed' when it accepted and
+   * the connection closed with the old process (the exec went ahead).
+   */
+  async reexec(): Promise<'refused' | 'failed' | 'closed'> {
+    let accepted = false;
+    try {
+      return await this.exchange<'refused' | 'failed'>({ type: 'DTS_REEXEC' }, (r) => {
+        if (r.type === 'NAK') return done(accepted ? 'failed' : 'refused');
+        if (r.type !== 'ACK' || accepted) return undefined;
+        accepted = true;
+        return { done: false };
+      });
+    } catch (e) {
+      if (accepted && e instanceof ControlError && e.kind === 'closed') return 'closed';
+      throw e;
+    }
   }
 
   // ---- machinery ----

@@ -440,6 +440,43 @@ describe('other commands', () => {
     expect((await run(['shutdown'], p)).out).toBe('Shutting down dinit...\nConnection closed.\n');
   });
 
+  it('daemon-reexec asks a daemon with the extension, then waits for it to answer again', async () => {
+    const p = port()
+      .on('extensionVersion', () => 1)
+      .on('reexec', () => 'closed');
+    const r = await run(['daemon-reexec'], p);
+    expect([r.code, r.out, r.err]).toEqual([
+      0,
+      'Re-executing the service manager...\nService manager re-executed.\n',
+      '',
+    ]);
+    expect(p.unused()).toEqual([]);
+  });
+
+  it('daemon-reexec sends nothing new to a daemon without the extension', async () => {
+    const p = port().on('extensionVersion', () => null);
+    const r = await run(['daemon-reexec'], p);
+    expect([r.code, r.err]).toEqual([
+      1,
+      'dinitctl: daemon-reexec is not supported by this daemon\n',
+    ]);
+    expect(p.calls).toEqual(['extensionVersion']);
+  });
+
+  it('daemon-reexec reports a refusal and a failed exec', async () => {
+    for (const [outcome, text] of [
+      ['refused', 'cannot re-execute now'],
+      ['failed', 'could not re-execute'],
+    ] as const) {
+      const p = port()
+        .on('extensionVersion', () => 1)
+        .on('reexec', () => outcome);
+      const r = await run(['daemon-reexec'], p);
+      expect(r.code).toBe(1);
+      expect(r.err).toContain(text);
+    }
+  });
+
   it('--offline is refused for commands other than enable/disable', async () => {
     expect((await run(['-o', 'list'])).err).toBe(
       'dinitctl: offline mode (--offline/-o) not supported for this command\n',

@@ -100,6 +100,8 @@ export class FakePort implements CtlPort {
   setTrigger = async (h: number, v: boolean) => this.call('setTrigger', h, v) as never;
   catLog = async (h: number, c: boolean) => this.call('catLog', h, c) as never;
   signal = async (h: number, s: number) => this.call('signal', h, s) as never;
+  extensionVersion = async () => this.call('extensionVersion') as never;
+  reexec = async () => this.call('reexec') as never;
   close = () => {
     this.closed = true;
   };
