@@ -410,4 +410,29 @@ describe('events and isolation', () => {
     expect(await good.loadService('lone')).toMatchObject({ kind: 'found' });
     await eventually('the bad connection to close', () => server.connectionCount === 1);
   });
+
+  it('knows the dinit-ts extension requests only after DTS_HELLO', async () => {
+    const before = await client();
+    expect((await before.reexec().catch((x) => x)).kind).toBe('bad-request');
+    await before.waitForClose();
+    const c = await client();
+    expect(await c.extensionHello()).toBe(1);
+    // This server was given no way to re-execute: refused.
+    expect(await c.reexec()).toBe('refused');
+  });
+
+  it('daemon-reexec: ACK once it can go ahead, then NAK when the exec failed', async () => {
+    await server.close();
+    let tries = 0;
+    server = new ControlServer(manager, env, {
+      serviceDirs: [],
+      log: () => undefined,
+      onReexec: () => () => void tries++,
+    });
+    await server.listen(sock);
+    const c = await client();
+    expect(await c.extensionHello()).toBe(1);
+    expect(await c.reexec()).toBe('failed');
+    expect(tries).toBe(1);
+  });
 });

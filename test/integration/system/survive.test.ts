@@ -1,8 +1,8 @@
-// The manager survives its own crash: `kill -9` of the Node manager, or daemon-reexec (SIGUSR2),
-// in a namespace booted with dinit as PID 1. A new manager takes every service back from the
-// journal through pidfds (same PIDs, no restarts), answers with the same states, reads on from
-// the buffered-output pipes the init held, and sees later exits. Skipped where unshare cannot
-// make namespaces.
+// The manager survives its own crash: `kill -9` of the Node manager, or daemon-reexec (SIGUSR2 or
+// dinitctl daemon-reexec), in a namespace booted with dinit as PID 1. A new manager takes every
+// service back from the journal through pidfds (same PIDs, no restarts), answers with the same
+// states, reads on from the buffered-output pipes the init held, and sees later exits. Skipped
+// where unshare cannot make namespaces.
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -115,22 +115,40 @@ describeNs('the manager survives its own crash', () => {
     await expectStopSeen(b);
   });
 
-  it('daemon-reexec (SIGUSR2): the manager execs in place and takes every service back', async () => {
-    const { b, list, pids } = await booted();
-    const mgr = b.manager() as number;
-    const before = lines(b);
-    const exe = (): string => procInfo(mgr)?.comm ?? '';
-    // The new manager says again that boot is started (it has taken it back).
-    const boots = (): number => b.output().split('[  OK  ] boot\n').length - 1;
-    process.kill(mgr, 'SIGUSR2');
-    expect(await waitFor(() => boots() === 2, 5000)).toBe(true);
-    expect(await waitFor(() => b.ctl('list').stdout === list, 5000)).toBe(true);
-    expect(b.manager()).toBe(mgr);
-    expect(exe()).toMatch(/^node/);
-    expectTakenBack(b, list, pids);
-    const after = lines(b);
-    expect(contiguous(after)).toBe(true);
-    expect(after[after.length - 1]).toBeGreaterThan(before[before.length - 1]);
-    await expectStopSeen(b);
-  });
+  /** The two ways to ask for daemon-reexec; each returns once the request is made. */
+  const reexecBy: Array<[string, (b: NsBoot, mgr: number) => void]> = [
+    ['SIGUSR2', (_b, mgr) => process.kill(mgr, 'SIGUSR2')],
+    [
+      'dinitctl daemon-reexec',
+      (b) => {
+        const r = b.ctl('daemon-reexec');
+        expect([r.status, r.stdout]).toEqual([
+          0,
+          'Re-executing the service manager...\nService manager re-executed.\n',
+        ]);
+      },
+    ],
+  ];
+
+  it.each(reexecBy)(
+    'daemon-reexec (%s): the manager execs in place and takes every service back',
+    async (_how, reexec) => {
+      const { b, list, pids } = await booted();
+      const mgr = b.manager() as number;
+      const before = lines(b);
+      const exe = (): string => procInfo(mgr)?.comm ?? '';
+      // The new manager says again that boot is started (it has taken it back).
+      const boots = (): number => b.output().split('[  OK  ] boot\n').length - 1;
+      reexec(b, mgr);
+      expect(await waitFor(() => boots() === 2, 5000)).toBe(true);
+      expect(await waitFor(() => b.ctl('list').stdout === list, 5000)).toBe(true);
+      expect(b.manager()).toBe(mgr);
+      expect(exe()).toMatch(/^node/);
+      expectTakenBack(b, list, pids);
+      const after = lines(b);
+      expect(contiguous(after)).toBe(true);
+      expect(after[after.length - 1]).toBeGreaterThan(before[before.length - 1]);
+      await expectStopSeen(b);
+    },
+  );
 });

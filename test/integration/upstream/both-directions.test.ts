@@ -178,4 +178,30 @@ describeUp('real daemons, both directions (DINIT_UPSTREAM_BINDIR)', () => {
   it("our bin/dinitctl and bin/dinit-monitor drive upstream's dinit exactly as upstream's", async () => {
     expect(await scenario(upstream(), ours)).toBe(reference);
   });
+
+  it("our dinitctl daemon-reexec sends upstream's dinit nothing it does not know", async () => {
+    const sb = new Sandbox('dinit-e2e-');
+    sb.open();
+    const sock = sb.path('sock');
+    writeServices(sb.sd);
+    const env = { HOME: sb.dir, PATH: '/bin:/usr/bin' };
+    const d = spawn(upstream().dinit, ['-u', '-q', '-d', sb.sd, '-p', sock, 'boot'], {
+      env: sb.env(env),
+      stdio: 'ignore',
+    });
+    try {
+      await eventually('the control socket', () => fs.existsSync(sock));
+      const ctl = (...args: string[]) =>
+        spawnSync(ours.dinitctl, ['-p', sock, ...args], { env, encoding: 'utf8', timeout: 20000 });
+      const r = ctl('daemon-reexec');
+      expect([r.status, r.stderr]).toEqual([
+        1,
+        'dinitctl: daemon-reexec is not supported by this daemon\n',
+      ]);
+      expect(ctl('list').status).toBe(0);
+    } finally {
+      d.kill('SIGKILL');
+      await sb.close();
+    }
+  });
 });
