@@ -39,6 +39,7 @@
 
 import type { ServiceDescription } from '../config/types';
 import { LogBuffer } from './log-buffer';
+import type { ResumeEntry } from './api';
 import type {
   ActivationSocket,
   LogPipe,
@@ -113,6 +114,8 @@ export abstract class BaseProcessService extends ServiceRecord {
   logBuffer: LogBuffer | undefined;
   /** The producer this service consumes (consumer-of). */
   consumerFor: ServiceRecord | undefined;
+  /** The watch on a process taken back from an earlier manager (see adoptProcess). */
+  private adoptWatch: { cancel(): void } | undefined;
 
   constructor(set: ServiceSetContext, name: string, desc: ServiceDescription) {
     super(set, name, desc.type);
@@ -477,11 +480,7 @@ export abstract class BaseProcessService extends ServiceRecord {
     );
     this.restartIntervalTime = this.lastStartTime;
     if (ok) {
-      if (d.startTimeoutMs !== 0) {
-        this.armTimer(d.startTimeoutMs, 'start-stop-timeout');
-      } else {
-        this.stopStopStartTimer();
-      }
+      this.armStartTimeout();
       this.completeLaunch();
     }
     return ok;
@@ -619,7 +618,67 @@ export abstract class BaseProcessService extends ServiceRecord {
     return this.os.signalPid(this.pid, sig, 'process');
   }
 
+  // ---- resuming from a journal ----
+
+  /**
+   * Takes the journal entry's running process back: watched through the Os (a pidfd on Linux),
+   * its buffered output re-attached; its exit then goes to onAdoptedExit. Returns false when the
+   * process is gone or the pid now names another process. Leaves the state as it is.
+   */
+  protected adoptProcess(entry: ResumeEntry): boolean {
+    if (entry.pid <= 0 || entry.startTime === undefined || this.os.adopt === undefined) {
+      return false;
+    }
+    const launch: Launch = { handle: undefined };
+    this.launch = launch;
+    const out = this.desc.logType === 'buffer' ? this.outputSpec(false) : undefined;
+    const watch = this.os.adopt(
+      {
+        pid: entry.pid,
+        startTime: entry.startTime,
+        outputFd: entry.outputFd,
+        outputIno: entry.outputIno,
+        sink: out?.kind === 'buffer' ? out.sink : undefined,
+      },
+      (status) =>
+        this.guard(launch, () => {
+          this.adoptWatch = undefined;
+          this.pid = -1;
+          this.exitStatus = status ?? { kind: 'exited', code: 0 };
+          this.launch = undefined;
+          this.stopStopStartTimer();
+          this.onAdoptedExit();
+        }),
+    );
+    if (watch === undefined) {
+      this.launch = undefined;
+      return false;
+    }
+    this.adoptWatch = watch;
+    this.pid = entry.pid;
+    this.handle = undefined;
+    this.trackingChild = true;
+    this.exitStatus = undefined;
+    this.lastStartTime = this.os.now();
+    this.restartIntervalTime = this.lastStartTime;
+    return true;
+  }
+
+  /** An adopted process exited (its status is in exitStatus): like any exit of ours. */
+  protected onAdoptedExit(): void {
+    this.handleExitStatus();
+  }
+
+  /** Arms the start timeout, if there is one, for a start that goes on (launched or adopted). */
+  protected armStartTimeout(): void {
+    if (this.desc.startTimeoutMs !== 0)
+      this.armTimer(this.desc.startTimeoutMs, 'start-stop-timeout');
+    else this.stopStopStartTimer();
+  }
+
   override dispose(): void {
+    this.adoptWatch?.cancel();
+    this.adoptWatch = undefined;
     this.clearTimer();
     this.becomingInactive();
     if (this.logPipe && !this.logConsumer) {

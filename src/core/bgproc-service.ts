@@ -15,6 +15,14 @@ export class BgprocService extends ProcessService {
 
   protected override onReady(): void {}
 
+  /**
+   * The adopted process is the launcher, still running: the start goes on as usual, its exit
+   * reads the pid file.
+   */
+  protected override resumeStarting(): void {
+    this.armStartTimeout();
+  }
+
   /** Read the pid file and watch the daemon. Returns 'ok', 'failed' or 'terminated'. */
   private readPidFile(): 'ok' | 'failed' | 'terminated' {
     const path = this.desc.pidFile ?? '';

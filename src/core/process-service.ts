@@ -10,8 +10,8 @@ import { SIGKILL } from './service';
 
 /** type = process: a long-running process, optionally with a stop-command and readiness. */
 export class ProcessService extends BaseProcessService {
-  /** The watch on a process taken back from an earlier manager (see resume). */
-  private adoptWatch: { cancel(): void } | undefined;
+  /** An adopted process still starting was stopped, to be launched again (resumeStarting). */
+  private relaunchAdopted = false;
   protected stopIssued = false;
   protected stopPid = -1;
   protected stopLaunch: Launch | undefined;
@@ -37,52 +37,34 @@ export class ProcessService extends BaseProcessService {
   }
 
   /**
-   * Takes the running process back from the journal entry: watched through the Os (a pidfd on
-   * Linux), its buffered output re-attached; its exit is then handled like any other. Returns
-   * false when the process is gone or the pid now names another process: start it anew.
+   * Takes the running process back from the journal entry (see adoptProcess); returns false when
+   * it is gone: start it anew. A process that was still starting stays STARTING (resumeStarting).
    */
   protected override resume(entry: ResumeEntry): boolean {
-    if (entry.pid <= 0 || entry.startTime === undefined || this.os.adopt === undefined) {
-      return false;
-    }
-    const launch: Launch = { handle: undefined };
-    this.launch = launch;
-    const out = this.desc.logType === 'buffer' ? this.outputSpec(false) : undefined;
-    const watch = this.os.adopt(
-      {
-        pid: entry.pid,
-        startTime: entry.startTime,
-        outputFd: entry.outputFd,
-        outputIno: entry.outputIno,
-        sink: out?.kind === 'buffer' ? out.sink : undefined,
-      },
-      (status) =>
-        this.guard(launch, () => {
-          this.adoptWatch = undefined;
-          this.onAdoptedExit(status ?? { kind: 'exited', code: 0 });
-        }),
-    );
-    if (watch === undefined) {
-      this.launch = undefined;
-      return false;
-    }
-    this.adoptWatch = watch;
-    this.pid = entry.pid;
-    this.handle = undefined;
-    this.trackingChild = true;
-    this.exitStatus = undefined;
-    this.lastStartTime = this.os.now();
-    this.restartIntervalTime = this.lastStartTime;
-    this.started();
+    if (!this.adoptProcess(entry)) return false;
+    if (entry.state === 'starting') this.resumeStarting();
+    else this.started();
     return true;
   }
 
-  private onAdoptedExit(status: ExitStatus): void {
-    this.pid = -1;
-    this.exitStatus = status;
-    this.launch = undefined;
-    this.stopStopStartTimer();
-    this.handleExitStatus();
+  /**
+   * The adopted process had not signalled readiness yet. Its readiness pipe went with the old
+   * manager, so it never can: it is stopped (its term signal) and, once it has exited, launched
+   * again with a new pipe, within the start timeout. Without readiness notification the exec was
+   * all that was awaited, and the process is running: it is started.
+   */
+  protected resumeStarting(): void {
+    if (!this.desc.readyNotification) return this.started();
+    this.relaunchAdopted = true;
+    this.killPg(this.desc.termSignal !== 0 ? this.desc.termSignal : SIGKILL);
+    this.armStartTimeout();
+  }
+
+  protected override onAdoptedExit(): void {
+    const relaunch = this.relaunchAdopted && this.state === 'starting';
+    this.relaunchAdopted = false;
+    if (relaunch) this.doRestart();
+    else this.handleExitStatus();
   }
 
   protected override execSucceeded(): void {
@@ -297,8 +279,6 @@ export class ProcessService extends BaseProcessService {
   }
 
   override dispose(): void {
-    this.adoptWatch?.cancel();
-    this.adoptWatch = undefined;
     super.dispose();
     if (this.consumerFor) {
       if (this.consumerFor.logConsumer === this) this.consumerFor.logConsumer = undefined;

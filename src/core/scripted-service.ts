@@ -1,6 +1,7 @@
 // type = scripted: a start command that must exit 0 for the service to be started, and an
 // optional stop command run when it stops.
 
+import type { ResumeEntry } from './api';
 import { BaseProcessService, cleanExit } from './base-proc-service';
 import { SIGINT } from './service';
 
@@ -74,6 +75,18 @@ export class ScriptedService extends BaseProcessService {
         this.failedToStart();
       }
     }
+  }
+
+  /**
+   * A start command that was still running is taken back and awaited, its exit deciding the
+   * start as usual; one that has finished meanwhile (its status lost) is run again. A service
+   * already started is started without running anything.
+   */
+  protected override resume(entry: ResumeEntry): boolean {
+    if (entry.state !== 'starting') return super.resume(entry);
+    if (!this.adoptProcess(entry)) return false;
+    this.armStartTimeout();
+    return true;
   }
 
   protected override execFailed(): void {
