@@ -4,6 +4,7 @@
 
 import type {
   ActivationSocket,
+  AdoptSpec,
   LogPipe,
   Os,
   OsCaps,
@@ -65,6 +66,10 @@ export class FakeOs implements Os {
   private watches = new Map<number, ((s: ExitStatus | undefined) => void)[]>();
   private launchFailures = new Map<string, string>();
   private gonePids = new Map<number, ExitStatus>();
+  /** Processes an earlier manager started that are still running: pid -> start time. */
+  private adoptable = new Map<number, string>();
+  /** What adopt() was asked to take back, in order. */
+  readonly adopted: AdoptSpec[] = [];
   private allowKillCgroup = false;
 
   constructor(opts: { execStatus?: boolean; killCgroup?: boolean } = {}) {
@@ -286,6 +291,27 @@ export class FakeOs implements Os {
     this.watches.delete(pid);
     const st = typeof status === 'number' ? exited(status) : status;
     for (const f of l) f(st);
+  }
+
+  // ---- resuming ----
+
+  /** Arrange that an earlier manager's process `pid`, started at `startTime`, still runs. */
+  setAdoptable(pid: number, startTime: string): void {
+    this.adoptable.set(pid, startTime);
+  }
+
+  /**
+   * Takes back an arranged process whose start time matches; its exit then comes from
+   * pidExit(). Undefined for a process not arranged (gone) or started at another time (recycled).
+   */
+  adopt(
+    spec: AdoptSpec,
+    onExit: (status: ExitStatus | undefined) => void,
+  ): { cancel(): void } | undefined {
+    this.adopted.push(spec);
+    if (this.adoptable.get(spec.pid) !== spec.startTime) return undefined;
+    this.adoptable.delete(spec.pid);
+    return this.watchPid(spec.pid, onExit);
   }
 
   // ---- pipes, sockets, cgroups ----
