@@ -8,6 +8,8 @@ export interface CreateOsOptions {
   log(level: 'debug' | 'info' | 'notice' | 'warn' | 'error', msg: string): void;
   /** Exit statuses of adopted processes that the native init reaped (Linux). */
   exitReports?: (pid: number, cb: (status: ExitStatus | undefined) => void) => void;
+  /** --cgroup-path: where relative run-in-cgroup paths start (Linux; no cgroups elsewhere). */
+  cgroupPath?: string;
 }
 
 /**
@@ -22,7 +24,7 @@ export function createOs(opts: CreateOsOptions): Os {
     case 'linux': {
       // eslint-disable-next-line @typescript-eslint/no-require-imports
       const { LinuxOs } = require('./linux/linux-os') as typeof import('./linux/linux-os');
-      return new LinuxOs({ log, exitReports: opts.exitReports });
+      return new LinuxOs({ log, exitReports: opts.exitReports, cgroupPath: opts.cgroupPath });
     }
     case 'freebsd': {
       type FreeBsdModule = typeof import('./freebsd/freebsd-os');

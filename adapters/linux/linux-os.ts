@@ -67,6 +67,11 @@ export interface LinuxOsOptions {
   /** Where to read mountinfo and the own cgroup (tests). */
   procRoot?: string;
   /**
+   * dinit --cgroup-path: the cgroup (from the cgroup2 root) that relative run-in-cgroup paths
+   * resolve against, instead of the daemon's own.
+   */
+  cgroupPath?: string;
+  /**
    * Where the status of an adopted process that someone else reaped comes from (the native
    * init reports the exits of a crashed manager's services); without it such an exit has none.
    */
@@ -122,7 +127,9 @@ export class LinuxOs extends PosixOs {
     let own: string | undefined;
     try {
       mount = findCgroup2Mount(fs.readFileSync(path.join(procRoot, 'self', 'mountinfo'), 'utf8'));
-      own = ownCgroupPath(fs.readFileSync(path.join(procRoot, 'self', 'cgroup'), 'utf8'));
+      own =
+        opts.cgroupPath ??
+        ownCgroupPath(fs.readFileSync(path.join(procRoot, 'self', 'cgroup'), 'utf8'));
     } catch {
       // No /proc: no cgroups.
     }
