@@ -29,16 +29,9 @@ function makeOs(
   opts: DaemonOptions,
   exitReports?: CreateOsOptions['exitReports'],
 ): Os {
-  const os = createOs({ log: (level, msg) => log.osLog(level, msg), exitReports });
-  if (opts.cgroupPath !== undefined) {
-    // Notice level: visible in a -l log file but not on the console (upstream's own tests pass
-    // "-b /" and expect a silent console).
-    log.log(
-      'notice',
-      `--cgroup-path is not supported yet: relative run-in-cgroup paths resolve against dinit's own cgroup, not '${opts.cgroupPath}'`,
-    );
-  }
-  return os;
+  // As upstream, a system manager takes relative run-in-cgroup paths from the root.
+  const cgroupPath = opts.cgroupPath ?? (opts.systemMgr ? '/' : undefined);
+  return createOs({ log: (level, msg) => log.osLog(level, msg), exitReports, cgroupPath });
 }
 
 function makeSource(
