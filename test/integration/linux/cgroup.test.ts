@@ -87,6 +87,20 @@ describeUsable(`run-in-cgroup (cgroup2 at ${mount})`, () => {
     expect(line).toBe(`0::${path.posix.join(own!, a, 'svc')}`);
   });
 
+  it('--cgroup-path names the cgroup relative paths start from', async () => {
+    const a = makeCgroup();
+    const aDir = path.join(mount!, own!, a);
+    fs.mkdirSync(path.join(aDir, 'svc'));
+    made.unshift(path.join(aDir, 'svc'));
+    const out = sb.outDir('out');
+    sb.service('cg', 'type = process', `command = ${PROBE} ${out} hold`, 'run-in-cgroup = svc');
+    d = await sb.start(['-b', path.posix.join(own!, a), 'cg']);
+    const line = (await probeResult(out))('cgroup')
+      .split('\n')
+      .find((l) => l.startsWith('0::'));
+    expect(line).toBe(`0::${path.posix.join(own!, a, 'svc')}`);
+  });
+
   it('takes an absolute run-in-cgroup path from the cgroup2 root', async () => {
     const cg = makeCgroup();
     const abs = path.posix.join(own!, cg);
