@@ -48,6 +48,18 @@ export function procInfo(pid: number): ProcInfo | undefined {
   }
 }
 
+/**
+ * True when the process runs the node binary (by its executable: Node 24 renames its main
+ * thread, so the command name is "MainThread" there).
+ */
+export function runsNode(pid: number): boolean {
+  try {
+    return path.basename(fs.readlinkSync(`/proc/${pid}/exe`)) === 'node';
+  } catch {
+    return false;
+  }
+}
+
 function children(pid: number): number[] {
   const out: number[] = [];
   try {
@@ -163,7 +175,7 @@ export async function bootNs(
     output: () => out,
     exited,
     pids,
-    manager: () => children(init).find((p) => procInfo(p)?.comm.startsWith('node')),
+    manager: () => children(init).find(runsNode),
     ctl: (...a) => {
       const r = spawnSync('node', [DINITCTL, '-p', socket, ...a], {
         encoding: 'utf8',

@@ -6,7 +6,15 @@
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { answers, bootNs, procInfo, waitFor, whyNoNamespaces, type NsBoot } from './ns-harness';
+import {
+  answers,
+  bootNs,
+  procInfo,
+  runsNode,
+  waitFor,
+  whyNoNamespaces,
+  type NsBoot,
+} from './ns-harness';
 
 const why = whyNoNamespaces();
 const describeNs = why === undefined ? describe : describe.skip;
@@ -136,14 +144,13 @@ describeNs('the manager survives its own crash', () => {
       const { b, list, pids } = await booted();
       const mgr = b.manager() as number;
       const before = lines(b);
-      const exe = (): string => procInfo(mgr)?.comm ?? '';
       // The new manager says again that boot is started (it has taken it back).
       const boots = (): number => b.output().split('[  OK  ] boot\n').length - 1;
       reexec(b, mgr);
       expect(await waitFor(() => boots() === 2, 5000)).toBe(true);
       expect(await waitFor(() => b.ctl('list').stdout === list, 5000)).toBe(true);
       expect(b.manager()).toBe(mgr);
-      expect(exe()).toMatch(/^node/);
+      expect(runsNode(mgr)).toBe(true);
       expectTakenBack(b, list, pids);
       const after = lines(b);
       expect(contiguous(after)).toBe(true);
