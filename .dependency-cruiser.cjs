@@ -1,6 +1,7 @@
 // The layering of dinit-ts as executable rules (`npm run lint` runs them; `npm run deps` draws the
 // graph). Layers import downward only:
 //   model, errors, strerror (leaves) <- config <- core <- protocol <- daemon | client <- cli <- commands
+// src/stats (the /proc and cgroup figures dinitctl shows) stands beside client, below cli.
 // dinit-check, dinit-monitor and dinit-shutdown are programs beside cli; adapters/ implement the
 // kernel port of src/core/os.ts and see nothing else of src/.
 'use strict';
@@ -32,13 +33,13 @@ module.exports = {
       'config-is-below-core',
       'config turns files into data; it knows nothing of the manager, the protocol or programs.',
       '^src/config/',
-      '^(src/(core|protocol|daemon|client|cli|monitor|shutdown|check)|adapters|commands)/',
+      '^(src/(core|protocol|daemon|client|cli|monitor|shutdown|check|stats)|adapters|commands)/',
     ),
     forbid(
       'core-is-below-protocol',
       'The manager core reaches the world only through its ports.',
       '^src/core/',
-      '^(src/(protocol|daemon|client|cli|monitor|shutdown|check)|adapters|commands)/',
+      '^(src/(protocol|daemon|client|cli|monitor|shutdown|check|stats)|adapters|commands)/',
     ),
     {
       name: 'core-and-protocol-are-pure',
@@ -51,19 +52,25 @@ module.exports = {
       'protocol-speaks-the-model-only',
       'The codec encodes the shared vocabulary; it does not depend on the core or config.',
       '^src/protocol/',
-      '^(src/(config|core|daemon|client|cli|monitor|shutdown|check)|adapters|commands)/',
+      '^(src/(config|core|daemon|client|cli|monitor|shutdown|check|stats)|adapters|commands)/',
     ),
     forbid(
       'daemon-never-loads-client-code',
       'The daemon never imports the client, the CLI or the other programs.',
       '^src/daemon/',
-      '^(src/(client|cli|monitor|shutdown|check)|commands)/',
+      '^(src/(client|cli|monitor|shutdown|check|stats)|commands)/',
     ),
     forbid(
       'client-is-protocol-only',
       'The control client (dinitctl, dinit-monitor) never loads the core or the daemon.',
       '^src/client/',
-      '^(src/(core|daemon|cli|monitor|shutdown|check)|adapters|commands)/',
+      '^(src/(core|daemon|cli|monitor|shutdown|check|stats)|adapters|commands)/',
+    ),
+    forbid(
+      'stats-reads-the-system-only',
+      'src/stats reads /proc and the cgroup files; it knows nothing of the protocol or the manager.',
+      '^src/stats/',
+      '^(src/(config|core|protocol|daemon|client|cli|monitor|shutdown|check)|adapters|commands)/',
     ),
     forbid(
       'cli-never-loads-the-manager',

@@ -1,6 +1,7 @@
 // dinitctl signal: send a signal to a service's process; --list shows the names.
 
 import type { CommandRun } from '../src/cli/command';
+import { jsonText } from '../src/cli/json';
 import { connectAndLoad } from '../src/cli/ops';
 import { SIGNAL_NAMES, parseSignal, signalNumber } from '../src/cli/signals';
 import { CliError } from '../src/errors';
@@ -15,6 +16,11 @@ const REFUSED = {
 
 const run: CommandRun = async (ctx) => {
   const { cl } = ctx;
+  if (cl.listSignals && cl.json) {
+    const names = SIGNAL_NAMES.filter((n) => signalNumber(n) !== undefined);
+    ctx.out(jsonText(names.map((name) => ({ name, number: signalNumber(name) }))));
+    return 0;
+  }
   if (cl.listSignals) {
     let s = 'dinitctl: The following signal names are supported:';
     for (const name of SIGNAL_NAMES) {

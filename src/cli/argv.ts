@@ -28,7 +28,8 @@ const BY_SPELLING = new Map<string, FlagSpec>();
 for (const f of [...GLOBAL_FLAGS, ...Object.values<FlagSpec>(COMMAND_FLAGS)]) {
   if (BY_SPELLING.has(`--${f.name}`)) continue;
   BY_SPELLING.set(`--${f.name}`, f);
-  if (f.char !== undefined) BY_SPELLING.set(`-${f.char}`, f);
+  // A letter is upstream's where it has one (-f is stop --force; logs -f is parsed by oclif).
+  if (f.char !== undefined && !BY_SPELLING.has(`-${f.char}`)) BY_SPELLING.set(`-${f.char}`, f);
 }
 
 /** The options that take a value, as spelled on the command line. */
@@ -64,6 +65,12 @@ export function emptyCommandLine(isRoot: boolean): CommandLine {
     from: undefined,
     to: undefined,
     signal: undefined,
+    json: false,
+    stats: false,
+    all: false,
+    follow: false,
+    lines: undefined,
+    sort: undefined,
   };
 }
 
@@ -162,6 +169,11 @@ export function parseCommandLine(argv: readonly string[], isRoot: boolean): Comm
         throw new UsageError(`unrecognized command: ${a} (use --help for help)`, false);
       }
       s.cl.command = a;
+      // A command of our own written for oclif: oclif reads the rest of the line.
+      if (s.spec.oclif) {
+        s.cl.help ||= argv.slice(i + 1).includes('--help');
+        return s.cl;
+      }
     } else if (!takeArgument(s, a)) {
       break;
     }

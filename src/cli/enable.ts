@@ -5,6 +5,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { defaultServiceDirs, findServiceFile } from '../config/service-dirs';
 import { CommandContext } from './command';
+import { jsonText } from './json';
 import { expectAck, loadService, reportEvent, serviceFilePath, waitServiceState } from './ops';
 import type { CtlPort, StatusInfo } from './port';
 import type { ServiceState } from '../model';
@@ -192,10 +193,18 @@ async function locate(
     if (s === undefined) return undefined;
     return { ...s, file: await serviceFilePath(port, s.handle, name) };
   }
-  const dirs =
-    ctx.cl.servicesDirs.length > 0
-      ? ctx.cl.servicesDirs
-      : defaultServiceDirs(ctx.cl.user ? 'user' : 'system', ctx.env);
+  return locateIn(offlineDirs(ctx), name, what);
+}
+
+/** The service directories of offline mode: -d, else the defaults. */
+function offlineDirs(ctx: CommandContext): string[] {
+  return ctx.cl.servicesDirs.length > 0
+    ? ctx.cl.servicesDirs
+    : defaultServiceDirs(ctx.cl.user ? 'user' : 'system', ctx.env);
+}
+
+/** The description file of `name` in `dirs`; throws CliError when there is none. */
+function locateIn(dirs: string[], name: string, what: string): End {
   const file = findServiceFile(name, dirs);
   if (file === undefined) throw fail(`could not locate service file for ${what} '${name}'`);
   return { file, handle: -1, state: 'started' };
@@ -370,4 +379,28 @@ export async function enableDisableCommand(ctx: CommandContext, enable: boolean)
   if (ctx.verbose) ctx.out(`Service '${to}' has been ${enable ? 'enabled' : 'disabled'}.\n`);
   if (port === undefined) return 0;
   return followUp(ctx, port, enable, to, toEnd.handle, status);
+}
+
+/**
+ * Run is-enabled (dinit-ts): exit 0 when the waits-for.d of the "from" service (--from, else
+ * the target's `@meta enable-via`, else boot) holds a link for the service, as enable makes it.
+ * Files are found in the daemon's service directories (nothing is loaded), or offline in -d.
+ */
+export async function isEnabledCommand(ctx: CommandContext): Promise<number> {
+  const { cl } = ctx;
+  const to = cl.to as string;
+  const port = cl.offline ? undefined : await ctx.connect();
+  const dirs = port === undefined ? offlineDirs(ctx) : await port.serviceDirs();
+  const env = await environment(ctx, port);
+  const resolve: Resolve = (n) => env[n];
+  const toEnd = locateIn(dirs, to, 'target service');
+  const from = cl.from ?? enableVia(toEnd.file, to, resolve, port !== undefined);
+  const fromEnd = locateIn(dirs, from, 'service');
+  const enabled = linkExists(waitsForLink(from, fromEnd.file, to, resolve).linkPath);
+  if (cl.json) {
+    ctx.out(jsonText({ name: to, from, enabled }));
+  } else if (ctx.verbose) {
+    ctx.out(`Service '${to}' is ${enabled ? 'enabled' : 'not enabled'} (from '${from}').\n`);
+  }
+  return enabled ? 0 : 1;
 }

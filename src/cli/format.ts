@@ -66,8 +66,16 @@ export function failureDetails(st: StatusInfo): string {
   }
 }
 
+/** How the last process ended, when the status records an exit: its status or signal. */
+export function lastExit(st: StatusInfo): { status: number } | { signal: number } | undefined {
+  if (st.hasPid || st.stopReason === 'execfailed') return undefined;
+  if (siCode(st) === CLD_EXITED) return { status: siStatus(st) };
+  if (siCode(st) === CLD_KILLED) return { signal: siStatus(st) };
+  return undefined;
+}
+
 /** Whether a stopped service counts as failed in `list` (X rather than -). */
-function stoppedWithFailure(st: StatusInfo): boolean {
+export function stoppedWithFailure(st: StatusInfo): boolean {
   if (st.stopReason === 'terminated') return siCode(st) !== CLD_EXITED || siStatus(st) !== 0;
   return st.stopReason !== 'normal';
 }

@@ -29,7 +29,8 @@ export function loadCommand(id: string): unknown {
   return (require(`../../commands/${id}`) as { default: unknown }).default;
 }
 
-function makeContext(cl: CommandLine, io: CliIO): CommandContext {
+/** The context a command runs in: its parsed line, `io`, and a connection made on demand. */
+export function makeContext(cl: CommandLine, io: CliIO): CommandContext {
   let port: CtlPort | undefined;
   return {
     cl,
@@ -69,7 +70,7 @@ function makeContext(cl: CommandLine, io: CliIO): CommandContext {
 }
 
 /** Write the message of an error that ended the run; returns the exit code. */
-function reportError(e: unknown, cl: CommandLine | undefined, io: CliIO): number {
+export function reportError(e: unknown, cl: CommandLine | undefined, io: CliIO): number {
   if (e instanceof UsageError) {
     io.err(`dinitctl: ${e.message}\n`);
     if (e.generic) io.err("Try 'dinitctl --help' for more information.\n");
@@ -195,6 +196,17 @@ export async function runDinitctl(argv: readonly string[], io: CliIO): Promise<n
   }
 }
 
+/** dinitctl's I/O on the process's own streams and environment. */
+export function processIO(): CliIO {
+  return {
+    out: (t) => process.stdout.write(t),
+    outRaw: (d) => process.stdout.write(d),
+    err: (t) => process.stderr.write(t),
+    env: process.env,
+    isRoot: typeof process.getuid === 'function' && process.getuid() === 0,
+  };
+}
+
 /** Process entry: run with process.argv and exit with the resulting code. */
 export function main(): void {
   // A reader that went away (`dinitctl list | head -1`) is not an error worth a stack trace.
@@ -203,14 +215,7 @@ export function main(): void {
       process.exit(typeof process.exitCode === 'number' ? process.exitCode : 0);
     throw e;
   });
-  const io: CliIO = {
-    out: (t) => process.stdout.write(t),
-    outRaw: (d) => process.stdout.write(d),
-    err: (t) => process.stderr.write(t),
-    env: process.env,
-    isRoot: typeof process.getuid === 'function' && process.getuid() === 0,
-  };
-  void runDinitctl(process.argv.slice(2), io).then((code) => {
+  void runDinitctl(process.argv.slice(2), processIO()).then((code) => {
     process.exitCode = code;
     // Flush stdout before exiting; the connection (if any) must not keep us alive.
     if (process.stdout.writableLength === 0) process.exit(code);

@@ -33,6 +33,18 @@ export interface CommandLine {
   to: string | undefined;
   /** signal: the signal name or number as given. */
   signal: string | undefined;
+  /** dinit-ts: print the answer as JSON (schemas/dinitctl.schema.json). */
+  json: boolean;
+  /** dinit-ts: add CPU, memory, process count and uptime (status, list). */
+  stats: boolean;
+  /** dinit-ts: list also the installed services that are not loaded. */
+  all: boolean;
+  /** dinit-ts: logs -f, keep printing new output. */
+  follow: boolean;
+  /** dinit-ts: logs -n, how many of the last lines to print first (undefined: all). */
+  lines: string | undefined;
+  /** dinit-ts: top --sort, the initial sort key. */
+  sort: string | undefined;
 }
 
 /** A flag (option) of dinitctl. */
@@ -243,6 +255,52 @@ export const COMMAND_FLAGS = {
     ['-l, --list', '(signal) list supported signals'],
     { char: 'l', noArgs: true },
   ),
+  // dinit-ts extensions (upstream's dinitctl refuses these flags).
+  json: flag(
+    'json',
+    'command',
+    'print the answer as JSON (see schemas/dinitctl.schema.json)',
+    (cl) => (cl.json = true),
+    ['--json', '(queries) print the answer as JSON'],
+  ),
+  stats: flag(
+    'stats',
+    'command',
+    'add CPU %, memory, process count and uptime of running services',
+    (cl) => (cl.stats = true),
+    ['--stats', '(status, list) add CPU, memory, processes and uptime'],
+  ),
+  all: flag(
+    'all',
+    'command',
+    'include installed services that are not loaded',
+    (cl) => (cl.all = true),
+    ['--all', '(list) include installed services not loaded'],
+  ),
+  follow: flag(
+    'follow',
+    'command',
+    'keep printing new output as it arrives',
+    (cl) => (cl.follow = true),
+    ['-f, --follow', '(logs) keep printing new output'],
+    { char: 'f' },
+  ),
+  lines: flag(
+    'lines',
+    'command',
+    'print only the last N lines of what is logged so far',
+    (cl, v) => (cl.lines = v),
+    ['-n, --lines <N>', '(logs) start with the last N lines only'],
+    { char: 'n', value: 'N', missingValue: '--lines/-n should be followed by a number' },
+  ),
+  sort: flag(
+    'sort',
+    'command',
+    'sort by cpu (default) or mem',
+    (cl, v) => (cl.sort = v),
+    ['--sort <cpu|mem>', '(top) initial sort order'],
+    { value: 'cpu|mem', missingValue: '--sort should be followed by cpu or mem' },
+  ),
 } satisfies Record<string, FlagSpec>;
 
 const SERVICE: ArgSpec = { name: 'service-name', description: 'name of the service', into: 'args' };
@@ -281,9 +339,21 @@ function linkCommand(id: 'enable' | 'disable', summary: string): CommandSpec {
 
 /** Every subcommand, in the order `dinitctl --help` lists them. */
 export const COMMANDS: readonly CommandSpec[] = [
-  onService('status', 'Show the state, activation and process of a loaded service'),
-  onService('is-started', 'Succeed if the service is started; print its state'),
-  onService('is-failed', 'Succeed if the service failed to start; print its state'),
+  {
+    ...onService('status', 'Show the state, activation and process of a loaded service', [
+      'stats',
+      'json',
+    ]),
+    generalUsage: 'status <service-name>',
+  },
+  {
+    ...onService('is-started', 'Succeed if the service is started; print its state', ['json']),
+    generalUsage: 'is-started <service-name>',
+  },
+  {
+    ...onService('is-failed', 'Succeed if the service failed to start; print its state', ['json']),
+    generalUsage: 'is-failed <service-name>',
+  },
   onService('start', 'Start a service and mark it active; wait until it has started', [
     'no-wait',
     'pin',
@@ -314,9 +384,10 @@ export const COMMANDS: readonly CommandSpec[] = [
   {
     id: 'list',
     summary: 'List loaded services and their states',
-    usage: 'list',
+    usage: 'list [--all] [--stats] [--json]',
+    generalUsage: 'list',
     args: [],
-    flags: [],
+    flags: ['all', 'stats', 'json'],
   },
   {
     id: 'shutdown',
@@ -380,8 +451,11 @@ export const COMMANDS: readonly CommandSpec[] = [
     flags: [],
   },
   {
-    ...onService('catlog', 'Print the log buffer of a service (log-type = buffer)', ['clear']),
-    usage: 'catlog [--clear] <service-name>',
+    ...onService('catlog', 'Print the log buffer of a service (log-type = buffer)', [
+      'clear',
+      'json',
+    ]),
+    usage: 'catlog [--clear] [--json] <service-name>',
     generalUsage: 'catlog <service-name>',
   },
   {
@@ -402,7 +476,32 @@ export const COMMANDS: readonly CommandSpec[] = [
         missing: 'service name must be specified',
       },
     ],
-    flags: ['list'],
+    flags: ['list', 'json'],
+  },
+  // dinit-ts extensions: oclif commands (upstream's dinitctl does not have them).
+  {
+    id: 'is-enabled',
+    summary: 'Succeed if a service is enabled: linked from the waits-for.d of boot (or --from)',
+    usage: 'is-enabled [--from <from-service>] [--json] <service-name>',
+    args: [{ name: 'service-name', description: 'the service to ask about', into: 'to' }],
+    flags: ['from', 'offline', 'services-dir', 'json'],
+    oclif: true,
+  },
+  {
+    id: 'top',
+    summary: 'Live view of running services: CPU, memory, processes, uptime (keys: c, m, q)',
+    usage: 'top [--sort cpu|mem] [--json]',
+    args: [],
+    flags: ['sort', 'json'],
+    oclif: true,
+  },
+  {
+    id: 'logs',
+    summary: 'Print the output of services (log-type buffer or file), then follow it with -f',
+    usage: 'logs [-f] [-n <N>] [--json] <service-name>...',
+    args: [{ ...SERVICE, variadic: true }],
+    flags: ['follow', 'lines', 'json'],
+    oclif: true,
   },
 ];
 

@@ -1,0 +1,66 @@
+// dinitctl list: one line per loaded service with its state markers; the dinit-ts extensions
+// --all (installed services that are not loaded, from the daemon's service directories),
+// --stats (the figures of running services) and --json.
+
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { CommandContext } from './command';
+import { listLine } from './format';
+import { jsonText, serviceJson, unloadedJson } from './json';
+import { measureStats, runningPid, statsSuffix } from './stats';
+
+/**
+ * The services installed in `dirs` (regular files, or links to them, in search order) whose
+ * names are not in `loaded`, sorted by name. Unreadable directories are skipped.
+ */
+export function installedServices(dirs: readonly string[], loaded: ReadonlySet<string>): string[] {
+  const found = new Set<string>();
+  for (const dir of dirs) {
+    let names: string[];
+    try {
+      names = fs.readdirSync(dir);
+    } catch {
+      continue;
+    }
+    for (const n of names) {
+      if (loaded.has(n) || n.startsWith('.')) continue;
+      try {
+        if (fs.statSync(path.join(dir, n)).isFile()) found.add(n);
+      } catch {
+        // A dangling link is no service.
+      }
+    }
+  }
+  return [...found].sort();
+}
+
+/** Run list; resolves with the exit code. */
+export async function listCommand(ctx: CommandContext): Promise<number> {
+  const port = await ctx.connect();
+  const services = await port.listServices();
+  const { cl } = ctx;
+  const stats = cl.stats ? await measureStats(services.map((s) => s.status)) : new Map();
+  const statsOf = (st: (typeof services)[0]['status']) => stats.get(runningPid(st) ?? -1);
+  const unloaded = cl.all
+    ? installedServices(await port.serviceDirs(), new Set(services.map((s) => s.name)))
+    : [];
+  // Output does not depend on --quiet, as upstream.
+  if (cl.json) {
+    ctx.out(
+      jsonText([
+        ...services.map((s) => serviceJson(s.name, s.status, statsOf(s.status))),
+        ...unloaded.map(unloadedJson),
+      ]),
+    );
+    return 0;
+  }
+  let text = '';
+  for (const s of services) {
+    const line = listLine(s.name, s.status);
+    const figures = statsOf(s.status);
+    text += figures === undefined ? line : line.slice(0, -1) + statsSuffix(figures) + '\n';
+  }
+  for (const name of unloaded) text += `[        ] ${name} (not loaded)\n`;
+  ctx.out(text);
+  return 0;
+}

@@ -1,0 +1,130 @@
+// dinitctl logs (dinit-ts): the output of one or more services, log-type buffer (read through
+// CATLOG, without clearing) or file (read from the file, which is followed across truncation),
+// as lines with a timestamp and the service's name, or as JSON lines; -f keeps reading.
+
+import * as fs from 'node:fs';
+import type { CommandContext } from './command';
+import { jsonText } from './json';
+import { connectAndLoad, serviceFilePath } from './ops';
+import type { CtlPort } from './port';
+import { loadServiceDescription } from '../config/read-description';
+import { CliError } from '../errors';
+
+/** Where a service's output is read from; `read` returns the bytes new since the last read. */
+interface Source {
+  name: string;
+  read(): Promise<Buffer>;
+  /** The part of a line read so far. */
+  partial: string;
+}
+
+/** How often -f looks for new output. */
+const FOLLOW_INTERVAL_MS = 300;
+
+/** A log-type = buffer source: the new end of the buffer (all of it again after a clear). */
+function bufferSource(name: string, port: CtlPort, handle: number): Source {
+  let seen = 0;
+  return {
+    name,
+    partial: '',
+    async read() {
+      const log = (await port.catLog(handle, false)) ?? Buffer.alloc(0);
+      if (log.length < seen) seen = 0;
+      const chunk = log.subarray(seen);
+      seen = log.length;
+      return chunk;
+    },
+  };
+}
+
+/** A log-type = file source: the bytes appended since the last read (from 0 after truncation). */
+function fileSource(name: string, file: string): Source {
+  let pos = 0;
+  return {
+    name,
+    partial: '',
+    read() {
+      let size = 0;
+      try {
+        size = fs.statSync(file).size;
+      } catch {
+        return Promise.resolve(Buffer.alloc(0)); // Not created yet, or rotated away.
+      }
+      if (size < pos) pos = 0;
+      const chunk = Buffer.alloc(size - pos);
+      const fd = fs.openSync(file, 'r');
+      try {
+        pos += fs.readSync(fd, chunk, 0, chunk.length, pos);
+      } finally {
+        fs.closeSync(fd);
+      }
+      return Promise.resolve(chunk);
+    },
+  };
+}
+
+/** The source of service `name`: its buffer, else its log file; throws CliError for neither. */
+async function sourceOf(ctx: CommandContext, name: string): Promise<Source | undefined> {
+  const s = await connectAndLoad(ctx, name, 2);
+  if (s === undefined) return undefined;
+  if ((await s.port.catLog(s.handle, false)) !== null) return bufferSource(name, s.port, s.handle);
+  const file = await serviceFilePath(s.port, s.handle, name);
+  const env: Record<string, string> = {};
+  for (const kv of await s.port.daemonEnvironment()) {
+    const eq = kv.indexOf('=');
+    if (eq > 0) env[kv.slice(0, eq)] = kv.slice(eq + 1);
+  }
+  const dir = file.slice(0, file.lastIndexOf('/'));
+  const desc = loadServiceDescription(name, { serviceDirs: [dir], env });
+  if (desc.logType === 'file' && desc.logfile) return fileSource(name, desc.logfile);
+  throw new CliError('ENOLOG', `service '${name}' has neither log-type = buffer nor a logfile.`);
+}
+
+/** Writes lines: "<time> <service> | <message>", or JSON lines {time, service, message}. */
+function lineWriter(ctx: CommandContext, width: number) {
+  return (service: string, message: string): void => {
+    const time = new Date().toISOString();
+    ctx.out(
+      ctx.cl.json
+        ? jsonText({ time, service, message })
+        : `${time} ${service.padEnd(width)} | ${message}\n`,
+    );
+  };
+}
+
+/** The complete lines of a source after `chunk`; the rest stays in `partial`. */
+function takeLines(src: Source, chunk: Buffer): string[] {
+  const lines = (src.partial + chunk.toString('utf8')).split('\n');
+  src.partial = lines.pop() ?? '';
+  return lines;
+}
+
+/** Run logs; resolves with the exit code (with -f, when the daemon closes the connection). */
+export async function logsCommand(ctx: CommandContext): Promise<number> {
+  const sources: Source[] = [];
+  for (const name of ctx.cl.args) {
+    const src = await sourceOf(ctx, name);
+    if (src === undefined) return 1;
+    sources.push(src);
+  }
+  const last = ctx.cl.lines === undefined ? Infinity : Number(ctx.cl.lines);
+  if (!(last >= 0)) throw new CliError('EUSAGE', `'${ctx.cl.lines}' is not a number of lines`);
+  const write = lineWriter(ctx, Math.max(...sources.map((s) => s.name.length)));
+  for (const src of sources) {
+    const lines = takeLines(src, await src.read());
+    for (const l of lines.slice(Math.max(0, lines.length - last))) write(src.name, l);
+  }
+  if (!ctx.cl.follow) {
+    for (const src of sources) if (src.partial !== '') write(src.name, src.partial);
+    return 0;
+  }
+  const port = await ctx.connect();
+  let closed = false;
+  void port.waitClosed().then(() => (closed = true));
+  while (!closed) {
+    await new Promise((r) => setTimeout(r, FOLLOW_INTERVAL_MS));
+    if (closed) break;
+    for (const src of sources) for (const l of takeLines(src, await src.read())) write(src.name, l);
+  }
+  return 0;
+}
