@@ -150,7 +150,7 @@ async function askDaemon(cl: CommandLine, connect: Connect) {
 }
 
 /** The service descriptions in `dir`: files (or links to files) not starting with a dot. */
-function servicesIn(dir: string): string[] {
+export function servicesIn(dir: string): string[] {
   let entries: fs.Dirent[];
   try {
     entries = fs.readdirSync(dir, { withFileTypes: true });

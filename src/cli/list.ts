@@ -2,36 +2,16 @@
 // --all (installed services that are not loaded, from the daemon's service directories),
 // --stats (the figures of running services) and --json.
 
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import type { CommandContext } from './command';
+import { servicesIn } from './complete';
 import { listLine } from './format';
 import { jsonText, serviceJson, unloadedJson } from './json';
 import { measureStats, runningPid, statsSuffix } from './stats';
 
-/**
- * The services installed in `dirs` (regular files, or links to them, in search order) whose
- * names are not in `loaded`, sorted by name. Unreadable directories are skipped.
- */
+/** The services installed in `dirs` whose names are not in `loaded`, sorted by name. */
 export function installedServices(dirs: readonly string[], loaded: ReadonlySet<string>): string[] {
-  const found = new Set<string>();
-  for (const dir of dirs) {
-    let names: string[];
-    try {
-      names = fs.readdirSync(dir);
-    } catch {
-      continue;
-    }
-    for (const n of names) {
-      if (loaded.has(n) || n.startsWith('.')) continue;
-      try {
-        if (fs.statSync(path.join(dir, n)).isFile()) found.add(n);
-      } catch {
-        // A dangling link is no service.
-      }
-    }
-  }
-  return [...found].sort();
+  const names = new Set(dirs.flatMap(servicesIn));
+  return [...names].filter((n) => !loaded.has(n)).sort();
 }
 
 /** Run list; resolves with the exit code. */
