@@ -106,3 +106,52 @@ export const EXEC_STAGE_DESCRIPTIONS: readonly string[] = [
 export function execStageDescription(stage: number): string {
   return EXEC_STAGE_DESCRIPTIONS[stage] || `unknown stage ${stage}`;
 }
+
+/** A dependency as the dinit-ts explanation commands (why, tree, graph) show it. */
+export interface DependencyLink {
+  /** The dependency's name. */
+  to: string;
+  type: DependencyType;
+  /** The dependent holds a required-by count on `to` (it is a reason for `to` to run). */
+  holding: boolean;
+  /** The dependent is waiting for `to` to start. */
+  waiting: boolean;
+}
+
+/** One service in a ManagerSnapshot: its state, why it runs, its links, times and restarts. */
+export interface ServiceExplanation {
+  name: string;
+  type: ServiceType | 'placeholder';
+  state: ServiceState;
+  targetState: ServiceState;
+  /** Started explicitly (the active mark). */
+  markedActive: boolean;
+  /** Reasons to run: 1 for the active mark plus 1 per dependent holding it. */
+  requiredBy: number;
+  /** -1 when no process. */
+  pid: number;
+  stopReason: StoppedReason;
+  exitStatus?: ExitStatus;
+  dependsOn: DependencyLink[];
+  /**
+   * The manager's monotonic clock (ms) when the service last entered each state, and when its
+   * dependencies were satisfied and its own start began (`launched`).
+   */
+  times: Partial<Record<ServiceState | 'launched', number>>;
+  /** Automatic relaunches since the service was loaded. */
+  restarts: number;
+  logType?: string;
+  logFile?: string;
+}
+
+/**
+ * The whole loaded graph at one moment (dinit-ts protocol extension, as JSON), with the clocks
+ * that place its timestamps: `now` and `wallClock` were read together.
+ */
+export interface ManagerSnapshot {
+  now: number;
+  wallClock: number;
+  /** The monotonic clock when the manager was created (the start of boot). */
+  since: number;
+  services: ServiceExplanation[];
+}
