@@ -71,6 +71,8 @@ export function emptyCommandLine(isRoot: boolean): CommandLine {
     follow: false,
     lines: undefined,
     sort: undefined,
+    reverse: false,
+    format: undefined,
   };
 }
 
@@ -135,6 +137,7 @@ function checkArguments(s: Scan): void {
     if (s.taken > 0) s.bad = true;
   } else if (!s.bad) {
     for (let k = s.taken; k < spec.args.length; k++) {
+      if (spec.args[k].optional) continue;
       const missing = spec.args[k].missing;
       if (missing !== undefined) throw new UsageError(missing, false);
       s.bad = true;

@@ -14,7 +14,7 @@ import {
 import { CLD_EXITED, CLD_KILLED, type DepTypeName } from '../protocol/codes';
 import type { StatusFormat, StatusInfo } from '../protocol/status';
 import type { CtlPort } from './port';
-import type { ShutdownType } from '../model';
+import type { ManagerSnapshot, ShutdownType } from '../model';
 import { ControlError } from '../errors';
 
 /**
@@ -228,6 +228,10 @@ class ClientPort implements CtlPort {
 
   reexec(): Promise<'refused' | 'failed' | 'closed'> {
     return this.client.reexec();
+  }
+
+  snapshot(): Promise<ManagerSnapshot | null> {
+    return this.client.snapshot();
   }
 
   close(): void {

@@ -10,7 +10,7 @@ import type {
   SignalResult,
 } from '../client/control-client';
 import type { StatusInfo } from '../protocol/status';
-import type { ShutdownType } from '../model';
+import type { ManagerSnapshot, ShutdownType } from '../model';
 import type { DepTypeName } from '../protocol/codes';
 
 export type { AckNak, ActionResult, LoadResult, ServiceEventInfo, SignalResult, StatusInfo };
@@ -79,5 +79,7 @@ export interface CtlPort {
   extensionVersion(): Promise<number | null>;
   /** daemon-reexec (only after extensionVersion gave a version); see ControlClient.reexec. */
   reexec(): Promise<'refused' | 'failed' | 'closed'>;
+  /** The loaded graph (only after extensionVersion gave a version); null when it keeps none. */
+  snapshot(): Promise<ManagerSnapshot | null>;
   close(): void;
 }

@@ -45,6 +45,10 @@ export interface CommandLine {
   lines: string | undefined;
   /** dinit-ts: top --sort, the initial sort key. */
   sort: string | undefined;
+  /** tree --reverse: show dependents instead of dependencies. */
+  reverse: boolean;
+  /** graph --format: dot or svg. */
+  format: string | undefined;
 }
 
 /** A flag (option) of dinitctl. */
@@ -91,6 +95,8 @@ export interface ArgSpec {
   choices?: readonly string[];
   /** upstream's message when the argument is missing (else "Invalid command line"). */
   missing?: string;
+  /** May be left out (analyze's service name). */
+  optional?: boolean;
 }
 
 /** One dinitctl subcommand. Its behaviour is the default export of commands/<id>.ts. */
@@ -129,6 +135,17 @@ function flag(
 ): FlagSpec {
   const entry = help && { label: help[0], text: help.slice(1) };
   return { name, scope, description, set, ...(entry ? { help: entry } : {}), ...extra };
+}
+
+/** A command flag that takes a value, with upstream's style of message when it is missing. */
+function valueFlag(
+  name: string,
+  description: string,
+  set: FlagSpec['set'],
+  value: string,
+  missingValue: string,
+): FlagSpec {
+  return flag(name, 'command', description, set, undefined, { value, missingValue });
 }
 
 /** Options every command accepts, before or after the subcommand. */
@@ -233,13 +250,12 @@ export const COMMAND_FLAGS = {
   // Global options that only enable/disable use; `dinitctl --help` lists them as general.
   offline: { ...GLOBAL_FLAGS[7], help: undefined },
   'services-dir': { ...GLOBAL_FLAGS[8], help: undefined },
-  from: flag(
+  from: valueFlag(
     'from',
-    'command',
     'the service to enable from (default: boot)',
     (cl, v) => (cl.from = v),
-    undefined,
-    { value: 'service', missingValue: '--from should be followed by a service name' },
+    'service',
+    '--from should be followed by a service name',
   ),
   clear: flag(
     'clear',
@@ -300,6 +316,21 @@ export const COMMAND_FLAGS = {
     (cl, v) => (cl.sort = v),
     ['--sort <cpu|mem>', '(top) initial sort order'],
     { value: 'cpu|mem', missingValue: '--sort should be followed by cpu or mem' },
+  ),
+  reverse: flag(
+    'reverse',
+    'command',
+    'show the dependents of the service instead of its dependencies',
+    (cl) => (cl.reverse = true),
+    undefined,
+    { char: 'r' },
+  ),
+  format: valueFlag(
+    'format',
+    'output format: dot (Graphviz) or svg',
+    (cl, v) => (cl.format = v),
+    'dot|svg',
+    '--format should be followed by dot or svg',
   ),
 } satisfies Record<string, FlagSpec>;
 
@@ -502,6 +533,39 @@ export const COMMANDS: readonly CommandSpec[] = [
     args: [{ ...SERVICE, variadic: true }],
     flags: ['follow', 'lines', 'json'],
     oclif: true,
+  },
+  // dinit-ts extensions: they need the daemon's dinit-ts protocol extension.
+  onService(
+    'why',
+    'Explain why a service is in its state: its activation chain, last exit, restarts and log',
+  ),
+  {
+    ...onService('tree', 'Show the dependency tree of a service with each state and link kind', [
+      'reverse',
+    ]),
+    usage: 'tree [--reverse] <service-name>',
+  },
+  {
+    id: 'graph',
+    summary: 'Draw the whole loaded service graph, coloured by state (dot or SVG)',
+    usage: 'graph [--format dot|svg]',
+    args: [],
+    flags: ['format'],
+  },
+  {
+    id: 'analyze',
+    summary: 'Boot timing: blame, critical-chain [service], or plot (an SVG timeline)',
+    usage: 'analyze blame|critical-chain|plot [<service-name>]',
+    args: [
+      {
+        name: 'what',
+        description: 'blame, critical-chain or plot',
+        into: 'args',
+        choices: ['blame', 'critical-chain', 'plot'],
+      },
+      { ...SERVICE, optional: true },
+    ],
+    flags: [],
   },
 ];
 

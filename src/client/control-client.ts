@@ -23,7 +23,13 @@ import {
 } from '../protocol/replies';
 import { type Request, encodeRequest } from '../protocol/requests';
 import type { StatusFormat, StatusInfo } from '../protocol/status';
-import { type ServiceEvent, type ServiceState, type ShutdownType, SHUTDOWN_NAMES } from '../model';
+import {
+  type ManagerSnapshot,
+  type ServiceEvent,
+  type ServiceState,
+  type ShutdownType,
+  SHUTDOWN_NAMES,
+} from '../model';
 import { ProtocolError } from '../errors';
 import { ControlError } from '../errors';
 
@@ -548,6 +554,17 @@ export class ControlClient {
       if (accepted && e instanceof ControlError && e.kind === 'closed') return 'closed';
       throw e;
     }
+  }
+
+  /** DTS_SNAPSHOT (after extensionHello): every loaded service, its links, times and restarts. */
+  snapshot(): Promise<ManagerSnapshot | null> {
+    return this.exchange<ManagerSnapshot | null>({ type: 'DTS_SNAPSHOT' }, (r) =>
+      r.type === 'DTS_SNAPSHOT'
+        ? done(JSON.parse(r.json) as ManagerSnapshot)
+        : r.type === 'NAK'
+          ? done(null)
+          : undefined,
+    );
   }
 
   // ---- machinery ----

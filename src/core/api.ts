@@ -1,7 +1,7 @@
 // The contract between the manager core and its callers (daemon/control.ts, daemon/main.ts).
 // The core implements ServiceManager in service-set.ts; the daemon depends only on this file.
 
-import type { DependencyType, ServiceType, ExitStatus } from '../model';
+import type { DependencyType, ServiceType, ExitStatus, ManagerSnapshot } from '../model';
 import type { ServiceEvent, ServiceState, ServiceStateFlags } from '../model';
 import type { ShutdownType, StoppedReason } from '../model';
 
@@ -103,6 +103,8 @@ export interface ServiceManager {
 
   status(ref: ServiceRef): ServiceStatus;
   list(): ServiceRef[];
+  /** Every loaded service with its links, times and restarts (optional for test managers). */
+  snapshot?(): ManagerSnapshot;
   /** Dependents that hold a hard dependency on ref (for the DEPENDENTS reply). */
   dependents(ref: ServiceRef): ServiceRef[];
 

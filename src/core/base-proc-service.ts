@@ -112,6 +112,8 @@ export abstract class BaseProcessService extends ServiceRecord {
   /** Output pipe for log-type = buffer/pipe; kept across restarts. */
   logPipe: LogPipe | undefined;
   logBuffer: LogBuffer | undefined;
+  /** How the main process last ended; unlike exitStatus, kept while a new process runs. */
+  lastExit: ExitStatus | undefined;
   /** The producer this service consumes (consumer-of). */
   consumerFor: ServiceRecord | undefined;
   /** The watch on a process taken back from an earlier manager (see adoptProcess). */
@@ -446,6 +448,7 @@ export abstract class BaseProcessService extends ServiceRecord {
     this.pid = -1;
     this.handle = undefined;
     this.exitStatus = status;
+    this.lastExit = status;
     this.stopStopStartTimer();
     if (this.waitingForExecStat) {
       // Wait for the exec status before acting.
@@ -500,6 +503,7 @@ export abstract class BaseProcessService extends ServiceRecord {
 
   protected doRestart(): void {
     this.clearTimer();
+    this.restarts++;
     const wasState = this.state;
     const d = this.desc;
     if (!this.startPsProcess(d.command, this.haveConsole || d.options.sharesConsole)) {

@@ -50,6 +50,7 @@ export class BgprocService extends ProcessService {
       this.watch = undefined;
       this.pid = -1;
       this.exitStatus = st;
+      this.lastExit = st;
       this.launch = undefined;
       this.stopStopStartTimer();
       this.handleExitStatus();
@@ -60,6 +61,7 @@ export class BgprocService extends ProcessService {
       this.watch = undefined;
       this.pid = -1;
       this.exitStatus = immediate;
+      this.lastExit = immediate;
       this.launch = undefined;
       return 'terminated';
     }

@@ -20,7 +20,13 @@ import type { Os } from './os';
 import { BaseProcessService } from './base-proc-service';
 import { ProcessService } from './process-service';
 import { PlaceholderService, ServiceRecord, TriggeredService } from './service';
-import type { DependencyType, ServiceEvent, ShutdownType } from '../model';
+import type {
+  DependencyType,
+  ManagerSnapshot,
+  ServiceEvent,
+  ServiceExplanation,
+  ShutdownType,
+} from '../model';
 import type { DescriptionSource } from '../config/types';
 import { ServiceLoadError } from '../errors';
 import { StaleRefError } from '../errors';
@@ -73,6 +79,8 @@ export class ServiceSet implements ServiceManager, LoaderHost {
   private readonly loader: Loader;
   /** Journal entries of services being resumed, taken once by each as it comes up. */
   private resuming = new Map<string, ResumeEntry>();
+  /** Os.now() at creation: boot timing is measured from here. */
+  private readonly since: number;
 
   constructor(
     readonly os: Os,
@@ -80,6 +88,7 @@ export class ServiceSet implements ServiceManager, LoaderHost {
     readonly source: DescriptionSource,
   ) {
     this.loader = new Loader(this);
+    this.since = os.now();
   }
 
   // ---- LoaderHost / ServiceSetContext ----
@@ -522,6 +531,35 @@ export class ServiceSet implements ServiceManager, LoaderHost {
 
   status(ref: ServiceRef): ServiceStatus {
     return this.statusOf(this.rec(ref));
+  }
+
+  snapshot(): ManagerSnapshot {
+    const services: ServiceExplanation[] = [];
+    for (const r of this.records.values()) {
+      if (r.recordType !== 'placeholder') services.push(this.explanationOf(r));
+    }
+    return { now: this.os.now(), wallClock: this.os.wallClock(), since: this.since, services };
+  }
+
+  private explanationOf(r: ServiceRecord): ServiceExplanation {
+    const { name, type, state, targetState, markedActive, pid, stopReason } = this.statusOf(r);
+    const e: ServiceExplanation = {
+      ...{ name, type, state, targetState, markedActive, pid, stopReason },
+      requiredBy: r.requiredBy,
+      dependsOn: r.dependsOn.map((d) => ({
+        to: d.to.name,
+        type: d.type,
+        holding: d.holdingAcq,
+        waiting: d.waitingOn,
+      })),
+      times: { ...r.times },
+      restarts: r.restarts,
+    };
+    const ex = r instanceof BaseProcessService ? r.lastExit : undefined;
+    if (ex) e.exitStatus = ex;
+    if (r.desc) e.logType = r.desc.logType;
+    if (r.desc?.logfile !== undefined) e.logFile = r.desc.logfile;
+    return e;
   }
 
   list(): ServiceRef[] {

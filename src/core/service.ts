@@ -95,6 +95,12 @@ import type {
   ExitStatus,
 } from '../model';
 
+/**
+ * When a service last entered each state (monotonic ms from Os.now()), and `launched`: when
+ * its dependencies were satisfied and its own start began. Absent: not yet.
+ */
+export type StateTimes = Partial<Record<ServiceState | 'launched', number>>;
+
 /** The service record types: the config's types plus placeholders for names not loaded. */
 export type RecordType = ServiceType | 'placeholder';
 
@@ -162,7 +168,11 @@ export const SIGTERM = 15;
  */
 export class ServiceRecord {
   recordType: RecordType;
-  state: ServiceState = 'stopped';
+  private current: ServiceState = 'stopped';
+  /** When (Os.now()) the service last entered each state, for `dinitctl analyze` and `why`. */
+  readonly times: StateTimes = {};
+  /** Automatic relaunches (restarts and smooth recoveries) since the record was created. */
+  restarts = 0;
   desired: ServiceState = 'stopped';
 
   flags: ServiceOptions = { ...DEFAULT_SERVICE_OPTIONS };
@@ -221,6 +231,17 @@ export class ServiceRecord {
 
   get os(): Os {
     return this.set.os;
+  }
+
+  /** The current state; every change is time-stamped in `times` through the clock port. */
+  get state(): ServiceState {
+    return this.current;
+  }
+
+  set state(s: ServiceState) {
+    if (s === this.current) return;
+    this.current = s;
+    this.times[s] = this.os.now();
   }
 
   get host(): Host {
@@ -690,6 +711,7 @@ export class ServiceRecord {
       return;
     }
     this.waitingForDeps = false;
+    this.times.launched = this.os.now();
     const resume = this.set.takeResume?.(this.name);
     if (resume !== undefined && this.resume(resume)) return;
     if (!this.bringUp()) {

@@ -346,7 +346,15 @@ export class ControlConn {
       this.send({ type: 'DTS_HELLO', version: DTS_EXTENSION_VERSION });
     },
     DTS_REEXEC: () => this.reexec(),
+    DTS_SNAPSHOT: () => this.snapshot(),
   };
+
+  /** DTS_SNAPSHOT: the loaded graph as JSON; NAK from a manager that keeps none. */
+  private snapshot(): void {
+    const snap = this.ctx.manager.snapshot?.();
+    if (snap === undefined) this.reply('NAK');
+    else this.send({ type: 'DTS_SNAPSHOT', json: JSON.stringify(snap) });
+  }
 
   private handle(req: Request): void {
     // The extension's requests are unknown, as to upstream, until the client has said hello.

@@ -51,6 +51,8 @@ export const Cmd = {
   DTS_HELLO: 208,
   /** dinit-ts extension: re-execute the manager in place (daemon-reexec). ACK, then the exec. */
   DTS_REEXEC: 210,
+  /** dinit-ts extension: the whole loaded graph, answered with DTS_SNAPSHOT (JSON). */
+  DTS_SNAPSHOT: 209,
 } as const;
 export type CmdName = keyof typeof Cmd;
 
@@ -99,6 +101,8 @@ export const Rply = {
   PREACK: 79,
   /** dinit-ts extension (only after the client's DTS_HELLO): the extension version spoken. */
   DTS_HELLO: 96,
+  /** dinit-ts extension: a u32 length and a UTF-8 JSON document (ManagerSnapshot). */
+  DTS_SNAPSHOT: 97,
 } as const;
 export type RplyName = keyof typeof Rply;
 

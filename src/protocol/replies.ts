@@ -22,6 +22,7 @@ export type SimpleReplyName = Exclude<
   | 'SVCDSCDIR'
   | 'ALLENV'
   | 'DTS_HELLO'
+  | 'DTS_SNAPSHOT'
 >;
 
 export type Reply =
@@ -45,7 +46,9 @@ export type Reply =
   /** Each entry NAME=VALUE. */
   | { type: 'ALLENV'; vars: string[] }
   /** dinit-ts extension: the daemon's extension version (after the client's DTS_HELLO). */
-  | { type: 'DTS_HELLO'; version: number };
+  | { type: 'DTS_HELLO'; version: number }
+  /** dinit-ts extension: a JSON document (the daemon's ManagerSnapshot). */
+  | { type: 'DTS_SNAPSHOT'; json: string };
 
 export type InfoPacket =
   /** SERVICEEVENT carries a v1 status block, SERVICEEVENT5 a v5 one. */
@@ -156,6 +159,8 @@ export function encodeReply(p: ServerPacket): Buffer {
       return withPayload(Rply.SVCDSCDIR, 5, { at: 1, bytes: 4 }, Buffer.from(p.dir, 'utf8'));
     case 'DTS_HELLO':
       return Buffer.from([Rply.DTS_HELLO, p.version & 0xff]);
+    case 'DTS_SNAPSHOT':
+      return withPayload(Rply.DTS_SNAPSHOT, 5, { at: 1, bytes: 4 }, Buffer.from(p.json, 'utf8'));
     case 'ALLENV': {
       const data = Buffer.concat(p.vars.map((v) => Buffer.from(v + '\0', 'utf8')));
       return withPayload(Rply.ALLENV, 9, { at: 1, bytes: 8 }, data);
@@ -328,11 +333,13 @@ function decodeReplyOnly(buf: Buffer, ctx: ReplyContext): Result {
       if (buf.length < total) return incomplete(total);
       return ok({ type, flags: buf[1], data: Buffer.from(buf.subarray(6, total)) }, total);
     }
-    case 'SVCDSCDIR': {
+    case 'SVCDSCDIR':
+    case 'DTS_SNAPSHOT': {
       if (buf.length < 5) return incomplete(5);
       const total = 5 + checkPayload(type, 'length', buf.readUInt32LE(1), max);
       if (buf.length < total) return incomplete(total);
-      return ok({ type, dir: buf.toString('utf8', 5, total) }, total);
+      const text = buf.toString('utf8', 5, total);
+      return ok(type === 'SVCDSCDIR' ? { type, dir: text } : { type, json: text }, total);
     }
     case 'DTS_HELLO':
       if (buf.length < 2) return incomplete(2);

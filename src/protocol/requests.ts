@@ -38,7 +38,8 @@ export type Request =
   | { type: 'GETALLENV'; reserved: number }
   /** dinit-ts extension: `version` is the client's extension version. */
   | { type: 'DTS_HELLO'; version: number }
-  | { type: 'DTS_REEXEC' };
+  | { type: 'DTS_REEXEC' }
+  | { type: 'DTS_SNAPSHOT' };
 
 /** How one field travels: a byte, a 32-bit handle or signal, or a UTF-8 string after a u16 length. */
 type FieldKind = 'u8' | 'u32' | 'i32' | 'string';
@@ -107,6 +108,7 @@ const LAYOUTS: { [K in CmdName]: Layout<RequestOf<K>> } = {
   ENABLE_SERVICE_V7: DEP_EDIT,
   DTS_HELLO: [['version', 'u8']],
   DTS_REEXEC: [],
+  DTS_SNAPSHOT: [],
 };
 
 function layoutOf(type: CmdName): Layout<Record<string, unknown>> {

@@ -435,4 +435,17 @@ describe('events and isolation', () => {
     expect(await c.reexec()).toBe('failed');
     expect(tries).toBe(1);
   });
+
+  it('answers DTS_SNAPSHOT only after the client asked for the extension', async () => {
+    const snap = { now: 5, wallClock: 7, since: 1, services: [] };
+    Object.assign(manager, { snapshot: () => snap });
+    const early = await client();
+    const e = await early.snapshot().catch((x) => x);
+    expect(e.kind).toBe('bad-request');
+    await early.waitForClose();
+    const c = await client();
+    expect(await c.extensionHello()).toBe(1);
+    expect(await c.snapshot()).toEqual(snap);
+    expect(await c.loadService('lone')).toMatchObject({ kind: 'found' });
+  });
 });

@@ -102,6 +102,7 @@ export class FakePort implements CtlPort {
   signal = async (h: number, s: number) => this.call('signal', h, s) as never;
   extensionVersion = async () => this.call('extensionVersion') as never;
   reexec = async () => this.call('reexec') as never;
+  snapshot = async () => this.call('snapshot') as never;
   close = () => {
     this.closed = true;
   };

@@ -395,6 +395,7 @@ function packetArb(ctx: ReplyContext): fc.Arbitrary<ServerPacket> {
       type: fc.constant('DTS_HELLO' as const),
       version: fc.integer({ min: 0, max: 255 }),
     }),
+    fc.record({ type: fc.constant('DTS_SNAPSHOT' as const), json: text(80) }),
     fc.record({
       type: fc.constant('ALLENV' as const),
       vars: fc.array(nonNulText(20), { maxLength: 6 }),
