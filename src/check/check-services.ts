@@ -38,6 +38,10 @@ class Report {
     this.io.err(text + '\n');
     this.errorsFound = true;
   }
+  /** A remark that does not make the check fail (e.g. a dinit-ts extension in use). */
+  note(text: string): void {
+    this.io.err(text + '\n');
+  }
 }
 
 /** Load and check `names` (default "boot") and everything reachable; print the report; exit status. */
@@ -125,6 +129,12 @@ function loadOne(name: string, source: CheckSource, report: Report): CheckRecord
     const env = { serviceDirs: source.serviceDirs, env: source.env };
     const loaded = loadService(name, env, checkHooks(name, source.online, report));
     lintFiles(loaded, (text) => report.error(text), name);
+    for (const x of loaded.settings.extensions) {
+      report.note(
+        `Service '${name}' (${x.pos.file}:${x.pos.line}): note: ${x.what} is a dinit-ts extension, ` +
+          'not understood by upstream Dinit',
+      );
+    }
     return checkRecord(name, loaded.description);
   } catch (e) {
     if (!(e instanceof ServiceLoadError)) throw e;

@@ -75,6 +75,11 @@ export interface ServiceSettings {
   inittabId: string;
   inittabLine: string;
   runInJail: string;
+  /**
+   * The dinit-ts extensions this description uses (settings, or values of upstream settings, that
+   * upstream Dinit does not understand), in file order; dinit-check names each one.
+   */
+  extensions: { what: string; pos: FilePos }[];
 }
 
 /** Fresh settings with upstream's defaults. */
@@ -119,6 +124,7 @@ export function defaultSettings(): ServiceSettings {
     inittabId: '',
     inittabLine: '',
     runInJail: '',
+    extensions: [],
   };
 }
 
@@ -163,6 +169,8 @@ type Handler = (c: LineContext) => void;
 
 interface SettingDef {
   plusAssign: boolean;
+  /** A dinit-ts extension: upstream Dinit refuses the setting. */
+  extension: boolean;
   handle: Handler;
 }
 
@@ -545,10 +553,25 @@ const HANDLERS: ReadonlyArray<readonly [string, Handler]> = [
 /** The settings that accept `+=`: upstream allows it only for these. */
 const PLUS_ASSIGN = new Set(['command', 'stop-command', 'capabilities', 'securebits']);
 
-/** Every setting upstream knows (plus run-in-jail), in upstream's order. */
+/**
+ * The settings upstream Dinit does not understand (dinit-ts extensions). A file using one loads
+ * here and fails to load there; dinit-check names each use. A handler that extends the values of
+ * an upstream setting calls markExtension itself.
+ */
+const EXTENSION_SETTINGS: ReadonlySet<string> = new Set<string>([]);
+
+/** Every setting upstream knows (plus run-in-jail), in upstream's order, then the extensions. */
 export const SETTINGS: ReadonlyMap<string, SettingDef> = new Map(
-  HANDLERS.map(([name, handle]) => [name, { plusAssign: PLUS_ASSIGN.has(name), handle }]),
+  HANDLERS.map(([name, handle]) => [
+    name,
+    { plusAssign: PLUS_ASSIGN.has(name), extension: EXTENSION_SETTINGS.has(name), handle },
+  ]),
 );
+
+/** Record that line `c` uses a dinit-ts extension, described by `what`. */
+export function markExtension(c: LineContext, what: string): void {
+  c.settings.extensions.push({ what, pos: c.pos });
+}
 
 function termSignal(c: LineContext): void {
   const v = value(c);
@@ -571,5 +594,6 @@ export function processSettingLine(c: LineContext): void {
       c.name,
     );
   }
+  if (def.extension) markExtension(c, `setting '${c.setting}'`);
   def.handle(c);
 }
