@@ -2,15 +2,24 @@
 
 import type { CommandRun } from '../src/cli/command';
 import { loadGraph } from '../src/cli/explain/graph';
-import { blameText, criticalChainText, plotSvg } from '../src/cli/explain/analyze';
+import {
+  blameRows,
+  blameText,
+  criticalChain,
+  criticalChainText,
+  plotSvg,
+} from '../src/cli/explain/analyze';
+
+const json = (value: unknown): string => `${JSON.stringify(value)}\n`;
 
 const run: CommandRun = async (ctx) => {
   const [what, name] = ctx.cl.args;
   const g = await loadGraph(ctx);
-  if (what === 'blame') ctx.out(blameText(g));
+  if (what === 'blame') ctx.out(ctx.cl.json ? json(blameRows(g)) : blameText(g));
   else if (what === 'plot') ctx.out(plotSvg(g));
   else {
-    const text = criticalChainText(g, name);
+    const chain = criticalChain(g, name);
+    const text = ctx.cl.json ? chain && json(chain) : criticalChainText(g, name);
     if (text === undefined) {
       ctx.err(`dinitctl: no start time recorded for ${name ?? 'any service'}\n`);
       return 1;

@@ -2,7 +2,7 @@
 
 import type { CommandRun } from '../src/cli/command';
 import { loadGraph } from '../src/cli/explain/graph';
-import { treeText } from '../src/cli/explain/tree';
+import { treeNodes, treeText } from '../src/cli/explain/tree';
 
 const run: CommandRun = async (ctx) => {
   const g = await loadGraph(ctx);
@@ -11,7 +11,8 @@ const run: CommandRun = async (ctx) => {
     ctx.err(`dinitctl: service not loaded: ${name}\n`);
     return 1;
   }
-  ctx.out(treeText(g, name, ctx.cl.reverse));
+  if (ctx.cl.json) ctx.out(`${JSON.stringify(treeNodes(g, name, ctx.cl.reverse))}\n`);
+  else ctx.out(treeText(g, name, ctx.cl.reverse));
   return 0;
 };
 export default run;

@@ -5,6 +5,7 @@ import type { CommandRun } from '../src/cli/command';
 import type { ServiceExplanation } from '../src/model';
 import { loadGraph } from '../src/cli/explain/graph';
 import { whyText } from '../src/cli/explain/why';
+import { whyJson } from '../src/cli/explain/json';
 import { loadService } from '../src/cli/ops';
 import type { CtlPort } from '../src/cli/port';
 import type { CommandContext } from '../src/cli/command';
@@ -36,7 +37,8 @@ const run: CommandRun = async (ctx) => {
     ctx.err(`dinitctl: service not loaded: ${ctx.cl.args[0]}\n`);
     return 1;
   }
-  ctx.out(whyText(g, s, await lastLog(ctx, await ctx.connect(), s)));
+  const log = await lastLog(ctx, await ctx.connect(), s);
+  ctx.out(ctx.cl.json ? `${JSON.stringify(whyJson(g, s, log))}\n` : whyText(g, s, log));
   return 0;
 };
 export default run;

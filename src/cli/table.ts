@@ -327,10 +327,10 @@ export const COMMAND_FLAGS = {
   ),
   format: valueFlag(
     'format',
-    'output format: dot (Graphviz) or svg',
+    'output format: dot (Graphviz), svg or json',
     (cl, v) => (cl.format = v),
-    'dot|svg',
-    '--format should be followed by dot or svg',
+    'dot|svg|json',
+    '--format should be followed by dot, svg or json',
   ),
 } satisfies Record<string, FlagSpec>;
 
@@ -535,27 +535,32 @@ export const COMMANDS: readonly CommandSpec[] = [
     oclif: true,
   },
   // dinit-ts extensions: they need the daemon's dinit-ts protocol extension.
-  onService(
-    'why',
-    'Explain why a service is in its state: its activation chain, last exit, restarts and log',
-  ),
+  {
+    ...onService(
+      'why',
+      'Explain why a service is in its state: its activation chain, last exit, restarts and log',
+      ['json'],
+    ),
+    usage: 'why [--json] <service-name>',
+  },
   {
     ...onService('tree', 'Show the dependency tree of a service with each state and link kind', [
       'reverse',
+      'json',
     ]),
-    usage: 'tree [--reverse] <service-name>',
+    usage: 'tree [--reverse] [--json] <service-name>',
   },
   {
     id: 'graph',
     summary: 'Draw the whole loaded service graph, coloured by state (dot or SVG)',
-    usage: 'graph [--format dot|svg]',
+    usage: 'graph [--format dot|svg|json]',
     args: [],
     flags: ['format'],
   },
   {
     id: 'analyze',
     summary: 'Boot timing: blame, critical-chain [service], or plot (an SVG timeline)',
-    usage: 'analyze blame|critical-chain|plot [<service-name>]',
+    usage: 'analyze [--json] blame|critical-chain|plot [<service-name>]',
     args: [
       {
         name: 'what',
@@ -565,7 +570,7 @@ export const COMMANDS: readonly CommandSpec[] = [
       },
       { ...SERVICE, optional: true },
     ],
-    flags: [],
+    flags: ['json'],
   },
 ];
 

@@ -37,13 +37,27 @@ function timed(g: Graph): Timed[] {
   return out.sort((a, b) => a.begin - b.begin || a.s.name.localeCompare(b.s.name));
 }
 
+/** One row of blame: how long a service's own start took, and when it was up. */
+export interface BlameRow {
+  service: string;
+  /** Its own start (from dependencies satisfied to started), in ms. */
+  startMs: number;
+  /** When it was up, in ms since the daemon started. */
+  upAtMs: number;
+}
+
+/** The started services, the longest own start first. */
+export function blameRows(g: Graph): BlameRow[] {
+  return timed(g)
+    .sort((a, b) => b.up - b.launched - (a.up - a.launched) || a.s.name.localeCompare(b.s.name))
+    .map((r) => ({ service: r.s.name, startMs: r.up - r.launched, upAtMs: r.up }));
+}
+
 /** blame: one line per started service, the longest own start first. */
 export function blameText(g: Graph): string {
-  const rows = timed(g).sort(
-    (a, b) => b.up - b.launched - (a.up - a.launched) || a.s.name.localeCompare(b.s.name),
-  );
-  const width = Math.max(0, ...rows.map((r) => seconds(r.up - r.launched).length));
-  return rows.map((r) => `${seconds(r.up - r.launched).padStart(width)} ${r.s.name}\n`).join('');
+  const rows = blameRows(g);
+  const width = Math.max(0, ...rows.map((r) => seconds(r.startMs).length));
+  return rows.map((r) => `${seconds(r.startMs).padStart(width)} ${r.service}\n`).join('');
 }
 
 /** The dependency `t` waited for last: the one that started latest before `t` began its own start. */
@@ -59,27 +73,40 @@ function blocker(g: Graph, t: Timed, all: Map<string, Timed>): Timed | undefined
 }
 
 /**
- * critical-chain: from `name` (default: boot, else the service that started last) down through
- * what each waited for, "@" when it was up and "+" how long its own start took.
+ * The critical chain of `name` (default: boot, else the service that started last): the service,
+ * then what it waited for last, and so on down; undefined when that service has no start time.
  */
-export function criticalChainText(g: Graph, name: string | undefined): string | undefined {
+export function criticalChain(g: Graph, name: string | undefined): BlameRow[] | undefined {
   const list = timed(g);
   const all = new Map(list.map((t) => [t.s.name, t]));
   const target = name ?? (all.has('boot') ? 'boot' : list.sort((a, b) => b.up - a.up)[0]?.s.name);
   let at = target === undefined ? undefined : all.get(target);
   if (at === undefined) return undefined;
+  const chain: BlameRow[] = [];
+  for (let depth = 0; at !== undefined && depth < all.size; depth++) {
+    chain.push({ service: at.s.name, startMs: at.up - at.launched, upAtMs: at.up });
+    at = blocker(g, at, all);
+  }
+  return chain;
+}
+
+/**
+ * critical-chain as text: "@" when each was up and "+" how long its own start took (shown from
+ * one millisecond).
+ */
+export function criticalChainText(g: Graph, name: string | undefined): string | undefined {
+  const chain = criticalChain(g, name);
+  if (chain === undefined) return undefined;
   const lines = [
     'The time when a service is up is after the "@"; its own start took the time after the "+".',
     '',
   ];
-  for (let depth = 0; at !== undefined && depth < all.size; depth++) {
-    const own = at.up - at.launched;
-    const plus = own >= 1 ? ` +${seconds(own)}` : '';
+  chain.forEach((r, depth) => {
+    const plus = r.startMs >= 1 ? ` +${seconds(r.startMs)}` : '';
     lines.push(
-      `${depth === 0 ? '' : `${'  '.repeat(depth - 1)}└─`}${at.s.name} @${seconds(at.up)}${plus}`,
+      `${depth === 0 ? '' : `${'  '.repeat(depth - 1)}└─`}${r.service} @${seconds(r.upAtMs)}${plus}`,
     );
-    at = blocker(g, at, all);
-  }
+  });
   return `${lines.join('\n')}\n`;
 }
 

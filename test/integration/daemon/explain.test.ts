@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import { DINITCTL, isBuilt, sandboxAll, type Dinit } from '../../support/daemon';
 import { eventually } from '../../support/eventually';
 import { spawnSync } from 'node:child_process';
+import { valid } from '../../support/schema';
 
 const describeBuilt = isBuilt() ? describe : describe.skip;
 
@@ -84,8 +85,45 @@ describeBuilt('why, tree, graph and analyze on the real daemon', () => {
     for (const name of ['boot', 'web', 'db', 'crash']) expect(svg).toContain(`>${name}</text>`);
     expect(d.ctlOut('graph', '--format', 'png')).toEqual({
       status: 1,
-      out: 'dinitctl: unknown graph format: png (dot or svg)\n',
+      out: 'dinitctl: unknown graph format: png (dot, svg or json)\n',
     });
+  });
+
+  test('--json answers of why, tree, graph and analyze follow the schema', () => {
+    const why = valid('why', d.ctl('why', '--json', 'db').stdout);
+    expect(why).toMatchObject({ name: 'db', state: 'started', explicit: false, requiredBy: 1 });
+    expect(why.chains).toEqual([
+      [{ name: 'boot', via: 'depends-on' }, { name: 'web', via: 'depends-on' }, { name: 'db' }],
+    ]);
+    expect(why.pid).toBeGreaterThan(0);
+    const crash = valid('why', d.ctl('why', '--json', 'crash').stdout);
+    expect(crash).toMatchObject({ restarts: 1, exit: { status: 3 } });
+    expect(valid('why', d.ctl('why', '--json', 'web').stdout).log).toEqual(['hello-from-web']);
+
+    const tree = valid('tree', d.ctl('tree', '--json', 'boot').stdout);
+    expect(tree.children.map((c: { link: string; name: string }) => `${c.link}:${c.name}`)).toEqual(
+      ['depends-on:web', 'waits-for:crash'],
+    );
+    expect(tree.children[0].children[0]).toEqual({
+      name: 'db',
+      state: 'STARTED',
+      link: 'depends-on',
+      children: [],
+    });
+
+    const graph = valid('graph', d.ctl('graph', '--format', 'json').stdout);
+    const web = graph.services.find((s: { name: string }) => s.name === 'web');
+    expect(web.dependsOn).toEqual([{ to: 'db', type: 'depends-on' }]);
+
+    const blame = valid('timing', d.ctl('analyze', '--json', 'blame').stdout);
+    expect(blame.map((r: { service: string }) => r.service).sort()).toEqual([
+      'boot',
+      'crash',
+      'db',
+      'web',
+    ]);
+    const chain = valid('timing', d.ctl('analyze', '--json', 'critical-chain', 'web').stdout);
+    expect(chain.map((r: { service: string }) => r.service)).toEqual(['web', 'db']);
   });
 
   test('analyze blame, critical-chain and plot come from the recorded start times', () => {

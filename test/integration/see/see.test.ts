@@ -5,25 +5,12 @@
 import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import Ajv2020 from 'ajv/dist/2020';
-import { DINITCTL, ROOT, isBuilt, sandboxEach, type Dinit } from '../../support/daemon';
+import { DINITCTL, isBuilt, sandboxEach, type Dinit } from '../../support/daemon';
 import { eventually } from '../../support/eventually';
 import { isRoot } from '../../support/processes';
+import { valid } from '../../support/schema';
 
 jest.setTimeout(60000);
-
-const schema = JSON.parse(fs.readFileSync(path.join(ROOT, 'schemas/dinitctl.schema.json'), 'utf8'));
-const ajv = new Ajv2020({ allErrors: true, validateFormats: false });
-ajv.addSchema(schema);
-
-/** Parse `text` and check it against definition `def` of the schema; returns the value. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- JSON whose shape the schema checked
-function valid(def: string, text: string): any {
-  const value = JSON.parse(text);
-  const check = ajv.getSchema(`${schema.$id}#/$defs/${def}`)!;
-  if (!check(value)) throw new Error(`${def}: ${ajv.errorsText(check.errors)}\n${text}`);
-  return value;
-}
 
 const HOLD = 'command = /bin/sh -c "sleep 1000 & sleep 1000 & wait"';
 

@@ -103,7 +103,7 @@ describe('explanation commands', () => {
     expect(await run(['graph', '--format'])).toEqual({
       code: 1,
       out: '',
-      err: 'dinitctl: --format should be followed by dot or svg\n',
+      err: 'dinitctl: --format should be followed by dot, svg or json\n',
     });
   });
 
