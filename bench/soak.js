@@ -2,11 +2,12 @@
 // `npm run soak -- --minutes M`: a daemon under restart churn for M minutes. 100 services flap
 // (exit after 0.2 s, restart after 0.1 s, no restart limit) beside 20 stable ones; every 15 s the
 // daemon's RSS, RssAnon, open fds, zombie children and the latency of a status request are sampled.
-// It ends with a verdict line. With DINIT_UPSTREAM_BINDIR it runs upstream's dinit under the same
-// load afterwards and prints both. Figures only: it never fails a build (exit 0 unless it crashes).
+// It ends with a verdict line. With DINIT_UPSTREAM_BINDIR it runs upstream's dinit beside ours, at
+// the same time, so both meet the same machine load, and prints both (--sequential: one after the
+// other). Figures only: it never fails a build (exit 0 unless it crashes).
 'use strict';
 
-const { spawn, spawnSync } = require('node:child_process');
+const { spawn } = require('node:child_process');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
@@ -16,9 +17,13 @@ const root = path.resolve(__dirname, '..');
 const PROBE_TIMEOUT_MS = 10000;
 
 function parseArgs(argv) {
-  const opts = { minutes: 2, flapping: 100, stable: 20, interval: 15 };
+  const opts = { minutes: 2, flapping: 100, stable: 20, interval: 15, sequential: false };
   for (let i = 0; i < argv.length; i++) {
     const key = argv[i].replace(/^--/, '');
+    if (key === 'sequential') {
+      opts.sequential = true;
+      continue;
+    }
     if (!(key in opts)) throw new Error(`soak: unknown option ${argv[i]}`);
     opts[key] = Number(argv[++i]);
     if (!Number.isFinite(opts[key]) || opts[key] <= 0)
@@ -112,14 +117,21 @@ async function statusLatencyMs(socket) {
   return answered ? Number(process.hrtime.bigint() - t0) / 1e6 : PROBE_TIMEOUT_MS;
 }
 
-/** Wall time of the implementation's own `dinitctl status` (CLI start-up included). */
+/**
+ * Wall time of the implementation's own `dinitctl status` (CLI start-up included). Asynchronous,
+ * so that a run beside it is not held up while it waits.
+ */
 function cliLatencyMs(dinitctl, socket) {
   const t0 = process.hrtime.bigint();
-  spawnSync(dinitctl, ['-p', socket, 'status', 'stable-0'], {
+  const child = spawn(dinitctl, ['-p', socket, 'status', 'stable-0'], {
     stdio: 'ignore',
     timeout: PROBE_TIMEOUT_MS,
   });
-  return Number(process.hrtime.bigint() - t0) / 1e6;
+  return new Promise((resolve) => {
+    const done = () => resolve(Number(process.hrtime.bigint() - t0) / 1e6);
+    child.once('exit', done);
+    child.once('error', done);
+  });
 }
 
 async function sample(pid, socket) {
@@ -161,7 +173,9 @@ async function soak(label, bindir, opts) {
     const end = Date.now() + opts.minutes * 60000;
     const t0 = Date.now();
     console.log(`${label}: daemon pid ${child.pid}, ${opts.minutes} min`);
-    console.log('   t(s)   RSS MiB  RssAnon MiB  fds  zombies  status ms  dinitctl ms');
+    console.log(
+      `${'run'.padEnd(9)}   t(s)   RSS MiB  RssAnon MiB  fds  zombies  status ms  dinitctl ms`,
+    );
     for (;;) {
       await sleep(Math.min(opts.interval * 1000, Math.max(0, end - Date.now())));
       if (child.exitCode !== null) throw new Error(`daemon exited with status ${child.exitCode}`);
@@ -172,10 +186,10 @@ async function soak(label, bindir, opts) {
         await statusLatencyMs(socket),
         await statusLatencyMs(socket),
       );
-      s.cliMs = cliLatencyMs(path.join(bindir, 'dinitctl'), socket);
+      s.cliMs = await cliLatencyMs(path.join(bindir, 'dinitctl'), socket);
       samples.push(s);
       console.log(
-        `${s.t.toFixed(0).padStart(7)} ${(s.rssKiB / 1024).toFixed(1).padStart(9)}` +
+        `${label.padEnd(9)}${s.t.toFixed(0).padStart(7)} ${(s.rssKiB / 1024).toFixed(1).padStart(9)}` +
           ` ${(s.anonKiB / 1024).toFixed(1).padStart(12)} ${String(s.fds).padStart(4)}` +
           ` ${String(s.zombies).padStart(8)} ${s.statusMs.toFixed(1).padStart(10)}` +
           ` ${s.cliMs.toFixed(1).padStart(12)}`,
@@ -222,13 +236,22 @@ async function main() {
     console.log('soak: dist/ is missing; run npm run build first');
     return;
   }
-  const ours = await soak('dinit-ts', path.join(root, 'bin'), opts);
   const up = process.env.DINIT_UPSTREAM_BINDIR;
   if (!up) {
+    await soak('dinit-ts', path.join(root, 'bin'), opts);
     console.log('soak: upstream skipped (set DINIT_UPSTREAM_BINDIR to an upstream build)');
     return;
   }
-  const theirs = await soak('upstream', up, opts);
+  let ours, theirs;
+  if (opts.sequential) {
+    ours = await soak('dinit-ts', path.join(root, 'bin'), opts);
+    theirs = await soak('upstream', up, opts);
+  } else {
+    [ours, theirs] = await Promise.all([
+      soak('dinit-ts', path.join(root, 'bin'), opts),
+      soak('upstream', up, opts),
+    ]);
+  }
   console.log(
     `soak: worst status latency dinit-ts ${ours.worst.toFixed(1)} ms, upstream` +
       ` ${theirs.worst.toFixed(1)} ms (${(ours.worst / theirs.worst).toFixed(2)}x)`,
