@@ -81,3 +81,30 @@ export function reexecManager(
   const { execManager } = require('./linux/pid1') as typeof import('./linux/pid1');
   return execManager(args, env, keepFds);
 }
+
+/**
+ * Connects a non-blocking datagram socket to the log daemon's unix socket at `path` (/dev/log
+ * for syslog). Returns the fd, or -errno: ENOENT or ECONNREFUSED while no log daemon listens,
+ * ENOSYS when the FFI layer (koffi) is missing.
+ */
+export function connectLogSocket(path: string): number {
+  const linux = process.platform === 'linux';
+  const libNames: Record<string, string[]> = {
+    linux: ['libc.so.6', ''],
+    freebsd: ['libc.so.7', ''],
+    darwin: ['/usr/lib/libSystem.B.dylib', ''],
+  };
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { loadLibc } = require('./posix/ffi') as typeof import('./posix/ffi');
+  const libc = loadLibc(libNames[process.platform] ?? ['']);
+  if (libc === undefined) return -38; // ENOSYS (Linux's number; only the sign matters here)
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const ls = require('./posix/log-socket') as typeof import('./posix/log-socket');
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { endianness } = require('node:os') as typeof import('node:os');
+  return ls.connectLogSocket(libc, path, {
+    sockaddr: linux ? 'linux' : 'bsd',
+    oNonblock: linux ? 0x800 : 4,
+    bigEndian: endianness() === 'BE',
+  });
+}

@@ -32,4 +32,17 @@ export interface Host {
    * ProcessSpec for pass-cs-fd services; without it such a launch fails with "not supported yet".
    */
   controlSocketPath(): string | undefined;
+
+  /**
+   * A service with the starts-rwfs option has started (or was resumed as started): the root
+   * filesystem is writable now. The daemon retries what needed it (the log file, the boot
+   * record in utmp and wtmp).
+   */
+  rootFsWritable(): void;
+
+  /**
+   * A service with the starts-log option has started (or was resumed as started): the system
+   * log daemon is up, so the daemon connects its main log to it and sends what it held.
+   */
+  logReady(): void;
 }

@@ -765,6 +765,9 @@ export class ServiceRecord {
     this.host.logServiceEvent('started', this.name, false);
     this.state = 'started';
     this.notifyListeners('started');
+    // As upstream: what waited for a writable root filesystem or a log daemon goes on now.
+    if (this.flags.startsRwfs) this.host.rootFsWritable();
+    if (this.flags.startsLog) this.host.logReady();
 
     if (this.forceStop || this.desired === 'stopped') {
       this.doStop();

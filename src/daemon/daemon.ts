@@ -43,6 +43,17 @@ export interface DaemonParts {
     env: Record<string, string>,
     ctx: ControlContext,
   ): ControlLike;
+  /**
+   * A non-blocking datagram socket connected to the log daemon's unix socket: the fd, or -errno.
+   * Absent: the syslog main log holds its messages and never sends them.
+   */
+  connectLogSocket?(path: string): number;
+}
+
+/** Where syslog listens; DINIT_SYSLOG_SOCKET overrides it (tests, unusual systems). */
+export function syslogSocketPath(env: NodeJS.ProcessEnv): string {
+  const p = env.DINIT_SYSLOG_SOCKET;
+  return p === undefined || p === '' ? '/dev/log' : p;
 }
 
 /** The description source as the daemon needs it (see DescriptionSource in core/api.ts). */
@@ -107,6 +118,8 @@ export async function runDaemon(
     mainLevel: opts.mainLogLevel,
     consoleServiceStatus: opts.consoleServiceStatus,
     mainLogPending: opts.logFile !== undefined,
+    // As upstream, without -l the main log is syslog, held until a starts-log service starts.
+    syslog: opts.logFile === undefined,
   });
   const d = new Daemon(opts, parts, log, init);
   let status: number;
@@ -158,9 +171,6 @@ class Daemon {
   private async openMainLog(): Promise<boolean> {
     const { opts, log } = this;
     if (opts.systemInit) log.log('notice', 'Starting system', false);
-    if (opts.systemInit && opts.logFile === undefined) {
-      log.log('warn', 'logging to syslog (/dev/log) is not supported yet; use --log-file');
-    }
     if (opts.logFile === undefined) return true;
     const err = log.openLogFile(opts.logFile);
     if (err === undefined || opts.systemInit) return true;
@@ -187,7 +197,10 @@ class Daemon {
     const exitReports = init && ((pid: number, cb: ExitCallback) => init.takeExit(pid, cb));
     const os = this.parts.createOs(log, opts, exitReports);
     const source = this.parts.createSource(serviceDirs, env, log, opts);
-    const host = daemonHost(log, () => this.socketPathForServices);
+    const host = daemonHost(log, () => this.socketPathForServices, {
+      rootFsWritable: () => this.rootFsWritable(),
+      logReady: () => this.logReady(),
+    });
     const manager = this.parts.createManager(os, host, source);
     this.manager = manager;
     const resume = this.openJournal(manager, os);
@@ -409,6 +422,27 @@ class Daemon {
       this.pendingStop = true;
       this.pendingType = data.shutdown;
     }
+  }
+
+  /**
+   * A starts-log service has started: connect the main log to syslog (or, with -l, open the log
+   * file if that failed before), as upstream does.
+   */
+  private logReady(): void {
+    const { opts, log } = this;
+    if (opts.logFile !== undefined) {
+      if (!log.mainAttached) log.openLogFile(opts.logFile);
+      return;
+    }
+    const connect = this.parts.connectLogSocket;
+    if (connect === undefined) return;
+    log.connectSyslog(() => connect(syslogSocketPath(process.env)));
+  }
+
+  /** A starts-rwfs service has started: open the log file if that failed on the read-only root. */
+  private rootFsWritable(): void {
+    const { opts, log } = this;
+    if (opts.logFile !== undefined && !log.mainAttached) log.openLogFile(opts.logFile);
   }
 
   /** Re-executing needs the journal, and is refused while booting or shutting down. */

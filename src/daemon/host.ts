@@ -6,7 +6,11 @@ import type { Host } from '../core/host';
 import type { DaemonLog } from './log';
 
 /** A Host over the daemon's log; controlSocketPath() asks the daemon each time. */
-export function daemonHost(log: DaemonLog, controlSocketPath: () => string | undefined): Host {
+export function daemonHost(
+  log: DaemonLog,
+  controlSocketPath: () => string | undefined,
+  milestones: Pick<Host, 'rootFsWritable' | 'logReady'>,
+): Host {
   return {
     log: (level, message) => log.osLog(level, message),
     logServiceEvent: (kind, name, depFailed) => {
@@ -16,5 +20,7 @@ export function daemonHost(log: DaemonLog, controlSocketPath: () => string | und
     },
     setConsoleLogEnabled: (enabled, released) => log.setConsoleEnabled(enabled, released),
     controlSocketPath,
+    rootFsWritable: () => milestones.rootFsWritable(),
+    logReady: () => milestones.logReady(),
   };
 }

@@ -1,7 +1,7 @@
 // The daemon's own log: service status lines and messages on the console, and the main log
-// (a file given with -l). Output is queued in bounded buffers and written asynchronously, so a
-// slow or stuck console never blocks the event loop; when a buffer is full, messages are dropped
-// and a visible marker line takes their place.
+// (syslog by default, a file given with -l). Output is queued in bounded buffers and written
+// asynchronously, so a slow or stuck console never blocks the event loop; when a buffer is full,
+// messages are dropped and a visible marker line takes their place.
 
 import * as fs from 'node:fs';
 import { LOG_LEVEL_RANK, type LogLevel } from './options';
@@ -47,6 +47,10 @@ export function messageForErrnoCode(code: string): string {
  * write in flight. Holds at most `capacity` bytes; beyond that, messages are dropped and
  * DISCARD_MARKER is queued once per run of drops. A write error other than EAGAIN/EINTR stops
  * the stream (later messages are dropped silently, as the destination is gone).
+ *
+ * A datagram stream (the syslog socket) writes each message on its own, so that each is one
+ * datagram; when the socket fails (the log daemon went away) it is closed and the stream goes
+ * back to holding messages, the failed one first, until attach() gives it a new socket.
  */
 export class BufferedLogStream {
   private queue: string[] = [];
@@ -68,6 +72,7 @@ export class BufferedLogStream {
     fd: number | undefined,
     private readonly capacity = DEFAULT_LOG_BUFFER_BYTES,
     private closeOnEnd = false,
+    private readonly datagram = false,
   ) {
     this.fd = fd;
   }
@@ -97,6 +102,11 @@ export class BufferedLogStream {
   /** True while the stream can still deliver messages. */
   get alive(): boolean {
     return !this.dead;
+  }
+
+  /** True while the stream has a destination (not holding messages for a later attach()). */
+  get attached(): boolean {
+    return !this.dead && this.fd !== undefined;
   }
 
   /** Queue one complete message (ending in '\n'). Returns false if it was dropped. */
@@ -169,8 +179,9 @@ export class BufferedLogStream {
     if (this.writing || this.paused || this.dead || this.fd === undefined) return;
     if (this.queue.length === 0) return;
     if (this.retryTimer !== undefined) return;
-    const text = this.queue.join('');
-    this.queue = [];
+    // One message per write on a datagram socket: each write is one datagram.
+    const text = this.datagram ? (this.queue.shift() as string) : this.queue.join('');
+    if (!this.datagram) this.queue = [];
     const buf = Buffer.from(text);
     this.writing = true;
     const fd = this.fd;
@@ -187,11 +198,14 @@ export class BufferedLogStream {
             this.retryTimer.unref();
             return;
           }
-          this.stop();
+          if (this.datagram) this.detach(buf.toString());
+          else this.stop();
           return;
         }
-        this.queuedBytes -= written;
-        if (written < buf.length) this.requeueFront(buf.subarray(written).toString());
+        // A datagram is sent whole or not at all.
+        const sent = this.datagram ? buf.length : written;
+        this.queuedBytes -= sent;
+        if (sent < buf.length) this.requeueFront(buf.subarray(written).toString());
         if (this.dead) {
           this.stop();
           return;
@@ -203,6 +217,19 @@ export class BufferedLogStream {
         this.dead = true;
       }
     });
+  }
+
+  /** The socket failed: close it and hold messages (this one first) until the next attach(). */
+  private detach(unsent: string): void {
+    this.requeueFront(unsent);
+    const fd = this.fd;
+    this.fd = undefined;
+    try {
+      if (fd !== undefined && this.closeOnEnd) fs.closeSync(fd);
+    } catch {
+      // Already closed; nothing to do.
+    }
+    this.wake();
   }
 
   private requeueFront(text: string): void {
@@ -220,14 +247,32 @@ export interface DaemonLogOptions {
   consoleFd?: number;
   /** True when a main log (-l file) will be attached, so its messages are held until then. */
   mainLogPending?: boolean;
+  /**
+   * The main log is syslog (no -l): messages carry a "<priority>" prefix and are held until
+   * connectSyslog() reaches the log daemon.
+   */
+  syslog?: boolean;
   bufferBytes?: number;
 }
+
+/** syslog's facility LOG_DAEMON, shifted into place. */
+const LOG_DAEMON = 3 << 3;
+
+/** syslog severities of our levels (LOG_DEBUG, LOG_NOTICE, LOG_WARNING, LOG_ERR; LOG_CRIT). */
+const SYSLOG_SEVERITY: Record<LogLevel, number> = {
+  debug: 7,
+  notice: 5,
+  warn: 4,
+  error: 3,
+  none: 2,
+};
 
 /**
  * The daemon's log: two streams (console and main log) with their own level thresholds.
  * General messages are prefixed "dinit: "; service status lines follow upstream's console
  * format ("[  OK  ] name", "[FAILED] name", "[STOPPD] name") and, in the main log,
- * "dinit: service name started." and so on.
+ * "dinit: service name started." and so on. A syslog main log sends each message as one
+ * datagram "<pri>dinit: text\n" (facility daemon), as upstream does.
  */
 export class DaemonLog {
   readonly console: BufferedLogStream;
@@ -236,11 +281,16 @@ export class DaemonLog {
   private readonly mainRank: number;
   private readonly statusLines: boolean;
   private consoleGeneration = 0;
+  private readonly syslog: boolean;
 
   constructor(opts: DaemonLogOptions) {
     const bytes = opts.bufferBytes ?? DEFAULT_LOG_BUFFER_BYTES;
     this.console = new BufferedLogStream(opts.consoleFd ?? 1, bytes, false);
-    this.main = opts.mainLogPending ? new BufferedLogStream(undefined, bytes, true) : undefined;
+    this.syslog = opts.syslog === true && !opts.mainLogPending;
+    this.main =
+      opts.mainLogPending || this.syslog
+        ? new BufferedLogStream(undefined, bytes, true, this.syslog)
+        : undefined;
     this.consoleRank = LOG_LEVEL_RANK[opts.consoleLevel];
     this.mainRank = LOG_LEVEL_RANK[opts.mainLevel];
     this.statusLines = opts.consoleServiceStatus;
@@ -263,6 +313,32 @@ export class DaemonLog {
     }
   }
 
+  /**
+   * Connect the syslog main log (a starts-log service has started): `connect` gives a datagram
+   * socket's fd or -errno. Held messages go out first. A failure is silent, as upstream's: the
+   * log daemon may not be up yet, and messages stay held for the next attempt. Returns whether
+   * the main log is connected.
+   */
+  connectSyslog(connect: () => number): boolean {
+    const main = this.main;
+    if (!this.syslog || main === undefined) return false;
+    if (main.attached) return true;
+    const fd = connect();
+    if (fd < 0) return false;
+    main.attach(fd, true);
+    return true;
+  }
+
+  /** True when the main log is a file (-l) that is open, or a connected syslog socket. */
+  get mainAttached(): boolean {
+    return this.main?.attached === true;
+  }
+
+  /** The "<pri>" prefix of a syslog line at this level, else ''. */
+  private priority(level: LogLevel): string {
+    return this.syslog ? `<${LOG_DAEMON | SYSLOG_SEVERITY[level]}>` : '';
+  }
+
   private ensureMain(): BufferedLogStream {
     const m = new BufferedLogStream(undefined, DEFAULT_LOG_BUFFER_BYTES, true);
     (this as { main: BufferedLogStream | undefined }).main = m;
@@ -277,7 +353,9 @@ export class DaemonLog {
     const rank = LOG_LEVEL_RANK[level];
     const line = `dinit: ${message}\n`;
     if (toConsole && rank >= this.consoleRank && level !== 'none') this.console.push(line);
-    if (this.main !== undefined && rank >= this.mainRank && level !== 'none') this.main.push(line);
+    if (this.main !== undefined && rank >= this.mainRank && level !== 'none') {
+      this.main.push(this.priority(level) + line);
+    }
   }
 
   /** Log from the core/adapters through the Os port (its 'info' is our 'notice'). */
@@ -308,7 +386,9 @@ export class DaemonLog {
   }
 
   private mainOnly(level: LogLevel, text: string): void {
-    if (this.main !== undefined && LOG_LEVEL_RANK[level] >= this.mainRank) this.main.push(text);
+    if (this.main !== undefined && LOG_LEVEL_RANK[level] >= this.mainRank) {
+      this.main.push(this.priority(level) + text);
+    }
   }
 
   /**

@@ -2,7 +2,7 @@
 // the core's ServiceSet and the control server. Kept apart from daemon.ts so that tests can run
 // the lifecycle with other parts, and so that main() loads these only when it runs the daemon.
 
-import { createOs, type CreateOsOptions } from '../../adapters/index';
+import { connectLogSocket, createOs, type CreateOsOptions } from '../../adapters/index';
 import { FileDescriptionSource } from '../config/file-source';
 import type { ServiceManager } from '../core/api';
 import type { Host } from '../core/host';
@@ -83,4 +83,5 @@ export const realParts: DaemonParts = {
   createSource: (dirs, env, log) => makeSource(dirs, env, log),
   createManager: makeManager,
   createControl: makeControl,
+  connectLogSocket,
 };

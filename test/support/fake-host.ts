@@ -10,6 +10,8 @@ export class FakeHost implements Host {
   readonly serviceEvents: string[] = [];
   /** Console mute (false) and restore (true) requests, in order. */
   readonly consoleRequests: boolean[] = [];
+  /** 'rwfs' and 'log' for each starts-rwfs / starts-log service that started, in order. */
+  readonly milestones: string[] = [];
 
   constructor(private readonly socketPath?: string) {}
 
@@ -28,6 +30,14 @@ export class FakeHost implements Host {
 
   controlSocketPath(): string | undefined {
     return this.socketPath;
+  }
+
+  rootFsWritable(): void {
+    this.milestones.push('rwfs');
+  }
+
+  logReady(): void {
+    this.milestones.push('log');
   }
 
   /** True if some log line contains text (at `level`, when given). */

@@ -132,7 +132,7 @@ export interface NsBoot {
 export async function bootNs(
   args: string[],
   services: Record<string, string> | ((dir: string) => Record<string, string>),
-  opts: { waitSocket?: boolean } = {},
+  opts: { waitSocket?: boolean; env?: Record<string, string> } = {},
 ): Promise<NsBoot> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dinit-ns-'));
   const sd = path.join(dir, 'sd');
@@ -144,7 +144,11 @@ export async function bootNs(
   const proc: ChildProcess = spawn(
     'unshare',
     ['-p', '-f', '-m', '--mount-proc', 'sh', '-c', `mount -t tmpfs tmpfs /run && exec ${argv}`],
-    { cwd: dir, env: { ...process.env, OUT_DIR: dir }, stdio: ['ignore', 'pipe', 'pipe'] },
+    {
+      cwd: dir,
+      env: { ...process.env, OUT_DIR: dir, ...opts.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
   );
   let out = '';
   proc.stdout?.on('data', (b: Buffer) => (out += b.toString()));

@@ -438,6 +438,21 @@ describe('process spec', () => {
     expect(h.status('c2').hasConsole).toBe(false);
   });
 
+  test('starts-rwfs and starts-log tell the host once the service has started, not before', () => {
+    const h = new Harness().add(
+      desc('rw', { type: 'scripted', options: { startsRwfs: true } }),
+      desc('syslogd', { type: 'process', dependsOn: ['rw'], options: { startsLog: true } }),
+    );
+    h.start('syslogd');
+    expect(h.host.milestones).toEqual([]);
+    h.os.exit('rw', 0);
+    // rw reached STARTED first, then syslogd (a process service is started once launched).
+    expect(h.state('syslogd')).toBe('started');
+    expect(h.host.milestones).toEqual(['rwfs', 'log']);
+    // The status line goes out first, so the log daemon receives it with the held messages.
+    expect(h.host.serviceEvents).toEqual(['started rw', 'started syslogd']);
+  });
+
   test('socket activation opens the socket once, passes it, and closes it when the service stops', () => {
     const h = new Harness().add(
       desc('p', {

@@ -1,10 +1,13 @@
-// The daemon log: upstream's status-line formats, level thresholds, and the bounded buffer that
-// drops messages with a visible marker instead of blocking.
+// The daemon log: upstream's status-line formats, level thresholds, the bounded buffer that
+// drops messages with a visible marker instead of blocking, and the syslog main log over a real
+// datagram socket pair.
 
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { BufferedLogStream, DISCARD_MARKER, DaemonLog } from '../../../src/daemon/log';
+import { eventually } from '../../support/eventually';
+import { dgramPair } from '../../support/unix-dgram';
 
 let dir: string;
 beforeEach(() => {
@@ -105,5 +108,114 @@ describe('console hand-over', () => {
     log.setConsoleEnabled(true);
     await log.flush(5000);
     expect(out.read()).toBe('[  OK  ] before\n[  OK  ] during\n');
+  });
+});
+
+describe('syslog main log', () => {
+  const syslogLog = (bytes?: number): { log: DaemonLog; console: { read: () => string } } => {
+    const out = fileFd('console');
+    const log = new DaemonLog({
+      consoleLevel: 'warn',
+      mainLevel: 'notice',
+      consoleServiceStatus: true,
+      consoleFd: out.fd,
+      syslog: true,
+      bufferBytes: bytes,
+    });
+    return { log, console: out };
+  };
+
+  it('holds messages until connected, then sends each as one "<pri>dinit: ..." datagram', async () => {
+    const { log, console } = syslogLog();
+    log.log('notice', 'Starting system', false);
+    log.serviceStarted('syslogd');
+    log.log('warn', 'a warning');
+    log.log('error', 'an error');
+    log.log('debug', 'below the main level');
+    const pair = dgramPair();
+    try {
+      expect(log.connectSyslog(() => pair.sender)).toBe(true);
+      log.serviceFailed('db', false);
+      log.serviceStopped('web');
+      await log.flush(5000);
+      // LOG_DAEMON (24) plus the severity: notice 5, warning 4, err 3.
+      expect(pair.receive()).toEqual([
+        '<29>dinit: Starting system\n',
+        '<29>dinit: service syslogd started.\n',
+        '<28>dinit: a warning\n',
+        '<27>dinit: an error\n',
+        '<27>dinit: service db failed to start.\n',
+        '<29>dinit: service web stopped.\n',
+      ]);
+      // The console has no priority prefixes.
+      expect(console.read()).toBe(
+        '[  OK  ] syslogd\ndinit: a warning\ndinit: an error\n[FAILED] db\n[STOPPD] web\n',
+      );
+    } finally {
+      pair.close();
+      log.main?.close();
+    }
+  });
+
+  it('keeps messages and tries again when the log daemon is not there yet', async () => {
+    const { log } = syslogLog();
+    log.log('error', 'held');
+    expect(log.connectSyslog(() => -111 /* ECONNREFUSED */)).toBe(false);
+    expect(log.mainAttached).toBe(false);
+    const pair = dgramPair();
+    try {
+      expect(log.connectSyslog(() => pair.sender)).toBe(true);
+      // Connected already: a later starts-log service does not connect again.
+      expect(log.connectSyslog(() => -1)).toBe(true);
+      await log.flush(5000);
+      expect(pair.receive()).toEqual(['<27>dinit: held\n']);
+    } finally {
+      pair.close();
+      log.main?.close();
+    }
+  });
+
+  it('drops what exceeds the bound while held, and says so in its own datagram', async () => {
+    const { log } = syslogLog(64);
+    log.log('error', 'first message, kept');
+    log.log('error', 'second message, which no longer fits');
+    log.log('error', 'third, dropped too');
+    const pair = dgramPair();
+    try {
+      log.connectSyslog(() => pair.sender);
+      await log.flush(5000);
+      log.log('error', 'after');
+      await log.flush(5000);
+      expect(pair.receive()).toEqual([
+        '<27>dinit: first message, kept\n',
+        DISCARD_MARKER,
+        '<27>dinit: after\n',
+      ]);
+    } finally {
+      pair.close();
+      log.main?.close();
+    }
+  });
+
+  it('holds messages again when the log daemon goes away, and sends them on reconnection', async () => {
+    const { log } = syslogLog();
+    const first = dgramPair();
+    const second = dgramPair();
+    try {
+      log.connectSyslog(() => first.sender);
+      log.log('error', 'one');
+      await log.flush(5000);
+      expect(first.receive()).toEqual(['<27>dinit: one\n']);
+      first.close(); // the receiving end goes away: the next send fails
+      log.log('error', 'two');
+      await eventually('the socket to be dropped', () => !log.mainAttached);
+      log.log('error', 'three');
+      expect(log.connectSyslog(() => second.sender)).toBe(true);
+      await log.flush(5000);
+      expect(second.receive()).toEqual(['<27>dinit: two\n', '<27>dinit: three\n']);
+    } finally {
+      second.close();
+      log.main?.close();
+    }
   });
 });
