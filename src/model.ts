@@ -142,6 +142,8 @@ export interface ServiceExplanation {
   restarts: number;
   logType?: string;
   logFile?: string;
+  /** The last STATUS= text the service sent over sd_notify (ready-notification = notify). */
+  notifyStatus?: string;
 }
 
 /**

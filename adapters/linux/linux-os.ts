@@ -4,7 +4,13 @@
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { AdoptSpec, ProcessIdentity, ProcessSpec } from '../../src/core/os';
+import type {
+  AdoptSpec,
+  NotifyDatagram,
+  NotifySocket,
+  ProcessIdentity,
+  ProcessSpec,
+} from '../../src/core/os';
 import { capsHelperOps } from './capabilities';
 import { libcLoadError, loadLibc } from '../posix/ffi';
 import * as nodeOs from 'node:os';
@@ -14,6 +20,7 @@ import { bindUnixMsg } from '../posix/unix-msg';
 import type { PidRef } from '../posix/launched-child';
 import { findCgroup2Mount, ownCgroupPath, resolveCgroupDir } from './cgroup';
 import { PidfdWatcher } from './pidfd-watch';
+import { NotifySockets } from './notify-socket';
 import { bindLinuxSys, type LinuxSys } from './sys';
 import { ExecStage, type ExitStatus } from '../../src/model';
 import { CapsError, LaunchError } from '../../src/errors';
@@ -87,6 +94,8 @@ export class LinuxOs extends PosixOs {
   private groupFlagWorks = true;
   /** Exit watch for pids we did not start (created on first use); null once it failed. */
   private pidfdWatcher: PidfdWatcher | null | undefined;
+  /** sd_notify sockets and their directory (created on first use). */
+  private notifySockets: NotifySockets | undefined;
 
   constructor(opts: LinuxOsOptions) {
     const libc = loadLibc(['libc.so.6', '']);
@@ -165,6 +174,8 @@ export class LinuxOs extends PosixOs {
     if (this.caps.subreaper && this.sys) this.sys.prctl(PR_SET_CHILD_SUBREAPER, 0);
     this.pidfdWatcher?.dispose();
     this.pidfdWatcher = undefined;
+    this.notifySockets?.dispose();
+    this.notifySockets = undefined;
     super.dispose();
   }
 
@@ -218,6 +229,14 @@ export class LinuxOs extends PosixOs {
     ref?: PidRef,
   ): { cancel(): void } | undefined {
     if (!(ref instanceof PidFd) || !this.libc || !this.sys) return undefined;
+    const watcher = this.pollThread();
+    if (!watcher) return undefined;
+    return watcher.watch(ref.fd, () => onExit(undefined));
+  }
+
+  /** The poll thread for pidfds and notify sockets, created on first use; undefined without. */
+  private pollThread(): PidfdWatcher | undefined {
+    if (!this.libc || !this.sys) return undefined;
     if (this.pidfdWatcher === undefined) {
       const sys = this.sys;
       try {
@@ -233,8 +252,35 @@ export class LinuxOs extends PosixOs {
         );
       }
     }
-    if (!this.pidfdWatcher) return undefined;
-    return this.pidfdWatcher.watch(ref.fd, () => onExit(undefined));
+    return this.pidfdWatcher ?? undefined;
+  }
+
+  /**
+   * A service's sd_notify socket: SOCK_DGRAM with SO_PASSCRED in the daemon's directory,
+   * owned by the service's user, read from the poll thread (or every 100 ms without one).
+   */
+  openNotifySocket(
+    owner: { uid?: number; gid?: number },
+    onMessage: (msg: NotifyDatagram) => void,
+  ): NotifySocket {
+    return this.notify().open(owner, onMessage);
+  }
+
+  /** getsid(2) through the FFI layer; undefined when the process is gone or without koffi. */
+  sessionOf(pid: number): number | undefined {
+    return this.libc ? this.notify().sessionOf(pid) : undefined;
+  }
+
+  private notify(): NotifySockets {
+    const libc = this.libc;
+    if (!libc)
+      throw new Error(`it needs the FFI layer (koffi): ${libcLoadError() ?? 'not loaded'}`);
+    this.notifySockets ??= new NotifySockets(
+      libc,
+      () => this.pollThread(),
+      (p) => this.sockaddrUn(p),
+    );
+    return this.notifySockets;
   }
 
   /**

@@ -24,6 +24,8 @@ type AsyncPoll = KoffiFn & {
 export class PidfdWatcher {
   private readonly poll: AsyncPoll;
   private readonly entries = new Map<number, () => void>();
+  /** Watched fds that are not pidfds: readable means data to read (see watchReadable). */
+  private readonly plain = new Set<number>();
   private readonly wakeR: number;
   private readonly wakeW: number;
   private inFlight = false;
@@ -54,11 +56,36 @@ export class PidfdWatcher {
       onExit();
     };
     this.entries.set(pidfd, entry);
+    this.plain.delete(pidfd);
     this.kick();
     return {
       cancel: () => {
         if (this.entries.get(pidfd) === entry) {
           this.entries.delete(pidfd);
+          this.kick();
+        }
+      },
+    };
+  }
+
+  /**
+   * Calls onReadable once when fd (a socket, not a pidfd) has data to read; cancel() stops
+   * watching. The same poll thread serves both kinds.
+   */
+  watchReadable(fd: number, onReadable: () => void): { cancel(): void } {
+    const entry = () => {
+      this.entries.delete(fd);
+      this.plain.delete(fd);
+      onReadable();
+    };
+    this.entries.set(fd, entry);
+    this.plain.add(fd);
+    this.kick();
+    return {
+      cancel: () => {
+        if (this.entries.get(fd) === entry) {
+          this.entries.delete(fd);
+          this.plain.delete(fd);
           this.kick();
         }
       },
@@ -74,6 +101,7 @@ export class PidfdWatcher {
   dispose(): void {
     this.disposed = true;
     this.entries.clear();
+    this.plain.clear();
     if (this.inFlight) this.wake();
     else this.closePipe();
   }
@@ -114,7 +142,7 @@ export class PidfdWatcher {
           const entry = this.entries.get(fds[i]);
           // A pidfd closed and its number reused while poll ran could report the old file:
           // only an exit the kernel confirms counts.
-          if (entry && !this.alive(fds[i])) entry();
+          if (entry && (this.plain.has(fds[i]) || !this.alive(fds[i]))) entry();
         }
       }
       this.kick();

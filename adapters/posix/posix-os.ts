@@ -929,7 +929,7 @@ export class PosixOs implements Os {
     return fd;
   }
 
-  private sockaddrUn(p: string): Buffer | undefined {
+  protected sockaddrUn(p: string): Buffer | undefined {
     const pathBytes = Buffer.from(p);
     if (pathBytes.length > 103) return undefined; // 104 on the BSDs, 108 on Linux, minus NUL
     const buf = Buffer.alloc(2 + pathBytes.length + 1);

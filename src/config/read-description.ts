@@ -632,11 +632,14 @@ function validateForType(s: ServiceSettings, report: Reporter): void {
   if (t === 'bgprocess') {
     if (s.pidFile === '')
       report.error("process ID file ('pid-file') not specified for bgprocess service.");
-    if (s.readinessFd !== -1 || s.readinessVar !== '') {
+    if (s.readinessFd !== -1 || s.readinessVar !== '' || s.readinessNotify) {
       report.error(
         "readiness notification ('ready-notification') is not supported for bgprocess services.",
       );
     }
+  }
+  if (s.watchdogTimeoutMs !== 0 && !s.readinessNotify) {
+    report.error("'watchdog-timeout' needs 'ready-notification = notify' (WATCHDOG=1 pings).");
   }
   if (s.options.killAllOnStop && t !== 'internal' && t !== 'scripted') {
     report.error('kill-all-on-stop can only be set on scripted or internal services.');
@@ -772,12 +775,14 @@ function describe(
     termSignal: s.termSignal,
     pidFile: absolute(subst.pidFile),
     chainTo: unlessEmpty(s.chainTo),
-    readyNotification:
-      s.readinessFd !== -1
+    readyNotification: s.readinessNotify
+      ? { kind: 'notify' }
+      : s.readinessFd !== -1
         ? { kind: 'pipefd', fd: s.readinessFd }
         : s.readinessVar !== ''
           ? { kind: 'pipevar', variable: s.readinessVar }
           : undefined,
+    ...(s.watchdogTimeoutMs !== 0 ? { watchdogTimeoutMs: s.watchdogTimeoutMs } : {}),
     logType: s.logType,
     logfile: absolute(subst.logfile, workingDirAbs ?? serviceDir),
     logfilePermissions: s.logfilePerms,

@@ -59,6 +59,10 @@ export interface ServiceSettings {
   rlimits: { nofile?: RlimitSpec; core?: RlimitSpec; data?: RlimitSpec; addrspace?: RlimitSpec };
   readinessFd: number;
   readinessVar: string;
+  /** ready-notification = notify (sd_notify; dinit-ts extension). */
+  readinessNotify: boolean;
+  /** watchdog-timeout (dinit-ts extension); 0 = none. */
+  watchdogTimeoutMs: number;
   runAs?: { user: string; uid: number; gid?: number; byName: boolean };
   nice?: number;
   /** Set as soon as a nice line is seen, even if its value is bad (upstream's lint uses this). */
@@ -114,6 +118,8 @@ export function defaultSettings(): ServiceSettings {
     rlimits: {},
     readinessFd: -1,
     readinessVar: '',
+    readinessNotify: false,
+    watchdogTimeoutMs: 0,
     niceIsSet: false,
     oomAdjIsSet: false,
     chainTo: '',
@@ -223,7 +229,12 @@ function depDir(type: DependencyType): Handler {
 }
 
 function duration(
-  field: 'restartIntervalMs' | 'restartDelayMs' | 'stopTimeoutMs' | 'startTimeoutMs',
+  field:
+    | 'restartIntervalMs'
+    | 'restartDelayMs'
+    | 'stopTimeoutMs'
+    | 'startTimeoutMs'
+    | 'watchdogTimeoutMs',
 ): Handler {
   return (c) => {
     c.settings[field] = parseDurationMs(c.pos, value(c), c.setting);
@@ -476,7 +487,14 @@ const HANDLERS: ReadonlyArray<readonly [string, Handler]> = [
     'ready-notification',
     (c) => {
       const v = value(c);
-      if (v.startsWith('pipefd:')) {
+      // Each form replaces the others, as a later line replaces an earlier one.
+      c.settings.readinessNotify = false;
+      if (v === 'notify' || v === 'sd_notify') {
+        c.settings.readinessFd = -1;
+        c.settings.readinessVar = '';
+        c.settings.readinessNotify = true;
+        markExtension(c, `ready-notification value '${v}'`);
+      } else if (v.startsWith('pipefd:')) {
         c.settings.readinessFd = parseUnum(c.pos, v.slice(7), 2147483647n);
       } else if (v.startsWith('pipevar:')) {
         c.settings.readinessVar = v.slice(8);
@@ -548,6 +566,7 @@ const HANDLERS: ReadonlyArray<readonly [string, Handler]> = [
     },
   ],
   ['run-in-jail', (c) => (c.settings.runInJail = value(c))],
+  ['watchdog-timeout', duration('watchdogTimeoutMs')],
 ];
 
 /** The settings that accept `+=`: upstream allows it only for these. */
@@ -558,7 +577,7 @@ const PLUS_ASSIGN = new Set(['command', 'stop-command', 'capabilities', 'secureb
  * here and fails to load there; dinit-check names each use. A handler that extends the values of
  * an upstream setting calls markExtension itself.
  */
-const EXTENSION_SETTINGS: ReadonlySet<string> = new Set<string>([]);
+const EXTENSION_SETTINGS: ReadonlySet<string> = new Set<string>(['watchdog-timeout']);
 
 /** Every setting upstream knows (plus run-in-jail), in upstream's order, then the extensions. */
 export const SETTINGS: ReadonlyMap<string, SettingDef> = new Map(

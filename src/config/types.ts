@@ -28,7 +28,10 @@ export type RestartPolicy = 'yes' | 'no' | 'on-failure';
 export type LogType = 'none' | 'file' | 'buffer' | 'pipe';
 
 export type ReadyNotification =
-  { kind: 'pipefd'; fd: number } | { kind: 'pipevar'; variable: string };
+  | { kind: 'pipefd'; fd: number }
+  | { kind: 'pipevar'; variable: string }
+  /** sd_notify protocol on a datagram socket named in NOTIFY_SOCKET (dinit-ts extension). */
+  | { kind: 'notify' };
 
 /** A resource limit as Dinit writes it: "soft:hard", "n" (both), "soft:" or ":hard"; -1 = unlimited. */
 export interface RlimitSpec {
@@ -103,6 +106,11 @@ export interface ServiceDescription {
   pidFile?: string;
   chainTo?: string;
   readyNotification?: ReadyNotification;
+  /**
+   * watchdog-timeout (dinit-ts extension, with ready-notification = notify): once started, the
+   * process must send WATCHDOG=1 at least this often (ms) or it is aborted. Absent or 0: none.
+   */
+  watchdogTimeoutMs?: number;
 
   logType: LogType;
   logfile?: string;

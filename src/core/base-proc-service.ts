@@ -337,7 +337,9 @@ export abstract class BaseProcessService extends ServiceRecord {
     }
     if (this.socket) spec.activationSocket = this.socket;
     if (!forStop) {
-      if (d.readyNotification) spec.readiness = { ...d.readyNotification };
+      // sd_notify readiness is a socket, set up by ProcessService, not a pipe.
+      if (d.readyNotification && d.readyNotification.kind !== 'notify')
+        spec.readiness = { ...d.readyNotification };
       if (d.options.passCsFd) {
         spec.passControlSocket = true;
         const controlSocketPath = this.host.controlSocketPath();
@@ -384,7 +386,10 @@ export abstract class BaseProcessService extends ServiceRecord {
     if (!spec) return false;
     const launch: Launch = { handle: undefined };
     const events: ProcessEvents = {
-      onExit: (status) => this.guard(launch, () => this.onMainExit(status)),
+      onExit: (status) => {
+        this.beforeMainExit();
+        this.guard(launch, () => this.onMainExit(status));
+      },
       onExecFailed: (stage, errno, message) =>
         this.guard(launch, () => this.onMainExecFailed(stage, errno, message)),
       onReady: () => this.guard(launch, () => this.onReady()),
@@ -459,6 +464,12 @@ export abstract class BaseProcessService extends ServiceRecord {
   }
 
   protected onReady(): void {}
+
+  /**
+   * Called when the main process's exit arrives, before the launch is checked: a service that
+   * can hear from its process by another channel (sd_notify) takes in what is queued there.
+   */
+  protected beforeMainExit(): void {}
 
   protected onReadinessClosed(): void {}
 

@@ -118,6 +118,32 @@ export interface TimerHandle {
 
 export type SignalTarget = 'process' | 'group';
 
+/**
+ * A service's sd_notify socket (ready-notification = notify): a datagram socket at `path`, named
+ * to the service in NOTIFY_SOCKET, whose datagrams the adapter hands to the onMessage given to
+ * openNotifySocket.
+ */
+export interface NotifySocket {
+  /** The socket's address as NOTIFY_SOCKET gives it to the service. */
+  readonly path: string;
+  /**
+   * Delivers, synchronously, every datagram already queued on the socket. The core calls it
+   * before it acts on the exit of the service's process, so that a READY=1 or MAINPID= sent just
+   * before the exit is seen first (the exit comes through another channel and may overtake it).
+   */
+  drain(): void;
+  /** Closes the socket and removes its file; no message is delivered afterwards. */
+  close(): void;
+}
+
+/** One datagram received on a NotifySocket. */
+export interface NotifyDatagram {
+  /** The text the service sent (newline-separated KEY=VALUE assignments). */
+  data: Buffer;
+  /** The sender's pid, from the kernel's credentials (SCM_CREDENTIALS); undefined without. */
+  pid?: number;
+}
+
 /** What the adapter can do on this kernel; the core asks, never checks the platform. */
 export interface OsCaps {
   pidfd: boolean;
@@ -153,7 +179,7 @@ export interface ProcessIdentity {
   outputIno?: number;
 }
 
-export type SignalName = 'HUP' | 'INT' | 'KILL' | 'TERM' | 'USR1' | 'USR2';
+export type SignalName = 'HUP' | 'INT' | 'KILL' | 'TERM' | 'USR1' | 'USR2' | 'ABRT';
 
 /** Linux's numbers: the default when an Os does not supply its own table. */
 const LINUX_SIGNAL_NUMBERS: Readonly<Record<SignalName, number>> = {
@@ -163,6 +189,7 @@ const LINUX_SIGNAL_NUMBERS: Readonly<Record<SignalName, number>> = {
   TERM: 15,
   USR1: 10,
   USR2: 12,
+  ABRT: 6,
 };
 
 /**
@@ -252,6 +279,23 @@ export interface Os {
 
   /** What a journal needs to find a launched process again (undefined once it is gone). */
   processIdentity?(pid: number): ProcessIdentity | undefined;
+
+  /**
+   * Opens a service's sd_notify socket, which only `owner` (the service's user; the daemon's own
+   * when absent) and the daemon may send to. Throws an Error saying what failed. Linux: a
+   * SOCK_DGRAM unix socket with SO_PASSCRED in a directory of the daemon's; absent on FreeBSD
+   * and macOS (a notify service then fails to start, saying so).
+   */
+  openNotifySocket?(
+    owner: { uid?: number; gid?: number },
+    onMessage: (msg: NotifyDatagram) => void,
+  ): NotifySocket;
+
+  /**
+   * The session id of a process (getsid(2)), or undefined when it is gone. The core uses it to
+   * tell the service's own processes from others (a service runs in its own session).
+   */
+  sessionOf?(pid: number): number | undefined;
 
   /** Kill every process in a cgroup (cgroup.kill, or SIGKILL each member). Linux only. */
   killCgroup?(cgroup: string): void;

@@ -5,8 +5,9 @@ import type { ExitStatus } from '../model';
 import { execStageDescription } from '../model';
 import { BaseProcessService, cleanExit, type Launch } from './base-proc-service';
 import type { ResumeEntry } from './api';
-import type { ProcessEvents } from './os';
+import type { ProcessEvents, ProcessSpec } from './os';
 import { SIGKILL } from './service';
+import { Notifier } from './notify';
 
 /** type = process: a long-running process, optionally with a stop-command and readiness. */
 export class ProcessService extends BaseProcessService {
@@ -20,6 +21,10 @@ export class ProcessService extends BaseProcessService {
   doingSmoothRecovery = false;
   /** Readiness still awaited for the current process (also during smooth recovery). */
   protected awaitingReady = false;
+  /** sd_notify socket, STATUS= text and watchdog; created on the first notify launch. */
+  notifier: Notifier | undefined;
+  /** The watch on a process named by MAINPID= (it is not the launched one). */
+  private mainPidWatch: { cancel(): void } | undefined;
 
   protected override bringUp(): boolean {
     if (
@@ -114,6 +119,7 @@ export class ProcessService extends BaseProcessService {
 
   protected override handleExitStatus(): void {
     this.awaitingReady = false;
+    this.notifier?.processEnded();
     let current = this.state;
     this.logUncleanExit();
     if (this.timerFor === 'start-stop-timeout') {
@@ -144,6 +150,7 @@ export class ProcessService extends BaseProcessService {
 
   protected override execFailed(): void {
     this.awaitingReady = false;
+    this.notifier?.processEnded();
     if (this.state === 'starting') {
       this.stopReason = 'execfailed';
       this.state = 'stopping';
@@ -157,6 +164,7 @@ export class ProcessService extends BaseProcessService {
   }
 
   protected override bringDown(): void {
+    this.notifier?.disarmWatchdog();
     if (this.stopPid !== -1 || this.stopIssued) return;
     if (this.waitingForExecStat) return;
     if (this.pid !== -1) {
@@ -278,8 +286,123 @@ export class ProcessService extends BaseProcessService {
     }
   }
 
+  // ---- sd_notify (ready-notification = notify; see notify.ts) ----
+
+  /** With sd_notify readiness, a new socket for each launch, named in the environment. */
+  protected override buildSpec(
+    argv: string[],
+    onConsole: boolean,
+    forStop: boolean,
+  ): ProcessSpec | undefined {
+    const spec = super.buildSpec(argv, onConsole, forStop);
+    if (!spec || forStop || this.desc.readyNotification?.kind !== 'notify') return spec;
+    if (!this.notifier) this.notifier = this.makeNotifier();
+    const runAs = this.desc.runAs;
+    const env = this.notifier.open(
+      { uid: runAs?.uid, gid: runAs?.gid },
+      this.desc.watchdogTimeoutMs ?? 0,
+    );
+    if (!env) return undefined;
+    Object.assign(spec.env, env);
+    return spec;
+  }
+
+  protected override startPsProcess(argv: string[], onConsole: boolean): boolean {
+    this.mainPidWatch?.cancel();
+    this.mainPidWatch = undefined;
+    const ok = super.startPsProcess(argv, onConsole);
+    if (ok) this.notifier?.launched(this.pid);
+    else this.notifier?.processEnded();
+    return ok;
+  }
+
+  protected override beforeMainExit(): void {
+    this.notifier?.drain();
+  }
+
+  /** A watchdog timeout is a failure, whatever the exit status it led to. */
+  protected override wantsAutoRestart(): boolean {
+    if (this.notifier?.watchdogFired === true && this.autoRestart !== 'never') return true;
+    return super.wantsAutoRestart();
+  }
+
+  private makeNotifier(): Notifier {
+    return new Notifier(
+      {
+        name: this.name,
+        mainPid: () => this.pid,
+        notifyReady: () => {
+          this.messageMeansExeced();
+          this.onReady();
+          if (this.state === 'started' && !this.awaitingReady) this.notifier?.armWatchdog();
+        },
+        notifyMainPid: (pid) => this.takeMainPid(pid),
+        killMain: (signal) => this.killPg(signal),
+        stopTimeoutMs: () => this.desc.stopTimeoutMs,
+      },
+      this.os,
+      this.host,
+      () => this.set.processQueues(),
+    );
+  }
+
+  /**
+   * MAINPID=n: n is the supervised process from now on, watched as a bgprocess daemon is; the
+   * launched process's own exit no longer counts.
+   */
+  private takeMainPid(pid: number): void {
+    if (this.state !== 'starting' && this.state !== 'started') return;
+    this.messageMeansExeced();
+    this.mainPidWatch?.cancel();
+    const launch: Launch = { handle: undefined };
+    this.launch = launch;
+    this.pid = pid;
+    this.handle = undefined;
+    this.trackingChild = true;
+    // An adapter may report a process that is already gone from inside watchPid().
+    let inWatchCall = true;
+    let immediate: ExitStatus | undefined;
+    const watch = this.os.watchPid(pid, (status) => {
+      const st: ExitStatus = status ?? { kind: 'exited', code: 0 };
+      if (inWatchCall) {
+        immediate = st;
+        return;
+      }
+      this.beforeMainExit();
+      if (this.launch !== launch) return;
+      this.mainPidWatch = undefined;
+      this.mainPidExited(st);
+      this.set.processQueues();
+    });
+    inWatchCall = false;
+    if (immediate) this.mainPidExited(immediate);
+    else this.mainPidWatch = watch;
+  }
+
+  /**
+   * A process that sends sd_notify messages has exec'd, even if the exec status (another
+   * channel) has not said so yet: take it as said, so readiness is not missed.
+   */
+  private messageMeansExeced(): void {
+    if (!this.waitingForExecStat) return;
+    this.waitingForExecStat = false;
+    this.execSucceeded();
+  }
+
+  private mainPidExited(st: ExitStatus): void {
+    this.pid = -1;
+    this.exitStatus = st;
+    this.lastExit = st;
+    this.launch = undefined;
+    this.stopStopStartTimer();
+    this.handleExitStatus();
+  }
+
   override dispose(): void {
     super.dispose();
+    this.notifier?.dispose();
+    this.mainPidWatch?.cancel();
+    this.mainPidWatch = undefined;
     if (this.consumerFor) {
       if (this.consumerFor.logConsumer === this) this.consumerFor.logConsumer = undefined;
       this.consumerFor = undefined;

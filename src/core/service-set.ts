@@ -559,6 +559,8 @@ export class ServiceSet implements ServiceManager, LoaderHost {
     if (ex) e.exitStatus = ex;
     if (r.desc) e.logType = r.desc.logType;
     if (r.desc?.logfile !== undefined) e.logFile = r.desc.logfile;
+    const notifyStatus = r instanceof ProcessService ? r.notifier?.status : undefined;
+    if (notifyStatus !== undefined) e.notifyStatus = notifyStatus;
     return e;
   }
 

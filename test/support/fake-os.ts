@@ -6,6 +6,8 @@ import type {
   ActivationSocket,
   AdoptSpec,
   LogPipe,
+  NotifyDatagram,
+  NotifySocket,
   Os,
   OsCaps,
   ProcessEvents,
@@ -18,6 +20,16 @@ import type {
 import type { ExitStatus } from '../../src/model';
 import { LaunchError } from '../../src/errors';
 import { ExecStage } from '../../src/model';
+
+/** An sd_notify socket the core opened. */
+export interface FakeNotifySocket {
+  readonly path: string;
+  readonly owner: { uid?: number; gid?: number };
+  closed: boolean;
+  /** Datagrams sent with { queued: true }, delivered by the core's drain(). */
+  readonly queued: NotifyDatagram[];
+  readonly onMessage: (msg: NotifyDatagram) => void;
+}
 
 /** One launched process as the fake saw it. */
 export interface FakeProcess {
@@ -71,6 +83,9 @@ export class FakeOs implements Os {
   /** What adopt() was asked to take back, in order. */
   readonly adopted: AdoptSpec[] = [];
   private allowKillCgroup = false;
+  readonly notifySockets: FakeNotifySocket[] = [];
+  /** Session ids the test arranged: pid -> sid (see sessionOf). */
+  private sessions = new Map<number, number>();
 
   constructor(opts: { execStatus?: boolean; killCgroup?: boolean } = {}) {
     this.caps = {
@@ -336,6 +351,61 @@ export class FakeOs implements Os {
         rec.closed = true;
       },
     };
+  }
+
+  openNotifySocket(
+    owner: { uid?: number; gid?: number },
+    onMessage: (msg: NotifyDatagram) => void,
+  ): NotifySocket {
+    const rec: FakeNotifySocket = {
+      path: `/run/fake-notify/${this.notifySockets.length + 1}`,
+      owner,
+      closed: false,
+      queued: [],
+      onMessage,
+    };
+    this.notifySockets.push(rec);
+    return {
+      path: rec.path,
+      drain: () => {
+        for (const m of rec.queued.splice(0)) if (!rec.closed) rec.onMessage(m);
+      },
+      close: () => {
+        rec.closed = true;
+      },
+    };
+  }
+
+  /**
+   * Sends an sd_notify datagram from a process (a service name: its latest launch) to the socket
+   * named in its NOTIFY_SOCKET, from its own pid unless `pid` says otherwise (null: no
+   * credentials). With `queued`, it waits on the socket until the core drains it.
+   */
+  notify(
+    target: string | number | FakeProcess,
+    text: string,
+    opts: { pid?: number | null; queued?: boolean } = {},
+  ): void {
+    const p =
+      typeof target === 'string' ? this.launchesOf(target).slice(-1)[0] : this.resolve(target);
+    if (!p) throw new Error(`fake-os: no process of ${String(target)} to notify from`);
+    const sock = this.notifySockets.find((x) => x.path === p.spec.env.NOTIFY_SOCKET);
+    if (!sock) throw new Error(`fake-os: process ${p.pid} has no NOTIFY_SOCKET`);
+    if (sock.closed) throw new Error(`fake-os: the notify socket of ${p.pid} is closed`);
+    const msg: NotifyDatagram = { data: Buffer.from(text) };
+    const pid = opts.pid === undefined ? p.pid : opts.pid;
+    if (pid !== null) msg.pid = pid;
+    if (opts.queued) sock.queued.push(msg);
+    else sock.onMessage(msg);
+  }
+
+  /** Arrange that pid runs in session sid (sessionOf answers undefined for other pids). */
+  setSession(pid: number, sid: number): void {
+    this.sessions.set(pid, sid);
+  }
+
+  sessionOf(pid: number): number | undefined {
+    return this.sessions.get(pid);
   }
 
   killCgroup?: (cgroup: string) => void = (cgroup: string) => {

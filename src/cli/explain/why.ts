@@ -56,6 +56,7 @@ function exitWords(s: ServiceExplanation): string {
 function processLines(snapNow: number, since: number, s: ServiceExplanation): string[] {
   const lines: string[] = [];
   if (s.pid > 0) lines.push(`Process: pid ${s.pid}`);
+  if (s.notifyStatus !== undefined) lines.push(`Status (sd_notify): ${s.notifyStatus}`);
   lines.push(`Last exit: ${exitWords(s)}`);
   if (s.state === 'stopped' && s.times.stopped !== undefined)
     lines.push(`Stopped: ${STOP_WORDS[s.stopReason]}`);

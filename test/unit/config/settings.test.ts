@@ -16,7 +16,14 @@ const UPSTREAM_SETTINGS = [
 
 describe('settings table', () => {
   it('knows every setting upstream knows, plus run-in-jail', () => {
-    expect([...SETTINGS.keys()].sort()).toEqual([...UPSTREAM_SETTINGS, 'run-in-jail'].sort());
+    const upstreamOrJail = [...SETTINGS.entries()].filter(([, d]) => !d.extension);
+    expect(upstreamOrJail.map(([k]) => k).sort()).toEqual(
+      [...UPSTREAM_SETTINGS, 'run-in-jail'].sort(),
+    );
+  });
+
+  it('marks the supervision settings as dinit-ts extensions', () => {
+    expect(SETTINGS.get('watchdog-timeout')?.extension).toBe(true);
   });
 
   it('allows += only for command, stop-command, capabilities and securebits', () => {

@@ -1,0 +1,287 @@
+// sd_notify sockets on Linux: one SOCK_DGRAM unix socket per launch, with SO_PASSCRED so each
+// datagram carries its sender's pid, in a private directory of the daemon's. Node's dgram has no
+// unix datagram sockets, so the calls go through koffi and readability through the poll thread
+// of the pidfd watcher.
+
+import * as crypto from 'node:crypto';
+import * as fs from 'node:fs';
+import * as nodeOs from 'node:os';
+import * as path from 'node:path';
+import type { NotifyDatagram, NotifySocket } from '../../src/core/os';
+import type { Libc } from '../posix/ffi';
+
+const AF_UNIX = 1;
+const SOCK_DGRAM = 2;
+const SOCK_NONBLOCK = 0x800;
+const SOCK_CLOEXEC = 0x80000;
+const SOL_SOCKET = 1;
+const SO_PASSCRED = 16;
+const SCM_RIGHTS = 1;
+const SCM_CREDENTIALS = 2;
+const MSG_DONTWAIT = 0x40;
+const MSG_TRUNC = 0x20;
+const MSG_CMSG_CLOEXEC = 0x40000000;
+const EINTR = 4;
+/** The largest message read, as systemd reads them (longer ones are dropped). */
+const MESSAGE_MAX = 4096;
+/** Room for the credentials and a few passed fds (closed at once). */
+const CONTROL_MAX = 512;
+/** How often a socket is read when no poll thread is available. */
+const FALLBACK_POLL_MS = 100;
+
+/** Something that calls back once when an fd has data (the pidfd watcher's poll thread). */
+export interface ReadableWatch {
+  watchReadable(fd: number, onReadable: () => void): { cancel(): void };
+}
+
+interface MsgCalls {
+  setsockopt(fd: number, level: number, opt: number, v: Buffer, n: number): number;
+  recvmsg(fd: number, msg: Record<string, unknown>, flags: number): number;
+  getsid(pid: number): number;
+}
+
+/** The notify sockets of one daemon, under one directory it creates on first use. */
+export class NotifySockets {
+  private dir: string | undefined;
+  private calls: MsgCalls | undefined;
+  private readonly word: number;
+  private readonly le = nodeOs.endianness() === 'LE';
+
+  constructor(
+    private readonly libc: Libc,
+    /** The poll thread, or undefined: each socket is then read on a timer. */
+    private readonly watcher: () => ReadableWatch | undefined,
+    private readonly sockaddrUn: (p: string) => Buffer | undefined,
+  ) {
+    const k = libc.koffi as unknown as { sizeof(t: string): number };
+    this.word = k.sizeof('size_t');
+  }
+
+  /**
+   * Opens a socket only owner (and the daemon) may send to; each datagram goes to onMessage.
+   * Throws an Error whose message says which step failed.
+   */
+  open(
+    owner: { uid?: number; gid?: number },
+    onMessage: (m: NotifyDatagram) => void,
+  ): NotifySocket {
+    const calls = this.bind();
+    const dir = this.directory();
+    const p = path.join(dir, crypto.randomBytes(6).toString('hex'));
+    const addr = this.sockaddrUn(p);
+    if (!addr) throw new Error(`socket path too long: ${p}`);
+    const libc = this.libc;
+    const fd = libc.socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0) throw new Error(`socket: ${libc.strerror(libc.errno())}`);
+    const fail = (what: string, errno: number): never => {
+      libc.close(fd);
+      try {
+        fs.unlinkSync(p);
+      } catch {
+        // Not created.
+      }
+      throw new Error(`${what}: ${libc.strerror(errno)}`);
+    };
+    const one = Buffer.alloc(4);
+    one.writeInt32LE(1);
+    if (!this.le) one.writeInt32BE(1);
+    if (calls.setsockopt(fd, SOL_SOCKET, SO_PASSCRED, one, 4) !== 0)
+      fail('SO_PASSCRED', libc.errno());
+    if (libc.bind(fd, addr, addr.length) !== 0) fail(`bind ${p}`, libc.errno());
+    try {
+      fs.chmodSync(p, 0o600);
+      if (owner.uid !== undefined || owner.gid !== undefined)
+        fs.chownSync(p, owner.uid ?? -1, owner.gid ?? -1);
+    } catch (e) {
+      fail(`chown/chmod ${p}`, (e as NodeJS.ErrnoException).errno ?? 0);
+    }
+    return new LinuxNotifySocket(p, fd, onMessage, this, this.watcher());
+  }
+
+  /** getsid(2), or undefined when the process is gone. */
+  sessionOf(pid: number): number | undefined {
+    const sid = this.bind().getsid(pid);
+    return sid < 0 ? undefined : sid;
+  }
+
+  /** Reads every queued datagram of fd, until none is left or deliver returns false. */
+  readAll(fd: number, deliver: (m: NotifyDatagram) => boolean): void {
+    const calls = this.bind();
+    for (;;) {
+      const data = Buffer.alloc(MESSAGE_MAX);
+      const control = Buffer.alloc(CONTROL_MAX);
+      const msg: Record<string, unknown> = {
+        name: null,
+        namelen: 0,
+        iov: [{ base: data, len: data.length }],
+        iovlen: 1,
+        control,
+        controllen: control.length,
+        flags: 0,
+      };
+      const n = Number(calls.recvmsg(fd, msg, MSG_DONTWAIT | MSG_CMSG_CLOEXEC));
+      if (n < 0) {
+        if (this.libc.errno() === EINTR) continue;
+        return; // EAGAIN: nothing more (or an error, which the next read meets again)
+      }
+      const pid = this.controlMessages(control, Number(msg.controllen));
+      if ((Number(msg.flags) & MSG_TRUNC) !== 0) continue;
+      const m: NotifyDatagram = { data: data.subarray(0, n) };
+      if (pid !== undefined) m.pid = pid;
+      if (!deliver(m)) return;
+    }
+  }
+
+  closeFd(fd: number): void {
+    this.libc.close(fd);
+  }
+
+  /** Removes the directory (every socket in it is closed by then). */
+  dispose(): void {
+    if (this.dir === undefined) return;
+    fs.rmSync(this.dir, { recursive: true, force: true });
+    this.dir = undefined;
+  }
+
+  /**
+   * The sender's pid from SCM_CREDENTIALS; fds passed with SCM_RIGHTS are closed at once
+   * (which is what a BARRIER=1 sender waits for).
+   */
+  private controlMessages(control: Buffer, length: number): number | undefined {
+    const w = this.word;
+    const align = (n: number) => Math.ceil(n / w) * w;
+    const i32 = (o: number) => (this.le ? control.readInt32LE(o) : control.readInt32BE(o));
+    const len = (o: number) =>
+      w === 8
+        ? Number(this.le ? control.readBigUInt64LE(o) : control.readBigUInt64BE(o))
+        : this.le
+          ? control.readUInt32LE(o)
+          : control.readUInt32BE(o);
+    const header = align(w + 8);
+    let pid: number | undefined;
+    let off = 0;
+    while (off + header <= Math.min(length, control.length)) {
+      const cl = len(off);
+      if (cl < header || off + cl > control.length) break;
+      const level = i32(off + w);
+      const type = i32(off + w + 4);
+      if (level === SOL_SOCKET && type === SCM_CREDENTIALS && cl >= header + 12) {
+        pid = i32(off + header);
+      } else if (level === SOL_SOCKET && type === SCM_RIGHTS) {
+        for (let o = off + header; o + 4 <= off + cl; o += 4) this.libc.close(i32(o));
+      }
+      off += align(cl);
+    }
+    return pid;
+  }
+
+  private bind(): MsgCalls {
+    if (this.calls) return this.calls;
+    const k = this.libc.koffi as unknown as {
+      struct(name: string, def: Record<string, string>): unknown;
+    };
+    try {
+      k.struct('dinit_notify_iovec', { base: 'void *', len: 'size_t' });
+      k.struct('dinit_notify_msghdr', {
+        name: 'void *',
+        namelen: 'uint32_t',
+        iov: 'dinit_notify_iovec *',
+        iovlen: 'size_t',
+        control: 'void *',
+        controllen: 'size_t',
+        flags: 'int',
+      });
+    } catch {
+      // Declared by an earlier instance (koffi's types are process-wide).
+    }
+    const lib = this.libc.lib;
+    this.calls = {
+      setsockopt: lib.func('int setsockopt(int, int, int, void *, uint32_t)') as (
+        ...a: unknown[]
+      ) => number,
+      recvmsg: lib.func('long recvmsg(int, _Inout_ dinit_notify_msghdr *msg, int)') as (
+        ...a: unknown[]
+      ) => number,
+      getsid: lib.func('int getsid(int)') as (pid: number) => number,
+    };
+    return this.calls;
+  }
+
+  /**
+   * The daemon's directory for its sockets: under XDG_RUNTIME_DIR, or /run for root, or the
+   * temporary directory; searchable by all (a service running as another user must reach its
+   * socket) but not listable.
+   */
+  private directory(): string {
+    if (this.dir !== undefined) return this.dir;
+    const runtime = process.env.XDG_RUNTIME_DIR;
+    const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+    const candidates = [runtime, isRoot ? '/run' : undefined, nodeOs.tmpdir()];
+    let lastError: unknown;
+    for (const base of candidates) {
+      if (!base) continue;
+      try {
+        const dir = fs.mkdtempSync(path.join(base, 'dinit-notify.'));
+        fs.chmodSync(dir, 0o711);
+        this.dir = dir;
+        return dir;
+      } catch (e) {
+        lastError = e;
+      }
+    }
+    throw new Error(`cannot create a directory for it: ${(lastError as Error).message}`);
+  }
+}
+
+class LinuxNotifySocket implements NotifySocket {
+  private closed = false;
+  private watch: { cancel(): void } | undefined;
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    readonly path: string,
+    private readonly fd: number,
+    private readonly onMessage: (m: NotifyDatagram) => void,
+    private readonly owner: NotifySockets,
+    private readonly watcher: ReadableWatch | undefined,
+  ) {
+    if (watcher) this.rewatch();
+    else {
+      this.timer = setInterval(() => this.drain(), FALLBACK_POLL_MS);
+      this.timer.unref();
+    }
+  }
+
+  drain(): void {
+    if (this.closed) return;
+    // A message may close the socket (its service stopped): read no further then.
+    this.owner.readAll(this.fd, (m) => {
+      if (this.closed) return false;
+      this.onMessage(m);
+      return !this.closed;
+    });
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.watch?.cancel();
+    this.watch = undefined;
+    if (this.timer) clearInterval(this.timer);
+    this.owner.closeFd(this.fd);
+    try {
+      fs.unlinkSync(this.path);
+    } catch {
+      // Already gone (the directory was removed).
+    }
+  }
+
+  private rewatch(): void {
+    if (this.closed || !this.watcher) return;
+    this.watch = this.watcher.watchReadable(this.fd, () => {
+      this.watch = undefined;
+      this.drain();
+      this.rewatch();
+    });
+  }
+}
