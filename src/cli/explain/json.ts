@@ -30,6 +30,7 @@ export function whyJson(g: Graph, s: ServiceExplanation, log: string | undefined
         ),
       ),
     pid: s.pid > 0 ? s.pid : null,
+    ...(s.notifyStatus !== undefined ? { notifyStatus: s.notifyStatus } : {}),
     exit: exitJson(s.exitStatus),
     stopReason: s.stopReason,
     restarts: s.restarts,

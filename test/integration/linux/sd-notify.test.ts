@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import { FIXTURES, isBuilt, sandboxEach, type Dinit } from '../../support/daemon';
 import { eventually } from '../../support/eventually';
 import { alive, have } from '../../support/processes';
+import { valid } from '../../support/schema';
 
 const NOTIFY = path.join(FIXTURES, 'sd-notify.py');
 const linux = process.platform === 'linux' && isBuilt() && have('python3');
@@ -45,6 +46,7 @@ const linux = process.platform === 'linux' && isBuilt() && have('python3');
     const pid = readPid(out);
     await eventually('the status text', () => /serving/.test(d.ctl('why', 'web').stdout));
     expect(d.ctl('why', 'web').stdout).toContain('Status (sd_notify): serving');
+    expect(valid('why', d.ctl('why', '--json', 'web').stdout).notifyStatus).toBe('serving');
     // status prints exactly what upstream prints for a started process service.
     expect(status('web')).toBe(
       `Service: web\n    State: STARTED\n    Activation: start due to dependent(s)\n    Process ID: ${pid}\n`,
