@@ -224,6 +224,34 @@ function inittab(field: 'inittabId' | 'inittabLine', bytes: number): Handler {
   };
 }
 
+/** command, stop-command, capabilities: a value split into parts, which `+=` extends. */
+function appendable(
+  field: 'command' | 'stopCommand' | 'capabilities',
+  delimiter?: string,
+): Handler {
+  return (c) => {
+    const prev = c.settings[field];
+    c.settings[field] = readSettingValue(c.line, c.start, c.end, c.pos, c.op, prev, delimiter);
+  };
+}
+
+/**
+ * nice / oom-score-adj: a signed number in [min, max]. The setting counts as given (`isSet`) even
+ * when its value is then refused, as upstream's lint expects.
+ */
+function signedInRange(
+  field: 'nice' | 'oomScoreAdj',
+  isSet: 'niceIsSet' | 'oomAdjIsSet',
+  min: bigint,
+  max: bigint,
+): Handler {
+  return (c) => {
+    const v = value(c);
+    c.settings[isSet] = true;
+    c.settings[field] = parseSnum(c.pos, v, min, max);
+  };
+}
+
 function depDir(type: DependencyType): Handler {
   return (c) => c.processDepDir(resolved(c), type);
 }
@@ -343,19 +371,7 @@ const HANDLERS: ReadonlyArray<readonly [string, Handler]> = [
       }
     },
   ],
-  [
-    'command',
-    (c) => {
-      c.settings.command = readSettingValue(
-        c.line,
-        c.start,
-        c.end,
-        c.pos,
-        c.op,
-        c.settings.command,
-      );
-    },
-  ],
+  ['command', appendable('command')],
   ['working-dir', (c) => (c.settings.workingDir = value(c))],
   [
     'env-file',
@@ -368,19 +384,7 @@ const HANDLERS: ReadonlyArray<readonly [string, Handler]> = [
   ['socket-permissions', permissions('socket')],
   ['socket-uid', owner('socket')],
   ['socket-gid', group('socket')],
-  [
-    'stop-command',
-    (c) => {
-      c.settings.stopCommand = readSettingValue(
-        c.line,
-        c.start,
-        c.end,
-        c.pos,
-        c.op,
-        c.settings.stopCommand,
-      );
-    },
-  ],
+  ['stop-command', appendable('stopCommand')],
   ['pid-file', (c) => (c.settings.pidFile = value(c))],
   ['depends-on', dependency('regular')],
   ['depends-ms', dependency('milestone')],
@@ -509,29 +513,9 @@ const HANDLERS: ReadonlyArray<readonly [string, Handler]> = [
   ['rlimit-core', rlimit('core')],
   ['rlimit-data', rlimit('data')],
   ['rlimit-addrspace', rlimit('addrspace')],
-  [
-    'nice',
-    (c) => {
-      const v = value(c);
-      c.settings.niceIsSet = true;
-      c.settings.nice = parseSnum(c.pos, v, -1073741824n, 1073741823n);
-    },
-  ],
+  ['nice', signedInRange('nice', 'niceIsSet', -1073741824n, 1073741823n)],
   ['run-in-cgroup', (c) => (c.settings.runInCgroup = value(c))],
-  [
-    'capabilities',
-    (c) => {
-      c.settings.capabilities = readSettingValue(
-        c.line,
-        c.start,
-        c.end,
-        c.pos,
-        c.op,
-        c.settings.capabilities,
-        ',',
-      );
-    },
-  ],
+  ['capabilities', appendable('capabilities', ',')],
   [
     'securebits',
     (c) => {
@@ -557,14 +541,7 @@ const HANDLERS: ReadonlyArray<readonly [string, Handler]> = [
       else throw err(c, `invalid value for ioprio: ${v}`);
     },
   ],
-  [
-    'oom-score-adj',
-    (c) => {
-      const v = value(c);
-      c.settings.oomAdjIsSet = true;
-      c.settings.oomScoreAdj = parseSnum(c.pos, v, -1000n, 1000n);
-    },
-  ],
+  ['oom-score-adj', signedInRange('oomScoreAdj', 'oomAdjIsSet', -1000n, 1000n)],
   ['run-in-jail', (c) => (c.settings.runInJail = value(c))],
   ['watchdog-timeout', duration('watchdogTimeoutMs')],
 ];
