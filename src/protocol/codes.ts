@@ -54,7 +54,6 @@ export const Cmd = {
   /** dinit-ts extension: the whole loaded graph, answered with DTS_SNAPSHOT (JSON). */
   DTS_SNAPSHOT: 209,
 } as const;
-export type CmdName = keyof typeof Cmd;
 
 /** Reply (daemon -> client, in answer to a request) packet types. */
 export const Rply = {
@@ -104,7 +103,6 @@ export const Rply = {
   /** dinit-ts extension: a u32 length and a UTF-8 JSON document (ManagerSnapshot). */
   DTS_SNAPSHOT: 97,
 } as const;
-export type RplyName = keyof typeof Rply;
 
 /** Information (unsolicited, daemon -> client) packet types; every code >= 100 is an info packet. */
 export const Info = {
@@ -115,10 +113,26 @@ export const Info = {
   /** A variable of the global environment was set or unset (after LISTENENV). */
   ENVEVENT: 102,
 } as const;
-export type InfoName = keyof typeof Info;
 
 /** First code of the information packet range. */
 export const INFO_BASE = 100;
+
+/** The names of the requests, replies and info packets, and the name for a code. */
+export type CmdName = keyof typeof Cmd;
+export type RplyName = keyof typeof Rply;
+export type InfoName = keyof typeof Info;
+
+/** The request name for a code, or undefined when the code is not a request. */
+export const cmdName = nameLookup(Cmd);
+/** The reply name for a code, or undefined when the code is not a reply. */
+export const rplyName = nameLookup(Rply);
+/** The info packet name for a code, or undefined when the code is not an info packet. */
+export const infoName = nameLookup(Info);
+
+function nameLookup<N extends string>(table: Record<N, number>): (code: number) => N | undefined {
+  const byCode = new Map<number, N>(Object.entries<number>(table).map(([k, v]) => [v, k as N]));
+  return (code) => byCode.get(code);
+}
 
 /** Flag bits of the STARTSERVICE/STOPSERVICE/WAKESERVICE/RELEASESERVICE flags byte. */
 export const SsFlag = {
@@ -164,18 +178,6 @@ export type DepTypeName = keyof typeof DepCode;
 export const CLD_EXITED = 1;
 export const CLD_KILLED = 2;
 export const CLD_DUMPED = 3;
-
-/** The request name for a code, or undefined when the code is not a request. */
-export const cmdName = nameLookup(Cmd);
-/** The reply name for a code, or undefined when the code is not a reply. */
-export const rplyName = nameLookup(Rply);
-/** The info packet name for a code, or undefined when the code is not an info packet. */
-export const infoName = nameLookup(Info);
-
-function nameLookup<N extends string>(table: Record<N, number>): (code: number) => N | undefined {
-  const byCode = new Map<number, N>(Object.entries<number>(table).map(([k, v]) => [v, k as N]));
-  return (code) => byCode.get(code);
-}
 
 /** Result of decoding from a byte stream that may not yet hold the whole packet. */
 export type DecodeResult<T> =
