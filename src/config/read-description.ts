@@ -638,6 +638,9 @@ function validateForType(s: ServiceSettings, report: Reporter): void {
       );
     }
   }
+  if (s.restartDelayMaxMs !== 0 && s.restartDelayMaxMs < s.restartDelayMs) {
+    report.lint("'restart-delay-max' is less than 'restart-delay': there is no backoff.");
+  }
   if (s.watchdogTimeoutMs !== 0 && !s.readinessNotify) {
     report.error("'watchdog-timeout' needs 'ready-notification = notify' (WATCHDOG=1 pings).");
   }
@@ -768,6 +771,8 @@ function describe(
     restart: s.restart,
     smoothRecovery: s.smoothRecovery,
     restartDelayMs: s.restartDelayMs,
+    ...(s.restartDelayMaxMs !== 0 ? { restartDelayMaxMs: s.restartDelayMaxMs } : {}),
+    ...(s.restartResetAfterMs !== -1 ? { restartResetAfterMs: s.restartResetAfterMs } : {}),
     restartLimitIntervalMs: s.restartIntervalMs,
     restartLimitCount: s.restartLimitCount,
     startTimeoutMs: s.startTimeoutMs,

@@ -54,6 +54,10 @@ export interface ServiceSettings {
   restartIntervalMs: number;
   restartLimitCount: number;
   restartDelayMs: number;
+  /** restart-delay-max (dinit-ts extension); 0 = no backoff. */
+  restartDelayMaxMs: number;
+  /** restart-reset-after (dinit-ts extension); -1 = unset (restart-delay-max). */
+  restartResetAfterMs: number;
   stopTimeoutMs: number;
   startTimeoutMs: number;
   rlimits: { nofile?: RlimitSpec; core?: RlimitSpec; data?: RlimitSpec; addrspace?: RlimitSpec };
@@ -113,6 +117,8 @@ export function defaultSettings(): ServiceSettings {
     restartIntervalMs: SERVICE_DEFAULTS.restartLimitIntervalMs,
     restartLimitCount: SERVICE_DEFAULTS.restartLimitCount,
     restartDelayMs: SERVICE_DEFAULTS.restartDelayMs,
+    restartDelayMaxMs: 0,
+    restartResetAfterMs: -1,
     stopTimeoutMs: SERVICE_DEFAULTS.stopTimeoutMs,
     startTimeoutMs: SERVICE_DEFAULTS.startTimeoutMs,
     rlimits: {},
@@ -262,7 +268,9 @@ function duration(
     | 'restartDelayMs'
     | 'stopTimeoutMs'
     | 'startTimeoutMs'
-    | 'watchdogTimeoutMs',
+    | 'watchdogTimeoutMs'
+    | 'restartDelayMaxMs'
+    | 'restartResetAfterMs',
 ): Handler {
   return (c) => {
     c.settings[field] = parseDurationMs(c.pos, value(c), c.setting);
@@ -544,6 +552,8 @@ const HANDLERS: ReadonlyArray<readonly [string, Handler]> = [
   ['oom-score-adj', signedInRange('oomScoreAdj', 'oomAdjIsSet', -1000n, 1000n)],
   ['run-in-jail', (c) => (c.settings.runInJail = value(c))],
   ['watchdog-timeout', duration('watchdogTimeoutMs')],
+  ['restart-delay-max', duration('restartDelayMaxMs')],
+  ['restart-reset-after', duration('restartResetAfterMs')],
 ];
 
 /** The settings that accept `+=`: upstream allows it only for these. */
@@ -554,7 +564,11 @@ const PLUS_ASSIGN = new Set(['command', 'stop-command', 'capabilities', 'secureb
  * here and fails to load there; dinit-check names each use. A handler that extends the values of
  * an upstream setting calls markExtension itself.
  */
-const EXTENSION_SETTINGS: ReadonlySet<string> = new Set<string>(['watchdog-timeout']);
+const EXTENSION_SETTINGS: ReadonlySet<string> = new Set<string>([
+  'watchdog-timeout',
+  'restart-delay-max',
+  'restart-reset-after',
+]);
 
 /** Every setting upstream knows (plus run-in-jail), in upstream's order, then the extensions. */
 export const SETTINGS: ReadonlyMap<string, SettingDef> = new Map(

@@ -96,6 +96,13 @@ export interface ServiceDescription {
   restart: RestartPolicy;
   smoothRecovery: boolean;
   restartDelayMs: number; // default 200
+  /**
+   * restart-delay-max (dinit-ts extension): consecutive automatic restarts wait twice as long as
+   * the one before, from restartDelayMs up to this. Absent: restartDelayMs every time.
+   */
+  restartDelayMaxMs?: number;
+  /** restart-reset-after (dinit-ts extension): up this long, the backoff starts again. */
+  restartResetAfterMs?: number;
   restartLimitIntervalMs: number; // default 10000
   restartLimitCount: number; // default 3
   startTimeoutMs: number; // default 60000; 0 = none

@@ -58,6 +58,7 @@ import {
 } from './service';
 import { type ExitStatus, execStageDescription } from '../model';
 import { LaunchError } from '../errors';
+import { RestartBackoff } from './restart-backoff';
 
 /**
  * What the one timer of a process-based service is armed for:
@@ -101,6 +102,8 @@ export abstract class BaseProcessService extends ServiceRecord {
   /** What `timer` is armed for (see ProcessTimer). */
   protected timerFor: ProcessTimer = 'none';
   protected lastStartTime = 0;
+  /** The growing delay of consecutive automatic relaunches (restart-delay-max). */
+  private readonly backoff = new RestartBackoff();
   protected restartIntervalTime = 0;
   protected restartIntervalCount = 0;
   /** Launched, exec result not reported yet (with caps.execStatus). */
@@ -487,6 +490,7 @@ export abstract class BaseProcessService extends ServiceRecord {
       return this.restartPsProcess();
     }
     this.restartIntervalCount = 0;
+    this.backoff.reset();
     const d = this.desc;
     const ok = this.startPsProcess(
       d.command,
@@ -503,7 +507,7 @@ export abstract class BaseProcessService extends ServiceRecord {
   /** Relaunch after the restart delay, measured from the previous start. */
   protected restartPsProcess(): boolean {
     const since = this.os.now() - this.lastStartTime;
-    const delay = this.desc.restartDelayMs;
+    const delay = this.backoff.next(this.desc, since);
     if (delay <= since) {
       this.doRestart();
     } else {

@@ -1,5 +1,6 @@
-// dinit-check on the supervision extensions (ready-notification = notify, watchdog-timeout):
-// one note per use, naming the file and line, and the checks that go with them.
+// dinit-check on the supervision extensions (ready-notification = notify, watchdog-timeout,
+// restart-delay-max, restart-reset-after): one note per use, naming the file and line, and the
+// checks that go with them.
 
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -64,6 +65,37 @@ describe('dinit-check and the supervision extensions', () => {
     );
     expect(check(dir, 'bg')).toContain(
       "readiness notification ('ready-notification') is not supported for bgprocess services.",
+    );
+  });
+
+  it('notes restart-delay-max and restart-reset-after, and a cap below restart-delay', () => {
+    service(
+      'flappy',
+      'type = process',
+      'command = /bin/false',
+      'restart-delay-max = 60',
+      'restart-reset-after = 120',
+    );
+    const out = check(dir, 'flappy');
+    const file = path.join(dir, 'flappy');
+    for (const [line, name] of [
+      [3, 'restart-delay-max'],
+      [4, 'restart-reset-after'],
+    ]) {
+      expect(out).toContain(
+        `Service 'flappy' (${file}:${line}): note: setting '${name}' is a dinit-ts extension, not understood by upstream Dinit`,
+      );
+    }
+    expect(out).toMatch(/rc=0\n$/);
+    service(
+      'capped',
+      'type = process',
+      'command = /bin/false',
+      'restart-delay = 5',
+      'restart-delay-max = 1',
+    );
+    expect(check(dir, 'capped')).toContain(
+      "'restart-delay-max' is less than 'restart-delay': there is no backoff.",
     );
   });
 

@@ -23,7 +23,9 @@ describe('settings table', () => {
   });
 
   it('marks the supervision settings as dinit-ts extensions', () => {
-    expect(SETTINGS.get('watchdog-timeout')?.extension).toBe(true);
+    for (const name of ['watchdog-timeout', 'restart-delay-max', 'restart-reset-after']) {
+      expect(SETTINGS.get(name)?.extension).toBe(true);
+    }
   });
 
   it('allows += only for command, stop-command, capabilities and securebits', () => {
