@@ -73,6 +73,19 @@ module.exports = {
       '^(src/(config|core|protocol|daemon|client|cli|monitor|shutdown|check)|adapters|commands)/',
     ),
     forbid(
+      'import-converts-text-only',
+      'src/import turns systemd units and PM2 apps into description text: pure, no files, no processes.',
+      '^src/import/',
+      '^(src/(config|core|protocol|daemon|client|cli|monitor|shutdown|check|stats)|adapters|commands)/',
+    ),
+    {
+      name: 'import-is-pure',
+      comment: 'No node:* module in src/import: dinitctl import reads and writes the files.',
+      severity: 'error',
+      from: { path: '^src/import/' },
+      to: { dependencyTypes: ['core'] },
+    },
+    forbid(
       'cli-never-loads-the-manager',
       'dinitctl never imports the core, the daemon or the adapters.',
       '^(src/cli|commands)/',
