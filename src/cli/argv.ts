@@ -73,6 +73,8 @@ export function emptyCommandLine(isRoot: boolean): CommandLine {
     sort: undefined,
     reverse: false,
     format: undefined,
+    outputDir: undefined,
+    dryRun: false,
   };
 }
 

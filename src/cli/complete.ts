@@ -64,7 +64,7 @@ function readLine(words: readonly string[], isRoot: boolean): Line {
   for (let i = 0; i < words.length; i++) {
     const w = words[i];
     if (w.startsWith('-')) {
-      const f = flagSpelled(w);
+      const f = commandFlagSpelled(line.spec, w) ?? flagSpelled(w);
       if (f?.value !== undefined && i + 1 === words.length) line.pending = f;
       else f?.set(line.cl, f.value === undefined ? '' : words[++i]);
     } else if (line.spec !== undefined) {
@@ -75,6 +75,14 @@ function readLine(words: readonly string[], isRoot: boolean): Line {
     }
   }
   return line;
+}
+
+/** The subcommand's own flag spelled `word` (import -o is --output-dir, not --offline). */
+function commandFlagSpelled(spec: Line['spec'], word: string): FlagSpec | undefined {
+  if (spec === undefined || spec === 'help') return undefined;
+  return flagsOf(spec).find(
+    (f) => word === `--${f.name}` || (f.char !== undefined && word === `-${f.char}`),
+  );
 }
 
 /** The subcommands, with `help`. */
@@ -99,6 +107,7 @@ function argWant(arg: ArgSpec | undefined): Want {
   if (arg === undefined) return [];
   if (arg.choices) return arg.choices.map((c): Candidate => [c, '']);
   if (arg.into === 'signal') return SIGNAL_NAMES.map((s): Candidate => [s, '']);
+  if (/file/.test(arg.name)) return 'files';
   return /service/.test(arg.name) ? 'services' : [];
 }
 

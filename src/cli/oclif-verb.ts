@@ -30,11 +30,12 @@ export function commandLineOf(spec: CommandSpec, parsed: Parsed, isRoot: boolean
       else if (one === true) f.set(cl, '');
     }
   }
-  for (const a of spec.args) {
-    const words = a.variadic ? parsed.argv.map(String) : [String(parsed.args[a.name])];
+  spec.args.forEach((a, i) => {
+    // A variadic argument takes every word after the arguments before it.
+    const words = a.variadic ? parsed.argv.slice(i).map(String) : [String(parsed.args[a.name])];
     if (a.into === 'args') cl.args.push(...words);
     else if (a.into !== 'depType') cl[a.into] = words[0];
-  }
+  });
   return cl;
 }
 

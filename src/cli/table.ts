@@ -49,6 +49,10 @@ export interface CommandLine {
   reverse: boolean;
   /** graph --format: dot or svg. */
   format: string | undefined;
+  /** import --output-dir: where the converted files go. */
+  outputDir: string | undefined;
+  /** import --dry-run: print the converted files instead of writing them. */
+  dryRun: boolean;
 }
 
 /** A flag (option) of dinitctl. */
@@ -332,6 +336,20 @@ export const COMMAND_FLAGS = {
     'dot|svg|json',
     '--format should be followed by dot, svg or json',
   ),
+  'output-dir': flag(
+    'output-dir',
+    'command',
+    'write the converted files into this directory (default: the current directory)',
+    (cl, v) => (cl.outputDir = v),
+    undefined,
+    { char: 'o', value: 'dir', missingValue: '--output-dir should be followed by a directory' },
+  ),
+  'dry-run': flag(
+    'dry-run',
+    'command',
+    'print the converted files instead of writing them',
+    (cl) => (cl.dryRun = true),
+  ),
 } satisfies Record<string, FlagSpec>;
 
 const SERVICE: ArgSpec = { name: 'service-name', description: 'name of the service', into: 'args' };
@@ -532,6 +550,27 @@ export const COMMANDS: readonly CommandSpec[] = [
     usage: 'logs [-f] [-n <N>] [--json] <service-name>...',
     args: [{ ...SERVICE, variadic: true }],
     flags: ['follow', 'lines', 'json'],
+    oclif: true,
+  },
+  {
+    id: 'import',
+    summary: 'Convert systemd service units into Dinit service descriptions',
+    usage: 'import systemd [-o <dir>] [--dry-run] <file>...',
+    args: [
+      {
+        name: 'format',
+        description: 'systemd (.service unit files)',
+        into: 'args',
+        choices: ['systemd'],
+      },
+      {
+        name: 'file',
+        description: 'a .service unit file',
+        into: 'args',
+        variadic: true,
+      },
+    ],
+    flags: ['output-dir', 'dry-run'],
     oclif: true,
   },
   // dinit-ts extensions: they need the daemon's dinit-ts protocol extension.

@@ -58,6 +58,9 @@ describe('dinitctl --complete', () => {
     expect(await offered(['add-dep', 'm'])).toEqual(['milestone']);
     expect(await offered(['signal', 'US'])).toEqual(['USR1', 'USR2']);
     expect(await offered(['-p', ''])).toEqual([':files']);
+    expect(await offered(['import', 's'])).toEqual(['systemd']);
+    expect(await offered(['import', 'systemd', ''])).toEqual([':files']);
+    expect(await offered(['import', 'systemd', '-o', ''])).toEqual([':dirs']);
     expect(await offered(['-d', '/x'])).toEqual([':dirs']);
     expect(await offered(['list', 'x'])).toEqual([]);
     expect(await offered(['nosuchcommand', ''])).toEqual([]);

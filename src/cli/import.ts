@@ -1,0 +1,100 @@
+// dinitctl import (dinit-ts): reads systemd units or PM2 ecosystem files, converts them with
+// src/import, and writes the descriptions (and env files) into a directory, or prints them with
+// --dry-run; every directive not carried over is printed as a warning naming file and line.
+
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { CommandContext } from './command';
+import { CliError } from '../errors';
+import { strerrorCode } from '../strerror';
+import { convertSystemdUnit } from '../import/systemd';
+import { formatWarning, type ImportResult, type ImportedFile } from '../import/types';
+
+/** Read a source file; a failure is a CliError naming it. */
+function readSource(file: string): string {
+  try {
+    return fs.readFileSync(file, 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code ?? 'EIO';
+    throw new CliError('EREAD', `import: cannot read ${file}: ${strerrorCode(code)}`);
+  }
+}
+
+/** Convert every source of the line; throws CliError when one gives nothing to write. */
+function convertAll(format: string, files: readonly string[]): ImportResult[] {
+  return files.map((file) => {
+    if (format !== 'systemd') {
+      throw new CliError('EFORMAT', `import: unknown format '${format}' (use systemd)`);
+    }
+    const r = convertSystemdUnit(readSource(file), file);
+    if (r.files.length === 0) {
+      const why = r.warnings.map((w) => w.message).join('; ');
+      throw new CliError('ECONVERT', `import: ${file}: nothing converted: ${why}`);
+    }
+    return r;
+  });
+}
+
+/** Refuse two sources giving the same file, and files that exist already. */
+function checkTargets(dir: string, files: readonly ImportedFile[]): void {
+  const seen = new Set<string>();
+  for (const f of files) {
+    if (seen.has(f.name)) {
+      throw new CliError(
+        'EDUP',
+        `import: two sources give the file '${f.name}'; import them apart`,
+      );
+    }
+    seen.add(f.name);
+    const target = path.join(dir, f.name);
+    if (fs.existsSync(target)) {
+      throw new CliError(
+        'EEXIST',
+        `import: ${target} exists; not overwriting it (remove it, or choose another --output-dir)`,
+      );
+    }
+  }
+}
+
+/** Write `f` into `dir` under a temporary name, then rename it into place. */
+function writeAtomically(dir: string, f: ImportedFile): string {
+  const target = path.join(dir, f.name);
+  const temp = path.join(dir, `.${f.name}.${process.pid}.tmp`);
+  try {
+    fs.writeFileSync(temp, f.text, { mode: 0o644 });
+    fs.renameSync(temp, target);
+  } catch (e) {
+    fs.rmSync(temp, { force: true });
+    const code = (e as NodeJS.ErrnoException).code ?? 'EIO';
+    throw new CliError('EWRITE', `import: cannot write ${target}: ${strerrorCode(code)}`);
+  }
+  return target;
+}
+
+/** `dinitctl import systemd|pm2 <file>...`: resolves with the exit code. */
+export async function importCommand(ctx: CommandContext): Promise<number> {
+  const [format, ...sources] = ctx.cl.args;
+  const results = convertAll(format, sources);
+  for (const r of results) {
+    for (const w of r.warnings) ctx.err(`warning: ${formatWarning(w)}\n`);
+  }
+  const files = results.flatMap((r) => r.files);
+  if (ctx.cl.dryRun) {
+    for (const f of files) ctx.out(`==> ${f.name} <==\n${f.text}\n`);
+  } else {
+    const dir = ctx.cl.outputDir ?? '.';
+    try {
+      fs.mkdirSync(dir, { recursive: true });
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code ?? 'EIO';
+      throw new CliError('EWRITE', `import: cannot create ${dir}: ${strerrorCode(code)}`);
+    }
+    checkTargets(dir, files);
+    for (const f of files) {
+      const target = writeAtomically(dir, f);
+      if (ctx.verbose) ctx.out(`Wrote ${target}\n`);
+    }
+  }
+  if (ctx.verbose) for (const r of results) for (const n of r.notes) ctx.out(`${n}\n`);
+  return Promise.resolve(0);
+}
