@@ -4,7 +4,7 @@
 
 import { DescriptionText } from './dinit-text';
 import { UNIT_KEYS } from './systemd-keys';
-import { ioClassName } from './systemd-values';
+import { dinitSeconds, ioClassName, timeSpanSeconds } from './systemd-values';
 import { UnitConversion } from './systemd-unit';
 import { planEnvironment, writeCommands } from './systemd-write';
 import { readUnitFile, type UnitEntry } from './unit-file';
@@ -73,11 +73,11 @@ function serviceType(c: UnitConversion): 'process' | 'bgprocess' | 'scripted' | 
       return 'scripted';
     case 'notify':
     case 'notify-reload':
-      c.warn(
-        t as UnitEntry,
-        `${type}: sd_notify readiness is not carried over; written as a process service, ` +
-          'started as soon as it runs',
-      );
+      // dinit-ts speaks sd_notify (an extension upstream Dinit refuses; dinit-check notes it).
+      c.settings.set('ready-notification', 'notify');
+      if (type === 'notify-reload') {
+        c.warn(t as UnitEntry, 'the reload part of notify-reload is not carried over');
+      }
       return 'process';
     default:
       c.warn(t as UnitEntry, `${type}: written as a process service, started as soon as it runs`);
@@ -87,6 +87,15 @@ function serviceType(c: UnitConversion): 'process' | 'bgprocess' | 'scripted' | 
 
 /** Settings that come from several keys, or from systemd's defaults where Dinit's differ. */
 function finishSettings(c: UnitConversion, type: string): void {
+  const watchdog = c.single.get('WatchdogSec');
+  if (watchdog !== undefined) {
+    const secs = timeSpanSeconds(watchdog.value);
+    if (!c.settings.has('ready-notification')) {
+      c.warn(watchdog, 'a watchdog needs Type=notify; not carried over');
+    } else if (secs === undefined)
+      c.warn(watchdog, `cannot read the time span '${watchdog.value}'`);
+    else c.settings.set('watchdog-timeout', secs === Infinity ? '0' : dinitSeconds(secs));
+  }
   // Dinit restarts a service by default; systemd does not.
   if (!c.settings.has('restart') && (type === 'process' || type === 'bgprocess')) {
     c.settings.set('restart', 'no');

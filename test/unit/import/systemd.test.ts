@@ -68,6 +68,7 @@ describe('real units from Debian packages', () => {
       'command = /usr/sbin/sshd -D $/SSHD_OPTS',
       'depends-on = ssh-pre',
       'restart = on-failure',
+      'ready-notification = notify',
       'options = signal-process-only',
       'env-file = /etc/default/ssh',
       'after = auditd',
@@ -78,9 +79,6 @@ describe('real units from Debian packages', () => {
       'env-file = /etc/default/ssh',
     ]);
     const w = warned(r);
-    expect(w).toContain(
-      'ssh.service:16: Type: notify: sd_notify readiness is not carried over; written as a process service, started as soon as it runs',
-    );
     expect(w).toContain(
       'ssh.service:5: ConditionPathExists: Dinit has no start conditions; not carried over',
     );
@@ -111,6 +109,7 @@ describe('real units from Debian packages', () => {
       'type = process',
       'command = /usr/bin/dbus-daemon --system --address=systemd: --nofork --nopidfile --systemd-activation --syslog-only',
       'oom-score-adj = -900',
+      'ready-notification = notify',
       'restart = no',
     ]);
     expect(warned(r)).toContain(
@@ -125,6 +124,7 @@ describe('real units from Debian packages', () => {
       'command = /usr/sbin/rsyslogd -n -iNONE',
       'restart = on-failure',
       'rlimit-nofile = 16384',
+      'ready-notification = notify',
     ]);
     expect(fileText(r, 'rsyslog')).toContain(
       '# StandardOutput=null: Dinit discards the output of a service without a log',
@@ -142,6 +142,7 @@ describe('real units from Debian packages', () => {
       'working-dir = /etc/openvpn/server',
       'restart-delay = 5',
       'restart = on-failure',
+      'ready-notification = notify',
       'options = signal-process-only',
     ]);
     expect(r.notes).toEqual([
@@ -214,6 +215,21 @@ describe('directives', () => {
       'ioprio = idle',
     ]);
     expect(r.warnings).toEqual([]);
+  });
+
+  it('Type=notify: readiness through sd_notify (a dinit-ts extension), with its watchdog', () => {
+    const r = unit('[Service]', 'Type=notify', 'ExecStart=/bin/x', 'WatchdogSec=30s');
+    expect(settings(r, 'test')).toEqual([
+      'type = process',
+      'command = /bin/x',
+      'ready-notification = notify',
+      'watchdog-timeout = 30',
+      'restart = no',
+    ]);
+    expect(r.warnings).toEqual([]);
+    expect(warned(unit('[Service]', 'ExecStart=/bin/x', 'WatchdogSec=30s'))).toEqual([
+      'test.service:3: WatchdogSec: a watchdog needs Type=notify; not carried over',
+    ]);
   });
 
   it('combines IOSchedulingClass and IOSchedulingPriority into one ioprio', () => {
