@@ -2,11 +2,14 @@
 // src/import, and writes the descriptions (and env files) into a directory, or prints them with
 // --dry-run; every directive not carried over is printed as a warning naming file and line.
 
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import type { CommandContext } from './command';
 import { CliError } from '../errors';
 import { strerrorCode } from '../strerror';
+import { convertEcosystem } from '../import/pm2';
 import { convertSystemdUnit } from '../import/systemd';
 import { formatWarning, type ImportResult, type ImportedFile } from '../import/types';
 
@@ -20,13 +23,83 @@ function readSource(file: string): string {
   }
 }
 
+/**
+ * Runs an ecosystem .js file as PM2 does (it is code, run with the user's rights: require, or
+ * import for an ES module), in a Node process of its own so that what it does stays there; its
+ * module.exports comes back as JSON on fd 3, what it prints goes to standard error.
+ */
+const LOADER = `
+const fs = require('node:fs');
+(async () => {
+  const file = process.argv[1];
+  let m;
+  try {
+    m = require(file);
+  } catch (e) {
+    if (e.code !== 'ERR_REQUIRE_ESM') throw e;
+    m = await import(require('node:url').pathToFileURL(file).href);
+  }
+  if (m !== null && typeof m === 'object' && m.default !== undefined) m = m.default;
+  fs.writeSync(3, JSON.stringify(m === undefined ? null : m));
+})().catch((e) => {
+  process.stderr.write(String((e && e.stack) || e) + '\\n');
+  process.exit(1);
+});
+`;
+
+/** The value of an ecosystem file: its JSON, or the module.exports of its code. */
+function loadEcosystem(file: string): unknown {
+  if (/\.json$/i.test(file)) {
+    try {
+      return JSON.parse(readSource(file)) as unknown;
+    } catch (e) {
+      if (e instanceof CliError) throw e;
+      throw new CliError('EPARSE', `import: ${file}: ${(e as Error).message}`);
+    }
+  }
+  if (!/\.[cm]?js$/i.test(file)) {
+    throw new CliError(
+      'EFORMAT',
+      `import: ${file}: an ecosystem file ends in .js, .cjs, .mjs or .json`,
+    );
+  }
+  const abs = path.resolve(file);
+  if (!fs.existsSync(abs)) readSource(file);
+  const r = spawnSync(process.execPath, ['-e', LOADER, abs], {
+    cwd: path.dirname(abs),
+    stdio: ['ignore', 2, 2, 'pipe'],
+    timeout: 60_000,
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  const out = r.output?.[3];
+  if (r.status !== 0 || out === null || out === undefined) {
+    const how = r.error
+      ? r.error.message
+      : r.signal
+        ? `signal ${r.signal}`
+        : `exit status ${r.status}`;
+    throw new CliError('ELOAD', `import: ${file}: running it failed (${how})`);
+  }
+  return JSON.parse(out.toString('utf8')) as unknown;
+}
+
+/** The converted files of one source. */
+function convertOne(format: string, file: string): ImportResult {
+  if (format === 'systemd') return convertSystemdUnit(readSource(file), file);
+  if (format === 'pm2') {
+    return convertEcosystem(loadEcosystem(file), file, {
+      dir: path.dirname(path.resolve(file)),
+      node: process.execPath,
+      cpus: os.availableParallelism(),
+    });
+  }
+  throw new CliError('EFORMAT', `import: unknown format '${format}' (use systemd or pm2)`);
+}
+
 /** Convert every source of the line; throws CliError when one gives nothing to write. */
 function convertAll(format: string, files: readonly string[]): ImportResult[] {
   return files.map((file) => {
-    if (format !== 'systemd') {
-      throw new CliError('EFORMAT', `import: unknown format '${format}' (use systemd)`);
-    }
-    const r = convertSystemdUnit(readSource(file), file);
+    const r = convertOne(format, file);
     if (r.files.length === 0) {
       const why = r.warnings.map((w) => w.message).join('; ');
       throw new CliError('ECONVERT', `import: ${file}: nothing converted: ${why}`);

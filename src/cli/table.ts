@@ -554,18 +554,18 @@ export const COMMANDS: readonly CommandSpec[] = [
   },
   {
     id: 'import',
-    summary: 'Convert systemd service units into Dinit service descriptions',
-    usage: 'import systemd [-o <dir>] [--dry-run] <file>...',
+    summary: 'Convert systemd units or PM2 ecosystem files into Dinit service descriptions',
+    usage: 'import systemd|pm2 [-o <dir>] [--dry-run] <file>...',
     args: [
       {
         name: 'format',
-        description: 'systemd (.service unit files)',
+        description: 'systemd (.service unit files) or pm2 (ecosystem files)',
         into: 'args',
-        choices: ['systemd'],
+        choices: ['systemd', 'pm2'],
       },
       {
         name: 'file',
-        description: 'a .service unit file',
+        description: 'a .service unit, or a PM2 ecosystem file (.js, .json)',
         into: 'args',
         variadic: true,
       },
