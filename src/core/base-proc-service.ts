@@ -102,8 +102,8 @@ export abstract class BaseProcessService extends ServiceRecord {
   /** What `timer` is armed for (see ProcessTimer). */
   protected timerFor: ProcessTimer = 'none';
   protected lastStartTime = 0;
-  /** The growing delay of consecutive automatic relaunches (restart-delay-max). */
-  private readonly backoff = new RestartBackoff();
+  /** The growing delay of consecutive automatic relaunches (only with restart-delay-max). */
+  private backoff: RestartBackoff | undefined;
   protected restartIntervalTime = 0;
   protected restartIntervalCount = 0;
   /** Launched, exec result not reported yet (with caps.execStatus). */
@@ -490,7 +490,7 @@ export abstract class BaseProcessService extends ServiceRecord {
       return this.restartPsProcess();
     }
     this.restartIntervalCount = 0;
-    this.backoff.reset();
+    this.backoff?.reset();
     const d = this.desc;
     const ok = this.startPsProcess(
       d.command,
@@ -507,7 +507,10 @@ export abstract class BaseProcessService extends ServiceRecord {
   /** Relaunch after the restart delay, measured from the previous start. */
   protected restartPsProcess(): boolean {
     const since = this.os.now() - this.lastStartTime;
-    const delay = this.backoff.next(this.desc, since);
+    const delay =
+      this.desc.restartDelayMaxMs === undefined
+        ? this.desc.restartDelayMs
+        : (this.backoff ??= new RestartBackoff()).next(this.desc, since);
     if (delay <= since) {
       this.doRestart();
     } else {

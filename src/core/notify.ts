@@ -9,7 +9,12 @@
  * The service finds the socket's path in NOTIFY_SOCKET and sends datagrams of newline-separated
  * KEY=VALUE assignments. The socket is one per launch, bound to a file only the service's user
  * (and the daemon) may write, so a datagram on it comes from the service (or something it gave
- * the path to). What each assignment does here:
+ * the path to). One shared socket (systemd's way) would have to tell services apart by the
+ * sender's pid, which fails for a helper the service runs (systemd-notify is one) unless cgroups
+ * say whose it is; a socket per launch names the service and the launch by itself, lets a
+ * run-as user write only to its own, and keeps a late message of an earlier process from
+ * reaching a later one. The sender's credentials are needed only for MAINPID=. What each
+ * assignment does here:
  *
  *   READY=1           the process is ready: a STARTING service becomes STARTED (also again in
  *                     smooth recovery). Until then start-timeout runs as for a readiness pipe.
