@@ -214,6 +214,21 @@ export class FakeOs implements Os {
     p.events.onExit(typeof status === 'number' ? exited(status) : status);
   }
 
+  /**
+   * Deliver an exit ahead of the exec result (with caps.execStatus), as a real adapter can when
+   * the process ends before its status pipe is read; execOk or execFail must follow.
+   */
+  exitBeforeExecResult(
+    target: string | number | FakeProcess,
+    status: ExitStatus | number = 0,
+  ): void {
+    const p = this.resolve(target);
+    if (!this.caps.execStatus || p.execReported || p.done) {
+      throw new Error(`fake-os: process ${p.pid} has no exec result outstanding`);
+    }
+    p.events.onExit(typeof status === 'number' ? exited(status) : status);
+  }
+
   /** Deliver an exec failure. */
   execFail(
     target: string | number | FakeProcess,

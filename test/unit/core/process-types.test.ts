@@ -94,6 +94,76 @@ describe('process', () => {
     expect(h.state('p')).toBe('stopped');
   });
 
+  test('the process exiting first leaves the service stopping until the stop command ends', () => {
+    const h = new Harness().add(desc('p', { type: 'process', stopCommand: ['/bin/p-stop'] }));
+    h.start('p');
+    h.stop('p');
+    const [main, stopper] = h.os.launchesOf('p');
+    h.os.exit(main, 0);
+    expect(h.state('p')).toBe('stopping');
+    h.os.exit(stopper, 0);
+    expect(h.state('p')).toBe('stopped');
+    // Stopped means a new stop phase: the next stop runs the stop command again.
+    h.start('p');
+    h.stop('p');
+    expect(h.os.launchesOf('p')[3].spec.argv).toEqual(['/bin/p-stop']);
+  });
+
+  test('a stop command that exits before its exec result is held until the result', () => {
+    const h = new Harness({ execStatus: true }).add(
+      desc('p', { type: 'process', stopCommand: ['/bin/p-stop'] }),
+    );
+    h.start('p');
+    h.os.execOk('p');
+    h.stop('p');
+    const [main, stopper] = h.os.launchesOf('p');
+    h.os.exitBeforeExecResult(stopper, 3);
+    h.os.exit(main, 0);
+    expect(h.state('p')).toBe('stopping');
+    expect(h.host.logs.filter((l) => l.level === 'error')).toEqual([]);
+    h.os.execOk(stopper);
+    expect(h.host.logged('Service p stop command terminated with exit code 3', 'error')).toBe(true);
+    expect(h.state('p')).toBe('stopped');
+  });
+
+  test('a stop command that cannot exec falls back to the term signal', () => {
+    const h = new Harness({ execStatus: true }).add(
+      desc('p', { type: 'process', stopCommand: ['/bin/p-stop'] }),
+    );
+    h.start('p');
+    h.os.execOk('p');
+    h.stop('p');
+    const [main, stopper] = h.os.launchesOf('p');
+    expect(main.signals).toEqual([]);
+    h.os.execFail(stopper, ExecStage.DO_EXEC, 2, 'No such file or directory');
+    expect(
+      h.host.logged(
+        'Service p: could not fork for stop command: executing command: No such file or directory',
+        'error',
+      ),
+    ).toBe(true);
+    expect(main.signals).toEqual([{ signal: 15, target: 'group' }]);
+    expect(h.state('p')).toBe('stopping');
+    h.os.exit(main, signalled(15));
+    expect(h.state('p')).toBe('stopped');
+  });
+
+  test('stop-timeout expiry kills the stop command along with the process', () => {
+    const h = new Harness().add(
+      desc('p', { type: 'process', stopCommand: ['/bin/p-stop'], stopTimeoutMs: 2000 }),
+    );
+    h.start('p');
+    h.stop('p');
+    const [main, stopper] = h.os.launchesOf('p');
+    h.os.advance(2000);
+    expect(main.signals).toEqual([{ signal: 9, target: 'group' }]);
+    expect(stopper.signals).toEqual([{ signal: 9, target: 'group' }]);
+    h.os.exit(stopper, signalled(9));
+    expect(h.state('p')).toBe('stopping');
+    h.os.exit(main, signalled(9));
+    expect(h.state('p')).toBe('stopped');
+  });
+
   test('a process exit while stopping is not logged as a failure', () => {
     const h = new Harness().add(desc('p', { type: 'process' }));
     h.start('p');
