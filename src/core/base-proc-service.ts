@@ -22,10 +22,10 @@
  *
  * process services (process-service.ts) add the stop command and readiness:
  *
- *   stopIssued      the termination signal was sent, or the stop command launched, for the
- *                   current process; cleared when the service reaches STOPPED.
- *   stopPid, stopLaunch, waitingForStopExecStat, stopStatus
- *                   the stop command's process, tracked like the main one.
+ *   stopPhase       where the stop of the current process stands: a closed state, 'none',
+ *                   'issued' (term signal sent), 'command' (the stop command runs, its exec
+ *                   result perhaps pending) or 'command-exited' (its exit held until the exec
+ *                   result comes); see StopPhase there for the transitions.
  *   awaitingReady   a readiness notification is still awaited from the current process (at
  *                   start, and again after a smooth-recovery relaunch).
  *   doingSmoothRecovery

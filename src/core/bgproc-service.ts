@@ -124,10 +124,7 @@ export class BgprocService extends ProcessService {
           this.failedToStart();
         }
       } else if (current === 'stopping') {
-        if (this.stopPid === -1 && !this.waitingForStopExecStat) {
-          this.stopIssued = false;
-          this.stopped();
-        }
+        this.mainGoneWhileStopping();
       } else {
         if (this.smoothRecovery && this.desired === 'started' && this.checkRestart()) {
           this.doingSmoothRecovery = true;

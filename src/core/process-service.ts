@@ -9,15 +9,36 @@ import type { ProcessEvents, ProcessSpec } from './os';
 import { SIGKILL } from './service';
 import { Notifier } from './notify';
 
+/**
+ * Where the stop of the current process stands (process and bgprocess services):
+ *
+ *   'none'            no stop was issued to the current process; only here does bringDown act.
+ *   'issued'          the term signal was sent (or the stop command is over): what is left is
+ *                     the main process's own exit, which takes the service to STOPPED.
+ *   'command'         the stop command runs; `execPending` until its exec result is reported
+ *                     (adapters with caps.execStatus).
+ *   'command-exited'  the stop command exited before its exec result came: its exit status is
+ *                     held until then, as the main process's is.
+ *
+ * Transitions: bringDown takes 'none' to 'command' when a stop command was launched, else to
+ * 'issued' (unless the process was never tracked: the service is then STOPPED at once). The stop
+ * command's exit (once its exec is reported) or exec failure takes 'command' or 'command-exited'
+ * to 'issued', or to 'none' with the service STOPPED when the main process is gone or untracked.
+ * The main process's exit while STOPPING takes 'none' or 'issued' to 'none' and the service to
+ * STOPPED; while the stop command is outstanding the state stays, and its end decides.
+ */
+type StopPhase =
+  | { kind: 'none' }
+  | { kind: 'issued' }
+  | { kind: 'command'; launch: Launch; execPending: boolean }
+  | { kind: 'command-exited'; launch: Launch; status: ExitStatus };
+
 /** type = process: a long-running process, optionally with a stop-command and readiness. */
 export class ProcessService extends BaseProcessService {
   /** An adopted process still starting was stopped, to be launched again (resumeStarting). */
   private relaunchAdopted = false;
-  protected stopIssued = false;
-  protected stopPid = -1;
-  protected stopLaunch: Launch | undefined;
-  protected stopStatus: ExitStatus | undefined;
-  protected waitingForStopExecStat = false;
+  /** Where the stop of the current process stands (see StopPhase). */
+  private stopPhase: StopPhase = { kind: 'none' };
   doingSmoothRecovery = false;
   /** Readiness still awaited for the current process (also during smooth recovery). */
   protected awaitingReady = false;
@@ -29,7 +50,7 @@ export class ProcessService extends BaseProcessService {
   protected override bringUp(): boolean {
     if (
       this.pid !== -1 &&
-      !this.stopIssued &&
+      this.stopPhase.kind === 'none' &&
       !this.waitingForExecStat &&
       !this.doingSmoothRecovery
     ) {
@@ -132,10 +153,7 @@ export class ProcessService extends BaseProcessService {
       this.failedToStart();
     } else if (current === 'stopping') {
       if (!this.waitingForDeps) {
-        if (this.stopPid === -1 && !this.waitingForStopExecStat) {
-          this.stopIssued = false;
-          this.stopped();
-        }
+        this.mainGoneWhileStopping();
       } else if (this.desired === 'started' && !this.pinnedStopped) {
         this.initiateStart();
       }
@@ -165,11 +183,11 @@ export class ProcessService extends BaseProcessService {
 
   protected override bringDown(): void {
     this.notifier?.disarmWatchdog();
-    if (this.stopPid !== -1 || this.stopIssued) return;
+    if (this.stopPhase.kind !== 'none') return;
     if (this.waitingForExecStat) return;
     if (this.pid !== -1) {
       let armed = false;
-      if (this.desc.stopCommand.length > 0 && !this.stopIssued) {
+      if (this.desc.stopCommand.length > 0) {
         if (this.startStopProcess(this.desc.stopCommand)) {
           armed = true;
         } else {
@@ -178,11 +196,11 @@ export class ProcessService extends BaseProcessService {
       } else if (this.desc.termSignal !== 0) {
         this.killPg(this.desc.termSignal);
       }
-      if (!armed && this.stopPid === -1 && !this.trackingChild) {
+      if (!armed && !this.trackingChild) {
         this.stopped();
         return;
       }
-      this.stopIssued = true;
+      if (!armed) this.stopPhase = { kind: 'issued' };
       if (this.desc.stopTimeoutMs !== 0) {
         this.armTimer(this.desc.stopTimeoutMs, 'start-stop-timeout');
       }
@@ -196,12 +214,12 @@ export class ProcessService extends BaseProcessService {
 
   protected override killWithFire(): void {
     super.killWithFire();
-    if (this.stopPid !== -1 && this.stopLaunch?.handle) {
+    if (this.stopPhase.kind === 'command' && this.stopPhase.launch.handle) {
       this.host.log(
         'warn',
         `Service ${this.name} stop command, with pid ${this.pid}, exceeded allowed stop time; killing.`,
       );
-      this.os.signal(this.stopLaunch.handle, SIGKILL, 'group');
+      this.os.signal(this.stopPhase.launch.handle, SIGKILL, 'group');
     }
   }
 
@@ -210,44 +228,47 @@ export class ProcessService extends BaseProcessService {
     const spec = this.buildSpec(argv, false, true);
     if (!spec) return false;
     const launch: Launch = { handle: undefined };
-    const done = (fn: () => void) => {
-      if (this.stopLaunch !== launch) return;
-      fn();
+    // Events of a stop command we no longer track are dropped.
+    const done = (fn: (stop: Extract<StopPhase, { launch: Launch }>) => void) => {
+      const stop = this.stopPhase;
+      if (stop.kind !== 'command' && stop.kind !== 'command-exited') return;
+      if (stop.launch !== launch) return;
+      fn(stop);
       this.set.processQueues();
     };
     const events: ProcessEvents = {
       onExit: (status) =>
-        done(() => {
-          this.stopPid = -1;
-          this.stopStatus = status;
-          if (this.waitingForStopExecStat) return;
-          this.stopLaunch = undefined;
-          this.handleStopExit();
+        done((stop) => {
+          if (stop.kind === 'command-exited' || stop.execPending) {
+            this.stopPhase = { kind: 'command-exited', launch, status };
+            return;
+          }
+          this.stopPhase = { kind: 'issued' };
+          this.handleStopExit(status);
         }),
       onExecFailed: (stage, _errno, message) =>
         done(() => {
-          this.waitingForStopExecStat = false;
           this.host.log(
             'error',
             `Service ${this.name}: could not fork for stop command: ${execStageDescription(stage)}: ${message}`,
           );
-          this.stopPid = -1;
-          this.stopLaunch = undefined;
+          this.stopPhase = { kind: 'issued' };
           if (this.pid !== -1) {
             if (this.desc.termSignal !== 0) this.killPg(this.desc.termSignal);
             if (!this.trackingChild) {
-              this.stopIssued = false;
+              this.stopPhase = { kind: 'none' };
               this.stopped();
             }
           }
         }),
       onExecSucceeded: () =>
-        done(() => {
-          this.waitingForStopExecStat = false;
-          if (this.stopPid === -1) {
-            this.stopLaunch = undefined;
-            this.handleStopExit();
+        done((stop) => {
+          if (stop.kind === 'command') {
+            this.stopPhase = { kind: 'command', launch, execPending: false };
+            return;
           }
+          this.stopPhase = { kind: 'issued' };
+          this.handleStopExit(stop.status);
         }),
     };
     try {
@@ -259,15 +280,13 @@ export class ProcessService extends BaseProcessService {
       );
       return false;
     }
-    this.stopLaunch = launch;
-    this.stopPid = launch.handle.pid;
-    this.waitingForStopExecStat = this.os.caps.execStatus === true;
+    this.stopPhase = { kind: 'command', launch, execPending: this.os.caps.execStatus === true };
     return true;
   }
 
-  protected handleStopExit(): void {
-    const st = this.stopStatus;
-    if (st && !cleanExit(st)) {
+  /** The stop command is over (exit reported, exec reported): log a failure, maybe STOPPED. */
+  protected handleStopExit(st: ExitStatus): void {
+    if (!cleanExit(st)) {
       if (st.kind === 'exited') {
         this.host.log(
           'error',
@@ -281,9 +300,19 @@ export class ProcessService extends BaseProcessService {
       }
     }
     if (this.pid === -1 || !this.trackingChild) {
-      this.stopIssued = false;
+      this.stopPhase = { kind: 'none' };
       this.stopped();
     }
+  }
+
+  /**
+   * The main process is gone while STOPPING: the service is STOPPED, unless the stop command is
+   * still outstanding (its end then decides).
+   */
+  protected mainGoneWhileStopping(): void {
+    if (this.stopPhase.kind === 'command' || this.stopPhase.kind === 'command-exited') return;
+    this.stopPhase = { kind: 'none' };
+    this.stopped();
   }
 
   // ---- sd_notify (ready-notification = notify; see notify.ts) ----
