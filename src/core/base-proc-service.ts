@@ -453,16 +453,55 @@ export abstract class BaseProcessService extends ServiceRecord {
   }
 
   private onMainExit(status: ExitStatus): void {
-    this.pid = -1;
-    this.handle = undefined;
-    this.exitStatus = status;
-    this.lastExit = status;
+    this.recordMainExit(status);
     this.stopStopStartTimer();
     if (this.waitingForExecStat) {
       // Wait for the exec status before acting.
       return;
     }
     this.launch = undefined;
+    this.handleExitStatus();
+  }
+
+  /** The main process is gone with status `st` (kept in lastExit too, across relaunches). */
+  protected recordMainExit(st: ExitStatus): void {
+    this.pid = -1;
+    this.handle = undefined;
+    this.exitStatus = st;
+    this.lastExit = st;
+  }
+
+  /**
+   * Makes `pid`, a process this service did not launch (a bgprocess daemon, a MAINPID=), the
+   * main process, watched through the Os: a new launch identity, no handle, tracked. Its later
+   * exit goes to `onExit` with that launch (compare it with this.launch). An adapter may find the
+   * process gone from inside watchPid(): then there is no watch and the status is returned.
+   */
+  protected watchForeignPid(
+    pid: number,
+    onExit: (st: ExitStatus, launch: Launch) => void,
+  ): { watch: { cancel(): void } } | { gone: ExitStatus } {
+    const launch: Launch = { handle: undefined };
+    this.launch = launch;
+    this.pid = pid;
+    this.handle = undefined;
+    this.trackingChild = true;
+    let inWatchCall = true;
+    let gone: ExitStatus | undefined;
+    const watch = this.os.watchPid(pid, (status) => {
+      const st: ExitStatus = status ?? { kind: 'exited', code: 0 };
+      if (inWatchCall) gone = st;
+      else onExit(st, launch);
+    });
+    inWatchCall = false;
+    return gone ? { gone } : { watch };
+  }
+
+  /** A watched process that this service did not launch is gone: like the exit of its own. */
+  protected foreignPidExited(st: ExitStatus): void {
+    this.recordMainExit(st);
+    this.launch = undefined;
+    this.stopStopStartTimer();
     this.handleExitStatus();
   }
 

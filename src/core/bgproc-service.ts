@@ -1,8 +1,7 @@
 // type = bgprocess: the launcher forks the daemon and exits; the daemon's pid comes from the pid
 // file and is watched from then on, with smooth recovery relaunching the launcher.
 
-import type { ExitStatus } from '../model';
-import { cleanExit, type Launch } from './base-proc-service';
+import { cleanExit } from './base-proc-service';
 import { ProcessService } from './process-service';
 
 /** type = bgprocess: the launcher forks the daemon and exits; the daemon's pid comes from a file. */
@@ -32,39 +31,20 @@ export class BgprocService extends ProcessService {
       this.pid = -1;
       return 'failed';
     }
-    this.pid = r.pid;
-    this.handle = undefined;
-    this.trackingChild = true;
-    const launch: Launch = { handle: undefined };
-    this.launch = launch;
-    // An adapter may report a daemon that is already gone from inside watchPid().
-    let inWatchCall = true;
-    let immediate: ExitStatus | undefined;
-    this.watch = this.os.watchPid(r.pid, (status) => {
-      const st: ExitStatus = status ?? { kind: 'exited', code: 0 };
-      if (inWatchCall) {
-        immediate = st;
-        return;
-      }
+    const w = this.watchForeignPid(r.pid, (st, launch) => {
       if (this.launch !== launch) return;
       this.watch = undefined;
-      this.pid = -1;
-      this.exitStatus = st;
-      this.lastExit = st;
-      this.launch = undefined;
-      this.stopStopStartTimer();
-      this.handleExitStatus();
+      this.foreignPidExited(st);
       this.set.processQueues();
     });
-    inWatchCall = false;
-    if (immediate) {
+    if ('gone' in w) {
+      // The daemon was gone already: the caller decides what that means.
       this.watch = undefined;
-      this.pid = -1;
-      this.exitStatus = immediate;
-      this.lastExit = immediate;
+      this.recordMainExit(w.gone);
       this.launch = undefined;
       return 'terminated';
     }
+    this.watch = w.watch;
     return 'ok';
   }
 

@@ -383,29 +383,15 @@ export class ProcessService extends BaseProcessService {
     if (this.state !== 'starting' && this.state !== 'started') return;
     this.messageMeansExeced();
     this.mainPidWatch?.cancel();
-    const launch: Launch = { handle: undefined };
-    this.launch = launch;
-    this.pid = pid;
-    this.handle = undefined;
-    this.trackingChild = true;
-    // An adapter may report a process that is already gone from inside watchPid().
-    let inWatchCall = true;
-    let immediate: ExitStatus | undefined;
-    const watch = this.os.watchPid(pid, (status) => {
-      const st: ExitStatus = status ?? { kind: 'exited', code: 0 };
-      if (inWatchCall) {
-        immediate = st;
-        return;
-      }
+    const w = this.watchForeignPid(pid, (st, launch) => {
       this.beforeMainExit();
       if (this.launch !== launch) return;
       this.mainPidWatch = undefined;
-      this.mainPidExited(st);
+      this.foreignPidExited(st);
       this.set.processQueues();
     });
-    inWatchCall = false;
-    if (immediate) this.mainPidExited(immediate);
-    else this.mainPidWatch = watch;
+    if ('gone' in w) this.foreignPidExited(w.gone);
+    else this.mainPidWatch = w.watch;
   }
 
   /**
@@ -416,15 +402,6 @@ export class ProcessService extends BaseProcessService {
     if (!this.waitingForExecStat) return;
     this.waitingForExecStat = false;
     this.execSucceeded();
-  }
-
-  private mainPidExited(st: ExitStatus): void {
-    this.pid = -1;
-    this.exitStatus = st;
-    this.lastExit = st;
-    this.launch = undefined;
-    this.stopStopStartTimer();
-    this.handleExitStatus();
   }
 
   override dispose(): void {
