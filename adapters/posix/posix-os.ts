@@ -211,6 +211,10 @@ export class PosixOs implements Os {
   private sigchld: (() => void) | undefined;
   /** The native launcher, while it runs (see spawner.ts). */
   protected spawner: Spawner | undefined;
+  /** Starts a spawner again after one died (set once the first has started). */
+  private restartSpawner: (() => void) | undefined;
+  /** When recent spawners died (performance.now), to give up on one that keeps dying. */
+  private spawnerDeaths: number[] = [];
 
   constructor(opts: PosixOsOptions, caps: Partial<OsCaps> = {}) {
     this.logFn = opts.log;
@@ -248,6 +252,7 @@ export class PosixOs implements Os {
       // libuv reaps the spawner: the orphan reaper must leave it alone.
       registerLibuvChild(sp.process);
       this.spawner = sp;
+      this.restartSpawner = () => this.startSpawner(opts);
       this.caps.execHelper = true;
       this.logFn('info', `launching services through the native spawner (pid ${sp.pid})`);
     } catch (e) {
@@ -257,15 +262,24 @@ export class PosixOs implements Os {
 
   /**
    * The spawner exited: its children pass to the daemon (a subreaper), whose reaper reports
-   * their exits from now on; later launches use child_process.
+   * their exits from now on. A new spawner is started, since kill-all-on-stop (kill(-1): TERM,
+   * then KILL) takes it down with every other process; one that dies a third time within a
+   * minute is given up, and later launches use child_process.
    */
   private spawnerDied(sp: Spawner): void {
     if (this.spawner === sp) this.spawner = undefined;
-    this.logFn('error', 'the native spawner exited; launching through child_process from now on');
     for (const [pid, onExit] of sp.takeWatchers()) {
       if (this.reaper) this.reaper.watch(pid, onExit);
       else this.logFn('warn', `exit of pid ${pid} cannot be followed after the spawner exited`);
     }
+    const now = performance.now();
+    this.spawnerDeaths = [...this.spawnerDeaths.filter((t) => now - t < 60_000), now];
+    if (this.spawner === undefined && this.restartSpawner && this.spawnerDeaths.length < 3) {
+      this.logFn('warn', 'the native spawner exited; starting it again');
+      this.restartSpawner();
+      return;
+    }
+    this.logFn('error', 'the native spawner exited; launching through child_process from now on');
   }
 
   // ---- clock and timers -------------------------------------------------------------------
