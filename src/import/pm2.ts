@@ -176,7 +176,15 @@ function supervision(app: App): void {
     );
   } else if (max !== undefined) app.warn('max_restarts', `'${max}' is not a count`);
   const delay = ms(app, 'restart_delay');
-  if (delay !== undefined) app.d.set('restart-delay', String(delay / 1000));
+  const backoff = ms(app, 'exp_backoff_restart_delay');
+  if (backoff !== undefined) {
+    // PM2 grows the delay from this value up to 15 s, and starts again after 30 s of uptime.
+    app.d.set('restart-delay', String(backoff / 1000));
+    app.d.set('restart-delay-max', '15');
+    app.d.set('restart-reset-after', '30');
+    app.d.comment('PM2 makes each delay 1.5 times the one before; Dinit doubles it.');
+    if (delay !== undefined) app.warn('restart_delay', 'exp_backoff_restart_delay replaces it');
+  } else if (delay !== undefined) app.d.set('restart-delay', String(delay / 1000));
   const kill = ms(app, 'kill_timeout');
   if (kill !== undefined) app.d.set('stop-timeout', String(kill / 1000));
   // PM2 stops an app with SIGINT, then SIGKILL after kill_timeout.
@@ -195,7 +203,6 @@ const UNSUPPORTED: Readonly<Record<string, string>> = {
   max_memory_restart: 'Dinit does not restart on memory use (see run-in-cgroup)',
   cron_restart: 'Dinit has no timed restarts (use cron with dinitctl restart)',
   min_uptime: 'Dinit counts restarts within restart-limit-interval instead',
-  exp_backoff_restart_delay: 'written restart-delay is fixed; no exponential backoff',
   wait_ready: "process.send('ready') needs PM2's IPC (ready-notification = notify is Dinit's way)",
   listen_timeout: "it goes with wait_ready, PM2's IPC readiness",
   shutdown_with_message: 'Dinit stops a service with a signal',

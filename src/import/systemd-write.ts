@@ -115,6 +115,32 @@ function warnUnplaced(c: UnitConversion, type: string): void {
   }
 }
 
+/**
+ * RuntimeDirectory= as lines for helper services: Dinit creates no directories, so a helper
+ * run as root ('+') makes them under /run with RuntimeDirectoryMode=, and gives them to User=.
+ * systemd also removes them when the service stops; that is not carried over.
+ */
+function runtimeDirectories(c: UnitConversion): UnitEntry[] {
+  const e = c.single.get('RuntimeDirectory');
+  if (e === undefined) return [];
+  const modeEntry = c.single.get('RuntimeDirectoryMode');
+  const mode = modeEntry?.value ?? '0755';
+  if (!/^[0-7]{3,4}$/.test(mode)) {
+    c.warn(modeEntry as UnitEntry, `'${mode}' is not an octal mode; not carried over`);
+    return [];
+  }
+  const dirs = e.value.split(/\s+/).filter((d) => d !== '' && !d.includes('..'));
+  if (dirs.length === 0) return [];
+  const paths = dirs.map((d) => `/run/${d}`).join(' ');
+  const lines = [{ ...e, value: `+/bin/mkdir -p -m ${mode} ${paths}` }];
+  const user = c.settings.get('run-as');
+  if (user !== undefined) lines.push({ ...e, value: `+/bin/chown ${user} ${paths}` });
+  c.carried.push(
+    `RuntimeDirectory=${e.value}: made by a helper service before the start; not removed on stop`,
+  );
+  return lines;
+}
+
 /** command, stop-command and the helper services of the unit; returns the helper files. */
 export function writeCommands(
   c: UnitConversion,
@@ -125,7 +151,11 @@ export function writeCommands(
   const starts = entries(c, 'ExecStart');
   const oneshot = c.single.get('Type')?.value === 'oneshot';
   const main = oneshot ? starts[starts.length - 1] : starts[0];
-  const chain = [...entries(c, 'ExecStartPre'), ...(oneshot ? starts.slice(0, -1) : [])];
+  const chain = [
+    ...runtimeDirectories(c),
+    ...entries(c, 'ExecStartPre'),
+    ...(oneshot ? starts.slice(0, -1) : []),
+  ];
   warnUnplaced(c, oneshot ? 'scripted' : type);
   const { words, prefixes } = execWords(c, main);
   if (prefixes.includes('-') && type === 'scripted') {

@@ -25,7 +25,17 @@ function run(cmd: string, args: string[], cwd?: string) {
     const r = run(DINITCTL, ['import', 'systemd', '-o', out, ...units]);
     expect(r.status).toBe(0);
     expect(fs.readdirSync(out).sort()).toEqual(
-      ['cron', 'dbus', 'nginx', 'nginx-pre', 'openvpn-server', 'rsyslog', 'ssh', 'ssh-pre'].sort(),
+      [
+        'cron',
+        'dbus',
+        'nginx',
+        'nginx-pre',
+        'openvpn-server',
+        'rsyslog',
+        'ssh',
+        'ssh-pre1',
+        'ssh-pre2',
+      ].sort(),
     );
     // Each warning names its file and line.
     expect(
@@ -50,7 +60,8 @@ function run(cmd: string, args: string[], cwd?: string) {
     const expected = [
       ['cron', '/etc/default/cron'],
       ['ssh', '/etc/default/ssh'],
-      ['ssh-pre', '/etc/default/ssh'],
+      ['ssh-pre1', '/etc/default/ssh'],
+      ['ssh-pre2', '/etc/default/ssh'],
     ]
       .filter(([, f]) => !fs.existsSync(f))
       .map(([s]) => `Service '${s}': could not load environment file: No such file or directory`);

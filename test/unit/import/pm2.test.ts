@@ -157,6 +157,18 @@ describe('apps', () => {
     );
   });
 
+  it('exp_backoff_restart_delay: a restart delay that grows up to 15 s, reset after 30 s up', () => {
+    const r = one({ name: 'a', script: '/bin/a', exp_backoff_restart_delay: 100 });
+    expect(settings(r, 'a')).toEqual(
+      expect.arrayContaining([
+        'restart-delay = 0.1',
+        'restart-delay-max = 15',
+        'restart-reset-after = 30',
+      ]),
+    );
+    expect(r.warnings).toEqual([]);
+  });
+
   it('an app without a script is not converted, and says so', () => {
     const r = one({ name: 'x' });
     expect(r.files).toEqual([]);

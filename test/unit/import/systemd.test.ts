@@ -66,17 +66,24 @@ describe('real units from Debian packages', () => {
     expect(settings(r, 'ssh')).toEqual([
       'type = process',
       'command = /usr/sbin/sshd -D $/SSHD_OPTS',
-      'depends-on = ssh-pre',
+      'depends-on = ssh-pre2',
       'restart = on-failure',
       'ready-notification = notify',
       'options = signal-process-only',
       'env-file = /etc/default/ssh',
       'after = auditd',
     ]);
-    expect(settings(r, 'ssh-pre')).toEqual([
+    // RuntimeDirectory=sshd: made by a helper running as root, before sshd -t checks the setup.
+    expect(settings(r, 'ssh-pre1')).toEqual([
+      'type = scripted',
+      'command = /bin/mkdir -p -m 0755 /run/sshd',
+      'env-file = /etc/default/ssh',
+    ]);
+    expect(settings(r, 'ssh-pre2')).toEqual([
       'type = scripted',
       'command = /usr/sbin/sshd -t',
       'env-file = /etc/default/ssh',
+      'depends-on = ssh-pre1',
     ]);
     const w = warned(r);
     expect(w).toContain(
@@ -230,6 +237,34 @@ describe('directives', () => {
     expect(warned(unit('[Service]', 'ExecStart=/bin/x', 'WatchdogSec=30s'))).toEqual([
       'test.service:3: WatchdogSec: a watchdog needs Type=notify; not carried over',
     ]);
+  });
+
+  it('makes RuntimeDirectory= in a root helper, owned by User=, with RuntimeDirectoryMode=', () => {
+    const r = unit(
+      '[Service]',
+      'User=app',
+      'RuntimeDirectory=app app/sub',
+      'RuntimeDirectoryMode=0750',
+      'ExecStart=/bin/x',
+    );
+    expect(settings(r, 'test-pre1')).toEqual([
+      'type = scripted',
+      'command = /bin/mkdir -p -m 0750 /run/app /run/app/sub',
+    ]);
+    expect(settings(r, 'test-pre2')).toEqual([
+      'type = scripted',
+      'command = /bin/chown app /run/app /run/app/sub',
+      'depends-on = test-pre1',
+    ]);
+    expect(settings(r, 'test')).toContain('depends-on = test-pre2');
+    expect(r.warnings).toEqual([]);
+  });
+
+  it('RestartMaxDelaySec= becomes the backoff cap restart-delay-max', () => {
+    const r = unit('[Service]', 'ExecStart=/bin/x', 'RestartSec=1', 'RestartMaxDelaySec=1min');
+    expect(settings(r, 'test')).toEqual(
+      expect.arrayContaining(['restart-delay = 1', 'restart-delay-max = 60']),
+    );
   });
 
   it('combines IOSchedulingClass and IOSchedulingPriority into one ioprio', () => {
