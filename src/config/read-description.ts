@@ -794,6 +794,7 @@ function describe(
     logfileUid: s.logfileUid ?? uid,
     logfileGid: s.logfileGid ?? s.logfileUidGid ?? gid,
     logBufferSize: s.logBufferSize,
+    logBufferKeep: s.logBufferKeep,
     consumerOf: unlessEmpty(s.consumerOf),
     options: s.options,
     exportPasswdVars: s.exportPasswdVars,

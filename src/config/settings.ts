@@ -42,6 +42,8 @@ export interface ServiceSettings {
   logfileUidGid?: number;
   logfileGid?: number;
   logBufferSize: number;
+  /** log-buffer-keep (dinit-ts): which end of the output a full buffer keeps. */
+  logBufferKeep?: 'newest' | 'oldest';
   options: ServiceOptions;
   termSignal: number;
   restart: RestartPolicy;
@@ -554,6 +556,15 @@ const HANDLERS: ReadonlyArray<readonly [string, Handler]> = [
   ['watchdog-timeout', duration('watchdogTimeoutMs')],
   ['restart-delay-max', duration('restartDelayMaxMs')],
   ['restart-reset-after', duration('restartResetAfterMs')],
+  [
+    'log-buffer-keep',
+    (c) => {
+      const v = value(c);
+      if (v !== 'newest' && v !== 'oldest')
+        throw err(c, 'log-buffer-keep must be one of: "newest" or "oldest"');
+      c.settings.logBufferKeep = v;
+    },
+  ],
 ];
 
 /** The settings that accept `+=`: upstream allows it only for these. */
@@ -568,6 +579,7 @@ const EXTENSION_SETTINGS: ReadonlySet<string> = new Set<string>([
   'watchdog-timeout',
   'restart-delay-max',
   'restart-reset-after',
+  'log-buffer-keep',
 ]);
 
 /** Every setting upstream knows (plus run-in-jail), in upstream's order, then the extensions. */

@@ -125,6 +125,8 @@ export interface ServiceDescription {
   logfileUid?: number;
   logfileGid?: number;
   logBufferSize: number; // default 4096
+  /** log-buffer-keep (dinit-ts): 'newest' drops old lines to make room; default 'oldest'. */
+  logBufferKeep?: 'newest' | 'oldest';
   consumerOf?: string;
 
   options: ServiceOptions;

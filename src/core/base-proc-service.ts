@@ -234,6 +234,7 @@ export abstract class BaseProcessService extends ServiceRecord {
       case 'buffer': {
         if (!this.logBuffer) this.logBuffer = new LogBuffer(this.desc.logBufferSize);
         this.logBuffer.max = this.desc.logBufferSize;
+        this.logBuffer.keep = this.desc.logBufferKeep ?? 'oldest';
         const buf = this.logBuffer;
         return { kind: 'buffer', sink: (chunk: Buffer) => void buf.append(chunk) };
       }

@@ -586,6 +586,7 @@ export class Loader {
     applySettings(rec, desc);
     if (rec instanceof BaseProcessService) {
       if (rec.logBuffer) rec.logBuffer.max = desc.logBufferSize;
+      if (rec.logBuffer) rec.logBuffer.keep = desc.logBufferKeep ?? 'oldest';
       if (desc.logType !== 'pipe' && desc.logType !== 'buffer' && rec.logPipe && !rec.logConsumer) {
         rec.logPipe.close();
         rec.logPipe = undefined;

@@ -28,6 +28,10 @@ describe('settings table', () => {
     }
   });
 
+  it('marks the log settings of dinit-ts as extensions', () => {
+    for (const name of ['log-buffer-keep']) expect(SETTINGS.get(name)?.extension).toBe(true);
+  });
+
   it('allows += only for command, stop-command, capabilities and securebits', () => {
     const plus = [...SETTINGS.entries()].filter(([, d]) => d.plusAssign).map(([k]) => k);
     expect(plus.sort()).toEqual(['capabilities', 'command', 'securebits', 'stop-command']);
