@@ -211,6 +211,7 @@ function outputSource(d: Draft): StdioSource {
     case 'file': // placeholder until the helper opens the file
       return 'ignore';
     case 'buffer':
+    case 'rotate': // the daemon reads the pipe and writes the rotated file
     case 'pipe':
       return missing(d.inputs.outputFd, 'output pipe', ExecStage.SETUP_STDINOUTERR);
     default: {

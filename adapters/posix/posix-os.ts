@@ -21,6 +21,7 @@ import {
 } from '../../src/core/os';
 import { installChildRegistry, isLibuvChild, registerLibuvChild } from './child-registry';
 import { Spawner, spawnRequest } from './spawner';
+import { RotatingLog, type RotationSpec } from './rotating-log';
 import type { UnixMsg } from './unix-msg';
 import { type Libc } from './ffi';
 import {
@@ -206,6 +207,8 @@ export class PosixOs implements Os {
   private readonly foreignRefs = new Map<number, PidRef>();
   /** The read end of each live process's buffered-output pipe (for the manager's journal). */
   protected readonly outputFds = new Map<number, number>();
+  /** Rotated log files by path, shared by a service's process and its stop command. */
+  private readonly rotatingLogs = new Map<string, RotatingLog>();
   private readonly warned = new Set<string>();
   private sweep: NodeJS.Timeout | undefined;
   private sigchld: (() => void) | undefined;
@@ -347,6 +350,12 @@ export class PosixOs implements Os {
    */
   launch(spec: ProcessSpec, events: ProcessEvents): ProcessHandle {
     const fds = new LaunchFds(this.libc);
+    if (spec.output.kind === 'rotate') {
+      const errno = this.rotatingLog(spec.output).open(spec.output);
+      if (errno !== undefined) {
+        return this.failLater(fds, events, { stage: ExecStage.OPEN_LOGFILE, errno });
+      }
+    }
     const plan = this.planWithFds(spec, fds);
     const viaSpawner = this.spawner?.running
       ? this.launchViaSpawner(spec, plan, fds, events)
@@ -381,7 +390,9 @@ export class PosixOs implements Os {
       const inputs: PlanInputs = { jailSupported: this.jailSupported() };
       if (spec.stdin.kind === 'pipe') inputs.stdinFd = this.pipeFds(spec.stdin.pipe).readFd;
       if (spec.output.kind === 'pipe') inputs.outputFd = this.pipeFds(spec.output.pipe).writeFd;
-      if (spec.output.kind === 'buffer') inputs.outputFd = this.bufferPipe(fds);
+      if (spec.output.kind === 'buffer' || spec.output.kind === 'rotate') {
+        inputs.outputFd = this.bufferPipe(fds);
+      }
       if (spec.readiness) inputs.readinessFd = this.readinessPipe(fds);
       if (spec.activationSocket) inputs.activationFd = spec.activationSocket.fd;
       if (spec.passControlSocket && spec.controlSocketPath && this.libc) {
@@ -528,6 +539,13 @@ export class PosixOs implements Os {
         .map((fd) => child.stdio[fd] as net.Socket | null)
         .filter((s): s is net.Socket => Boolean(s));
       forwardOutput(streams, spec.output.sink);
+    } else if (spec.output.kind === 'rotate') {
+      const log = this.rotatingLog(spec.output);
+      const streams =
+        fds.outputReadFd !== undefined
+          ? [new net.Socket({ fd: fds.outputReadFd, readable: true, writable: false })]
+          : [1, 2].map((fd) => child.stdio[fd] as net.Socket | null);
+      for (const stream of streams) if (stream) log.attach(stream);
     }
     return { pid: rec.pid };
   }
@@ -599,8 +617,21 @@ export class PosixOs implements Os {
     this.children.set(r.pid, rec);
     if (spec.output.kind === 'buffer' && fds.outputReadFd !== undefined) {
       this.attachOutput(r.pid, fds.outputReadFd, spec.output.sink);
+    } else if (spec.output.kind === 'rotate' && fds.outputReadFd !== undefined) {
+      const stream = new net.Socket({ fd: fds.outputReadFd, readable: true, writable: false });
+      this.rotatingLog(spec.output).attach(stream);
     }
     return { pid: r.pid };
+  }
+
+  /** The rotated log at spec.path (one writer per path, whatever the number of processes). */
+  private rotatingLog(spec: RotationSpec): RotatingLog {
+    let log = this.rotatingLogs.get(spec.path);
+    if (!log) {
+      log = new RotatingLog(spec, (message) => this.logFn('error', message));
+      this.rotatingLogs.set(spec.path, log);
+    }
+    return log;
   }
 
   private pipeFds(p: LogPipe): PosixLogPipe {

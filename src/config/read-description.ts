@@ -794,7 +794,7 @@ function describe(
     logfileUid: s.logfileUid ?? uid,
     logfileGid: s.logfileGid ?? s.logfileUidGid ?? gid,
     logBufferSize: s.logBufferSize,
-    logBufferKeep: s.logBufferKeep,
+    ...logExtensions(s),
     consumerOf: unlessEmpty(s.consumerOf),
     options: s.options,
     exportPasswdVars: s.exportPasswdVars,
@@ -845,4 +845,12 @@ export function readEnableVia(name: string, serviceDirs: readonly string[]): str
     found = via;
   }
   return found;
+}
+
+/** The dinit-ts log settings, as read: log-buffer-keep, logfile-max-size, logfile-max-files. */
+function logExtensions(
+  s: ServiceSettings,
+): Pick<ServiceDescription, 'logBufferKeep' | 'logfileMaxSize' | 'logfileMaxFiles'> {
+  const { logBufferKeep, logfileMaxSize, logfileMaxFiles } = s;
+  return { logBufferKeep, logfileMaxSize, logfileMaxFiles };
 }

@@ -44,6 +44,10 @@ export interface ServiceSettings {
   logBufferSize: number;
   /** log-buffer-keep (dinit-ts): which end of the output a full buffer keeps. */
   logBufferKeep?: 'newest' | 'oldest';
+  /** logfile-max-size (dinit-ts): rotate the logfile beyond this many bytes (0: never). */
+  logfileMaxSize?: number;
+  /** logfile-max-files (dinit-ts): old log files kept by rotation. */
+  logfileMaxFiles?: number;
   options: ServiceOptions;
   termSignal: number;
   restart: RestartPolicy;
@@ -565,7 +569,26 @@ const HANDLERS: ReadonlyArray<readonly [string, Handler]> = [
       c.settings.logBufferKeep = v;
     },
   ],
+  ['logfile-max-size', (c) => (c.settings.logfileMaxSize = parseByteSize(c))],
+  [
+    'logfile-max-files',
+    (c) => (c.settings.logfileMaxFiles = parseUnum(c.pos, value(c), BigInt(MAX_LOG_FILES))),
+  ],
 ];
+
+/** The most old log files logfile-max-files may ask to keep. */
+const MAX_LOG_FILES = 1000;
+
+/** A size in bytes with an optional K, M or G suffix (powers of 1024), as logfile-max-size takes. */
+function parseByteSize(c: LineContext): number {
+  const m = /^(\d+)([KMG]?)$/i.exec(value(c));
+  if (m === null)
+    throw err(c, `${c.setting} must be a number of bytes, optionally followed by K, M or G`);
+  const shift = { '': 0, K: 10, M: 20, G: 30 }[m[2].toUpperCase() as '' | 'K' | 'M' | 'G'];
+  const n = Number(m[1]) * 2 ** shift;
+  if (!Number.isSafeInteger(n)) throw err(c, `${c.setting} is too large`);
+  return n;
+}
 
 /** The settings that accept `+=`: upstream allows it only for these. */
 const PLUS_ASSIGN = new Set(['command', 'stop-command', 'capabilities', 'securebits']);
@@ -580,6 +603,8 @@ const EXTENSION_SETTINGS: ReadonlySet<string> = new Set<string>([
   'restart-delay-max',
   'restart-reset-after',
   'log-buffer-keep',
+  'logfile-max-size',
+  'logfile-max-files',
 ]);
 
 /** Every setting upstream knows (plus run-in-jail), in upstream's order, then the extensions. */

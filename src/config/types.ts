@@ -127,6 +127,10 @@ export interface ServiceDescription {
   logBufferSize: number; // default 4096
   /** log-buffer-keep (dinit-ts): 'newest' drops old lines to make room; default 'oldest'. */
   logBufferKeep?: 'newest' | 'oldest';
+  /** logfile-max-size (dinit-ts): rotate the logfile before it grows beyond this; 0/absent: never. */
+  logfileMaxSize?: number;
+  /** logfile-max-files (dinit-ts): old files kept by rotation (file.1 ... file.N); default 5. */
+  logfileMaxFiles?: number;
   consumerOf?: string;
 
   options: ServiceOptions;
@@ -168,6 +172,8 @@ export const SERVICE_DEFAULTS = {
   termSignal: 15,
   logfilePermissions: 0o600,
   logBufferSize: 4096,
+  /** dinit-ts: the old log files rotation keeps when logfile-max-files is not given. */
+  logfileMaxFiles: 5,
   socketPermissions: 0o666,
 } as const;
 

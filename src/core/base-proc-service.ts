@@ -37,7 +37,7 @@
  * exit then ends the start.
  */
 
-import type { ServiceDescription } from '../config/types';
+import { SERVICE_DEFAULTS, type ServiceDescription } from '../config/types';
 import { LogBuffer } from './log-buffer';
 import type { ResumeEntry } from './api';
 import type {
@@ -254,6 +254,17 @@ export abstract class BaseProcessService extends ServiceRecord {
   private logFileOutput(): OutputSpec {
     const d = this.desc;
     if (!d.logfile) return { kind: 'null' };
+    if (d.logfileMaxSize !== undefined && d.logfileMaxSize > 0) {
+      return {
+        kind: 'rotate',
+        path: d.logfile,
+        permissions: d.logfilePermissions,
+        uid: d.logfileUid,
+        gid: d.logfileGid,
+        maxSize: d.logfileMaxSize,
+        maxFiles: d.logfileMaxFiles ?? SERVICE_DEFAULTS.logfileMaxFiles,
+      };
+    }
     return {
       kind: 'file',
       path: d.logfile,

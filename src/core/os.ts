@@ -15,6 +15,15 @@ export type OutputSpec =
       gid?: number;
     } // opened O_APPEND|O_CREAT|O_NOFOLLOW, perms and owner re-applied on every start
   | { kind: 'buffer'; sink: (chunk: Buffer) => void } // read by the daemon into a bounded buffer
+  | {
+      kind: 'rotate';
+      path: string;
+      permissions: number;
+      uid?: number;
+      gid?: number;
+      maxSize: number;
+      maxFiles: number;
+    } // dinit-ts: log-type = file with rotation; the daemon reads a pipe and writes the file
   | { kind: 'pipe'; pipe: LogPipe }; // write end of a pipe shared with a consumer-of service
 
 /** A pipe the daemon holds open across restarts of producer and consumer (consumer-of). */

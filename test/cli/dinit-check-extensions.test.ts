@@ -24,6 +24,10 @@ describe('dinit-check notes the dinit-ts log settings', () => {
         'command = /bin/true',
         'log-type = buffer',
         'log-buffer-keep = newest',
+        `logfile = ${path.join(tmp, 'svc.log')}`,
+        'log-type = file',
+        'logfile-max-size = 10M',
+        'logfile-max-files = 3',
       ].join('\n') + '\n',
     );
     const r = spawnSync(BIN, ['-d', sd, 'svc'], { encoding: 'utf8' });
@@ -31,6 +35,14 @@ describe('dinit-check notes the dinit-ts log settings', () => {
       `Service 'svc' (${file}:4): note: setting 'log-buffer-keep' is a dinit-ts extension, ` +
         'not understood by upstream Dinit\n',
     );
+    for (const [line, setting] of [
+      [7, 'logfile-max-size'],
+      [8, 'logfile-max-files'],
+    ] as const) {
+      expect(r.stderr).toContain(
+        `Service 'svc' (${file}:${line}): note: setting '${setting}' is a dinit-ts extension`,
+      );
+    }
     expect(r.status).toBe(0);
   });
 });

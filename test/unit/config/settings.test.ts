@@ -29,7 +29,8 @@ describe('settings table', () => {
   });
 
   it('marks the log settings of dinit-ts as extensions', () => {
-    for (const name of ['log-buffer-keep']) expect(SETTINGS.get(name)?.extension).toBe(true);
+    for (const name of ['log-buffer-keep', 'logfile-max-size', 'logfile-max-files'])
+      expect(SETTINGS.get(name)?.extension).toBe(true);
   });
 
   it('allows += only for command, stop-command, capabilities and securebits', () => {
