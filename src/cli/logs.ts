@@ -1,5 +1,5 @@
 // dinitctl logs (dinit-ts): the output of one or more services, log-type buffer (read through
-// CATLOG, without clearing) or file (read from the file, which is followed across truncation),
+// CATLOG, without clearing) or file (read from the file, followed across truncation and rotation),
 // as lines with a timestamp and the service's name, or as JSON lines; -f keeps reading.
 
 import * as fs from 'node:fs';
@@ -37,30 +37,94 @@ function bufferSource(name: string, port: CtlPort, handle: number): Source {
   };
 }
 
-/** A log-type = file source: the bytes appended since the last read (from 0 after truncation). */
+/**
+ * A log-type = file source: the bytes appended since the last read. The file stays open, so that
+ * when it is rotated (file -> file.1 -> file.2 ..., and a new file) the rest of it is read, then
+ * the files rotated after it, then the new one; a file truncated in place is read from its start.
+ */
 function fileSource(name: string, file: string): Source {
+  let fd: number | undefined;
   let pos = 0;
   return {
     name,
     partial: '',
     read() {
-      let size = 0;
-      try {
-        size = fs.statSync(file).size;
-      } catch {
-        return Promise.resolve(Buffer.alloc(0)); // Not created yet, or rotated away.
+      const chunks: Buffer[] = [];
+      if (fd !== undefined) {
+        const old = fd;
+        const r = readFrom(old, pos);
+        chunks.push(r.bytes);
+        pos = r.pos;
+        const next = filesAfter(file, fs.fstatSync(old).ino);
+        if (next !== undefined) {
+          fs.closeSync(old);
+          // The files rotated in between are read whole; the last one (the file) stays open.
+          fd = next.pop();
+          for (const f of next) {
+            chunks.push(readFrom(f, 0).bytes);
+            fs.closeSync(f);
+          }
+          pos = 0;
+        }
+      } else {
+        try {
+          fd = fs.openSync(file, 'r');
+        } catch {
+          return Promise.resolve(Buffer.alloc(0)); // Not created yet.
+        }
       }
-      if (size < pos) pos = 0;
-      const chunk = Buffer.alloc(size - pos);
-      const fd = fs.openSync(file, 'r');
-      try {
-        pos += fs.readSync(fd, chunk, 0, chunk.length, pos);
-      } finally {
-        fs.closeSync(fd);
+      if (fd !== undefined) {
+        const r = readFrom(fd, pos);
+        chunks.push(r.bytes);
+        pos = r.pos;
       }
-      return Promise.resolve(chunk);
+      return Promise.resolve(Buffer.concat(chunks));
     },
   };
+}
+
+/** Reads fd from pos to its end (from 0 when it is now shorter than pos: truncated). */
+function readFrom(fd: number, pos: number): { bytes: Buffer; pos: number } {
+  const size = fs.fstatSync(fd).size;
+  if (size < pos) pos = 0;
+  const bytes = Buffer.alloc(size - pos);
+  const n = fs.readSync(fd, bytes, 0, bytes.length, pos);
+  return { bytes: bytes.subarray(0, n), pos: pos + n };
+}
+
+/**
+ * When `file` is no longer the file with inode `ino` (rotated): open descriptors of the files
+ * written after it, oldest first, ending with the current `file`; undefined when it has not been
+ * rotated (or the new file is not there yet). If `ino` is no longer among file.1, file.2, ...,
+ * only the current file is given.
+ */
+function filesAfter(file: string, ino: number): number[] | undefined {
+  const inoOf = (p: string): number | undefined => {
+    try {
+      return fs.statSync(p).ino;
+    } catch {
+      return undefined;
+    }
+  };
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const current = inoOf(file);
+    if (current === undefined || current === ino) return undefined;
+    let k = 1;
+    while (k <= 10000 && inoOf(`${file}.${k}`) !== undefined && inoOf(`${file}.${k}`) !== ino) k++;
+    const found = inoOf(`${file}.${k}`) === ino;
+    const names = found ? Array.from({ length: k - 1 }, (_, i) => `${file}.${k - 1 - i}`) : [];
+    const fds: number[] = [];
+    try {
+      for (const n of [...names, file]) fds.push(fs.openSync(n, 'r'));
+    } catch {
+      for (const f of fds) fs.closeSync(f);
+      continue;
+    }
+    // Another rotation while opening would have moved the names: look again.
+    if (!found || inoOf(`${file}.${k}`) === ino) return fds;
+    for (const f of fds) fs.closeSync(f);
+  }
+  return undefined;
 }
 
 /** The source of service `name`: its buffer, else its log file; throws CliError for neither. */
