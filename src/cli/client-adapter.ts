@@ -234,6 +234,13 @@ class ClientPort implements CtlPort {
     return this.client.snapshot();
   }
 
+  followOutput(
+    handle: number,
+    onOutput: (data: Buffer, dropped: number) => void,
+  ): Promise<Buffer | null> {
+    return this.client.follow(handle, onOutput);
+  }
+
   close(): void {
     this.client.close();
   }

@@ -16,6 +16,11 @@ export interface CommandContext {
   err(text: string): void;
   /** Connect to the daemon (socket from the command line, environment or default). */
   connect(): Promise<CtlPort>;
+  /**
+   * Close the connection and make a new one, which connect() then returns (after a request an
+   * upstream daemon answers by closing the connection, such as the dinit-ts extension's hello).
+   */
+  reconnect?(): Promise<CtlPort>;
   env: NodeJS.ProcessEnv;
 }
 

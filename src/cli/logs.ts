@@ -1,6 +1,8 @@
 // dinitctl logs (dinit-ts): the output of one or more services, log-type buffer (read through
 // CATLOG, without clearing) or file (read from the file, followed across truncation and rotation),
-// as lines with a timestamp and the service's name, or as JSON lines; -f keeps reading.
+// as lines with a timestamp and the service's name, or as JSON lines; -f keeps reading: a
+// daemon that speaks the dinit-ts extension pushes new buffered output (DTS_FOLLOW), otherwise
+// (upstream's) the buffer is polled through CATLOG.
 
 import * as fs from 'node:fs';
 import type { CommandContext } from './command';
@@ -16,6 +18,11 @@ interface Source {
   read(): Promise<Buffer>;
   /** The part of a line read so far. */
   partial: string;
+  /**
+   * Set for output the daemon pushes (DTS_FOLLOW): `read` gives only what was buffered when the
+   * follow began, later output goes to the receiver set here.
+   */
+  push?: { receive(onOutput: (data: Buffer, dropped: number) => void): void };
 }
 
 /** How often -f looks for new output. */
@@ -127,11 +134,53 @@ function filesAfter(file: string, ino: number): number[] | undefined {
   return undefined;
 }
 
-/** The source of service `name`: its buffer, else its log file; throws CliError for neither. */
-async function sourceOf(ctx: CommandContext, name: string): Promise<Source | undefined> {
+/**
+ * A log-type = buffer source whose new output the daemon pushes; null when the service keeps no
+ * buffer. Output that arrives before a receiver is set waits for it.
+ */
+async function pushedSource(name: string, port: CtlPort, handle: number): Promise<Source | null> {
+  let receiver: ((data: Buffer, dropped: number) => void) | undefined;
+  const early: [Buffer, number][] = [];
+  const initial = await port.followOutput?.(handle, (data, dropped) => {
+    if (receiver) receiver(data, dropped);
+    else early.push([data, dropped]);
+  });
+  if (initial === null || initial === undefined) return null;
+  let first = true;
+  return {
+    name,
+    partial: '',
+    read() {
+      const r = first ? initial : Buffer.alloc(0);
+      first = false;
+      return Promise.resolve(r);
+    },
+    push: {
+      receive(onOutput) {
+        receiver = onOutput;
+        for (const [data, dropped] of early.splice(0)) onOutput(data, dropped);
+      },
+    },
+  };
+}
+
+/**
+ * The source of service `name`: its buffer (pushed when `pushed`), else its log file; throws
+ * CliError for neither.
+ */
+async function sourceOf(
+  ctx: CommandContext,
+  name: string,
+  pushed: boolean,
+): Promise<Source | undefined> {
   const s = await connectAndLoad(ctx, name, 2);
   if (s === undefined) return undefined;
-  if ((await s.port.catLog(s.handle, false)) !== null) return bufferSource(name, s.port, s.handle);
+  if (pushed) {
+    const src = await pushedSource(name, s.port, s.handle);
+    if (src !== null) return src;
+  } else if ((await s.port.catLog(s.handle, false)) !== null) {
+    return bufferSource(name, s.port, s.handle);
+  }
   const file = await serviceFilePath(s.port, s.handle, name);
   const env: Record<string, string> = {};
   for (const kv of await s.port.daemonEnvironment()) {
@@ -163,11 +212,36 @@ function takeLines(src: Source, chunk: Buffer): string[] {
   return lines;
 }
 
+/**
+ * With -f, whether the daemon pushes output (it speaks the dinit-ts extension). Upstream's
+ * daemon answers the hello by closing the connection: a new one is made for the rest.
+ */
+async function daemonPushes(ctx: CommandContext): Promise<boolean> {
+  if (!ctx.cl.follow) return false;
+  const port = await ctx.connect();
+  if ((await port.extensionVersion()) !== null) return port.followOutput !== undefined;
+  await ctx.reconnect?.();
+  return false;
+}
+
+/** Prints pushed output as it arrives; a drop is told by a line in the output itself. */
+function receivePushed(src: Source, write: (service: string, message: string) => void): void {
+  src.push?.receive((data, dropped) => {
+    if (dropped > 0) {
+      if (src.partial !== '') write(src.name, src.partial);
+      src.partial = '';
+      write(src.name, `*** dinitctl: ${dropped} bytes of output dropped (read too slowly) ***`);
+    }
+    for (const l of takeLines(src, data)) write(src.name, l);
+  });
+}
+
 /** Run logs; resolves with the exit code (with -f, when the daemon closes the connection). */
 export async function logsCommand(ctx: CommandContext): Promise<number> {
+  const pushed = await daemonPushes(ctx);
   const sources: Source[] = [];
   for (const name of ctx.cl.args) {
-    const src = await sourceOf(ctx, name);
+    const src = await sourceOf(ctx, name, pushed);
     if (src === undefined) return 1;
     sources.push(src);
   }
@@ -184,11 +258,14 @@ export async function logsCommand(ctx: CommandContext): Promise<number> {
   }
   const port = await ctx.connect();
   let closed = false;
-  void port.waitClosed().then(() => (closed = true));
+  const whenClosed = port.waitClosed().then(() => (closed = true));
+  for (const src of sources) receivePushed(src, write);
+  const polled = sources.filter((src) => src.push === undefined);
+  if (polled.length === 0) await whenClosed;
   while (!closed) {
     await new Promise((r) => setTimeout(r, FOLLOW_INTERVAL_MS));
     if (closed) break;
-    for (const src of sources) for (const l of takeLines(src, await src.read())) write(src.name, l);
+    for (const src of polled) for (const l of takeLines(src, await src.read())) write(src.name, l);
   }
   return 0;
 }

@@ -66,6 +66,11 @@ export function makeContext(cl: CommandLine, io: CliIO): CommandContext {
       port = await open({ path });
       return port;
     },
+    async reconnect(): Promise<CtlPort> {
+      port?.close();
+      port = undefined;
+      return this.connect();
+    },
   };
 }
 

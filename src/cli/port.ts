@@ -81,5 +81,13 @@ export interface CtlPort {
   reexec(): Promise<'refused' | 'failed' | 'closed'>;
   /** The loaded graph (only after extensionVersion gave a version); null when it keeps none. */
   snapshot(): Promise<ManagerSnapshot | null>;
+  /**
+   * Follow a buffered service's output (only after extensionVersion gave a version): the buffer
+   * when the follow began, or null without one; then onOutput for each new chunk.
+   */
+  followOutput?(
+    handle: number,
+    onOutput: (data: Buffer, dropped: number) => void,
+  ): Promise<Buffer | null>;
   close(): void;
 }

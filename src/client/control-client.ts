@@ -158,6 +158,8 @@ export class ControlClient {
   private readonly closedPromise: Promise<void>;
   private resolveClosed!: () => void;
   private onEvent: ((ev: ClientEvent) => void) | undefined;
+  /** Receivers of followed output (DTS_FOLLOW), by handle. */
+  private readonly followers = new Map<number, (data: Buffer, dropped: number) => void>();
   private readonly maxPayload: number;
 
   private constructor(
@@ -567,6 +569,24 @@ export class ControlClient {
     );
   }
 
+  /**
+   * DTS_FOLLOW (after extensionHello): follow the output of a log-type = buffer service.
+   * Resolves with the buffer's content when the follow began, or null when the service keeps no
+   * buffer (NAK); from then on `onOutput` gets each new chunk, with the bytes the daemon dropped
+   * just before it because we read too slowly.
+   */
+  async follow(
+    handle: number,
+    onOutput: (data: Buffer, dropped: number) => void,
+  ): Promise<Buffer | null> {
+    this.followers.set(handle, onOutput);
+    const r = await this.exchange<Buffer | null>({ type: 'DTS_FOLLOW', handle }, (p) =>
+      p.type === 'DTS_FOLLOWING' ? done(p.data) : p.type === 'NAK' ? done(null) : undefined,
+    );
+    if (r === null) this.followers.delete(handle);
+    return r;
+  }
+
   // ---- machinery ----
 
   /**
@@ -734,6 +754,10 @@ export class ControlClient {
   }
 
   private deliver(p: InfoPacket): void {
+    if (p.type === 'DTS_OUTPUT') {
+      this.followers.get(p.handle)?.(p.data, p.dropped);
+      return;
+    }
     let ev: ClientEvent | undefined;
     if (p.type === 'SERVICEEVENT5') {
       ev = { kind: 'service', handle: p.handle, event: p.event, status: p.status, format: 5 };
@@ -770,6 +794,7 @@ function isInfo(p: ServerPacket): p is InfoPacket {
     p.type === 'SERVICEEVENT' ||
     p.type === 'SERVICEEVENT5' ||
     p.type === 'ENVEVENT' ||
+    p.type === 'DTS_OUTPUT' ||
     p.type === 'UNKNOWN_INFO'
   );
 }

@@ -100,6 +100,15 @@ export interface ServiceManager {
 
   /** Buffered output of a log-type=buffer service (bounded by log-buffer-size); clear empties it. */
   catlog(ref: ServiceRef, clear: boolean): Buffer | 'not-buffered';
+  /**
+   * Follow a log-type=buffer service's output (dinit-ts): `onOutput` gets every chunk the service
+   * writes from now on (also what a full buffer discards). Returns the buffer's content at this
+   * moment and the function that stops following.
+   */
+  followOutput?(
+    ref: ServiceRef,
+    onOutput: (chunk: Buffer) => void,
+  ): { contents: Buffer; stop: () => void } | 'not-buffered';
 
   status(ref: ServiceRef): ServiceStatus;
   list(): ServiceRef[];

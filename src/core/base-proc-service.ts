@@ -115,6 +115,8 @@ export abstract class BaseProcessService extends ServiceRecord {
   /** Output pipe for log-type = buffer/pipe; kept across restarts. */
   logPipe: LogPipe | undefined;
   logBuffer: LogBuffer | undefined;
+  /** Who follows the output of log-type = buffer (dinit-ts DTS_FOLLOW): each gets every chunk. */
+  readonly outputFollowers = new Set<(chunk: Buffer) => void>();
   /** How the main process last ended; unlike exitStatus, kept while a new process runs. */
   lastExit: ExitStatus | undefined;
   /** The producer this service consumes (consumer-of). */
@@ -236,7 +238,12 @@ export abstract class BaseProcessService extends ServiceRecord {
         this.logBuffer.max = this.desc.logBufferSize;
         this.logBuffer.keep = this.desc.logBufferKeep ?? 'oldest';
         const buf = this.logBuffer;
-        return { kind: 'buffer', sink: (chunk: Buffer) => void buf.append(chunk) };
+        const followers = this.outputFollowers;
+        const sink = (chunk: Buffer): void => {
+          buf.append(chunk);
+          for (const f of followers) f(chunk);
+        };
+        return { kind: 'buffer', sink };
       }
       case 'pipe': {
         const pipe = this.getOutputPipe();

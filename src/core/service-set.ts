@@ -503,6 +503,17 @@ export class ServiceSet implements ServiceManager, LoaderHost {
     return content;
   }
 
+  followOutput(
+    ref: ServiceRef,
+    onOutput: (chunk: Buffer) => void,
+  ): { contents: Buffer; stop: () => void } | 'not-buffered' {
+    const r = this.rec(ref);
+    if (!(r instanceof BaseProcessService) || r.desc.logType !== 'buffer') return 'not-buffered';
+    const contents = r.logBuffer ? Buffer.from(r.logBuffer.contents()) : Buffer.alloc(0);
+    r.outputFollowers.add(onOutput);
+    return { contents, stop: () => void r.outputFollowers.delete(onOutput) };
+  }
+
   private statusOf(r: ServiceRecord): ServiceStatus {
     const st: ServiceStatus = {
       name: r.name,

@@ -73,6 +73,19 @@ export interface ConnSocket {
 /** Upstream's receive buffer size: no request may be longer. */
 const INPUT_LIMIT = 1024;
 
+/**
+ * Followed output (DTS_FOLLOW) is dropped, and counted, while more than this many bytes wait to
+ * be read by the client: a slow follower costs the daemon at most this (plus one chunk).
+ */
+export const FOLLOW_OUTPUT_LIMIT = 256 * 1024;
+
+/** One followed service of a connection. */
+interface Follow {
+  stop: () => void;
+  /** Bytes dropped since the last DTS_OUTPUT, reported in the next one. */
+  dropped: number;
+}
+
 type RequestOf<K extends Request['type']> = Request & { type: K };
 type RequestHandlers = { [K in Request['type']]: (req: RequestOf<K>) => void };
 type StartStopRequest = RequestOf<
@@ -98,6 +111,8 @@ export class ControlConn {
   private unlistenEnv: (() => void) | undefined;
   /** The client said DTS_HELLO: the dinit-ts extension's requests are known on this connection. */
   private extension = false;
+  /** Services followed through DTS_FOLLOW, by handle. */
+  private readonly follows = new Map<number, Follow>();
 
   constructor(
     private readonly socket: ConnSocket,
@@ -126,6 +141,7 @@ export class ControlConn {
   dropService(name: string): void {
     const hs = this.handlesByName.get(name);
     if (!hs) return;
+    for (const h of hs) this.unfollow(h);
     for (const h of hs) this.handles.delete(h);
     this.handlesByName.delete(name);
   }
@@ -158,6 +174,7 @@ export class ControlConn {
   }
 
   private onDrain(): void {
+    this.reportDropped();
     if (this.throttled && !this.dead) {
       this.throttled = false;
       this.socket.resume();
@@ -248,6 +265,8 @@ export class ControlConn {
     this.dead = true;
     this.unlistenEnv?.();
     this.unlistenEnv = undefined;
+    for (const f of this.follows.values()) f.stop();
+    this.follows.clear();
     this.handles.clear();
     this.handlesByName.clear();
     this.ctx.removed(this);
@@ -291,6 +310,7 @@ export class ControlConn {
   private releaseHandle(h: number): void {
     const ref = this.handles.get(h);
     if (!ref) return;
+    this.unfollow(h);
     this.handles.delete(h);
     const set = this.handlesByName.get(ref.name);
     set?.delete(h);
@@ -347,7 +367,52 @@ export class ControlConn {
     },
     DTS_REEXEC: () => this.reexec(),
     DTS_SNAPSHOT: () => this.snapshot(),
+    DTS_FOLLOW: (r) => this.follow(r.handle),
   };
+
+  /**
+   * DTS_FOLLOW: DTS_FOLLOWING with the buffer as it is, then a DTS_OUTPUT for each chunk of
+   * output. While the client leaves more than FOLLOW_OUTPUT_LIMIT bytes unread, chunks are
+   * dropped and counted; the count goes in the next DTS_OUTPUT (an empty one once the client
+   * has caught up). NAK for an unknown handle or a service without a buffer.
+   */
+  private follow(handle: number): void {
+    const ref = this.serviceFor(handle, 'NAK');
+    if (!ref) return;
+    if (this.follows.has(handle)) return this.reply('NAK');
+    const r = this.ctx.manager.followOutput?.(ref, (chunk) =>
+      this.guard('following output', () => this.followed(handle, chunk)),
+    );
+    if (r === undefined || r === 'not-buffered') return this.reply('NAK');
+    this.follows.set(handle, { stop: r.stop, dropped: 0 });
+    this.send({ type: 'DTS_FOLLOWING', data: r.contents });
+  }
+
+  private followed(handle: number, data: Buffer): void {
+    const f = this.follows.get(handle);
+    if (!f || this.dead) return;
+    const waiting = this.socket.writableLength;
+    if (waiting > 0 && waiting + data.length > FOLLOW_OUTPUT_LIMIT) {
+      f.dropped += data.length;
+      return;
+    }
+    this.send({ type: 'DTS_OUTPUT', handle, dropped: f.dropped, data });
+    f.dropped = 0;
+  }
+
+  /** Once the client has read its output: tells each follow how much it lost meanwhile. */
+  private reportDropped(): void {
+    for (const [handle, f] of this.follows) {
+      if (f.dropped === 0 || this.dead) continue;
+      this.send({ type: 'DTS_OUTPUT', handle, dropped: f.dropped, data: Buffer.alloc(0) });
+      f.dropped = 0;
+    }
+  }
+
+  private unfollow(handle: number): void {
+    this.follows.get(handle)?.stop();
+    this.follows.delete(handle);
+  }
 
   /** DTS_SNAPSHOT: the loaded graph as JSON; NAK from a manager that keeps none. */
   private snapshot(): void {

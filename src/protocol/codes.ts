@@ -53,6 +53,12 @@ export const Cmd = {
   DTS_REEXEC: 210,
   /** dinit-ts extension: the whole loaded graph, answered with DTS_SNAPSHOT (JSON). */
   DTS_SNAPSHOT: 209,
+  /**
+   * dinit-ts extension: follow the output of a log-type = buffer service (by handle). Answered
+   * with DTS_FOLLOWING (the buffer as it is), then DTS_OUTPUT info packets as output arrives,
+   * until the handle or the connection is closed; NAK when the service keeps no buffer.
+   */
+  DTS_FOLLOW: 211,
 } as const;
 
 /** Reply (daemon -> client, in answer to a request) packet types. */
@@ -102,6 +108,8 @@ export const Rply = {
   DTS_HELLO: 96,
   /** dinit-ts extension: a u32 length and a UTF-8 JSON document (ManagerSnapshot). */
   DTS_SNAPSHOT: 97,
+  /** dinit-ts extension: the answer to DTS_FOLLOW: a u32 length and the buffer's content. */
+  DTS_FOLLOWING: 98,
 } as const;
 
 /** Information (unsolicited, daemon -> client) packet types; every code >= 100 is an info packet. */
@@ -112,6 +120,11 @@ export const Info = {
   SERVICEEVENT5: 101,
   /** A variable of the global environment was set or unset (after LISTENENV). */
   ENVEVENT: 102,
+  /**
+   * dinit-ts extension (after DTS_FOLLOW): new output of a followed service: handle, the bytes
+   * dropped just before this data because the client read too slowly, and the data.
+   */
+  DTS_OUTPUT: 208,
 } as const;
 
 /** First code of the information packet range. */

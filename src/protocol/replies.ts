@@ -23,6 +23,7 @@ export type SimpleReplyName = Exclude<
   | 'ALLENV'
   | 'DTS_HELLO'
   | 'DTS_SNAPSHOT'
+  | 'DTS_FOLLOWING'
 >;
 
 export type Reply =
@@ -48,7 +49,9 @@ export type Reply =
   /** dinit-ts extension: the daemon's extension version (after the client's DTS_HELLO). */
   | { type: 'DTS_HELLO'; version: number }
   /** dinit-ts extension: a JSON document (the daemon's ManagerSnapshot). */
-  | { type: 'DTS_SNAPSHOT'; json: string };
+  | { type: 'DTS_SNAPSHOT'; json: string }
+  /** dinit-ts extension: the followed service's buffer at the moment the follow began. */
+  | { type: 'DTS_FOLLOWING'; data: Buffer };
 
 export type InfoPacket =
   /** SERVICEEVENT carries a v1 status block, SERVICEEVENT5 a v5 one. */
@@ -60,6 +63,8 @@ export type InfoPacket =
     }
   /** var is NAME=VALUE when set, NAME when unset; overridden: it had a value before. */
   | { type: 'ENVEVENT'; overridden: boolean; envVar: string }
+  /** dinit-ts extension: output of a followed service; `dropped` bytes were lost just before. */
+  | { type: 'DTS_OUTPUT'; handle: number; dropped: number; data: Buffer }
   /** An information packet of a type we do not know; skipped using its length byte. */
   | { type: 'UNKNOWN_INFO'; code: number; data: Buffer };
 
@@ -81,6 +86,8 @@ const DEFAULT_MAX_PAYLOAD = 64 * 1024 * 1024;
 const SERVICEEVENT_LEN = 2 + 4 + 1 + statusSize(1);
 const SERVICEEVENT5_LEN = 2 + 4 + 1 + statusSize(5);
 const ENVEVENT_HDR_LEN = 5;
+/** DTS_OUTPUT: code, header length, handle u32, dropped u32, data length u32. */
+const DTS_OUTPUT_HDR_LEN = 14;
 
 /** Encodes a reply or information packet into a fresh Buffer. */
 // The codec's switch is one table of packet layouts; splitting it would scatter the table.
@@ -161,6 +168,15 @@ export function encodeReply(p: ServerPacket): Buffer {
       return Buffer.from([Rply.DTS_HELLO, p.version & 0xff]);
     case 'DTS_SNAPSHOT':
       return withPayload(Rply.DTS_SNAPSHOT, 5, { at: 1, bytes: 4 }, Buffer.from(p.json, 'utf8'));
+    case 'DTS_FOLLOWING':
+      return withPayload(Rply.DTS_FOLLOWING, 5, { at: 1, bytes: 4 }, p.data);
+    case 'DTS_OUTPUT': {
+      const b = withPayload(Info.DTS_OUTPUT, DTS_OUTPUT_HDR_LEN, { at: 10, bytes: 4 }, p.data);
+      b[1] = DTS_OUTPUT_HDR_LEN;
+      b.writeUInt32LE(p.handle >>> 0, 2);
+      b.writeUInt32LE(Math.min(p.dropped, 0xffffffff) >>> 0, 6);
+      return b;
+    }
     case 'ALLENV': {
       const data = Buffer.concat(p.vars.map((v) => Buffer.from(v + '\0', 'utf8')));
       return withPayload(Rply.ALLENV, 9, { at: 1, bytes: 8 }, data);
@@ -333,6 +349,12 @@ function decodeReplyOnly(buf: Buffer, ctx: ReplyContext): Result {
       if (buf.length < total) return incomplete(total);
       return ok({ type, flags: buf[1], data: Buffer.from(buf.subarray(6, total)) }, total);
     }
+    case 'DTS_FOLLOWING': {
+      if (buf.length < 5) return incomplete(5);
+      const total = 5 + checkPayload(type, 'length', buf.readUInt32LE(1), max);
+      if (buf.length < total) return incomplete(total);
+      return ok({ type, data: Buffer.from(buf.subarray(5, total)) }, total);
+    }
     case 'SVCDSCDIR':
     case 'DTS_SNAPSHOT': {
       if (buf.length < 5) return incomplete(5);
@@ -390,6 +412,24 @@ function decodeInfo(buf: Buffer): Result {
       let end = total;
       if (end > len && buf[end - 1] === 0) end--;
       return ok({ type, overridden: buf[2] !== 0, envVar: buf.toString('utf8', len, end) }, total);
+    }
+    case 'DTS_OUTPUT': {
+      if (len < DTS_OUTPUT_HDR_LEN) {
+        throw new ProtocolError(type, 'length', `header length ${len} is less than 14`);
+      }
+      if (buf.length < len) return incomplete(len);
+      const total =
+        len + checkPayload(type, 'dataLength', buf.readUInt32LE(10), DEFAULT_MAX_PAYLOAD);
+      if (buf.length < total) return incomplete(total);
+      return ok(
+        {
+          type,
+          handle: buf.readUInt32LE(2),
+          dropped: buf.readUInt32LE(6),
+          data: Buffer.from(buf.subarray(len, total)),
+        },
+        total,
+      );
     }
     default:
       if (len < 2) throw new ProtocolError('info', 'length', `length ${len} is less than 2`);

@@ -39,7 +39,8 @@ export type Request =
   /** dinit-ts extension: `version` is the client's extension version. */
   | { type: 'DTS_HELLO'; version: number }
   | { type: 'DTS_REEXEC' }
-  | { type: 'DTS_SNAPSHOT' };
+  | { type: 'DTS_SNAPSHOT' }
+  | { type: 'DTS_FOLLOW'; handle: number };
 
 /** How one field travels: a byte, a 32-bit handle or signal, or a UTF-8 string after a u16 length. */
 type FieldKind = 'u8' | 'u32' | 'i32' | 'string';
@@ -109,6 +110,7 @@ const LAYOUTS: { [K in CmdName]: Layout<RequestOf<K>> } = {
   DTS_HELLO: [['version', 'u8']],
   DTS_REEXEC: [],
   DTS_SNAPSHOT: [],
+  DTS_FOLLOW: HANDLE,
 };
 
 function layoutOf(type: CmdName): Layout<Record<string, unknown>> {

@@ -397,6 +397,16 @@ function packetArb(ctx: ReplyContext): fc.Arbitrary<ServerPacket> {
     }),
     fc.record({ type: fc.constant('DTS_SNAPSHOT' as const), json: text(80) }),
     fc.record({
+      type: fc.constant('DTS_FOLLOWING' as const),
+      data: fc.uint8Array({ maxLength: 64 }).map((a) => Buffer.from(a)),
+    }),
+    fc.record({
+      type: fc.constant('DTS_OUTPUT' as const),
+      handle: u32,
+      dropped: u32,
+      data: fc.uint8Array({ maxLength: 64 }).map((a) => Buffer.from(a)),
+    }),
+    fc.record({
       type: fc.constant('ALLENV' as const),
       vars: fc.array(nonNulText(20), { maxLength: 6 }),
     }),

@@ -209,6 +209,7 @@ const requestArb: fc.Arbitrary<Request> = fc.oneof(
   }),
   fc.record({ type: fc.constant('SETTRIGGER' as const), handle: u32, value: u8 }),
   fc.record({ type: fc.constant('DTS_SNAPSHOT' as const) }),
+  fc.record({ type: fc.constant('DTS_FOLLOW' as const), handle: u32 }),
   fc.record({
     type: fc.constant('SIGNAL' as const),
     signal: fc.integer({ min: -0x80000000, max: 0x7fffffff }),
