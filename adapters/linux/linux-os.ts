@@ -306,6 +306,9 @@ export class LinuxOs extends PosixOs {
     if (fd !== undefined && spec.sink !== undefined && this.libc && isPipe(fd, spec.outputIno)) {
       this.libc.setCloexec(fd);
       this.attachOutput(spec.pid, fd, spec.sink);
+    } else if (fd !== undefined && spec.rotate && this.libc && isPipe(fd, spec.outputIno)) {
+      this.libc.setCloexec(fd);
+      this.attachRotated(spec.pid, fd, spec.rotate);
     }
     return w;
   }

@@ -539,13 +539,14 @@ export class PosixOs implements Os {
         .map((fd) => child.stdio[fd] as net.Socket | null)
         .filter((s): s is net.Socket => Boolean(s));
       forwardOutput(streams, spec.output.sink);
+    } else if (spec.output.kind === 'rotate' && fds.outputReadFd !== undefined) {
+      this.attachRotated(rec.pid, fds.outputReadFd, spec.output);
     } else if (spec.output.kind === 'rotate') {
       const log = this.rotatingLog(spec.output);
-      const streams =
-        fds.outputReadFd !== undefined
-          ? [new net.Socket({ fd: fds.outputReadFd, readable: true, writable: false })]
-          : [1, 2].map((fd) => child.stdio[fd] as net.Socket | null);
-      for (const stream of streams) if (stream) log.attach(stream);
+      for (const fd of [1, 2]) {
+        const stream = child.stdio[fd] as net.Socket | null;
+        if (stream) log.attach(stream);
+      }
     }
     return { pid: rec.pid };
   }
@@ -618,10 +619,29 @@ export class PosixOs implements Os {
     if (spec.output.kind === 'buffer' && fds.outputReadFd !== undefined) {
       this.attachOutput(r.pid, fds.outputReadFd, spec.output.sink);
     } else if (spec.output.kind === 'rotate' && fds.outputReadFd !== undefined) {
-      const stream = new net.Socket({ fd: fds.outputReadFd, readable: true, writable: false });
-      this.rotatingLog(spec.output).attach(stream);
+      this.attachRotated(r.pid, fds.outputReadFd, spec.output);
     }
     return { pid: r.pid };
+  }
+
+  /**
+   * Reads a rotated log's pipe into its file, and remembers it as pid's until it reaches its end
+   * (the journal names it, so that a later manager reads on). Opens the file if it is not open
+   * (a process adopted from an earlier manager); if that fails, the output is read and dropped
+   * rather than left to fill the pipe.
+   */
+  protected attachRotated(pid: number, fd: number, spec: RotationSpec): void {
+    const log = this.rotatingLog(spec);
+    const errno = log.open(spec);
+    if (errno !== undefined) {
+      this.logFn('error', `cannot open log file ${spec.path}: ${this.strerror(errno)}`);
+    }
+    const stream = new net.Socket({ fd, readable: true, writable: false });
+    this.outputFds.set(pid, fd);
+    stream.once('close', () => {
+      if (this.outputFds.get(pid) === fd) this.outputFds.delete(pid);
+    });
+    log.attach(stream);
   }
 
   /** The rotated log at spec.path (one writer per path, whatever the number of processes). */

@@ -711,7 +711,12 @@ export abstract class BaseProcessService extends ServiceRecord {
     }
     const launch: Launch = { handle: undefined };
     this.launch = launch;
-    const out = this.desc.logType === 'buffer' ? this.outputSpec(false) : undefined;
+    const out =
+      this.desc.logType === 'buffer'
+        ? this.outputSpec(false)
+        : this.desc.logType === 'file'
+          ? this.logFileOutput()
+          : undefined;
     const watch = this.os.adopt(
       {
         pid: entry.pid,
@@ -719,6 +724,7 @@ export abstract class BaseProcessService extends ServiceRecord {
         outputFd: entry.outputFd,
         outputIno: entry.outputIno,
         sink: out?.kind === 'buffer' ? out.sink : undefined,
+        rotate: out?.kind === 'rotate' ? out : undefined,
       },
       (status) =>
         this.guard(launch, () => {

@@ -179,6 +179,8 @@ export interface AdoptSpec {
   outputIno?: number;
   /** Where buffered output goes once re-attached. */
   sink?: (chunk: Buffer) => void;
+  /** Or the rotated log file it goes to (log-type = file with logfile-max-size). */
+  rotate?: Extract<OutputSpec, { kind: 'rotate' }>;
 }
 
 /** What a journal records about a process so that a later manager can adopt it. */

@@ -108,6 +108,35 @@ const expectedLines = (n: number) => Array.from({ length: n }, (_, i) => `line $
     expect((await probeResult(out))('fd1').trim()).toBe(log);
   });
 
+  it('goes on across daemon-reexec: same process, every line, rotation still bounded', async () => {
+    const log = sb.path('tick.log');
+    sb.service(
+      'tick',
+      'type = process',
+      `command = ${path.join(FIXTURES, 'ticker.sh')}`,
+      `logfile = ${log}`,
+      'logfile-max-size = 200',
+      'logfile-max-files = 1000',
+    );
+    const d = await sb.start(['tick']);
+    const ticks = () =>
+      logFiles(log)
+        .map(readOr)
+        .join('')
+        .split('\n')
+        .filter((l) => l !== '');
+    await eventually('some lines', () => ticks().length > 20);
+    const pid = d.ctl('status', 'tick').stdout;
+    const r = d.ctl('daemon-reexec');
+    expect(r.status).toBe(0);
+    const before = ticks().length;
+    await eventually('more lines after the re-exec', () => ticks().length > before + 40);
+    expect(d.ctl('status', 'tick').stdout).toBe(pid);
+    const lines = ticks();
+    expect(lines).toEqual(lines.map((_, i) => `tick ${i + 1}`));
+    for (const f of logFiles(log)) expect(fs.statSync(f).size).toBeLessThanOrEqual(200);
+  });
+
   it('with rotation the service writes to a pipe that the daemon reads', async () => {
     const out = sb.outDir('out');
     const log = sb.path('piped.log');
