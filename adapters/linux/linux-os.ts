@@ -22,6 +22,7 @@ import { findCgroup2Mount, ownCgroupPath, resolveCgroupDir } from './cgroup';
 import { PidfdWatcher } from './pidfd-watch';
 import { NotifySockets } from './notify-socket';
 import { bindLinuxSys, type LinuxSys } from './sys';
+import { bindUtmpx, type Utmpx } from './utmpx';
 import { ExecStage, type ExitStatus } from '../../src/model';
 import { CapsError, LaunchError } from '../../src/errors';
 
@@ -96,6 +97,8 @@ export class LinuxOs extends PosixOs {
   private pidfdWatcher: PidfdWatcher | null | undefined;
   /** sd_notify sockets and their directory (created on first use). */
   private notifySockets: NotifySockets | undefined;
+  /** glibc's utmpx calls (bound on first use); null where there are none. */
+  private utmpx: Utmpx | null | undefined;
 
   constructor(opts: LinuxOsOptions) {
     const libc = loadLibc(['libc.so.6', '']);
@@ -341,6 +344,33 @@ export class LinuxOs extends PosixOs {
     if (!this.cgroupMount) return undefined;
     const dir = resolveCgroupDir(this.cgroupMount, this.ownCgroup, cgroup);
     return dir === undefined ? undefined : path.join(dir, 'cgroup.procs');
+  }
+
+  /** The utmpx calls, bound on first use (most systems have no service that needs them). */
+  private loginDb(): Utmpx | undefined {
+    if (this.utmpx === undefined) {
+      this.utmpx = (this.libc && bindUtmpx(this.libc, process.arch, () => Date.now())) ?? null;
+    }
+    return this.utmpx ?? undefined;
+  }
+
+  /** An INIT_PROCESS entry in utmp for a service's process (inittab-id / inittab-line). */
+  utmpStarted(id: string, line: string, pid: number): void {
+    const db = this.loginDb();
+    if (db !== undefined && !db.processStarted(id, line, pid)) {
+      const why = this.libc ? this.libc.strerror(this.libc.errno()) : 'no C library';
+      this.log('debug', `could not write the utmp entry (${id || line}): ${why}`);
+    }
+  }
+
+  /** That entry marked DEAD_PROCESS. */
+  utmpEnded(id: string, line: string): void {
+    this.loginDb()?.processEnded(id, line);
+  }
+
+  /** The boot record in wtmp and a fresh utmp; false when it could not be written. */
+  utmpBoot(): boolean {
+    return this.loginDb()?.boot() ?? false;
   }
 
   /**

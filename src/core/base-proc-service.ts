@@ -430,8 +430,12 @@ export abstract class BaseProcessService extends ServiceRecord {
     this.pid = launch.handle.pid;
     this.exitStatus = undefined;
     this.waitingForExecStat = this.os.caps.execStatus === true;
+    this.launched();
     return true;
   }
+
+  /** The main process has been launched (this.pid is set): for what follows a fork upstream. */
+  protected launched(): void {}
 
   /** For adapters without exec status: treat the launch as a successful exec, now. */
   protected completeLaunch(): void {

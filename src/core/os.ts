@@ -310,4 +310,21 @@ export interface Os {
 
   /** Kill every process in a cgroup (cgroup.kill, or SIGKILL each member). Linux only. */
   killCgroup?(cgroup: string): void;
+
+  /**
+   * Login accounting for a process service with inittab-id / inittab-line: a utmpx
+   * INIT_PROCESS entry for its process once launched. Best effort (a database that cannot be
+   * written is left alone). Absent where there is no utmpx database (Linux with glibc has one).
+   */
+  utmpStarted?(id: string, line: string, pid: number): void;
+
+  /** The same entry marked DEAD_PROCESS once the process has ended. */
+  utmpEnded?(id: string, line: string): void;
+
+  /**
+   * The boot record: BOOT_TIME appended to wtmp, utmp emptied and given the same record (the
+   * core never calls it; the system instance does once the root filesystem is writable).
+   * Returns false when it could not be written.
+   */
+  utmpBoot?(): boolean;
 }

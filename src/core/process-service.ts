@@ -138,7 +138,21 @@ export class ProcessService extends BaseProcessService {
     this.bringDown();
   }
 
+  /** With inittab-id / inittab-line, the process gets a utmp entry while it runs (upstream too). */
+  protected override launched(): void {
+    const id = this.desc.inittabId ?? '';
+    const line = this.desc.inittabLine ?? '';
+    if (id !== '' || line !== '') this.os.utmpStarted?.(id, line, this.pid);
+  }
+
+  private utmpEnded(): void {
+    const id = this.desc.inittabId ?? '';
+    const line = this.desc.inittabLine ?? '';
+    if (id !== '' || line !== '') this.os.utmpEnded?.(id, line);
+  }
+
   protected override handleExitStatus(): void {
+    this.utmpEnded();
     this.awaitingReady = false;
     this.notifier?.processEnded();
     let current = this.state;
@@ -167,6 +181,7 @@ export class ProcessService extends BaseProcessService {
   }
 
   protected override execFailed(): void {
+    this.utmpEnded();
     this.awaitingReady = false;
     this.notifier?.processEnded();
     if (this.state === 'starting') {

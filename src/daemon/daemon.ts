@@ -152,6 +152,9 @@ class Daemon {
   /** The control socket path pass-cs-fd services get: set once the socket first listens. */
   private socketPathForServices: string | undefined;
   private journal: Journal | undefined;
+  private os: Os | undefined;
+  /** The boot record is in utmp and wtmp (written once a starts-rwfs service has started). */
+  private bootLogged = false;
 
   constructor(
     private readonly opts: DaemonOptions,
@@ -196,6 +199,7 @@ class Daemon {
     const init = this.init;
     const exitReports = init && ((pid: number, cb: ExitCallback) => init.takeExit(pid, cb));
     const os = this.parts.createOs(log, opts, exitReports);
+    this.os = os;
     const source = this.parts.createSource(serviceDirs, env, log, opts);
     const host = daemonHost(log, () => this.socketPathForServices, {
       rootFsWritable: () => this.rootFsWritable(),
@@ -393,7 +397,11 @@ class Daemon {
       hold: (fd: number, ino: number) => init.send(`hold ${fd} ${ino}`),
       drop: (fd: number, ino: number) => init.send(`drop ${fd} ${ino}`),
     };
-    const state = () => ({ bootFailed: this.bootFailed, shutdown: this.shutdownType });
+    const state = () => ({
+      bootFailed: this.bootFailed,
+      shutdown: this.shutdownType,
+      bootLogged: this.bootLogged,
+    });
     this.journal = new Journal(
       file,
       manager,
@@ -411,6 +419,8 @@ class Daemon {
   private resumeFrom(manager: ServiceManager, data: JournalData): void {
     const t0 = Date.now();
     this.bootFailed = data.bootFailed;
+    // Before the services come back: a resumed starts-rwfs service must not log a second boot.
+    this.bootLogged = data.bootLogged === true;
     const failed = manager.resume?.(data.services) ?? [];
     for (const name of failed) this.log.log('error', `${name}: could not be loaded again`);
     const n = data.services.length - failed.length;
@@ -439,10 +449,18 @@ class Daemon {
     log.connectSyslog(() => connect(syslogSocketPath(process.env)));
   }
 
-  /** A starts-rwfs service has started: open the log file if that failed on the read-only root. */
+  /**
+   * A starts-rwfs service has started: open the log file if that failed on the read-only root,
+   * and, for the system instance, write the boot record to utmp and wtmp (once; tried again at
+   * the next such start if it failed).
+   */
   private rootFsWritable(): void {
     const { opts, log } = this;
     if (opts.logFile !== undefined && !log.mainAttached) log.openLogFile(opts.logFile);
+    if (opts.systemInit && !this.bootLogged) {
+      this.bootLogged = this.os?.utmpBoot?.() ?? true;
+      this.journal?.schedule();
+    }
   }
 
   /** Re-executing needs the journal, and is refused while booting or shutting down. */

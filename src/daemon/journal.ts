@@ -17,6 +17,8 @@ export interface JournalData {
   bootFailed: boolean;
   /** The shutdown under way when it was written ('none' when none). */
   shutdown: ShutdownType;
+  /** The boot record is in utmp and wtmp already (a resumed manager must not write another). */
+  bootLogged?: boolean;
   services: ResumeEntry[];
 }
 
@@ -55,7 +57,7 @@ export class Journal {
     private readonly manager: ServiceManager,
     private readonly os: Pick<Os, 'processIdentity'>,
     private readonly warn: (message: string) => void,
-    private readonly state: () => { bootFailed: boolean; shutdown: ShutdownType },
+    private readonly state: () => Pick<JournalData, 'bootFailed' | 'shutdown' | 'bootLogged'>,
     private readonly pipes?: HeldPipes,
     held: readonly string[] = [],
   ) {

@@ -73,6 +73,8 @@ export class FakeOs implements Os {
   readonly pipes: { id: number; closed: boolean }[] = [];
   readonly sockets: { path: string; permissions: number; closed: boolean }[] = [];
   readonly cgroupKills: string[] = [];
+  /** Login accounting calls, as "started id line pid" and "ended id line". */
+  readonly utmp: string[] = [];
   private pidFiles = new Map<string, { pid: number } | { reason: string }>();
   private usedPidFiles = new Set<string>();
   private watches = new Map<number, ((s: ExitStatus | undefined) => void)[]>();
@@ -87,7 +89,7 @@ export class FakeOs implements Os {
   /** Session ids the test arranged: pid -> sid (see sessionOf). */
   private sessions = new Map<number, number>();
 
-  constructor(opts: { execStatus?: boolean; killCgroup?: boolean } = {}) {
+  constructor(opts: { execStatus?: boolean; killCgroup?: boolean; utmp?: boolean } = {}) {
     this.caps = {
       pidfd: true,
       cgroups: true,
@@ -97,6 +99,10 @@ export class FakeOs implements Os {
     };
     this.allowKillCgroup = opts.killCgroup ?? false;
     if (!this.allowKillCgroup) this.killCgroup = undefined;
+    if (opts.utmp !== true) {
+      this.utmpStarted = undefined;
+      this.utmpEnded = undefined;
+    }
   }
 
   // ---- clock and timers ----
@@ -425,6 +431,14 @@ export class FakeOs implements Os {
 
   killCgroup?: (cgroup: string) => void = (cgroup: string) => {
     this.cgroupKills.push(cgroup);
+  };
+
+  utmpStarted?: (id: string, line: string, pid: number) => void = (id, line, pid) => {
+    this.utmp.push(`started ${id} ${line} ${pid}`);
+  };
+
+  utmpEnded?: (id: string, line: string) => void = (id, line) => {
+    this.utmp.push(`ended ${id} ${line}`);
   };
 
   /** Arranged things that never happened: pid files never read, launch failures, gone pids. */

@@ -132,7 +132,12 @@ export interface NsBoot {
 export async function bootNs(
   args: string[],
   services: Record<string, string> | ((dir: string) => Record<string, string>),
-  opts: { waitSocket?: boolean; env?: Record<string, string> } = {},
+  opts: {
+    waitSocket?: boolean;
+    env?: Record<string, string>;
+    /** Shell commands run inside the namespace before dinit (after /run is mounted). */
+    setup?: string;
+  } = {},
 ): Promise<NsBoot> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dinit-ns-'));
   const sd = path.join(dir, 'sd');
@@ -143,7 +148,15 @@ export async function bootNs(
   const argv = [DINIT, '-d', sd, '-p', socket, ...args].map((a) => `'${a}'`).join(' ');
   const proc: ChildProcess = spawn(
     'unshare',
-    ['-p', '-f', '-m', '--mount-proc', 'sh', '-c', `mount -t tmpfs tmpfs /run && exec ${argv}`],
+    [
+      '-p',
+      '-f',
+      '-m',
+      '--mount-proc',
+      'sh',
+      '-c',
+      `mount -t tmpfs tmpfs /run && ${opts.setup ?? 'true'} && exec ${argv}`,
+    ],
     {
       cwd: dir,
       env: { ...process.env, OUT_DIR: dir, ...opts.env },

@@ -105,7 +105,7 @@ export class Harness {
   readonly set: ServiceSet;
   readonly events: string[] = [];
 
-  constructor(opts: { execStatus?: boolean; killCgroup?: boolean } = {}) {
+  constructor(opts: { execStatus?: boolean; killCgroup?: boolean; utmp?: boolean } = {}) {
     this.os = new FakeOs(opts);
     this.set = new ServiceSet(this.os, this.host, this.src);
     this.set.addListener({

@@ -508,6 +508,32 @@ describe('process spec', () => {
     expect(h.status('c2').hasConsole).toBe(false);
   });
 
+  test('a process with inittab-id has a utmp entry while it runs, each relaunch its own', () => {
+    const h = new Harness({ utmp: true }).add(
+      desc('getty', { type: 'process', inittabId: 't1', inittabLine: 'tty1', restart: 'yes' }),
+      desc('plain', { type: 'process' }),
+    );
+    h.start('getty');
+    h.start('plain');
+    const first = h.os.running('getty').pid;
+    expect(h.os.utmp).toEqual([`started t1 tty1 ${first}`]);
+    h.os.exit('getty', 1);
+    h.os.advance(1000);
+    const second = h.os.running('getty').pid;
+    expect(second).not.toBe(first);
+    expect(h.os.utmp).toEqual([
+      `started t1 tty1 ${first}`,
+      'ended t1 tty1',
+      `started t1 tty1 ${second}`,
+    ]);
+    h.stop('getty');
+    h.os.exit('getty', signalled(15));
+    h.stop('plain');
+    h.os.exit('plain', signalled(15));
+    expect(h.os.utmp.slice(3)).toEqual(['ended t1 tty1']);
+    expect(h.state('getty')).toBe('stopped');
+  });
+
   test('starts-rwfs and starts-log tell the host once the service has started, not before', () => {
     const h = new Harness().add(
       desc('rw', { type: 'scripted', options: { startsRwfs: true } }),
