@@ -71,7 +71,7 @@ export interface ControlContext {
 
 /** The control server as the daemon drives it. */
 export interface ControlLike {
-  /** Open the listening socket; rejects with an error carrying errno code on failure. */
+  /** Open the listening socket; rejects with an error whose `code` is the errno name. */
   listen(path: string): Promise<void> | void;
   /** Stop listening and remove the socket file. Open connections may be closed too. */
   close(): Promise<void> | void;
@@ -155,6 +155,7 @@ class Daemon {
   private os: Os | undefined;
   /** The boot record is in utmp and wtmp (written once a starts-rwfs service has started). */
   private bootLogged = false;
+  private readyReported = false;
 
   constructor(
     private readonly opts: DaemonOptions,
@@ -215,9 +216,9 @@ class Daemon {
       onShutdown: (type) => this.requestShutdown(type),
       onReexec: () => (this.canReexec() ? () => this.reexec() : undefined),
     });
-    if (!(await this.openControlSocket(true))) return EXIT_FAILURE;
-    // Lets pass-cs-fd services have a connection to this path.
-    this.socketPathForServices = this.socketPath;
+    // The system instance carries on when the root filesystem is still read-only, and opens the
+    // socket once a starts-rwfs service has started, as upstream does.
+    if (!(await this.openControlSocket(true, !opts.systemInit))) return EXIT_FAILURE;
 
     if (!(await this.openMainLog())) return EXIT_FAILURE;
 
@@ -348,9 +349,10 @@ class Daemon {
   /**
    * Open the control socket at start-up, or on SIGUSR1 re-create it if its file has gone.
    * Returns false after logging on failure. Like upstream, refuses to take over a socket that
-   * another instance is still answering on.
+   * another instance is still answering on. With reportReadOnly false, a read-only filesystem
+   * is no failure: true, not listening, and nothing logged (the socket comes with starts-rwfs).
    */
-  private async openControlSocket(initial: boolean): Promise<boolean> {
+  private async openControlSocket(initial: boolean, reportReadOnly = true): Promise<boolean> {
     const control = this.control;
     if (control === undefined) return false;
     try {
@@ -364,9 +366,12 @@ class Daemon {
       }
       await control.listen(this.socketPath);
       this.listening = true;
+      // Lets pass-cs-fd services have a connection to this path.
+      this.socketPathForServices = this.socketPath;
       return true;
     } catch (err) {
-      const e = err as { message?: string };
+      const e = err as { message?: string; code?: string };
+      if (e?.code === 'EROFS' && !reportReadOnly) return true;
       this.log.log('error', e?.message ?? String(err));
       return false;
     }
@@ -456,11 +461,14 @@ class Daemon {
    */
   private rootFsWritable(): void {
     const { opts, log } = this;
-    if (opts.logFile !== undefined && !log.mainAttached) log.openLogFile(opts.logFile);
-    if (opts.systemInit && !this.bootLogged) {
-      this.bootLogged = this.os?.utmpBoot?.() ?? true;
-      this.journal?.schedule();
+    if (!this.listening) {
+      void this.openControlSocket(true).then((ok) => {
+        if (ok) this.reportReady();
+      });
     }
+    if (opts.logFile !== undefined && !log.mainAttached) log.openLogFile(opts.logFile);
+    if (opts.systemInit && !this.bootLogged) this.bootLogged = this.os?.utmpBoot?.() ?? true;
+    this.journal?.schedule();
   }
 
   /** Re-executing needs the journal, and is refused while booting or shutting down. */
@@ -480,10 +488,14 @@ class Daemon {
     this.log.log('error', `daemon-reexec failed: ${why}`);
   }
 
-  /** --ready-fd: write the socket path and a NUL, then close the descriptor (unless 1 or 2). */
+  /**
+   * --ready-fd: write the socket path and a NUL, then close the descriptor (unless 1 or 2).
+   * Only once the socket listens (a read-only root defers both to a starts-rwfs service).
+   */
   private reportReady(): void {
     const fd = this.opts.readyFd;
-    if (fd === undefined) return;
+    if (fd === undefined || !this.listening || this.readyReported) return;
+    this.readyReported = true;
     try {
       fs.writeSync(fd, Buffer.from(`${this.socketPath}\0`));
     } catch (err) {

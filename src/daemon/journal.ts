@@ -84,7 +84,10 @@ export class Journal {
       fs.writeFileSync(tmp, JSON.stringify(data), { mode: 0o600 });
       fs.renameSync(tmp, this.file);
     } catch (err) {
-      this.warn(`cannot write the journal ${this.file}: ${(err as Error).message}`);
+      // A read-only root at boot is expected: the journal is written after starts-rwfs.
+      if ((err as NodeJS.ErrnoException).code !== 'EROFS') {
+        this.warn(`cannot write the journal ${this.file}: ${(err as Error).message}`);
+      }
     }
     this.updateHeld(services);
   }

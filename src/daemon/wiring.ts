@@ -70,7 +70,7 @@ function makeControl(
         const code = (err as ControlSocketError).errnoCode;
         // Upstream's wording, with strerror() text for the system error.
         const reason = code !== undefined ? messageForErrnoCode(code) : (err as Error).message;
-        throw new Error(`Error binding control socket: ${reason}`);
+        throw Object.assign(new Error(`Error binding control socket: ${reason}`), { code });
       }
     },
     close: () => server.close(),
