@@ -124,28 +124,43 @@ export interface NsBoot {
   cleanup(): Promise<void>;
 }
 
+/** How a namespace is booted, beyond the arguments and services. */
+export interface BootOptions {
+  waitSocket?: boolean;
+  env?: Record<string, string>;
+  /** Shell commands run inside the namespace before dinit (after /run is mounted). */
+  setup?: string | ((dir: string) => string);
+  /** The dinit to boot (default ours); initComm is the command name PID 1 ends up with. */
+  dinit?: string;
+  initComm?: string;
+  /** Runs dinit through this command (e.g. setpriv) by exec, so that it stays PID 1. */
+  execPrefix?: string[];
+  /** No -p: the system socket, /run/dinitctl inside the namespace (socket names it from here). */
+  systemSocket?: boolean;
+}
+
 /**
  * Boots `dinit <args>` as PID 1 of a new namespace, with services (name -> description text,
- * or a function of the temp dir giving them) in <dir>/sd, -d <dir>/sd and -p <dir>/socket added. Waits until the control socket answers
- * unless waitSocket is false. OUT_DIR=<dir> for the service scripts.
+ * or a function of the temp dir giving them) in <dir>/sd, -d <dir>/sd and -p <dir>/socket
+ * added. Waits until the control socket answers unless waitSocket is false. OUT_DIR=<dir> for
+ * the service scripts.
  */
 export async function bootNs(
   args: string[],
   services: Record<string, string> | ((dir: string) => Record<string, string>),
-  opts: {
-    waitSocket?: boolean;
-    env?: Record<string, string>;
-    /** Shell commands run inside the namespace before dinit (after /run is mounted). */
-    setup?: string;
-  } = {},
+  opts: BootOptions = {},
 ): Promise<NsBoot> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dinit-ns-'));
   const sd = path.join(dir, 'sd');
   fs.mkdirSync(sd);
   const texts = typeof services === 'function' ? services(dir) : services;
   for (const [name, text] of Object.entries(texts)) fs.writeFileSync(path.join(sd, name), text);
-  const socket = path.join(dir, 'socket');
-  const argv = [DINIT, '-d', sd, '-p', socket, ...args].map((a) => `'${a}'`).join(' ');
+  let socket = path.join(dir, 'socket');
+  const sockArgs = opts.systemSocket ? [] : ['-p', socket];
+  const argv = [...(opts.execPrefix ?? []), opts.dinit ?? DINIT, '-d', sd, ...sockArgs, ...args]
+    .map((a) => `'${a}'`)
+    .join(' ');
+  const setup = typeof opts.setup === 'function' ? opts.setup(dir) : (opts.setup ?? 'true');
   const proc: ChildProcess = spawn(
     'unshare',
     [
@@ -155,7 +170,7 @@ export async function bootNs(
       '--mount-proc',
       'sh',
       '-c',
-      `mount -t tmpfs tmpfs /run && ${opts.setup ?? 'true'} && exec ${argv}`,
+      `mount -t tmpfs tmpfs /run && ${setup} && exec ${argv}`,
     ],
     {
       cwd: dir,
@@ -172,8 +187,10 @@ export async function bootNs(
   let init = 0;
   await waitFor(() => {
     init = children(proc.pid ?? 0)[0] ?? 0;
-    return init !== 0 && procInfo(init)?.comm === 'dinit-init';
+    return init !== 0 && procInfo(init)?.comm === (opts.initComm ?? 'dinit-init');
   }, 10000);
+  // The namespace's own /run, reached from here through its root.
+  if (opts.systemSocket) socket = `/proc/${init}/root/run/dinitctl`;
   const pids = (): number[] => {
     if (init === 0 || !procInfo(init)) return [];
     const all: number[] = [];
