@@ -43,6 +43,8 @@ interface MsgCalls {
 /** The notify sockets of one daemon, under one directory it creates on first use. */
 export class NotifySockets {
   private dir: string | undefined;
+  /** Sockets open in dir; the directory goes when the last one closes. */
+  private openCount = 0;
   private calls: MsgCalls | undefined;
   private readonly word: number;
   private readonly le = nodeOs.endianness() === 'LE';
@@ -80,6 +82,7 @@ export class NotifySockets {
       } catch {
         // Not created.
       }
+      this.removeIfUnused();
       throw new Error(`${what}: ${libc.strerror(errno)}`);
     };
     const one = Buffer.alloc(4);
@@ -95,6 +98,7 @@ export class NotifySockets {
     } catch (e) {
       fail(`chown/chmod ${p}`, (e as NodeJS.ErrnoException).errno ?? 0);
     }
+    this.openCount++;
     return new LinuxNotifySocket(p, fd, onMessage, this, this.watcher());
   }
 
@@ -132,14 +136,32 @@ export class NotifySockets {
     }
   }
 
-  closeFd(fd: number): void {
+  /** A socket closed: its fd goes, and the directory once no socket is left in it. */
+  released(fd: number): void {
     this.libc.close(fd);
+    this.openCount--;
+    this.removeIfUnused();
   }
 
   /** Removes the directory (every socket in it is closed by then). */
   dispose(): void {
     if (this.dir === undefined) return;
     fs.rmSync(this.dir, { recursive: true, force: true });
+    this.dir = undefined;
+  }
+
+  /**
+   * The daemon never leaves an empty directory behind: it goes with its last socket (the daemon
+   * exits only once every service has stopped), and the next socket makes a new one.
+   */
+  private removeIfUnused(): void {
+    if (this.openCount > 0 || this.dir === undefined) return;
+    try {
+      fs.rmdirSync(this.dir);
+    } catch {
+      // Not empty or already gone: left for dispose().
+      return;
+    }
     this.dir = undefined;
   }
 
@@ -268,12 +290,12 @@ class LinuxNotifySocket implements NotifySocket {
     this.watch?.cancel();
     this.watch = undefined;
     if (this.timer) clearInterval(this.timer);
-    this.owner.closeFd(this.fd);
     try {
       fs.unlinkSync(this.path);
     } catch {
       // Already gone (the directory was removed).
     }
+    this.owner.released(this.fd);
   }
 
   private rewatch(): void {
