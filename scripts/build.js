@@ -1,7 +1,8 @@
 #!/usr/bin/env node
-// `npm run build` (and prepack, and the demo): compiles the TypeScript into dist/ with tsc,
-// then the native programs (exec helper, init). --clean empties dist/ first; --if-stale skips
-// each part that is newer than its sources; --no-native leaves the native programs out.
+// `npm run build` (and prepack, and the demo): compiles the TypeScript into dist/ with tsc and
+// bundles dinitctl (bundle-cli.js), then the native programs (exec helper, init). --clean empties
+// dist/ first; --if-stale skips each part that is newer than its sources; --no-native leaves the
+// native programs out.
 'use strict';
 const { spawnSync } = require('node:child_process');
 const fs = require('node:fs');
@@ -52,6 +53,7 @@ const started = Date.now();
 if (!args.has('--if-stale') || mtime(stamp) < newestSource()) {
   if (args.has('--if-stale')) process.stdout.write('build: sources changed; compiling (tsc)\n');
   run('tsc', [require.resolve('typescript/bin/tsc'), '-p', 'tsconfig.json']);
+  run('bundle-cli', [path.join(__dirname, 'bundle-cli.js')]);
   fs.writeFileSync(stamp, '');
   fs.utimesSync(stamp, new Date(started), new Date(started));
 }

@@ -1,5 +1,6 @@
 // The executables in bin/ as a user meets them: --version text (upstream's, plus the dinit-ts
-// line only with --verbose), the one-line hint before a build, and the per-user compile cache.
+// line only with --verbose), the one-line hint before a build, and the per-user compile cache
+// (Node's own, or before Node 22.1 V8's code cache of dinitctl's bundle).
 
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -80,6 +81,23 @@ const hasCompileCache =
       expect(run(path.join(BIN, 'dinitctl'), ['--version'], env).status).toBe(0);
       const dir = path.join(cache, 'dinit-ts', 'compile-cache');
       expect(fs.readdirSync(dir).length).toBeGreaterThan(0);
+    } finally {
+      fs.rmSync(cache, { recursive: true, force: true });
+    }
+  });
+});
+// Before 22.1 the launcher keeps V8's code cache of dinitctl's bundle itself.
+const bundled = fs.existsSync(path.join(ROOT, 'dist/src/cli/main.bundle.js'));
+(built && bundled && !hasCompileCache ? describe : describe.skip)('bundle code cache', () => {
+  it("keeps the code of dinitctl's bundle under the user's cache directory and uses it", () => {
+    const cache = fs.mkdtempSync(path.join(os.tmpdir(), 'dinit-cache-'));
+    try {
+      const env: NodeJS.ProcessEnv = { ...process.env, XDG_CACHE_HOME: cache };
+      const dinitctl = path.join(BIN, 'dinitctl');
+      expect(run(dinitctl, ['--version'], env).stdout).toBe('Dinit version 0.22.1.\n');
+      const dir = path.join(cache, 'dinit-ts', 'code-cache');
+      expect(fs.readdirSync(dir)).toEqual([expect.stringMatching(/^main\.bundle\.js-/)]);
+      expect(run(dinitctl, ['--version'], env).stdout).toBe('Dinit version 0.22.1.\n');
     } finally {
       fs.rmSync(cache, { recursive: true, force: true });
     }
