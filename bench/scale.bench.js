@@ -103,8 +103,15 @@ function ctl(sock, ...args) {
 function timed(pid, fn) {
   const c0 = cpuMs(pid);
   const t0 = process.hrtime.bigint();
-  fn();
-  return { wall: ms(t0), cpu: cpuMs(pid) - c0 };
+  let failed = false;
+  try {
+    fn();
+  } catch (e) {
+    // Say so and go on: the other steps still tell something (a start can time out at scale).
+    console.log(`\n  (${e.message.split('\n')[0]})`);
+    failed = true;
+  }
+  return { wall: ms(t0), cpu: cpuMs(pid) - c0, failed };
 }
 
 async function runSize(impl, n) {
@@ -140,9 +147,13 @@ async function runSize(impl, n) {
     }, 5);
     const t0 = process.hrtime.bigint();
     child.kill('SIGTERM');
-    await exited;
+    const gone = await Promise.race([exited.then(() => true), sleep(300000).then(() => false)]);
     clearInterval(poll);
-    r.stop = { wall: ms(t0), cpu: cpu - c0 };
+    r.stop = { wall: ms(t0), cpu: cpu - c0, failed: !gone };
+    if (!gone) {
+      console.log(`\n  (the daemon did not exit within 300 s of SIGTERM; killed)`);
+      child.kill('SIGKILL');
+    }
     return r;
   } catch (e) {
     // Stop what was started (SIGKILL would orphan the services), then give up on this size.
@@ -181,7 +192,8 @@ function row(cells, widths) {
     for (const step of STEPS) {
       const cells = SIZES.map((n) => {
         const s = res[`${impl.name}:${n}`][step];
-        return `${s.wall.toFixed(0)} / ${s.cpu.toFixed(0)} (${((s.cpu * 1000) / n).toFixed(0)})`;
+        const mark = s.failed ? ' failed' : '';
+        return `${s.wall.toFixed(0)} / ${s.cpu.toFixed(0)} (${((s.cpu * 1000) / n).toFixed(0)})${mark}`;
       });
       console.log(row([step, ...cells], [30, ...SIZES.map(() => 26)]));
     }
