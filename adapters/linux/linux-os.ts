@@ -317,8 +317,12 @@ export class LinuxOs extends PosixOs {
   }
 
   processIdentity(pid: number): ProcessIdentity | undefined {
-    const startTime = procStartTime(pid);
+    // The journal asks for every running service after each event: /proc is read once per
+    // child of ours (its record goes when its exit is reported, so a reused pid reads afresh).
+    const rec = this.liveChild(pid);
+    const startTime = rec?.startTime ?? procStartTime(pid);
     if (startTime === undefined) return undefined;
+    if (rec !== undefined) rec.startTime = startTime;
     const outputFd = this.outputFds.get(pid);
     if (outputFd === undefined) return { startTime };
     try {

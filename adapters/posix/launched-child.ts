@@ -22,6 +22,8 @@ export interface ChildRecord {
   watchers: Array<(s: ExitStatus | undefined) => void>;
   /** Launched by the spawner, which signals it and reports its exit. */
   viaSpawner?: boolean;
+  /** Its start time, once read for the journal (which asks after every service event). */
+  startTime?: string;
 }
 
 /** What ExecOutcome needs from the adapter. */

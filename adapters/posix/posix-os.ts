@@ -666,6 +666,12 @@ export class PosixOs implements Os {
 
   // ---- signals and watching ---------------------------------------------------------------
 
+  /** The record of a launched child whose exit has not been reported yet. */
+  protected liveChild(pid: number): ChildRecord | undefined {
+    const rec = this.children.get(pid);
+    return rec !== undefined && !rec.finished ? rec : undefined;
+  }
+
   /** Signals a launched child; false once its exit has been reported. */
   signal(proc: ProcessHandle, signal: number, target: SignalTarget): boolean {
     const rec = this.children.get(proc.pid);
