@@ -65,6 +65,10 @@ function stats(xs) {
   return `median ${q(0.5).toFixed(2)} ms, p95 ${q(0.95).toFixed(2)} ms`;
 }
 
+// The adapter's own handles do not keep Node alive (a daemon keeps itself alive), so hold the
+// event loop open until the figures are printed.
+const keepAlive = setInterval(() => {}, 60000);
+
 (async () => {
   console.log(`launch bench: ${N} sequential launches of /bin/true per case, cases interleaved`);
   const specs = cases.map(([, extra]) => ({ ...base, ...extra }));
@@ -86,6 +90,7 @@ function stats(xs) {
   });
   osPort.dispose?.();
   fs.rmSync(tmp, { recursive: true, force: true });
+  clearInterval(keepAlive);
 })().catch((e) => {
   console.error(`launch bench failed: ${e.message}`);
   process.exit(1);
