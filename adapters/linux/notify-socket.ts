@@ -9,18 +9,12 @@ import * as nodeOs from 'node:os';
 import * as path from 'node:path';
 import type { NotifyDatagram, NotifySocket } from '../../src/core/os';
 import type { Libc } from '../posix/ffi';
+import { declareMsghdr, LINUX_SOCKET, messageHeader, SOCKET } from '../posix/socket';
 
-const AF_UNIX = 1;
-const SOCK_DGRAM = 2;
-const SOCK_NONBLOCK = 0x800;
-const SOCK_CLOEXEC = 0x80000;
-const SOL_SOCKET = 1;
-const SO_PASSCRED = 16;
-const SCM_RIGHTS = 1;
-const SCM_CREDENTIALS = 2;
-const MSG_DONTWAIT = 0x40;
-const MSG_TRUNC = 0x20;
-const MSG_CMSG_CLOEXEC = 0x40000000;
+const { AF_UNIX, SOCK_DGRAM } = SOCKET;
+const { SOCK_NONBLOCK, SOCK_CLOEXEC, SOL_SOCKET, SO_PASSCRED, SCM_RIGHTS, SCM_CREDENTIALS } =
+  LINUX_SOCKET;
+const { MSG_DONTWAIT, MSG_TRUNC, MSG_CMSG_CLOEXEC } = LINUX_SOCKET;
 const EINTR = 4;
 /** The largest message read, as systemd reads them (longer ones are dropped). */
 const MESSAGE_MAX = 4096;
@@ -114,15 +108,7 @@ export class NotifySockets {
     for (;;) {
       const data = Buffer.alloc(MESSAGE_MAX);
       const control = Buffer.alloc(CONTROL_MAX);
-      const msg: Record<string, unknown> = {
-        name: null,
-        namelen: 0,
-        iov: [{ base: data, len: data.length }],
-        iovlen: 1,
-        control,
-        controllen: control.length,
-        flags: 0,
-      };
+      const msg = messageHeader(data, control);
       const n = Number(calls.recvmsg(fd, msg, MSG_DONTWAIT | MSG_CMSG_CLOEXEC));
       if (n < 0) {
         if (this.libc.errno() === EINTR) continue;
@@ -199,29 +185,13 @@ export class NotifySockets {
 
   private bind(): MsgCalls {
     if (this.calls) return this.calls;
-    const k = this.libc.koffi as unknown as {
-      struct(name: string, def: Record<string, string>): unknown;
-    };
-    try {
-      k.struct('dinit_notify_iovec', { base: 'void *', len: 'size_t' });
-      k.struct('dinit_notify_msghdr', {
-        name: 'void *',
-        namelen: 'uint32_t',
-        iov: 'dinit_notify_iovec *',
-        iovlen: 'size_t',
-        control: 'void *',
-        controllen: 'size_t',
-        flags: 'int',
-      });
-    } catch {
-      // Declared by an earlier instance (koffi's types are process-wide).
-    }
+    const msghdr = declareMsghdr(this.libc);
     const lib = this.libc.lib;
     this.calls = {
       setsockopt: lib.func('int setsockopt(int, int, int, void *, uint32_t)') as (
         ...a: unknown[]
       ) => number,
-      recvmsg: lib.func('long recvmsg(int, _Inout_ dinit_notify_msghdr *msg, int)') as (
+      recvmsg: lib.func(`long recvmsg(int, _Inout_ ${msghdr} *msg, int)`) as (
         ...a: unknown[]
       ) => number,
       getsid: lib.func('int getsid(int)') as (pid: number) => number,

@@ -3,12 +3,9 @@
 // unix-domain datagrams. Writes go through the fd like any other (one write, one datagram).
 
 import type { Libc } from './ffi';
+import { SOCKET } from './socket';
 
-const AF_UNIX = 1;
-/** SOCK_DGRAM is 2 on Linux, the BSDs and macOS alike. */
-const SOCK_DGRAM = 2;
-const F_GETFL = 3;
-const F_SETFL = 4;
+const { AF_UNIX, SOCK_DGRAM, F_GETFL, F_SETFL } = SOCKET;
 const ENAMETOOLONG = 36;
 
 /** What differs between the kernels here. */

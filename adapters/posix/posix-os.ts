@@ -41,6 +41,7 @@ import {
 import { ExecStage } from '../../src/model';
 import { readPidFile as readPidFileImpl } from './pidfile';
 import { OrphanReaper, exitStatusFromSiginfo, type ReapSys } from './reaper';
+import { SOCKET } from './socket';
 import type { ExitStatus } from '../../src/model';
 import { LaunchError, SysError } from '../../src/errors';
 import { strerror } from '../../src/strerror';
@@ -85,11 +86,8 @@ export const LINUX_WAIT: WaitConstants = {
   WNOWAIT: 0x01000000,
 };
 
-const AF_UNIX = 1;
-const SOCK_STREAM = 1;
-const F_GETFL = 3;
+const { AF_UNIX, SOCK_STREAM, F_GETFL, F_SETFL } = SOCKET;
 const F_SETFD = 2;
-const F_SETFL = 4;
 const FD_CLOEXEC = 1;
 /** How often a pid we cannot be notified about (not our child) is checked for liveness. */
 const FOREIGN_POLL_MS = 250;

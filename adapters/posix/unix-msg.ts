@@ -3,6 +3,7 @@
 // layouts are little-endian Linux's (64-bit and 32-bit); elsewhere bindUnixMsg gives undefined.
 
 import type { Libc } from './ffi';
+import { declareMsghdr, LINUX_SOCKET, messageHeader, SOCKET } from './socket';
 
 /** Each call returns a count or -errno. */
 export interface UnixMsg {
@@ -17,15 +18,7 @@ export interface UnixMsg {
 }
 
 /** Linux's values of the socket constants used here. */
-const C = {
-  AF_UNIX: 1,
-  SOCK_SEQPACKET: 5,
-  SOCK_CLOEXEC: 0x80000,
-  SOL_SOCKET: 1,
-  SCM_RIGHTS: 1,
-  SO_RCVTIMEO: 20,
-  MSG_NOSIGNAL: 0x4000,
-} as const;
+const C = { ...SOCKET, ...LINUX_SOCKET };
 
 /**
  * Binds the calls on little-endian Linux; undefined elsewhere (the other kernels' msghdr and
@@ -33,31 +26,15 @@ const C = {
  */
 export function bindUnixMsg(libc: Libc, platform: string, endianness: string): UnixMsg | undefined {
   if (platform !== 'linux' || endianness !== 'LE') return undefined;
-  const k = libc.koffi as unknown as {
-    struct(name: string, def: Record<string, string>): unknown;
-    sizeof(t: string): number;
-  };
-  try {
-    k.struct('dinit_iovec', { base: 'void *', len: 'size_t' });
-    k.struct('dinit_msghdr', {
-      name: 'void *',
-      namelen: 'uint32_t',
-      iov: 'dinit_iovec *',
-      iovlen: 'size_t',
-      control: 'void *',
-      controllen: 'size_t',
-      flags: 'int',
-    });
-  } catch {
-    // Declared by an earlier load of this module (koffi's types are process-wide).
-  }
+  const k = libc.koffi as unknown as { sizeof(t: string): number };
+  const msghdr = declareMsghdr(libc);
   const word = k.sizeof('size_t');
   const fn = <T>(decl: string) => libc.lib.func(decl) as unknown as T;
   const socketpair = fn<(d: number, t: number, p: number, sv: number[]) => number>(
     'int socketpair(int, int, int, _Out_ int *sv)',
   );
   const sendmsg = fn<(fd: number, m: object, flags: number) => number>(
-    'long sendmsg(int, const dinit_msghdr *msg, int)',
+    `long sendmsg(int, const ${msghdr} *msg, int)`,
   );
   const recv = fn<(fd: number, b: Buffer, n: number, f: number) => number>(
     'long recv(int, void *, size_t, int)',
@@ -74,16 +51,7 @@ export function bindUnixMsg(libc: Libc, platform: string, endianness: string): U
     },
     send(fd, data, fds) {
       const control = fds.length > 0 ? rightsMessage(fds, word) : null;
-      const m = {
-        name: null,
-        namelen: 0,
-        iov: [{ base: data, len: data.length }],
-        iovlen: 1,
-        control,
-        controllen: control ? control.length : 0,
-        flags: 0,
-      };
-      const r = Number(sendmsg(fd, m, C.MSG_NOSIGNAL));
+      const r = Number(sendmsg(fd, messageHeader(data, control), C.MSG_NOSIGNAL));
       return r < 0 ? fail() : r;
     },
     recv(fd, buf) {
