@@ -51,21 +51,7 @@ export class PidfdWatcher {
 
   /** Calls onExit once when the process behind pidfd has exited; cancel() stops watching. */
   watch(pidfd: number, onExit: () => void): { cancel(): void } {
-    const entry = () => {
-      this.entries.delete(pidfd);
-      onExit();
-    };
-    this.entries.set(pidfd, entry);
-    this.plain.delete(pidfd);
-    this.kick();
-    return {
-      cancel: () => {
-        if (this.entries.get(pidfd) === entry) {
-          this.entries.delete(pidfd);
-          this.kick();
-        }
-      },
-    };
+    return this.add(pidfd, false, onExit);
   }
 
   /**
@@ -73,23 +59,7 @@ export class PidfdWatcher {
    * watching. The same poll thread serves both kinds.
    */
   watchReadable(fd: number, onReadable: () => void): { cancel(): void } {
-    const entry = () => {
-      this.entries.delete(fd);
-      this.plain.delete(fd);
-      onReadable();
-    };
-    this.entries.set(fd, entry);
-    this.plain.add(fd);
-    this.kick();
-    return {
-      cancel: () => {
-        if (this.entries.get(fd) === entry) {
-          this.entries.delete(fd);
-          this.plain.delete(fd);
-          this.kick();
-        }
-      },
-    };
+    return this.add(fd, true, onReadable);
   }
 
   /** Number of pidfds watched (tests). */
@@ -104,6 +74,31 @@ export class PidfdWatcher {
     this.plain.clear();
     if (this.inFlight) this.wake();
     else this.closePipe();
+  }
+
+  /**
+   * Watches fd for one event: a plain fd's readability, or a pidfd's exit (which the poll loop
+   * checks against the process's liveness). The entry leaves the set before it is called.
+   */
+  private add(fd: number, plain: boolean, onEvent: () => void): { cancel(): void } {
+    const entry = () => {
+      this.entries.delete(fd);
+      this.plain.delete(fd);
+      onEvent();
+    };
+    this.entries.set(fd, entry);
+    if (plain) this.plain.add(fd);
+    else this.plain.delete(fd);
+    this.kick();
+    return {
+      cancel: () => {
+        if (this.entries.get(fd) === entry) {
+          this.entries.delete(fd);
+          this.plain.delete(fd);
+          this.kick();
+        }
+      },
+    };
   }
 
   /** Starts a poll over the current set, or wakes the running one so that it restarts. */
