@@ -47,7 +47,6 @@ import type {
   ProcessEvents,
   ProcessHandle,
   ProcessSpec,
-  TimerHandle,
 } from './os';
 import {
   SIGINT,
@@ -59,6 +58,7 @@ import {
 import { type ExitStatus, execStageDescription } from '../model';
 import { LaunchError } from '../errors';
 import { RestartBackoff } from './restart-backoff';
+import { OneShotTimer } from './one-shot-timer';
 
 /**
  * What the one timer of a process-based service is armed for:
@@ -98,9 +98,11 @@ export abstract class BaseProcessService extends ServiceRecord {
   exitStatus: ExitStatus | undefined;
   execErr: { stage: number; errno: number } | undefined;
 
-  protected timer: TimerHandle | undefined;
-  /** What `timer` is armed for (see ProcessTimer). */
-  protected timerFor: ProcessTimer = 'none';
+  /** The one timer, armed for a restart delay or a start/stop timeout (see ProcessTimer). */
+  private readonly timer = new OneShotTimer<Exclude<ProcessTimer, 'none'>>(this.os, (expired) => {
+    this.timerExpired(expired);
+    this.set.processQueues();
+  });
   protected lastStartTime = 0;
   /** The growing delay of consecutive automatic relaunches (only with restart-delay-max). */
   private backoff: RestartBackoff | undefined;
@@ -139,25 +141,18 @@ export abstract class BaseProcessService extends ServiceRecord {
 
   // ---- timers ----
 
+  /** What the one timer is armed for (see ProcessTimer). */
+  protected get timerFor(): ProcessTimer {
+    return this.timer.purpose;
+  }
+
   /** Arm the one timer for `purpose`, replacing whatever it was armed for. */
   protected armTimer(ms: number, purpose: Exclude<ProcessTimer, 'none'>): void {
-    this.clearTimer();
-    this.timerFor = purpose;
-    this.timer = this.os.setTimer(ms, () => {
-      const expired = this.timerFor;
-      this.timer = undefined;
-      this.timerFor = 'none';
-      this.timerExpired(expired);
-      this.set.processQueues();
-    });
+    this.timer.arm(ms, purpose);
   }
 
   protected clearTimer(): void {
-    this.timerFor = 'none';
-    if (this.timer) {
-      this.os.clearTimer(this.timer);
-      this.timer = undefined;
-    }
+    this.timer.clear();
   }
 
   /** Cancel a start-timeout or stop-timeout (a pending restart delay stays). */

@@ -43,7 +43,7 @@
 
 import type { Host } from './host';
 import { signalNumber, type NotifyDatagram, type NotifySocket, type Os } from './os';
-import type { TimerHandle } from './os';
+import { OneShotTimer } from './one-shot-timer';
 
 /** The longest STATUS= text kept; a longer one is cut. */
 export const MAX_STATUS_LENGTH = 1024;
@@ -84,9 +84,8 @@ export class Notifier {
   /** The session of the launched process (its pid, as it runs in a new session), or -1. */
   private session = -1;
   private watchdogMs = 0;
-  private timer: TimerHandle | undefined;
-  /** What the timer is for: the next ping, or the kill after SIGABRT. */
-  private timerFor: 'none' | 'watchdog' | 'kill' = 'none';
+  /** Armed for the next ping ('watchdog'), or for the kill after SIGABRT. */
+  private readonly timer: OneShotTimer<'watchdog' | 'kill'>;
 
   constructor(
     private readonly target: NotifyTarget,
@@ -94,7 +93,18 @@ export class Notifier {
     private readonly host: Host,
     /** Drain the core's queues after a message was handled. */
     private readonly settle: () => void,
-  ) {}
+  ) {
+    this.timer = new OneShotTimer(os, (purpose) => {
+      if (purpose === 'watchdog') this.expired();
+      else this.kill();
+      this.settle();
+    });
+  }
+
+  /** What the timer is armed for. */
+  private get timerFor(): 'none' | 'watchdog' | 'kill' {
+    return this.timer.purpose;
+  }
 
   /**
    * Opens the socket for a new launch (closing the one before) and returns the variables the
@@ -237,24 +247,11 @@ export class Notifier {
   }
 
   private arm(ms: number, purpose: 'watchdog' | 'kill'): void {
-    this.disarm();
-    this.timerFor = purpose;
-    this.timer = this.os.setTimer(ms, () => {
-      const was = this.timerFor;
-      this.timer = undefined;
-      this.timerFor = 'none';
-      if (was === 'watchdog') this.expired();
-      else if (was === 'kill') this.kill();
-      this.settle();
-    });
+    this.timer.arm(ms, purpose);
   }
 
   private disarm(): void {
-    this.timerFor = 'none';
-    if (this.timer) {
-      this.os.clearTimer(this.timer);
-      this.timer = undefined;
-    }
+    this.timer.clear();
   }
 
   /** No ping in time: abort the process; kill it if it is still there after stop-timeout. */
