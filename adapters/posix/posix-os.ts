@@ -11,6 +11,7 @@ import { performance } from 'node:perf_hooks';
 import {
   type ActivationSocket,
   type LogPipe,
+  type LogFileSpec,
   type Os,
   type OsCaps,
   type ProcessEvents,
@@ -22,6 +23,7 @@ import {
 import { installChildRegistry, isLibuvChild, registerLibuvChild } from './child-registry';
 import { Spawner, spawnRequest } from './spawner';
 import { RotatingLog, type RotationSpec } from './rotating-log';
+import { applyOwnership, openForAppend } from './log-file';
 import type { UnixMsg } from './unix-msg';
 import { type Libc } from './ffi';
 import {
@@ -1086,28 +1088,11 @@ function readI32(b: Buffer, off: number): number {
  * Opens a service log file as the helper would (append, create, never through a symlink) and
  * applies its owner and permissions. Returns the fd, or the errno of the failing step.
  */
-function openLogFile(out: {
-  path: string;
-  permissions: number;
-  uid?: number;
-  gid?: number;
-}): number | { errno: number } {
-  const c = fs.constants;
-  let fd: number;
+function openLogFile(out: LogFileSpec): number | { errno: number } {
+  const fd = openForAppend(out);
+  if (typeof fd === 'object') return fd;
   try {
-    // O_NONBLOCK so that a FIFO planted at the path cannot block the daemon.
-    fd = fs.openSync(
-      out.path,
-      c.O_WRONLY | c.O_CREAT | c.O_APPEND | c.O_NOFOLLOW | c.O_NONBLOCK,
-      out.permissions & 0o7777,
-    );
-  } catch (e) {
-    return { errno: errnoOf(e) ?? 0 };
-  }
-  try {
-    if (out.uid !== undefined || out.gid !== undefined)
-      fs.fchownSync(fd, out.uid ?? -1, out.gid ?? -1);
-    fs.fchmodSync(fd, out.permissions & 0o7777);
+    applyOwnership(fd, out);
     return fd;
   } catch (e) {
     fs.closeSync(fd);

@@ -5,18 +5,10 @@
 import * as fs from 'node:fs';
 import * as nodeOs from 'node:os';
 import type { Readable } from 'node:stream';
+import type { RotationSpec } from '../../src/core/os';
+import { applyOwnership, openForAppend } from './log-file';
 
-/** Where a rotated log goes and when it rotates (the 'rotate' output of a ProcessSpec). */
-export interface RotationSpec {
-  path: string;
-  permissions: number;
-  uid?: number;
-  gid?: number;
-  /** Rotate before a line that would take the file beyond this many bytes. */
-  maxSize: number;
-  /** Old files kept: path.1 (newest) to path.maxFiles; 0 keeps none. */
-  maxFiles: number;
-}
+export type { RotationSpec };
 
 /**
  * A partial line held in memory at most this long while the rest of it arrives; a longer line is
@@ -216,18 +208,8 @@ export class RotatingLog {
 
 /** Opens path as log-type = file does (append, create, no symlink followed); sets mode and owner. */
 function openFile(spec: RotationSpec): { fd: number; size: number } | { errno: number } {
-  const c = fs.constants;
-  let fd: number;
-  try {
-    // O_NONBLOCK so that a FIFO planted at the path cannot block the daemon.
-    fd = fs.openSync(
-      spec.path,
-      c.O_WRONLY | c.O_CREAT | c.O_APPEND | c.O_NOFOLLOW | c.O_NONBLOCK,
-      spec.permissions & 0o7777,
-    );
-  } catch (e) {
-    return { errno: errnoOf(e) };
-  }
+  const fd = openForAppend(spec);
+  if (typeof fd === 'object') return fd;
   try {
     const st = fs.fstatSync(fd);
     // Rotation renames the file: only a regular file can be rotated.
@@ -241,13 +223,6 @@ function openFile(spec: RotationSpec): { fd: number; size: number } | { errno: n
     closeQuietly(fd);
     return { errno: errnoOf(e) };
   }
-}
-
-function applyOwnership(fd: number, spec: RotationSpec): void {
-  if (spec.uid !== undefined || spec.gid !== undefined) {
-    fs.fchownSync(fd, spec.uid ?? -1, spec.gid ?? -1);
-  }
-  fs.fchmodSync(fd, spec.permissions & 0o7777);
 }
 
 function renameIfThere(from: string, to: string): void {

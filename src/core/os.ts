@@ -7,24 +7,26 @@ import type { ExitStatus } from '../model';
 export type OutputSpec =
   | { kind: 'inherit' } // the daemon's own stdout/stderr (console services, log-type none with console)
   | { kind: 'null' } // /dev/null (log-type = none)
-  | {
-      kind: 'file';
-      path: string;
-      permissions: number;
-      uid?: number;
-      gid?: number;
-    } // opened O_APPEND|O_CREAT|O_NOFOLLOW, perms and owner re-applied on every start
+  | ({ kind: 'file' } & LogFileSpec) // opened O_APPEND|O_CREAT|O_NOFOLLOW, perms and owner re-applied on every start
   | { kind: 'buffer'; sink: (chunk: Buffer) => void } // read by the daemon into a bounded buffer
-  | {
-      kind: 'rotate';
-      path: string;
-      permissions: number;
-      uid?: number;
-      gid?: number;
-      maxSize: number;
-      maxFiles: number;
-    } // dinit-ts: log-type = file with rotation; the daemon reads a pipe and writes the file
+  | ({ kind: 'rotate' } & RotationSpec) // dinit-ts: log-type = file with rotation; the daemon reads a pipe and writes the file
   | { kind: 'pipe'; pipe: LogPipe }; // write end of a pipe shared with a consumer-of service
+
+/** A service's log file (logfile, logfile-permissions, logfile-uid, logfile-gid). */
+export interface LogFileSpec {
+  path: string;
+  permissions: number;
+  uid?: number;
+  gid?: number;
+}
+
+/** A log file with rotation (logfile-max-size, logfile-max-files; dinit-ts). */
+export interface RotationSpec extends LogFileSpec {
+  /** Rotate before a line that would take the file beyond this many bytes. */
+  maxSize: number;
+  /** Old files kept: path.1 (newest) to path.maxFiles; 0 keeps none. */
+  maxFiles: number;
+}
 
 /** A pipe the daemon holds open across restarts of producer and consumer (consumer-of). */
 export interface LogPipe {
