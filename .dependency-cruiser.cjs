@@ -1,12 +1,12 @@
 // The layering of dinit-ts as executable rules (`npm run lint` runs them; `npm run deps` draws the
 // graph). Layers import downward only:
-//   model, errors, strerror (leaves) <- config <- core <- protocol <- daemon | client <- cli <- commands
+//   model, errors, strerror, bytes (leaves) <- config <- core <- protocol <- daemon | client <- cli <- commands
 // src/stats (the /proc and cgroup figures dinitctl shows) stands beside client, below cli.
 // dinit-check, dinit-monitor and dinit-shutdown are programs beside cli; adapters/ implement the
 // kernel port of src/core/os.ts and see nothing else of src/.
 'use strict';
 
-const LEAF = '^src/(model|errors|strerror)\\.ts$';
+const LEAF = '^src/(model|errors|strerror|bytes)\\.ts$';
 
 /** A rule forbidding imports from the `from` folder to any of the `to` paths. */
 function forbid(name, comment, from, to) {
@@ -24,7 +24,8 @@ module.exports = {
     },
     {
       name: 'leaves-import-nothing',
-      comment: 'The shared vocabulary, the error classes and strerror import nothing at all.',
+      comment:
+        'The shared vocabulary, the error classes, strerror and bytes import nothing at all.',
       severity: 'error',
       from: { path: LEAF },
       to: { pathNot: '^$' },

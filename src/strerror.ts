@@ -43,6 +43,7 @@ const MESSAGES: Readonly<Record<string, string>> = {
   ECONNRESET: 'Connection reset by peer',
   ECONNREFUSED: 'Connection refused',
   ETIMEDOUT: 'Connection timed out',
+  EILSEQ: 'Invalid or incomplete multibyte or wide character',
 };
 
 /**

@@ -25,6 +25,7 @@ import { bindLinuxSys, type LinuxSys } from './sys';
 import { bindUtmpx, type Utmpx } from './utmpx';
 import { ExecStage, type ExitStatus } from '../../src/model';
 import { CapsError, LaunchError } from '../../src/errors';
+import { toBytes } from '../../src/bytes';
 
 const PR_SET_CHILD_SUBREAPER = 36;
 /** pidfd_send_signal flag (Linux 6.9+): signal the target's process group. */
@@ -388,7 +389,7 @@ export class LinuxOs extends PosixOs {
       throw new LaunchError(`cgroup ${cgroup}: cgroups are not available`, ExecStage.ENTER_CGROUP);
     const dir = path.dirname(procs);
     try {
-      fs.writeFileSync(path.join(dir, 'cgroup.kill'), '1');
+      fs.writeFileSync(toBytes(path.join(dir, 'cgroup.kill')), '1');
       return;
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'ENOENT') {
@@ -402,7 +403,7 @@ export class LinuxOs extends PosixOs {
       let pids: number[];
       try {
         pids = fs
-          .readFileSync(procs, 'utf8')
+          .readFileSync(toBytes(procs), 'latin1')
           .split('\n')
           .filter((l) => l !== '')
           .map(Number);

@@ -3,6 +3,7 @@
 
 import * as fs from 'node:fs';
 import type { LogFileSpec } from '../../src/core/os';
+import { toBytes } from '../../src/bytes';
 
 /**
  * Opens spec.path for appending, created with spec.permissions, never through a symlink.
@@ -13,7 +14,7 @@ export function openForAppend(spec: LogFileSpec): number | { errno: number } {
   try {
     // O_NONBLOCK so that a FIFO planted at the path cannot block the daemon.
     return fs.openSync(
-      spec.path,
+      toBytes(spec.path),
       c.O_WRONLY | c.O_CREAT | c.O_APPEND | c.O_NOFOLLOW | c.O_NONBLOCK,
       spec.permissions & 0o7777,
     );

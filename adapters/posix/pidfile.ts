@@ -2,6 +2,7 @@
 // strtoull base-0 syntax (decimal, 0x hex, 0 octal), then a check that the process exists.
 
 import * as fs from 'node:fs';
+import { toBytes } from '../../src/bytes';
 
 const PID_MAX = 2147483647;
 
@@ -50,7 +51,7 @@ export function readPidFile(
 ): { ok: true; pid: number } | { ok: false; reason: string } {
   let fd: number;
   try {
-    fd = fs.openSync(path, fs.constants.O_RDONLY);
+    fd = fs.openSync(toBytes(path), fs.constants.O_RDONLY);
   } catch (e) {
     return { ok: false, reason: `read pid file: ${errText(e, checks)}` };
   }

@@ -47,6 +47,7 @@ import { SOCKET } from './socket';
 import type { ExitStatus } from '../../src/model';
 import { LaunchError, SysError } from '../../src/errors';
 import { strerror } from '../../src/strerror';
+import { toBytes, toText } from '../../src/bytes';
 
 export type LogFn = (level: 'debug' | 'info' | 'notice' | 'warn' | 'error', msg: string) => void;
 
@@ -363,14 +364,16 @@ export class PosixOs implements Os {
     if (viaSpawner) return viaSpawner;
     const cmd = this.commandFor(spec, plan, fds);
     if ('errno' in cmd) return this.failLater(fds, events, cmd);
+    const text = asText(cmd, plan.env, cmd.viaHelper ? undefined : spec.workingDir);
+    if ('errno' in text) return this.failLater(fds, events, text);
     let child: childProcess.ChildProcess;
     try {
-      child = childProcess.spawn(cmd.file, cmd.args, {
+      child = childProcess.spawn(text.file, text.args, {
         stdio: cmd.stdio as childProcess.StdioOptions,
-        env: plan.env,
-        cwd: cmd.viaHelper ? undefined : spec.workingDir,
+        env: text.env,
+        cwd: text.cwd,
         detached: !cmd.viaHelper && plan.detached,
-        argv0: cmd.viaHelper ? undefined : spec.argv[0],
+        argv0: cmd.viaHelper ? undefined : text.args0,
       });
     } catch (e) {
       // Synchronous failures (bad arguments, EMFILE...): nothing was started.
@@ -943,14 +946,15 @@ export class PosixOs implements Os {
     if (!addr) error('error binding activation socket', 36 /* ENAMETOOLONG */);
     try {
       // A stale socket is replaced; anything else at the path is left alone.
-      if (!fs.statSync(p).isSocket()) error('activation socket file exists (and is not a socket)');
+      if (!fs.statSync(toBytes(p)).isSocket())
+        error('activation socket file exists (and is not a socket)');
     } catch (e) {
       if (e instanceof LaunchError) throw e;
       const errno = errnoOf(e);
       if (errno !== 2 /* ENOENT */) error('error checking activation socket', errno);
     }
     try {
-      fs.unlinkSync(p);
+      fs.unlinkSync(toBytes(p));
     } catch {
       // Nothing there, or bind() will report the problem.
     }
@@ -967,12 +971,12 @@ export class PosixOs implements Os {
       fail('error binding activation socket', libc.errno());
     }
     try {
-      if (uid !== undefined || gid !== undefined) fs.chownSync(p, uid ?? -1, gid ?? -1);
+      if (uid !== undefined || gid !== undefined) fs.chownSync(toBytes(p), uid ?? -1, gid ?? -1);
     } catch (e) {
       fail('error setting activation socket owner/group', errnoOf(e) ?? 0);
     }
     try {
-      fs.chmodSync(p, permissions & 0o7777);
+      fs.chmodSync(toBytes(p), permissions & 0o7777);
     } catch (e) {
       fail('Error setting activation socket permissions', errnoOf(e) ?? 0);
     }
@@ -1001,7 +1005,7 @@ export class PosixOs implements Os {
   }
 
   protected sockaddrUn(p: string): Buffer | undefined {
-    const pathBytes = Buffer.from(p);
+    const pathBytes = toBytes(p);
     if (pathBytes.length > 103) return undefined; // 104 on the BSDs, 108 on Linux, minus NUL
     const buf = Buffer.alloc(2 + pathBytes.length + 1);
     if (this.sockaddrKind === 'linux') {
@@ -1085,6 +1089,42 @@ function readI32(b: Buffer, off: number): number {
 }
 
 /**
+ * The launch as child_process takes it: text, which Node encodes as UTF-8. Arguments, the
+ * environment and paths are bytes; those that are not valid UTF-8 cannot go this way without
+ * becoming other bytes, so the launch fails (EILSEQ, with a message) rather than pass them
+ * changed. The spawner (the usual way) passes any bytes.
+ */
+function asText(
+  cmd: SpawnCommand,
+  env: Record<string, string>,
+  cwd: string | undefined,
+):
+  | { file: string; args: string[]; args0: string; env: Record<string, string>; cwd?: string }
+  | Failure {
+  const bad: string[] = [];
+  const conv = (s: string, what: string): string => {
+    const t = toText(s);
+    if (t === undefined) bad.push(what);
+    return t ?? '';
+  };
+  const file = conv(cmd.file, 'the command');
+  const args = cmd.args.map((a, i) => conv(a, `argument ${i + 1}`));
+  const textEnv: Record<string, string> = {};
+  for (const [k, v] of Object.entries(env)) textEnv[conv(k, k)] = conv(v, `variable ${k}`);
+  const textCwd = cwd === undefined ? undefined : conv(cwd, 'the working directory');
+  if (bad.length > 0) {
+    return {
+      stage: ExecStage.DO_EXEC,
+      errno: nodeOs.constants.errno.EILSEQ,
+      message:
+        `${bad.slice(0, 3).join(', ')}: bytes that are not UTF-8 cannot be passed without ` +
+        `the native spawner (is DINIT_SPAWNER=off set, or the spawner not built?)`,
+    };
+  }
+  return { file, args, args0: conv(cmd.file, ''), env: textEnv, cwd: textCwd };
+}
+
+/**
  * Opens a service log file as the helper would (append, create, never through a symlink) and
  * applies its owner and permissions. Returns the fd, or the errno of the failing step.
  */
@@ -1102,7 +1142,7 @@ function openLogFile(out: LogFileSpec): number | { errno: number } {
 
 function checkDirectory(dir: string): number | undefined {
   try {
-    const st = fs.statSync(dir);
+    const st = fs.statSync(toBytes(dir));
     return st.isDirectory() ? undefined : 20; /* ENOTDIR */
   } catch (e) {
     return errnoOf(e) ?? 2;

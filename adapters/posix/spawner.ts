@@ -3,7 +3,7 @@
 // every exit) from a pipe, a bounded number per turn of the event loop so that control
 // connections are served between batches. The daemon itself never forks per launch.
 //
-// Requests (native int32s, then NUL-terminated strings):
+// Requests (native int32s, then NUL-terminated byte strings):
 //   launch: 1, id, nmap, nops, nargv, nenv, map[nmap], ops..., argv..., env...  + fds (SCM_RIGHTS)
 //           map[i] says what child fd i gets: a passed fd's index, -1 /dev/null, -2 our stdio
 //   signal: 2, pid, signal, group        watch: 3, pid
@@ -19,6 +19,7 @@ import type { LaunchPlan } from './helper-plan';
 import type { ProcessSpec } from '../../src/core/os';
 import { exitStatusFromSiginfo } from './reaper';
 import type { UnixMsg } from './unix-msg';
+import { toBytes } from '../../src/bytes';
 
 /** Child fd map entries besides a passed fd's index. */
 export const MAP_NULL = -1;
@@ -125,7 +126,8 @@ export class Spawner {
 
   /** Encodes a launch request; undefined when it is larger than the spawner takes. */
   static encode(id: number, r: SpawnRequest): Buffer | undefined {
-    const strings = Buffer.from([...r.ops, ...r.argv, ...r.env].map((s) => `${s}\0`).join(''));
+    // Byte strings: one char per byte, passed as they are.
+    const strings = toBytes([...r.ops, ...r.argv, ...r.env].map((s) => `${s}\0`).join(''));
     const head = [1, id, r.map.length, r.ops.length, r.argv.length, r.env.length, ...r.map];
     if (head.length * 4 + strings.length > LIMIT.request) return undefined;
     const buf = Buffer.alloc(head.length * 4 + strings.length);

@@ -12,6 +12,7 @@ import {
   validateServiceName,
   type ServiceSettings,
 } from './settings';
+import { fromText, toBytes } from '../bytes';
 import { errnoText } from '../strerror';
 import {
   ConfigFileRefused,
@@ -100,9 +101,9 @@ function splitLines(text: string): string[] {
 /** The real directory holding a file (a symlinked file resolves to its target's directory). */
 function realParentDir(file: string): string {
   try {
-    return path.dirname(fs.realpathSync(file));
+    return path.dirname(fs.realpathSync.native(toBytes(file), { encoding: 'latin1' }));
   } catch {
-    return path.dirname(path.resolve(file));
+    return path.dirname(path.resolve(fromText(process.cwd()), file));
   }
 }
 
@@ -110,9 +111,9 @@ function lookupIn(env: Record<string, string>): VarResolver {
   return (n) => (Object.prototype.hasOwnProperty.call(env, n) ? env[n] : undefined);
 }
 
-/** Directory entries in the order the file system returns them (as readdir(3) does). */
+/** Directory entries in the order the file system returns them (as readdir(3) does), as bytes. */
 function readDirRaw(dir: string): string[] {
-  const d = fs.opendirSync(dir);
+  const d = fs.opendirSync(toBytes(dir), { encoding: 'latin1' });
   const names: string[] = [];
   try {
     for (let ent = d.readSync(); ent !== null; ent = d.readSync()) names.push(ent.name);
@@ -187,7 +188,7 @@ function openDescription(
       try {
         // One bigint stat gives both: the control server reports the nanosecond time as loaded,
         // so dinitctl's own stat() compares equal unless the file really changed.
-        const st = fs.statSync(file, { bigint: true });
+        const st = fs.statSync(toBytes(file), { bigint: true });
         mtimeNs = st.mtimeNs;
         mtimeMs = Number(st.mtimeNs / 1000000n) + Number(st.mtimeNs % 1000000n) / 1e6;
       } catch {
@@ -286,7 +287,7 @@ function loadServiceInner(
     msgName,
     opts,
     hooks,
-    cwd: opts.cwd ?? process.cwd(),
+    cwd: opts.cwd ?? fromText(process.cwd()),
     userDb: opts.userDb ?? fileUserDb(),
     opened,
     settings: defaultSettings(),

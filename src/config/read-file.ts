@@ -2,6 +2,7 @@
 // only a regular file, opened without blocking, and at most MAX_CONFIG_FILE_BYTES of it.
 
 import * as fs from 'node:fs';
+import { toBytes } from '../bytes';
 import { errnoText } from '../strerror';
 
 /** The largest configuration file read: 1 MiB. */
@@ -17,13 +18,14 @@ export const MAX_CONFIG_LINE_BYTES = 128 * 1024;
 export class ConfigFileRefused extends Error {}
 
 /**
- * Returns the contents of `file` decoded with `encoding`. The file is opened with O_NONBLOCK
+ * Returns the contents of `file` (a byte string, as every path) decoded with `encoding`: by
+ * default a byte string, one char per byte, since descriptions and env files are bytes. The file is opened with O_NONBLOCK
  * and checked with fstat before any read, so a FIFO or a device (a link to /dev/zero) never
  * blocks or floods the reader. Throws the Node errno error from open (ENOENT, EACCES...),
  * one with code EISDIR for a directory, or ConfigFileRefused.
  */
-export function readConfigFile(file: string, encoding: BufferEncoding = 'utf8'): string {
-  const fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
+export function readConfigFile(file: string, encoding: BufferEncoding = 'latin1'): string {
+  const fd = fs.openSync(toBytes(file), fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
   try {
     const st = fs.fstatSync(fd);
     if (st.isDirectory()) throw Object.assign(new Error('EISDIR'), { code: 'EISDIR' });

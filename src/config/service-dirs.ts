@@ -2,6 +2,7 @@
 // Mirrors upstream's default search paths for system and user mode.
 
 import * as fs from 'node:fs';
+import { toBytes } from '../bytes';
 import { lookupUserById } from './users';
 
 /**
@@ -63,7 +64,7 @@ export function findServiceFile(name: string, serviceDirs: readonly string[]): s
   for (const dir of serviceDirs) {
     const p = joinServicePath(dir, base);
     try {
-      if (!fs.statSync(p).isDirectory()) return p;
+      if (!fs.statSync(toBytes(p)).isDirectory()) return p;
     } catch {
       // Missing or unreadable here; keep searching, as upstream does for ENOENT.
     }

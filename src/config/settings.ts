@@ -229,7 +229,7 @@ function ordering(field: 'before' | 'after'): Handler {
 function inittab(field: 'inittabId' | 'inittabLine', bytes: number): Handler {
   return (c) => {
     const v = value(c);
-    if (Buffer.byteLength(v) > bytes) {
+    if (v.length > bytes) {
       throw new DescriptionError(`${c.setting} setting is too long`, c.pos, undefined, c.name);
     }
     c.settings[field] = v;

@@ -25,7 +25,7 @@ export interface UserDb {
 
 function readLines(path: string): string[] {
   try {
-    return fs.readFileSync(path, 'utf8').split('\n');
+    return fs.readFileSync(path, 'latin1').split('\n');
   } catch {
     return [];
   }

@@ -12,6 +12,8 @@ import type { InitLink } from './init-link';
 import { Journal, journalPath, readJournal, reexecFromJournal, type JournalData } from './journal';
 import { defaultSocketPath, type DaemonOptions } from './options';
 import type { ExitStatus, ShutdownType } from '../model';
+import { fromText, toBytes } from '../bytes';
+import { ownEnv } from '../config/own-process';
 import { ServiceLoadError, type LoadFailure } from '../errors';
 
 type ExitCallback = (status: ExitStatus | undefined) => void;
@@ -165,7 +167,7 @@ class Daemon {
     private readonly init?: InitLink,
   ) {
     this.socketPath =
-      opts.socketPath ?? defaultSocketPath(opts.systemInit, process.env, homeFromPasswd());
+      opts.socketPath ?? defaultSocketPath(opts.systemInit, ownEnv(), homeFromPasswd());
   }
 
   /**
@@ -274,8 +276,7 @@ class Daemon {
 
   /** The global environment: the process environment, with the -e file applied over it. */
   private globalEnvironment(): Record<string, string> {
-    const base: Record<string, string> = {};
-    for (const [k, v] of Object.entries(process.env)) if (v !== undefined) base[k] = v;
+    const base = ownEnv();
     const file = this.opts.envFile;
     if (file === undefined) return base;
     try {
@@ -295,7 +296,7 @@ class Daemon {
     type DirsModule = typeof import('../config/service-dirs');
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { defaultServiceDirs } = require('../config/service-dirs') as DirsModule;
-    return defaultServiceDirs(this.opts.systemInit ? 'system' : 'user', process.env);
+    return defaultServiceDirs(this.opts.systemInit ? 'system' : 'user', ownEnv());
   }
 
   private installSignalHandlers(): void {
@@ -626,7 +627,7 @@ class Daemon {
 /** True when path exists and is a socket. */
 function socketFileExists(path: string): boolean {
   try {
-    return fs.statSync(path).isSocket();
+    return fs.statSync(toBytes(path)).isSocket();
   } catch {
     return false;
   }
@@ -655,7 +656,7 @@ function homeFromPasswd(): string | undefined {
   try {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const os = require('node:os') as typeof import('node:os');
-    return os.userInfo().homedir;
+    return fromText(os.userInfo().homedir);
   } catch {
     return undefined;
   }

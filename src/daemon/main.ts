@@ -4,6 +4,8 @@
 
 import * as fs from 'node:fs';
 import { parseArgs } from './options';
+import { ownArgs } from '../config/own-process';
+import { outputBytes } from '../bytes';
 
 /** True when fd names an open file descriptor. */
 function isOpenFd(fd: number): boolean {
@@ -29,8 +31,8 @@ export async function main(argv: readonly string[]): Promise<number> {
   });
   if (parsed.action === 'exit') {
     // Synchronous writes: these are the last thing the process does.
-    if (parsed.stdout !== undefined) fs.writeSync(1, parsed.stdout);
-    if (parsed.stderr !== undefined) fs.writeSync(2, parsed.stderr);
+    if (parsed.stdout !== undefined) fs.writeSync(1, outputBytes(parsed.stdout));
+    if (parsed.stderr !== undefined) fs.writeSync(2, outputBytes(parsed.stderr));
     return parsed.status;
   }
   if (process.pid === 1 && !underInit) {
@@ -53,7 +55,7 @@ export async function main(argv: readonly string[]): Promise<number> {
 
 /** Run dinit with process.argv and exit the process with its status (bin/dinit calls this). */
 export function run(): void {
-  main(process.argv.slice(2)).then(
+  main(ownArgs()).then(
     (status) => process.exit(status),
     (err) => {
       try {
