@@ -15,7 +15,7 @@ const run: CommandRun = async (ctx) => {
   }
   const complete = log.length === 0 || log[log.length - 1] === 0x0a;
   if (ctx.cl.json) {
-    const lines = log.toString('utf8').split('\n');
+    const lines = log.toString('latin1').split('\n');
     if (complete) lines.pop();
     ctx.out(jsonText({ name, lines, complete }));
   } else if (log.length > 0) {

@@ -9,6 +9,7 @@ import { whyJson } from '../src/cli/explain/json';
 import { loadService } from '../src/cli/ops';
 import type { CtlPort } from '../src/cli/port';
 import type { CommandContext } from '../src/cli/command';
+import { toBytes } from '../src/bytes';
 
 /** The end of the service's output: its log buffer, or its log file when we may read it. */
 async function lastLog(
@@ -19,11 +20,11 @@ async function lastLog(
   if (s.logType === 'buffer') {
     const h = await loadService(ctx, port, s.name, { findOnly: true, writeError: false });
     const log = h && (await port.catLog(h.handle, false));
-    return log ? log.toString('utf8') : undefined;
+    return log ? log.toString('latin1') : undefined;
   }
   if (s.logType !== 'file' || s.logFile === undefined) return undefined;
   try {
-    const text = fs.readFileSync(s.logFile, 'utf8');
+    const text = fs.readFileSync(toBytes(s.logFile), 'latin1');
     return text.slice(-8192);
   } catch {
     return undefined;

@@ -5,6 +5,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { LoadedService } from '../config/read-description';
 import { errnoText } from '../strerror';
+import { fromText, toBytes } from '../bytes';
 
 /** The file-system lint upstream's checker adds: working directory, executables, logfile directory. */
 export function lintFiles(loaded: LoadedService, report: (t: string) => void, name: string): void {
@@ -16,13 +17,13 @@ export function lintFiles(loaded: LoadedService, report: (t: string) => void, na
       : path.resolve(loaded.serviceDirAsGiven);
   let base: string | undefined = wdir;
   try {
-    if (!fs.statSync(wdir).isDirectory())
+    if (!fs.statSync(toBytes(wdir)).isDirectory())
       throw Object.assign(new Error('not a directory'), { code: 'ENOTDIR' });
   } catch (e) {
     report(`Service '${name}': warning: could not open service working directory: ${errnoText(e)}`);
     base = undefined;
   }
-  const at = (p: string): string => path.resolve(base ?? process.cwd(), p);
+  const at = (p: string): string => path.resolve(base ?? fromText(process.cwd()), p);
 
   const checkCommand = (label: string, exe: string): void => {
     if (!exe.startsWith('/')) {
@@ -31,7 +32,7 @@ export function lintFiles(loaded: LoadedService, report: (t: string) => void, na
     }
     let st: fs.Stats;
     try {
-      st = fs.statSync(at(exe));
+      st = fs.statSync(toBytes(at(exe)));
     } catch (e) {
       report(
         `Service '${name}': warning: could not stat ${label} executable '${exe}': ${errnoText(e)}`,
@@ -58,7 +59,7 @@ export function lintFiles(loaded: LoadedService, report: (t: string) => void, na
       while (end > 0 && raw[end - 1] === '/') end--;
       const dir = end === 0 ? '/' : raw.slice(0, end);
       try {
-        if (!fs.statSync(at(dir)).isDirectory()) {
+        if (!fs.statSync(toBytes(at(dir))).isDirectory()) {
           report(
             `Service '${name}': warning: logfile directory '${dir}' exists but is not a directory.`,
           );

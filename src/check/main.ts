@@ -4,6 +4,8 @@
 import * as fs from 'node:fs';
 import { EnvironmentRules, applyEnvFileText } from '../config/env-file';
 import { defaultServiceDirs } from '../config/service-dirs';
+import { ownArgs, ownEnv } from '../config/own-process';
+import { outputBytes, toBytes } from '../bytes';
 import { errnoText, strerrorCode } from '../strerror';
 import type { ControlClient as ControlClientType } from '../client/control-client';
 import { ControlError } from '../errors';
@@ -33,7 +35,7 @@ const stdio: CheckIo = {
 };
 
 function writeAll(fd: number, text: string): void {
-  const buf = Buffer.from(text);
+  const buf = outputBytes(text);
   let off = 0;
   while (off < buf.length) {
     try {
@@ -53,7 +55,7 @@ function writeAll(fd: number, text: string): void {
 export async function runCheck(
   argv: string[],
   io: CheckIo = stdio,
-  env: NodeJS.ProcessEnv = process.env,
+  env: NodeJS.ProcessEnv = ownEnv(),
 ): Promise<number> {
   const dirs: string[] = [];
   let userMode = typeof process.getuid === 'function' ? process.getuid() !== 0 : true;
@@ -129,7 +131,7 @@ function readCheckEnv(
   if (envFile !== '') {
     let text: string | undefined;
     try {
-      text = fs.readFileSync(envFile, 'utf8');
+      text = fs.readFileSync(toBytes(envFile), 'latin1');
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
       // A file that cannot be opened is skipped silently; a read failure is fatal.
@@ -232,7 +234,7 @@ async function queryDaemon(
 
 /** Entry point for bin/dinit-check. */
 export function main(): void {
-  runCheck(process.argv.slice(2)).then(
+  runCheck(ownArgs()).then(
     (code) => {
       process.exitCode = code;
     },

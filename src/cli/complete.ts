@@ -19,6 +19,7 @@ import {
   type FlagSpec,
 } from './table';
 import { defaultServiceDirs, joinServicePath } from '../config/service-dirs';
+import { toBytes } from '../bytes';
 
 /** What completion writes to and reads from (a part of main.ts's CliIO). */
 export interface CompleteIO {
@@ -162,7 +163,7 @@ async function askDaemon(cl: CommandLine, connect: Connect) {
 export function servicesIn(dir: string): string[] {
   let entries: fs.Dirent[];
   try {
-    entries = fs.readdirSync(dir, { withFileTypes: true });
+    entries = fs.readdirSync(toBytes(dir), { withFileTypes: true, encoding: 'latin1' });
   } catch {
     return [];
   }
@@ -174,7 +175,7 @@ export function servicesIn(dir: string): string[] {
 function isLinkToFile(dir: string, e: fs.Dirent): boolean {
   if (!e.isSymbolicLink()) return false;
   try {
-    return fs.statSync(joinServicePath(dir, e.name)).isFile();
+    return fs.statSync(toBytes(joinServicePath(dir, e.name))).isFile();
   } catch {
     return false;
   }

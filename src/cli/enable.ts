@@ -11,6 +11,7 @@ import type { CtlPort, StatusInfo } from './port';
 import type { ServiceState } from '../model';
 import { strerrorCode } from '../strerror';
 import { CliError, ControlError } from '../errors';
+import { toBytes } from '../bytes';
 
 type Resolve = (name: string) => string | undefined;
 
@@ -62,7 +63,7 @@ function scanDescription(file: string, service: string, resolve: Resolve): ScanR
     const item = stack.pop() as { file: string; optional: boolean };
     let text: string;
     try {
-      text = fs.readFileSync(item.file, 'utf8');
+      text = fs.readFileSync(toBytes(item.file), 'latin1');
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code ?? 'EIO';
       if (item.optional && code === 'ENOENT') continue;
@@ -125,16 +126,16 @@ function linkTarget(waitsForDir: string, toFile: string, to: string): string {
 function createLinkAtomically(target: string, linkPath: string): void {
   const tmp = path.join(path.dirname(linkPath), `.${path.basename(linkPath)}.${process.pid}.tmp`);
   try {
-    fs.unlinkSync(tmp);
+    fs.unlinkSync(toBytes(tmp));
   } catch {
     // Usually absent.
   }
-  fs.symlinkSync(target, linkPath === tmp ? linkPath : tmp);
+  fs.symlinkSync(toBytes(target), toBytes(linkPath === tmp ? linkPath : tmp));
   try {
-    fs.renameSync(tmp, linkPath);
+    fs.renameSync(toBytes(tmp), toBytes(linkPath));
   } catch (e) {
     try {
-      fs.unlinkSync(tmp);
+      fs.unlinkSync(toBytes(tmp));
     } catch {
       // Best effort; the rename error is what matters.
     }
@@ -263,7 +264,7 @@ function waitsForLink(
 /** Whether the link exists; throws CliError when that cannot be told. */
 function linkExists(linkPath: string): boolean {
   try {
-    fs.lstatSync(linkPath);
+    fs.lstatSync(toBytes(linkPath));
     return true;
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code ?? 'EIO';
@@ -283,7 +284,7 @@ function editLink(
   const { waitsForDir, linkPath } = link;
   try {
     if (enable) createLinkAtomically(linkTarget(waitsForDir, toFile, to), linkPath);
-    else fs.unlinkSync(linkPath);
+    else fs.unlinkSync(toBytes(linkPath));
   } catch (e) {
     const why = strerrorCode((e as NodeJS.ErrnoException).code ?? 'EIO');
     const what = enable ? 'enable' : 'disable';

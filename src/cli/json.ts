@@ -6,6 +6,7 @@ import type { StatusInfo } from '../protocol/status';
 import type { ServiceStats } from '../stats/sampler';
 import type { ServiceState, StoppedReason } from '../model';
 import { lastExit, stoppedWithFailure } from './format';
+import { jsonOutput } from '../bytes';
 
 /** A loaded service as --json prints it (schema: #/$defs/service). */
 export interface ServiceJson {
@@ -48,7 +49,10 @@ export function unloadedJson(name: string): { name: string; loaded: false } {
   return { name, loaded: false };
 }
 
-/** One JSON document and a newline. */
+/**
+ * One JSON document and a newline, always valid UTF-8: names and other byte strings that are
+ * not UTF-8 show each such byte as the escape \udcXX (src/bytes.ts, jsonOutput).
+ */
 export function jsonText(value: unknown): string {
-  return JSON.stringify(value) + '\n';
+  return jsonOutput(JSON.stringify(value)) + '\n';
 }

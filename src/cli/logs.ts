@@ -11,6 +11,7 @@ import { connectAndLoad, serviceFilePath } from './ops';
 import type { CtlPort } from './port';
 import { loadServiceDescription } from '../config/read-description';
 import { CliError } from '../errors';
+import { toBytes } from '../bytes';
 
 /** Where a service's output is read from; `read` returns the bytes new since the last read. */
 interface Source {
@@ -75,7 +76,7 @@ function fileSource(name: string, file: string): Source {
         }
       } else {
         try {
-          fd = fs.openSync(file, 'r');
+          fd = fs.openSync(toBytes(file), 'r');
         } catch {
           return Promise.resolve(Buffer.alloc(0)); // Not created yet.
         }
@@ -108,7 +109,7 @@ function readFrom(fd: number, pos: number): { bytes: Buffer; pos: number } {
 function filesAfter(file: string, ino: number): number[] | undefined {
   const inoOf = (p: string): number | undefined => {
     try {
-      return fs.statSync(p).ino;
+      return fs.statSync(toBytes(p)).ino;
     } catch {
       return undefined;
     }
@@ -122,7 +123,7 @@ function filesAfter(file: string, ino: number): number[] | undefined {
     const names = found ? Array.from({ length: k - 1 }, (_, i) => `${file}.${k - 1 - i}`) : [];
     const fds: number[] = [];
     try {
-      for (const n of [...names, file]) fds.push(fs.openSync(n, 'r'));
+      for (const n of [...names, file]) fds.push(fs.openSync(toBytes(n), 'r'));
     } catch {
       for (const f of fds) fs.closeSync(f);
       continue;
@@ -207,7 +208,7 @@ function lineWriter(ctx: CommandContext, width: number) {
 
 /** The complete lines of a source after `chunk`; the rest stays in `partial`. */
 function takeLines(src: Source, chunk: Buffer): string[] {
-  const lines = (src.partial + chunk.toString('utf8')).split('\n');
+  const lines = (src.partial + chunk.toString('latin1')).split('\n');
   src.partial = lines.pop() ?? '';
   return lines;
 }

@@ -6,6 +6,8 @@ import type { CommandContext, CommandRun } from './command';
 import type { CtlPort } from './port';
 import { commandSpec } from './table';
 import { clientSocketPath } from '../config/socket-path';
+import { ownArgs, ownEnv } from '../config/own-process';
+import { outputBytes } from '../bytes';
 import { strerrorCode } from '../strerror';
 import { CliError, ControlError, UsageError } from '../errors';
 
@@ -204,15 +206,16 @@ export async function runDinitctl(argv: readonly string[], io: CliIO): Promise<n
 /** dinitctl's I/O on the process's own streams and environment. */
 export function processIO(): CliIO {
   return {
-    out: (t) => process.stdout.write(t),
+    // Names and descriptions are bytes: written as they are, so UTF-8 prints as UTF-8.
+    out: (t) => process.stdout.write(outputBytes(t)),
     outRaw: (d) => process.stdout.write(d),
-    err: (t) => process.stderr.write(t),
-    env: process.env,
+    err: (t) => process.stderr.write(outputBytes(t)),
+    env: ownEnv(),
     isRoot: typeof process.getuid === 'function' && process.getuid() === 0,
   };
 }
 
-/** Process entry: run with process.argv and exit with the resulting code. */
+/** Process entry: run with the process's arguments (as bytes) and exit with the resulting code. */
 export function main(): void {
   // A reader that went away (`dinitctl list | head -1`) is not an error worth a stack trace.
   process.stdout.on('error', (e: NodeJS.ErrnoException) => {
@@ -220,7 +223,7 @@ export function main(): void {
       process.exit(typeof process.exitCode === 'number' ? process.exitCode : 0);
     throw e;
   });
-  void runDinitctl(process.argv.slice(2), processIO()).then((code) => {
+  void runDinitctl(ownArgs(), processIO()).then((code) => {
     process.exitCode = code;
     // Flush stdout before exiting; the connection (if any) must not keep us alive.
     if (process.stdout.writableLength === 0) process.exit(code);

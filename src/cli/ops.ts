@@ -7,6 +7,7 @@ import { failureDetails } from './format';
 import type { ActionResult, CtlPort, LoadResult, ServiceEventInfo } from './port';
 import type { ServiceState } from '../model';
 import { CliError, ControlError } from '../errors';
+import { toBytes } from '../bytes';
 
 /** upstream's two lines for each way a load can fail. */
 const LOAD_FAILURE: Record<Exclude<LoadResult['kind'], 'found'>, string> = {
@@ -131,7 +132,7 @@ async function warnIfChanged(
   const file = await serviceFilePath(port, handle, name);
   let st: fs.BigIntStats;
   try {
-    st = fs.statSync(file, { bigint: true });
+    st = fs.statSync(toBytes(file), { bigint: true });
   } catch {
     return;
   }

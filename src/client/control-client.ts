@@ -32,6 +32,7 @@ import {
 } from '../model';
 import { ProtocolError } from '../errors';
 import { ControlError } from '../errors';
+import { toText } from '../bytes';
 
 /** Service event (from SERVICEEVENT5, or SERVICEEVENT for daemons older than protocol 5). */
 export interface ServiceEventInfo {
@@ -191,7 +192,14 @@ export class ControlClient {
    */
   static connect(path: string, opts: ConnectOptions = {}): Promise<ControlClient> {
     return new Promise<net.Socket>((resolve, reject) => {
-      const s = net.createConnection({ path });
+      // path is bytes; Node connects to a path given as text, encoded as UTF-8.
+      const textPath = toText(path);
+      if (textPath === undefined) {
+        const message = `connecting to socket ${path}: path is not valid UTF-8 (not supported)`;
+        reject(new ControlError('connect', message, { path, errnoCode: 'EINVAL', errno: 22 }));
+        return;
+      }
+      const s = net.createConnection({ path: textPath });
       const onError = (e: NodeJS.ErrnoException): void => {
         reject(
           new ControlError('connect', `connecting to socket ${path}: ${e.message}`, {
@@ -641,7 +649,7 @@ export class ControlClient {
 
   /** An EINVAL error when `s` cannot travel as a protocol string (1..1021 bytes), else undefined. */
   private checkString(what: string, s: string): ControlError | undefined {
-    const n = Buffer.byteLength(s, 'utf8');
+    const n = s.length; // a byte string: one char per byte
     if (n === 0 || n > MAX_REQUEST_STRING) {
       return new ControlError(
         'invalid-argument',

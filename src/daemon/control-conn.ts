@@ -527,7 +527,7 @@ export class ControlConn {
 
   private serviceName(handle: number): void {
     const ref = this.handles.get(handle);
-    if (!ref || Buffer.byteLength(ref.name) > 0xffff) return this.reply('NAK');
+    if (!ref || ref.name.length > 0xffff) return this.reply('NAK');
     this.send({ type: 'SERVICENAME', name: ref.name });
   }
 

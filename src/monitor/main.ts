@@ -5,6 +5,8 @@ import { spawnSync } from 'node:child_process';
 import { constants } from 'node:os';
 import type { ClientEvent, ControlClient } from '../client/control-client';
 import { clientSocketPath } from '../config/socket-path';
+import { ownArgs, ownEnv } from '../config/own-process';
+import { outputBytes, toText } from '../bytes';
 import { strerrorCode } from '../strerror';
 import type { ServiceEvent, ServiceState } from '../model';
 import { ControlError, UsageError } from '../errors';
@@ -190,8 +192,15 @@ function issueCommand(
   status: string,
   value?: string,
 ): void {
-  const argv = words.map((w) => expandWord(w, name, status, value));
-  const r = spawnSync(argv[0], argv.slice(1), { stdio: 'inherit' });
+  // Byte strings, as text for child_process (which encodes them as UTF-8): bytes that are not
+  // UTF-8 cannot be passed this way, and the command is refused rather than given other bytes.
+  const argv = words.map((w) => toText(expandWord(w, name, status, value)));
+  if (argv.some((a) => a === undefined)) {
+    io.err('dinit-monitor: exec: an argument is not valid UTF-8 (not supported)\n');
+    return;
+  }
+  const text = argv as string[];
+  const r = spawnSync(text[0], text.slice(1), { stdio: 'inherit' });
   if (r.error !== undefined) {
     io.err(
       `dinit-monitor: exec: ${strerrorCode((r.error as NodeJS.ErrnoException).code ?? 'EIO')}\n`,
@@ -409,10 +418,10 @@ export async function runMonitor(argv: readonly string[], io: MonitorIO): Promis
 
 /** Process entry: run with process.argv and exit with the resulting code. */
 export function main(): void {
-  void runMonitor(process.argv.slice(2), {
-    out: (t) => process.stdout.write(t),
-    err: (t) => process.stderr.write(t),
-    env: process.env,
+  void runMonitor(ownArgs(), {
+    out: (t) => process.stdout.write(outputBytes(t)),
+    err: (t) => process.stderr.write(outputBytes(t)),
+    env: ownEnv(),
     isRoot: typeof process.getuid === 'function' && process.getuid() === 0,
   }).then((code) => process.exit(code));
 }

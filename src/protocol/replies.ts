@@ -110,7 +110,7 @@ export function encodeReply(p: ServerPacket): Buffer {
       return b;
     }
     case 'SVCINFO': {
-      let name = Buffer.from(p.name, 'utf8');
+      let name = Buffer.from(p.name, 'latin1');
       if (name.length > 255) name = name.subarray(0, 255);
       const ss = statusSize(p.format);
       const b = Buffer.alloc(2 + ss + name.length);
@@ -121,8 +121,8 @@ export function encodeReply(p: ServerPacket): Buffer {
       return b;
     }
     case 'LOADER_MECH': {
-      const cwd = Buffer.from(p.cwd, 'utf8');
-      const dirs = p.dirs.map((d) => Buffer.from(d, 'utf8'));
+      const cwd = Buffer.from(p.cwd, 'latin1');
+      const dirs = p.dirs.map((d) => Buffer.from(d, 'latin1'));
       const size = 14 + cwd.length + dirs.reduce((n, d) => n + 4 + d.length, 0);
       const b = Buffer.alloc(size);
       b[0] = Rply.LOADER_MECH;
@@ -147,7 +147,7 @@ export function encodeReply(p: ServerPacket): Buffer {
       return b;
     }
     case 'SERVICENAME': {
-      const name = Buffer.from(p.name, 'utf8');
+      const name = Buffer.from(p.name, 'latin1');
       return withPayload(Rply.SERVICENAME, 4, { at: 2, bytes: 2 }, name.subarray(0, 0xffff));
     }
     case 'SERVICESTATUS': {
@@ -163,7 +163,7 @@ export function encodeReply(p: ServerPacket): Buffer {
       return b;
     }
     case 'SVCDSCDIR':
-      return withPayload(Rply.SVCDSCDIR, 5, { at: 1, bytes: 4 }, Buffer.from(p.dir, 'utf8'));
+      return withPayload(Rply.SVCDSCDIR, 5, { at: 1, bytes: 4 }, Buffer.from(p.dir, 'latin1'));
     case 'DTS_HELLO':
       return Buffer.from([Rply.DTS_HELLO, p.version & 0xff]);
     case 'DTS_SNAPSHOT':
@@ -178,7 +178,7 @@ export function encodeReply(p: ServerPacket): Buffer {
       return b;
     }
     case 'ALLENV': {
-      const data = Buffer.concat(p.vars.map((v) => Buffer.from(v + '\0', 'utf8')));
+      const data = Buffer.concat(p.vars.map((v) => Buffer.from(v + '\0', 'latin1')));
       return withPayload(Rply.ALLENV, 9, { at: 1, bytes: 8 }, data);
     }
     case 'SERVICEEVENT':
@@ -194,7 +194,7 @@ export function encodeReply(p: ServerPacket): Buffer {
       return b;
     }
     case 'ENVEVENT': {
-      const data = Buffer.from(p.envVar + '\0', 'utf8');
+      const data = Buffer.from(p.envVar + '\0', 'latin1');
       const dataLen = Math.min(data.length, 0xffff);
       const b = Buffer.alloc(ENVEVENT_HDR_LEN + dataLen);
       b[0] = Info.ENVEVENT;
@@ -292,7 +292,10 @@ function decodeReplyOnly(buf: Buffer, ctx: ReplyContext): Result {
       const total = hdr + buf[1];
       if (buf.length < total) return incomplete(total);
       const status = readStatus(buf, 2, ctx.list, type);
-      return ok({ type, format: ctx.list, name: buf.toString('utf8', hdr, total), status }, total);
+      return ok(
+        { type, format: ctx.list, name: buf.toString('latin1', hdr, total), status },
+        total,
+      );
     }
     case 'LOADER_MECH': {
       if (buf.length < 14) return incomplete(14);
@@ -305,7 +308,7 @@ function decodeReplyOnly(buf: Buffer, ctx: ReplyContext): Result {
       const cwdLen = buf.readUInt32LE(10);
       if (14 + cwdLen > size)
         throw new ProtocolError(type, 'cwdLength', `cwd length ${cwdLen} overruns the packet`);
-      const cwd = buf.toString('utf8', 14, 14 + cwdLen);
+      const cwd = buf.toString('latin1', 14, 14 + cwdLen);
       const dirs: string[] = [];
       let off = 14 + cwdLen;
       for (let i = 0; i < ndirs; i++) {
@@ -314,7 +317,7 @@ function decodeReplyOnly(buf: Buffer, ctx: ReplyContext): Result {
         const len = buf.readUInt32LE(off);
         if (off + 4 + len > size)
           throw new ProtocolError(type, 'dirLength', `directory ${i} overruns the packet`);
-        dirs.push(buf.toString('utf8', off + 4, off + 4 + len));
+        dirs.push(buf.toString('latin1', off + 4, off + 4 + len));
         off += 4 + len;
       }
       if (off !== size) throw new ProtocolError(type, 'packetSize', `${size - off} trailing bytes`);
@@ -334,7 +337,7 @@ function decodeReplyOnly(buf: Buffer, ctx: ReplyContext): Result {
       if (buf.length < 4) return incomplete(4);
       const total = 4 + buf.readUInt16LE(2);
       if (buf.length < total) return incomplete(total);
-      return ok({ type, name: buf.toString('utf8', 4, total) }, total);
+      return ok({ type, name: buf.toString('latin1', 4, total) }, total);
     }
     case 'SERVICESTATUS': {
       const total = 2 + statusSize(ctx.status);
@@ -360,7 +363,9 @@ function decodeReplyOnly(buf: Buffer, ctx: ReplyContext): Result {
       if (buf.length < 5) return incomplete(5);
       const total = 5 + checkPayload(type, 'length', buf.readUInt32LE(1), max);
       if (buf.length < total) return incomplete(total);
-      const text = buf.toString('utf8', 5, total);
+      // A directory is bytes; the snapshot is a UTF-8 JSON document (of byte strings).
+      const enc = type === 'SVCDSCDIR' ? 'latin1' : 'utf8';
+      const text = buf.toString(enc, 5, total);
       return ok(type === 'SVCDSCDIR' ? { type, dir: text } : { type, json: text }, total);
     }
     case 'DTS_HELLO':
@@ -370,7 +375,7 @@ function decodeReplyOnly(buf: Buffer, ctx: ReplyContext): Result {
       if (buf.length < 9) return incomplete(9);
       const total = 9 + checkPayload(type, 'size', buf.readBigUInt64LE(1), max);
       if (buf.length < total) return incomplete(total);
-      const text = buf.toString('utf8', 9, total);
+      const text = buf.toString('latin1', 9, total);
       const vars = text.split('\0');
       // Each variable is NUL-terminated, so the split leaves one empty string at the end.
       if (vars[vars.length - 1] === '') vars.pop();
@@ -411,7 +416,10 @@ function decodeInfo(buf: Buffer): Result {
       if (buf.length < total) return incomplete(total);
       let end = total;
       if (end > len && buf[end - 1] === 0) end--;
-      return ok({ type, overridden: buf[2] !== 0, envVar: buf.toString('utf8', len, end) }, total);
+      return ok(
+        { type, overridden: buf[2] !== 0, envVar: buf.toString('latin1', len, end) },
+        total,
+      );
     }
     case 'DTS_OUTPUT': {
       if (len < DTS_OUTPUT_HDR_LEN) {

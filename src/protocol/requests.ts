@@ -5,7 +5,7 @@ import { Cmd, type CmdName, MAX_REQUEST_STRING, cmdName } from './codes';
 import type { DecodeResult } from './codes';
 import { ProtocolError } from '../errors';
 
-/** Every request the daemon understands. Handles are u32; strings travel as UTF-8 bytes. */
+/** Every request the daemon understands. Handles are u32; strings are byte strings (src/bytes.ts), sent as their bytes. */
 export type Request =
   | { type: 'QUERYVERSION' }
   | { type: 'FINDSERVICE' | 'LOADSERVICE'; name: string }
@@ -42,7 +42,7 @@ export type Request =
   | { type: 'DTS_SNAPSHOT' }
   | { type: 'DTS_FOLLOW'; handle: number };
 
-/** How one field travels: a byte, a 32-bit handle or signal, or a UTF-8 string after a u16 length. */
+/** How one field travels: a byte, a 32-bit handle or signal, or a byte string after a u16 length. */
 type FieldKind = 'u8' | 'u32' | 'i32' | 'string';
 
 type RequestOf<K extends CmdName> = Request & { type: K };
@@ -124,7 +124,7 @@ export function encodeRequest(req: Request): Buffer {
   for (const [name, kind] of layoutOf(req.type)) {
     const v = values[name];
     if (kind === 'string') {
-      const bytes = Buffer.from(v as string, 'utf8');
+      const bytes = Buffer.from(v as string, 'latin1');
       const len = Buffer.alloc(2);
       len.writeUInt16LE(bytes.length & 0xffff);
       parts.push(len, bytes);
@@ -184,5 +184,5 @@ function readString(
   }
   const end = off + 2 + len;
   if (buf.length < end) return end;
-  return { text: buf.toString('utf8', off + 2, end), end };
+  return { text: buf.toString('latin1', off + 2, end), end };
 }
