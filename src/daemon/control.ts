@@ -11,6 +11,7 @@ import { toStatusInfo } from './control-status';
 import type { EnvStore } from './env-store';
 import type { ServiceEvent, ShutdownType } from '../model';
 import { ControlSocketError } from '../errors';
+import { fromText, toBytes, toText } from '../bytes';
 
 /** Replies waiting per connection before it stops taking requests: Dinit's OUTBUF_LIMIT. */
 const OUTPUT_HIGH_WATER = 16 * 1024;
@@ -73,7 +74,7 @@ export class ControlServer {
       log: (level, msg) => this.safeLog(level, msg),
       onShutdown: opts.onShutdown,
       onReexec: opts.onReexec,
-      cwd: opts.cwd ?? (() => process.cwd()),
+      cwd: opts.cwd ?? (() => fromText(process.cwd())),
       maxOutputBytes: opts.maxOutputBytes ?? 8 * 1024 * 1024,
       maxHandles: opts.maxHandles ?? 65536,
       otherHolds: (conn, name) => {
@@ -107,6 +108,11 @@ export class ControlServer {
   async listen(socketPath: string): Promise<void> {
     await this.closeListener();
     checkSocketPath(socketPath);
+    // Node binds a path given as text, which it encodes as UTF-8.
+    const listenPath = toText(socketPath);
+    if (listenPath === undefined) {
+      throw socketError(socketPath, 'EINVAL', 'path is not valid UTF-8 (not supported)');
+    }
     removeStaleSocket(socketPath);
     this.fdLimit = (this.opts.fdLimit ?? readFdLimit)() ?? Infinity;
     // Connections stop taking requests once 16 KiB of replies wait (Dinit's OUTBUF_LIMIT); set it
@@ -125,7 +131,7 @@ export class ControlServer {
           reject(socketError(socketPath, code, e.message));
         };
         server.once('error', onError);
-        server.listen(socketPath, () => {
+        server.listen(listenPath, () => {
           server.off('error', onError);
           resolve();
         });
@@ -134,7 +140,7 @@ export class ControlServer {
       process.umask(oldMask);
     }
     try {
-      fs.chmodSync(socketPath, 0o600);
+      fs.chmodSync(toBytes(socketPath), 0o600);
     } catch {
       // The umask already gave 0600; chmod only guards against an unusual umask handling.
     }
@@ -158,7 +164,7 @@ export class ControlServer {
     server.close();
     if (p) {
       try {
-        fs.unlinkSync(p);
+        fs.unlinkSync(toBytes(p));
       } catch {
         // Already gone (net.Server removes it on close on some platforms).
       }
@@ -301,7 +307,7 @@ function socketError(
  * another path): EINVAL, as upstream reports it.
  */
 function checkSocketPath(socketPath: string): void {
-  if (Buffer.byteLength(socketPath) > MAX_SOCKET_PATH_BYTES) {
+  if (socketPath.length > MAX_SOCKET_PATH_BYTES) {
     throw socketError(socketPath, 'EINVAL', `path longer than ${MAX_SOCKET_PATH_BYTES} bytes`);
   }
 }
@@ -313,7 +319,7 @@ function checkSocketPath(socketPath: string): void {
 function bindErrorCode(socketPath: string, code: string | undefined): string | undefined {
   if (code !== 'EACCES') return code;
   try {
-    fs.statSync(path.dirname(socketPath));
+    fs.statSync(toBytes(path.dirname(socketPath)));
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return 'ENOENT';
   }
@@ -326,7 +332,7 @@ function bindErrorCode(socketPath: string, code: string | undefined): string | u
  */
 function removeStaleSocket(p: string): void {
   try {
-    if (!fs.lstatSync(p).isDirectory()) fs.unlinkSync(p);
+    if (!fs.lstatSync(toBytes(p)).isDirectory()) fs.unlinkSync(toBytes(p));
   } catch {
     // Nothing there (or not removable): bind reports the real problem.
   }

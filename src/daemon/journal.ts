@@ -7,6 +7,7 @@ import * as fs from 'node:fs';
 import type { ResumeEntry, ServiceManager } from '../core/api';
 import type { Os } from '../core/os';
 import type { ShutdownType } from '../model';
+import { toBytes } from '../bytes';
 
 const VERSION = 1;
 
@@ -36,7 +37,7 @@ export function journalPath(socketPath: string): string {
 /** Reads a journal; undefined when it is missing or not one this version understands. */
 export function readJournal(file: string): JournalData | undefined {
   try {
-    const data = JSON.parse(fs.readFileSync(file, 'utf8')) as JournalData;
+    const data = JSON.parse(fs.readFileSync(toBytes(file), 'utf8')) as JournalData;
     if (data.version !== VERSION || !Array.isArray(data.services)) return undefined;
     return data;
   } catch {
@@ -81,8 +82,9 @@ export class Journal {
     const data: JournalData = { version: VERSION, ...this.state(), services };
     const tmp = `${this.file}.tmp`;
     try {
-      fs.writeFileSync(tmp, JSON.stringify(data), { mode: 0o600 });
-      fs.renameSync(tmp, this.file);
+      // JSON of byte strings, as UTF-8: read back, it gives the same byte strings.
+      fs.writeFileSync(toBytes(tmp), JSON.stringify(data), { mode: 0o600 });
+      fs.renameSync(toBytes(tmp), toBytes(this.file));
     } catch (err) {
       // A read-only root at boot is expected: the journal is written after starts-rwfs.
       if ((err as NodeJS.ErrnoException).code !== 'EROFS') {

@@ -5,6 +5,7 @@
 
 import * as fs from 'node:fs';
 import { LOG_LEVEL_RANK, type LogLevel } from './options';
+import { fromBytes, outputBytes, toBytes } from '../bytes';
 
 /** The line written in place of messages dropped because a log buffer was full. */
 export const DISCARD_MARKER = 'dinit: *** log message discarded due to full buffer ***\n';
@@ -112,7 +113,9 @@ export class BufferedLogStream {
   /** Queue one complete message (ending in '\n'). Returns false if it was dropped. */
   push(text: string): boolean {
     if (this.dead) return false;
-    const len = Buffer.byteLength(text);
+    // Queued as a byte string (names are bytes; our own text beyond latin1 as UTF-8).
+    text = fromBytes(outputBytes(text));
+    const len = text.length;
     if (this.queuedBytes + len > this.capacity) {
       if (!this.markerQueued) {
         // The marker is allowed past the bound so the reader always sees that something is missing.
@@ -182,7 +185,7 @@ export class BufferedLogStream {
     // One message per write on a datagram socket: each write is one datagram.
     const text = this.datagram ? (this.queue.shift() as string) : this.queue.join('');
     if (!this.datagram) this.queue = [];
-    const buf = Buffer.from(text);
+    const buf = toBytes(text);
     this.writing = true;
     const fd = this.fd;
     fs.write(fd, buf, 0, buf.length, null, (err, written) => {
@@ -190,7 +193,7 @@ export class BufferedLogStream {
       try {
         if (err) {
           if (err.code === 'EAGAIN' || err.code === 'EINTR') {
-            this.requeueFront(buf.toString());
+            this.requeueFront(buf.toString('latin1'));
             this.retryTimer = setTimeout(() => {
               this.retryTimer = undefined;
               this.pump();
@@ -198,14 +201,14 @@ export class BufferedLogStream {
             this.retryTimer.unref();
             return;
           }
-          if (this.datagram) this.detach(buf.toString());
+          if (this.datagram) this.detach(buf.toString('latin1'));
           else this.stop();
           return;
         }
         // A datagram is sent whole or not at all.
         const sent = this.datagram ? buf.length : written;
         this.queuedBytes -= sent;
-        if (sent < buf.length) this.requeueFront(buf.subarray(written).toString());
+        if (sent < buf.length) this.requeueFront(buf.subarray(written).toString('latin1'));
         if (this.dead) {
           this.stop();
           return;
@@ -303,7 +306,8 @@ export class DaemonLog {
   openLogFile(path: string): string | undefined {
     try {
       const c = fs.constants;
-      const fd = fs.openSync(path, c.O_WRONLY | c.O_CREAT | c.O_APPEND | c.O_NONBLOCK, 0o644);
+      const flags = c.O_WRONLY | c.O_CREAT | c.O_APPEND | c.O_NONBLOCK;
+      const fd = fs.openSync(toBytes(path), flags, 0o644);
       (this.main ?? this.ensureMain()).attach(fd, true);
       return undefined;
     } catch (err) {
