@@ -9,17 +9,16 @@ import {
   criticalChainText,
   plotSvg,
 } from '../src/cli/explain/analyze';
-
-const json = (value: unknown): string => `${JSON.stringify(value)}\n`;
+import { jsonText } from '../src/cli/json';
 
 const run: CommandRun = async (ctx) => {
   const [what, name] = ctx.cl.args;
   const g = await loadGraph(ctx);
-  if (what === 'blame') ctx.out(ctx.cl.json ? json(blameRows(g)) : blameText(g));
+  if (what === 'blame') ctx.out(ctx.cl.json ? jsonText(blameRows(g)) : blameText(g));
   else if (what === 'plot') ctx.out(plotSvg(g));
   else {
     const chain = criticalChain(g, name);
-    const text = ctx.cl.json ? chain && json(chain) : criticalChainText(g, name);
+    const text = ctx.cl.json ? chain && jsonText(chain) : criticalChainText(g, name);
     if (text === undefined) {
       ctx.err(`dinitctl: no start time recorded for ${name ?? 'any service'}\n`);
       return 1;

@@ -3,6 +3,7 @@
 import type { CommandRun } from '../src/cli/command';
 import { loadGraph } from '../src/cli/explain/graph';
 import { treeNodes, treeText } from '../src/cli/explain/tree';
+import { jsonText } from '../src/cli/json';
 
 const run: CommandRun = async (ctx) => {
   const g = await loadGraph(ctx);
@@ -11,7 +12,7 @@ const run: CommandRun = async (ctx) => {
     ctx.err(`dinitctl: service not loaded: ${name}\n`);
     return 1;
   }
-  if (ctx.cl.json) ctx.out(`${JSON.stringify(treeNodes(g, name, ctx.cl.reverse))}\n`);
+  if (ctx.cl.json) ctx.out(jsonText(treeNodes(g, name, ctx.cl.reverse)));
   else ctx.out(treeText(g, name, ctx.cl.reverse));
   return 0;
 };

@@ -10,6 +10,7 @@ import { loadService } from '../src/cli/ops';
 import type { CtlPort } from '../src/cli/port';
 import type { CommandContext } from '../src/cli/command';
 import { toBytes } from '../src/bytes';
+import { jsonText } from '../src/cli/json';
 
 /** The end of the service's output: its log buffer, or its log file when we may read it. */
 async function lastLog(
@@ -39,7 +40,7 @@ const run: CommandRun = async (ctx) => {
     return 1;
   }
   const log = await lastLog(ctx, await ctx.connect(), s);
-  ctx.out(ctx.cl.json ? `${JSON.stringify(whyJson(g, s, log))}\n` : whyText(g, s, log));
+  ctx.out(ctx.cl.json ? jsonText(whyJson(g, s, log)) : whyText(g, s, log));
   return 0;
 };
 export default run;
