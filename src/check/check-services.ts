@@ -224,7 +224,7 @@ function mergeOrderingLinks(
   for (const a of rec.after) if (find(a)) rec.deps.push({ name: a, type: 'after' });
 }
 
-/** Order strings by their UTF-8 bytes, as a std::map<std::string> does. */
+/** Order byte strings by their bytes, as a std::map<std::string> does. */
 function byteCompare(a: string, b: string): number {
-  return Buffer.compare(Buffer.from(a), Buffer.from(b));
+  return a < b ? -1 : a > b ? 1 : 0;
 }

@@ -17,7 +17,7 @@ export async function setenvCommand(ctx: CommandContext, unset: boolean): Promis
       ctx.err(`dinitctl: environment variable '${arg}' must not contain the '=' sign.\n`);
       return 1;
     }
-    if (3 + Buffer.byteLength(assignment) > MAX_PACKET) {
+    if (3 + assignment.length > MAX_PACKET) {
       const e = assignment.indexOf('=');
       ctx.err(
         `dinitctl: environment variable '${e === -1 ? assignment : assignment.slice(0, e)}' too long.\n`,
