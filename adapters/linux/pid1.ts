@@ -3,6 +3,7 @@
 // child, the service manager, with a private channel (see init-link.ts).
 
 import { findNativeProgram } from '../posix/native-programs';
+import { fromText, toBytes } from '../../src/bytes';
 
 /** Where the init is built; DINIT_INIT overrides (tests, packagers). */
 export function findInit(): string | undefined {
@@ -10,11 +11,16 @@ export function findInit(): string | undefined {
 }
 
 /**
- * Replace this process with the init, which starts `node <script> <args>` as its child. Returns
+ * Replace this process with the init, which starts `node <script> <args>` (byte strings) as its child. Returns
  * only on failure, with the reason (upstream-style sentence without the "dinit: " prefix).
  */
 export function execInit(args: readonly string[], keepFds: readonly number[] = []): string {
-  return execveInit([process.execPath, ...process.execArgv, process.argv[1], ...args], keepFds);
+  return execveInit([...nodeCommand(), ...args], keepFds);
+}
+
+/** node, its options and the script, as byte strings (src/bytes.ts), as the arguments are. */
+function nodeCommand(): string[] {
+  return [process.execPath, ...process.execArgv, process.argv[1]].map(fromText);
 }
 
 /**
@@ -27,8 +33,8 @@ export function execManager(
   env: readonly string[],
   keepFds: readonly number[],
 ): string {
-  const argv = [process.execPath, ...process.execArgv, process.argv[1], ...args];
-  return execveKeeping(process.execPath, argv, env, keepFds);
+  const argv = [...nodeCommand(), ...args];
+  return execveKeeping(fromText(process.execPath), argv, env, keepFds);
 }
 
 /**
@@ -42,8 +48,9 @@ function execveInit(args: readonly string[], keepFds: readonly number[]): string
   }
   const env = Object.entries(process.env)
     .filter(([k, v]) => v !== undefined && !k.startsWith('DINIT_INIT_'))
-    .map(([k, v]) => `${k}=${v}`);
-  return `cannot run as PID 1: ${execveKeeping(init, [init, ...args], env, keepFds)}`;
+    .map(([k, v]) => fromText(`${k}=${v}`));
+  const initPath = fromText(init);
+  return `cannot run as PID 1: ${execveKeeping(initPath, [initPath, ...args], env, keepFds)}`;
 }
 
 /**
@@ -53,7 +60,7 @@ function execveInit(args: readonly string[], keepFds: readonly number[]): string
 export function execFinalInit(type: string): string {
   const init = findInit();
   if (init === undefined) return 'the init (adapters/native/build/dinit-init) is not built';
-  return execveKeeping(init, [init, '--final', type], [], []);
+  return execveKeeping(fromText(init), [fromText(init), '--final', type], [], []);
 }
 
 /**
@@ -79,6 +86,8 @@ function execveKeeping(
   const execve = lib.func('int execve(const char *path, const char **argv, const char **envp)');
   const F_SETFD = 2;
   for (const fd of [0, 1, 2, ...keepFds]) fcntl(fd, F_SETFD, 'int', 0);
-  execve(file, [...argv, null], [...env, null]);
+  // Byte strings, passed as their bytes (koffi would encode a string as UTF-8).
+  const cstr = (s: string): Buffer => Buffer.concat([toBytes(s), Buffer.from([0])]);
+  execve(cstr(file), [...argv.map(cstr), null], [...env.map(cstr), null]);
   return `execve ${file} failed (errno ${koffi.errno()})`;
 }

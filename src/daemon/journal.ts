@@ -8,6 +8,7 @@ import type { ResumeEntry, ServiceManager } from '../core/api';
 import type { Os } from '../core/os';
 import type { ShutdownType } from '../model';
 import { toBytes } from '../bytes';
+import { ownArgs, ownEnv } from '../config/own-process';
 
 const VERSION = 1;
 
@@ -174,9 +175,8 @@ export function reexecFromJournal(
 ): string {
   journal.write();
   const keep = journal.heldFds();
-  const env = Object.entries(process.env)
-    .filter(([, v]) => v !== undefined)
-    .map(([k, v]) => `${k}=${v}`);
+  // Byte strings: the new manager gets the same bytes as this one.
+  const env = Object.entries(ownEnv()).map(([k, v]) => `${k}=${v}`);
   env.push('DINIT_TS_REEXEC=1', `DINIT_INIT_HELD=${journal.heldKeys().join(',')}`);
   if (init !== undefined) {
     env.push(`DINIT_INIT_FD=${init.fd}`, `DINIT_INIT_RUN=${init.run}`);
@@ -185,5 +185,5 @@ export function reexecFromJournal(
   type AdaptersModule = typeof import('../../adapters/index');
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { reexecManager } = require('../../adapters/index') as AdaptersModule;
-  return reexecManager(process.argv.slice(2), env, keep);
+  return reexecManager(ownArgs(), env, keep);
 }
