@@ -107,7 +107,7 @@ export class Journal {
 
   /** Removes the journal (every service has stopped: nothing to take back). */
   remove(): void {
-    fs.rmSync(this.file, { force: true });
+    fs.rmSync(toBytes(this.file), { force: true });
   }
 
   private entries(): ResumeEntry[] {
