@@ -10,6 +10,7 @@ import * as path from 'node:path';
 import type { NotifyDatagram, NotifySocket } from '../../src/core/os';
 import type { Libc } from '../posix/ffi';
 import { declareMsghdr, LINUX_SOCKET, messageHeader, SOCKET } from '../posix/socket';
+import { fromText, toBytes } from '../../src/bytes';
 
 const { AF_UNIX, SOCK_DGRAM } = SOCKET;
 const { SOCK_NONBLOCK, SOCK_CLOEXEC, SOL_SOCKET, SO_PASSCRED, SCM_RIGHTS, SCM_CREDENTIALS } =
@@ -72,7 +73,7 @@ export class NotifySockets {
     const fail = (what: string, errno: number): never => {
       libc.close(fd);
       try {
-        fs.unlinkSync(p);
+        fs.unlinkSync(toBytes(p));
       } catch {
         // Not created.
       }
@@ -86,9 +87,9 @@ export class NotifySockets {
       fail('SO_PASSCRED', libc.errno());
     if (libc.bind(fd, addr, addr.length) !== 0) fail(`bind ${p}`, libc.errno());
     try {
-      fs.chmodSync(p, 0o600);
+      fs.chmodSync(toBytes(p), 0o600);
       if (owner.uid !== undefined || owner.gid !== undefined)
-        fs.chownSync(p, owner.uid ?? -1, owner.gid ?? -1);
+        fs.chownSync(toBytes(p), owner.uid ?? -1, owner.gid ?? -1);
     } catch (e) {
       fail(`chown/chmod ${p}`, (e as NodeJS.ErrnoException).errno ?? 0);
     }
@@ -132,7 +133,7 @@ export class NotifySockets {
   /** Removes the directory (every socket in it is closed by then). */
   dispose(): void {
     if (this.dir === undefined) return;
-    fs.rmSync(this.dir, { recursive: true, force: true });
+    fs.rmSync(toBytes(this.dir), { recursive: true, force: true });
     this.dir = undefined;
   }
 
@@ -215,8 +216,9 @@ export class NotifySockets {
       try {
         const dir = fs.mkdtempSync(path.join(base, 'dinit-notify.'));
         fs.chmodSync(dir, 0o711);
-        this.dir = dir;
-        return dir;
+        // Paths are byte strings from here on (src/bytes.ts), as the socket's bind is.
+        this.dir = fromText(dir);
+        return this.dir;
       } catch (e) {
         lastError = e;
       }
@@ -261,7 +263,7 @@ class LinuxNotifySocket implements NotifySocket {
     this.watch = undefined;
     if (this.timer) clearInterval(this.timer);
     try {
-      fs.unlinkSync(this.path);
+      fs.unlinkSync(toBytes(this.path));
     } catch {
       // Already gone (the directory was removed).
     }
