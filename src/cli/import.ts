@@ -12,6 +12,7 @@ import { strerrorCode } from '../strerror';
 import { convertEcosystem } from '../import/pm2';
 import { convertSystemdUnit } from '../import/systemd';
 import { formatWarning, type ImportResult, type ImportedFile } from '../import/types';
+import { fromText, toText } from '../bytes';
 
 /** Read a source file; a failure is a CliError naming it. */
 function readSource(file: string): string {
@@ -146,16 +147,19 @@ function writeAtomically(dir: string, f: ImportedFile): string {
 
 /** `dinitctl import systemd|pm2 <file>...`: resolves with the exit code. */
 export async function importCommand(ctx: CommandContext): Promise<number> {
-  const [format, ...sources] = ctx.cl.args;
+  // Arguments are byte strings and dinitctl writes byte strings (src/bytes.ts); units and
+  // ecosystem files are text, read and written as UTF-8, so convert at this boundary.
+  const [format, ...sources] = ctx.cl.args.map(textArg);
+  const out = (t: string): void => ctx.out(fromText(t));
   const results = convertAll(format, sources);
   for (const r of results) {
-    for (const w of r.warnings) ctx.err(`warning: ${formatWarning(w)}\n`);
+    for (const w of r.warnings) ctx.err(fromText(`warning: ${formatWarning(w)}\n`));
   }
   const files = results.flatMap((r) => r.files);
   if (ctx.cl.dryRun) {
-    for (const f of files) ctx.out(`==> ${f.name} <==\n${f.text}\n`);
+    for (const f of files) out(`==> ${f.name} <==\n${f.text}\n`);
   } else {
-    const dir = ctx.cl.outputDir ?? '.';
+    const dir = textArg(ctx.cl.outputDir ?? '.');
     try {
       fs.mkdirSync(dir, { recursive: true });
     } catch (e) {
@@ -165,9 +169,21 @@ export async function importCommand(ctx: CommandContext): Promise<number> {
     checkTargets(dir, files);
     for (const f of files) {
       const target = writeAtomically(dir, f);
-      if (ctx.verbose) ctx.out(`Wrote ${target}\n`);
+      if (ctx.verbose) out(`Wrote ${target}\n`);
     }
   }
-  if (ctx.verbose) for (const r of results) for (const n of r.notes) ctx.out(`${n}\n`);
+  if (ctx.verbose) for (const r of results) for (const n of r.notes) out(`${n}\n`);
   return Promise.resolve(0);
+}
+
+/** A path argument as the text Node takes; refused when its bytes are not UTF-8. */
+function textArg(arg: string): string {
+  const t = toText(arg);
+  if (t === undefined) {
+    throw new CliError(
+      'EINVAL',
+      `import: ${arg}: names that are not valid UTF-8 are not supported`,
+    );
+  }
+  return t;
 }
