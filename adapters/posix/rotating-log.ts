@@ -7,6 +7,7 @@ import * as nodeOs from 'node:os';
 import type { Readable } from 'node:stream';
 import type { RotationSpec } from '../../src/core/os';
 import { applyOwnership, openForAppend } from './log-file';
+import { toBytes } from '../../src/bytes';
 
 export type { RotationSpec };
 
@@ -180,9 +181,9 @@ export class RotatingLog {
     try {
       if (maxFiles > 0) {
         for (let i = maxFiles - 1; i >= 1; i--) renameIfThere(`${path}.${i}`, `${path}.${i + 1}`);
-        fs.renameSync(path, `${path}.1`);
+        fs.renameSync(toBytes(path), toBytes(`${path}.1`));
       } else {
-        fs.unlinkSync(path);
+        fs.unlinkSync(toBytes(path));
       }
     } catch (e) {
       this.warnRotation(`cannot rotate ${path}: ${(e as Error).message}`);
@@ -227,7 +228,7 @@ function openFile(spec: RotationSpec): { fd: number; size: number } | { errno: n
 
 function renameIfThere(from: string, to: string): void {
   try {
-    fs.renameSync(from, to);
+    fs.renameSync(toBytes(from), toBytes(to));
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
   }
