@@ -4,6 +4,7 @@
 // whose utmpx calls are stubs) binding gives undefined and nothing is recorded.
 
 import type { Libc } from '../posix/ffi';
+import { toBytes } from '../../src/bytes';
 
 /** ut_type values. */
 const BOOT_TIME = 2;
@@ -80,8 +81,8 @@ export function bindUtmpx(
     r.writeInt16LE(type, layout.type);
     r.writeInt32LE(pid, layout.pid);
     // strncpy semantics: truncated, NUL-padded, not necessarily NUL-terminated.
-    Buffer.from(line).copy(r, layout.line, 0, LINE_BYTES);
-    Buffer.from(id).copy(r, layout.id, 0, ID_BYTES);
+    toBytes(line).copy(r, layout.line, 0, LINE_BYTES);
+    toBytes(id).copy(r, layout.id, 0, ID_BYTES);
     const ms = now();
     const sec = Math.floor(ms / 1000);
     const usec = Math.floor(ms % 1000) * 1000;
