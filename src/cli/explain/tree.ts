@@ -34,18 +34,29 @@ export interface TreeNode {
  * kind of the link that leads to it. A service already on the path above is not expanded again.
  */
 export function treeNodes(g: Graph, root: string, reverse: boolean): TreeNode {
-  const node = (name: string, path: string[], link?: DependencyType): TreeNode => {
+  const make = (name: string, link?: DependencyType): TreeNode => {
     const s = g.get(name);
     const n: TreeNode = { name, state: s === undefined ? null : stateLabel(s), children: [] };
     if (link !== undefined) n.link = DEP_WORDS[link];
-    if (path.includes(name)) n.repeated = true;
-    else {
-      for (const c of childrenOf(g, name, reverse))
-        n.children.push(node(c.name, [...path, name], c.type));
-    }
     return n;
   };
-  return node(root, []);
+  const top = make(root);
+  // An explicit stack, not recursion: a long dependency chain must not exhaust the call stack.
+  const stack: Array<{ node: TreeNode; path: string[] }> = [{ node: top, path: [] }];
+  for (let item = stack.pop(); item !== undefined; item = stack.pop()) {
+    const { node, path } = item;
+    if (path.includes(node.name)) {
+      node.repeated = true;
+      continue;
+    }
+    const below = [...path, node.name];
+    for (const c of childrenOf(g, node.name, reverse)) {
+      const child = make(c.name, c.type);
+      node.children.push(child);
+      stack.push({ node: child, path: below });
+    }
+  }
+  return top;
 }
 
 /** "name STATE" for a node; a name that is not loaded says so. */
@@ -57,14 +68,18 @@ function label(n: TreeNode): string {
 export function treeText(g: Graph, root: string, reverse: boolean): string {
   const top = treeNodes(g, root, reverse);
   const lines = [label(top)];
-  const walk = (n: TreeNode, prefix: string): void => {
-    n.children.forEach((c, i) => {
-      const last = i === n.children.length - 1;
-      const again = c.repeated ? ' (...)' : '';
-      lines.push(`${prefix}${last ? '└─' : '├─'} ${c.link ?? ''}: ${label(c)}${again}`);
-      walk(c, `${prefix}${last ? '   ' : '│  '}`);
-    });
+  // Depth first in display order, with an explicit stack (children pushed last first).
+  const stack: Array<{ node: TreeNode; prefix: string; last: boolean }> = [];
+  const pushChildren = (n: TreeNode, prefix: string): void => {
+    for (let i = n.children.length - 1; i >= 0; i--)
+      stack.push({ node: n.children[i], prefix, last: i === n.children.length - 1 });
   };
-  walk(top, '');
+  pushChildren(top, '');
+  for (let item = stack.pop(); item !== undefined; item = stack.pop()) {
+    const { node, prefix, last } = item;
+    const again = node.repeated ? ' (...)' : '';
+    lines.push(`${prefix}${last ? '└─' : '├─'} ${node.link ?? ''}: ${label(node)}${again}`);
+    pushChildren(node, `${prefix}${last ? '   ' : '│  '}`);
+  }
   return `${lines.join('\n')}\n`;
 }
