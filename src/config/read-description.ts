@@ -20,7 +20,12 @@ import {
   readConfigFile,
   readFailureText,
 } from './read-file';
-import type { DependencySpec, ServiceDescription } from './types';
+import {
+  DEFAULT_SERVICE_OPTIONS,
+  type DependencySpec,
+  type ServiceDescription,
+  type ServiceOptions,
+} from './types';
 import { fileUserDb, type UserDb } from './users';
 import { substituteString, substituteVars, type VarResolver } from './var-subst';
 import type { DependencyType } from '../model';
@@ -732,6 +737,54 @@ function finalise(r: Reading): LoadedService {
   };
 }
 
+// What most descriptions hold: one shared frozen value each instead of a new empty object or
+// array in every one of thousands of services (a description is data; nothing changes it).
+const NO_WORDS = Object.freeze([]) as unknown as string[];
+const NO_DEPS = Object.freeze([]) as unknown as DependencySpec[];
+const NO_ENV: Record<string, string> = Object.freeze({});
+const NO_RLIMITS: ServiceDescription['rlimits'] = Object.freeze({});
+const DEFAULT_ENV_RULES: NonNullable<ServiceDescription['envRules']> = Object.freeze({
+  clear: false,
+  unset: NO_WORDS,
+  import: NO_WORDS,
+});
+
+/** The list, or the shared empty one. */
+function orShared<T>(list: T[], empty: T[]): T[] {
+  return list.length > 0 ? list : empty;
+}
+
+/** The options, or the shared defaults when they are all off. */
+function sharedOptions(o: ServiceOptions): ServiceOptions {
+  for (const k in DEFAULT_SERVICE_OPTIONS) {
+    if (o[k as keyof ServiceOptions] !== DEFAULT_SERVICE_OPTIONS[k as keyof ServiceOptions]) {
+      return o;
+    }
+  }
+  return DEFAULT_SERVICE_OPTIONS;
+}
+
+/**
+ * An absolute path as one flat string. V8 keeps a string made by concatenation (as
+ * path.resolve's result is) as a tree of its pieces, several heap objects for every path a
+ * loaded service keeps; join() copies the pieces into one string.
+ */
+function flatPath(p: string): string {
+  return p.split('/').join('/');
+}
+
+/** What the env-file's !clear, !unset and !import did (the shared value when nothing). */
+function envRulesOf(srvEnv: EnvironmentRules): NonNullable<ServiceDescription['envRules']> {
+  if (srvEnv.keepParent && srvEnv.undefine.size === 0 && srvEnv.importFromParent.size === 0) {
+    return DEFAULT_ENV_RULES;
+  }
+  return {
+    clear: !srvEnv.keepParent,
+    unset: [...srvEnv.undefine],
+    import: [...srvEnv.importFromParent],
+  };
+}
+
 /** '' (unset) as undefined. */
 function unlessEmpty(v: string): string | undefined {
   return v !== '' ? v : undefined;
@@ -745,30 +798,27 @@ function describe(
   envFileAbs: string | undefined,
 ): ServiceDescription {
   const { settings: s, cwd, opened } = r;
-  const serviceDir = path.resolve(cwd, opened.dir);
-  const workingDirAbs = subst.workingDir !== '' ? path.resolve(cwd, subst.workingDir) : undefined;
+  const serviceDir = flatPath(path.resolve(cwd, opened.dir));
+  const workingDirAbs =
+    subst.workingDir !== '' ? flatPath(path.resolve(cwd, subst.workingDir)) : undefined;
   const uid = typeof process.getuid === 'function' ? process.getuid() : 0;
   const gid = typeof process.getgid === 'function' ? process.getgid() : 0;
   const absolute = (p: string, base = cwd): string | undefined =>
-    p !== '' ? path.resolve(base, p) : undefined;
+    p !== '' ? flatPath(path.resolve(base, p)) : undefined;
   return {
     name: r.fullName,
-    file: path.resolve(cwd, opened.file),
+    file: flatPath(path.resolve(cwd, opened.file)),
     serviceDir,
     mtimeMs: opened.mtimeMs,
     mtimeNs: opened.mtimeNs,
     type: s.type,
     command: subst.command,
-    stopCommand: subst.stopCommand,
+    stopCommand: orShared(subst.stopCommand, NO_WORDS),
     workingDir: workingDirAbs,
     envFile: envFileAbs,
-    env: Object.fromEntries(srvEnv.setVars),
-    envRules: {
-      clear: !srvEnv.keepParent,
-      unset: [...srvEnv.undefine],
-      import: [...srvEnv.importFromParent],
-    },
-    dependencies: dependencyList(s),
+    env: srvEnv.setVars.size > 0 ? Object.fromEntries(srvEnv.setVars) : NO_ENV,
+    envRules: envRulesOf(srvEnv),
+    dependencies: orShared(dependencyList(s), NO_DEPS),
     restart: s.restart,
     smoothRecovery: s.smoothRecovery,
     restartDelayMs: s.restartDelayMs,
@@ -797,7 +847,7 @@ function describe(
     logBufferSize: s.logBufferSize,
     ...logExtensions(s),
     consumerOf: unlessEmpty(s.consumerOf),
-    options: s.options,
+    options: sharedOptions(s.options),
     exportPasswdVars: s.exportPasswdVars,
     exportServiceName: s.exportServiceName,
     runAs: s.runAs,
@@ -805,7 +855,7 @@ function describe(
     socketPermissions: s.socketPerms,
     socketUid: s.socketUid,
     socketGid: s.socketGid ?? s.socketUidGid,
-    rlimits: s.rlimits,
+    rlimits: Object.keys(s.rlimits).length > 0 ? s.rlimits : NO_RLIMITS,
     nice: s.nice,
     ioprio: s.ioprio,
     oomScoreAdj: s.oomScoreAdj,

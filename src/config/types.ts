@@ -178,7 +178,7 @@ export const SERVICE_DEFAULTS = {
 } as const;
 
 /** Every option off: what a description without an `options` setting gets. */
-export const DEFAULT_SERVICE_OPTIONS: Readonly<ServiceOptions> = {
+export const DEFAULT_SERVICE_OPTIONS: Readonly<ServiceOptions> = Object.freeze({
   runsOnConsole: false,
   startsOnConsole: false,
   sharesConsole: false,
@@ -192,7 +192,7 @@ export const DEFAULT_SERVICE_OPTIONS: Readonly<ServiceOptions> = {
   alwaysChain: false,
   killAllOnStop: false,
   noNewPrivs: false,
-};
+});
 
 /**
  * Where the core gets descriptions from. config/file-source.ts reads them from service

@@ -86,6 +86,44 @@ export interface Launch {
   handle: ProcessHandle | undefined;
 }
 
+/** An event a launch of the main process reports (the ProcessEvents calls, as one closed type). */
+export type MainEvent =
+  | { kind: 'exit'; status: ExitStatus }
+  | { kind: 'exec-failed'; stage: number; errno: number; message: string }
+  | { kind: 'exec-succeeded' }
+  | { kind: 'ready' }
+  | { kind: 'readiness-closed' };
+
+const EXEC_SUCCEEDED: MainEvent = { kind: 'exec-succeeded' };
+const READY: MainEvent = { kind: 'ready' };
+const READINESS_CLOSED: MainEvent = { kind: 'readiness-closed' };
+
+/**
+ * One launch of the main process, which is also the receiver of its events: it hands each to
+ * its service, which acts on it only while this is the current launch. One small object per
+ * launch, where a closure per event (and their contexts) cost several times as much memory for
+ * every running service.
+ */
+class MainLaunch implements Launch, ProcessEvents {
+  handle: ProcessHandle | undefined = undefined;
+  constructor(private readonly svc: BaseProcessService) {}
+  onExit(status: ExitStatus): void {
+    this.svc.mainEvent(this, { kind: 'exit', status });
+  }
+  onExecFailed(stage: number, errno: number, message: string): void {
+    this.svc.mainEvent(this, { kind: 'exec-failed', stage, errno, message });
+  }
+  onExecSucceeded(): void {
+    this.svc.mainEvent(this, EXEC_SUCCEEDED);
+  }
+  onReady(): void {
+    this.svc.mainEvent(this, READY);
+  }
+  onReadinessClosed(): void {
+    this.svc.mainEvent(this, READINESS_CLOSED);
+  }
+}
+
 /** Common part of process, bgprocess and scripted services. */
 export abstract class BaseProcessService extends ServiceRecord {
   declare desc: ServiceDescription;
@@ -98,11 +136,11 @@ export abstract class BaseProcessService extends ServiceRecord {
   exitStatus: ExitStatus | undefined;
   execErr: { stage: number; errno: number } | undefined;
 
-  /** The one timer, armed for a restart delay or a start/stop timeout (see ProcessTimer). */
-  private readonly timer = new OneShotTimer<Exclude<ProcessTimer, 'none'>>(this.os, (expired) => {
-    this.timerExpired(expired);
-    this.set.processQueues();
-  });
+  /**
+   * The one timer, armed for a restart delay or a start/stop timeout (see ProcessTimer); made
+   * when first armed, as most loaded services never start.
+   */
+  private timer: OneShotTimer<Exclude<ProcessTimer, 'none'>> | undefined;
   protected lastStartTime = 0;
   /** The growing delay of consecutive automatic relaunches (only with restart-delay-max). */
   private backoff: RestartBackoff | undefined;
@@ -117,8 +155,11 @@ export abstract class BaseProcessService extends ServiceRecord {
   /** Output pipe for log-type = buffer/pipe; kept across restarts. */
   logPipe: LogPipe | undefined;
   logBuffer: LogBuffer | undefined;
-  /** Who follows the output of log-type = buffer (dinit-ts DTS_FOLLOW): each gets every chunk. */
-  readonly outputFollowers = new Set<(chunk: Buffer) => void>();
+  /**
+   * Who follows the output of log-type = buffer (dinit-ts DTS_FOLLOW): each gets every chunk.
+   * Made for the first follower.
+   */
+  outputFollowers: Set<(chunk: Buffer) => void> | undefined;
   /** How the main process last ended; unlike exitStatus, kept while a new process runs. */
   lastExit: ExitStatus | undefined;
   /** The producer this service consumes (consumer-of). */
@@ -143,16 +184,20 @@ export abstract class BaseProcessService extends ServiceRecord {
 
   /** What the one timer is armed for (see ProcessTimer). */
   protected get timerFor(): ProcessTimer {
-    return this.timer.purpose;
+    return this.timer?.purpose ?? 'none';
   }
 
   /** Arm the one timer for `purpose`, replacing whatever it was armed for. */
   protected armTimer(ms: number, purpose: Exclude<ProcessTimer, 'none'>): void {
+    this.timer ??= new OneShotTimer(this.os, (expired) => {
+      this.timerExpired(expired);
+      this.set.processQueues();
+    });
     this.timer.arm(ms, purpose);
   }
 
   protected clearTimer(): void {
-    this.timer.clear();
+    this.timer?.clear();
   }
 
   /** Cancel a start-timeout or stop-timeout (a pending restart delay stays). */
@@ -233,10 +278,9 @@ export abstract class BaseProcessService extends ServiceRecord {
         this.logBuffer.max = this.desc.logBufferSize;
         this.logBuffer.keep = this.desc.logBufferKeep ?? 'oldest';
         const buf = this.logBuffer;
-        const followers = this.outputFollowers;
         const sink = (chunk: Buffer): void => {
           buf.append(chunk);
-          for (const f of followers) f(chunk);
+          if (this.outputFollowers) for (const f of this.outputFollowers) f(chunk);
         };
         return { kind: 'buffer', sink };
       }
@@ -401,20 +445,9 @@ export abstract class BaseProcessService extends ServiceRecord {
     if (this.logBuffer && this.desc.logType === 'buffer') this.logBuffer.noteRestart();
     const spec = this.buildSpec(argv, onConsole, false);
     if (!spec) return false;
-    const launch: Launch = { handle: undefined };
-    const events: ProcessEvents = {
-      onExit: (status) => {
-        this.beforeMainExit();
-        this.guard(launch, () => this.onMainExit(status));
-      },
-      onExecFailed: (stage, errno, message) =>
-        this.guard(launch, () => this.onMainExecFailed(stage, errno, message)),
-      onReady: () => this.guard(launch, () => this.onReady()),
-      onReadinessClosed: () => this.guard(launch, () => this.onReadinessClosed()),
-      onExecSucceeded: () => this.guard(launch, () => this.onMainExecSucceeded()),
-    };
+    const launch = new MainLaunch(this);
     try {
-      launch.handle = this.os.launch(spec, events);
+      launch.handle = this.os.launch(spec, launch);
     } catch (e) {
       const msg = e instanceof LaunchError ? e.message : (e as Error).message;
       this.host.log('error', `${this.name}: could not launch: ${msg}`);
@@ -437,6 +470,37 @@ export abstract class BaseProcessService extends ServiceRecord {
     if (this.os.caps.execStatus !== true && this.pid !== -1 && !this.waitingForExecStat) {
       this.execSucceeded();
     }
+  }
+
+  /**
+   * An event of a launch of the main process (see MainLaunch): acted on only while that is the
+   * current launch, then the queues drain. An exit first lets the type note it either way.
+   */
+  mainEvent(launch: Launch, e: MainEvent): void {
+    if (e.kind === 'exit') this.beforeMainExit();
+    if (this.launch !== launch) return;
+    switch (e.kind) {
+      case 'exit':
+        this.onMainExit(e.status);
+        break;
+      case 'exec-failed':
+        this.onMainExecFailed(e.stage, e.errno, e.message);
+        break;
+      case 'exec-succeeded':
+        this.onMainExecSucceeded();
+        break;
+      case 'ready':
+        this.onReady();
+        break;
+      case 'readiness-closed':
+        this.onReadinessClosed();
+        break;
+      default: {
+        const never: never = e;
+        void never;
+      }
+    }
+    this.set.processQueues();
   }
 
   /** Run fn for events of the current launch only, then drain the queues. */

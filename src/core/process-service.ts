@@ -33,12 +33,16 @@ type StopPhase =
   | { kind: 'command'; launch: Launch; execPending: boolean }
   | { kind: 'command-exited'; launch: Launch; status: ExitStatus };
 
+/** The phases without data, one object each for every service. */
+const STOP_NONE: StopPhase = Object.freeze({ kind: 'none' });
+const STOP_ISSUED: StopPhase = Object.freeze({ kind: 'issued' });
+
 /** type = process: a long-running process, optionally with a stop-command and readiness. */
 export class ProcessService extends BaseProcessService {
   /** An adopted process still starting was stopped, to be launched again (resumeStarting). */
   private relaunchAdopted = false;
   /** Where the stop of the current process stands (see StopPhase). */
-  private stopPhase: StopPhase = { kind: 'none' };
+  private stopPhase: StopPhase = STOP_NONE;
   doingSmoothRecovery = false;
   /** Readiness still awaited for the current process (also during smooth recovery). */
   protected awaitingReady = false;
@@ -215,7 +219,7 @@ export class ProcessService extends BaseProcessService {
         this.stopped();
         return;
       }
-      if (!armed) this.stopPhase = { kind: 'issued' };
+      if (!armed) this.stopPhase = STOP_ISSUED;
       if (this.desc.stopTimeoutMs !== 0) {
         this.armTimer(this.desc.stopTimeoutMs, 'start-stop-timeout');
       }
@@ -258,7 +262,7 @@ export class ProcessService extends BaseProcessService {
             this.stopPhase = { kind: 'command-exited', launch, status };
             return;
           }
-          this.stopPhase = { kind: 'issued' };
+          this.stopPhase = STOP_ISSUED;
           this.handleStopExit(status);
         }),
       onExecFailed: (stage, _errno, message) =>
@@ -267,11 +271,11 @@ export class ProcessService extends BaseProcessService {
             'error',
             `Service ${this.name}: could not fork for stop command: ${execStageDescription(stage)}: ${message}`,
           );
-          this.stopPhase = { kind: 'issued' };
+          this.stopPhase = STOP_ISSUED;
           if (this.pid !== -1) {
             if (this.desc.termSignal !== 0) this.killPg(this.desc.termSignal);
             if (!this.trackingChild) {
-              this.stopPhase = { kind: 'none' };
+              this.stopPhase = STOP_NONE;
               this.stopped();
             }
           }
@@ -282,7 +286,7 @@ export class ProcessService extends BaseProcessService {
             this.stopPhase = { kind: 'command', launch, execPending: false };
             return;
           }
-          this.stopPhase = { kind: 'issued' };
+          this.stopPhase = STOP_ISSUED;
           this.handleStopExit(stop.status);
         }),
     };
@@ -315,7 +319,7 @@ export class ProcessService extends BaseProcessService {
       }
     }
     if (this.pid === -1 || !this.trackingChild) {
-      this.stopPhase = { kind: 'none' };
+      this.stopPhase = STOP_NONE;
       this.stopped();
     }
   }
@@ -326,7 +330,7 @@ export class ProcessService extends BaseProcessService {
    */
   protected mainGoneWhileStopping(): void {
     if (this.stopPhase.kind === 'command' || this.stopPhase.kind === 'command-exited') return;
-    this.stopPhase = { kind: 'none' };
+    this.stopPhase = STOP_NONE;
     this.stopped();
   }
 

@@ -106,8 +106,11 @@ function createRecord(host: ServiceSetContext, desc: ServiceDescription): Servic
 /** Copy the settings that live on every record type. */
 function applySettings(r: ServiceRecord, desc: ServiceDescription): void {
   r.desc = desc;
-  r.flags = { ...desc.options };
-  if (desc.type === 'bgprocess') r.flags.runsOnConsole = false;
+  // Shared with the description (frozen by it) unless a bgprocess must lose runs-on-console.
+  r.flags =
+    desc.type === 'bgprocess' && desc.options.runsOnConsole
+      ? { ...desc.options, runsOnConsole: false }
+      : desc.options;
   r.autoRestart =
     desc.restart === 'yes' ? 'always' : desc.restart === 'on-failure' ? 'on-failure' : 'never';
   r.smoothRecovery = desc.smoothRecovery;

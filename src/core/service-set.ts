@@ -510,8 +510,8 @@ export class ServiceSet implements ServiceManager, LoaderHost {
     const r = this.rec(ref);
     if (!(r instanceof BaseProcessService) || r.desc.logType !== 'buffer') return 'not-buffered';
     const contents = r.logBuffer ? Buffer.from(r.logBuffer.contents()) : Buffer.alloc(0);
-    r.outputFollowers.add(onOutput);
-    return { contents, stop: () => void r.outputFollowers.delete(onOutput) };
+    (r.outputFollowers ??= new Set()).add(onOutput);
+    return { contents, stop: () => void r.outputFollowers?.delete(onOutput) };
   }
 
   private statusOf(r: ServiceRecord): ServiceStatus {

@@ -156,6 +156,9 @@ export interface ServiceSetContext {
   takeResume?(name: string): import('./api').ResumeEntry | undefined;
 }
 
+/** The times of a service that has never changed state. */
+const NO_TIMES: Readonly<StateTimes> = Object.freeze({});
+
 /** Signal numbers the core itself uses (POSIX values common to Linux, BSDs and macOS). */
 export const SIGHUP = 1;
 export const SIGINT = 2;
@@ -169,13 +172,14 @@ export const SIGTERM = 15;
 export class ServiceRecord {
   recordType: RecordType;
   private current: ServiceState = 'stopped';
-  /** When (Os.now()) the service last entered each state, for `dinitctl analyze` and `why`. */
-  readonly times: StateTimes = {};
+  /** When the service last entered each state (made at the first change; see times). */
+  private stateTimes: StateTimes | undefined;
   /** Automatic relaunches (restarts and smooth recoveries) since the record was created. */
   restarts = 0;
   desired: ServiceState = 'stopped';
 
-  flags: ServiceOptions = { ...DEFAULT_SERVICE_OPTIONS };
+  /** The description's options; shared (and frozen) when they are all off, as most are. */
+  flags: Readonly<ServiceOptions> = DEFAULT_SERVICE_OPTIONS;
   autoRestart: AutoRestart = 'never';
   smoothRecovery = false;
   chainTo = '';
@@ -241,7 +245,12 @@ export class ServiceRecord {
   set state(s: ServiceState) {
     if (s === this.current) return;
     this.current = s;
-    this.times[s] = this.os.now();
+    (this.stateTimes ??= {})[s] = this.os.now();
+  }
+
+  /** When (Os.now()) the service last entered each state, for `dinitctl analyze` and `why`. */
+  get times(): Readonly<StateTimes> {
+    return this.stateTimes ?? NO_TIMES;
   }
 
   get host(): Host {
@@ -711,7 +720,7 @@ export class ServiceRecord {
       return;
     }
     this.waitingForDeps = false;
-    this.times.launched = this.os.now();
+    (this.stateTimes ??= {}).launched = this.os.now();
     const resume = this.set.takeResume?.(this.name);
     if (resume !== undefined && this.resume(resume)) return;
     if (!this.bringUp()) {
