@@ -2,6 +2,7 @@
 // SCM_RIGHTS, and a recv that gives up after a timeout. Used to talk to the spawner. The struct
 // layouts are little-endian Linux's (64-bit and 32-bit); elsewhere bindUnixMsg gives undefined.
 
+import { constants } from 'node:os';
 import type { Libc } from './ffi';
 import { declareMsghdr, LINUX_SOCKET, messageHeader, SOCKET } from './socket';
 
@@ -51,12 +52,11 @@ export function bindUnixMsg(libc: Libc, platform: string, endianness: string): U
     },
     send(fd, data, fds) {
       const control = fds.length > 0 ? rightsMessage(fds, word) : null;
-      const r = Number(sendmsg(fd, messageHeader(data, control), C.MSG_NOSIGNAL));
-      return r < 0 ? fail() : r;
+      const header = messageHeader(data, control);
+      return retryInterrupted(() => Number(sendmsg(fd, header, C.MSG_NOSIGNAL)), fail);
     },
     recv(fd, buf) {
-      const r = Number(recv(fd, buf, buf.length, 0));
-      return r < 0 ? fail() : r;
+      return retryInterrupted(() => Number(recv(fd, buf, buf.length, 0)), fail);
     },
     setRecvTimeout(fd, ms) {
       const tv = Buffer.alloc(2 * word);
@@ -65,6 +65,21 @@ export function bindUnixMsg(libc: Libc, platform: string, endianness: string): U
       return setsockopt(fd, C.SOL_SOCKET, C.SO_RCVTIMEO, tv, tv.length) === 0 ? 0 : fail();
     },
   };
+}
+
+/**
+ * Runs a socket call again while a signal interrupts it. A call with SO_RCVTIMEO set fails with
+ * EINTR even under SA_RESTART, and signals come often here: SIGCHLD from adopted orphans, the
+ * profiler's SIGPROF. Each retry waits the whole timeout again, which only lengthens a wait for
+ * a spawner that is answering anyway.
+ */
+function retryInterrupted(call: () => number, fail: () => number): number {
+  for (;;) {
+    const r = call();
+    if (r >= 0) return r;
+    const e = fail();
+    if (e !== -constants.errno.EINTR) return e;
+  }
 }
 
 /** A cmsghdr carrying fds: length (a size_t), level, type, then the fds, padded to a word. */
