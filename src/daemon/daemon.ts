@@ -227,7 +227,7 @@ class Daemon {
     manager.addListener({
       onServiceEvent: (ref, event) => {
         if (event === 'failedstart' && opts.services.includes(ref.name)) this.bootFailed = true;
-        this.journal?.schedule();
+        this.journal?.schedule(ref);
         this.scheduleExitCheck();
       },
     });
