@@ -1,0 +1,107 @@
+#!/usr/bin/env node
+// log-type = file through each daemon, ours and (when DINIT_UPSTREAM_BINDIR names an upstream
+// build) upstream's side by side: a process service writes LOG_FILE_BENCH_MB megabytes (200 by
+// default) of lines into its log file; the time runs from `dinitctl start` to the last byte in
+// the file. Runs alternate between the daemons; prints the medians and the ratio.
+'use strict';
+
+const { spawn, spawnSync } = require('node:child_process');
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+
+const root = path.resolve(__dirname, '..');
+const upDir = process.env.DINIT_UPSTREAM_BINDIR;
+const RUNS = Number(process.env.BENCH_RUNS || 5);
+const BYTES = Number(process.env.LOG_FILE_BENCH_MB || 200) * 1e6;
+const impls = [{ name: 'dinit-ts', dinit: path.join(root, 'bin/dinit') }];
+if (upDir) impls.push({ name: 'upstream', dinit: path.join(upDir, 'dinit') });
+// One client for both, so that its start-up cost weighs alike.
+const dinitctl = upDir ? path.join(upDir, 'dinitctl') : path.join(root, 'bin/dinitctl');
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+function ctl(sock, ...args) {
+  const r = spawnSync(dinitctl, ['-p', sock, ...args], { encoding: 'utf8', timeout: 60000 });
+  if (r.status !== 0) throw new Error(`dinitctl ${args.join(' ')}: ${r.stderr || r.stdout}`);
+}
+
+function sizeOf(file) {
+  try {
+    return fs.statSync(file).size;
+  } catch {
+    return 0;
+  }
+}
+
+async function startDaemon(impl, dir) {
+  const sd = path.join(dir, 'sd');
+  fs.mkdirSync(sd);
+  const log = path.join(dir, 'writer.log');
+  fs.writeFileSync(
+    path.join(sd, 'writer'),
+    'type = process\nrestart = no\nlog-type = file\n' +
+      `logfile = ${log}\n` +
+      `command = /bin/sh -c "yes 'a line of service output, 48 bytes long, or so.' | head -c ${BYTES}"\n`,
+  );
+  fs.writeFileSync(path.join(sd, 'idle'), 'type = internal\n');
+  const sock = path.join(dir, 'sock');
+  const child = spawn(impl.dinit, ['-u', '-q', '-d', sd, '-p', sock, 'idle'], { stdio: 'ignore' });
+  for (let i = 0; i < 500 && !fs.existsSync(sock); i++) await sleep(10);
+  for (let i = 0; i < 100; i++) {
+    if (spawnSync(dinitctl, ['-p', sock, 'is-started', 'idle']).status === 0) break;
+    await sleep(20);
+  }
+  return { child, sock, log };
+}
+
+/** One run: seconds from `dinitctl start` until the file holds every byte. */
+async function once(d) {
+  fs.rmSync(d.log, { force: true });
+  const t0 = process.hrtime.bigint();
+  ctl(d.sock, 'start', 'writer');
+  while (sizeOf(d.log) < BYTES) await new Promise((r) => setImmediate(r));
+  const secs = Number(process.hrtime.bigint() - t0) / 1e9;
+  // Wait for the writer to be reported stopped, so the next start is a fresh one.
+  for (let i = 0; i < 500; i++) {
+    if (spawnSync(dinitctl, ['-p', d.sock, 'is-started', 'writer']).status !== 0) break;
+    await sleep(10);
+  }
+  return secs;
+}
+
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+(async () => {
+  const dirs = [];
+  const daemons = [];
+  try {
+    for (const impl of impls) {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dinit-logfile-bench-'));
+      dirs.push(dir);
+      daemons.push(await startDaemon(impl, dir));
+    }
+    const secs = daemons.map(() => []);
+    for (let r = 0; r < RUNS; r++) {
+      for (let i = 0; i < daemons.length; i++) secs[i].push(await once(daemons[i]));
+    }
+    console.log(
+      `log-type = file, ${(BYTES / 1e6).toFixed(0)} MB written by the service, median of ${RUNS}:`,
+    );
+    const rates = secs.map((s) => BYTES / 1e6 / median(s));
+    impls.forEach((impl, i) => {
+      console.log(
+        `  ${impl.name.padEnd(9)} ${rates[i].toFixed(0).padStart(6)} MB/s (${median(secs[i]).toFixed(3)} s)`,
+      );
+    });
+    if (rates.length === 2)
+      console.log(`  ratio dinit-ts / upstream: ${(rates[0] / rates[1]).toFixed(2)}x`);
+    else console.log('  upstream skipped (set DINIT_UPSTREAM_BINDIR to an upstream build)');
+  } finally {
+    for (const d of daemons) d.child.kill('SIGKILL');
+    for (const dir of dirs) fs.rmSync(dir, { recursive: true, force: true });
+  }
+})().catch((e) => {
+  console.log(`log-file bench: ${e.message}`);
+  process.exit(1);
+});
