@@ -21,6 +21,13 @@ const dinitctl = upDir ? path.join(upDir, 'dinitctl') : path.join(root, 'bin/din
 const TICK_MS = 1000 / 100; // USER_HZ, as /proc reports CPU times
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/** True when p settles within ms, false otherwise; the timer never outlives the wait. */
+function within(p, ms) {
+  let timer;
+  const late = new Promise((r) => (timer = setTimeout(() => r(false), ms)));
+  return Promise.race([p.then(() => true), late]).finally(() => clearTimeout(timer));
+}
 const ms = (t0) => Number(process.hrtime.bigint() - t0) / 1e6;
 
 function procStat(pid) {
@@ -147,7 +154,7 @@ async function runSize(impl, n) {
     }, 5);
     const t0 = process.hrtime.bigint();
     child.kill('SIGTERM');
-    const gone = await Promise.race([exited.then(() => true), sleep(300000).then(() => false)]);
+    const gone = await within(exited, 300000);
     clearInterval(poll);
     r.stop = { wall: ms(t0), cpu: cpu - c0, failed: !gone };
     if (!gone) {
@@ -158,7 +165,7 @@ async function runSize(impl, n) {
   } catch (e) {
     // Stop what was started (SIGKILL would orphan the services), then give up on this size.
     child.kill('SIGTERM');
-    const gone = await Promise.race([exited.then(() => true), sleep(60000).then(() => false)]);
+    const gone = await within(exited, 60000);
     if (!gone) child.kill('SIGKILL');
     throw e;
   } finally {
