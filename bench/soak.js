@@ -198,10 +198,12 @@ async function soak(label, bindir, opts) {
     }
     const t1 = process.hrtime.bigint();
     child.kill('SIGTERM');
+    let timer;
     const exited = await Promise.race([
       new Promise((r) => child.once('exit', () => r(true))),
-      sleep(60000).then(() => false),
+      new Promise((r) => (timer = setTimeout(() => r(false), 60000))),
     ]);
+    clearTimeout(timer);
     const stopMs = Number(process.hrtime.bigint() - t1) / 1e6;
     return verdict(label, samples, exited ? stopMs : undefined);
   } finally {
