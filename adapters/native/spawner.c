@@ -4,13 +4,15 @@
  * not reaped, so a recycled pid is never hit. The daemon never forks its own heap per launch.
  *
  * Started by the daemon with fd 3 = its end of a SOCK_SEQPACKET socketpair and fd 4 = the
- * write end of a pipe. Requests come on the socket (fds as SCM_RIGHTS); a launch or a watch is
- * answered at once on the socket (the pid right after fork: the daemon waits only for the
- * fork). Everything else is an event on the pipe, four native-endian int32s each, so that each
- * is one atomic write: exec succeeded or failed (stage, errno), and every exit. The pipe is
- * non-blocking: events wait in a fixed ring, and children are reaped only while the ring has
- * room, so a slow daemon leaves zombies for a moment but never blocks us. Message layouts:
- * adapters/posix/spawner.ts. It exits when the daemon closes its end. libc only; fixed tables.
+ * write end of a pipe. Requests come on the socket (fds as SCM_RIGHTS). Launches are pipelined:
+ * the daemon sends them without waiting, and everything a launch yields is an event on the pipe,
+ * four native-endian int32s each, so that each is one atomic write: forked (the pid), exec
+ * succeeded or failed (stage, errno), and every exit. Only a watch is answered on the socket.
+ * Any number of launches may await their exec outcome (a table that grows, polled with poll(2)),
+ * so a burst never makes us wait for one child while others queue. The pipe is non-blocking:
+ * events wait in a ring that grows for launch events; children are reaped only while fewer than
+ * EXIT_BACKLOG events wait, so a slow daemon leaves zombies for a moment but never blocks us.
+ * Message layouts: adapters/posix/spawner.ts. It exits when the daemon closes its end. libc only.
  */
 #define _GNU_SOURCE
 #include "preexec.h"
@@ -19,7 +21,8 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/select.h>
+#include <poll.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -38,17 +41,13 @@
 #define MAX_STRS 16384
 #define MAX_FDS 16
 #define MAX_MAP 64
-/* Launches whose exec outcome is still awaited. */
-#define MAX_PENDING 256
-/* Events waiting for room in the pipe; reaping stops while fewer than RING_RESERVE are free,
- * so the outcome of every pending launch always fits. */
-#define RING 16384
-#define RING_RESERVE (MAX_PENDING + 16)
+/* Events waiting for room in the pipe beyond which exits are left unreaped for a moment. */
+#define EXIT_BACKLOG 16384
 /* Requests handled before the next reaping pass, so that exits are never starved. */
 #define REQ_BATCH 64
 
 enum request { REQ_LAUNCH = 1, REQ_SIGNAL = 2, REQ_WATCH = 3 };
-enum event { EV_HELLO = 0, EV_STARTED = 1, EV_FAILED = 2, EV_EXIT = 3 };
+enum event { EV_HELLO = 0, EV_STARTED = 1, EV_FAILED = 2, EV_EXIT = 3, EV_FORKED = 4 };
 /* Child fd map entries: a passed fd's index, or one of these. */
 enum { MAP_NULL = -1, MAP_INHERIT = -2 };
 
@@ -65,40 +64,72 @@ struct launch {
 
 /* A forked child whose status pipe has not yet closed (exec) or reported a failure. */
 struct pending {
-    int fd; /* read end of the status pipe; -1 for a free slot */
+    int fd; /* read end of the status pipe */
     int id;
     pid_t pid;
 };
 
+/* One event as written to the pipe. */
+struct event_words {
+    int w[4];
+};
+
+/* A growable array of n elements of T, with room for cap. */
+#define VEC(T) struct { T *v; size_t n, cap; }
+
 static char msg[MAX_MSG];
 static char *vec[MAX_STRS + 3];
 static int passed[MAX_FDS];
-static struct pending pend[MAX_PENDING];
-static int npend;
-static int ring[RING][4];
-static unsigned ring_head, ring_len;
+static VEC(struct pending) pend;
+static VEC(struct pollfd) polled;
+/* The event ring: ring.n events from ring_head on, modulo ring.cap. */
+static VEC(struct event_words) ring;
+static size_t ring_head;
+/* The file limit we were given, which every child gets back (ours is raised to the hard one). */
+static struct rlimit given_nofile;
+static int nofile_raised;
+
+/* Makes room for one more element in a VEC; exits when memory is exhausted. */
+static void *grow(void *v, size_t *cap, size_t need, size_t size)
+{
+    if (need <= *cap) return v;
+    size_t c = *cap ? *cap * 2 : 64;
+    while (c < need) c *= 2;
+    void *nv = realloc(v, c * size);
+    if (nv == NULL) _exit(4);
+    *cap = c;
+    return nv;
+}
 
 static void on_sigchld(int sig) { (void)sig; }
 
 /* Writes queued events while the pipe takes them; exits when the daemon is gone. */
 static void flush_events(void)
 {
-    while (ring_len > 0) {
-        if (write(EVT_FD, ring[ring_head], sizeof(ring[0])) < 0) {
+    while (ring.n > 0) {
+        if (write(EVT_FD, ring.v[ring_head].w, sizeof(ring.v[0].w)) < 0) {
             if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) return;
             _exit(0);
         }
-        ring_head = (ring_head + 1) % RING;
-        ring_len--;
+        ring_head = (ring_head + 1) % ring.cap;
+        ring.n--;
     }
 }
 
+/* Queues an event (the ring grows when full: launch events are never dropped) and writes
+ * what the pipe takes. */
 static void emit(int type, int a, int b, int c)
 {
-    if (ring_len == RING) _exit(3); /* cannot happen: reaping keeps RING_RESERVE free */
-    int *ev = ring[(ring_head + ring_len) % RING];
+    if (ring.n == ring.cap) {
+        size_t old = ring.cap;
+        ring.v = grow(ring.v, &ring.cap, ring.n + 1, sizeof(ring.v[0]));
+        /* The events that wrapped around move up to follow the old end. */
+        size_t wrapped = ring_head + ring.n > old ? ring_head + ring.n - old : 0;
+        memcpy(&ring.v[old], &ring.v[0], wrapped * sizeof(ring.v[0]));
+    }
+    int *ev = ring.v[(ring_head + ring.n) % ring.cap].w;
     ev[0] = type; ev[1] = a; ev[2] = b; ev[3] = c;
-    ring_len++;
+    ring.n++;
     flush_events();
 }
 
@@ -110,43 +141,44 @@ static void reply(int a, int b, int c)
     }
 }
 
-/* Reads a pending launch's outcome (the child has exec'd, failed or died) and reports it; a
- * failed child is reaped here, so its exit is not an event. Frees the slot. */
-static void settle(struct pending *p, int blocking)
+/* Reads pending launch k's outcome (the child has exec'd, failed or died) and reports it; a
+ * failed child is reaped here, so its exit is not an event. The last entry takes its place. */
+static void settle(size_t k)
 {
+    struct pending p = pend.v[k];
+    pend.v[k] = pend.v[--pend.n];
     int rep[2];
     ssize_t n;
-    if (!blocking) fcntl(p->fd, F_SETFL, O_NONBLOCK);
-    do n = read(p->fd, rep, sizeof(rep)); while (n < 0 && errno == EINTR);
-    close(p->fd);
-    p->fd = -1;
-    npend--;
+    do n = read(p.fd, rep, sizeof(rep)); while (n < 0 && errno == EINTR);
+    close(p.fd);
     if (n == (ssize_t)sizeof(rep)) {
-        while (waitpid(p->pid, NULL, 0) < 0 && errno == EINTR) {}
-        emit(EV_FAILED, p->id, rep[0], rep[1]);
+        while (waitpid(p.pid, NULL, 0) < 0 && errno == EINTR) {}
+        emit(EV_FAILED, p.id, rep[0], rep[1]);
     }
-    else emit(EV_STARTED, p->id, (int)p->pid, 0);
+    else emit(EV_STARTED, p.id, (int)p.pid, 0);
 }
 
-static struct pending *pending_of(pid_t pid)
+/* The pending launch of pid, or -1. */
+static long pending_of(pid_t pid)
 {
-    for (int k = 0; k < MAX_PENDING; k++) {
-        if (pend[k].fd >= 0 && pend[k].pid == pid) return &pend[k];
+    for (size_t k = 0; k < pend.n; k++) {
+        if (pend.v[k].pid == pid) return (long)k;
     }
-    return NULL;
+    return -1;
 }
 
 /* Reaps exited children, launched or adopted, while the event ring has room, and reports each
  * exit. A child that exits before its exec outcome was read gets that outcome first. */
 static void reap_all(void)
 {
-    while (RING - ring_len >= RING_RESERVE) {
+    while (ring.n < EXIT_BACKLOG) {
         siginfo_t si;
         memset(&si, 0, sizeof(si));
         if (waitid(P_ALL, 0, &si, WEXITED | WNOHANG | WNOWAIT) != 0 || si.si_pid == 0) return;
-        struct pending *p = pending_of(si.si_pid);
-        if (p != NULL) {
-            settle(p, 1);
+        long k = pending_of(si.si_pid);
+        if (k >= 0) {
+            /* It has exited, so its end of the status pipe is closed and the read cannot wait. */
+            settle((size_t)k);
             continue; /* a failed child is already reaped */
         }
         pid_t pid = si.si_pid;
@@ -231,6 +263,7 @@ static void run_child(const struct launch *l, int status_w)
     sigset_t exec_mask;
     /* Signals are all blocked here (see setup_signals). */
     for (int s = 1; s < NSIG; s++) signal(s, SIG_DFL);
+    if (nofile_raised) setrlimit(RLIMIT_NOFILE, &given_nofile);
     sigemptyset(&exec_mask);
     preexec_status_fd = lift(status_w, l->nmap > 3 ? l->nmap : 3, ST_ARRANGE_FDS);
     arrange_fds(l);
@@ -241,39 +274,40 @@ static void run_child(const struct launch *l, int status_w)
     preexec_fail(ST_DO_EXEC, errno);
 }
 
-static struct pending *free_slot(void)
+/* A status pipe for a launch. When we are out of fds (each launch awaiting its exec outcome
+ * holds one), the oldest outcome is waited for first: only then does a launch wait for another. */
+static int status_pipe(int st[2])
 {
-    /* All slots busy: wait for the oldest launch's outcome (its pre-exec steps) to free one. */
-    if (npend == MAX_PENDING) settle(&pend[0], 1);
-    for (int k = 0; k < MAX_PENDING; k++) {
-        if (pend[k].fd < 0) return &pend[k];
+    for (;;) {
+        if (pipe(st) == 0) break;
+        if ((errno != EMFILE && errno != ENFILE) || pend.n == 0) return -1;
+        fcntl(pend.v[0].fd, F_SETFL, 0);
+        settle(0);
     }
-    return NULL;
-}
-
-/* Forks and answers with the pid at once; the exec outcome comes later as an event, read from
- * the child's close-on-exec status pipe. */
-static void launch(const struct launch *l)
-{
-    struct pending *slot = free_slot();
-    int st[2];
-    if (pipe(st) != 0) { reply(-1, ST_ARRANGE_FDS, errno); return; }
     fcntl(st[0], F_SETFD, FD_CLOEXEC);
     fcntl(st[1], F_SETFD, FD_CLOEXEC);
+    fcntl(st[0], F_SETFL, O_NONBLOCK);
+    return 0;
+}
+
+/* Forks and reports the pid at once (EV_FORKED); the exec outcome comes later as an event,
+ * read from the child's close-on-exec status pipe. */
+static void launch(const struct launch *l)
+{
+    int st[2];
+    if (status_pipe(st) != 0) { emit(EV_FAILED, l->id, ST_ARRANGE_FDS, errno); return; }
     pid_t pid = fork();
     if (pid == 0) run_child(l, st[1]);
     int fork_errno = errno;
     close(st[1]);
     if (pid < 0) {
         close(st[0]);
-        reply(-1, ST_DO_EXEC, fork_errno);
+        emit(EV_FAILED, l->id, ST_DO_EXEC, fork_errno);
         return;
     }
-    slot->fd = st[0];
-    slot->id = l->id;
-    slot->pid = pid;
-    npend++;
-    reply((int)pid, 0, 0);
+    pend.v = grow(pend.v, &pend.cap, pend.n + 1, sizeof(pend.v[0]));
+    pend.v[pend.n++] = (struct pending){ .fd = st[0], .id = l->id, .pid = pid };
+    emit(EV_FORKED, l->id, (int)pid, 0);
 }
 
 /* Splits count NUL-terminated strings starting at *p into vec from *v, then a NULL. */
@@ -338,10 +372,10 @@ static void dispatch(size_t len, int truncated, int nfds)
         reply(unreaped(h[1], &zombie), 0, 0);
     }
     else if (h[0] == REQ_LAUNCH) {
-        struct launch l = { .fds = passed, .nfds = nfds };
+        struct launch l = { .id = h[1], .fds = passed, .nfds = nfds };
         int err = truncated ? E2BIG : decode_launch(&l, len);
         if (err == 0) launch(&l);
-        else reply(-1, ST_ARRANGE_FDS, err);
+        else emit(EV_FAILED, h[1], ST_ARRANGE_FDS, err);
     }
 }
 
@@ -398,24 +432,29 @@ static int become_subreaper(void)
 /* Waits for a request, a child's exec outcome, room in the event pipe or a SIGCHLD. */
 static void wait_for_work(const sigset_t *wait_mask)
 {
-    fd_set rd, wr;
-    int top = REQ_FD;
-    FD_ZERO(&rd);
-    FD_ZERO(&wr);
-    FD_SET(REQ_FD, &rd);
-    if (ring_len > 0) FD_SET(EVT_FD, &wr);
-    for (int k = 0; k < MAX_PENDING; k++) {
-        if (pend[k].fd < 0 || pend[k].fd >= FD_SETSIZE) continue;
-        FD_SET(pend[k].fd, &rd);
-        if (pend[k].fd > top) top = pend[k].fd;
-    }
-    if (pselect(top + 1, &rd, &wr, NULL, NULL, wait_mask) < 0) {
+    size_t n = 2 + pend.n;
+    polled.v = grow(polled.v, &polled.cap, n, sizeof(polled.v[0]));
+    struct pollfd *fds = polled.v;
+    fds[0] = (struct pollfd){ .fd = REQ_FD, .events = POLLIN };
+    fds[1] = (struct pollfd){ .fd = ring.n > 0 ? EVT_FD : -1, .events = POLLOUT };
+    for (size_t k = 0; k < pend.n; k++) fds[2 + k] = (struct pollfd){ .fd = pend.v[k].fd, .events = POLLIN };
+    sigset_t old;
+    /* SIGCHLD is let in only while we wait (ppoll where there is one), so it cannot be missed. */
+#if defined(__linux__) || defined(__FreeBSD__)
+    int r = ppoll(fds, n, NULL, wait_mask);
+    (void)old;
+#else
+    sigprocmask(SIG_SETMASK, wait_mask, &old);
+    int r = poll(fds, n, 1000);
+    sigprocmask(SIG_SETMASK, &old, NULL);
+#endif
+    if (r < 0) {
         if (errno != EINTR) _exit(2);
         return;
     }
-    for (int k = 0; k < MAX_PENDING; k++) {
-        if (pend[k].fd >= 0 && pend[k].fd < FD_SETSIZE && FD_ISSET(pend[k].fd, &rd))
-            settle(&pend[k], 0);
+    /* From the end, as settling moves the last pending entry into the settled one's place. */
+    for (size_t k = pend.n; k-- > 0;) {
+        if (fds[2 + k].revents != 0) settle(k);
     }
 }
 
@@ -424,7 +463,11 @@ int main(void)
     sigset_t wait_mask;
     if (fcntl(REQ_FD, F_SETFD, FD_CLOEXEC) < 0 || fcntl(EVT_FD, F_SETFD, FD_CLOEXEC) < 0) return 2;
     fcntl(EVT_FD, F_SETFL, O_NONBLOCK);
-    for (int k = 0; k < MAX_PENDING; k++) pend[k].fd = -1;
+    /* Each launch awaiting its exec outcome holds a pipe: take all the fds we may. */
+    if (getrlimit(RLIMIT_NOFILE, &given_nofile) == 0 && given_nofile.rlim_cur < given_nofile.rlim_max) {
+        struct rlimit raised = { given_nofile.rlim_max, given_nofile.rlim_max };
+        nofile_raised = setrlimit(RLIMIT_NOFILE, &raised) == 0;
+    }
     setup_signals(&wait_mask);
     emit(EV_HELLO, (int)getpid(), become_subreaper(), 0);
     for (;;) {

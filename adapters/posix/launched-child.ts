@@ -12,7 +12,11 @@ export interface PidRef {
   release(): void;
 }
 
-/** Bookkeeping for one launched child, until both its exit and its status pipe are in. */
+/**
+ * Bookkeeping for one launched child, until both its exit and its status pipe are in. It is the
+ * ProcessHandle the core holds, so a pid reported after launch() returned (0 until then) is
+ * seen through it.
+ */
 export interface ChildRecord {
   pid: number;
   ref: PidRef | undefined;
@@ -22,6 +26,8 @@ export interface ChildRecord {
   watchers: Array<(s: ExitStatus | undefined) => void>;
   /** Launched by the spawner, which signals it and reports its exit. */
   viaSpawner?: boolean;
+  /** Signals asked for before the spawner reported the fork (pid 0): [signal, group]. */
+  heldSignals?: Array<[number, boolean]>;
   /** Its start time, once read for the journal (which asks after every service event). */
   startTime?: string;
 }

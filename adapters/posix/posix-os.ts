@@ -150,17 +150,20 @@ class LaunchFds {
   parentLogFd: number | undefined;
   constructor(private readonly libc: Libc | undefined) {}
 
+  /** The child has its copies (or never will): close ours, once. */
   closeChildCopies(): void {
-    for (const fd of this.toClose) this.libc?.close(fd);
+    for (const fd of this.toClose.splice(0)) this.libc?.close(fd);
     if (this.parentLogFd !== undefined) fs.closeSync(this.parentLogFd);
+    this.parentLogFd = undefined;
   }
 
-  /** The launch failed: close everything, the daemon's ends too. */
+  /** The launch failed: close everything, the daemon's ends too (each fd once). */
   closeAll(): void {
-    for (const fd of this.toClose) this.libc?.close(fd);
+    this.closeChildCopies();
     if (this.outputReadFd !== undefined) this.libc?.close(this.outputReadFd);
     if (this.readinessReadFd !== undefined) this.libc?.close(this.readinessReadFd);
-    if (this.parentLogFd !== undefined) fs.closeSync(this.parentLogFd);
+    this.outputReadFd = undefined;
+    this.readinessReadFd = undefined;
   }
 }
 
@@ -272,6 +275,7 @@ export class PosixOs implements Os {
    */
   private spawnerDied(sp: Spawner): void {
     if (this.spawner === sp) this.spawner = undefined;
+    const unsent = sp.takeLaunches();
     for (const [pid, onExit] of sp.takeWatchers()) {
       if (this.reaper) this.reaper.watch(pid, onExit);
       else this.logFn('warn', `exit of pid ${pid} cannot be followed after the spawner exited`);
@@ -281,9 +285,14 @@ export class PosixOs implements Os {
     if (this.spawner === undefined && this.restartSpawner && this.spawnerDeaths.length < 3) {
       this.logFn('warn', 'the native spawner exited; starting it again');
       this.restartSpawner();
-      return;
+      const next = this.spawner as Spawner | undefined;
+      if (next) {
+        next.adopt(unsent);
+        return;
+      }
     }
     this.logFn('error', 'the native spawner exited; launching through child_process from now on');
+    for (const l of unsent) l.cb.failed(ExecStage.DO_EXEC, 10 /* ECHILD */);
   }
 
   // ---- clock and timers -------------------------------------------------------------------
@@ -568,9 +577,11 @@ export class PosixOs implements Os {
   }
 
   /**
-   * Launches through the spawner: the daemon waits only for its fork. Undefined when the plan
-   * does not suit it (a Node-made pipe, too large a request) or it is gone: the caller then
-   * launches through child_process with the same fds.
+   * Launches through the spawner, without waiting: the request is queued and sent when the
+   * spawner can take it, and the returned handle has pid 0 until the fork is reported
+   * (events.onSpawned; signals meanwhile wait for it). Undefined when the plan does not suit
+   * the spawner (a Node-made pipe, too large a request) or it is gone: the caller then launches
+   * through child_process with the same fds.
    */
   private launchViaSpawner(
     spec: ProcessSpec,
@@ -580,7 +591,7 @@ export class PosixOs implements Os {
   ): ProcessHandle | undefined {
     const req = spawnRequest(spec, plan);
     if (!req || !this.spawner) return undefined;
-    const rec: ChildRecord = { pid: -1, ref: undefined, finished: false, watchers: [] };
+    const rec: ChildRecord = { pid: 0, ref: undefined, finished: false, watchers: [] };
     rec.viaSpawner = true;
     // The readiness pipe is read only once exec is known to have succeeded, so that the core
     // sees exec success before readiness (they come through different pipes).
@@ -588,13 +599,29 @@ export class PosixOs implements Os {
     let readiness: net.Socket | undefined;
     const finish = (exit: ExitStatus | undefined) => {
       rec.finished = true;
-      this.children.delete(rec.pid);
+      if (rec.pid > 0) this.children.delete(rec.pid);
       readiness?.destroy();
       if (readinessFd !== undefined) this.libc?.close(readinessFd);
       readinessFd = undefined;
       for (const w of rec.watchers.splice(0)) w(exit);
     };
-    const r = this.spawner.launch(req, {
+    const queued = this.spawner.launch(req, {
+      sent: () => fds.closeChildCopies(),
+      forked: (pid) => {
+        rec.pid = pid;
+        this.children.set(pid, rec);
+        if (spec.output.kind === 'buffer' && fds.outputReadFd !== undefined) {
+          this.attachOutput(pid, fds.outputReadFd, spec.output.sink);
+        } else if (spec.output.kind === 'rotate' && fds.outputReadFd !== undefined) {
+          this.attachRotated(pid, fds.outputReadFd, spec.output);
+        }
+        fds.outputReadFd = undefined;
+        for (const [signal, group] of rec.heldSignals?.splice(0) ?? []) {
+          this.spawner?.signal(pid, signal, group);
+        }
+        rec.heldSignals = undefined;
+        events.onSpawned?.(pid);
+      },
       started: () => {
         if (rec.finished) return;
         events.onExecSucceeded?.();
@@ -603,6 +630,11 @@ export class PosixOs implements Os {
         if (readiness) watchReadiness(readiness, rec, events);
       },
       failed: (stage, errno) => {
+        if (rec.pid <= 0) {
+          // Never forked: the daemon's ends of the pipes go too (readiness with finish).
+          fds.readinessReadFd = undefined;
+          fds.closeAll();
+        }
         finish(undefined);
         events.onExecFailed(stage, errno, this.strerror(errno));
       },
@@ -611,20 +643,7 @@ export class PosixOs implements Os {
         events.onExit(exit);
       },
     });
-    if (!r) return undefined;
-    if ('stage' in r) {
-      readinessFd = undefined; // closed with the other fds by failLater
-      return this.failLater(fds, events, r);
-    }
-    fds.closeChildCopies();
-    rec.pid = r.pid;
-    this.children.set(r.pid, rec);
-    if (spec.output.kind === 'buffer' && fds.outputReadFd !== undefined) {
-      this.attachOutput(r.pid, fds.outputReadFd, spec.output.sink);
-    } else if (spec.output.kind === 'rotate' && fds.outputReadFd !== undefined) {
-      this.attachRotated(r.pid, fds.outputReadFd, spec.output);
-    }
-    return { pid: r.pid };
+    return queued ? rec : undefined;
   }
 
   /**
@@ -675,10 +694,17 @@ export class PosixOs implements Os {
     return rec !== undefined && !rec.finished ? rec : undefined;
   }
 
-  /** Signals a launched child; false once its exit has been reported. */
+  /**
+   * Signals a launched child; false once its exit has been reported. A launch whose fork is not
+   * reported yet (pid 0) gets the signal once it is.
+   */
   signal(proc: ProcessHandle, signal: number, target: SignalTarget): boolean {
-    const rec = this.children.get(proc.pid);
+    const rec = proc.pid > 0 ? this.children.get(proc.pid) : (proc as ChildRecord);
     if (!rec || rec.finished) return false;
+    if (rec.pid <= 0 && rec.viaSpawner) {
+      (rec.heldSignals ??= []).push([signal, target === 'group']);
+      return true;
+    }
     if (rec.viaSpawner && this.spawner)
       return this.spawner.signal(rec.pid, signal, target === 'group');
     return this.sendSignal(rec.pid, rec.ref, signal, target === 'group');

@@ -1,19 +1,21 @@
 // The daemon's side of the spawner (adapters/native/spawner.c): starts it once, sends launch,
-// signal and watch requests on a SOCK_SEQPACKET socketpair, and reads its events (exec outcome,
-// every exit) from a pipe, a bounded number per turn of the event loop so that control
-// connections are served between batches. The daemon itself never forks per launch.
+// signal and watch requests on a SOCK_SEQPACKET socketpair, and reads its events (fork, exec
+// outcome, every exit) from a pipe, a bounded number per turn of the event loop so that control
+// connections are served between batches. The daemon itself never forks per launch, and never
+// waits for a launch: requests are queued and sent without blocking (a window of them in flight
+// at once), and the pid and the exec outcome come back as events.
 //
 // Requests (native int32s, then NUL-terminated byte strings):
 //   launch: 1, id, nmap, nops, nargv, nenv, map[nmap], ops..., argv..., env...  + fds (SCM_RIGHTS)
 //           map[i] says what child fd i gets: a passed fd's index, -1 /dev/null, -2 our stdio
 //   signal: 2, pid, signal, group        watch: 3, pid
-// Replies on the socket (launch, watch): pid or -1, stage, errno / isChild, 0, 0.
-// Events on the pipe, 4 int32s: 0 hello (pid, subreaper); 1 started (id, pid); 2 failed (id,
-// stage, errno); 3 exit (pid, si_code, si_status).
+// Reply on the socket (watch only): isChild, 0, 0.
+// Events on the pipe, 4 int32s: 0 hello (pid, subreaper); 4 forked (id, pid); 1 started (id,
+// pid); 2 failed (id, stage, errno), before or after forked; 3 exit (pid, si_code, si_status).
 
 import * as childProcess from 'node:child_process';
 import * as net from 'node:net';
-import type { ExitStatus } from '../../src/model';
+import { ExecStage, type ExitStatus } from '../../src/model';
 import type { Libc } from './ffi';
 import type { LaunchPlan } from './helper-plan';
 import type { ProcessSpec } from '../../src/core/os';
@@ -27,12 +29,21 @@ export const MAP_INHERIT = -2;
 const LIMIT = {
   /** The largest request the spawner takes (its buffer); larger ones use child_process. */
   request: 200 * 1024,
+  /**
+   * Launch requests sent and not yet forked, and their bytes: enough to keep the spawner busy,
+   * few enough that the socket's send buffer takes them without blocking (a larger request
+   * still goes alone).
+   */
+  inFlight: 64,
+  inFlightBytes: 96 * 1024,
+  /** When the socket was full with nothing in flight to wake us, try again after this. */
+  retryMs: 2,
   /** The spawner's limits on the child fd map and on the fds passed with one launch. */
   map: 64,
   fds: 16,
   /** Events handled per turn of the event loop before yielding to other I/O. */
   eventBudget: 128,
-  /** How long a reply may take before the spawner is declared hung. */
+  /** How long a watch reply may take before the spawner is declared hung. */
   replyMs: 5000,
   /** Exits of pids nobody watches yet (adopted orphans), kept for a late watchPid. */
   recent: 256,
@@ -48,14 +59,33 @@ export interface SpawnRequest {
   env: string[];
 }
 
-/** What one launch reports, after the reply: exec outcome, then (if it exec'd) the exit. */
+/**
+ * What one launch reports, in this order: sent (the request left the daemon, with its fds),
+ * forked (the pid), then the exec outcome (started or failed) and, if it exec'd, the exit.
+ * failed may also come without forked: the request was refused or the fork failed.
+ */
 export interface SpawnCallbacks {
+  sent(): void;
+  forked(pid: number): void;
   started(): void;
   failed(stage: number, errno: number): void;
   exited(status: ExitStatus): void;
 }
 
-export type SpawnReply = { pid: number } | { stage: number; errno: number };
+/** A launch request, queued or sent, until its fork (or failure) is reported. */
+export interface QueuedLaunch {
+  id: number;
+  data: Buffer;
+  fds: readonly number[];
+  cb: SpawnCallbacks;
+  /** Set once sent. */
+  sent: boolean;
+  /** Set once forked. */
+  pid: number;
+}
+
+const ECHILD = 10;
+const EAGAIN = 11;
 
 /** Talks to one running spawner process. */
 export class Spawner {
@@ -65,7 +95,15 @@ export class Spawner {
   onDeath: (() => void) | undefined;
   private alive = true;
   private nextId = 1;
-  private readonly launches = new Map<number, { cb: SpawnCallbacks; pid: number }>();
+  /** Launches by id, from the request until the exec outcome. */
+  private readonly launches = new Map<number, QueuedLaunch>();
+  /** Launch requests not sent yet, oldest first (from queueHead on). */
+  private queue: QueuedLaunch[] = [];
+  private queueHead = 0;
+  /** Launch requests sent and not yet forked, and their bytes. */
+  private inFlight = 0;
+  private inFlightBytes = 0;
+  private retry: NodeJS.Timeout | undefined;
   private readonly exits = new Map<number, (s: ExitStatus) => void>();
   private readonly recent = new Map<number, ExitStatus>();
   private readonly reply = Buffer.alloc(12);
@@ -137,22 +175,81 @@ export class Spawner {
   }
 
   /**
-   * Asks for a launch and waits for the fork (not the exec): returns the pid, or the stage and
-   * errno of a failure before the fork. Undefined when the request is too large or the
-   * spawner is gone (the caller launches another way). cb reports the rest.
+   * Queues a launch; it is sent as soon as the window of launches in flight allows, without
+   * blocking. False when the request is too large for the spawner or the spawner is gone (the
+   * caller launches another way); otherwise cb reports everything that follows.
    */
-  launch(r: SpawnRequest, cb: SpawnCallbacks): SpawnReply | undefined {
+  launch(r: SpawnRequest, cb: SpawnCallbacks): boolean {
+    if (!this.alive) return false;
     const id = this.nextId++;
     const data = Spawner.encode(id, r);
-    if (!data || !this.alive) return undefined;
-    const words = this.request(data, r.fds);
-    if (!words) return undefined;
-    if (words[0] < 0) return { stage: words[1], errno: words[2] };
-    const pid = words[0];
-    this.launches.set(id, { cb, pid });
-    this.recent.delete(pid);
-    this.exits.set(pid, (s) => cb.exited(s));
-    return { pid };
+    if (!data) return false;
+    const l: QueuedLaunch = { id, data, fds: r.fds, cb, sent: false, pid: -1 };
+    this.launches.set(id, l);
+    this.queue.push(l);
+    this.pump();
+    return true;
+  }
+
+  /**
+   * Takes over the launches another spawner had queued and not sent (it died): they go out
+   * through this one, under new ids.
+   */
+  adopt(unsent: readonly QueuedLaunch[]): void {
+    for (const l of unsent) {
+      l.id = this.nextId++;
+      l.data.writeInt32LE(l.id, 4);
+      this.launches.set(l.id, l);
+      this.queue.push(l);
+    }
+    this.pump();
+  }
+
+  /** Sends queued launches while the window allows and the socket takes them. */
+  private pump(): void {
+    while (this.alive && this.queueHead < this.queue.length) {
+      const l = this.queue[this.queueHead];
+      if (
+        this.inFlight > 0 &&
+        (this.inFlight >= LIMIT.inFlight ||
+          this.inFlightBytes + l.data.length > LIMIT.inFlightBytes)
+      )
+        break;
+      const n = this.msg.send(this.sock, l.data, l.fds, true);
+      if (n === -EAGAIN) {
+        // Full: the next event wakes us, or (nothing in flight) a short timer.
+        if (this.inFlight === 0 && !this.retry) {
+          this.retry = setTimeout(() => {
+            this.retry = undefined;
+            this.pump();
+          }, LIMIT.retryMs);
+          this.retry.unref();
+        }
+        break;
+      }
+      if (n < 0) {
+        this.died();
+        return;
+      }
+      this.queueHead++;
+      l.sent = true;
+      this.inFlight++;
+      this.inFlightBytes += l.data.length;
+      l.cb.sent();
+    }
+    if (this.queueHead === this.queue.length) {
+      this.queue = [];
+      this.queueHead = 0;
+    } else if (this.queueHead > 1024 && this.queueHead * 2 > this.queue.length) {
+      this.queue = this.queue.slice(this.queueHead);
+      this.queueHead = 0;
+    }
+  }
+
+  /** A sent launch has been forked, or has failed before that. */
+  private landed(l: QueuedLaunch): void {
+    this.inFlight--;
+    this.inFlightBytes -= l.data.length;
   }
 
   /** Signals an unreaped child of the spawner (or its process group); false once it is gone. */
@@ -214,6 +311,7 @@ export class Spawner {
     if (!this.alive) return;
     this.alive = false;
     this.onDeath = undefined;
+    if (this.retry) clearTimeout(this.retry);
     this.libc.close(this.sock);
     this.events.destroy();
   }
@@ -235,6 +333,25 @@ export class Spawner {
     }
     const r = this.reply;
     return [r.readInt32LE(0), r.readInt32LE(4), r.readInt32LE(8)];
+  }
+
+  /**
+   * Settles what the spawner leaves behind: a launch forked but without its exec outcome counts
+   * as started (the process exists; its exit is handed over with takeWatchers), one sent and not
+   * forked as failed (it may never have run). Returns the launches not sent yet, for the next
+   * spawner (adopt).
+   */
+  takeLaunches(): QueuedLaunch[] {
+    const unsent = this.queue.slice(this.queueHead);
+    this.queue = [];
+    this.queueHead = 0;
+    const settled = [...this.launches.values()].filter((l) => l.sent);
+    this.launches.clear();
+    for (const l of settled) {
+      if (l.pid > 0) l.cb.started();
+      else l.cb.failed(ExecStage.DO_EXEC, ECHILD);
+    }
+    return unsent;
   }
 
   private died(): void {
@@ -279,12 +396,26 @@ export class Spawner {
     }
     const launch = this.launches.get(a);
     if (!launch) return;
+    if (type === 4) {
+      this.landed(launch);
+      launch.pid = b;
+      this.recent.delete(b);
+      this.exits.set(b, (s) => launch.cb.exited(s));
+      launch.cb.forked(b);
+      this.pump();
+      return;
+    }
     this.launches.delete(a);
     if (type === 1) {
       launch.cb.started();
     } else if (type === 2) {
-      // A child that failed before exec is reaped by the spawner without an exit event.
-      this.exits.delete(launch.pid);
+      if (launch.pid > 0) {
+        // A child that failed before exec is reaped by the spawner without an exit event.
+        this.exits.delete(launch.pid);
+      } else {
+        this.landed(launch);
+        this.pump();
+      }
       launch.cb.failed(b, c);
     }
   }

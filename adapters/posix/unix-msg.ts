@@ -10,8 +10,8 @@ import { declareMsghdr, LINUX_SOCKET, messageHeader, SOCKET } from './socket';
 export interface UnixMsg {
   /** A connected SOCK_SEQPACKET pair, both ends close-on-exec: [ours, theirs] or -errno. */
   socketpair(): [number, number] | number;
-  /** Sends one message with fds attached (SCM_RIGHTS); blocking. */
-  send(fd: number, data: Buffer, fds: readonly number[]): number;
+  /** Sends one message with fds attached (SCM_RIGHTS); blocking unless nonBlocking (-EAGAIN). */
+  send(fd: number, data: Buffer, fds: readonly number[], nonBlocking?: boolean): number;
   /** Receives one message into buf; waits at most the timeout set with setRecvTimeout. */
   recv(fd: number, buf: Buffer): number;
   /** SO_RCVTIMEO: how long recv waits before failing with EAGAIN. */
@@ -50,10 +50,11 @@ export function bindUnixMsg(libc: Libc, platform: string, endianness: string): U
       if (socketpair(C.AF_UNIX, C.SOCK_SEQPACKET | C.SOCK_CLOEXEC, 0, sv) !== 0) return fail();
       return [sv[0], sv[1]];
     },
-    send(fd, data, fds) {
+    send(fd, data, fds, nonBlocking) {
       const control = fds.length > 0 ? rightsMessage(fds, word) : null;
       const header = messageHeader(data, control);
-      return retryInterrupted(() => Number(sendmsg(fd, header, C.MSG_NOSIGNAL)), fail);
+      const flags = C.MSG_NOSIGNAL | (nonBlocking ? C.MSG_DONTWAIT : 0);
+      return retryInterrupted(() => Number(sendmsg(fd, header, flags)), fail);
     },
     recv(fd, buf) {
       return retryInterrupted(() => Number(recv(fd, buf, buf.length, 0)), fail);

@@ -10,7 +10,8 @@
  *
  *   pid, handle     the main process (for scripted services: the start or stop command while
  *                   it runs; for bgprocess, once started: the daemon named by the pid file,
- *                   with no handle), or -1 when there is none.
+ *                   with no handle), or -1 when there is none; 0 while a launch is in flight
+ *                   (the adapter reports the pid with onSpawned).
  *   launch          the identity of the current launch. Events from an older launch (a process
  *                   we stopped tracking) are dropped by guard().
  *   waitingForExecStat
@@ -88,6 +89,7 @@ export interface Launch {
 
 /** An event a launch of the main process reports (the ProcessEvents calls, as one closed type). */
 export type MainEvent =
+  | { kind: 'spawned'; pid: number }
   | { kind: 'exit'; status: ExitStatus }
   | { kind: 'exec-failed'; stage: number; errno: number; message: string }
   | { kind: 'exec-succeeded' }
@@ -107,6 +109,9 @@ const READINESS_CLOSED: MainEvent = { kind: 'readiness-closed' };
 class MainLaunch implements Launch, ProcessEvents {
   handle: ProcessHandle | undefined = undefined;
   constructor(private readonly svc: BaseProcessService) {}
+  onSpawned(pid: number): void {
+    this.svc.mainEvent(this, { kind: 'spawned', pid });
+  }
   onExit(status: ExitStatus): void {
     this.svc.mainEvent(this, { kind: 'exit', status });
   }
@@ -458,12 +463,23 @@ export abstract class BaseProcessService extends ServiceRecord {
     this.pid = launch.handle.pid;
     this.exitStatus = undefined;
     this.waitingForExecStat = this.os.caps.execStatus === true;
-    this.launched();
+    if (this.pid > 0) this.launched();
     return true;
   }
 
   /** The main process has been launched (this.pid is set): for what follows a fork upstream. */
   protected launched(): void {}
+
+  /**
+   * The fork of an asynchronous launch is done. A start timeout counts from here, so that the
+   * time the launch waited behind others (a burst of thousands) is not charged to the service.
+   */
+  private onMainSpawned(pid: number): void {
+    if (this.pid !== 0) return;
+    this.pid = pid;
+    this.launched();
+    if (this.timerFor === 'none' && this.state !== 'stopping') this.armStartTimeout();
+  }
 
   /** For adapters without exec status: treat the launch as a successful exec, now. */
   protected completeLaunch(): void {
@@ -480,6 +496,9 @@ export abstract class BaseProcessService extends ServiceRecord {
     if (e.kind === 'exit') this.beforeMainExit();
     if (this.launch !== launch) return;
     switch (e.kind) {
+      case 'spawned':
+        this.onMainSpawned(e.pid);
+        break;
       case 'exit':
         this.onMainExit(e.status);
         break;
@@ -653,9 +672,7 @@ export abstract class BaseProcessService extends ServiceRecord {
       }
       this.set.processQueues();
     } else {
-      if (d.startTimeoutMs !== 0) {
-        this.armTimer(d.startTimeoutMs, 'start-stop-timeout');
-      }
+      this.armStartTimeout();
       this.completeLaunch();
     }
   }
@@ -818,9 +835,12 @@ export abstract class BaseProcessService extends ServiceRecord {
     this.handleExitStatus();
   }
 
-  /** Arms the start timeout, if there is one, for a start that goes on (launched or adopted). */
+  /**
+   * Arms the start timeout, if there is one, for a start that goes on (launched or adopted);
+   * for a launch still in flight, once it is forked (onMainSpawned).
+   */
   protected armStartTimeout(): void {
-    if (this.desc.startTimeoutMs !== 0)
+    if (this.desc.startTimeoutMs !== 0 && this.pid !== 0)
       this.armTimer(this.desc.startTimeoutMs, 'start-stop-timeout');
     else this.stopStopStartTimer();
   }

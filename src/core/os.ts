@@ -96,6 +96,12 @@ export interface ActivationSocket {
 
 /** Callbacks a launched process reports through. Each fires at most once, except onReady. */
 export interface ProcessEvents {
+  /**
+   * The process exists: its pid. Only for a launch whose handle had pid 0 (the adapter forks
+   * asynchronously); it comes before every other event of that launch, except an onExecFailed
+   * that means nothing was forked.
+   */
+  onSpawned?(pid: number): void;
   /** The process has exited (and been reaped). */
   onExit(status: ExitStatus): void;
   /**
@@ -119,6 +125,10 @@ export interface ProcessEvents {
 }
 
 export interface ProcessHandle {
+  /**
+   * The process id; 0 while the launch is in flight (the adapter forks asynchronously), and
+   * then the pid once onSpawned has reported it.
+   */
   readonly pid: number;
 }
 
@@ -232,9 +242,13 @@ export interface Os {
   clearTimer(t: TimerHandle): void;
 
   /**
-   * Start a process. Returns its handle synchronously; failures that happen in the child before
-   * exec arrive later through events.onExecFailed. Throws LaunchError (code 'ELAUNCH') when the
-   * launch cannot even be attempted (e.g. the exec helper is needed but missing).
+   * Start a process. Returns its handle synchronously, without waiting for the fork where the
+   * adapter can (the handle's pid is then 0 until events.onSpawned); failures before exec arrive
+   * later through events.onExecFailed. A signal sent to a handle whose pid is not known yet is
+   * delivered once the process exists. Throws LaunchError (code 'ELAUNCH') when the launch
+   * cannot even be attempted (e.g. the exec helper is needed but missing).
+   * Linux: through the native spawner (asynchronous); elsewhere, and without the spawner,
+   * through child_process (the pid at once).
    */
   launch(spec: ProcessSpec, events: ProcessEvents): ProcessHandle;
 

@@ -142,11 +142,15 @@ export class ProcessService extends BaseProcessService {
     this.bringDown();
   }
 
-  /** With inittab-id / inittab-line, the process gets a utmp entry while it runs (upstream too). */
+  /**
+   * With inittab-id / inittab-line, the process gets a utmp entry while it runs (upstream too);
+   * with sd_notify, its session is the service's.
+   */
   protected override launched(): void {
     const id = this.desc.inittabId ?? '';
     const line = this.desc.inittabLine ?? '';
     if (id !== '' || line !== '') this.os.utmpStarted?.(id, line, this.pid);
+    this.notifier?.launched(this.pid);
   }
 
   private utmpEnded(): void {
@@ -359,8 +363,7 @@ export class ProcessService extends BaseProcessService {
     this.mainPidWatch?.cancel();
     this.mainPidWatch = undefined;
     const ok = super.startPsProcess(argv, onConsole);
-    if (ok) this.notifier?.launched(this.pid);
-    else this.notifier?.processEnded();
+    if (!ok) this.notifier?.processEnded();
     return ok;
   }
 

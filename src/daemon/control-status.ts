@@ -7,7 +7,8 @@ import type { StatusFormat, StatusInfo } from '../protocol/status';
 
 /** The status block for `s` in the given layout. */
 export function toStatusInfo(s: ServiceStatus, format: StatusFormat): StatusInfo {
-  const hasPid = s.pid !== -1;
+  // A launch in flight (pid 0) has no pid to show yet.
+  const hasPid = s.pid > 0;
   let execStage = 0;
   let word1 = 0;
   let word2 = 0;

@@ -33,7 +33,10 @@ export interface FakeNotifySocket {
 
 /** One launched process as the fake saw it. */
 export interface FakeProcess {
+  /** Its pid (with asyncLaunch, the core learns it only from spawn()). */
   readonly pid: number;
+  /** The handle launch() returned (pid 0 until spawn() with asyncLaunch). */
+  readonly handle: { pid: number };
   readonly spec: ProcessSpec;
   readonly events: ProcessEvents;
   /** Signals sent to it, in order. */
@@ -89,7 +92,18 @@ export class FakeOs implements Os {
   /** Session ids the test arranged: pid -> sid (see sessionOf). */
   private sessions = new Map<number, number>();
 
-  constructor(opts: { execStatus?: boolean; killCgroup?: boolean; utmp?: boolean } = {}) {
+  /** launch() returns pid 0 and the test reports the fork with spawn(), as the spawner does. */
+  private readonly asyncLaunch: boolean;
+
+  constructor(
+    opts: {
+      execStatus?: boolean;
+      killCgroup?: boolean;
+      utmp?: boolean;
+      asyncLaunch?: boolean;
+    } = {},
+  ) {
+    this.asyncLaunch = opts.asyncLaunch ?? false;
     this.caps = {
       pidfd: true,
       cgroups: true,
@@ -160,8 +174,10 @@ export class FakeOs implements Os {
       this.launchFailures.delete(spec.serviceName);
       throw new LaunchError(failure, ExecStage.DO_EXEC);
     }
+    const pid = this.nextPid++;
     const p: FakeProcess = {
-      pid: this.nextPid++,
+      pid,
+      handle: { pid: this.asyncLaunch ? 0 : pid },
       spec,
       events,
       signals: [],
@@ -169,11 +185,25 @@ export class FakeOs implements Os {
       execReported: false,
     };
     this.processes.push(p);
-    return { pid: p.pid };
+    return p.handle;
+  }
+
+  /**
+   * With asyncLaunch: report the fork of a launch (its pid). Signals sent to it before are
+   * already recorded, as the adapter delivers them once the pid is known.
+   */
+  spawn(target: string | number | FakeProcess): void {
+    const p = this.resolve(target);
+    if (!this.asyncLaunch || p.handle.pid !== 0) {
+      throw new Error(`fake-os: process ${p.pid} is not awaiting its fork`);
+    }
+    if (!p.events.onSpawned) throw new Error('fake-os: no onSpawned handler');
+    p.handle.pid = p.pid;
+    p.events.onSpawned(p.pid);
   }
 
   signal(proc: ProcessHandle, signal: number, target: SignalTarget): boolean {
-    const p = this.processes.find((x) => x.pid === proc.pid);
+    const p = this.processes.find((x) => x.handle === proc || x.pid === proc.pid);
     if (!p) throw new Error(`fake-os: signal to unknown pid ${proc.pid}`);
     if (p.done) return false;
     p.signals.push({ signal, target });
@@ -215,6 +245,7 @@ export class FakeOs implements Os {
   exit(target: string | number | FakeProcess, status: ExitStatus | number = 0): void {
     const p = this.resolve(target);
     if (p.done) throw new Error(`fake-os: process ${p.pid} already ended`);
+    this.requireSpawned(p);
     if (this.caps.execStatus && !p.execReported) this.execOk(p);
     p.done = true;
     p.events.onExit(typeof status === 'number' ? exited(status) : status);
@@ -229,13 +260,19 @@ export class FakeOs implements Os {
     status: ExitStatus | number = 0,
   ): void {
     const p = this.resolve(target);
+    this.requireSpawned(p);
     if (!this.caps.execStatus || p.execReported || p.done) {
       throw new Error(`fake-os: process ${p.pid} has no exec result outstanding`);
     }
     p.events.onExit(typeof status === 'number' ? exited(status) : status);
   }
 
-  /** Deliver an exec failure. */
+  /** Events of a process come only after its fork was reported (asyncLaunch). */
+  private requireSpawned(p: FakeProcess): void {
+    if (p.handle.pid === 0) throw new Error(`fake-os: process ${p.pid} not spawned yet`);
+  }
+
+  /** Deliver an exec failure (with asyncLaunch, before spawn() too: the fork failed). */
   execFail(
     target: string | number | FakeProcess,
     stage: number = ExecStage.DO_EXEC,
@@ -252,6 +289,7 @@ export class FakeOs implements Os {
   /** Deliver exec success (only meaningful with caps.execStatus). */
   execOk(target: string | number | FakeProcess): void {
     const p = this.resolve(target);
+    this.requireSpawned(p);
     if (!p.events.onExecSucceeded) throw new Error('fake-os: no onExecSucceeded handler');
     if (p.execReported) throw new Error(`fake-os: exec of ${p.pid} already reported`);
     p.execReported = true;

@@ -66,6 +66,11 @@ function run(
   );
   const handle = adapter.launch(s, {
     ...more,
+    // Through the spawner the pid comes after launch() returns.
+    onSpawned: (pid) => {
+      launched.push(pid);
+      more.onSpawned?.(pid);
+    },
     onExit: (status) => {
       clearTimeout(timer);
       order.push('exit');
@@ -637,9 +642,12 @@ describeLinux('Linux adapter', () => {
   });
 
   it('watches a pid file that names a process the adapter launched itself', async () => {
-    const { handle, done } = run(spec(['sh', '-c', 'sleep 0.2; exit 9']));
+    let spawned!: (pid: number) => void;
+    const pid = new Promise<number>((res) => (spawned = res));
+    const { handle, done } = run(spec(['sh', '-c', 'sleep 0.2; exit 9']), { onSpawned: spawned });
+    const known = handle.pid > 0 ? handle.pid : await within(pid, 'the pid');
     const watched = within(
-      new Promise<ExitStatus | undefined>((res) => adapter.watchPid(handle.pid, res)),
+      new Promise<ExitStatus | undefined>((res) => adapter.watchPid(known, res)),
       'the watched exit',
     );
     expect(await done).toEqual(EXIT(9));

@@ -105,7 +105,14 @@ export class Harness {
   readonly set: ServiceSet;
   readonly events: string[] = [];
 
-  constructor(opts: { execStatus?: boolean; killCgroup?: boolean; utmp?: boolean } = {}) {
+  constructor(
+    opts: {
+      execStatus?: boolean;
+      killCgroup?: boolean;
+      utmp?: boolean;
+      asyncLaunch?: boolean;
+    } = {},
+  ) {
     this.os = new FakeOs(opts);
     this.set = new ServiceSet(this.os, this.host, this.src);
     this.set.addListener({
