@@ -668,11 +668,17 @@ export class PosixOs implements Os {
 
   /** The rotated log at spec.path (one writer per path, whatever the number of processes). */
   private rotatingLog(spec: RotationSpec): RotatingLog {
-    let log = this.rotatingLogs.get(spec.path);
-    if (!log) {
-      log = new RotatingLog(spec, (message) => this.logFn('error', message));
-      this.rotatingLogs.set(spec.path, log);
-    }
+    const known = this.rotatingLogs.get(spec.path);
+    if (known) return known;
+    // Forgotten once its last writer is done, so that paths no longer used cost nothing.
+    const log: RotatingLog = new RotatingLog(
+      spec,
+      (message) => this.logFn('error', message),
+      () => {
+        if (this.rotatingLogs.get(spec.path) === log) this.rotatingLogs.delete(spec.path);
+      },
+    );
+    this.rotatingLogs.set(spec.path, log);
     return log;
   }
 

@@ -40,6 +40,8 @@ export class RotatingLog {
   constructor(
     private spec: RotationSpec,
     private readonly warn: (message: string) => void,
+    /** Called when the last writer has finished and the file is closed. */
+    private readonly onIdle: () => void = () => {},
   ) {}
 
   /**
@@ -95,6 +97,7 @@ export class RotatingLog {
     if (this.sources.size === 0 && this.fd !== undefined) {
       closeQuietly(this.fd);
       this.fd = undefined;
+      this.onIdle();
     }
   }
 

@@ -123,4 +123,25 @@ describe('RotatingLog', () => {
     const log = new RotatingLog(sp, () => {});
     expect(log.open(sp)).toBe(os.constants.errno.ELOOP);
   });
+
+  it('says it is idle once its last writer has finished, not before', async () => {
+    const sp = spec();
+    let idle = 0;
+    const log = new RotatingLog(
+      sp,
+      (m) => {
+        throw new Error(m);
+      },
+      () => idle++,
+    );
+    expect(log.open(sp)).toBeUndefined();
+    const first = new PassThrough();
+    const firstDone = new Promise<void>((r) => log.attach(first, r));
+    await feed(log, ['a\n']);
+    expect(idle).toBe(0); // the first writer is still attached
+    first.end('b\n');
+    await firstDone;
+    expect(idle).toBe(1);
+    expect(log.inUse).toBe(false);
+  });
 });
