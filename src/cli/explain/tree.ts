@@ -24,14 +24,16 @@ export interface TreeNode {
   state: string | null;
   /** The kind of link from the parent (absent at the root). */
   link?: string;
-  /** Already shown on the path above, so not expanded again. */
+  /** Already shown above (expanded where it first appears), so not expanded again. */
   repeated?: true;
   children: TreeNode[];
 }
 
 /**
  * The tree of `root`: its dependencies (or dependents, reversed), each with its state and the
- * kind of the link that leads to it. A service already on the path above is not expanded again.
+ * kind of the link that leads to it. A service is expanded where it first appears (in the order
+ * shown); later appearances, and a cycle back to it, are marked repeated and not expanded again,
+ * so a layered graph gives a tree as large as the graph, not one line per path.
  */
 export function treeNodes(g: Graph, root: string, reverse: boolean): TreeNode {
   const make = (name: string, link?: DependencyType): TreeNode => {
@@ -41,20 +43,18 @@ export function treeNodes(g: Graph, root: string, reverse: boolean): TreeNode {
     return n;
   };
   const top = make(root);
-  // An explicit stack, not recursion: a long dependency chain must not exhaust the call stack.
-  const stack: Array<{ node: TreeNode; path: string[] }> = [{ node: top, path: [] }];
-  for (let item = stack.pop(); item !== undefined; item = stack.pop()) {
-    const { node, path } = item;
-    if (path.includes(node.name)) {
+  const shown = new Set<string>();
+  // Depth first in display order, with an explicit stack, not recursion: a long dependency
+  // chain must not exhaust the call stack.
+  const stack: TreeNode[] = [top];
+  for (let node = stack.pop(); node !== undefined; node = stack.pop()) {
+    if (shown.has(node.name)) {
       node.repeated = true;
       continue;
     }
-    const below = [...path, node.name];
-    for (const c of childrenOf(g, node.name, reverse)) {
-      const child = make(c.name, c.type);
-      node.children.push(child);
-      stack.push({ node: child, path: below });
-    }
+    shown.add(node.name);
+    node.children = childrenOf(g, node.name, reverse).map((c) => make(c.name, c.type));
+    for (let i = node.children.length - 1; i >= 0; i--) stack.push(node.children[i]);
   }
   return top;
 }

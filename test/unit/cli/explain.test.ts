@@ -85,6 +85,53 @@ describe('explanation commands', () => {
     );
   });
 
+  test('tree expands a service reached by several paths once, where it first appears', async () => {
+    // A layered graph: every service of one layer depends on every one of the next. Expanded
+    // per path it would print 4^4 leaves; expanded once per service it prints each once.
+    const layers = [0, 1, 2, 3, 4].map((l) => ['a', 'b', 'c', 'd'].map((x) => `${x}${l}`));
+    const services = layers.flatMap((layer, l) =>
+      layer.map((name) =>
+        svc(name, {
+          dependsOn: (layers[l + 1] ?? []).map((to) => ({
+            to,
+            type: 'regular' as const,
+            holding: true,
+            waiting: false,
+          })),
+        }),
+      ),
+    );
+    const top = svc('top', {
+      dependsOn: layers[0].map((to) => ({
+        to,
+        type: 'regular' as const,
+        holding: true,
+        waiting: false,
+      })),
+    });
+    const layered = new FakePort()
+      .on('extensionVersion', () => 1)
+      .on('snapshot', () => ({ ...SNAP, services: [top, ...services] }));
+    const lines = (await run(['tree', 'top'], layered)).out.trimEnd().split('\n');
+    const expanded = lines.filter((l) => !l.endsWith('(...)'));
+    // top, then each of the 20 services expanded exactly once.
+    expect(expanded).toHaveLength(21);
+    expect(new Set(expanded.map((l) => /(\w+) STARTED$/.exec(l)?.[1])).size).toBe(21);
+    // The first path goes all the way down; later paths show what is expanded above as (...).
+    expect(lines.slice(0, 7)).toEqual([
+      'top STARTED',
+      '├─ depends-on: a0 STARTED',
+      '│  ├─ depends-on: a1 STARTED',
+      '│  │  ├─ depends-on: a2 STARTED',
+      '│  │  │  ├─ depends-on: a3 STARTED',
+      '│  │  │  │  ├─ depends-on: a4 STARTED',
+      '│  │  │  │  ├─ depends-on: b4 STARTED',
+    ]);
+    expect(lines).toContain('│  ├─ depends-on: b1 STARTED');
+    expect(lines).toContain('│  │  │  ├─ depends-on: a3 STARTED (...)');
+    expect(lines.length).toBeLessThan(120);
+  });
+
   test('analyze blame and critical-chain read the start times', async () => {
     expect((await run(['analyze', 'blame'], port())).out).toBe(
       '1.000s db\n1.000s web\n0.000s boot\n',
