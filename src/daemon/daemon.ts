@@ -9,6 +9,7 @@ import type { Os } from '../core/os';
 import { daemonHost } from './host';
 import { DaemonLog, errnoMessage } from './log';
 import type { InitLink } from './init-link';
+import { HeapTrim } from './heap-trim';
 import { Journal, journalPath, readJournal, reexecFromJournal, type JournalData } from './journal';
 import { defaultSocketPath, type DaemonOptions } from './options';
 import type { ExitStatus, ShutdownType } from '../model';
@@ -154,6 +155,8 @@ class Daemon {
   /** The control socket path pass-cs-fd services get: set once the socket first listens. */
   private socketPathForServices: string | undefined;
   private journal: Journal | undefined;
+  /** Gives back the heap a burst of service events grew, once they are over. */
+  private readonly heapTrim = new HeapTrim();
   private os: Os | undefined;
   /** The boot record is in utmp and wtmp (written once a starts-rwfs service has started). */
   private bootLogged = false;
@@ -229,6 +232,7 @@ class Daemon {
         if (event === 'failedstart' && opts.services.includes(ref.name)) this.bootFailed = true;
         this.journal?.schedule(ref);
         this.scheduleExitCheck();
+        this.heapTrim.poke();
       },
     });
     manager.onAllStopped(() => this.scheduleExitCheck());
