@@ -14,6 +14,7 @@ import {
   TriggeredService,
   type ServiceDep,
   type ServiceSetContext,
+  withLink,
 } from './service';
 import type { DependencyType } from '../model';
 import { ServiceLoadError, type LoadFailure } from '../errors';
@@ -481,12 +482,12 @@ export class Loader {
   private takeOverPlaceholder(ph: PlaceholderService, rec: ServiceRecord): void {
     for (const dept of ph.dependents) {
       dept.to = rec;
-      rec.dependents.push(dept);
+      rec.dependents = withLink(rec.dependents, dept);
     }
     ph.dependents = [];
     for (const dep of ph.dependsOn) {
       dep.from = rec;
-      rec.dependsOn.push(dep);
+      rec.dependsOn = withLink(rec.dependsOn, dep);
     }
     ph.dependsOn = [];
     if (ph.logPipe && rec instanceof BaseProcessService) {
@@ -689,13 +690,13 @@ export class Loader {
     for (const dept of orig.dependents) {
       if (dept.type === 'before') continue; // re-created by the caller
       dept.to = rec;
-      rec.dependents.push(dept);
+      rec.dependents = withLink(rec.dependents, dept);
     }
     orig.dependents = orig.dependents.filter((d) => d.type === 'before');
     for (const dep of orig.dependsOn) {
       if (dep.type === 'before') {
         dep.from = rec;
-        rec.dependsOn.push(dep);
+        rec.dependsOn = withLink(rec.dependsOn, dep);
       }
     }
     orig.dependsOn = orig.dependsOn.filter((d) => d.type !== 'before');

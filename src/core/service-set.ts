@@ -19,7 +19,7 @@ import type { Host } from './host';
 import type { Os } from './os';
 import { BaseProcessService } from './base-proc-service';
 import { ProcessService } from './process-service';
-import { PlaceholderService, ServiceRecord, TriggeredService } from './service';
+import { PlaceholderService, ServiceRecord, TriggeredService, withLink } from './service';
 import type {
   DependencyType,
   ManagerSnapshot,
@@ -374,14 +374,14 @@ export class ServiceSet implements ServiceManager, LoaderHost {
       if (dept.type === 'after') {
         svc.dependents.splice(svc.dependents.indexOf(dept), 1);
         dept.to = ph();
-        ph().dependents.push(dept);
+        ph().dependents = withLink(ph().dependents, dept);
       }
     }
     for (const dep of [...svc.dependsOn]) {
       if (dep.type === 'before') {
         svc.dependsOn.splice(svc.dependsOn.indexOf(dep), 1);
         dep.from = ph();
-        ph().dependsOn.push(dep);
+        ph().dependsOn = withLink(ph().dependsOn, dep);
       }
     }
     // Drop the remaining links (svc's own dependencies, and the "before" links it created).

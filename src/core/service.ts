@@ -156,6 +156,21 @@ export interface ServiceSetContext {
   takeResume?(name: string): import('./api').ResumeEntry | undefined;
 }
 
+/** The links of a record that has none: one shared frozen array (see withLink). */
+const NO_LINKS = Object.freeze([]) as unknown as ServiceDep[];
+
+/**
+ * list with dep added (at the front with atStart). A list with no link yet becomes a new array
+ * of exactly one: most services have no dependencies and one or a few dependents, and an empty
+ * array that is pushed to gets room for seventeen.
+ */
+export function withLink(list: ServiceDep[], dep: ServiceDep, atStart = false): ServiceDep[] {
+  if (list.length === 0) return [dep];
+  if (atStart) list.unshift(dep);
+  else list.push(dep);
+  return list;
+}
+
 /** The times of a service that has never changed state. */
 const NO_TIMES: Readonly<StateTimes> = Object.freeze({});
 
@@ -214,10 +229,10 @@ export class ServiceRecord {
   requiredBy = 0;
   stopReason: StoppedReason = 'normal';
 
-  /** Dependencies (this service is `from`). */
-  dependsOn: ServiceDep[] = [];
-  /** Dependents (this service is `to`). */
-  dependents: ServiceDep[] = [];
+  /** Dependencies (this service is `from`); links are added with withLink. */
+  dependsOn: ServiceDep[] = NO_LINKS;
+  /** Dependents (this service is `to`); links are added with withLink. */
+  dependents: ServiceDep[] = NO_LINKS;
   /** The consumer-of service reading this service's output pipe, if any. */
   logConsumer: ServiceRecord | undefined;
 
@@ -262,9 +277,8 @@ export class ServiceRecord {
   /** Add a dependency link; acquires `to` at once when this service is running (as upstream). */
   addDep(to: ServiceRecord, type: DependencyType, atStart = false): ServiceDep {
     const dep = new ServiceDep(this, to, type);
-    if (atStart) this.dependsOn.unshift(dep);
-    else this.dependsOn.push(dep);
-    to.dependents.push(dep);
+    this.dependsOn = withLink(this.dependsOn, dep, atStart);
+    to.dependents = withLink(to.dependents, dep);
     if (!dep.isOnlyOrdering()) {
       if (
         type === 'regular' ||
