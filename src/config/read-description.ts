@@ -805,7 +805,8 @@ function describe(
   const gid = typeof process.getgid === 'function' ? process.getgid() : 0;
   const absolute = (p: string, base = cwd): string | undefined =>
     p !== '' ? flatPath(path.resolve(base, p)) : undefined;
-  return {
+  // What every description has, in one literal (one shape, all fields in the object) ...
+  const d: ServiceDescription = {
     name: r.fullName,
     file: flatPath(path.resolve(cwd, opened.file)),
     serviceDir,
@@ -814,48 +815,46 @@ function describe(
     type: s.type,
     command: subst.command,
     stopCommand: orShared(subst.stopCommand, NO_WORDS),
-    workingDir: workingDirAbs,
-    envFile: envFileAbs,
     env: srvEnv.setVars.size > 0 ? Object.fromEntries(srvEnv.setVars) : NO_ENV,
     envRules: envRulesOf(srvEnv),
     dependencies: orShared(dependencyList(s), NO_DEPS),
     restart: s.restart,
     smoothRecovery: s.smoothRecovery,
     restartDelayMs: s.restartDelayMs,
-    ...(s.restartDelayMaxMs !== 0 ? { restartDelayMaxMs: s.restartDelayMaxMs } : {}),
-    ...(s.restartResetAfterMs !== -1 ? { restartResetAfterMs: s.restartResetAfterMs } : {}),
     restartLimitIntervalMs: s.restartIntervalMs,
     restartLimitCount: s.restartLimitCount,
     startTimeoutMs: s.startTimeoutMs,
     stopTimeoutMs: s.stopTimeoutMs,
     termSignal: s.termSignal,
-    pidFile: absolute(subst.pidFile),
-    chainTo: unlessEmpty(s.chainTo),
-    readyNotification: s.readinessNotify
-      ? { kind: 'notify' }
-      : s.readinessFd !== -1
-        ? { kind: 'pipefd', fd: s.readinessFd }
-        : s.readinessVar !== ''
-          ? { kind: 'pipevar', variable: s.readinessVar }
-          : undefined,
-    ...(s.watchdogTimeoutMs !== 0 ? { watchdogTimeoutMs: s.watchdogTimeoutMs } : {}),
     logType: s.logType,
-    logfile: absolute(subst.logfile, workingDirAbs ?? serviceDir),
     logfilePermissions: s.logfilePerms,
     logfileUid: s.logfileUid ?? uid,
     logfileGid: s.logfileGid ?? s.logfileUidGid ?? gid,
     logBufferSize: s.logBufferSize,
-    ...logExtensions(s),
-    consumerOf: unlessEmpty(s.consumerOf),
     options: sharedOptions(s.options),
     exportPasswdVars: s.exportPasswdVars,
     exportServiceName: s.exportServiceName,
+    socketPermissions: s.socketPerms,
+    rlimits: Object.keys(s.rlimits).length > 0 ? s.rlimits : NO_RLIMITS,
+  };
+  // ... and only those of the rest that are set: most services set few, and each field that a
+  // description holds costs every loaded service its room, undefined or not.
+  return withSet(d, {
+    workingDir: workingDirAbs,
+    envFile: envFileAbs,
+    restartDelayMaxMs: s.restartDelayMaxMs !== 0 ? s.restartDelayMaxMs : undefined,
+    restartResetAfterMs: s.restartResetAfterMs !== -1 ? s.restartResetAfterMs : undefined,
+    pidFile: absolute(subst.pidFile),
+    chainTo: unlessEmpty(s.chainTo),
+    readyNotification: readyNotificationOf(s),
+    watchdogTimeoutMs: s.watchdogTimeoutMs !== 0 ? s.watchdogTimeoutMs : undefined,
+    logfile: absolute(subst.logfile, workingDirAbs ?? serviceDir),
+    ...logExtensions(s),
+    consumerOf: unlessEmpty(s.consumerOf),
     runAs: s.runAs,
     socketListen: absolute(subst.socketPath),
-    socketPermissions: s.socketPerms,
     socketUid: s.socketUid,
     socketGid: s.socketGid ?? s.socketUidGid,
-    rlimits: Object.keys(s.rlimits).length > 0 ? s.rlimits : NO_RLIMITS,
     nice: s.nice,
     ioprio: s.ioprio,
     oomScoreAdj: s.oomScoreAdj,
@@ -866,7 +865,22 @@ function describe(
     inittabLine: unlessEmpty(s.inittabLine),
     runInJail: unlessEmpty(s.runInJail),
     enableVia: r.enableVia,
-  };
+  });
+}
+
+/** d with the fields of optional that are not undefined added (in optional's order). */
+function withSet(d: ServiceDescription, optional: Partial<ServiceDescription>): ServiceDescription {
+  const target = d as unknown as Record<string, unknown>;
+  for (const [k, v] of Object.entries(optional)) if (v !== undefined) target[k] = v;
+  return d;
+}
+
+/** ready-notification as the core takes it, or undefined. */
+function readyNotificationOf(s: ServiceSettings): ServiceDescription['readyNotification'] {
+  if (s.readinessNotify) return { kind: 'notify' };
+  if (s.readinessFd !== -1) return { kind: 'pipefd', fd: s.readinessFd };
+  if (s.readinessVar !== '') return { kind: 'pipevar', variable: s.readinessVar };
+  return undefined;
 }
 
 /**
