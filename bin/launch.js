@@ -9,15 +9,18 @@ const root = path.resolve(__dirname, '..');
 
 /** The per-user cache directory (never a shared /tmp one that another user could fill). */
 function cacheDir() {
+  const xdg = process.env.XDG_CACHE_HOME;
+  // os.homedir() is $HOME where that is set; loading os only for the rest saves every run a bit.
+  let home = xdg ? undefined : process.env.HOME;
   try {
-    const home = require('node:os').homedir();
-    const base = process.env.XDG_CACHE_HOME || path.join(home, '.cache');
-    // Never create a home directory that is not there (nobody's is /nonexistent).
-    if (!fs.existsSync(process.env.XDG_CACHE_HOME ? base : home)) return undefined;
-    return path.join(base, 'dinit-ts');
+    if (!xdg && home === undefined) home = require('node:os').homedir();
   } catch {
     return undefined; // No home directory.
   }
+  const base = xdg || path.join(home, '.cache');
+  // Never create a home directory that is not there (nobody's is /nonexistent).
+  if (!fs.existsSync(xdg ? base : home)) return undefined;
+  return path.join(base, 'dinit-ts');
 }
 
 /** Turns on Node's compile cache; false where this Node has none (before 22.1). */
@@ -82,26 +85,37 @@ function currentBundle(bundle, file) {
   }
 }
 
+/** The exports of dist/<bundle> when it is current with dist/<entry>, else undefined. */
+function loadBundle(entry, bundle, dir, nodeCaches) {
+  const b = path.join(root, 'dist', bundle);
+  const st = currentBundle(b, path.join(root, 'dist', entry));
+  if (st === undefined) return undefined;
+  if (nodeCaches || dir === undefined) return require(b);
+  try {
+    return requireCached(b, st, dir);
+  } catch {
+    return require(b);
+  }
+}
+
 /**
  * Require dist/<entry> (or dist/<bundle>, its one-file build, when current) for the executable
- * `tool`; exits with status 1 if it was never built.
+ * `tool`; exits with status 1 if it was never built. `quick` names a smaller entry and bundle for
+ * the commands in `quick.words`: tried first when one of those words is an argument, used when
+ * its takes() says it runs this command line.
  */
-module.exports = function launch(tool, entry, bundle) {
+module.exports = function launch(tool, entry, bundle, quick) {
   const dir = cacheDir();
   const nodeCaches = enableCompileCache(dir);
-  const file = path.join(root, 'dist', entry);
-  if (bundle !== undefined) {
-    const b = path.join(root, 'dist', bundle);
-    const st = currentBundle(b, file);
-    if (st !== undefined) {
-      if (nodeCaches || dir === undefined) return require(b);
-      try {
-        return requireCached(b, st, dir);
-      } catch {
-        return require(b);
-      }
-    }
+  if (quick !== undefined && process.argv.slice(2).some((a) => quick.words.includes(a))) {
+    const q = loadBundle(quick.entry, quick.bundle, dir, nodeCaches);
+    if (q !== undefined && q.takes()) return q;
   }
+  if (bundle !== undefined) {
+    const b = loadBundle(entry, bundle, dir, nodeCaches);
+    if (b !== undefined) return b;
+  }
+  const file = path.join(root, 'dist', entry);
   try {
     return require(file);
   } catch (e) {

@@ -1,63 +1,90 @@
 #!/usr/bin/env node
-// Bundles dinitctl (dist/src/cli/main.js, every subcommand and what they import) into one file
-// beside it, main.bundle.js, which bin/dinitctl loads instead of some 25 separate modules: one
-// file to find, read and compile on every run. Run by build.js after tsc; without esbuild (an
-// install without devDependencies) it removes any old bundle and dinitctl loads the modules.
+// Bundles dinitctl into two files beside its entry points, which bin/dinitctl loads instead of
+// some 25 separate modules (one file to find, read and compile on every run): main.bundle.js,
+// every subcommand and what they import, and query.bundle.js, the entry of the queries scripts
+// run most (query-main.js) with those commands only. Run by build.js after tsc; without esbuild
+// (an install without devDependencies) it removes any old bundles and dinitctl loads the modules.
 'use strict';
 const fs = require('node:fs');
 const path = require('node:path');
 
 const root = path.resolve(__dirname, '..');
 const cli = path.join(root, 'dist/src/cli');
-const entry = path.join(cli, 'main.js');
-const out = path.join(cli, 'main.bundle.js');
+const bundles = [
+  { entry: path.join(cli, 'main.js'), out: path.join(cli, 'main.bundle.js') },
+  { entry: path.join(cli, 'query-main.js'), out: path.join(cli, 'query.bundle.js'), query: true },
+];
 
 let esbuild;
 try {
   esbuild = require('esbuild');
 } catch {
-  fs.rmSync(out, { force: true });
+  for (const b of bundles) fs.rmSync(b.out, { force: true });
   process.stdout.write('bundle-cli: esbuild is not installed; dinitctl loads its modules\n');
   process.exit(0);
 }
 
 // main.js loads a subcommand by id with require(`../../commands/${id}`); esbuild bundles such a
-// template require only when it names the extension, so the bundled copy gets one.
+// template require only when it names the extension, so the bundled copy gets one. The query
+// bundle gets a plain require of each of its commands instead, so that it holds no other.
 const COMMAND_REQUIRE = 'require(`../../commands/${id}`)';
-const commandsWithExtension = {
-  name: 'commands-with-extension',
-  setup(build) {
-    build.onLoad({ filter: /[\\/]dist[\\/]src[\\/]cli[\\/]main\.js$/ }, (args) => {
-      const text = fs.readFileSync(args.path, 'utf8');
-      if (!text.includes(COMMAND_REQUIRE)) {
-        throw new Error(`${args.path} no longer loads commands with ${COMMAND_REQUIRE}`);
-      }
-      return { contents: text.replace(COMMAND_REQUIRE, 'require(`../../commands/${id}.js`)') };
-    });
-  },
-};
+function commandRequire(query) {
+  if (!query) return 'require(`../../commands/${id}.js`)';
+  const { QUERY_COMMANDS } = require(path.join(cli, 'query-main.js'));
+  const each = QUERY_COMMANDS.map(
+    (c) => `id === ${JSON.stringify(c)} ? require("../../commands/${c}.js") : `,
+  );
+  return `(${each.join('')}(() => { throw new Error(\`\${id} is not in the query bundle\`); })())`;
+}
 
-esbuild
-  .build({
-    entryPoints: [entry],
-    outfile: out,
-    bundle: true,
-    platform: 'node',
-    format: 'cjs',
-    target: 'node20',
-    // Whitespace and syntax only: names stay, so classes and stack traces read as in dist/.
-    minifyWhitespace: true,
-    minifySyntax: true,
-    logLevel: 'warning',
-    // Packages stay outside: oclif only for per-command help, the rest for a few subcommands.
-    packages: 'external',
-    plugins: [commandsWithExtension],
-  })
+// tsc compiles `import * as fs from 'node:fs'` to __importStar(require("node:fs")), which copies
+// every export of the module into a new object (a getter for each of some hundred names) in each
+// module that imports it, on every run. A built-in module is never an ES module, so the bundle
+// uses the module object itself, as __importStar would for anything but its copy.
+const IMPORT_STAR_BUILTIN = /__importStar\(require\(("node:[a-z_/]+")\)\)/g;
+
+function commandsPlugin(query) {
+  return {
+    name: 'commands',
+    setup(build) {
+      build.onLoad({ filter: /[\\/]dist[\\/].*\.js$/ }, (args) => {
+        let text = fs.readFileSync(args.path, 'utf8').replace(IMPORT_STAR_BUILTIN, 'require($1)');
+        if (/[\\/]dist[\\/]src[\\/]cli[\\/]main\.js$/.test(args.path)) {
+          if (!text.includes(COMMAND_REQUIRE)) {
+            throw new Error(`${args.path} no longer loads commands with ${COMMAND_REQUIRE}`);
+          }
+          text = text.replace(COMMAND_REQUIRE, commandRequire(query));
+        }
+        return { contents: text };
+      });
+    },
+  };
+}
+
+Promise.all(
+  bundles.map((b) =>
+    esbuild.build({
+      entryPoints: [b.entry],
+      outfile: b.out,
+      bundle: true,
+      platform: 'node',
+      format: 'cjs',
+      target: 'node20',
+      // Whitespace and syntax only: names stay, so classes and stack traces read as in dist/.
+      minifyWhitespace: true,
+      minifySyntax: true,
+      logLevel: 'warning',
+      // Packages stay outside: oclif only for per-command help, the rest for a few subcommands.
+      packages: 'external',
+      plugins: [commandsPlugin(b.query === true)],
+    }),
+  ),
+)
   .then(() => {
-    process.stdout.write(`bundle-cli: ${path.relative(root, out)}\n`);
+    for (const b of bundles) process.stdout.write(`bundle-cli: ${path.relative(root, b.out)}\n`);
   })
   .catch((e) => {
-    fs.rmSync(out, { force: true });
+    for (const b of bundles) fs.rmSync(b.out, { force: true });
     process.stderr.write(`bundle-cli: ${e.message}\n`);
     process.exit(1);
   });

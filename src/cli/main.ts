@@ -1,6 +1,7 @@
 // dinitctl's entry point: parse the command line the upstream way, load only the subcommand
 // that runs, and turn every error into one "dinitctl: ..." message and an exit code.
 
+import { writeSync } from 'node:fs';
 import { type CommandLine, parseCommandLine, valueOptions } from './argv';
 import type { CommandContext, CommandRun } from './command';
 import type { CtlPort } from './port';
@@ -21,6 +22,11 @@ export interface CliIO {
   err(text: string): void;
   env: NodeJS.ProcessEnv;
   isRoot: boolean;
+  /**
+   * From now on, write standard output through Node's stream (before a command that writes to
+   * process.stdout itself, so that both keep their order and a closed pipe is handled alike).
+   */
+  useStdoutStream?(): void;
   /** Open a connection; the default uses src/client through src/cli/client-adapter. */
   connect?: (target: { path: string } | { fd: number }) => Promise<CtlPort>;
 }
@@ -160,6 +166,7 @@ async function runCommand(id: string, argv: readonly string[], cl: CommandLine, 
     // A command of our own, written as an oclif command: oclif parses and runs it.
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { runOclifCommand } = require('./oclif-help') as typeof import('./oclif-help');
+    io.useStdoutStream?.();
     const at = argv.indexOf(id);
     return runOclifCommand(id, [...argv.slice(0, at), ...argv.slice(at + 1)]);
   }
@@ -203,30 +210,71 @@ export async function runDinitctl(argv: readonly string[], io: CliIO): Promise<n
   }
 }
 
+/** Whether this process runs as root (which makes the system daemon the default). */
+export function runsAsRoot(): boolean {
+  return typeof process.getuid === 'function' && process.getuid() === 0;
+}
+
+/** Node's stdout stream, once output went through it (see writeOut). */
+let stdoutStream: NodeJS.WriteStream | undefined;
+
+/** Exit as after a reader that went away: with the code set so far, else 0. */
+function exitOnBrokenPipe(): never {
+  return process.exit(typeof process.exitCode === 'number' ? process.exitCode : 0);
+}
+
+/**
+ * Write `data` to standard output at once. On Linux Node's own stream writes files, pipes and
+ * terminals synchronously too; writing the descriptor directly spares every run the creation of
+ * that stream (a pipe or terminal stream is a socket). Where the descriptor would block (a
+ * non-blocking pipe shared with another process) or fails otherwise, the stream takes over and
+ * does what Node does.
+ */
+function writeOut(data: Buffer): void {
+  let done = 0;
+  if (stdoutStream === undefined) {
+    try {
+      while (done < data.length) done += writeSync(1, data, done);
+      return;
+    } catch (e) {
+      // A reader that went away (`dinitctl list | head -1`) is not an error worth a stack trace.
+      if ((e as NodeJS.ErrnoException).code === 'EPIPE') exitOnBrokenPipe();
+    }
+  }
+  useStdoutStream().write(done === 0 ? data : data.subarray(done));
+}
+
+/** Node's stdout stream, from now on the way output goes (see writeOut). */
+function useStdoutStream(): NodeJS.WriteStream {
+  if (stdoutStream === undefined) {
+    stdoutStream = process.stdout;
+    stdoutStream.on('error', (e: NodeJS.ErrnoException) => {
+      if (e.code === 'EPIPE') exitOnBrokenPipe();
+      throw e;
+    });
+  }
+  return stdoutStream;
+}
+
 /** dinitctl's I/O on the process's own streams and environment. */
 export function processIO(): CliIO {
   return {
     // Names and descriptions are bytes: written as they are, so UTF-8 prints as UTF-8.
-    out: (t) => process.stdout.write(outputBytes(t)),
-    outRaw: (d) => process.stdout.write(d),
+    out: (t) => writeOut(outputBytes(t)),
+    outRaw: (d) => writeOut(d),
     err: (t) => process.stderr.write(outputBytes(t)),
+    useStdoutStream,
     env: ownEnv(),
-    isRoot: typeof process.getuid === 'function' && process.getuid() === 0,
+    isRoot: runsAsRoot(),
   };
 }
 
 /** Process entry: run with the process's arguments (as bytes) and exit with the resulting code. */
 export function main(): void {
-  // A reader that went away (`dinitctl list | head -1`) is not an error worth a stack trace.
-  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
-    if (e.code === 'EPIPE')
-      process.exit(typeof process.exitCode === 'number' ? process.exitCode : 0);
-    throw e;
-  });
   void runDinitctl(ownArgs(), processIO()).then((code) => {
     process.exitCode = code;
     // Flush stdout before exiting; the connection (if any) must not keep us alive.
-    if (process.stdout.writableLength === 0) process.exit(code);
-    process.stdout.once('drain', () => process.exit(code));
+    if (stdoutStream === undefined || stdoutStream.writableLength === 0) process.exit(code);
+    stdoutStream.once('drain', () => process.exit(code));
   });
 }

@@ -2,7 +2,14 @@
 // both as UTF-8 and replaces the bytes that are not; /proc/self/cmdline keeps them, where there is one.
 
 import * as fs from 'node:fs';
-import { argsFromCmdline, envFromEnviron } from '../bytes';
+import { argsFromCmdline, envFromEnviron, envFromText, fromText } from '../bytes';
+
+/**
+ * What Node puts where it met bytes that are not UTF-8. Text without it was decoded from valid
+ * UTF-8, so its UTF-8 encoding is the original bytes and /proc need not be read (which saves
+ * dinitctl two file reads on every run).
+ */
+const REPLACEMENT = '\ufffd';
 
 /** A file of /proc/self, or undefined without /proc (FreeBSD without linprocfs, macOS). */
 function procSelf(name: string): Buffer | undefined {
@@ -15,10 +22,18 @@ function procSelf(name: string): Buffer | undefined {
 
 /** The arguments after node and the script, as byte strings. */
 export function ownArgs(): string[] {
+  const decoded = process.argv.slice(2);
+  if (!decoded.some((a) => a.includes(REPLACEMENT))) return decoded.map(fromText);
   return argsFromCmdline(procSelf('cmdline'), process.argv);
 }
 
 /** The process environment as byte strings (a copy). */
 export function ownEnv(): Record<string, string> {
-  return envFromEnviron(procSelf('environ'), process.env);
+  const env = process.env;
+  for (const name in env) {
+    if (name.includes(REPLACEMENT) || env[name]?.includes(REPLACEMENT)) {
+      return envFromEnviron(procSelf('environ'), env);
+    }
+  }
+  return envFromText(env);
 }

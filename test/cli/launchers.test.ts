@@ -46,6 +46,43 @@ describeBuilt('--version', () => {
   });
 });
 
+// dinitctl status, is-started, is-failed and list load a smaller bundle of their own; a line that
+// only names one of those words goes to the full one, help and errors included.
+const queryBundled = fs.existsSync(path.join(ROOT, 'dist/src/cli/query.bundle.js'));
+(built && queryBundled ? describe : describe.skip)('query bundle', () => {
+  const dinitctl = path.join(BIN, 'dinitctl');
+  const missing = path.join(os.tmpdir(), 'dinit-no-such-dir', 'status');
+
+  it('runs a query', () => {
+    const r = run(dinitctl, ['-p', missing, 'status', 'x']);
+    expect([r.status, r.stdout]).toEqual([1, '']);
+    expect(r.stderr).toBe(
+      `dinitctl: connecting to socket: ${missing}: No such file or directory\n`,
+    );
+  });
+
+  it.each([
+    [
+      ['-p', missing, 'start', 'status'],
+      `dinitctl: connecting to socket: ${missing}: No such file or directory\n`,
+    ],
+    [['status'], "dinitctl: Invalid command line.\nTry 'dinitctl --help' for more information.\n"],
+    [
+      ['list', 'x'],
+      "dinitctl: Invalid command line.\nTry 'dinitctl --help' for more information.\n",
+    ],
+  ])('hands %j to the full bundle', (args, stderr) => {
+    const r = run(dinitctl, args);
+    expect([r.status, r.stdout, r.stderr]).toEqual([1, '', stderr]);
+  });
+
+  it('hands help and --version to the full bundle', () => {
+    expect(run(dinitctl, ['help', 'status']).stdout).toMatch(/status/);
+    expect(run(dinitctl, ['status', '--help']).stdout).toMatch(/status/);
+    expect(run(dinitctl, ['list', '--version']).stdout).toBe('Dinit version 0.22.1.\n');
+  });
+});
+
 describe('before a build', () => {
   let dir: string;
   beforeAll(() => {
