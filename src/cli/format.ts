@@ -3,11 +3,16 @@
 // without a pid, word1 is the si_code of the last exit, or the errno of a failed exec, and
 // word2 its si_status).
 
-import { constants } from 'node:os';
 import { CLD_EXITED, CLD_KILLED } from '../protocol/codes';
 import type { StatusInfo } from '../protocol/status';
 import { EXEC_STAGE_DESCRIPTIONS, type ServiceState } from '../model';
 import { strerror } from '../strerror';
+
+/** This OS's errno numbers by name (node:os is loaded only to explain a failed launch). */
+function errnoNumbers(): Readonly<Record<string, number>> {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return (require('node:os') as typeof import('node:os')).constants.errno;
+}
 
 /** "signalled - signal N" / "exited - status N" / "unknown reason" for an si_code and status. */
 export function terminationDetails(siCode: number, siStatus: number): string {
@@ -36,8 +41,7 @@ function hasExitStatus(st: StatusInfo): boolean {
  * that step's stage (upstream never sends ENOSYS there); returns the line saying so, else ''.
  */
 function helperHint(execStage: number, errno: number): string {
-  if (errno !== constants.errno.ENOSYS || execStage >= EXEC_STAGE_DESCRIPTIONS.length - 1)
-    return '';
+  if (errno !== errnoNumbers().ENOSYS || execStage >= EXEC_STAGE_DESCRIPTIONS.length - 1) return '';
   return '\n        (the exec helper of dinit-ts is not built; see the dinit log)';
 }
 
@@ -45,7 +49,7 @@ function helperHint(execStage: number, errno: number): string {
 function execFailureLines(st: StatusInfo): string {
   return (
     `        Stage: ${EXEC_STAGE_DESCRIPTIONS[st.execStage] ?? ''}\n` +
-    `        Error: ${strerror(siCode(st), constants.errno)}` +
+    `        Error: ${strerror(siCode(st), errnoNumbers())}` +
     helperHint(st.execStage, siCode(st))
   );
 }

@@ -3,13 +3,15 @@
 // --stats (the figures of running services) and --json.
 
 import type { CommandContext } from './command';
-import { servicesIn } from './complete';
 import { listLine } from './format';
 import { jsonText, serviceJson, unloadedJson } from './json';
 import { measureStats, runningPid, statsSuffix } from './stats';
 
 /** The services installed in `dirs` whose names are not in `loaded`, sorted by name. */
 export function installedServices(dirs: readonly string[], loaded: ReadonlySet<string>): string[] {
+  // Loaded for --all only, with what completion reads.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { servicesIn } = require('./complete') as typeof import('./complete');
   const names = new Set(dirs.flatMap(servicesIn));
   return [...names].filter((n) => !loaded.has(n)).sort();
 }

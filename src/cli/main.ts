@@ -46,7 +46,9 @@ export function makeContext(cl: CommandLine, io: CliIO): CommandContext {
     out: io.out,
     outRaw: io.outRaw,
     err: io.err,
-    env: io.env,
+    get env() {
+      return io.env;
+    },
     async connect(): Promise<CtlPort> {
       if (port !== undefined) return port;
       const open =
@@ -258,13 +260,17 @@ function useStdoutStream(): NodeJS.WriteStream {
 
 /** dinitctl's I/O on the process's own streams and environment. */
 export function processIO(): CliIO {
+  let env: NodeJS.ProcessEnv | undefined;
   return {
     // Names and descriptions are bytes: written as they are, so UTF-8 prints as UTF-8.
     out: (t) => writeOut(outputBytes(t)),
     outRaw: (d) => writeOut(d),
     err: (t) => process.stderr.write(outputBytes(t)),
     useStdoutStream,
-    env: ownEnv(),
+    // Made when first read: most runs with -p never look at the environment.
+    get env() {
+      return (env ??= ownEnv());
+    },
     isRoot: runsAsRoot(),
   };
 }

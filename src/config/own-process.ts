@@ -2,7 +2,7 @@
 // both as UTF-8 and replaces the bytes that are not; /proc/self/cmdline keeps them, where there is one.
 
 import * as fs from 'node:fs';
-import { argsFromCmdline, envFromEnviron, envFromText, fromText } from '../bytes';
+import { argsFromCmdline, envFromEnviron, fromText } from '../bytes';
 
 /**
  * What Node puts where it met bytes that are not UTF-8. Text without it was decoded from valid
@@ -30,10 +30,15 @@ export function ownArgs(): string[] {
 /** The process environment as byte strings (a copy). */
 export function ownEnv(): Record<string, string> {
   const env = process.env;
+  const out: Record<string, string> = {};
+  // One pass: each read of process.env goes through the C++ side of Node.
   for (const name in env) {
-    if (name.includes(REPLACEMENT) || env[name]?.includes(REPLACEMENT)) {
+    const value = env[name];
+    if (value === undefined) continue;
+    if (name.includes(REPLACEMENT) || value.includes(REPLACEMENT)) {
       return envFromEnviron(procSelf('environ'), env);
     }
+    out[fromText(name)] = fromText(value);
   }
-  return envFromText(env);
+  return out;
 }
