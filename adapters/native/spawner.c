@@ -6,8 +6,9 @@
  * Started by the daemon with fd 3 = its end of a SOCK_SEQPACKET socketpair and fd 4 = the
  * write end of a pipe. Requests come on the socket (fds as SCM_RIGHTS). Launches are pipelined:
  * the daemon sends them without waiting, and everything a launch yields is an event on the pipe,
- * four native-endian int32s each, so that each is one atomic write: forked (the pid), exec
- * succeeded or failed (stage, errno), and every exit. Only a watch is answered on the socket.
+ * four native-endian int32s each, written a pass at a time in atomic writes of up to PIPE_BUF
+ * bytes: forked (the pid), exec succeeded or failed (stage, errno), and every exit. Only a
+ * watch is answered on the socket. Signals come many to a request (a stop of everything).
  * Any number of launches may await their exec outcome (a table that grows, polled with poll(2)),
  * so a burst never makes us wait for one child while others queue. The pipe is non-blocking:
  * events wait in a ring that grows for launch events; children are reaped only while fewer than
@@ -18,6 +19,7 @@
 #include "preexec.h"
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -88,6 +90,8 @@ static size_t ring_head;
 /* The file limit we were given, which every child gets back (ours is raised to the hard one). */
 static struct rlimit given_nofile;
 static int nofile_raised;
+/* Our process group (the daemon's), which a group signal never reaches. */
+static pid_t own_group;
 
 /* Makes room for one more element in a VEC; exits when memory is exhausted. */
 static void *grow(void *v, size_t *cap, size_t need, size_t size)
@@ -107,17 +111,21 @@ static void on_sigchld(int sig) { (void)sig; }
 static void flush_events(void)
 {
     while (ring.n > 0) {
-        if (write(EVT_FD, ring.v[ring_head].w, sizeof(ring.v[0].w)) < 0) {
+        /* Up to PIPE_BUF bytes at once, which a pipe takes whole or not at all. */
+        size_t n = ring.cap - ring_head;
+        if (n > ring.n) n = ring.n;
+        if (n > PIPE_BUF / sizeof(ring.v[0])) n = PIPE_BUF / sizeof(ring.v[0]);
+        if (write(EVT_FD, ring.v[ring_head].w, n * sizeof(ring.v[0])) < 0) {
             if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) return;
             _exit(0);
         }
-        ring_head = (ring_head + 1) % ring.cap;
-        ring.n--;
+        ring_head = (ring_head + n) % ring.cap;
+        ring.n -= n;
     }
 }
 
-/* Queues an event (the ring grows when full: launch events are never dropped) and writes
- * what the pipe takes. */
+/* Queues an event (the ring grows when full: launch events are never dropped). Events go out
+ * together at the end of each pass (flush_events), a pipeful per write. */
 static void emit(int type, int a, int b, int c)
 {
     if (ring.n == ring.cap) {
@@ -130,7 +138,6 @@ static void emit(int type, int a, int b, int c)
     int *ev = ring.v[(ring_head + ring.n) % ring.cap].w;
     ev[0] = type; ev[1] = a; ev[2] = b; ev[3] = c;
     ring.n++;
-    flush_events();
 }
 
 static void reply(int a, int b, int c)
@@ -141,9 +148,10 @@ static void reply(int a, int b, int c)
     }
 }
 
-/* Reads pending launch k's outcome (the child has exec'd, failed or died) and reports it; a
- * failed child is reaped here, so its exit is not an event. The last entry takes its place. */
-static void settle(size_t k)
+/* Reads pending launch k's outcome (the child has exec'd, failed or died) and reports it. A
+ * failed child is reaped here (unless the caller reaped it), so its exit is not an event.
+ * The last entry takes its place. Returns 1 when the exec failed. */
+static int settle(size_t k, int reaped)
 {
     struct pending p = pend.v[k];
     pend.v[k] = pend.v[--pend.n];
@@ -152,10 +160,12 @@ static void settle(size_t k)
     do n = read(p.fd, rep, sizeof(rep)); while (n < 0 && errno == EINTR);
     close(p.fd);
     if (n == (ssize_t)sizeof(rep)) {
-        while (waitpid(p.pid, NULL, 0) < 0 && errno == EINTR) {}
+        if (!reaped) while (waitpid(p.pid, NULL, 0) < 0 && errno == EINTR) {}
         emit(EV_FAILED, p.id, rep[0], rep[1]);
+        return 1;
     }
-    else emit(EV_STARTED, p.id, (int)p.pid, 0);
+    emit(EV_STARTED, p.id, (int)p.pid, 0);
+    return 0;
 }
 
 /* The pending launch of pid, or -1. */
@@ -167,26 +177,23 @@ static long pending_of(pid_t pid)
     return -1;
 }
 
-/* Reaps exited children, launched or adopted, while the event ring has room, and reports each
- * exit. A child that exits before its exec outcome was read gets that outcome first. */
+/* Reaps exited children, launched or adopted, while the event ring has room, reports each
+ * exit and writes the events out. A child that exits before its exec outcome was read gets
+ * that outcome first; one whose exec failed has no exit event. */
 static void reap_all(void)
 {
     while (ring.n < EXIT_BACKLOG) {
         siginfo_t si;
         memset(&si, 0, sizeof(si));
-        if (waitid(P_ALL, 0, &si, WEXITED | WNOHANG | WNOWAIT) != 0 || si.si_pid == 0) return;
+        if (waitid(P_ALL, 0, &si, WEXITED | WNOHANG) != 0 || si.si_pid == 0) break;
+        /* It has exited, so its end of a status pipe is closed and the read cannot wait. */
         long k = pending_of(si.si_pid);
-        if (k >= 0) {
-            /* It has exited, so its end of the status pipe is closed and the read cannot wait. */
-            settle((size_t)k);
-            continue; /* a failed child is already reaped */
-        }
-        pid_t pid = si.si_pid;
-        memset(&si, 0, sizeof(si));
-        if (waitid(P_PID, (id_t)pid, &si, WEXITED | WNOHANG) != 0) continue;
+        if (k >= 0 && settle((size_t)k, 1)) continue;
         emit(EV_EXIT, si.si_pid, si.si_code, si.si_status);
     }
+    flush_events();
 }
+
 /* 1 when pid is our child and not yet reaped: alive, or a zombie when *zombie is set. */
 static int unreaped(pid_t pid, int *zombie)
 {
@@ -219,7 +226,7 @@ static void do_signal(pid_t pid, int sig, int group)
     int zombie = 0;
     if (pid <= 0 || !unreaped(pid, &zombie) || zombie) return;
     pid_t pg = group ? getpgid(pid) : -1;
-    int whole = pg > 0 && pg != getpgrp();
+    int whole = pg > 0 && pg != own_group;
     if (pidfd_signal(pid, sig, whole && pg == pid) == 0 && (!whole || pg == pid)) return;
     if (whole) kill(-pg, sig);
     else kill(pid, sig);
@@ -282,7 +289,7 @@ static int status_pipe(int st[2])
         if (pipe(st) == 0) break;
         if ((errno != EMFILE && errno != ENFILE) || pend.n == 0) return -1;
         fcntl(pend.v[0].fd, F_SETFL, 0);
-        settle(0);
+        settle(0, 0);
     }
     fcntl(st[0], F_SETFD, FD_CLOEXEC);
     fcntl(st[1], F_SETFD, FD_CLOEXEC);
@@ -366,7 +373,10 @@ static void dispatch(size_t len, int truncated, int nfds)
 {
     const int *h = (const int *)msg;
     if (len < 2 * sizeof(int)) return;
-    if (h[0] == REQ_SIGNAL && len >= 4 * sizeof(int)) do_signal(h[1], h[2], h[3]);
+    if (h[0] == REQ_SIGNAL) {
+        /* Any number of (pid, signal, group) triples. */
+        for (size_t k = 1; (k + 3) * sizeof(int) <= len; k += 3) do_signal(h[k], h[k + 1], h[k + 2]);
+    }
     else if (h[0] == REQ_WATCH) {
         int zombie = 0;
         reply(unreaped(h[1], &zombie), 0, 0);
@@ -397,6 +407,7 @@ static int handle_request(void)
     int nfds = take_fds(&mh);
     dispatch((size_t)n, (mh.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) != 0, nfds);
     for (int k = 0; k < nfds; k++) close(passed[k]);
+    flush_events();
     return 1;
 }
 
@@ -454,7 +465,7 @@ static void wait_for_work(const sigset_t *wait_mask)
     }
     /* From the end, as settling moves the last pending entry into the settled one's place. */
     for (size_t k = pend.n; k-- > 0;) {
-        if (fds[2 + k].revents != 0) settle(k);
+        if (fds[2 + k].revents != 0) settle(k, 0);
     }
 }
 
@@ -468,6 +479,7 @@ int main(void)
         struct rlimit raised = { given_nofile.rlim_max, given_nofile.rlim_max };
         nofile_raised = setrlimit(RLIMIT_NOFILE, &raised) == 0;
     }
+    own_group = getpgrp();
     setup_signals(&wait_mask);
     emit(EV_HELLO, (int)getpid(), become_subreaper(), 0);
     for (;;) {

@@ -8,7 +8,7 @@
 // Requests (native int32s, then NUL-terminated byte strings):
 //   launch: 1, id, nmap, nops, nargv, nenv, map[nmap], ops..., argv..., env...  + fds (SCM_RIGHTS)
 //           map[i] says what child fd i gets: a passed fd's index, -1 /dev/null, -2 our stdio
-//   signal: 2, pid, signal, group        watch: 3, pid
+//   signal: 2, then (pid, signal, group) for each of one or more signals      watch: 3, pid
 // Reply on the socket (watch only): isChild, 0, 0.
 // Events on the pipe, 4 int32s: 0 hello (pid, subreaper); 4 forked (id, pid); 1 started (id,
 // pid); 2 failed (id, stage, errno), before or after forked; 3 exit (pid, si_code, si_status).
@@ -38,6 +38,8 @@ const LIMIT = {
   inFlightBytes: 96 * 1024,
   /** When the socket was full with nothing in flight to wake us, try again after this. */
   retryMs: 2,
+  /** Signals sent in one request (12 bytes each, well within the spawner's buffer). */
+  signalBatch: 4096,
   /** The spawner's limits on the child fd map and on the fds passed with one launch. */
   map: 64,
   fds: 16,
@@ -104,6 +106,8 @@ export class Spawner {
   private inFlight = 0;
   private inFlightBytes = 0;
   private retry: NodeJS.Timeout | undefined;
+  /** Signals asked for in the current turn, as (pid, signal, group) triples, sent together. */
+  private signals: number[] = [];
   private readonly exits = new Map<number, (s: ExitStatus) => void>();
   private readonly recent = new Map<number, ExitStatus>();
   private readonly reply = Buffer.alloc(12);
@@ -253,11 +257,28 @@ export class Spawner {
   }
 
   /** Signals an unreaped child of the spawner (or its process group); false once it is gone. */
+  /**
+   * Signals an unreaped child of the spawner (or its process group); false once it is gone. The
+   * signals of one turn of the event loop (a stop of every service) go out together, in one
+   * request, as soon as the code that asked for them returns.
+   */
   signal(pid: number, signal: number, group: boolean): boolean {
     if (!this.alive) return false;
-    const data = Buffer.alloc(16);
-    [2, pid, signal, group ? 1 : 0].forEach((v, i) => data.writeInt32LE(v, i * 4));
-    return this.msg.send(this.sock, data, []) > 0;
+    if (this.signals.length === 0) queueMicrotask(() => this.sendSignals());
+    this.signals.push(pid, signal, group ? 1 : 0);
+    return true;
+  }
+
+  private sendSignals(): void {
+    const all = this.signals;
+    this.signals = [];
+    for (let at = 0; at < all.length && this.alive; at += 3 * LIMIT.signalBatch) {
+      const part = all.slice(at, at + 3 * LIMIT.signalBatch);
+      const data = Buffer.alloc(4 + 4 * part.length);
+      data.writeInt32LE(2, 0);
+      part.forEach((v, i) => data.writeInt32LE(v, 4 + 4 * i));
+      if (this.msg.send(this.sock, data, []) < 0) this.died();
+    }
   }
 
   /**
@@ -308,6 +329,9 @@ export class Spawner {
 
   /** Closes the socket: the spawner exits, its children stay (they pass to the next reaper). */
   dispose(): void {
+    if (!this.alive) return;
+    // Signals asked for just before still go out (sending may find the spawner gone).
+    if (this.signals.length > 0) this.sendSignals();
     if (!this.alive) return;
     this.alive = false;
     this.onDeath = undefined;

@@ -113,6 +113,25 @@ describeSpawner('spawner', () => {
     expect((await done).exit).toEqual({ kind: 'signalled', signal: 15, coreDumped: false });
   });
 
+  it('delivers the signals of one turn, sent together, to each child', async () => {
+    const runs = [0, 1, 2].map(() => run(['sleep', '30'], { ops: ['setsid'] }));
+    await new Promise((r) => setTimeout(r, 200));
+    const pids = sp.watchedPids();
+    expect(pids).toHaveLength(3);
+    expect(sp.signal(pids[0], 15, true)).toBe(true);
+    expect(sp.signal(pids[1], 9, false)).toBe(true);
+    expect(sp.signal(pids[2], 2, true)).toBe(true);
+    const exits = await Promise.all(runs);
+    const byPid = new Map(exits.map((o) => [o.pid, o.exit]));
+    expect(pids.map((p) => byPid.get(p))).toEqual(
+      [15, 9, 2].map((signal) => ({
+        kind: 'signalled',
+        signal,
+        coreDumped: false,
+      })),
+    );
+  });
+
   it('reaps an orphan it adopted and reports its status to a watcher', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'spawner-'));
     const pidFile = path.join(dir, 'pid');
