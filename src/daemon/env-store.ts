@@ -17,6 +17,8 @@ export class EnvStore {
   /** Names unset explicitly at run time (a later set of such a name is not an override). */
   private readonly undefined = new Set<string>();
   private readonly listeners = new Set<EnvListener>();
+  /** The record toRecord() last gave, until the next change (every load and launch asks). */
+  private record: Readonly<Record<string, string>> | undefined;
 
   /** Starts from `initial` (default: a copy of process.env). Entries with undefined values are skipped. */
   constructor(initial: Record<string, string | undefined> = process.env) {
@@ -36,6 +38,7 @@ export class EnvStore {
       this.vars.set(k, v);
       this.undefined.delete(k);
     }
+    this.record = undefined;
   }
 
   /**
@@ -52,6 +55,7 @@ export class EnvStore {
     const overridden = !this.undefined.has(name) && this.vars.has(name);
     this.undefined.delete(name);
     this.vars.set(name, nameAndValue.slice(eq + 1));
+    this.record = undefined;
     this.notify(nameAndValue, overridden);
   }
 
@@ -64,6 +68,7 @@ export class EnvStore {
     const overridden = this.vars.has(name) || this.initialNames.has(name);
     this.vars.delete(name);
     this.undefined.add(name);
+    this.record = undefined;
     this.notify(name, overridden);
   }
 
@@ -77,9 +82,13 @@ export class EnvStore {
     return [...this.vars].map(([k, v]) => `${k}=${v}`);
   }
 
-  /** A fresh plain object of the environment (what service launches use). */
-  toRecord(): Record<string, string> {
-    return Object.fromEntries(this.vars);
+  /**
+   * The environment as a plain object (what loads and service launches use): one frozen object
+   * shared until the next change, rather than a copy for every load and every launch.
+   */
+  toRecord(): Readonly<Record<string, string>> {
+    this.record ??= Object.freeze(Object.fromEntries(this.vars));
+    return this.record;
   }
 
   /** Adds a listener; returns a function that removes it. */
