@@ -65,6 +65,9 @@ function fileSource(name: string, file: string): Source {
         pos = r.pos;
         const next = filesAfter(file, fs.fstatSync(old).ino);
         if (next !== undefined) {
+          // What was written to it between the read above and its rotation: nothing is written
+          // to a file once it is rotated, so this read reaches its true end.
+          chunks.push(readFrom(old, pos).bytes);
           fs.closeSync(old);
           // The files rotated in between are read whole; the last one (the file) stays open.
           fd = next.pop();
