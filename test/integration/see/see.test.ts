@@ -195,6 +195,9 @@ print('exit', os.waitstatus_to_exitcode(status), flush=True)
         expect(d.ctl('status', '--stats', 'boxed').stdout).toContain(`    Cgroup: /${name}\n`);
         expect(d.ctl('stop', 'boxed').status).toBe(0);
       } finally {
+        // The service's other processes leave the cgroup a moment after its stop is reported.
+        const procs = path.join(mount, name, 'cgroup.procs');
+        await eventually('the cgroup to empty', () => fs.readFileSync(procs, 'utf8') === '');
         fs.rmdirSync(path.join(mount, name));
       }
     },
