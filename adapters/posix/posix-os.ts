@@ -597,6 +597,9 @@ export class PosixOs implements Os {
     // sees exec success before readiness (they come through different pipes).
     let readinessFd = spec.readiness ? fds.readinessReadFd : undefined;
     let readiness: net.Socket | undefined;
+    // The callbacks live as long as the process: they keep its output spec, not the whole
+    // launch spec (its environment and arguments).
+    const output = spec.output;
     const finish = (exit: ExitStatus | undefined) => {
       rec.finished = true;
       if (rec.pid > 0) this.children.delete(rec.pid);
@@ -610,10 +613,10 @@ export class PosixOs implements Os {
       forked: (pid) => {
         rec.pid = pid;
         this.children.set(pid, rec);
-        if (spec.output.kind === 'buffer' && fds.outputReadFd !== undefined) {
-          this.attachOutput(pid, fds.outputReadFd, spec.output.sink);
-        } else if (spec.output.kind === 'rotate' && fds.outputReadFd !== undefined) {
-          this.attachRotated(pid, fds.outputReadFd, spec.output);
+        if (output.kind === 'buffer' && fds.outputReadFd !== undefined) {
+          this.attachOutput(pid, fds.outputReadFd, output.sink);
+        } else if (output.kind === 'rotate' && fds.outputReadFd !== undefined) {
+          this.attachRotated(pid, fds.outputReadFd, output);
         }
         fds.outputReadFd = undefined;
         for (const [signal, group] of rec.heldSignals?.splice(0) ?? []) {

@@ -424,7 +424,10 @@ export class Spawner {
       this.landed(launch);
       launch.pid = b;
       this.recent.delete(b);
-      this.exits.set(b, (s) => launch.cb.exited(s));
+      // Only the callbacks live on until the exit: the request (its encoded bytes) goes once
+      // the exec outcome is in.
+      const cb = launch.cb;
+      this.exits.set(b, (s) => cb.exited(s));
       launch.cb.forked(b);
       this.pump();
       return;
