@@ -371,6 +371,14 @@ export class PosixOs implements Os {
       ? this.launchViaSpawner(spec, plan, fds, events)
       : undefined;
     if (viaSpawner) return viaSpawner;
+    if (this.spawner?.running) {
+      // Only a launch the spawner cannot take at all comes here, never one made under load.
+      this.warnOnce(
+        'spawner-refused',
+        `${spec.serviceName}: launched through child_process, as the spawner cannot take it ` +
+          `(too large a request, or descriptors it cannot pass)`,
+      );
+    }
     const cmd = this.commandFor(spec, plan, fds);
     if ('errno' in cmd) return this.failLater(fds, events, cmd);
     const text = asText(cmd, plan.env, cmd.viaHelper ? undefined : spec.workingDir);
