@@ -53,6 +53,15 @@ interface FakeTimer {
   cb: () => void;
 }
 
+/** What a FakeOs can do besides the basics. */
+export interface FakeOsOptions {
+  execStatus?: boolean;
+  killCgroup?: boolean;
+  utmp?: boolean;
+  /** launch() returns pid 0 and the test reports the fork with spawn(), as the spawner does. */
+  asyncLaunch?: boolean;
+}
+
 /** Exit status helpers. */
 export const exited = (code: number): ExitStatus => ({ kind: 'exited', code });
 export const signalled = (signal: number): ExitStatus => ({
@@ -95,14 +104,7 @@ export class FakeOs implements Os {
   /** launch() returns pid 0 and the test reports the fork with spawn(), as the spawner does. */
   private readonly asyncLaunch: boolean;
 
-  constructor(
-    opts: {
-      execStatus?: boolean;
-      killCgroup?: boolean;
-      utmp?: boolean;
-      asyncLaunch?: boolean;
-    } = {},
-  ) {
+  constructor(opts: FakeOsOptions = {}) {
     this.asyncLaunch = opts.asyncLaunch ?? false;
     this.caps = {
       pidfd: true,

@@ -11,7 +11,7 @@ import type {
 } from '../../../src/config/types';
 import { DEFAULT_SERVICE_OPTIONS, SERVICE_DEFAULTS } from '../../../src/config/types';
 import { FakeHost } from '../../support/fake-host';
-import { FakeOs } from '../../support/fake-os';
+import { FakeOs, type FakeOsOptions } from '../../support/fake-os';
 import type { DependencyType, ServiceEvent } from '../../../src/model';
 import { ServiceLoadError } from '../../../src/errors';
 
@@ -105,14 +105,7 @@ export class Harness {
   readonly set: ServiceSet;
   readonly events: string[] = [];
 
-  constructor(
-    opts: {
-      execStatus?: boolean;
-      killCgroup?: boolean;
-      utmp?: boolean;
-      asyncLaunch?: boolean;
-    } = {},
-  ) {
+  constructor(opts: FakeOsOptions = {}) {
     this.os = new FakeOs(opts);
     this.set = new ServiceSet(this.os, this.host, this.src);
     this.set.addListener({
