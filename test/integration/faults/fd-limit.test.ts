@@ -2,6 +2,7 @@
 // the daemon keeps answering, and a failed service starts once fds are free again.
 
 import { isBuilt, sandboxEach } from '../../support/daemon';
+import { eventually } from '../../support/eventually';
 
 const d = isBuilt() ? describe : describe.skip;
 const SERVICES = 80;
@@ -16,6 +17,8 @@ d('fd limit hit mid-boot', () => {
     const dn = await sb.start(['boot'], { prefix: ['prlimit', '--nofile=64:64', '--'] });
     // boot waits for each service to start or fail; then every launch has been tried.
     expect(dn.ctl('start', 'boot').status).toBe(0);
+    // Launches the spawner holds back until fds are free may still be settling.
+    await eventually('every launch to settle', () => !dn.ctl('list').stdout.includes('<<'));
     const list = dn.ctl('list');
     expect(list.stderr).toBe('');
     const inState = (mark: string): string[] =>
