@@ -71,6 +71,8 @@ export interface Dinit {
 }
 
 export interface StartOptions {
+  /** The daemon to run (default: bin/dinit; upstream's for the cross-checks). */
+  dinit?: string;
   /** A command the daemon runs under, e.g. setpriv ... or strace ... */
   prefix?: string[];
   /** The daemon's environment (default: ours); the sandbox mark is added. */
@@ -96,11 +98,11 @@ function settlesWithin(p: Promise<unknown>, ms: number): Promise<boolean> {
   ]).finally(() => clearTimeout(timer));
 }
 
-/** The pid of bin/dinit itself: pid, or a child of it when a prefix such as strace forked. */
-function findDaemonPid(pid: number): number {
+/** The pid of the daemon itself: pid, or a child of it when a prefix such as strace forked. */
+function findDaemonPid(pid: number, dinit: string): number {
   const isDinit = (p: number): boolean => {
     try {
-      return fs.readFileSync(`/proc/${p}/cmdline`, 'utf8').includes(DINIT);
+      return fs.readFileSync(`/proc/${p}/cmdline`, 'utf8').includes(dinit);
     } catch {
       return false;
     }
@@ -156,7 +158,7 @@ function spawnDinit(
   if (opts.quiet !== false) argv.push('-q');
   argv.push(...args);
   const prefix = opts.prefix ?? [];
-  const [cmd, ...cmdArgs] = [...prefix, DINIT, ...argv];
+  const [cmd, ...cmdArgs] = [...prefix, opts.dinit ?? DINIT, ...argv];
   const proc = spawn(cmd, cmdArgs, {
     cwd: sb.dir,
     env: sb.env(opts.env),
@@ -277,7 +279,7 @@ export class Sandbox {
   }
 
   /**
-   * Starts bin/dinit -u -q -d <sd> -p <dir>/socket -F 3 [args] in the sandbox, behind
+   * Starts bin/dinit (or opts.dinit) -u -q -d <sd> -p <dir>/socket -F 3 [args] in the sandbox, behind
    * opts.prefix if given, and waits for its ready report. On failure, what it started is
    * killed at once (not only at close), and the error says why.
    */
@@ -290,7 +292,7 @@ export class Sandbox {
       await this.killAll();
       throw e;
     }
-    d.pid = findDaemonPid(d.pid);
+    d.pid = findDaemonPid(d.pid, opts.dinit ?? DINIT);
     return d;
   }
 

@@ -2,7 +2,6 @@
 // processes, through the dinit-ts protocol extension; against upstream's daemon, when
 // DINIT_UPSTREAM_BINDIR names its build, they say the daemon does not support them.
 
-import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { DINITCTL, isBuilt, sandboxAll, type Dinit } from '../../support/daemon';
@@ -154,14 +153,8 @@ const haveUpstream = UP !== '' && fs.existsSync(path.join(UP, 'dinit'));
 
   test('the explanation commands say the daemon does not support them', async () => {
     sb.service('boot', 'type = internal');
-    const socket = sb.path('socket');
-    const up = spawn(path.join(UP, 'dinit'), ['-u', '-q', '-d', sb.sd, '-p', socket], {
-      cwd: sb.dir,
-      env: sb.env(),
-      stdio: 'ignore',
-    });
-    sb.track(up.pid as number);
-    await eventually('the upstream socket', () => fs.existsSync(socket));
+    const up = await sb.start([], { dinit: path.join(UP, 'dinit') });
+    const socket = up.socket;
     for (const args of [['why', 'boot'], ['tree', 'boot'], ['graph'], ['analyze', 'blame']]) {
       const r = spawnSync(DINITCTL, ['-p', socket, ...args], { encoding: 'utf8' });
       expect({ status: r.status, stderr: r.stderr }).toEqual({
@@ -173,6 +166,6 @@ const haveUpstream = UP !== '' && fs.existsSync(path.join(UP, 'dinit'));
     expect(
       spawnSync(DINITCTL, ['-p', socket, 'is-started', 'boot'], { encoding: 'utf8' }).stdout,
     ).toBe('STARTED\n');
-    up.kill('SIGTERM');
+    await up.stop();
   });
 });

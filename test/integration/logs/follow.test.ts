@@ -223,14 +223,8 @@ const haveUpstream = UP !== '' && fs.existsSync(path.join(UP, 'dinit'));
         'log-buffer-size = 65536',
       );
       sb.service('boot', 'type = internal', 'depends-on = talk');
-      const socket = sb.path('socket');
-      const up = spawn(path.join(UP, 'dinit'), ['-u', '-q', '-d', sb.sd, '-p', socket], {
-        cwd: sb.dir,
-        env: sb.env(),
-        stdio: 'ignore',
-      });
-      sb.track(up.pid as number);
-      await eventually('the upstream socket', () => fs.existsSync(socket));
+      const up = await sb.start([], { dinit: path.join(UP, 'dinit') });
+      const socket = up.socket;
       const f = follow(socket, sb.path('follow.out'), '-n', '1', 'talk');
       try {
         await eventually('logs -f to follow', () => f.seen().includes('talk | ready'));
@@ -240,7 +234,7 @@ const haveUpstream = UP !== '' && fs.existsSync(path.join(UP, 'dinit'));
         expect(lines).toEqual([...numbered(N), 'end']);
       } finally {
         f.proc.kill();
-        up.kill('SIGTERM');
+        await up.stop();
       }
     });
   },
