@@ -120,9 +120,11 @@ function filesAfter(file: string, ino: number): number[] | undefined {
   for (let attempt = 0; attempt < 5; attempt++) {
     const current = inoOf(file);
     if (current === undefined || current === ino) return undefined;
+    // One stat per rotated file: the first that is ours, or the first missing, ends the walk.
     let k = 1;
-    while (k <= 10000 && inoOf(`${file}.${k}`) !== undefined && inoOf(`${file}.${k}`) !== ino) k++;
-    const found = inoOf(`${file}.${k}`) === ino;
+    let at = inoOf(`${file}.1`);
+    while (k <= 10000 && at !== undefined && at !== ino) at = inoOf(`${file}.${++k}`);
+    const found = at === ino;
     const names = found ? Array.from({ length: k - 1 }, (_, i) => `${file}.${k - 1 - i}`) : [];
     const fds: number[] = [];
     try {
