@@ -38,8 +38,11 @@ const LIMIT = {
   inFlightBytes: 96 * 1024,
   /** When the socket was full with nothing in flight to wake us, try again after this. */
   retryMs: 2,
-  /** Signals sent in one request (12 bytes each, well within the spawner's buffer). */
-  signalBatch: 4096,
+  /**
+   * Signals sent in one request (12 bytes each, well within the spawner's buffer); a full
+   * batch goes at once, and the spawner reaps between requests.
+   */
+  signalBatch: 64,
   /** The spawner's limits on the child fd map and on the fds passed with one launch. */
   map: 64,
   fds: 16,
@@ -112,6 +115,8 @@ export class Spawner {
   private readonly recent = new Map<number, ExitStatus>();
   private readonly reply = Buffer.alloc(12);
   private pending: Buffer = Buffer.alloc(0);
+  /** Where the unread events in pending begin. */
+  private pendingAt = 0;
   private draining = false;
 
   private constructor(
@@ -256,29 +261,29 @@ export class Spawner {
     this.inFlightBytes -= l.data.length;
   }
 
-  /** Signals an unreaped child of the spawner (or its process group); false once it is gone. */
   /**
-   * Signals an unreaped child of the spawner (or its process group); false once it is gone. The
-   * signals of one turn of the event loop (a stop of every service) go out together, in one
-   * request, as soon as the code that asked for them returns.
+   * Signals an unreaped child of the spawner (or its process group); false once it is gone.
+   * Signals go out many to a request: a full batch at once, so that the spawner signals (and
+   * reaps) while the daemon still works through a stop of every service, and the rest as soon
+   * as the code that asked for them returns.
    */
   signal(pid: number, signal: number, group: boolean): boolean {
     if (!this.alive) return false;
     if (this.signals.length === 0) queueMicrotask(() => this.sendSignals());
     this.signals.push(pid, signal, group ? 1 : 0);
+    if (this.signals.length >= 3 * LIMIT.signalBatch) this.sendSignals();
     return true;
   }
 
   private sendSignals(): void {
-    const all = this.signals;
+    const part = this.signals;
+    if (part.length === 0 || !this.alive) return;
     this.signals = [];
-    for (let at = 0; at < all.length && this.alive; at += 3 * LIMIT.signalBatch) {
-      const part = all.slice(at, at + 3 * LIMIT.signalBatch);
-      const data = Buffer.alloc(4 + 4 * part.length);
-      data.writeInt32LE(2, 0);
-      part.forEach((v, i) => data.writeInt32LE(v, 4 + 4 * i));
-      if (this.msg.send(this.sock, data, []) < 0) this.died();
-    }
+    const data = Buffer.allocUnsafe(4 + 4 * part.length);
+    data.writeInt32LE(2, 0);
+    for (let i = 0; i < part.length; i++) data.writeInt32LE(part[i], 4 + 4 * i);
+    // A dead spawner is handled after the caller returns, not in the middle of its work.
+    if (this.msg.send(this.sock, data, []) < 0) queueMicrotask(() => this.died());
   }
 
   /**
@@ -386,20 +391,34 @@ export class Spawner {
   }
 
   private receive(d: Buffer): void {
-    this.pending = this.pending.length === 0 ? d : Buffer.concat([this.pending, d]);
+    if (this.pendingAt < this.pending.length) {
+      this.pending = Buffer.concat([this.pending.subarray(this.pendingAt), d]);
+    } else {
+      this.pending = d;
+    }
+    this.pendingAt = 0;
     this.drain();
   }
 
   /** Handles up to LIMIT.eventBudget events, then yields to other I/O and continues. */
   private drain(): void {
     let n = 0;
-    while (this.pending.length >= EVENT_SIZE && n < LIMIT.eventBudget) {
-      const p = this.pending;
-      this.pending = p.subarray(EVENT_SIZE);
-      this.dispatch(p.readInt32LE(0), p.readInt32LE(4), p.readInt32LE(8), p.readInt32LE(12));
+    const p = this.pending;
+    let at = this.pendingAt;
+    while (p.length - at >= EVENT_SIZE && n < LIMIT.eventBudget) {
+      // Moved on first: an event's handler may dispose of us, or read on through receive.
+      this.pendingAt = at + EVENT_SIZE;
+      this.dispatch(
+        p.readInt32LE(at),
+        p.readInt32LE(at + 4),
+        p.readInt32LE(at + 8),
+        p.readInt32LE(at + 12),
+      );
+      if (this.pending !== p) return;
+      at = this.pendingAt;
       n++;
     }
-    if (this.pending.length < EVENT_SIZE || this.draining) return;
+    if (p.length - at < EVENT_SIZE || this.draining) return;
     this.draining = true;
     this.events.pause();
     setImmediate(() => {
