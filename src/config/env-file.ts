@@ -44,6 +44,15 @@ export class EnvironmentRules {
     this.setVars.clear();
   }
 
+  /**
+   * The resulting variables over `parent`, to read only: `parent` itself when the rules keep
+   * it whole and set nothing (most services), else a new map.
+   */
+  over(parent: Readonly<Record<string, string>>): Readonly<Record<string, string>> {
+    if (this.keepParent && this.undefine.size === 0 && this.setVars.size === 0) return parent;
+    return this.build(parent);
+  }
+
   /** The resulting variables over `parent` (a plain name -> value map). */
   build(parent: Readonly<Record<string, string>>): Record<string, string> {
     const out: Record<string, string> = {};

@@ -103,16 +103,46 @@ function splitLines(text: string): string[] {
   return lines;
 }
 
+/**
+ * Real directories found during the current synchronous job (loading a service and all it
+ * depends on): one realpath per directory rather than one per file. Emptied when the job ends,
+ * so a symlink changed later is seen.
+ */
+const realDirs = new Map<string, string>();
+
+function realDir(dir: string): string {
+  let real = realDirs.get(dir);
+  if (real === undefined) {
+    if (realDirs.size === 0) queueMicrotask(() => realDirs.clear());
+    real = fs.realpathSync.native(toBytes(dir), { encoding: 'latin1' });
+    realDirs.set(dir, real);
+  }
+  return real;
+}
+
 /** The real directory holding a file (a symlinked file resolves to its target's directory). */
 function realParentDir(file: string): string {
   try {
+    // A file that is not a symlink (readlink fails with EINVAL) lies in its directory's real
+    // path; only a symlinked one needs a realpath of its own.
+    let link = true;
+    try {
+      fs.readlinkSync(toBytes(file));
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EINVAL') throw e;
+      link = false;
+    }
+    if (!link) {
+      const slash = file.lastIndexOf('/');
+      if (slash > 0) return realDir(file.slice(0, slash));
+    }
     return path.dirname(fs.realpathSync.native(toBytes(file), { encoding: 'latin1' }));
   } catch {
     return path.dirname(path.resolve(fromText(process.cwd()), file));
   }
 }
 
-function lookupIn(env: Record<string, string>): VarResolver {
+function lookupIn(env: Readonly<Record<string, string>>): VarResolver {
   return (n) => (Object.prototype.hasOwnProperty.call(env, n) ? env[n] : undefined);
 }
 
@@ -187,18 +217,15 @@ function openDescription(
   for (const dir of serviceDirs) {
     const file = joinServicePath(dir, baseName);
     try {
-      const text = readConfigFile(file);
-      let mtimeMs: number | undefined;
-      let mtimeNs: bigint | undefined;
-      try {
-        // One bigint stat gives both: the control server reports the nanosecond time as loaded,
-        // so dinitctl's own stat() compares equal unless the file really changed.
-        const st = fs.statSync(toBytes(file), { bigint: true });
-        mtimeNs = st.mtimeNs;
-        mtimeMs = Number(st.mtimeNs / 1000000n) + Number(st.mtimeNs % 1000000n) / 1e6;
-      } catch {
-        mtimeMs = undefined;
-      }
+      // The nanosecond time as loaded, from the fstat of the read: the control server reports
+      // it, so dinitctl's own stat() compares equal unless the file really changed.
+      const times: { mtimeNs?: bigint } = {};
+      const text = readConfigFile(file, 'latin1', times);
+      const mtimeNs = times.mtimeNs;
+      const mtimeMs =
+        mtimeNs === undefined
+          ? undefined
+          : Number(mtimeNs / 1000000n) + Number(mtimeNs % 1000000n) / 1e6;
       return { file, dir, text, mtimeMs, mtimeNs };
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
@@ -665,7 +692,7 @@ interface Substituted {
   stopCommand: string[];
 }
 
-function substituteSettings(r: Reading, fullEnv: Record<string, string>): Substituted {
+function substituteSettings(r: Reading, fullEnv: Readonly<Record<string, string>>): Substituted {
   const s = r.settings;
   const hooks = r.hooks;
   const fullResolve: VarResolver = (n) => {
@@ -719,7 +746,7 @@ function finalise(r: Reading): LoadedService {
   const s = r.settings;
   const report = reporterFor(r);
   const { srvEnv, envFileAbs } = serviceEnvironment(r, report);
-  const fullEnv = srvEnv.build(r.opts.env);
+  const fullEnv = srvEnv.over(r.opts.env);
   validateForType(s, report);
   const subst = substituteSettings(r, fullEnv);
   if (s.type !== 'process' && s.type !== 'bgprocess' && s.consumerOf !== '') {
@@ -785,6 +812,17 @@ function envRulesOf(srvEnv: EnvironmentRules): NonNullable<ServiceDescription['e
   };
 }
 
+let ids: { uid: number; gid: number } | undefined;
+
+/** This process's uid and gid (which it keeps for its life). */
+function ownIds(): { uid: number; gid: number } {
+  ids ??= {
+    uid: typeof process.getuid === 'function' ? process.getuid() : 0,
+    gid: typeof process.getgid === 'function' ? process.getgid() : 0,
+  };
+  return ids;
+}
+
 /** '' (unset) as undefined. */
 function unlessEmpty(v: string): string | undefined {
   return v !== '' ? v : undefined;
@@ -801,8 +839,7 @@ function describe(
   const serviceDir = flatPath(path.resolve(cwd, opened.dir));
   const workingDirAbs =
     subst.workingDir !== '' ? flatPath(path.resolve(cwd, subst.workingDir)) : undefined;
-  const uid = typeof process.getuid === 'function' ? process.getuid() : 0;
-  const gid = typeof process.getgid === 'function' ? process.getgid() : 0;
+  const { uid, gid } = ownIds();
   const absolute = (p: string, base = cwd): string | undefined =>
     p !== '' ? flatPath(path.resolve(base, p)) : undefined;
   // What every description has, in one literal (one shape, all fields in the object) ...

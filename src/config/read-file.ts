@@ -22,17 +22,23 @@ export class ConfigFileRefused extends Error {}
  * default a byte string, one char per byte, since descriptions and env files are bytes. The file is opened with O_NONBLOCK
  * and checked with fstat before any read, so a FIFO or a device (a link to /dev/zero) never
  * blocks or floods the reader. Throws the Node errno error from open (ENOENT, EACCES...),
- * one with code EISDIR for a directory, or ConfigFileRefused.
+ * one with code EISDIR for a directory, or ConfigFileRefused. With `times`, its mtimeNs is set
+ * from the same fstat (the time of the file read, with no second lookup of the path).
  */
-export function readConfigFile(file: string, encoding: BufferEncoding = 'latin1'): string {
+export function readConfigFile(
+  file: string,
+  encoding: BufferEncoding = 'latin1',
+  times?: { mtimeNs?: bigint },
+): string {
   const fd = fs.openSync(toBytes(file), fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
   try {
-    const st = fs.fstatSync(fd);
+    const st = times ? fs.fstatSync(fd, { bigint: true }) : fs.fstatSync(fd);
+    if (times) times.mtimeNs = (st as fs.BigIntStats).mtimeNs;
     if (st.isDirectory()) throw Object.assign(new Error('EISDIR'), { code: 'EISDIR' });
     if (!st.isFile()) throw new ConfigFileRefused('not a regular file');
     // Read one byte past the size (or the bound) to see the end; a file that grew meanwhile
     // gets a larger buffer, up to one byte past the bound.
-    let buf = Buffer.allocUnsafe(Math.min(st.size, MAX_CONFIG_FILE_BYTES) + 1);
+    let buf = Buffer.allocUnsafe(Math.min(Number(st.size), MAX_CONFIG_FILE_BYTES) + 1);
     let got = 0;
     for (let n = -1; n !== 0 && got <= MAX_CONFIG_FILE_BYTES; got += n) {
       if (got === buf.length) {

@@ -209,6 +209,26 @@ describe('file structure', () => {
     expect(load('i').restart).toBe('no');
   });
 
+  it("reads a symlinked description's @include relative to the link's target", () => {
+    const elsewhere = path.join(root, 'elsewhere');
+    svc('inc/common', 'restart = no\n', elsewhere);
+    svc('real', 'type = internal\n@include inc/common\n', elsewhere);
+    svc('plain', 'type = internal\n@include inc/common\n');
+    svc('inc/common', 'restart = on-failure\n');
+    fs.symlinkSync(path.join(elsewhere, 'real'), path.join(sd, 'linked'));
+    // Loaded in one job, as the daemon loads a service and its dependencies: a file in the
+    // directory and a link out of it resolve apart.
+    expect([load('plain').restart, load('linked').restart]).toEqual(['on-failure', 'no']);
+    // A directory reached through a symlink: `..` is taken from where its files really are.
+    svc('up', 'type = internal\n@include ../frag\n', elsewhere);
+    svc('frag', 'restart = no\n', root);
+    svc('deep/frag', 'restart = on-failure\n', root);
+    const viaLink = path.join(root, 'deep', 'via');
+    fs.symlinkSync(elsewhere, viaLink);
+    const d = loadServiceDescription('up', { serviceDirs: [viaLink], env: {}, userDb, cwd: root });
+    expect(d.restart).toBe('no');
+  });
+
   it('fails on a missing @include with a load error', () => {
     svc('i', '@include nothere\n');
     expect(failure('i')).toEqual({
