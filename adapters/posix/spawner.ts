@@ -21,7 +21,6 @@ import type { LaunchPlan } from './helper-plan';
 import type { ProcessSpec } from '../../src/core/os';
 import { exitStatusFromSiginfo } from './reaper';
 import type { UnixMsg } from './unix-msg';
-import { toBytes } from '../../src/bytes';
 
 /** Child fd map entries besides a passed fd's index. */
 export const MAP_NULL = -1;
@@ -61,7 +60,8 @@ export interface SpawnRequest {
   fds: number[];
   ops: string[];
   argv: string[];
-  env: string[];
+  /** The environment, written NAME=VALUE into the request. */
+  env: Readonly<Record<string, string>>;
 }
 
 /**
@@ -173,13 +173,41 @@ export class Spawner {
 
   /** Encodes a launch request; undefined when it is larger than the spawner takes. */
   static encode(id: number, r: SpawnRequest): Buffer | undefined {
-    // Byte strings: one char per byte, passed as they are.
-    const strings = toBytes([...r.ops, ...r.argv, ...r.env].map((s) => `${s}\0`).join(''));
-    const head = [1, id, r.map.length, r.ops.length, r.argv.length, r.env.length, ...r.map];
-    if (head.length * 4 + strings.length > LIMIT.request) return undefined;
-    const buf = Buffer.alloc(head.length * 4 + strings.length);
-    head.forEach((v, i) => buf.writeInt32LE(v, i * 4));
-    strings.copy(buf, head.length * 4);
+    const lists = [r.ops, r.argv];
+    let size = 4 * (6 + r.map.length);
+    for (const list of lists) for (const s of list) size += s.length + 1;
+    let envCount = 0;
+    for (const k in r.env) {
+      size += k.length + r.env[k].length + 2;
+      envCount++;
+    }
+    if (size > LIMIT.request) return undefined;
+    const buf = Buffer.allocUnsafe(size);
+    let at = 0;
+    const int = (v: number): void => {
+      buf.writeInt32LE(v, at);
+      at += 4;
+    };
+    int(1);
+    int(id);
+    int(r.map.length);
+    int(r.ops.length);
+    int(r.argv.length);
+    int(envCount);
+    for (const v of r.map) int(v);
+    // Byte strings: one char per byte, passed as they are, each ending in a NUL.
+    for (const list of lists) {
+      for (const s of list) {
+        at += buf.write(s, at, 'latin1');
+        buf[at++] = 0;
+      }
+    }
+    for (const k in r.env) {
+      at += buf.write(k, at, 'latin1');
+      buf[at++] = 0x3d; // '='
+      at += buf.write(r.env[k], at, 'latin1');
+      buf[at++] = 0;
+    }
     return buf;
   }
 
@@ -501,6 +529,5 @@ export function spawnRequest(spec: ProcessSpec, plan: LaunchPlan): SpawnRequest 
     }
   }
   if (map.length > LIMIT.map || fds.length > LIMIT.fds) return undefined;
-  const env = Object.entries(plan.env).map(([k, v]) => `${k}=${v}`);
-  return { map, fds, ops: plan.helperOps, argv: spec.argv, env };
+  return { map, fds, ops: plan.helperOps, argv: spec.argv, env: plan.env };
 }

@@ -908,7 +908,8 @@ function describe(
 /** d with the fields of optional that are not undefined added (in optional's order). */
 function withSet(d: ServiceDescription, optional: Partial<ServiceDescription>): ServiceDescription {
   const target = d as unknown as Record<string, unknown>;
-  for (const [k, v] of Object.entries(optional)) if (v !== undefined) target[k] = v;
+  const from = optional as Record<string, unknown>;
+  for (const k in from) if (from[k] !== undefined) target[k] = from[k];
   return d;
 }
 

@@ -252,10 +252,14 @@ export abstract class BaseProcessService extends ServiceRecord {
   protected buildEnv(): Record<string, string> {
     const global = this.set.environment();
     const rules = this.desc.envRules;
-    const env: Record<string, string> = {};
+    let env: Record<string, string> = {};
     if (rules === undefined || !rules.clear) {
-      const unset = new Set(rules?.unset ?? []);
-      for (const [k, v] of Object.entries(global)) if (!unset.has(k)) env[k] = v;
+      // Most services unset nothing: one builtin copy instead of a loop.
+      if (rules === undefined || rules.unset.length === 0) env = Object.assign(env, global);
+      else {
+        const unset = new Set(rules.unset);
+        for (const k in global) if (!unset.has(k)) env[k] = global[k];
+      }
     } else {
       for (const k of rules.import) {
         if (Object.prototype.hasOwnProperty.call(global, k)) env[k] = global[k];

@@ -52,7 +52,7 @@ describeSpawner('spawner', () => {
         failed: (stage, errno) => resolve({ ...out, failed: [stage, errno] }),
         exited: (exit) => resolve({ ...out, exit }),
       };
-      const env = ['PATH=/usr/bin:/bin', 'GREETING=hello'];
+      const env = { PATH: '/usr/bin:/bin', GREETING: 'hello' };
       const r = sp.launch(
         {
           map: opts.map ?? [MAP_NULL, MAP_INHERIT, MAP_INHERIT],
