@@ -33,7 +33,7 @@ export interface PlanInputs {
 export interface LaunchPlan {
   /** Index = child fd. */
   stdio: StdioSource[];
-  env: Record<string, string>;
+  env: Readonly<Record<string, string>>;
   /** Why the exec helper is needed; empty when child_process.spawn can do it alone. */
   helperReasons: HelperReason[];
   /** Helper instructions (without the leading status fd and trailing "-- argv"). */
@@ -80,7 +80,8 @@ const IOPRIO_CLASSES = { none: 0, realtime: 1, 'best-effort': 2, idle: 3 } as co
 interface Draft {
   readonly spec: ProcessSpec;
   readonly inputs: PlanInputs;
-  readonly env: Record<string, string>;
+  /** spec.env itself until a variable is added (setEnv): most launches share one record. */
+  env: Readonly<Record<string, string>>;
   readonly fds: Map<number, StdioSource>;
   readonly reasons: HelperReason[];
   readonly ops: string[];
@@ -106,7 +107,7 @@ export function planLaunch(spec: ProcessSpec, inputs: PlanInputs): LaunchPlan {
   const d: Draft = {
     spec,
     inputs,
-    env: { ...spec.env },
+    env: spec.env,
     fds: new Map(),
     reasons: [],
     ops: [],
@@ -127,6 +128,12 @@ export function planLaunch(spec: ProcessSpec, inputs: PlanInputs): LaunchPlan {
     detached: spec.newSession && !spec.onConsole,
     readinessFd: d.readinessFd,
   };
+}
+
+/** Sets a variable of the child's environment, in a copy of spec.env made at the first. */
+function setEnv(d: Draft, name: string, value: string): void {
+  if (d.env === d.spec.env) d.env = { ...d.spec.env };
+  (d.env as Record<string, string>)[name] = value;
 }
 
 /** Records that the helper is needed (once per reason) and appends its instructions. */
@@ -163,7 +170,7 @@ function arrangeFds(d: Draft): void {
   if (spec.activationSocket) {
     const stage = ExecStage.SETUP_ACTIVATION_SOCKET;
     fds.set(3, missing(inputs.activationFd, 'activation socket', stage));
-    d.env.LISTEN_FDS = '1';
+    setEnv(d, 'LISTEN_FDS', '1');
     d.reasons.push('activation socket (LISTEN_PID)');
   }
   if (spec.readiness) placeReadiness(d, spec.readiness);
@@ -176,7 +183,7 @@ function arrangeFds(d: Draft): void {
     }
     const target = firstFree(fds);
     fds.set(target, inputs.controlFd);
-    d.env.DINIT_CS_FD = String(target);
+    setEnv(d, 'DINIT_CS_FD', String(target));
   }
   d.outputFds = [1, 2].filter((fd) => fd !== d.readinessFd);
   for (const fd of d.outputFds) fds.set(fd, outputSource(d));
@@ -195,7 +202,7 @@ function placeReadiness(d: Draft, readiness: NonNullable<ProcessSpec['readiness'
     }
   } else {
     target = firstFree(d.fds);
-    d.env[readiness.variable] = String(target);
+    setEnv(d, readiness.variable, String(target));
   }
   d.fds.set(target, source);
   d.readinessFd = target;

@@ -22,8 +22,8 @@ export interface ChildRecord {
   ref: PidRef | undefined;
   /** Set once the exit has been reported (the pid may be reused from then on). */
   finished: boolean;
-  /** watchPid() callers for this pid (a pid file naming a process we launched). */
-  watchers: Array<(s: ExitStatus | undefined) => void>;
+  /** watchPid() callers for this pid (a pid file naming a process we launched), if any. */
+  watchers: Array<(s: ExitStatus | undefined) => void> | undefined;
   /** Launched by the spawner, which signals it and reports its exit. */
   viaSpawner?: boolean;
   /** Signals asked for before the spawner reported the fork (pid 0): [signal, group]. */

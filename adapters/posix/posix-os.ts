@@ -13,6 +13,7 @@ import {
   type LogPipe,
   type LogFileSpec,
   type Os,
+  type OutputSpec,
   type OsCaps,
   type ProcessEvents,
   type ProcessHandle,
@@ -21,7 +22,7 @@ import {
   type TimerHandle,
 } from '../../src/core/os';
 import { installChildRegistry, isLibuvChild, registerLibuvChild } from './child-registry';
-import { Spawner, spawnRequest } from './spawner';
+import { Spawner, spawnRequest, type SpawnCallbacks } from './spawner';
 import { RotatingLog, type RotationSpec } from './rotating-log';
 import { applyOwnership, openForAppend } from './log-file';
 import type { UnixMsg } from './unix-msg';
@@ -222,6 +223,15 @@ export class PosixOs implements Os {
   private restartSpawner: (() => void) | undefined;
   /** When recent spawners died (performance.now), to give up on one that keeps dying. */
   private spawnerDeaths: number[] = [];
+  /** What launches through the spawner use of the adapter (one object for all of them). */
+  private readonly spawnHost: SpawnHost = {
+    children: this.children,
+    spawner: () => this.spawner,
+    libc: () => this.libc,
+    attachOutput: (pid, fd, sink) => this.attachOutput(pid, fd, sink),
+    attachRotated: (pid, fd, spec) => this.attachRotated(pid, fd, spec),
+    strerror: (errno) => this.strerror(errno),
+  };
 
   constructor(opts: PosixOsOptions, caps: Partial<OsCaps> = {}) {
     this.logFn = opts.log;
@@ -543,7 +553,7 @@ export class PosixOs implements Os {
         readiness?.destroy();
         // Orphans often die together with the service that left them.
         if (this.reaper) setImmediate(() => this.reaper?.reapAll());
-        for (const w of rec.watchers.splice(0)) w(exit);
+        for (const w of rec.watchers?.splice(0) ?? []) w(exit);
       },
     });
     child.on('error', (e) => {
@@ -599,62 +609,8 @@ export class PosixOs implements Os {
   ): ProcessHandle | undefined {
     const req = spawnRequest(spec, plan);
     if (!req || !this.spawner) return undefined;
-    const rec: ChildRecord = { pid: 0, ref: undefined, finished: false, watchers: [] };
-    rec.viaSpawner = true;
-    // The readiness pipe is read only once exec is known to have succeeded, so that the core
-    // sees exec success before readiness (they come through different pipes).
-    let readinessFd = spec.readiness ? fds.readinessReadFd : undefined;
-    let readiness: net.Socket | undefined;
-    // The callbacks live as long as the process: they keep its output spec, not the whole
-    // launch spec (its environment and arguments).
-    const output = spec.output;
-    const finish = (exit: ExitStatus | undefined) => {
-      rec.finished = true;
-      if (rec.pid > 0) this.children.delete(rec.pid);
-      readiness?.destroy();
-      if (readinessFd !== undefined) this.libc?.close(readinessFd);
-      readinessFd = undefined;
-      for (const w of rec.watchers.splice(0)) w(exit);
-    };
-    const queued = this.spawner.launch(req, {
-      sent: () => fds.closeChildCopies(),
-      forked: (pid) => {
-        rec.pid = pid;
-        this.children.set(pid, rec);
-        if (output.kind === 'buffer' && fds.outputReadFd !== undefined) {
-          this.attachOutput(pid, fds.outputReadFd, output.sink);
-        } else if (output.kind === 'rotate' && fds.outputReadFd !== undefined) {
-          this.attachRotated(pid, fds.outputReadFd, output);
-        }
-        fds.outputReadFd = undefined;
-        for (const [signal, group] of rec.heldSignals?.splice(0) ?? []) {
-          this.spawner?.signal(pid, signal, group);
-        }
-        rec.heldSignals = undefined;
-        events.onSpawned?.(pid);
-      },
-      started: () => {
-        if (rec.finished) return;
-        events.onExecSucceeded?.();
-        readiness = readStream(readinessFd);
-        readinessFd = undefined;
-        if (readiness) watchReadiness(readiness, rec, events);
-      },
-      failed: (stage, errno) => {
-        if (rec.pid <= 0) {
-          // Never forked: the daemon's ends of the pipes go too (readiness with finish).
-          fds.readinessReadFd = undefined;
-          fds.closeAll();
-        }
-        finish(undefined);
-        events.onExecFailed(stage, errno, this.strerror(errno));
-      },
-      exited: (exit) => {
-        finish(exit);
-        events.onExit(exit);
-      },
-    });
-    return queued ? rec : undefined;
+    const child = new SpawnedChild(this.spawnHost, fds, events, spec);
+    return this.spawner.launch(req, child) ? child : undefined;
   }
 
   /**
@@ -803,12 +759,12 @@ export class PosixOs implements Os {
     const launched = this.children.get(pid);
     if (launched && !launched.finished) {
       // libuv reaps this one; its exit is reported through the launch record.
-      launched.watchers.push(fire);
+      (launched.watchers ??= []).push(fire);
       return {
         cancel: () => {
           cancelled = true;
-          const i = launched.watchers.indexOf(fire);
-          if (i >= 0) launched.watchers.splice(i, 1);
+          const i = launched.watchers?.indexOf(fire) ?? -1;
+          if (i >= 0) launched.watchers?.splice(i, 1);
         },
       };
     }
@@ -1106,6 +1062,108 @@ export class PosixOs implements Os {
   /** Whether the exec helper can attach to a jail here. */
   protected jailSupported(): boolean {
     return false;
+  }
+}
+
+/** What a launch through the spawner needs of the adapter. */
+interface SpawnHost {
+  readonly children: Map<number, ChildRecord>;
+  spawner(): Spawner | undefined;
+  libc(): Libc | undefined;
+  attachOutput(pid: number, fd: number, sink: (chunk: Buffer) => void): void;
+  attachRotated(pid: number, fd: number, spec: RotationSpec): void;
+  strerror(errno: number): string;
+}
+
+/**
+ * One launch through the spawner, from its request to its exit: the handle the core holds, the
+ * adapter's record of the child and the spawner's callbacks, in one object (a running service
+ * costs this, not a closure per callback). The readiness pipe is read only once exec is known
+ * to have succeeded, so that the core sees exec success before readiness (they come through
+ * different pipes).
+ */
+class SpawnedChild implements ChildRecord, SpawnCallbacks {
+  pid = 0;
+  ref: PidRef | undefined = undefined;
+  finished = false;
+  watchers: Array<(s: ExitStatus | undefined) => void> | undefined = undefined;
+  readonly viaSpawner = true;
+  heldSignals: Array<[number, boolean]> | undefined = undefined;
+  startTime: string | undefined = undefined;
+  /** The launch's fds, until the fork (or the failure) is reported. */
+  private fds: LaunchFds | undefined;
+  /** Where the output goes, until the fork is reported (not the whole spec: its environment). */
+  private output: OutputSpec | undefined;
+  private readinessFd: number | undefined;
+  private readiness: net.Socket | undefined = undefined;
+
+  constructor(
+    private readonly host: SpawnHost,
+    fds: LaunchFds,
+    private readonly events: ProcessEvents,
+    spec: ProcessSpec,
+  ) {
+    this.fds = fds;
+    this.output = spec.output;
+    this.readinessFd = spec.readiness ? fds.readinessReadFd : undefined;
+  }
+
+  sent(): void {
+    this.fds?.closeChildCopies();
+  }
+
+  forked(pid: number): void {
+    this.pid = pid;
+    this.host.children.set(pid, this);
+    const output = this.output;
+    const fd = this.fds?.outputReadFd;
+    if (output?.kind === 'buffer' && fd !== undefined) {
+      this.host.attachOutput(pid, fd, output.sink);
+    } else if (output?.kind === 'rotate' && fd !== undefined) {
+      this.host.attachRotated(pid, fd, output);
+    }
+    this.fds = undefined;
+    this.output = undefined;
+    const held = this.heldSignals;
+    this.heldSignals = undefined;
+    for (const [signal, group] of held ?? []) this.host.spawner()?.signal(pid, signal, group);
+    this.events.onSpawned?.(pid);
+  }
+
+  started(): void {
+    if (this.finished) return;
+    this.events.onExecSucceeded?.();
+    this.readiness = readStream(this.readinessFd);
+    this.readinessFd = undefined;
+    if (this.readiness) watchReadiness(this.readiness, this, this.events);
+  }
+
+  failed(stage: number, errno: number): void {
+    if (this.pid <= 0 && this.fds) {
+      // Never forked: the daemon's ends of the pipes go too (readiness with finish).
+      this.fds.readinessReadFd = undefined;
+      this.fds.closeAll();
+      this.fds = undefined;
+    }
+    this.finish(undefined);
+    this.events.onExecFailed(stage, errno, this.host.strerror(errno));
+  }
+
+  exited(exit: ExitStatus): void {
+    this.finish(exit);
+    this.events.onExit(exit);
+  }
+
+  private finish(exit: ExitStatus | undefined): void {
+    this.finished = true;
+    if (this.pid > 0) this.host.children.delete(this.pid);
+    this.readiness?.destroy();
+    this.readiness = undefined;
+    if (this.readinessFd !== undefined) this.host.libc()?.close(this.readinessFd);
+    this.readinessFd = undefined;
+    const watchers = this.watchers;
+    this.watchers = undefined;
+    for (const w of watchers ?? []) w(exit);
   }
 }
 

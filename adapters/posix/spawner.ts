@@ -55,12 +55,24 @@ const LIMIT = {
 /** Bytes of one event: four int32s. */
 const EVENT_SIZE = 16;
 
+/** The little-endian int32 at `at`. */
+function int32At(b: Buffer, at: number): number {
+  return b[at] | (b[at + 1] << 8) | (b[at + 2] << 16) | (b[at + 3] << 24);
+}
+
+/** Writes byte string s and its NUL at `at`; returns the offset after them. */
+function putString(buf: Buffer, at: number, s: string): number {
+  const next = at + buf.write(s, at, 'latin1');
+  buf[next] = 0;
+  return next + 1;
+}
+
 export interface SpawnRequest {
   map: number[];
   fds: number[];
   ops: string[];
   argv: string[];
-  /** The environment, written NAME=VALUE into the request. */
+  /** Byte strings, sent as NAME=VALUE. */
   env: Readonly<Record<string, string>>;
 }
 
@@ -80,13 +92,23 @@ export interface SpawnCallbacks {
 /** A launch request, queued or sent, until its fork (or failure) is reported. */
 export interface QueuedLaunch {
   id: number;
-  data: Buffer;
-  fds: readonly number[];
+  /** The request until it is sent (encoded only then, into one buffer shared by all). */
+  req: SpawnRequest | undefined;
+  /** Its size in bytes, encoded. */
+  size: number;
   cb: SpawnCallbacks;
   /** Set once sent. */
   sent: boolean;
   /** Set once forked. */
   pid: number;
+}
+
+/** A watchExit callback, or a launch's callbacks (kept as they are: no closure per process). */
+type ExitWatcher = ((s: ExitStatus) => void) | SpawnCallbacks;
+
+function deliverExit(w: ExitWatcher, s: ExitStatus): void {
+  if (typeof w === 'function') w(s);
+  else w.exited(s);
 }
 
 const ECHILD = 10;
@@ -111,9 +133,20 @@ export class Spawner {
   private retry: NodeJS.Timeout | undefined;
   /** Signals asked for in the current turn, as (pid, signal, group) triples, sent together. */
   private signals: number[] = [];
-  private readonly exits = new Map<number, (s: ExitStatus) => void>();
+  /** Who awaits each child's exit: a watcher, or (a launch of ours) its callbacks. */
+  private readonly exits = new Map<number, ExitWatcher>();
   private readonly recent = new Map<number, ExitStatus>();
   private readonly reply = Buffer.alloc(12);
+  /**
+   * Where each launch request is encoded just before it is sent (sendmsg copies it): the
+   * queued ones keep their strings, which are mostly shared with the description and the
+   * global environment, rather than a buffer each that only a full collection would free.
+   */
+  private scratch = Buffer.alloc(4096);
+  /** The scratch buffer's header words (the request's fixed part and the fd map). */
+  private scratchInts = new Int32Array(this.scratch.buffer, this.scratch.byteOffset, 6 + 64);
+  /** The encoded environment of the last request (see envBytes). */
+  private lastEnv: { record: object; bytes: Buffer; count: number } | undefined;
   private pending: Buffer = Buffer.alloc(0);
   /** Where the unread events in pending begin. */
   private pendingAt = 0;
@@ -171,44 +204,53 @@ export class Spawner {
     return this.alive;
   }
 
-  /** Encodes a launch request; undefined when it is larger than the spawner takes. */
-  static encode(id: number, r: SpawnRequest): Buffer | undefined {
-    const lists = [r.ops, r.argv];
-    let size = 4 * (6 + r.map.length);
-    for (const list of lists) for (const s of list) size += s.length + 1;
-    let envCount = 0;
-    for (const k in r.env) {
-      size += k.length + r.env[k].length + 2;
-      envCount++;
+  /** The size of a launch request, encoded (strings are byte strings: a char is a byte). */
+  static requestSize(r: SpawnRequest): number {
+    // Indexed loops: the daemon's V8 runs bytecode only, where each for-of step allocates.
+    let n = 4 * (6 + r.map.length);
+    for (let i = 0; i < r.ops.length; i++) n += r.ops[i].length + 1;
+    for (let i = 0; i < r.argv.length; i++) n += r.argv[i].length + 1;
+    const names = Object.keys(r.env);
+    for (let i = 0; i < names.length; i++) n += names[i].length + r.env[names[i]].length + 2;
+    return n;
+  }
+
+  /**
+   * Encodes a launch request at the start of the scratch buffer (grown to fit); returns its
+   * size. The header is written through an Int32Array (native order, as the spawner reads
+   * it), the environment copied from its bytes, encoded once per record.
+   */
+  private encode(id: number, r: SpawnRequest, size: number): number {
+    if (this.scratch.length < size) {
+      this.scratch = Buffer.alloc(Math.max(size, 2 * this.scratch.length));
+      this.scratchInts = new Int32Array(this.scratch.buffer, this.scratch.byteOffset, 6 + 64);
     }
-    if (size > LIMIT.request) return undefined;
-    const buf = Buffer.allocUnsafe(size);
-    let at = 0;
-    const int = (v: number): void => {
-      buf.writeInt32LE(v, at);
-      at += 4;
-    };
-    int(1);
-    int(id);
-    int(r.map.length);
-    int(r.ops.length);
-    int(r.argv.length);
-    int(envCount);
-    for (const v of r.map) int(v);
-    // Byte strings: one char per byte, passed as they are, each ending in a NUL.
-    for (const list of lists) {
-      for (const s of list) {
-        at += buf.write(s, at, 'latin1');
-        buf[at++] = 0;
-      }
+    const buf = this.scratch;
+    const ints = this.scratchInts;
+    const env = this.envBytes(r.env);
+    ints[0] = 1;
+    ints[1] = id;
+    ints[2] = r.map.length;
+    ints[3] = r.ops.length;
+    ints[4] = r.argv.length;
+    ints[5] = env.count;
+    for (let i = 0; i < r.map.length; i++) ints[6 + i] = r.map[i];
+    let at = 4 * (6 + r.map.length);
+    for (let i = 0; i < r.ops.length; i++) at = putString(buf, at, r.ops[i]);
+    for (let i = 0; i < r.argv.length; i++) at = putString(buf, at, r.argv[i]);
+    buf.set(env.bytes, at);
+    return at + env.bytes.length;
+  }
+
+  /** NAME=VALUE\0 for every variable of env, kept for the last record seen (usually shared). */
+  private envBytes(env: Readonly<Record<string, string>>): { bytes: Buffer; count: number } {
+    if (this.lastEnv?.record !== env) {
+      const names = Object.keys(env);
+      let text = '';
+      for (let i = 0; i < names.length; i++) text += `${names[i]}=${env[names[i]]}\0`;
+      this.lastEnv = { record: env, bytes: Buffer.from(text, 'latin1'), count: names.length };
     }
-    for (const k in r.env) {
-      at += buf.write(k, at, 'latin1');
-      buf[at++] = 0x3d; // '='
-      at += buf.write(r.env[k], at, 'latin1');
-      buf[at++] = 0;
-    }
-    return buf;
+    return this.lastEnv;
   }
 
   /**
@@ -218,11 +260,10 @@ export class Spawner {
    */
   launch(r: SpawnRequest, cb: SpawnCallbacks): boolean {
     if (!this.alive) return false;
-    const id = this.nextId++;
-    const data = Spawner.encode(id, r);
-    if (!data) return false;
-    const l: QueuedLaunch = { id, data, fds: r.fds, cb, sent: false, pid: -1 };
-    this.launches.set(id, l);
+    const size = Spawner.requestSize(r);
+    if (size > LIMIT.request) return false;
+    const l: QueuedLaunch = { id: this.nextId++, req: r, size, cb, sent: false, pid: -1 };
+    this.launches.set(l.id, l);
     this.queue.push(l);
     this.pump();
     return true;
@@ -235,7 +276,6 @@ export class Spawner {
   adopt(unsent: readonly QueuedLaunch[]): void {
     for (const l of unsent) {
       l.id = this.nextId++;
-      l.data.writeInt32LE(l.id, 4);
       this.launches.set(l.id, l);
       this.queue.push(l);
     }
@@ -248,11 +288,12 @@ export class Spawner {
       const l = this.queue[this.queueHead];
       if (
         this.inFlight > 0 &&
-        (this.inFlight >= LIMIT.inFlight ||
-          this.inFlightBytes + l.data.length > LIMIT.inFlightBytes)
+        (this.inFlight >= LIMIT.inFlight || this.inFlightBytes + l.size > LIMIT.inFlightBytes)
       )
         break;
-      const n = this.msg.send(this.sock, l.data, l.fds, true);
+      const req = l.req as SpawnRequest;
+      const len = this.encode(l.id, req, l.size);
+      const n = this.msg.send(this.sock, this.scratch.subarray(0, len), req.fds, true);
       if (n === -EAGAIN) {
         // Full: the next event wakes us, or (nothing in flight) a short timer.
         if (this.inFlight === 0 && !this.retry) {
@@ -270,8 +311,9 @@ export class Spawner {
       }
       this.queueHead++;
       l.sent = true;
+      l.req = undefined;
       this.inFlight++;
-      this.inFlightBytes += l.data.length;
+      this.inFlightBytes += l.size;
       l.cb.sent();
     }
     if (this.queueHead === this.queue.length) {
@@ -286,7 +328,7 @@ export class Spawner {
   /** A sent launch has been forked, or has failed before that. */
   private landed(l: QueuedLaunch): void {
     this.inFlight--;
-    this.inFlightBytes -= l.data.length;
+    this.inFlightBytes -= l.size;
   }
 
   /**
@@ -355,7 +397,10 @@ export class Spawner {
 
   /** Hands over (and forgets) every exit still awaited, for another reaper to report. */
   takeWatchers(): Array<[number, (s: ExitStatus) => void]> {
-    const all = [...this.exits.entries()];
+    const all = [...this.exits.entries()].map(([pid, w]): [number, (s: ExitStatus) => void] => [
+      pid,
+      (s) => deliverExit(w, s),
+    ]);
     this.exits.clear();
     return all;
   }
@@ -436,12 +481,9 @@ export class Spawner {
     while (p.length - at >= EVENT_SIZE && n < LIMIT.eventBudget) {
       // Moved on first: an event's handler may dispose of us, or read on through receive.
       this.pendingAt = at + EVENT_SIZE;
-      this.dispatch(
-        p.readInt32LE(at),
-        p.readInt32LE(at + 4),
-        p.readInt32LE(at + 8),
-        p.readInt32LE(at + 12),
-      );
+      // Read in place (little-endian, as unix-msg.ts is bound only there): Buffer's checked
+      // reads allocate in a bytecode-only V8.
+      this.dispatch(int32At(p, at), int32At(p, at + 4), int32At(p, at + 8), int32At(p, at + 12));
       if (this.pending !== p) return;
       at = this.pendingAt;
       n++;
@@ -471,10 +513,8 @@ export class Spawner {
       this.landed(launch);
       launch.pid = b;
       this.recent.delete(b);
-      // Only the callbacks live on until the exit: the request (its encoded bytes) goes once
-      // the exec outcome is in.
-      const cb = launch.cb;
-      this.exits.set(b, (s) => cb.exited(s));
+      // Only the callbacks live on until the exit: the request goes once the exec outcome is in.
+      this.exits.set(b, launch.cb);
       launch.cb.forked(b);
       this.pump();
       return;
@@ -496,10 +536,10 @@ export class Spawner {
 
   private exited(pid: number, status: ExitStatus | undefined): void {
     const st = status ?? { kind: 'exited', code: 0 };
-    const cb = this.exits.get(pid);
-    if (cb) {
+    const w = this.exits.get(pid);
+    if (w) {
       this.exits.delete(pid);
-      cb(st);
+      deliverExit(w, st);
       return;
     }
     this.recent.delete(pid);
