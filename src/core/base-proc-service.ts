@@ -129,6 +129,12 @@ class MainLaunch implements Launch, ProcessEvents {
   }
 }
 
+/** The record has a variable (an own enumerable property). */
+function hasKeys(r: Record<string, string> | undefined): boolean {
+  for (const k in r) if (Object.prototype.hasOwnProperty.call(r, k)) return true;
+  return false;
+}
+
 /** Common part of process, bgprocess and scripted services. */
 export abstract class BaseProcessService extends ServiceRecord {
   declare desc: ServiceDescription;
@@ -252,6 +258,12 @@ export abstract class BaseProcessService extends ServiceRecord {
   protected buildEnv(): Record<string, string> {
     const global = this.set.environment();
     const rules = this.desc.envRules;
+    // Nothing of the service's own: the global record itself, shared by every such launch
+    // (which only reads it; the adapter copies it before adding a variable).
+    const keepsAll = rules === undefined || (!rules.clear && rules.unset.length === 0);
+    if (keepsAll && !this.desc.exportServiceName && !hasKeys(this.desc.env)) {
+      return global;
+    }
     let env: Record<string, string> = {};
     if (rules === undefined || !rules.clear) {
       // Most services unset nothing: one builtin copy instead of a loop.

@@ -355,7 +355,8 @@ export class ProcessService extends BaseProcessService {
       this.desc.watchdogTimeoutMs ?? 0,
     );
     if (!env) return undefined;
-    Object.assign(spec.env, env);
+    // A copy: the spec's environment may be the global record itself (buildEnv).
+    spec.env = { ...spec.env, ...env };
     return spec;
   }
 

@@ -722,9 +722,11 @@ export class ServiceRecord {
   }
 
   protected checkDepsStarted(): boolean {
-    for (const dep of this.dependsOn) {
-      if (dep.waitingOn) return false;
-    }
+    // Indexed: it runs once per started dependency over all the links (a service depending on
+    // a thousand others walks a million), and the daemon's V8 runs bytecode only, where each
+    // step of for-of allocates an iterator result.
+    const deps = this.dependsOn;
+    for (let i = 0; i < deps.length; i++) if (deps[i].waitingOn) return false;
     return true;
   }
 
