@@ -83,6 +83,19 @@ export function reexecManager(
 }
 
 /**
+ * A function that gives the C heap's free pages back to the kernel (after a collection freed
+ * the buffers a burst of work held); undefined where the C library cannot (glibc has
+ * malloc_trim; musl, the BSDs and macOS do not) or without the FFI layer.
+ */
+export function memoryReleaser(): (() => void) | undefined {
+  if (process.platform !== 'linux') return undefined;
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { loadLibc, bindMallocTrim } = require('./posix/ffi') as typeof import('./posix/ffi');
+  const libc = loadLibc(['libc.so.6', '']);
+  return libc && bindMallocTrim(libc);
+}
+
+/**
  * Connects a non-blocking datagram socket to the log daemon's unix socket at `path` (/dev/log
  * for syslog). Returns the fd, or -errno: ENOENT or ECONNREFUSED while no log daemon listens,
  * ENOSYS when the FFI layer (koffi) is missing.

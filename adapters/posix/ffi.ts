@@ -69,6 +69,19 @@ export function loadLibc(libNames: string[]): Libc | undefined {
   return cached;
 }
 
+/**
+ * glibc's malloc_trim(0), which gives the free pages inside the C heap back to the kernel (free()
+ * alone returns only its top); undefined where the C library has none (musl, the BSDs, macOS).
+ */
+export function bindMallocTrim(libc: Libc): (() => void) | undefined {
+  try {
+    const trim = libc.lib.func('int malloc_trim(size_t)') as (pad: number) => number;
+    return () => void trim(0);
+  } catch {
+    return undefined;
+  }
+}
+
 /** Why loadLibc() returned undefined, if it did. */
 export function libcLoadError(): string | undefined {
   return loadError;

@@ -51,6 +51,11 @@ export interface DaemonParts {
    * Absent: the syslog main log holds its messages and never sends them.
    */
   connectLogSocket?(path: string): number;
+  /**
+   * What gives the C heap's free pages back to the kernel after the collection that follows a
+   * burst of service events (see HeapTrim); absent or undefined where nothing can.
+   */
+  memoryReleaser?(): (() => void) | undefined;
 }
 
 /** Where syslog listens; DINIT_SYSLOG_SOCKET overrides it (tests, unusual systems). */
@@ -156,7 +161,7 @@ class Daemon {
   private socketPathForServices: string | undefined;
   private journal: Journal | undefined;
   /** Gives back the heap a burst of service events grew, once they are over. */
-  private readonly heapTrim = new HeapTrim();
+  private readonly heapTrim: HeapTrim;
   private os: Os | undefined;
   /** The boot record is in utmp and wtmp (written once a starts-rwfs service has started). */
   private bootLogged = false;
@@ -171,6 +176,7 @@ class Daemon {
   ) {
     this.socketPath =
       opts.socketPath ?? defaultSocketPath(opts.systemInit, ownEnv(), homeFromPasswd());
+    this.heapTrim = new HeapTrim(undefined, undefined, parts.memoryReleaser?.());
   }
 
   /**

@@ -2,7 +2,12 @@
 // the core's ServiceSet and the control server. Kept apart from daemon.ts so that tests can run
 // the lifecycle with other parts, and so that main() loads these only when it runs the daemon.
 
-import { connectLogSocket, createOs, type CreateOsOptions } from '../../adapters/index';
+import {
+  connectLogSocket,
+  createOs,
+  memoryReleaser,
+  type CreateOsOptions,
+} from '../../adapters/index';
 import { FileDescriptionSource } from '../config/file-source';
 import type { ServiceManager } from '../core/api';
 import type { Host } from '../core/host';
@@ -84,4 +89,5 @@ export const realParts: DaemonParts = {
   createManager: makeManager,
   createControl: makeControl,
   connectLogSocket,
+  memoryReleaser,
 };

@@ -1,5 +1,5 @@
-// HeapTrim: one collection after a burst of activity, once it is quiet, and only when the heap
-// grew; never while the daemon stays idle.
+// HeapTrim: a collection as soon as a burst of activity is over, when the heap grew or the
+// burst was large, and a second one once the daemon has settled; never while it stays idle.
 
 import { HeapTrim } from '../../../src/daemon/heap-trim';
 
@@ -9,52 +9,98 @@ describe('HeapTrim', () => {
   beforeEach(() => jest.useFakeTimers());
   afterEach(() => jest.useRealTimers());
 
-  function setup(): { trim: HeapTrim; collect: jest.Mock; heap: { size: number } } {
+  function setup(): {
+    trim: HeapTrim;
+    collect: jest.Mock;
+    release: jest.Mock;
+    heap: { size: number };
+  } {
     const heap = { size: 8 * MiB };
     const collect = jest.fn(() => {
       heap.size = 9 * MiB;
     });
-    return { trim: new HeapTrim(collect, () => heap.size), collect, heap };
+    const release = jest.fn();
+    return { trim: new HeapTrim(collect, () => heap.size, release), collect, release, heap };
   }
 
-  it('collects once, half a second after the last of a burst of events that grew the heap', () => {
-    const { trim, collect, heap } = setup();
+  it('collects 150 ms after the last of a burst of events that grew the heap', () => {
+    const { trim, collect, release, heap } = setup();
     trim.poke();
     for (let i = 0; i < 10; i++) {
       jest.advanceTimersByTime(100);
       heap.size += MiB;
       trim.poke();
     }
-    jest.advanceTimersByTime(499);
+    jest.advanceTimersByTime(149);
     expect(collect).not.toHaveBeenCalled();
     jest.advanceTimersByTime(1);
     expect(collect).toHaveBeenCalledTimes(1);
-    jest.advanceTimersByTime(10_000);
-    expect(collect).toHaveBeenCalledTimes(1);
+    expect(release).toHaveBeenCalledTimes(1);
   });
 
-  it('does not collect after events that left the heap as it was', () => {
+  it('collects once more when the daemon has been quiet for six seconds, then no more', () => {
+    const { trim, collect, release, heap } = setup();
+    trim.poke();
+    heap.size = 12 * MiB;
+    jest.advanceTimersByTime(150);
+    expect(collect).toHaveBeenCalledTimes(1);
+    jest.advanceTimersByTime(5849);
+    expect(collect).toHaveBeenCalledTimes(1);
+    jest.advanceTimersByTime(1);
+    expect(collect).toHaveBeenCalledTimes(2);
+    expect(release).toHaveBeenCalledTimes(2);
+    jest.advanceTimersByTime(60_000);
+    expect(collect).toHaveBeenCalledTimes(2);
+    expect(jest.getTimerCount()).toBe(0);
+  });
+
+  it('collects a new burst when it ends, not when the previous one settles', () => {
+    const { trim, collect, heap } = setup();
+    trim.poke();
+    heap.size = 12 * MiB;
+    jest.advanceTimersByTime(1000);
+    expect(collect).toHaveBeenCalledTimes(1);
+    heap.size = 11 * MiB;
+    trim.poke();
+    jest.advanceTimersByTime(150);
+    expect(collect).toHaveBeenCalledTimes(2);
+    // The settling collection counts from the new burst.
+    jest.advanceTimersByTime(5849);
+    expect(collect).toHaveBeenCalledTimes(2);
+    jest.advanceTimersByTime(1);
+    expect(collect).toHaveBeenCalledTimes(3);
+  });
+
+  it('does not collect after a few events that left the heap as it was', () => {
     const { trim, collect } = setup();
     trim.poke();
     jest.advanceTimersByTime(1000);
     trim.poke();
-    jest.advanceTimersByTime(1000);
+    jest.advanceTimersByTime(10_000);
     expect(collect).not.toHaveBeenCalled();
+    expect(jest.getTimerCount()).toBe(0);
+  });
+
+  it('collects after a burst of many events even if the heap grew before the first', () => {
+    const { trim, collect } = setup();
+    for (let i = 0; i < 256; i++) trim.poke();
+    jest.advanceTimersByTime(150);
+    expect(collect).toHaveBeenCalledTimes(1);
   });
 
   it('measures growth from the heap after the last collection', () => {
     const { trim, collect, heap } = setup();
     trim.poke();
     heap.size = 12 * MiB;
-    jest.advanceTimersByTime(500);
+    jest.advanceTimersByTime(150);
     expect(collect).toHaveBeenCalledTimes(1);
     heap.size = 9.5 * MiB;
     trim.poke();
-    jest.advanceTimersByTime(500);
+    jest.advanceTimersByTime(150);
     expect(collect).toHaveBeenCalledTimes(1);
     heap.size = 10.5 * MiB;
     trim.poke();
-    jest.advanceTimersByTime(500);
+    jest.advanceTimersByTime(150);
     expect(collect).toHaveBeenCalledTimes(2);
   });
 
