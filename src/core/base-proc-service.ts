@@ -209,6 +209,8 @@ export abstract class BaseProcessService extends ServiceRecord {
 
   protected clearTimer(): void {
     this.timer?.clear();
+    // Made again when next armed: a running service holds no timer (nor its closure).
+    this.timer = undefined;
   }
 
   /** Cancel a start-timeout or stop-timeout (a pending restart delay stays). */
