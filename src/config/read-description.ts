@@ -711,7 +711,7 @@ function substituteSettings(r: Reading, fullEnv: Readonly<Record<string, string>
     }
   };
   const words = (v: { value: string; parts: [number, number][] }): string[] =>
-    v.parts.map(([a, b]) => v.value.slice(a, b));
+    v.parts.map(([a, b]) => intern(v.value.slice(a, b)));
   const socketPath = resolvePath('socket-listen', s.socketPath);
   const logfile = resolvePath('logfile', s.logfile);
   const workingDir = resolvePath('working-dir', s.workingDir);
@@ -800,6 +800,26 @@ function flatPath(p: string): string {
   return p.split('/').join('/');
 }
 
+/** Values up to this long are interned (longer ones are rarely repeated). */
+const INTERN_LENGTH = 256;
+/** Entries of the intern table; it is emptied when full. */
+const INTERN_ENTRIES = 1024;
+const interned = new Map<string, string>();
+
+/**
+ * One copy of a value that many descriptions repeat (the service directory, the type, a command
+ * and its arguments): each description would otherwise hold its own copy, cut from its own
+ * file. The table is bounded, so unique values cost no more than its size.
+ */
+function intern<T extends string>(v: T): T {
+  const known = interned.get(v);
+  if (known !== undefined) return known as T;
+  if (v.length > INTERN_LENGTH) return v;
+  if (interned.size >= INTERN_ENTRIES) interned.clear();
+  interned.set(v, v);
+  return v;
+}
+
 /** What the env-file's !clear, !unset and !import did (the shared value when nothing). */
 function envRulesOf(srvEnv: EnvironmentRules): NonNullable<ServiceDescription['envRules']> {
   if (srvEnv.keepParent && srvEnv.undefine.size === 0 && srvEnv.importFromParent.size === 0) {
@@ -836,7 +856,7 @@ function describe(
   envFileAbs: string | undefined,
 ): ServiceDescription {
   const { settings: s, cwd, opened } = r;
-  const serviceDir = flatPath(path.resolve(cwd, opened.dir));
+  const serviceDir = intern(flatPath(path.resolve(cwd, opened.dir)));
   const workingDirAbs =
     subst.workingDir !== '' ? flatPath(path.resolve(cwd, subst.workingDir)) : undefined;
   const { uid, gid } = ownIds();
@@ -849,7 +869,7 @@ function describe(
     serviceDir,
     mtimeMs: opened.mtimeMs,
     mtimeNs: opened.mtimeNs,
-    type: s.type,
+    type: intern(s.type),
     command: subst.command,
     stopCommand: orShared(subst.stopCommand, NO_WORDS),
     env: srvEnv.setVars.size > 0 ? Object.fromEntries(srvEnv.setVars) : NO_ENV,
