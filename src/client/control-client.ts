@@ -122,6 +122,32 @@ interface Op {
 
 const done = <T>(value: T): Step<T> => ({ done: true, value });
 
+/**
+ * Where a socket's reads go. The socket hands each read to the client directly (its onread
+ * option) rather than through its readable stream, whose machinery costs a dinitctl run some
+ * half a millisecond to set up for a few small replies. Reads that come before the client
+ * exists wait here.
+ */
+class Reads {
+  private readonly early: Buffer[] = [];
+  private to: ((d: Buffer) => void) | undefined;
+  /** The socket's onread option. Its buffer is used for every read, so each read is copied out. */
+  readonly option: net.OnReadOpts = {
+    buffer: Buffer.allocUnsafe(64 * 1024),
+    callback: (n, buf) => {
+      const d = Buffer.from(buf.subarray(0, n));
+      if (this.to !== undefined) this.to(d);
+      else this.early.push(d);
+      return true;
+    },
+  };
+
+  deliverTo(to: (d: Buffer) => void): void {
+    this.to = to;
+    for (const d of this.early.splice(0)) to(d);
+  }
+}
+
 /** The answer word of each reply that carries nothing but its type. */
 const REPLY_KINDS = {
   ACK: 'ack',
@@ -167,11 +193,12 @@ export class ControlClient {
     private readonly socket: net.Socket,
     readonly path: string,
     opts: ConnectOptions,
+    reads: Reads,
   ) {
     this.onEvent = opts.onEvent;
     this.maxPayload = opts.maxPayload ?? 64 * 1024 * 1024;
     this.closedPromise = new Promise((r) => (this.resolveClosed = r));
-    socket.on('data', (d) => this.onData(d));
+    reads.deliverTo((d) => this.onData(d));
     socket.on('error', (e: NodeJS.ErrnoException) => {
       this.fail(
         new ControlError('closed', `control socket error: ${e.message}`, {
@@ -191,6 +218,7 @@ export class ControlClient {
    * Rejects with ControlError of kind 'connect' (with errnoCode, e.g. 'ENOENT'), 'old-client' or 'old-server'.
    */
   static connect(path: string, opts: ConnectOptions = {}): Promise<ControlClient> {
+    const reads = new Reads();
     return new Promise<net.Socket>((resolve, reject) => {
       // path is bytes; Node connects to a path given as text, encoded as UTF-8.
       const textPath = toText(path);
@@ -199,7 +227,7 @@ export class ControlClient {
         reject(new ControlError('connect', message, { path, errnoCode: 'EINVAL', errno: 22 }));
         return;
       }
-      const s = net.createConnection({ path: textPath });
+      const s = net.createConnection({ path: textPath, onread: reads.option });
       const onError = (e: NodeJS.ErrnoException): void => {
         reject(
           new ControlError('connect', `connecting to socket ${path}: ${e.message}`, {
@@ -214,13 +242,16 @@ export class ControlClient {
         s.off('error', onError);
         resolve(s);
       });
-    }).then((s) => ControlClient.handshake(new ControlClient(s, path, opts), opts));
+    }).then((s) => ControlClient.handshake(new ControlClient(s, path, opts, reads), opts));
   }
 
   /** Uses an already connected socket file descriptor (e.g. from DINIT_CS_FD), then checks versions. */
   static fromFd(fd: number, opts: ConnectOptions = {}): Promise<ControlClient> {
-    const s = new net.Socket({ fd, readable: true, writable: true });
-    return ControlClient.handshake(new ControlClient(s, `fd:${fd}`, opts), opts);
+    const reads = new Reads();
+    // Node takes onread here too (its types list it for connect only).
+    const sockOpts = { fd, readable: true, writable: true, onread: reads.option };
+    const s = new net.Socket(sockOpts as net.SocketConstructorOpts);
+    return ControlClient.handshake(new ControlClient(s, `fd:${fd}`, opts, reads), opts);
   }
 
   private static async handshake(c: ControlClient, opts: ConnectOptions): Promise<ControlClient> {
