@@ -105,17 +105,11 @@ function loadBundle(entry, bundle, dir, nodeCaches) {
 
 /**
  * Require dist/<entry> (or dist/<bundle>, its one-file build, when current) for the executable
- * `tool`; exits with status 1 if it was never built. `quick` names a smaller entry and bundle for
- * the commands in `quick.words`: tried first when one of those words is an argument, used when
- * its takes() says it runs this command line.
+ * `tool`; exits with status 1 if it was never built.
  */
-module.exports = function launch(tool, entry, bundle, quick) {
+module.exports = function launch(tool, entry, bundle) {
   const dir = cacheDir();
   const nodeCaches = enableCompileCache(dir);
-  if (quick !== undefined && process.argv.slice(2).some((a) => quick.words.includes(a))) {
-    const q = loadBundle(quick.entry, quick.bundle, dir, nodeCaches);
-    if (q !== undefined && q.takes()) return q;
-  }
   if (bundle !== undefined) {
     const b = loadBundle(entry, bundle, dir, nodeCaches);
     if (b !== undefined) return b;

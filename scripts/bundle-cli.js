@@ -30,11 +30,18 @@ try {
 const COMMAND_REQUIRE = 'require(`../../commands/${id}`)';
 function commandRequire(query) {
   if (!query) return 'require(`../../commands/${id}.js`)';
-  const { QUERY_COMMANDS } = require(path.join(cli, 'query-main.js'));
-  const each = QUERY_COMMANDS.map(
+  const each = queryWords().map(
     (c) => `id === ${JSON.stringify(c)} ? require("../../commands/${c}.js") : `,
   );
   return `(${each.join('')}(() => { throw new Error(\`\${id} is not in the query bundle\`); })())`;
+}
+
+/** The query bundle's commands, as bin/dinitctl declares them (the one list of them). */
+function queryWords() {
+  const bin = path.join(root, 'bin', 'dinitctl');
+  const m = /^const QUERY_WORDS = (\[[^\]]*\]);$/m.exec(fs.readFileSync(bin, 'utf8'));
+  if (m === null) throw new Error(`${bin} no longer declares const QUERY_WORDS = [...];`);
+  return JSON.parse(m[1].replace(/'/g, '"'));
 }
 
 // tsc compiles `import * as fs from 'node:fs'` to __importStar(require("node:fs")), which copies

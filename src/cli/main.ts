@@ -275,12 +275,25 @@ export function processIO(): CliIO {
   };
 }
 
+/** Exit with `code` once standard output is flushed; the connection (if any) must not keep us alive. */
+function exitWith(code: number): void {
+  process.exitCode = code;
+  if (stdoutStream === undefined || stdoutStream.writableLength === 0) process.exit(code);
+  stdoutStream.once('drain', () => process.exit(code));
+}
+
 /** Process entry: run with the process's arguments (as bytes) and exit with the resulting code. */
 export function main(): void {
-  void runDinitctl(ownArgs(), processIO()).then((code) => {
-    process.exitCode = code;
-    // Flush stdout before exiting; the connection (if any) must not keep us alive.
-    if (stdoutStream === undefined || stdoutStream.writableLength === 0) process.exit(code);
-    stdoutStream.once('drain', () => process.exit(code));
-  });
+  void runDinitctl(ownArgs(), processIO()).then(exitWith);
+}
+
+/**
+ * Process entry for a line already parsed from `argv`, of a subcommand without help or version
+ * (what query-main's takes() accepts): runs it as main() would and exits with its code.
+ */
+export function mainParsed(cl: CommandLine, argv: readonly string[]): void {
+  const io = processIO();
+  void runCommand(cl.command as string, argv, cl, io)
+    .catch((e: unknown) => reportError(e, cl, io))
+    .then(exitWith);
 }

@@ -1,28 +1,33 @@
-// dinitctl's entry for the queries scripts run most (status, is-started, is-failed, list):
-// scripts/bundle-cli.js bundles it with these commands only, a third of the code to load on
-// every such run. bin/launch.js tries it when one of these words is on the command line and runs
-// the full entry (main.ts) for every line it does not take, help and errors included.
+// dinitctl's entry for the queries scripts run most (status, is-started, is-failed, list, the
+// words bin/dinitctl names): scripts/bundle-cli.js bundles it with these commands only, a third
+// of the code to load on every such run. bin/dinitctl tries it when one of these words is on the
+// command line and runs the full entry (main.ts) for every line it does not take, help and
+// errors included.
 
-import { parseCommandLine } from './argv';
-import { runsAsRoot } from './main';
+import { type CommandLine, parseCommandLine } from './argv';
+import { mainParsed, runsAsRoot } from './main';
 import { ownArgs } from '../config/own-process';
 
-export { main } from './main';
-
-/** The subcommands this entry runs (bin/dinitctl names the same words). */
-export const QUERY_COMMANDS: readonly string[] = ['status', 'is-started', 'is-failed', 'list'];
-
 /**
- * Whether this entry runs the process's command line: a valid line for one of QUERY_COMMANDS,
- * without --help or --version (whatever else, errors included, is the full entry's to say).
+ * The process's command line when this entry runs it: a valid line for one of `commands`,
+ * without --help or --version (whatever else, errors included, is the full entry's to say);
+ * otherwise undefined.
  */
-export function takes(): boolean {
+export function takes(
+  commands: readonly string[],
+): { cl: CommandLine; argv: string[] } | undefined {
   const argv = ownArgs();
-  if (argv[0] === '--complete') return false;
+  if (argv[0] === '--complete') return undefined;
   try {
     const cl = parseCommandLine(argv, runsAsRoot());
-    return !cl.help && !cl.version && QUERY_COMMANDS.includes(cl.command as string);
+    if (cl.help || cl.version || !commands.includes(cl.command as string)) return undefined;
+    return { cl, argv };
   } catch {
-    return false;
+    return undefined;
   }
+}
+
+/** Runs a line takes() accepted and exits with its code. */
+export function run(line: { cl: CommandLine; argv: string[] }): void {
+  mainParsed(line.cl, line.argv);
 }
