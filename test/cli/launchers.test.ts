@@ -46,8 +46,9 @@ describeBuilt('--version', () => {
   });
 });
 
-// dinitctl status, is-started, is-failed and list load a smaller bundle of their own; a line that
-// only names one of those words goes to the full one, help and errors included.
+// dinitctl status, is-started, is-failed and list load a smaller bundle of their own, with V8's
+// code cache on every Node; a line that only names one of those words goes to the full one, help
+// and errors included.
 const queryBundled = fs.existsSync(path.join(ROOT, 'dist/src/cli/query.bundle.js'));
 (built && queryBundled ? describe : describe.skip)('query bundle', () => {
   const dinitctl = path.join(BIN, 'dinitctl');
@@ -74,6 +75,26 @@ const queryBundled = fs.existsSync(path.join(ROOT, 'dist/src/cli/query.bundle.js
   ])('hands %j to the full bundle', (args, stderr) => {
     const r = run(dinitctl, args);
     expect([r.status, r.stdout, r.stderr]).toEqual([1, '', stderr]);
+  });
+
+  it("keeps the code V8 compiled for each query under the user's cache directory", () => {
+    const cache = fs.mkdtempSync(path.join(os.tmpdir(), 'dinit-cache-'));
+    try {
+      const env: NodeJS.ProcessEnv = { ...process.env, XDG_CACHE_HOME: cache };
+      const expected = [
+        1,
+        '',
+        `dinitctl: connecting to socket: ${missing}: No such file or directory\n`,
+      ];
+      const first = run(dinitctl, ['-p', missing, 'status', 'x'], env);
+      expect([first.status, first.stdout, first.stderr]).toEqual(expected);
+      const dir = path.join(cache, 'dinit-ts', 'code-cache');
+      expect(fs.readdirSync(dir)).toEqual([expect.stringMatching(/^query\.bundle\.js-status-/)]);
+      const again = run(dinitctl, ['-p', missing, 'status', 'x'], env);
+      expect([again.status, again.stdout, again.stderr]).toEqual(expected);
+    } finally {
+      fs.rmSync(cache, { recursive: true, force: true });
+    }
   });
 
   it('hands help and --version to the full bundle', () => {
