@@ -14,7 +14,7 @@ import { CliError } from '../errors';
 import { toBytes } from '../bytes';
 
 /** Where a service's output is read from; `read` returns the bytes new since the last read. */
-interface Source {
+export interface Source {
   name: string;
   read(): Promise<Buffer>;
   /** The part of a line read so far. */
@@ -50,9 +50,11 @@ function bufferSource(name: string, port: CtlPort, handle: number): Source {
  * when it is rotated (file -> file.1 -> file.2 ..., and a new file) the rest of it is read, then
  * the files rotated after it, then the new one; a file truncated in place is read from its start.
  */
-function fileSource(name: string, file: string): Source {
+export function fileSource(name: string, file: string): Source {
   let fd: number | undefined;
   let pos = 0;
+  // The last read found the open file renamed but not among the rotated names (see filesAfter).
+  let strayed = false;
   return {
     name,
     partial: '',
@@ -63,8 +65,9 @@ function fileSource(name: string, file: string): Source {
         const r = readFrom(old, pos);
         chunks.push(r.bytes);
         pos = r.pos;
-        const next = filesAfter(file, fs.fstatSync(old).ino);
-        if (next !== undefined) {
+        const next = filesAfter(file, fs.fstatSync(old), strayed);
+        strayed = next === 'strayed';
+        if (Array.isArray(next)) {
           // What was written to it between the read above and its rotation: nothing is written
           // to a file once it is rotated, so this read reaches its true end.
           chunks.push(readFrom(old, pos).bytes);
@@ -104,12 +107,19 @@ function readFrom(fd: number, pos: number): { bytes: Buffer; pos: number } {
 }
 
 /**
- * When `file` is no longer the file with inode `ino` (rotated): open descriptors of the files
- * written after it, oldest first, ending with the current `file`; undefined when it has not been
- * rotated (or the new file is not there yet). If `ino` is no longer among file.1, file.2, ...,
- * only the current file is given.
+ * When `file` is no longer the file `old` (rotated): open descriptors of the files written after
+ * it, oldest first, ending with the current `file`; undefined when it has not been rotated (or the
+ * new file is not there yet). When `old` still has a name but is not among file.1, file.2, ...,
+ * a rotation may be renaming them (from the oldest down, so a walk can meet a gap before it):
+ * 'strayed', and the next read looks again; if it `strayed` then too, it was moved elsewhere, and
+ * like a file rotated out (no name left) it is followed by every rotated file there is.
  */
-function filesAfter(file: string, ino: number): number[] | undefined {
+function filesAfter(
+  file: string,
+  old: fs.Stats,
+  strayed: boolean,
+): number[] | 'strayed' | undefined {
+  const ino = old.ino;
   const inoOf = (p: string): number | undefined => {
     try {
       return fs.statSync(toBytes(p)).ino;
@@ -125,7 +135,8 @@ function filesAfter(file: string, ino: number): number[] | undefined {
     let at = inoOf(`${file}.1`);
     while (k <= 10000 && at !== undefined && at !== ino) at = inoOf(`${file}.${++k}`);
     const found = at === ino;
-    const names = found ? Array.from({ length: k - 1 }, (_, i) => `${file}.${k - 1 - i}`) : [];
+    if (!found && old.nlink > 0 && !strayed) return 'strayed';
+    const names = Array.from({ length: k - 1 }, (_, i) => `${file}.${k - 1 - i}`);
     const fds: number[] = [];
     try {
       for (const n of [...names, file]) fds.push(fs.openSync(toBytes(n), 'r'));
