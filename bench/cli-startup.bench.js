@@ -1,6 +1,8 @@
 #!/usr/bin/env node
-// dinitctl start-up benchmark: median wall time of 20 runs of `bin/dinitctl status x` and
-// `bin/dinitctl list` against a running daemon, next to `node -e 0` and `bin/dinitctl --help`.
+// dinitctl start-up benchmark: median wall time of 20 runs (DINIT_BENCH_RUNS) of
+// `bin/dinitctl status x` and `bin/dinitctl list` against a running daemon, next to `node -e 0`,
+// `bin/dinitctl --help` and a bare client (node connecting and making one request, the floor of
+// any client in Node), with the first quartile and the load average, for a shared machine.
 // Prints figures; never fails.
 // Uses DINIT_BENCH_SOCKET when set; otherwise starts bin/dinit (or upstream's dinit, if
 // DINIT_BENCH_DAEMON names it) on a temporary directory.
@@ -11,15 +13,22 @@ const os = require('node:os');
 const path = require('node:path');
 
 const ROOT = path.resolve(__dirname, '..');
-const RUNS = 20;
+const RUNS = Number(process.env.DINIT_BENCH_RUNS) || 20;
 
-function median(xs) {
+/** The p-quantile of xs (0.5: the median), interpolated. */
+function quantile(xs, p) {
   const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+  const at = (s.length - 1) * p;
+  const lo = Math.floor(at);
+  return s[lo] + (s[Math.min(lo + 1, s.length - 1)] - s[lo]) * (at - lo);
 }
 
-/** Median times of each [cmd, args] case; runs are interleaved so load spikes hit all cases. */
+/** A bare client: connect, send QUERYVERSION, exit at the reply (what any Node client pays). */
+const BARE_CLIENT =
+  "const s=require('node:net').connect(process.argv[1]);" +
+  "s.on('connect',()=>s.write(Buffer.of(0)));s.on('data',()=>process.exit(0))";
+
+/** The times of each [cmd, args] case; runs are interleaved so load spikes hit all cases. */
 function timeRuns(cases) {
   const times = cases.map(() => []);
   for (let i = 0; i < RUNS; i++) {
@@ -34,7 +43,7 @@ function timeRuns(cases) {
       }
     });
   }
-  return times.map(median);
+  return times;
 }
 
 async function main() {
@@ -65,14 +74,23 @@ async function main() {
     ['dinitctl status x', dinitctl, ['-p', socket, 'status', 'x']],
     ['dinitctl list', dinitctl, ['-p', socket, 'list']],
     ['dinitctl --help', dinitctl, ['--help']],
+    ['bare client (one request)', process.execPath, ['-e', BARE_CLIENT, socket]],
   ];
+  const load = () => os.loadavg()[0].toFixed(2);
+  const loadBefore = load();
   const times = timeRuns(cases.map(([, cmd, args]) => [cmd, args]));
-  const node = times[0];
-  let text = `dinitctl start-up (Node ${process.version}), median of ${RUNS} runs:\n`;
+  const node = quantile(times[0], 0.5);
+  const node25 = quantile(times[0], 0.25);
+  let text =
+    `dinitctl start-up (Node ${process.version}), median and first quartile of ${RUNS} runs ` +
+    `(load average ${loadBefore} before, ${load()} after):\n`;
   cases.forEach(([label], k) => {
-    const t = times[k];
+    const t = quantile(times[k], 0.5);
+    const q = quantile(times[k], 0.25);
     const over = k === 0 ? '' : `  (+${(t - node).toFixed(1)} ms, ${(t / node).toFixed(2)}x node)`;
-    text += `  ${label.padEnd(26)}${t.toFixed(1).padStart(6)} ms${over}\n`;
+    const over25 = k === 0 ? '' : ` ${(q / node25).toFixed(2)}x`;
+    text += `  ${label.padEnd(26)}${t.toFixed(1).padStart(6)} ms${over.padEnd(28)}`;
+    text += `  q1 ${q.toFixed(1).padStart(6)} ms${over25}\n`;
   });
   if (
     process.env.NODE_EXTRA_CA_CERTS !== undefined &&
