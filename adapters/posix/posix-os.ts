@@ -49,6 +49,7 @@ import type { ExitStatus } from '../../src/model';
 import { LaunchError, SysError } from '../../src/errors';
 import { strerror } from '../../src/strerror';
 import { toBytes, toText } from '../../src/bytes';
+import { TimerQueue } from './timer-queue';
 
 export type LogFn = (level: 'debug' | 'info' | 'notice' | 'warn' | 'error', msg: string) => void;
 
@@ -98,9 +99,6 @@ const FOREIGN_POLL_MS = 250;
 /** Safety net for SIGCHLDs that were coalesced or not delivered to our listener (test
  * runners that sandbox the process object): one waitid() call per second when idle. */
 const REAP_SWEEP_MS = 1000;
-
-/** The largest delay setTimeout honours. */
-const MAX_TIMEOUT_MS = 2147483647;
 
 let nextId = 1;
 
@@ -208,7 +206,7 @@ export class PosixOs implements Os {
   private readonly wait: WaitConstants;
   private readonly oNonblock: number;
   private readonly children = new Map<number, ChildRecord>();
-  private readonly timers = new Map<number, NodeJS.Timeout>();
+  private readonly timers = new TimerQueue();
   private readonly foreignRefs = new Map<number, PidRef>();
   /** The read end of each live process's buffered-output pipe (for the manager's journal). */
   protected readonly outputFds = new Map<number, number>();
@@ -316,36 +314,13 @@ export class PosixOs implements Os {
     return Date.now();
   }
 
-  /**
-   * Calls cb after ms milliseconds on libuv's monotonic clock. Delays beyond setTimeout's
-   * 2^31-1 ms limit (which Node would shorten to 1 ms) are chained.
-   */
+  /** Calls cb after ms milliseconds of the monotonic clock (one Node timer per delay). */
   setTimer(ms: number, cb: () => void): TimerHandle {
-    const id = nextId++;
-    const arm = (left: number) => {
-      const t = setTimeout(
-        () => {
-          if (left > MAX_TIMEOUT_MS) {
-            arm(left - MAX_TIMEOUT_MS);
-            return;
-          }
-          this.timers.delete(id);
-          cb();
-        },
-        Math.min(left, MAX_TIMEOUT_MS),
-      );
-      this.timers.set(id, t);
-    };
-    arm(Math.max(0, ms));
-    return { id };
+    return this.timers.set(ms, cb);
   }
 
   clearTimer(t: TimerHandle): void {
-    const timeout = this.timers.get(t.id);
-    if (timeout) {
-      clearTimeout(timeout);
-      this.timers.delete(t.id);
-    }
+    this.timers.clear(t);
   }
 
   /** The adapter's own messages (capabilities that are off, fallbacks), through the daemon's log. */
@@ -901,8 +876,7 @@ export class PosixOs implements Os {
     this.sigchld = undefined;
     if (this.sweep) clearInterval(this.sweep);
     this.reaper?.dispose();
-    for (const t of this.timers.values()) clearTimeout(t);
-    this.timers.clear();
+    this.timers.dispose();
   }
 
   // ---- files, pipes, sockets --------------------------------------------------------------
