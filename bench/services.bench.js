@@ -2,7 +2,8 @@
 // Service launch workloads, ours and (when DINIT_UPSTREAM_BINDIR names an upstream build)
 // upstream's side by side: start 100 and 1,000 process services until all are up, stop 1,000
 // (SIGTERM to the daemon's exit), restart after SIGKILL (kill to the new process), and the
-// daemon's RSS and RssAnon (plus our spawner's) with 1,000 running. Prints figures and ratios.
+// daemon's RSS and RssAnon (plus our spawner's): idle, 300 ms after the start of 1,000 returned,
+// and 7 s later, once the daemon has settled. Prints figures and ratios.
 // DINIT_SPAWNER=off measures our child_process launch path.
 'use strict';
 
@@ -84,9 +85,15 @@ async function stop(daemon) {
   return ms(t0);
 }
 
-async function startN(impl, n) {
+/** How long after a start the settled memory is read: past our daemon's second collection. */
+const SETTLE_MS = 7000;
+
+async function startN(impl, n, settle = false) {
   const d = makeDir(n);
   const daemon = await startDaemon(impl, d);
+  // Idle: once start-up's own collections are done.
+  if (settle) await sleep(2000);
+  const idleMem = memKiB(daemon.child.pid);
   const t0 = process.hrtime.bigint();
   ctl(daemon.sock, 'start', 'all');
   const start = ms(t0);
@@ -94,9 +101,11 @@ async function startN(impl, n) {
   const mem = memKiB(daemon.child.pid);
   const spawner = impl.name === 'dinit-ts' ? spawnerOf(daemon.child.pid) : undefined;
   const spawnerMem = spawner ? memKiB(spawner) : undefined;
+  if (settle) await sleep(SETTLE_MS - 300);
+  const settledMem = settle ? memKiB(daemon.child.pid) : undefined;
   const stopMs = await stop(daemon);
   fs.rmSync(d.dir, { recursive: true, force: true });
-  return { start, stop: stopMs, mem, spawnerMem };
+  return { start, stop: stopMs, mem, idleMem, settledMem, spawnerMem };
 }
 
 /** Our daemon's child that is the spawner, if it runs one. */
@@ -147,7 +156,19 @@ function median(xs) {
 
 async function measure(impl) {
   process.stdout.write(`${impl.name}:`);
-  const r = { start100: [], start1000: [], stop1000: [], restart: [], rss: [], anon: [], sp: [] };
+  const r = {
+    start100: [],
+    start1000: [],
+    stop1000: [],
+    restart: [],
+    idleRss: [],
+    idleAnon: [],
+    rss: [],
+    anon: [],
+    settledRss: [],
+    settledAnon: [],
+    sp: [],
+  };
   for (let run = 0; run < RUNS; run++) {
     r.start100.push((await startN(impl, 100)).start);
     const big = await startN(impl, 1000);
@@ -155,6 +176,12 @@ async function measure(impl) {
     r.stop1000.push(big.stop);
     r.rss.push(big.mem.rss / 1024);
     r.anon.push(big.mem.anon / 1024);
+    // Memory before and long after the start, in a run of its own (the timed one starts at once).
+    const slow = await startN(impl, 1000, true);
+    r.idleRss.push(slow.idleMem.rss / 1024);
+    r.idleAnon.push(slow.idleMem.anon / 1024);
+    r.settledRss.push(slow.settledMem.rss / 1024);
+    r.settledAnon.push(slow.settledMem.anon / 1024);
     if (big.spawnerMem) r.sp.push(big.spawnerMem.rss / 1024);
     r.restart.push(await restartAfterKill(impl, 20));
     process.stdout.write(` run ${run + 1}`);
@@ -168,8 +195,12 @@ const ROWS = [
   ['start1000', 'start 1,000', 'ms'],
   ['stop1000', 'stop 1,000 (SIGTERM to daemon exit)', 'ms'],
   ['restart', 'restart after SIGKILL, kill to new process', 'ms'],
+  ['idleRss', 'daemon RSS, idle', 'MiB'],
+  ['idleAnon', 'daemon RssAnon, idle', 'MiB'],
   ['rss', 'daemon RSS, 1,000 running', 'MiB'],
   ['anon', 'daemon RssAnon, 1,000 running', 'MiB'],
+  ['settledRss', 'daemon RSS, 1,000 running, 7 s on', 'MiB'],
+  ['settledAnon', 'daemon RssAnon, 1,000 running, 7 s on', 'MiB'],
   ['sp', 'spawner RSS, 1,000 running', 'MiB'],
 ];
 
