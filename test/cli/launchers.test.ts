@@ -7,6 +7,7 @@ import * as fs from 'node:fs';
 import * as nodeModule from 'node:module';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { sandboxAll } from '../support/daemon';
 
 const ROOT = path.resolve(__dirname, '../..');
 const BIN = path.join(ROOT, 'bin');
@@ -77,24 +78,30 @@ const queryBundled = fs.existsSync(path.join(ROOT, 'dist/src/cli/query.bundle.js
     expect([r.status, r.stdout, r.stderr]).toEqual([1, '', stderr]);
   });
 
-  it("keeps the code V8 compiled for each query under the user's cache directory", () => {
-    const cache = fs.mkdtempSync(path.join(os.tmpdir(), 'dinit-cache-'));
-    try {
+  describe('with a daemon', () => {
+    const sb = sandboxAll('dinit-query-cache-');
+
+    it("keeps the code V8 compiled for each query under the user's cache directory", async () => {
+      sb.service('x', 'type = internal');
+      const d = await sb.start(['x']);
+      const cache = sb.path('cache');
+      fs.mkdirSync(cache);
       const env: NodeJS.ProcessEnv = { ...process.env, XDG_CACHE_HOME: cache };
-      const expected = [
-        1,
-        '',
-        `dinitctl: connecting to socket: ${missing}: No such file or directory\n`,
-      ];
-      const first = run(dinitctl, ['-p', missing, 'status', 'x'], env);
-      expect([first.status, first.stdout, first.stderr]).toEqual(expected);
       const dir = path.join(cache, 'dinit-ts', 'code-cache');
+      // A run that fails leaves no cache: it compiled its error path, not a query's.
+      expect(run(dinitctl, ['-p', missing, 'status', 'x'], env).status).toBe(1);
+      expect(fs.existsSync(dir)).toBe(false);
+      const expected = [
+        0,
+        'Service: x\n    State: STARTED\n    Activation: explicitly started\n',
+        '',
+      ];
+      const first = run(dinitctl, ['-p', d.socket, 'status', 'x'], env);
+      expect([first.status, first.stdout, first.stderr]).toEqual(expected);
       expect(fs.readdirSync(dir)).toEqual([expect.stringMatching(/^query\.bundle\.js-status-/)]);
-      const again = run(dinitctl, ['-p', missing, 'status', 'x'], env);
+      const again = run(dinitctl, ['-p', d.socket, 'status', 'x'], env);
       expect([again.status, again.stdout, again.stderr]).toEqual(expected);
-    } finally {
-      fs.rmSync(cache, { recursive: true, force: true });
-    }
+    });
   });
 
   it('hands help and --version to the full bundle', () => {
