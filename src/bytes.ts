@@ -66,13 +66,16 @@ export function envFromEnviron(
   return out;
 }
 
+/** A char beyond latin1 (our own text: box-drawing characters and the like). */
+const BEYOND_LATIN1 = /[\u0100-\uffff]/;
+
 /**
  * The bytes to write for output that mixes byte strings (names, descriptions: chars up to 0xff,
  * written as they are) with text of our own beyond latin1 (box-drawing characters, written as
  * UTF-8). The program's own messages never use the chars 0x80-0xff, so nothing is ambiguous.
  */
 export function outputBytes(s: string): Buffer {
-  if (!/[\u0100-\uffff]/.test(s)) return Buffer.from(s, 'latin1');
+  if (!BEYOND_LATIN1.test(s)) return Buffer.from(s, 'latin1');
   const parts: Buffer[] = [];
   let start = 0;
   for (let i = 0; i < s.length; i++) {
@@ -85,6 +88,11 @@ export function outputBytes(s: string): Buffer {
   }
   parts.push(Buffer.from(s.slice(start), 'latin1'));
   return Buffer.concat(parts);
+}
+
+/** outputBytes(s) as a byte string: s itself when it has no char beyond latin1 (nearly always). */
+export function outputByteString(s: string): string {
+  return BEYOND_LATIN1.test(s) ? fromBytes(outputBytes(s)) : s;
 }
 
 /** The length of the valid UTF-8 sequence starting at b[i], or 0 when none starts there. */

@@ -5,7 +5,7 @@
 
 import * as fs from 'node:fs';
 import { LOG_LEVEL_RANK, type LogLevel } from './options';
-import { fromBytes, outputBytes, toBytes } from '../bytes';
+import { outputByteString, toBytes } from '../bytes';
 
 /** The line written in place of messages dropped because a log buffer was full. */
 export const DISCARD_MARKER = 'dinit: *** log message discarded due to full buffer ***\n';
@@ -114,7 +114,7 @@ export class BufferedLogStream {
   push(text: string): boolean {
     if (this.dead) return false;
     // Queued as a byte string (names are bytes; our own text beyond latin1 as UTF-8).
-    text = fromBytes(outputBytes(text));
+    text = outputByteString(text);
     const len = text.length;
     if (this.queuedBytes + len > this.capacity) {
       if (!this.markerQueued) {
