@@ -2,7 +2,8 @@
 // dinitctl start-up benchmark: median wall time of 20 runs (DINIT_BENCH_RUNS) of
 // `bin/dinitctl status x` and `bin/dinitctl list` against a running daemon, next to `node -e 0`,
 // `bin/dinitctl --help` and a bare client (node connecting and making one request, the floor of
-// any client in Node), with the first quartile and the load average, for a shared machine.
+// any client in Node), with the first quartile, the median of each run's ratio to the node -e 0
+// run beside it, and the load average, for a shared machine.
 // Prints figures; never fails.
 // Uses DINIT_BENCH_SOCKET when set; otherwise starts bin/dinit (or upstream's dinit, if
 // DINIT_BENCH_DAEMON names it) on a temporary directory.
@@ -89,9 +90,16 @@ async function main() {
     const q = quantile(times[k], 0.25);
     const over = k === 0 ? '' : `  (+${(t - node).toFixed(1)} ms, ${(t / node).toFixed(2)}x node)`;
     const over25 = k === 0 ? '' : ` ${(q / node25).toFixed(2)}x`;
+    // Each run against the node -e 0 run next to it: a slow spell weighs on both alike.
+    const paired = quantile(
+      times[k].map((x, i) => x / times[0][i]),
+      0.5,
+    );
+    const pairedText = k === 0 ? '' : `  paired ${paired.toFixed(2)}x`;
     text += `  ${label.padEnd(26)}${t.toFixed(1).padStart(6)} ms${over.padEnd(28)}`;
-    text += `  q1 ${q.toFixed(1).padStart(6)} ms${over25}\n`;
+    text += `  q1 ${q.toFixed(1).padStart(6)} ms${over25.padEnd(6)}${pairedText}\n`;
   });
+  text += '  (paired: the median of each run over the node -e 0 run made just before it)\n';
   if (
     process.env.NODE_EXTRA_CA_CERTS !== undefined &&
     Number(process.versions.node.split('.')[0]) < 22
