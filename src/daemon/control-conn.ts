@@ -62,6 +62,9 @@ export interface ConnSocket {
   destroy(): void;
   pause(): void;
   resume(): void;
+  /** Hold writes until uncork(), then hand them to the kernel together (net.Socket has it). */
+  cork?(): void;
+  uncork?(): void;
   readonly writableLength: number;
   readonly writableNeedDrain: boolean;
   readonly destroyed: boolean;
@@ -509,13 +512,19 @@ export class ControlConn {
 
   private listServices(format: 1 | 5): void {
     const m = this.ctx.manager;
-    for (const ref of m.list()) {
-      const st = m.status(ref);
-      if (st.type === 'placeholder') continue;
-      this.send({ type: 'SVCINFO', format, name: st.name, status: toStatusInfo(st, format) });
-      if (this.dead) return;
+    // One write for the whole list rather than a system call per service.
+    this.socket.cork?.();
+    try {
+      for (const ref of m.list()) {
+        const st = m.status(ref);
+        if (st.type === 'placeholder') continue;
+        this.send({ type: 'SVCINFO', format, name: st.name, status: toStatusInfo(st, format) });
+        if (this.dead) return;
+      }
+      this.reply('LISTDONE');
+    } finally {
+      this.socket.uncork?.();
     }
-    this.reply('LISTDONE');
   }
 
   private serviceStatus(handle: number, format: 1 | 5 | 6): void {
