@@ -4,6 +4,8 @@
 // generation. V8 would otherwise keep what the burst grew until allocation calls for its next
 // major collection, which a quiet daemon may never make.
 
+import * as v8 from 'node:v8';
+
 /** How long without activity ends a burst (service events come far closer than this). */
 const QUIET_MS = 150;
 /**
@@ -38,8 +40,12 @@ export class HeapTrim {
 
   constructor(
     private readonly collect: (() => void) | undefined = (globalThis as { gc?: () => void }).gc,
-    /** The heap's size in bytes (V8's committed heap). */
-    private readonly heapSize: () => number = () => process.memoryUsage().heapTotal,
+    /**
+     * The heap's size in bytes (V8's committed heap). From V8's own statistics: not
+     * process.memoryUsage(), which also reads /proc/self/stat for the RSS, at the first event
+     * of every burst (a restart of one service in a quiet daemon).
+     */
+    private readonly heapSize: () => number = () => v8.getHeapStatistics().total_heap_size,
     /** Gives the C heap's free pages back to the kernel (malloc_trim), where possible. */
     private readonly release: (() => void) | undefined = undefined,
   ) {}
