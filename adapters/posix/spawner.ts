@@ -205,14 +205,13 @@ export class Spawner {
   }
 
   /** The size of a launch request, encoded (strings are byte strings: a char is a byte). */
-  static requestSize(r: SpawnRequest): number {
+  private requestSize(r: SpawnRequest): number {
     // Indexed loops: the daemon's V8 runs bytecode only, where each for-of step allocates.
     let n = 4 * (6 + r.map.length);
     for (let i = 0; i < r.ops.length; i++) n += r.ops[i].length + 1;
     for (let i = 0; i < r.argv.length; i++) n += r.argv[i].length + 1;
-    const names = Object.keys(r.env);
-    for (let i = 0; i < names.length; i++) n += names[i].length + r.env[names[i]].length + 2;
-    return n;
+    // The environment as encode() writes it: encoded once per record, not measured each time.
+    return n + this.envBytes(r.env).bytes.length;
   }
 
   /**
@@ -260,7 +259,7 @@ export class Spawner {
    */
   launch(r: SpawnRequest, cb: SpawnCallbacks): boolean {
     if (!this.alive) return false;
-    const size = Spawner.requestSize(r);
+    const size = this.requestSize(r);
     if (size > LIMIT.request) return false;
     const l: QueuedLaunch = { id: this.nextId++, req: r, size, cb, sent: false, pid: -1 };
     this.launches.set(l.id, l);
