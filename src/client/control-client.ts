@@ -1,9 +1,8 @@
 // ControlClient: talks the Dinit control protocol to a daemon over a unix socket.
 // One request on the wire at a time (others queue); service and environment events are
 // delivered to a callback in stream order, also while a request is waiting for its reply.
-// Imports only node:net and the protocol codec so that dinitctl starts fast.
+// Imports only its transport and the protocol codec so that dinitctl starts fast.
 
-import * as net from 'node:net';
 import {
   CATLOG_CLEAR,
   DepCode,
@@ -33,6 +32,13 @@ import {
 import { ProtocolError } from '../errors';
 import { ControlError } from '../errors';
 import { toText } from '../bytes';
+import {
+  EarlySink,
+  type Transport,
+  type TransportSink,
+  connectTransport,
+  openTransport,
+} from './transport';
 
 /** Service event (from SERVICEEVENT5, or SERVICEEVENT for daemons older than protocol 5). */
 export interface ServiceEventInfo {
@@ -122,32 +128,6 @@ interface Op {
 
 const done = <T>(value: T): Step<T> => ({ done: true, value });
 
-/**
- * Where a socket's reads go. The socket hands each read to the client directly (its onread
- * option) rather than through its readable stream, whose machinery costs a dinitctl run some
- * half a millisecond to set up for a few small replies. Reads that come before the client
- * exists wait here.
- */
-class Reads {
-  private readonly early: Buffer[] = [];
-  private to: ((d: Buffer) => void) | undefined;
-  /** The socket's onread option. Its buffer is used for every read, so each read is copied out. */
-  readonly option: net.OnReadOpts = {
-    buffer: Buffer.allocUnsafe(64 * 1024),
-    callback: (n, buf) => {
-      const d = Buffer.from(buf.subarray(0, n));
-      if (this.to !== undefined) this.to(d);
-      else this.early.push(d);
-      return true;
-    },
-  };
-
-  deliverTo(to: (d: Buffer) => void): void {
-    this.to = to;
-    for (const d of this.early.splice(0)) to(d);
-  }
-}
-
 /** The answer word of each reply that carries nothing but its type. */
 const REPLY_KINDS = {
   ACK: 'ack',
@@ -190,27 +170,26 @@ export class ControlClient {
   private readonly maxPayload: number;
 
   private constructor(
-    private readonly socket: net.Socket,
+    private readonly socket: Transport,
     readonly path: string,
     opts: ConnectOptions,
-    reads: Reads,
+    sink: EarlySink,
   ) {
     this.onEvent = opts.onEvent;
     this.maxPayload = opts.maxPayload ?? 64 * 1024 * 1024;
     this.closedPromise = new Promise((r) => (this.resolveClosed = r));
-    reads.deliverTo((d) => this.onData(d));
-    socket.on('error', (e: NodeJS.ErrnoException) => {
-      this.fail(
-        new ControlError('closed', `control socket error: ${e.message}`, {
-          path,
-          errnoCode: e.code,
-        }),
-      );
-    });
-    socket.on('close', () => {
-      this.fail(new ControlError('closed', 'connection to the daemon closed', { path }));
-      this.resolveClosed();
-    });
+    const own: TransportSink = {
+      data: (d) => this.onData(d),
+      error: (e) => {
+        const message = `control socket error: ${e.message}`;
+        this.fail(new ControlError('closed', message, { path, errnoCode: e.code }));
+      },
+      close: () => {
+        this.fail(new ControlError('closed', 'connection to the daemon closed', { path }));
+        this.resolveClosed();
+      },
+    };
+    sink.attach(own);
   }
 
   /**
@@ -218,40 +197,44 @@ export class ControlClient {
    * Rejects with ControlError of kind 'connect' (with errnoCode, e.g. 'ENOENT'), 'old-client' or 'old-server'.
    */
   static connect(path: string, opts: ConnectOptions = {}): Promise<ControlClient> {
-    const reads = new Reads();
-    return new Promise<net.Socket>((resolve, reject) => {
-      // path is bytes; Node connects to a path given as text, encoded as UTF-8.
-      const textPath = toText(path);
-      if (textPath === undefined) {
-        const message = `connecting to socket ${path}: path is not valid UTF-8 (not supported)`;
-        reject(new ControlError('connect', message, { path, errnoCode: 'EINVAL', errno: 22 }));
-        return;
-      }
-      const s = net.createConnection({ path: textPath, onread: reads.option });
-      const onError = (e: NodeJS.ErrnoException): void => {
-        reject(
-          new ControlError('connect', `connecting to socket ${path}: ${e.message}`, {
-            path,
-            errnoCode: e.code,
-            errno: typeof e.errno === 'number' ? Math.abs(e.errno) : undefined,
-          }),
-        );
-      };
-      s.once('error', onError);
-      s.once('connect', () => {
-        s.off('error', onError);
-        resolve(s);
-      });
-    }).then((s) => ControlClient.handshake(new ControlClient(s, path, opts, reads), opts));
+    // path is bytes; Node connects to a path given as text, encoded as UTF-8.
+    const textPath = toText(path);
+    if (textPath === undefined) {
+      const message = `connecting to socket ${path}: path is not valid UTF-8 (not supported)`;
+      return Promise.reject(
+        new ControlError('connect', message, { path, errnoCode: 'EINVAL', errno: 22 }),
+      );
+    }
+    const sink = new EarlySink();
+    return connectTransport(textPath, sink).then(
+      (t) => ControlClient.handshake(new ControlClient(t, path, opts, sink), opts),
+      (e: NodeJS.ErrnoException) => {
+        throw new ControlError('connect', `connecting to socket ${path}: ${e.message}`, {
+          path,
+          errnoCode: e.code,
+          errno: typeof e.errno === 'number' ? Math.abs(e.errno) : undefined,
+        });
+      },
+    );
   }
 
   /** Uses an already connected socket file descriptor (e.g. from DINIT_CS_FD), then checks versions. */
   static fromFd(fd: number, opts: ConnectOptions = {}): Promise<ControlClient> {
-    const reads = new Reads();
-    // Node takes onread here too (its types list it for connect only).
-    const sockOpts = { fd, readable: true, writable: true, onread: reads.option };
-    const s = new net.Socket(sockOpts as net.SocketConstructorOpts);
-    return ControlClient.handshake(new ControlClient(s, `fd:${fd}`, opts, reads), opts);
+    const sink = new EarlySink();
+    let t: Transport;
+    try {
+      t = openTransport(fd, sink);
+    } catch (e) {
+      const err = e as NodeJS.ErrnoException;
+      return Promise.reject(
+        new ControlError('connect', `using control socket fd ${fd}: ${err.message}`, {
+          path: `fd:${fd}`,
+          errnoCode: err.code,
+          errno: typeof err.errno === 'number' ? Math.abs(err.errno) : undefined,
+        }),
+      );
+    }
+    return ControlClient.handshake(new ControlClient(t, `fd:${fd}`, opts, sink), opts);
   }
 
   private static async handshake(c: ControlClient, opts: ConnectOptions): Promise<ControlClient> {
