@@ -4,7 +4,6 @@
 
 import { fstatSync } from 'node:fs';
 import type * as net from 'node:net';
-import { constants } from 'node:os';
 import { getSystemErrorName } from 'node:util';
 
 /** What a transport tells its owner; each is called in stream order. */
@@ -233,7 +232,12 @@ export function openTransport(fd: number, sink: TransportSink): Transport {
   const uv = uvBindings();
   if (uv === null) return netOpen(fd, sink);
   // libuv would take any descriptor and fail at the first read.
-  if (!fstatSync(fd).isSocket()) throw uvError(-constants.errno.ENOTSOCK, 'open');
+  if (!fstatSync(fd).isSocket()) {
+    // node:os is loaded here only: a query on a socket path does not need it.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { constants } = require('node:os') as typeof import('node:os');
+    throw uvError(-constants.errno.ENOTSOCK, 'open');
+  }
   const handle = new uv.Pipe(uv.socketType);
   const err = handle.open(fd);
   if (err < 0) {
