@@ -114,6 +114,22 @@ function deliverExit(w: ExitWatcher, s: ExitStatus): void {
 const ECHILD = 10;
 const EAGAIN = 11;
 
+/**
+ * The event pipe's reads: each goes straight to the spawner (the socket's onread option)
+ * rather than through its readable stream, whose machinery (chunk queue, a tick per read)
+ * ran at every event.
+ */
+class EventReads {
+  to: ((n: number, buf: Buffer) => void) | undefined;
+  readonly option: net.OnReadOpts = {
+    buffer: Buffer.allocUnsafe(64 * 1024),
+    callback: (n, buf) => {
+      this.to?.(n, buf as Buffer);
+      return true;
+    },
+  };
+}
+
 /** Talks to one running spawner process. */
 export class Spawner {
   /** Set by the hello event: the spawner is a child subreaper. */
@@ -155,11 +171,12 @@ export class Spawner {
   private constructor(
     private readonly sock: number,
     private readonly events: net.Socket,
+    reads: EventReads,
     private readonly child: childProcess.ChildProcess,
     private readonly msg: UnixMsg,
     private readonly libc: Libc,
   ) {
-    events.on('data', (d: Buffer) => this.receive(d));
+    reads.to = (n, buf) => this.receive(n, buf);
     events.on('error', () => {});
     events.on('close', () => this.died());
     child.on('exit', () => this.died());
@@ -185,10 +202,13 @@ export class Spawner {
       libc.close(evWrite);
     }
     msg.setRecvTimeout(pair[0], LIMIT.replyMs);
-    const events = new net.Socket({ fd: evRead, readable: true, writable: false });
+    const reads = new EventReads();
+    // Node takes onread here too (its types list it for connect only).
+    const opts = { fd: evRead, readable: true, writable: false, onread: reads.option };
+    const events = new net.Socket(opts as net.SocketConstructorOpts);
     child.unref();
     events.unref();
-    return new Spawner(pair[0], events, child, msg, libc);
+    return new Spawner(pair[0], events, reads, child, msg, libc);
   }
 
   get pid(): number {
@@ -462,7 +482,9 @@ export class Spawner {
     first?.();
   }
 
-  private receive(d: Buffer): void {
+  /** A read of n bytes into buf, which the next read reuses: what is left unread is copied. */
+  private receive(n: number, buf: Buffer): void {
+    const d = buf.subarray(0, n);
     if (this.pendingAt < this.pending.length) {
       this.pending = Buffer.concat([this.pending.subarray(this.pendingAt), d]);
     } else {
@@ -470,6 +492,10 @@ export class Spawner {
     }
     this.pendingAt = 0;
     this.drain();
+    if (this.pending.buffer === buf.buffer && this.pendingAt < this.pending.length) {
+      this.pending = Buffer.from(this.pending.subarray(this.pendingAt));
+      this.pendingAt = 0;
+    }
   }
 
   /** Handles up to LIMIT.eventBudget events, then yields to other I/O and continues. */
