@@ -1,6 +1,8 @@
 // The Os port's timers: one Node timer per distinct delay, however many are armed. Every service
 // arms a start or stop timeout and nearly always clears it moments later; with thousands of
 // services, a Node Timeout each (an object with its own list upkeep) weighed on every burst.
+// A delay's Node timer also outlives its last entry (unref'd, until it comes due), so that a
+// service restarting every few seconds re-arms a queue entry, not a Node timer.
 
 import type { TimerHandle } from '../../src/core/os';
 
@@ -27,6 +29,8 @@ interface Queue {
   /** Entries neither fired nor cleared. */
   live: number;
   timer: NodeJS.Timeout | undefined;
+  /** The timer holds the process (it does while an entry is live). */
+  refed: boolean;
   /** Its due entries are being fired (their callbacks may arm and clear timers). */
   firing: boolean;
 }
@@ -43,12 +47,19 @@ export class TimerQueue {
     const entry: Entry = { id: this.nextId++, due: this.now() + delay, delay, cb };
     let q = this.queues.get(delay);
     if (q === undefined) {
-      q = { delay, entries: [], head: 0, live: 0, timer: undefined, firing: false };
+      q = { delay, entries: [], head: 0, live: 0, timer: undefined, refed: true, firing: false };
       this.queues.set(delay, q);
     }
     q.entries.push(entry);
     q.live++;
-    if (q.timer === undefined && !q.firing) this.arm(q, delay);
+    if (q.timer === undefined) {
+      if (!q.firing) this.arm(q, delay);
+    } else if (!q.refed) {
+      // The timer left from the last entry comes due no later than this one (same delay, armed
+      // earlier); expired() then waits on for what is not due yet.
+      q.timer.ref();
+      q.refed = true;
+    }
     return entry;
   }
 
@@ -59,7 +70,7 @@ export class TimerQueue {
     const q = this.queues.get(entry.delay);
     if (q === undefined) return;
     entry.cb = undefined;
-    if (--q.live === 0 && !q.firing) this.drop(q);
+    if (--q.live === 0 && !q.firing) this.idle(q);
     else if (!q.firing && q.entries.length - q.head - q.live > Math.max(COMPACT_AFTER, q.live)) {
       // Cleared entries behind a live one at the front: they go before they pile up.
       q.entries = q.entries.slice(q.head).filter((e) => e.cb !== undefined);
@@ -87,6 +98,20 @@ export class TimerQueue {
   private arm(q: Queue, ms: number): void {
     const wait = Math.min(Math.max(0, Math.ceil(ms)), MAX_TIMEOUT_MS);
     q.timer = setTimeout(() => this.expired(q), wait);
+    q.refed = true;
+  }
+
+  /**
+   * Every entry of q was cleared: they go, and its Node timer stays for the next entry, no
+   * longer holding the process; when it comes due with nothing armed, the queue goes.
+   */
+  private idle(q: Queue): void {
+    q.entries = [];
+    q.head = 0;
+    if (q.timer !== undefined && q.refed) {
+      q.timer.unref();
+      q.refed = false;
+    }
   }
 
   /** A queue with nothing armed goes, its Node timer with it. */

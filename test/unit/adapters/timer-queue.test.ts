@@ -1,5 +1,5 @@
 // The Os port's timer queue: one Node timer per delay, firing in due order, never early, and
-// nothing left armed once every timer has fired or been cleared.
+// nothing left armed once every timer has fired (a cleared delay's timer stays, unref'd, until due).
 
 import { TimerQueue } from '../../../adapters/posix/timer-queue';
 
@@ -45,15 +45,38 @@ describe('TimerQueue', () => {
     expect(q.size).toBe(0);
   });
 
-  it('holds one Node timer for many timers of one delay, and none once all are cleared', () => {
+  it("holds one Node timer for many timers of one delay, unref'd once all are cleared", () => {
+    const made = jest.spyOn(global, 'setTimeout');
     const fired: number[] = [];
     const handles = Array.from({ length: 1000 }, (_, i) => q.set(10_000, () => fired.push(i)));
     expect(jest.getTimerCount()).toBe(1);
     expect(q.size).toBe(1000);
     for (const h of handles) q.clear(h);
-    expect(jest.getTimerCount()).toBe(0);
+    // It stays for the next timer of this delay, but no longer holds the process.
+    expect(jest.getTimerCount()).toBe(1);
+    const node = made.mock.results[0].value as NodeJS.Timeout;
+    expect(node.hasRef()).toBe(false);
     advance(10_001);
     expect(fired).toEqual([]);
+    expect(jest.getTimerCount()).toBe(0);
+    made.mockRestore();
+  });
+
+  it('re-arms a cleared delay on the Node timer it left, firing the new timer on time', () => {
+    const made = jest.spyOn(global, 'setTimeout');
+    const fired: string[] = [];
+    q.clear(q.set(100, () => fired.push('cleared')));
+    advance(40);
+    q.set(100, () => fired.push('second (due at 140)'));
+    expect(made).toHaveBeenCalledTimes(1);
+    expect((made.mock.results[0].value as NodeJS.Timeout).hasRef()).toBe(true);
+    // The left timer comes due at 100: nothing is due yet, and it waits on for the rest.
+    advance(99);
+    expect(fired).toEqual([]);
+    advance(1);
+    expect(fired).toEqual(['second (due at 140)']);
+    expect(jest.getTimerCount()).toBe(0);
+    made.mockRestore();
   });
 
   it('fires the live timers among thousands cleared behind them', () => {
