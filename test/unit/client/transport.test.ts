@@ -150,7 +150,7 @@ describe.each([
       env,
     });
     let out = '';
-    child.stdout.on('data', (d) => (out += d));
+    child.stdout!.on('data', (d) => (out += d));
     const status = await new Promise((r) => child.on('exit', r));
     s.destroy();
     expect(status).toBe(0);
