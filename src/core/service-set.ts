@@ -70,6 +70,8 @@ export class ServiceSet implements ServiceManager, LoaderHost {
   private consoleHolder: ServiceRecord | undefined;
   private draining = false;
   private activeServices = 0;
+  /** Services starting or stopping. */
+  private transitioning = 0;
   private restartEnabled = true;
   private shutdownType: ShutdownType = 'none';
   private listeners = new Set<ServiceListener>();
@@ -162,6 +164,10 @@ export class ServiceSet implements ServiceManager, LoaderHost {
 
   serviceInactive(_r: ServiceRecord): void {
     this.activeServices--;
+  }
+
+  countTransition(delta: 1 | -1): void {
+    this.transitioning += delta;
   }
 
   isShuttingDown(): boolean {
@@ -645,5 +651,9 @@ export class ServiceSet implements ServiceManager, LoaderHost {
   /** Number of services not stopped (for the daemon and tests). */
   countActive(): number {
     return this.activeServices;
+  }
+
+  countTransitioning(): number {
+    return this.transitioning;
   }
 }

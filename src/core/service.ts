@@ -145,6 +145,8 @@ export interface ServiceSetContext {
   processQueues(): void;
   serviceActive(r: ServiceRecord): void;
   serviceInactive(r: ServiceRecord): void;
+  /** A service began (+1) or ended (-1) a start or a stop. */
+  countTransition(delta: 1 | -1): void;
   isShuttingDown(): boolean;
   /** Load a service by name for chain-to; throws ServiceLoadError. */
   loadForChain(name: string): ServiceRecord;
@@ -258,9 +260,14 @@ export class ServiceRecord {
   }
 
   set state(s: ServiceState) {
-    if (s === this.current) return;
+    const was = this.current;
+    if (s === was) return;
     this.current = s;
     (this.stateTimes ??= {})[s] = this.os.now();
+    const moving = s === 'starting' || s === 'stopping';
+    if (moving !== (was === 'starting' || was === 'stopping')) {
+      this.set.countTransition(moving ? 1 : -1);
+    }
   }
 
   /** When (Os.now()) the service last entered each state, for `dinitctl analyze` and `why`. */

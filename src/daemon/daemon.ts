@@ -176,7 +176,12 @@ class Daemon {
   ) {
     this.socketPath =
       opts.socketPath ?? defaultSocketPath(opts.systemInit, ownEnv(), homeFromPasswd());
-    this.heapTrim = new HeapTrim(undefined, undefined, parts.memoryReleaser?.());
+    this.heapTrim = new HeapTrim(
+      undefined,
+      undefined,
+      parts.memoryReleaser?.(),
+      () => (this.manager?.countTransitioning?.() ?? 0) > 0,
+    );
   }
 
   /**

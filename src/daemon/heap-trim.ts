@@ -1,13 +1,20 @@
 // Collections after a burst of service events (thousands of services started or stopped): one
-// as soon as the burst is over, which compacts the heap and gives the C heap's free pages back,
-// and one more once the daemon has been quiet for a few seconds, when V8 also shrinks its young
-// generation. V8 would otherwise keep what the burst grew until allocation calls for its next
-// major collection, which a quiet daemon may never make.
+// as soon as the burst is over (no service still starting or stopping), which compacts the heap
+// and gives the C heap's free pages back, and one more once the daemon has been quiet for a few
+// seconds, when V8 also shrinks its young generation. V8 would otherwise keep what the burst
+// grew until allocation calls for its next major collection, which a quiet daemon may never
+// make.
 
 import * as v8 from 'node:v8';
 
 /** How long without activity ends a burst (service events come far closer than this). */
 const QUIET_MS = 150;
+/**
+ * How long a burst may look over while services are still starting or stopping. Their events
+ * come in batches, as the launcher answers, with pauses longer than QUIET_MS between them; a
+ * service that takes minutes to start must not put the collection off for as long.
+ */
+const MAX_WAIT_MS = 1000;
 /**
  * How long without activity before the second collection: V8 gives back the young
  * generation's pages only when its allocation rate over the last few seconds is low.
@@ -48,6 +55,8 @@ export class HeapTrim {
     private readonly heapSize: () => number = () => v8.getHeapStatistics().total_heap_size,
     /** Gives the C heap's free pages back to the kernel (malloc_trim), where possible. */
     private readonly release: (() => void) | undefined = undefined,
+    /** True while services are starting or stopping (more of the burst is on its way). */
+    private readonly busy: () => boolean = () => false,
   ) {}
 
   /** Notes activity: the collection comes QUIET_MS after the last poke. */
@@ -82,6 +91,10 @@ export class HeapTrim {
     const quiet = performance.now() - this.lastActivity;
     if (quiet < QUIET_MS) {
       this.arm(QUIET_MS - quiet);
+      return;
+    }
+    if (quiet < MAX_WAIT_MS && this.busy()) {
+      this.arm(QUIET_MS);
       return;
     }
     if (this.events >= MIN_EVENTS || this.heapSize() >= this.heapAfterLast + MIN_GROWTH) {

@@ -18,6 +18,26 @@ describe('process', () => {
     expect(h.host.serviceEvents).toEqual(['started p']);
   });
 
+  test('the set counts the services that are starting or stopping', () => {
+    const h = new Harness({ execStatus: true }).add(
+      desc('p', { type: 'process' }),
+      desc('q', { type: 'process' }),
+    );
+    h.start('p');
+    h.start('q');
+    expect(h.set.countTransitioning()).toBe(2);
+    h.os.execOk('p');
+    expect(h.set.countTransitioning()).toBe(1);
+    h.os.execFail('q', ExecStage.DO_EXEC, 2, 'No such file or directory');
+    expect(h.set.countTransitioning()).toBe(0);
+    h.stop('p');
+    expect(h.state('p')).toBe('stopping');
+    expect(h.set.countTransitioning()).toBe(1);
+    h.os.exit('p', signalled(15));
+    expect(h.state('p')).toBe('stopped');
+    expect(h.set.countTransitioning()).toBe(0);
+  });
+
   test('exec failure fails the start with the stage and errno', () => {
     const h = new Harness({ execStatus: true }).add(desc('p', { type: 'process' }));
     h.start('p');

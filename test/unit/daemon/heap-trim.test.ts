@@ -1,5 +1,6 @@
-// HeapTrim: a collection as soon as a burst of activity is over, when the heap grew or the
-// burst was large, and a second one once the daemon has settled; never while it stays idle.
+// HeapTrim: a collection as soon as a burst of activity is over (no service still starting or
+// stopping), when the heap grew or the burst was large, and a second one once the daemon has
+// settled; never while it stays idle.
 
 import { HeapTrim } from '../../../src/daemon/heap-trim';
 
@@ -9,7 +10,7 @@ describe('HeapTrim', () => {
   beforeEach(() => jest.useFakeTimers());
   afterEach(() => jest.useRealTimers());
 
-  function setup(): {
+  function setup(busy = () => false): {
     trim: HeapTrim;
     collect: jest.Mock;
     release: jest.Mock;
@@ -20,7 +21,7 @@ describe('HeapTrim', () => {
       heap.size = 9 * MiB;
     });
     const release = jest.fn();
-    return { trim: new HeapTrim(collect, () => heap.size, release), collect, release, heap };
+    return { trim: new HeapTrim(collect, () => heap.size, release, busy), collect, release, heap };
   }
 
   it('collects 150 ms after the last of a burst of events that grew the heap', () => {
@@ -52,6 +53,32 @@ describe('HeapTrim', () => {
     jest.advanceTimersByTime(60_000);
     expect(collect).toHaveBeenCalledTimes(2);
     expect(jest.getTimerCount()).toBe(0);
+  });
+
+  it('waits while services are still starting or stopping', () => {
+    const moving = { count: 3 };
+    const { trim, collect, heap } = setup(() => moving.count > 0);
+    trim.poke();
+    heap.size = 12 * MiB;
+    jest.advanceTimersByTime(600);
+    expect(collect).not.toHaveBeenCalled();
+    // The rest of the burst's events arrive after the pause.
+    moving.count = 0;
+    trim.poke();
+    jest.advanceTimersByTime(149);
+    expect(collect).not.toHaveBeenCalled();
+    jest.advanceTimersByTime(1);
+    expect(collect).toHaveBeenCalledTimes(1);
+  });
+
+  it('collects after a second of quiet even while a service is still starting', () => {
+    const { trim, collect, heap } = setup(() => true);
+    trim.poke();
+    heap.size = 12 * MiB;
+    jest.advanceTimersByTime(900);
+    expect(collect).not.toHaveBeenCalled();
+    jest.advanceTimersByTime(150);
+    expect(collect).toHaveBeenCalledTimes(1);
   });
 
   it('collects a new burst when it ends, not when the previous one settles', () => {
