@@ -264,6 +264,7 @@ class Daemon {
     }
     this.journal?.schedule();
     this.booting = false;
+    this.heapTrim.started();
     if (this.pendingStop) this.requestShutdown(this.pendingType);
     this.scheduleExitCheck();
     await done;

@@ -1,9 +1,7 @@
-// Collections after a burst of service events (thousands of services started or stopped): one
-// as soon as the burst is over (no service still starting or stopping), which compacts the heap
-// and gives the C heap's free pages back, and one more once the daemon has been quiet for a few
-// seconds, when V8 also shrinks its young generation. V8 would otherwise keep what the burst
-// grew until allocation calls for its next major collection, which a quiet daemon may never
-// make.
+// The collection after a burst of service events (thousands of services started or stopped):
+// once the burst is over, a full collection that compacts the heap and gives back the young
+// generation's pages, then the C heap's free pages. V8 would otherwise keep what the burst grew
+// until allocation calls for its next major collection, which a quiet daemon may never make.
 
 import * as v8 from 'node:v8';
 
@@ -15,11 +13,6 @@ const QUIET_MS = 150;
  * service that takes minutes to start must not put the collection off for as long.
  */
 const MAX_WAIT_MS = 1000;
-/**
- * How long without activity before the second collection: V8 gives back the young
- * generation's pages only when its allocation rate over the last few seconds is low.
- */
-const SETTLE_MS = 6000;
 /** Growth of the heap since the last collection that makes one worth its time. */
 const MIN_GROWTH = 1 << 20;
 /**
@@ -28,25 +21,68 @@ const MIN_GROWTH = 1 << 20;
  */
 const MIN_EVENTS = 256;
 
+/** Runs a full collection and calls done once it is over (which may be after it returns). */
+export type Collector = (done: () => void) => void;
+
+/**
+ * The collector for a daemon that runs with --expose-gc (bin/dinit); undefined without it (as
+ * under the tests), and then nothing collects. It asks V8 for its low-memory collection through
+ * the in-process inspector (HeapProfiler.collectGarbage): full collections that reduce memory,
+ * which also give back the young generation's pages. gc() leaves both semispaces committed
+ * until V8 has seen a few seconds of low allocation, up to 2 MiB of the daemon's RssAnon
+ * meanwhile; Node 22 has gc({flavor: 'last-resort'}) for this, Node 20 only the inspector.
+ * Where Node was built without the inspector, gc() is what there is.
+ */
+export function reducingCollector(): Collector | undefined {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (gc === undefined) return undefined;
+  // Opened at the first collection and kept: a session closed from the callback of its own
+  // request hangs Node (20 to 24), and the session costs little beside the module (some
+  // 150 KiB together, against the 1 to 2 MiB it gives back).
+  let session: { post(method: string, cb: (err: Error | null) => void): void } | undefined;
+  let noInspector = false;
+  return (done) => {
+    if (session === undefined && !noInspector) {
+      try {
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        const { Session } = require('node:inspector') as typeof import('node:inspector');
+        const s = new Session();
+        s.connect();
+        session = s;
+      } catch {
+        noInspector = true;
+      }
+    }
+    if (session === undefined) {
+      gc();
+      done();
+      return;
+    }
+    session.post('HeapProfiler.collectGarbage', (err) => {
+      if (err !== null) gc();
+      done();
+    });
+  };
+}
+
 /**
  * Collects the garbage of a burst once the burst is over. poke() at each piece of activity is
- * cheap (a clock read); nothing runs while the daemon stays idle. A no-op when the runtime does
- * not expose a collector (node without --expose-gc, as under the tests).
+ * cheap (a clock read); nothing runs while the daemon stays idle. A no-op without a collector.
  */
 export class HeapTrim {
   private lastActivity = 0;
   private timer: NodeJS.Timeout | undefined;
-  /** When the armed timer fires (performance.now). */
-  private due = 0;
   /** The heap's size after the last collection (at the first poke: its size then). */
   private heapAfterLast = -1;
-  /** A burst was collected: the second collection comes after SETTLE_MS of quiet. */
-  private settlePending = false;
   /** Pokes since the last collection. */
   private events = 0;
+  /** A collection was asked for and has not finished yet. */
+  private collecting = false;
+  /** The next quiet spell gets a collection whatever the heap did (see started()). */
+  private force = false;
 
   constructor(
-    private readonly collect: (() => void) | undefined = (globalThis as { gc?: () => void }).gc,
+    private readonly collect: Collector | undefined = reducingCollector(),
     /**
      * The heap's size in bytes (V8's committed heap). From V8's own statistics: not
      * process.memoryUsage(), which also reads /proc/self/stat for the RSS, at the first event
@@ -64,23 +100,25 @@ export class HeapTrim {
     if (this.collect === undefined) return;
     this.lastActivity = performance.now();
     this.events++;
-    if (this.timer === undefined) {
-      // A burst begins: its growth counts from the heap as it is now, or after the last
-      // collection if that was smaller. The heap at start-up is V8's memory reducer's business
-      // (it runs half a second into the first quiet spell, see bin/dinit, and shrinks the heap
-      // further than a collection can), so a first burst during start-up counts from its end.
-      const now = this.heapSize();
-      this.heapAfterLast = this.heapAfterLast < 0 ? now : Math.min(this.heapAfterLast, now);
-      this.arm(QUIET_MS);
-    } else if (this.due > this.lastActivity + QUIET_MS) {
-      // Waiting to settle: a new burst gets its own collection when it ends.
-      clearTimeout(this.timer);
-      this.arm(QUIET_MS);
-    }
+    if (this.timer !== undefined) return;
+    // A burst begins: its growth counts from the heap as it is now, or after the last
+    // collection if that was smaller.
+    const now = this.heapSize();
+    this.heapAfterLast = this.heapAfterLast < 0 ? now : Math.min(this.heapAfterLast, now);
+    this.arm(QUIET_MS);
+  }
+
+  /**
+   * The daemon has started up: its modules loaded and its boot services started, which left
+   * garbage (the compiler's, the loader's) and a heap grown in steps. It is collected once the
+   * daemon is quiet, as after a burst.
+   */
+  started(): void {
+    this.force = true;
+    this.poke();
   }
 
   private arm(ms: number): void {
-    this.due = performance.now() + ms;
     this.timer = setTimeout(() => this.expired(), ms);
     // Never what keeps the daemon alive.
     this.timer.unref();
@@ -93,24 +131,27 @@ export class HeapTrim {
       this.arm(QUIET_MS - quiet);
       return;
     }
-    if (quiet < MAX_WAIT_MS && this.busy()) {
+    if (this.collecting || (quiet < MAX_WAIT_MS && this.busy())) {
       this.arm(QUIET_MS);
       return;
     }
-    if (this.events >= MIN_EVENTS || this.heapSize() >= this.heapAfterLast + MIN_GROWTH) {
+    if (
+      this.force ||
+      this.events >= MIN_EVENTS ||
+      this.heapSize() >= this.heapAfterLast + MIN_GROWTH
+    ) {
       this.collectNow();
-      this.settlePending = true;
-    } else if (this.settlePending && quiet >= SETTLE_MS) {
-      this.collectNow();
-      this.settlePending = false;
     }
-    if (this.settlePending) this.arm(Math.max(QUIET_MS, SETTLE_MS - quiet));
   }
 
   private collectNow(): void {
-    this.collect?.();
-    this.release?.();
-    this.heapAfterLast = this.heapSize();
     this.events = 0;
+    this.force = false;
+    this.collecting = true;
+    this.collect?.(() => {
+      this.collecting = false;
+      this.release?.();
+      this.heapAfterLast = this.heapSize();
+    });
   }
 }
