@@ -16,6 +16,7 @@ import { fromText, toBytes } from '../bytes';
 import { errnoText } from '../strerror';
 import {
   ConfigFileRefused,
+  type ConfigFileFacts,
   MAX_CONFIG_LINE_BYTES,
   readConfigFile,
   readFailureText,
@@ -120,19 +121,15 @@ function realDir(dir: string): string {
   return real;
 }
 
-/** The real directory holding a file (a symlinked file resolves to its target's directory). */
-function realParentDir(file: string): string {
+/**
+ * The real directory holding a file (a symlinked file resolves to its target's directory);
+ * `symlink` says whether the file's path is a link, as its read found (readConfigFile).
+ */
+function realParentDir(file: string, symlink: boolean | undefined): string {
   try {
-    // A file that is not a symlink (readlink fails with EINVAL) lies in its directory's real
-    // path; only a symlinked one needs a realpath of its own.
-    let link = true;
-    try {
-      fs.readlinkSync(toBytes(file));
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EINVAL') throw e;
-      link = false;
-    }
-    if (!link) {
+    // A file that is not a symlink lies in its directory's real path; only a symlinked one
+    // needs a realpath of its own.
+    if (symlink === false) {
       const slash = file.lastIndexOf('/');
       if (slash > 0) return realDir(file.slice(0, slash));
     }
@@ -200,6 +197,8 @@ interface OpenedDescription {
   text: string;
   mtimeMs?: number;
   mtimeNs?: bigint;
+  /** The description's path is a symbolic link. */
+  symlink?: boolean;
 }
 
 /**
@@ -219,14 +218,14 @@ function openDescription(
     try {
       // The nanosecond time as loaded, from the fstat of the read: the control server reports
       // it, so dinitctl's own stat() compares equal unless the file really changed.
-      const times: { mtimeNs?: bigint } = {};
-      const text = readConfigFile(file, 'latin1', times);
-      const mtimeNs = times.mtimeNs;
+      const facts: ConfigFileFacts = {};
+      const text = readConfigFile(file, 'latin1', facts);
+      const mtimeNs = facts.mtimeNs;
       const mtimeMs =
         mtimeNs === undefined
           ? undefined
           : Number(mtimeNs / 1000000n) + Number(mtimeNs % 1000000n) / 1e6;
-      return { file, dir, text, mtimeMs, mtimeNs };
+      return { file, dir, text, mtimeMs, mtimeNs, symlink: facts.symlink };
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
       if (code === 'EISDIR' || e instanceof ConfigFileRefused) {
@@ -333,7 +332,7 @@ function loadServiceInner(
         file: opened.file,
         lines: splitLines(opened.text),
         lineNum: 0,
-        resolveDir: realParentDir(opened.file),
+        resolveDir: realParentDir(opened.file, opened.symlink),
         fragmentDir: parentPath(opened.file),
       },
     ],
@@ -445,8 +444,9 @@ function readMetaCommand(r: Reading, frame: Frame, line: string, at: number, pos
       );
     }
     let text: string;
+    const facts: ConfigFileFacts = {};
     try {
-      text = readConfigFile(incPath);
+      text = readConfigFile(incPath, 'latin1', facts);
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
       if (meta.name === 'include-opt' && code === 'ENOENT') return;
@@ -456,7 +456,7 @@ function readMetaCommand(r: Reading, frame: Frame, line: string, at: number, pos
       file: incName,
       lines: splitLines(text),
       lineNum: 0,
-      resolveDir: realParentDir(incPath),
+      resolveDir: realParentDir(incPath, facts.symlink),
       fragmentDir: incName.startsWith('/')
         ? parentPath(incName)
         : parentPath(path.join(frame.resolveDir, incName)),
@@ -607,7 +607,7 @@ function serviceEnvironment(
   if (s.exportServiceName) srvEnv.set('DINIT_SERVICE', r.msgName);
   let envFileAbs: string | undefined;
   if (s.envFile !== '') {
-    envFileAbs = path.resolve(s.envFileDir ?? realParentDir(r.opened.file), s.envFile);
+    envFileAbs = path.resolve(s.envFileDir ?? realParentDir(r.opened.file, r.opened.symlink), s.envFile);
     try {
       readEnvFileRules(envFileAbs, srvEnv);
     } catch (e) {
