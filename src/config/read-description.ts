@@ -27,7 +27,7 @@ import {
   type ServiceDescription,
   type ServiceOptions,
 } from './types';
-import { fileUserDb, type UserDb } from './users';
+import { systemUserDb, type UserDb } from './users';
 import { substituteString, substituteVars, type VarResolver } from './var-subst';
 import type { DependencyType } from '../model';
 import {
@@ -319,7 +319,7 @@ function loadServiceInner(
     opts,
     hooks,
     cwd: opts.cwd ?? fromText(process.cwd()),
-    userDb: opts.userDb ?? fileUserDb(),
+    userDb: opts.userDb ?? systemUserDb(),
     opened,
     settings: defaultSettings(),
     preResolve: (n) => {

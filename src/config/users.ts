@@ -69,7 +69,16 @@ export function fileUserDb(passwdPath = '/etc/passwd', groupPath = '/etc/group')
   };
 }
 
+/**
+ * The UserDb over /etc/passwd and /etc/group, made once: every description load takes it
+ * (it reads the files at each lookup, so sharing it changes nothing but the closures made).
+ */
+let systemDb: UserDb | undefined;
+export function systemUserDb(): UserDb {
+  return (systemDb ??= fileUserDb());
+}
+
 /** Look up a uid in /etc/passwd. */
 export function lookupUserById(uid: number): UserEntry | undefined {
-  return fileUserDb().userById(uid);
+  return systemUserDb().userById(uid);
 }
