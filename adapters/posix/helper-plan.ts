@@ -115,9 +115,14 @@ export function planLaunch(spec: ProcessSpec, inputs: PlanInputs): LaunchPlan {
     outputFds: [],
   };
   arrangeFds(d);
-  for (const step of HELPER_STEPS) step(d);
+  // Indexed loops and no spread: this runs at every launch, in the daemon's bytecode-only V8,
+  // where each iterator step allocates.
+  for (let i = 0; i < HELPER_STEPS.length; i++) HELPER_STEPS[i](d);
 
-  const max = Math.max(...d.fds.keys());
+  let max = 0;
+  d.fds.forEach((_, fd) => {
+    if (fd > max) max = fd;
+  });
   const stdio: StdioSource[] = [];
   for (let fd = 0; fd <= max; fd++) stdio.push(d.fds.get(fd) ?? 'ignore');
   return {
@@ -185,8 +190,8 @@ function arrangeFds(d: Draft): void {
     fds.set(target, inputs.controlFd);
     setEnv(d, 'DINIT_CS_FD', String(target));
   }
-  d.outputFds = [1, 2].filter((fd) => fd !== d.readinessFd);
-  for (const fd of d.outputFds) fds.set(fd, outputSource(d));
+  d.outputFds = d.readinessFd === 1 ? [2] : d.readinessFd === 2 ? [1] : [1, 2];
+  for (let i = 0; i < d.outputFds.length; i++) fds.set(d.outputFds[i], outputSource(d));
 }
 
 function placeReadiness(d: Draft, readiness: NonNullable<ProcessSpec['readiness']>): void {

@@ -587,7 +587,9 @@ export class Spawner {
 export function spawnRequest(spec: ProcessSpec, plan: LaunchPlan): SpawnRequest | undefined {
   const fds: number[] = [];
   const map: number[] = [];
-  for (const [i, src] of plan.stdio.entries()) {
+  // Indexed: in the daemon's bytecode-only V8 each step of entries() allocates.
+  for (let i = 0; i < plan.stdio.length; i++) {
+    const src = plan.stdio[i];
     if (src === 'ignore') map.push(MAP_NULL);
     else if (src === 'inherit' && i <= 2) map.push(MAP_INHERIT);
     else if (typeof src !== 'number') return undefined;
