@@ -37,6 +37,9 @@ export function bindUnixMsg(libc: Libc, platform: string, endianness: string): U
   const sendmsg = fn<(fd: number, m: object, flags: number) => number>(
     `long sendmsg(int, const ${msghdr} *msg, int)`,
   );
+  const send = fn<(fd: number, b: Buffer, n: number, f: number) => number>(
+    'long send(int, const void *, size_t, int)',
+  );
   const recv = fn<(fd: number, b: Buffer, n: number, f: number) => number>(
     'long recv(int, void *, size_t, int)',
   );
@@ -51,9 +54,13 @@ export function bindUnixMsg(libc: Libc, platform: string, endianness: string): U
       return [sv[0], sv[1]];
     },
     send(fd, data, fds, nonBlocking) {
-      const control = fds.length > 0 ? rightsMessage(fds, word) : null;
-      const header = messageHeader(data, control);
       const flags = C.MSG_NOSIGNAL | (nonBlocking ? C.MSG_DONTWAIT : 0);
+      if (fds.length === 0) {
+        // Most messages carry no fd: send(2) takes the buffer as it is, where koffi would
+        // build sendmsg's header from an object, looking each field up by name.
+        return retryInterrupted(() => Number(send(fd, data, data.length, flags)), fail);
+      }
+      const header = messageHeader(data, rightsMessage(fds, word));
       return retryInterrupted(() => Number(sendmsg(fd, header, flags)), fail);
     },
     recv(fd, buf) {
