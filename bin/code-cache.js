@@ -65,4 +65,92 @@ function runCached(file, st, cache, req, { tag, onlyAfterSuccess = false } = {})
   return mod.exports;
 }
 
-module.exports = { cacheDir, runCached };
+/**
+ * The require of module `mod`, as Node makes it (resolve, cache, main and extensions included).
+ */
+function requireOf(mod) {
+  const Module = mod.constructor;
+  const req = (id) => mod.require(id);
+  req.resolve = (request, options) => Module._resolveFilename(request, mod, false, options);
+  req.resolve.paths = (request) => Module._resolveLookupPaths(request, mod);
+  req.main = process.mainModule;
+  req.extensions = Module._extensions;
+  req.cache = Module._cache;
+  return req;
+}
+
+/** A cache file's name without its size, time and Node version ("src!bytes.js-"). */
+function stemOf(name) {
+  let at = name.length;
+  for (let k = 0; k < 3 && at > 0; k++) at = name.lastIndexOf('-', at - 1);
+  return at > 0 ? name.slice(0, at + 1) : name;
+}
+
+/**
+ * From now on, compiles each module under `dir` with the code V8 cached for it in cache.dir,
+ * which Node 20 cannot do itself (22.1 and later have module.enableCompileCache). A module
+ * without a usable cache gets one at exit, made then so that it holds the functions the run
+ * compiled and not only the module's top level: a daemon's next start then runs its load,
+ * start and stop paths without compiling them first.
+ */
+function cacheModules(dir, cache) {
+  // Each checkout's caches apart (their pruning below must not take another's).
+  let h = 5381;
+  for (let i = 0; i < dir.length; i++) h = ((h * 33) ^ dir.charCodeAt(i)) >>> 0;
+  const tag = h.toString(36);
+  const Module = module.constructor;
+  const prior = Module._extensions['.js'];
+  const made = [];
+  Module._extensions['.js'] = function compileCached(mod, filename) {
+    let st;
+    try {
+      st = filename.startsWith(`${dir}/`) ? fs.statSync(filename) : undefined;
+    } catch {
+      st = undefined;
+    }
+    if (st === undefined) return prior(mod, filename);
+    const rel = `${tag}!${filename.slice(dir.length + 1).replaceAll('/', '!')}`;
+    const cacheFile = `${cache.dir}/code-cache/${rel}-${st.size}-${Math.floor(st.mtimeMs)}-${process.version}`;
+    let cachedData;
+    try {
+      cachedData = fs.readFileSync(cacheFile);
+    } catch {
+      // Not made yet.
+    }
+    const vm = require('node:vm');
+    const script = new vm.Script(Module.wrap(fs.readFileSync(filename, 'utf8')), {
+      filename,
+      cachedData,
+    });
+    if (cachedData === undefined || script.cachedDataRejected) made.push({ script, cacheFile });
+    const dirname = filename.slice(0, filename.lastIndexOf('/'));
+    script
+      .runInThisContext()
+      .call(mod.exports, mod.exports, requireOf(mod), mod, filename, dirname);
+  };
+  process.once('exit', () => {
+    // A run shorter than a second (--version, a start-up that failed) compiled little beyond
+    // the top level, and its caches would stay that thin: it leaves them to a later run.
+    if (made.length === 0 || process.uptime() < 1 || !fs.existsSync(cache.root)) return;
+    try {
+      const cacheDirPath = `${cache.dir}/code-cache`;
+      fs.mkdirSync(cacheDirPath, { recursive: true, mode: 0o700 });
+      const names = new Set(made.map(({ cacheFile }) => cacheFile.slice(cacheDirPath.length + 1)));
+      for (const { script, cacheFile } of made) {
+        const tmp = `${cacheFile}.${process.pid}`;
+        fs.writeFileSync(tmp, script.createCachedData());
+        fs.renameSync(tmp, cacheFile);
+      }
+      // The caches of earlier builds of these modules (or of other Node versions) go.
+      const stems = new Set([...names].map(stemOf));
+      for (const other of fs.readdirSync(cacheDirPath)) {
+        if (!names.has(other) && stems.has(stemOf(other)))
+          fs.unlinkSync(`${cacheDirPath}/${other}`);
+      }
+    } catch {
+      // A read-only home: run without the cache.
+    }
+  });
+}
+
+module.exports = { cacheDir, runCached, cacheModules };

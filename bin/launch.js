@@ -6,7 +6,7 @@ const fs = require('node:fs');
 const path = require('node:path');
 
 const root = path.resolve(__dirname, '..');
-const { cacheDir, runCached } = require('./code-cache.js');
+const { cacheDir, cacheModules, runCached } = require('./code-cache.js');
 
 /** The per-user cache directory when its root exists (Node's compile cache makes the rest). */
 function existingCacheDir() {
@@ -60,6 +60,11 @@ function loadBundle(entry, bundle, cache, nodeCaches) {
 module.exports = function launch(tool, entry, bundle) {
   const cache = existingCacheDir();
   const nodeCaches = enableCompileCache(cache?.dir);
+  // The daemon starts once and then works in bursts, each of which would compile what it runs
+  // for the first time; Node 22.1 and later cache that themselves.
+  if (!nodeCaches && cache !== undefined && tool === 'dinit') {
+    cacheModules(path.join(root, 'dist'), cache);
+  }
   if (bundle !== undefined) {
     const b = loadBundle(entry, bundle, cache, nodeCaches);
     if (b !== undefined) return b;

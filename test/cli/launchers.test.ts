@@ -168,6 +168,65 @@ const bundled = fs.existsSync(path.join(ROOT, 'dist/src/cli/main.bundle.js'));
     }
   });
 });
+// Before 22.1 the launcher also keeps V8's code cache of each of the daemon's modules, made at
+// the exit of a run that did some work, so that the next daemon does not compile as it goes.
+(built && !hasCompileCache ? describe : describe.skip)('daemon module code cache', () => {
+  const dinit = path.join(BIN, 'dinit');
+  let tmp: string;
+  beforeEach(() => {
+    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'dinit-mcache-'));
+    fs.mkdirSync(path.join(tmp, 'cache'));
+    fs.mkdirSync(path.join(tmp, 'sd'));
+    fs.writeFileSync(path.join(tmp, 'sd', 'p'), 'type = process\ncommand = /bin/sleep 30\n');
+  });
+  afterEach(() => fs.rmSync(tmp, { recursive: true, force: true }));
+  const env = (): NodeJS.ProcessEnv => ({
+    ...process.env,
+    XDG_CACHE_HOME: path.join(tmp, 'cache'),
+  });
+  const cached = (): string[] => {
+    const dir = path.join(tmp, 'cache', 'dinit-ts', 'code-cache');
+    return fs.existsSync(dir) ? fs.readdirSync(dir).sort() : [];
+  };
+
+  /** A daemon that starts p, runs at least a second, and exits on SIGTERM. */
+  async function daemonRun(): Promise<void> {
+    const sock = path.join(tmp, 'sock');
+    const { spawn } = await import('node:child_process');
+    const d = spawn(dinit, ['-u', '-q', '-d', path.join(tmp, 'sd'), '-p', sock, 'p'], {
+      env: env(),
+      stdio: 'ignore',
+    });
+    const exited = new Promise((r) => d.once('exit', r));
+    const dinitctl = path.join(BIN, 'dinitctl');
+    let up = false;
+    for (let i = 0; i < 100 && !up; i++) {
+      await new Promise((r) => setTimeout(r, 20));
+      up = run(dinitctl, ['-p', sock, 'is-started', 'p']).status === 0;
+    }
+    expect(up).toBe(true);
+    await new Promise((r) => setTimeout(r, 1100));
+    d.kill('SIGTERM');
+    await exited;
+  }
+
+  it('is made by a daemon that ran a second or more, not by --version, and then used', async () => {
+    expect(run(dinit, ['--version'], env()).status).toBe(0);
+    expect(cached()).toEqual([]);
+    await daemonRun();
+    const first = cached();
+    expect(first).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^[0-9a-z]+!src!daemon!main\.js-\d+-\d+-v/),
+        expect.stringMatching(/!src!core!service\.js-/),
+        expect.stringMatching(/!adapters!posix!posix-os\.js-/),
+      ]),
+    );
+    // The next daemon finds them usable: none is made again, none left over.
+    await daemonRun();
+    expect(cached()).toEqual(first);
+  }, 20000);
+});
 if (!hasCompileCache) {
   process.stderr.write(
     `launchers: SKIPPED: compile cache test: Node.js ${process.version} has no module.enableCompileCache (22.1 or later)\n`,
