@@ -607,7 +607,10 @@ function serviceEnvironment(
   if (s.exportServiceName) srvEnv.set('DINIT_SERVICE', r.msgName);
   let envFileAbs: string | undefined;
   if (s.envFile !== '') {
-    envFileAbs = path.resolve(s.envFileDir ?? realParentDir(r.opened.file, r.opened.symlink), s.envFile);
+    envFileAbs = path.resolve(
+      s.envFileDir ?? realParentDir(r.opened.file, r.opened.symlink),
+      s.envFile,
+    );
     try {
       readEnvFileRules(envFileAbs, srvEnv);
     } catch (e) {
