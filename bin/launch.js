@@ -62,11 +62,11 @@ module.exports = function launch(tool, entry, bundle) {
   const nodeCaches = enableCompileCache(cache?.dir);
   // The daemon starts once and then works in bursts, each of which would compile what it runs
   // for the first time; Node 22.1 and later cache that themselves.
-  if (!nodeCaches && cache !== undefined && tool === 'dinit') {
-    cacheModules(path.join(root, 'dist'), cache);
-  }
+  const cachesModules = !nodeCaches && cache !== undefined && tool === 'dinit';
+  if (cachesModules) cacheModules(path.join(root, 'dist'), cache);
   if (bundle !== undefined) {
-    const b = loadBundle(entry, bundle, cache, nodeCaches);
+    // A bundle under dist/ is one more module for cacheModules, when that caches them.
+    const b = loadBundle(entry, bundle, cachesModules ? undefined : cache, nodeCaches);
     if (b !== undefined) return b;
   }
   const file = path.join(root, 'dist', entry);

@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 // `npm run build` (and prepack, and the demo): compiles the TypeScript into dist/ with tsc and
-// bundles dinitctl (bundle-cli.js), then the native programs (exec helper, init). --clean empties
-// dist/ first; --if-stale skips each part that is newer than its sources; --no-native leaves the
-// native programs out.
+// bundles dinitctl (bundle-cli.js) and the daemon (bundle-daemon.js), then the native programs
+// (exec helper, init). --clean empties dist/ first; --if-stale skips each part that is newer
+// than its sources; --no-native leaves the native programs out.
 'use strict';
 const { spawnSync } = require('node:child_process');
 const fs = require('node:fs');
@@ -54,6 +54,7 @@ if (!args.has('--if-stale') || mtime(stamp) < newestSource()) {
   if (args.has('--if-stale')) process.stdout.write('build: sources changed; compiling (tsc)\n');
   run('tsc', [require.resolve('typescript/bin/tsc'), '-p', 'tsconfig.json']);
   run('bundle-cli', [path.join(__dirname, 'bundle-cli.js')]);
+  run('bundle-daemon', [path.join(__dirname, 'bundle-daemon.js')]);
   fs.writeFileSync(stamp, '');
   fs.utimesSync(stamp, new Date(started), new Date(started));
 }
