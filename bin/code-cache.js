@@ -73,7 +73,7 @@ function requireOf(mod) {
   const req = (id) => mod.require(id);
   req.resolve = (request, options) => Module._resolveFilename(request, mod, false, options);
   req.resolve.paths = (request) => Module._resolveLookupPaths(request, mod);
-  req.main = process.mainModule;
+  req.main = require.main;
   req.extensions = Module._extensions;
   req.cache = Module._cache;
   return req;
