@@ -22,6 +22,44 @@ function cacheDir() {
 }
 
 /**
+ * A short tag for the checkout a file belongs to (a hash of its directory), so that the caches
+ * of two checkouts keep apart and the pruning of one leaves the other's.
+ */
+function checkoutTag(dir) {
+  let h = 5381;
+  for (let i = 0; i < dir.length; i++) h = ((h * 33) ^ dir.charCodeAt(i)) >>> 0;
+  return h.toString(36);
+}
+
+/** A cache file's name without its size, time and Node version ("v2fpsx!src!bytes.js-"). */
+function stemOf(name) {
+  let at = name.length;
+  for (let k = 0; k < 3 && at > 0; k++) at = name.lastIndexOf('-', at - 1);
+  return at > 0 ? name.slice(0, at + 1) : name;
+}
+
+/**
+ * Writes each script's cache to its file (in cache.dir/code-cache), and removes the files of
+ * earlier builds of the same scripts (or of other Node versions): otherwise every build would
+ * leave its caches behind for good.
+ */
+function writeCaches(cache, made) {
+  const dirPath = `${cache.dir}/code-cache`;
+  fs.mkdirSync(dirPath, { recursive: true, mode: 0o700 });
+  const names = new Set();
+  for (const { script, cacheFile } of made) {
+    const tmp = `${cacheFile}.${process.pid}`;
+    fs.writeFileSync(tmp, script.createCachedData());
+    fs.renameSync(tmp, cacheFile);
+    names.add(cacheFile.slice(dirPath.length + 1));
+  }
+  const stems = new Set([...names].map(stemOf));
+  for (const other of fs.readdirSync(dirPath)) {
+    if (!names.has(other) && stems.has(stemOf(other))) fs.unlinkSync(`${dirPath}/${other}`);
+  }
+}
+
+/**
  * Runs the CommonJS file `file` (its stat `st`) compiled with the code V8 cached for it in
  * cache.dir, and returns its exports; `req` is the require it gets. The cache is named after
  * the file (and `tag`, when one file has several), its size and time and Node's version; V8
@@ -30,7 +68,8 @@ function cacheDir() {
  * (one that failed compiled its error path, not the path later runs take).
  */
 function runCached(file, st, cache, req, { tag, onlyAfterSuccess = false } = {}) {
-  const base = file.slice(file.lastIndexOf('/') + 1);
+  const slash = file.lastIndexOf('/');
+  const base = `${checkoutTag(file.slice(0, slash))}!${file.slice(slash + 1)}`;
   const name = `${base}${tag ? `-${tag}` : ''}-${st.size}-${Math.floor(st.mtimeMs)}-${process.version}`;
   const cacheFile = cache && `${cache.dir}/code-cache/${name}`;
   let cachedData;
@@ -53,10 +92,7 @@ function runCached(file, st, cache, req, { tag, onlyAfterSuccess = false } = {})
       if (onlyAfterSuccess && code !== 0) return;
       if (!fs.existsSync(cache.root)) return;
       try {
-        fs.mkdirSync(`${cache.dir}/code-cache`, { recursive: true, mode: 0o700 });
-        const tmp = `${cacheFile}.${process.pid}`;
-        fs.writeFileSync(tmp, script.createCachedData());
-        fs.renameSync(tmp, cacheFile);
+        writeCaches(cache, [{ script, cacheFile }]);
       } catch {
         // A read-only home: run without the cache.
       }
@@ -79,13 +115,6 @@ function requireOf(mod) {
   return req;
 }
 
-/** A cache file's name without its size, time and Node version ("src!bytes.js-"). */
-function stemOf(name) {
-  let at = name.length;
-  for (let k = 0; k < 3 && at > 0; k++) at = name.lastIndexOf('-', at - 1);
-  return at > 0 ? name.slice(0, at + 1) : name;
-}
-
 /**
  * From now on, compiles each module under `dir` with the code V8 cached for it in cache.dir,
  * which Node 20 cannot do itself (22.1 and later have module.enableCompileCache). A module
@@ -94,10 +123,7 @@ function stemOf(name) {
  * start and stop paths without compiling them first.
  */
 function cacheModules(dir, cache) {
-  // Each checkout's caches apart (their pruning below must not take another's).
-  let h = 5381;
-  for (let i = 0; i < dir.length; i++) h = ((h * 33) ^ dir.charCodeAt(i)) >>> 0;
-  const tag = h.toString(36);
+  const tag = checkoutTag(dir);
   const Module = module.constructor;
   const prior = Module._extensions['.js'];
   const made = [];
@@ -133,20 +159,7 @@ function cacheModules(dir, cache) {
     // the top level, and its caches would stay that thin: it leaves them to a later run.
     if (made.length === 0 || process.uptime() < 1 || !fs.existsSync(cache.root)) return;
     try {
-      const cacheDirPath = `${cache.dir}/code-cache`;
-      fs.mkdirSync(cacheDirPath, { recursive: true, mode: 0o700 });
-      const names = new Set(made.map(({ cacheFile }) => cacheFile.slice(cacheDirPath.length + 1)));
-      for (const { script, cacheFile } of made) {
-        const tmp = `${cacheFile}.${process.pid}`;
-        fs.writeFileSync(tmp, script.createCachedData());
-        fs.renameSync(tmp, cacheFile);
-      }
-      // The caches of earlier builds of these modules (or of other Node versions) go.
-      const stems = new Set([...names].map(stemOf));
-      for (const other of fs.readdirSync(cacheDirPath)) {
-        if (!names.has(other) && stems.has(stemOf(other)))
-          fs.unlinkSync(`${cacheDirPath}/${other}`);
-      }
+      writeCaches(cache, made);
     } catch {
       // A read-only home: run without the cache.
     }

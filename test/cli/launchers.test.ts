@@ -98,9 +98,19 @@ const queryBundled = fs.existsSync(path.join(ROOT, 'dist/src/cli/query.bundle.js
       ];
       const first = run(dinitctl, ['-p', d.socket, 'status', 'x'], env);
       expect([first.status, first.stdout, first.stderr]).toEqual(expected);
-      expect(fs.readdirSync(dir)).toEqual([expect.stringMatching(/^query\.bundle\.js-status-/)]);
+      const made = fs.readdirSync(dir);
+      expect(made).toEqual([
+        expect.stringMatching(/^[0-9a-z]+!query\.bundle\.js-status-\d+-\d+-v/),
+      ]);
       const again = run(dinitctl, ['-p', d.socket, 'status', 'x'], env);
       expect([again.status, again.stdout, again.stderr]).toEqual(expected);
+      // The cache of an earlier build of the bundle goes when a new one is made.
+      const stale = made[0].replace(/-\d+-\d+-v[^-]*$/, '-1-1-v0.0.0');
+      fs.writeFileSync(path.join(dir, stale), 'old');
+      fs.unlinkSync(path.join(dir, made[0]));
+      const remade = run(dinitctl, ['-p', d.socket, 'status', 'x'], env);
+      expect([remade.status, remade.stdout, remade.stderr]).toEqual(expected);
+      expect(fs.readdirSync(dir)).toEqual(made);
     });
   });
 
@@ -161,7 +171,7 @@ const bundled = fs.existsSync(path.join(ROOT, 'dist/src/cli/main.bundle.js'));
       const dinitctl = path.join(BIN, 'dinitctl');
       expect(run(dinitctl, ['--version'], env).stdout).toBe('Dinit version 0.22.1.\n');
       const dir = path.join(cache, 'dinit-ts', 'code-cache');
-      expect(fs.readdirSync(dir)).toEqual([expect.stringMatching(/^main\.bundle\.js-/)]);
+      expect(fs.readdirSync(dir)).toEqual([expect.stringMatching(/^[0-9a-z]+!main\.bundle\.js-/)]);
       expect(run(dinitctl, ['--version'], env).stdout).toBe('Dinit version 0.22.1.\n');
     } finally {
       fs.rmSync(cache, { recursive: true, force: true });
