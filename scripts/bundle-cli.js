@@ -11,6 +11,7 @@
 'use strict';
 const fs = require('node:fs');
 const path = require('node:path');
+const { bundleForNode } = require('./esbuild-node');
 
 const root = path.resolve(__dirname, '..');
 const cli = path.join(root, 'dist/src/cli');
@@ -52,12 +53,6 @@ function queryWords() {
   return JSON.parse(m[1].replace(/'/g, '"'));
 }
 
-// esbuild turns `import * as fs from 'node:fs'` into __toESM(require("node:fs")), which copies
-// every export of the module into a new object (a getter for each of some hundred names) in each
-// module that imports it, on every run. A built-in module is never an ES module, so the bundle
-// uses the module object itself, as __toESM would for anything but its copy.
-const IMPORT_STAR_BUILTIN = /__toESM\(require\(("node:[a-z_/]+")\)\)/g;
-
 function commandsPlugin(query) {
   return {
     name: 'commands',
@@ -73,26 +68,14 @@ function commandsPlugin(query) {
   };
 }
 
-/** Bundles `b`, then gives the built-in modules their own objects (see IMPORT_STAR_BUILTIN). */
-async function bundle(b) {
-  await esbuild.build({
-    entryPoints: [b.entry],
-    outfile: b.out,
-    bundle: true,
-    platform: 'node',
-    format: 'cjs',
-    target: 'node20',
-    tsconfig: path.join(root, 'tsconfig.json'),
-    // Whitespace and syntax only: names stay, so classes and stack traces read as in dist/.
-    minifyWhitespace: true,
-    minifySyntax: true,
-    logLevel: 'warning',
-    // Packages stay outside: oclif only for per-command help, the rest for a few subcommands.
-    packages: 'external',
+/** Bundles `b` (packages stay outside: oclif only for per-command help, the rest for a few
+ * subcommands). */
+function bundle(b) {
+  return bundleForNode(esbuild, {
+    entry: b.entry,
+    out: b.out,
     plugins: [commandsPlugin(b.query === true)],
   });
-  const text = fs.readFileSync(b.out, 'utf8');
-  fs.writeFileSync(b.out, text.replace(IMPORT_STAR_BUILTIN, 'require($1)'));
 }
 
 Promise.all(bundles.map(bundle))

@@ -8,6 +8,7 @@
 'use strict';
 const fs = require('node:fs');
 const path = require('node:path');
+const { bundleForNode } = require('./esbuild-node');
 
 const root = path.resolve(__dirname, '..');
 const entry = path.join(root, 'src/daemon/main.ts');
@@ -22,29 +23,9 @@ try {
   process.exit(0);
 }
 
-// As in bundle-cli.js: `import * as v8 from 'node:v8'` becomes __toESM(require("node:v8")), a
-// copy of the built-in with a getter per export; the bundle uses the module itself.
-const IMPORT_STAR_BUILTIN = /__toESM\(require\(("node:[a-z0-9_/]+")\)\)/g;
-
-esbuild
-  .build({
-    entryPoints: [entry],
-    outfile: out,
-    bundle: true,
-    platform: 'node',
-    format: 'cjs',
-    target: 'node20',
-    tsconfig: path.join(root, 'tsconfig.json'),
-    // Whitespace and syntax only: names stay, so classes and stack traces read as in dist/.
-    minifyWhitespace: true,
-    minifySyntax: true,
-    logLevel: 'warning',
-    // koffi stays outside, loaded (lazily) from node_modules as before.
-    packages: 'external',
-  })
+// koffi stays outside (packages are), loaded lazily from node_modules as before.
+bundleForNode(esbuild, { entry, out })
   .then(() => {
-    const text = fs.readFileSync(out, 'utf8');
-    fs.writeFileSync(out, text.replace(IMPORT_STAR_BUILTIN, 'require($1)'));
     process.stdout.write(`bundle-daemon: ${path.relative(root, out)}\n`);
   })
   .catch((e) => {
