@@ -2,7 +2,8 @@
 // log-type = file through each daemon, ours and (when DINIT_UPSTREAM_BINDIR names an upstream
 // build) upstream's side by side: a process service writes LOG_FILE_BENCH_MB megabytes (200 by
 // default) of lines into its log file; the time runs from `dinitctl start` to the last byte in
-// the file. Runs alternate between the daemons; prints the medians and the ratio.
+// the file, after a sync. Runs alternate between the daemons, each going first in every other
+// round; prints the medians and the ratio.
 'use strict';
 
 const { spawn, spawnSync } = require('node:child_process');
@@ -58,6 +59,8 @@ async function startDaemon(impl, dir) {
 /** One run: seconds from `dinitctl start` until the file holds every byte. */
 async function once(d) {
   fs.rmSync(d.log, { force: true });
+  // The previous run's writeback is not this run's cost: it ends before the clock starts.
+  spawnSync('sync');
   const t0 = process.hrtime.bigint();
   ctl(d.sock, 'start', 'writer');
   // Polled every millisecond (0.25% of a run): a busy loop would take one of the CPUs the
@@ -85,7 +88,11 @@ const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
     }
     const secs = daemons.map(() => []);
     for (let r = 0; r < RUNS; r++) {
-      for (let i = 0; i < daemons.length; i++) secs[i].push(await once(daemons[i]));
+      // Each daemon goes first in every other round, so that neither always follows the other.
+      for (let k = 0; k < daemons.length; k++) {
+        const i = (k + r) % daemons.length;
+        secs[i].push(await once(daemons[i]));
+      }
     }
     console.log(
       `log-type = file, ${(BYTES / 1e6).toFixed(0)} MB written by the service, median of ${RUNS}:`,
