@@ -188,7 +188,6 @@ interface Failure {
 /** Implementation of the Os port shared by the POSIX platforms. */
 export class PosixOs implements Os {
   readonly caps: OsCaps;
-  onActivity: (() => void) | undefined;
   /** This kernel's numbers for the signals the core names, as Node knows them for the platform. */
   readonly signalNumbers = {
     HUP: nodeOs.constants.signals.SIGHUP,
@@ -265,7 +264,6 @@ export class PosixOs implements Os {
     try {
       const sp = Spawner.start(opts.spawnerPath, this.libc, opts.unixMsg);
       sp.onDeath = () => this.spawnerDied(sp);
-      sp.onEvents = () => this.onActivity?.();
       // libuv reaps the spawner: the orphan reaper must leave it alone.
       registerLibuvChild(sp.process);
       this.spawner = sp;

@@ -136,8 +136,6 @@ export class Spawner {
   subreaper = false;
   /** Called once if the spawner exits or stops answering; it is unusable afterwards. */
   onDeath: (() => void) | undefined;
-  /** Called after each read of events has been handled. */
-  onEvents: (() => void) | undefined;
   private alive = true;
   private nextId = 1;
   /** Launches by id, from the request until the exec outcome. */
@@ -494,7 +492,6 @@ export class Spawner {
     }
     this.pendingAt = 0;
     this.drain();
-    this.onEvents?.();
     if (this.pending.buffer === buf.buffer && this.pendingAt < this.pending.length) {
       this.pending = Buffer.from(this.pending.subarray(this.pendingAt));
       this.pendingAt = 0;

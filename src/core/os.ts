@@ -232,13 +232,6 @@ export interface Os {
    */
   readonly signalNumbers?: Readonly<Partial<Record<SignalName, number>>>;
 
-  /**
-   * Set by the daemon: called when the adapter has handled process events (launches forked,
-   * execs, exits) that need not show as service events yet, so that a burst of launches counts
-   * as activity while it lasts. Adapters without such events never call it.
-   */
-  onActivity?: () => void;
-
   /** Monotonic milliseconds (not affected by wall-clock changes). */
   now(): number;
   /** Wall clock, ms since the epoch (for status displays only). */

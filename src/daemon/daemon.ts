@@ -216,8 +216,6 @@ class Daemon {
     const init = this.init;
     const exitReports = init && ((pid: number, cb: ExitCallback) => init.takeExit(pid, cb));
     const os = this.parts.createOs(log, opts, exitReports);
-    // A burst of launches is busy before its services report: no collection in the middle.
-    os.onActivity = () => this.heapTrim.poke();
     this.os = os;
     const source = this.parts.createSource(serviceDirs, env, log, opts);
     const host = daemonHost(log, () => this.socketPathForServices, {

@@ -165,20 +165,6 @@ describeLinux('Linux adapter', () => {
     expect(outcome).toEqual(EXIT(3));
   });
 
-  it('tells its owner of the spawner events it handles (a launch is activity)', async () => {
-    let calls = 0;
-    adapter.onActivity = () => calls++;
-    try {
-      const { outcome } = await sh('exit 0');
-      expect(outcome).toEqual(EXIT(0));
-      // Through the spawner (forked, exec succeeded, exit, maybe in fewer reads); the
-      // child_process path has no such events of its own.
-      expect(calls > 0).toBe(adapter.caps.execHelper);
-    } finally {
-      adapter.onActivity = undefined;
-    }
-  });
-
   it('reports a process killed by a signal sent through its pidfd', async () => {
     const { handle, done } = run(spec(['sleep', '30']));
     expect(adapter.signal(handle, 15, 'process')).toBe(true);
