@@ -31,7 +31,6 @@
 #include <unistd.h>
 #ifdef __linux__
 #include <sys/prctl.h>
-#include <sys/syscall.h>
 #endif
 #ifdef __FreeBSD__
 #include <sys/procctl.h>
@@ -204,31 +203,16 @@ static int unreaped(pid_t pid, int *zombie)
     return 1;
 }
 
-#if defined(__linux__) && defined(SYS_pidfd_open) && defined(SYS_pidfd_send_signal)
-/* Through a pidfd (the group flag is Linux 6.9+); -1 when the kernel cannot, to use kill(2). */
-static int pidfd_signal(pid_t pid, int sig, int group)
-{
-    int fd = (int)syscall(SYS_pidfd_open, pid, 0);
-    if (fd < 0) return -1;
-    int r = (int)syscall(SYS_pidfd_send_signal, fd, sig, NULL, group ? 4 /* PROCESS_GROUP */ : 0);
-    int e = errno;
-    close(fd);
-    return r == 0 || (e != EINVAL && e != ENOSYS && e != ESRCH) ? 0 : -1;
-}
-#else
-static int pidfd_signal(pid_t pid, int sig, int group) { (void)pid; (void)sig; (void)group; return -1; }
-#endif
-
-/* Signals a child we have not reaped (its pid cannot have been recycled); with group, its
- * process group unless that is our own. A zombie needs no signal. */
+/* Signals a child we have not reaped; with group, its process group unless that is our own.
+ * A zombie needs no signal. Plain kill(2) is safe here without a pidfd: only we reap our
+ * children, so an unreaped child's pid (and the group it leads) cannot have been recycled,
+ * and a pidfd would cost three more system calls per signal in a stop of everything. */
 static void do_signal(pid_t pid, int sig, int group)
 {
     int zombie = 0;
     if (pid <= 0 || !unreaped(pid, &zombie) || zombie) return;
     pid_t pg = group ? getpgid(pid) : -1;
-    int whole = pg > 0 && pg != own_group;
-    if (pidfd_signal(pid, sig, whole && pg == pid) == 0 && (!whole || pg == pid)) return;
-    if (whole) kill(-pg, sig);
+    if (pg > 0 && pg != own_group) kill(-pg, sig);
     else kill(pid, sig);
 }
 
