@@ -59,7 +59,11 @@ export interface ResumeEntry {
 }
 
 export interface ServiceListener {
-  onServiceEvent(ref: ServiceRef, event: ServiceEvent, status: ServiceStatus): void;
+  /**
+   * status() gives the service's status as of the event; it is built on the first call (most
+   * listeners of most events never need it), and the same object is returned to every listener.
+   */
+  onServiceEvent(ref: ServiceRef, event: ServiceEvent, status: () => ServiceStatus): void;
 }
 
 /** The manager core as the daemon sees it. Every method is synchronous; work is queued and drained. */

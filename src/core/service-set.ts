@@ -210,10 +210,11 @@ export class ServiceSet implements ServiceManager, LoaderHost {
 
   notify(r: ServiceRecord, event: ServiceEvent): void {
     if (this.listeners.size === 0) return;
-    const st = this.statusOf(r);
+    let st: ServiceStatus | undefined;
+    const status = (): ServiceStatus => (st ??= this.statusOf(r));
     for (const l of [...this.listeners]) {
       try {
-        l.onServiceEvent(r, event, st);
+        l.onServiceEvent(r, event, status);
       } catch (e) {
         this.host.log('error', `service event listener failed: ${(e as Error).message}`);
       }

@@ -159,9 +159,14 @@ export class ControlConn {
    * Sends SERVICEEVENT5 then SERVICEEVENT for each handle this connection holds to the service
    * (Dinit sends both, newest first). The status blocks are computed once by the caller.
    */
-  serviceEvent(name: string, event: ServiceEvent, status5: StatusInfo, status1: StatusInfo): void {
+  serviceEvent(
+    name: string,
+    event: ServiceEvent,
+    statusInfos: () => [status5: StatusInfo, status1: StatusInfo],
+  ): void {
     const hs = this.handlesByName.get(name);
     if (!hs || this.dead) return;
+    const [status5, status1] = statusInfos();
     for (const handle of [...hs].sort((a, b) => a - b)) {
       this.send({ type: 'SERVICEEVENT5', handle, event, status: status5 });
       this.send({ type: 'SERVICEEVENT', handle, event, status: status1 });

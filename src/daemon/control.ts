@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import type { ServiceListener, ServiceManager, ServiceRef, ServiceStatus } from '../core/api';
 import { type ConnContext, ControlConn, type ControlLogLevel } from './control-conn';
 import { toStatusInfo } from './control-status';
+import type { StatusInfo } from '../protocol/status';
 import type { EnvStore } from './env-store';
 import type { ServiceEvent, ShutdownType } from '../model';
 import { ControlSocketError } from '../errors';
@@ -241,14 +242,16 @@ export class ControlServer {
     }
   }
 
-  private broadcast(ref: ServiceRef, event: ServiceEvent, status: ServiceStatus): void {
+  private broadcast(ref: ServiceRef, event: ServiceEvent, status: () => ServiceStatus): void {
     try {
       if (this.conns.size === 0) return;
-      const s5 = toStatusInfo(status, 5);
-      const s1 = toStatusInfo(status, 1);
+      // Built once, and only when some connection holds a handle to the service.
+      let infos: [StatusInfo, StatusInfo] | undefined;
+      const statusInfos = (): [StatusInfo, StatusInfo] =>
+        (infos ??= [toStatusInfo(status(), 5), toStatusInfo(status(), 1)]);
       for (const c of [...this.conns]) {
         try {
-          c.serviceEvent(ref.name, event, s5, s1);
+          c.serviceEvent(ref.name, event, statusInfos);
         } catch (e) {
           this.safeLog(
             'error',

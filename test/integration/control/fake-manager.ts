@@ -330,7 +330,7 @@ export class FakeManager implements api.ServiceManager {
   /** Test hook: emit an arbitrary event. */
   emit(name: string, event: ServiceEvent): void {
     const r = this.recs.get(name)!;
-    for (const l of [...this.listeners]) l.onServiceEvent(r, event, this.status(r));
+    for (const l of [...this.listeners]) l.onServiceEvent(r, event, () => this.status(r));
   }
 
   private readMtime(name: string): bigint {
