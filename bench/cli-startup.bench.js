@@ -33,9 +33,9 @@ const BARE_CLIENT =
 function timeRuns(cases) {
   const times = cases.map(() => []);
   for (let i = 0; i < RUNS; i++) {
-    cases.forEach(([cmd, args], k) => {
+    cases.forEach(([cmd, args, env], k) => {
       const t0 = process.hrtime.bigint();
-      const r = spawnSync(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+      const r = spawnSync(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], env });
       times[k].push(Number(process.hrtime.bigint() - t0) / 1e6);
       if (i === 0 && r.status !== 0) {
         process.stdout.write(
@@ -70,16 +70,26 @@ async function main() {
     }
   }
   const dinitctl = path.join(ROOT, 'bin', 'dinitctl');
+  // Without NODE_EXTRA_CA_CERTS, too, when it is set: Node before 22 reads it at every start,
+  // and our executables start Node without it (bin/dinitctl), so node -e 0 as it is measures
+  // Node's start-up plus the certificates, and this one Node's start-up alone.
+  const withCa = process.env.NODE_EXTRA_CA_CERTS !== undefined;
+  const noCaEnv = { ...process.env };
+  delete noCaEnv.NODE_EXTRA_CA_CERTS;
   const cases = [
     ['node -e 0', process.execPath, ['-e', '0']],
+    ...(withCa ? [['node -e 0, no extra CA certs', process.execPath, ['-e', '0'], noCaEnv]] : []),
     ['dinitctl status x', dinitctl, ['-p', socket, 'status', 'x']],
     ['dinitctl list', dinitctl, ['-p', socket, 'list']],
     ['dinitctl --help', dinitctl, ['--help']],
     ['bare client (one request)', process.execPath, ['-e', BARE_CLIENT, socket]],
+    ...(withCa
+      ? [['bare client, no extra CA certs', process.execPath, ['-e', BARE_CLIENT, socket], noCaEnv]]
+      : []),
   ];
   const load = () => os.loadavg()[0].toFixed(2);
   const loadBefore = load();
-  const times = timeRuns(cases.map(([, cmd, args]) => [cmd, args]));
+  const times = timeRuns(cases.map(([, cmd, args, env]) => [cmd, args, env]));
   const node = quantile(times[0], 0.5);
   const node25 = quantile(times[0], 0.25);
   let text =
@@ -96,17 +106,29 @@ async function main() {
       0.5,
     );
     const pairedText = k === 0 ? '' : `  paired ${paired.toFixed(2)}x`;
-    text += `  ${label.padEnd(26)}${t.toFixed(1).padStart(6)} ms${over.padEnd(28)}`;
+    text += `  ${label.padEnd(32)}${t.toFixed(1).padStart(6)} ms${over.padEnd(28)}`;
     text += `  q1 ${q.toFixed(1).padStart(6)} ms${over25.padEnd(6)}${pairedText}\n`;
   });
   text += '  (paired: the median of each run over the node -e 0 run made just before it)\n';
-  if (
-    process.env.NODE_EXTRA_CA_CERTS !== undefined &&
-    Number(process.versions.node.split('.')[0]) < 22
-  ) {
-    // Node before 22 reads and parses those certificates at every start, node -e 0 included.
-    text +=
-      '  (NODE_EXTRA_CA_CERTS is set: this Node reads it at start-up, in every figure above)\n';
+  if (withCa) {
+    // The same ratios against Node's start-up without the certificates: what our executables
+    // add to Node's own start, whatever the environment.
+    const base = times[1];
+    text += '  against node -e 0 without NODE_EXTRA_CA_CERTS (our own cost over Node):\n';
+    cases.forEach(([label], k) => {
+      if (k < 2) return;
+      const ratio = quantile(times[k], 0.5) / quantile(base, 0.5);
+      const paired = quantile(
+        times[k].map((x, i) => x / base[i]),
+        0.5,
+      );
+      text += `  ${label.padEnd(32)}${ratio.toFixed(2).padStart(6)}x  paired ${paired.toFixed(2)}x\n`;
+    });
+    if (Number(process.versions.node.split('.')[0]) < 22) {
+      text +=
+        '  (NODE_EXTRA_CA_CERTS is set: this Node reads it at start-up, node -e 0 included; ' +
+        'bin/dinitctl starts Node without it)\n';
+    }
   }
   process.stdout.write(text);
   if (daemon !== undefined) {

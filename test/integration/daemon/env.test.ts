@@ -61,3 +61,32 @@ function envOf(text: string): Record<string, string> {
     expect(env).toMatchObject({ KEEP: 'k', DROP: 'd', C: '3' });
   });
 });
+
+(isBuilt() ? describe : describe.skip)('NODE_EXTRA_CA_CERTS on the real daemon', () => {
+  const sb = sandboxAll('dinit-core-ca-env-');
+  let d: Dinit;
+
+  beforeAll(async () => {
+    sb.service('boot', 'type = internal');
+    sb.service(
+      'show',
+      'type = scripted',
+      'command = /usr/bin/env',
+      `logfile = ${sb.path('show.out')}`,
+    );
+    d = await sb.start([], {
+      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', NODE_EXTRA_CA_CERTS: '/no/such/ca.pem' },
+    });
+  });
+
+  test("the daemon's Node starts without it (no certificates read) and services still get it", () => {
+    // What the launcher exec'd Node with: the variable kept aside, not set.
+    const initial = envOf(fs.readFileSync(`/proc/${d.pid}/environ`, 'latin1').replace(/\0/g, '\n'));
+    expect(initial.NODE_EXTRA_CA_CERTS).toBeUndefined();
+    expect(initial.DINIT_TS_EXTRA_CA_CERTS).toBe('/no/such/ca.pem');
+    expect(d.ctlOut('start', 'show').status).toBe(0);
+    const env = envOf(sb.read('show.out'));
+    expect(env.NODE_EXTRA_CA_CERTS).toBe('/no/such/ca.pem');
+    expect(env.DINIT_TS_EXTRA_CA_CERTS).toBeUndefined();
+  });
+});
