@@ -60,18 +60,11 @@ function writeCaches(cache, made) {
 }
 
 /**
- * Runs the CommonJS file `file` (its stat `st`) compiled with the code V8 cached for it in
- * cache.dir, and returns its exports; `req` is the require it gets. The cache is named after
- * the file (and `tag`, when one file has several), its size and time and Node's version; V8
- * rejects one that does not fit, and then it is made again, at exit, so that it holds the
- * functions the run compiled. With onlyAfterSuccess it is made only by a run that exits with 0
- * (one that failed compiled its error path, not the path later runs take).
+ * Compiles `file` (CommonJS, wrapped as Node wraps a module) with the code V8 cached for it in
+ * `cacheFile`, if there is one: { script, stale }, where stale says that the cache is missing or
+ * was rejected and should be made again.
  */
-function runCached(file, st, cache, req, { tag, onlyAfterSuccess = false } = {}) {
-  const slash = file.lastIndexOf('/');
-  const base = `${checkoutTag(file.slice(0, slash))}!${file.slice(slash + 1)}`;
-  const name = `${base}${tag ? `-${tag}` : ''}-${st.size}-${Math.floor(st.mtimeMs)}-${process.version}`;
-  const cacheFile = cache && `${cache.dir}/code-cache/${name}`;
+function compileWithCache(file, cacheFile) {
   let cachedData;
   try {
     if (cacheFile) cachedData = fs.readFileSync(cacheFile);
@@ -84,10 +77,27 @@ function runCached(file, st, cache, req, { tag, onlyAfterSuccess = false } = {})
     filename: file,
     cachedData,
   });
+  return { script, stale: cachedData === undefined || script.cachedDataRejected };
+}
+
+/**
+ * Runs the CommonJS file `file` (its stat `st`) compiled with the code V8 cached for it in
+ * cache.dir, and returns its exports; `req` is the require it gets. The cache is named after
+ * the file (and `tag`, when one file has several), its size and time and Node's version; V8
+ * rejects one that does not fit, and then it is made again, at exit, so that it holds the
+ * functions the run compiled. With onlyAfterSuccess it is made only by a run that exits with 0
+ * (one that failed compiled its error path, not the path later runs take).
+ */
+function runCached(file, st, cache, req, { tag, onlyAfterSuccess = false } = {}) {
+  const slash = file.lastIndexOf('/');
+  const base = `${checkoutTag(file.slice(0, slash))}!${file.slice(slash + 1)}`;
+  const name = `${base}${tag ? `-${tag}` : ''}-${st.size}-${Math.floor(st.mtimeMs)}-${process.version}`;
+  const cacheFile = cache && `${cache.dir}/code-cache/${name}`;
+  const { script, stale } = compileWithCache(file, cacheFile);
   const mod = { exports: {}, filename: file, id: file };
   const dir = file.slice(0, file.lastIndexOf('/'));
   script.runInThisContext()(mod.exports, req, mod, file, dir);
-  if (cacheFile && (cachedData === undefined || script.cachedDataRejected)) {
+  if (cacheFile && stale) {
     process.once('exit', (code) => {
       if (onlyAfterSuccess && code !== 0) return;
       if (!fs.existsSync(cache.root)) return;
@@ -137,18 +147,8 @@ function cacheModules(dir, cache) {
     if (st === undefined) return prior(mod, filename);
     const rel = `${tag}!${filename.slice(dir.length + 1).replaceAll('/', '!')}`;
     const cacheFile = `${cache.dir}/code-cache/${rel}-${st.size}-${Math.floor(st.mtimeMs)}-${process.version}`;
-    let cachedData;
-    try {
-      cachedData = fs.readFileSync(cacheFile);
-    } catch {
-      // Not made yet.
-    }
-    const vm = require('node:vm');
-    const script = new vm.Script(Module.wrap(fs.readFileSync(filename, 'utf8')), {
-      filename,
-      cachedData,
-    });
-    if (cachedData === undefined || script.cachedDataRejected) made.push({ script, cacheFile });
+    const { script, stale } = compileWithCache(filename, cacheFile);
+    if (stale) made.push({ script, cacheFile });
     const dirname = filename.slice(0, filename.lastIndexOf('/'));
     script
       .runInThisContext()
