@@ -3,7 +3,8 @@
 // upstream's side by side: start 100 and 1,000 process services until all are up, stop 1,000
 // (SIGTERM to the daemon's exit), restart after SIGKILL (kill to the new process), and the
 // daemon's RSS and RssAnon (plus our spawner's): idle, 300 ms after the start of 1,000 returned,
-// and 7 s later, once the daemon has settled. Prints figures and ratios.
+// and 7 s later, once the daemon has settled. Runs alternate between the daemons. Prints
+// figures and ratios.
 // DINIT_SPAWNER=off measures our child_process launch path.
 'use strict';
 
@@ -165,40 +166,50 @@ function median(xs) {
   return s[Math.floor(s.length / 2)];
 }
 
-async function measure(impl) {
-  process.stdout.write(`${impl.name}:`);
-  const r = {
-    start100: [],
-    start1000: [],
-    stop1000: [],
-    restart: [],
-    idleRss: [],
-    idleAnon: [],
-    rss: [],
-    anon: [],
-    settledRss: [],
-    settledAnon: [],
-    sp: [],
+/** The figures of one run of every workload for impl. */
+async function measureOnce(impl) {
+  const s100 = await startN(impl, 100);
+  const big = await startN(impl, 1000);
+  // Memory before and long after the start, in a run of its own (the timed one starts at once).
+  const slow = await startN(impl, 1000, true);
+  return {
+    start100: s100.start,
+    start1000: big.start,
+    stop1000: big.stop,
+    rss: big.mem.rss / 1024,
+    anon: big.mem.anon / 1024,
+    idleRss: slow.idleMem.rss / 1024,
+    idleAnon: slow.idleMem.anon / 1024,
+    settledRss: slow.settledMem.rss / 1024,
+    settledAnon: slow.settledMem.anon / 1024,
+    sp: big.spawnerMem ? big.spawnerMem.rss / 1024 : undefined,
+    restart: await restartAfterKill(impl, 20),
   };
+}
+
+/**
+ * Medians of RUNS runs per implementation. The runs alternate between the implementations
+ * (each going first in every other round), so that a change in the machine's load during the
+ * bench weighs on both alike.
+ */
+async function measureAll() {
+  const runs = impls.map(() => []);
   for (let run = 0; run < RUNS; run++) {
-    r.start100.push((await startN(impl, 100)).start);
-    const big = await startN(impl, 1000);
-    r.start1000.push(big.start);
-    r.stop1000.push(big.stop);
-    r.rss.push(big.mem.rss / 1024);
-    r.anon.push(big.mem.anon / 1024);
-    // Memory before and long after the start, in a run of its own (the timed one starts at once).
-    const slow = await startN(impl, 1000, true);
-    r.idleRss.push(slow.idleMem.rss / 1024);
-    r.idleAnon.push(slow.idleMem.anon / 1024);
-    r.settledRss.push(slow.settledMem.rss / 1024);
-    r.settledAnon.push(slow.settledMem.anon / 1024);
-    if (big.spawnerMem) r.sp.push(big.spawnerMem.rss / 1024);
-    r.restart.push(await restartAfterKill(impl, 20));
-    process.stdout.write(` run ${run + 1}`);
+    for (let k = 0; k < impls.length; k++) {
+      const i = (k + run) % impls.length;
+      runs[i].push(await measureOnce(impls[i]));
+    }
+    process.stdout.write(`${run === 0 ? 'runs:' : ''} ${run + 1}`);
   }
   process.stdout.write('\n');
-  return Object.fromEntries(Object.entries(r).map(([k, v]) => [k, v.length ? median(v) : NaN]));
+  return runs.map((rs) => {
+    const out = {};
+    for (const key of Object.keys(rs[0])) {
+      const v = rs.map((r) => r[key]).filter((x) => x !== undefined);
+      out[key] = v.length ? median(v) : NaN;
+    }
+    return out;
+  });
 }
 
 const ROWS = [
@@ -218,8 +229,7 @@ const ROWS = [
 (async () => {
   console.log(`services bench: medians of ${RUNS} run(s); client ${dinitctl}`);
   if (!upDir) console.log('(upstream skipped: set DINIT_UPSTREAM_BINDIR to an upstream build)');
-  const res = [];
-  for (const impl of impls) res.push(await measure(impl));
+  const res = await measureAll();
   const head = ['workload'.padEnd(46), ...impls.map((i) => i.name.padStart(10))];
   if (upDir) head.push('ratio'.padStart(7));
   console.log(head.join(' '));
