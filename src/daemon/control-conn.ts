@@ -157,7 +157,8 @@ export class ControlConn {
 
   /**
    * Sends SERVICEEVENT5 then SERVICEEVENT for each handle this connection holds to the service
-   * (Dinit sends both, newest first). The status blocks are computed once by the caller.
+   * (Dinit sends both, newest first). statusInfos gives the two status blocks; the caller builds
+   * them at the first call and hands the same ones to every connection.
    */
   serviceEvent(
     name: string,
