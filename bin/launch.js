@@ -5,6 +5,13 @@
 const fs = require('node:fs');
 const path = require('node:path');
 
+// NODE_EXTRA_CA_CERTS, which the executable's sh part kept aside while Node started (see
+// bin/dinit), goes back for the processes we start, before anything reads the environment.
+if (process.env.DINIT_TS_EXTRA_CA_CERTS !== undefined) {
+  process.env.NODE_EXTRA_CA_CERTS = process.env.DINIT_TS_EXTRA_CA_CERTS;
+  delete process.env.DINIT_TS_EXTRA_CA_CERTS;
+}
+
 const root = path.resolve(__dirname, '..');
 const { cacheDir, cacheModules, runCached } = require('./code-cache.js');
 
