@@ -100,7 +100,8 @@ const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
     const rates = secs.map((s) => BYTES / 1e6 / median(s));
     impls.forEach((impl, i) => {
       console.log(
-        `  ${impl.name.padEnd(9)} ${rates[i].toFixed(0).padStart(6)} MB/s (${median(secs[i]).toFixed(3)} s)`,
+        `  ${impl.name.padEnd(9)} ${rates[i].toFixed(0).padStart(6)} MB/s (${median(secs[i]).toFixed(3)} s;` +
+          ` runs ${secs[i].map((x) => x.toFixed(3)).join(' ')})`,
       );
     });
     if (rates.length === 2)
