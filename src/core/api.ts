@@ -134,8 +134,8 @@ export interface ServiceManager {
   isShuttingDown(): boolean;
   /** True when no service is active (the daemon exits/shuts down then). */
   allStopped(): boolean;
-  /** How many services are starting or stopping (optional for test managers). */
-  countTransitioning?(): number;
+  /** How many services are starting or stopping. */
+  countTransitioning(): number;
   /** Called once when every service has stopped after a shutdown or when nothing remains active. */
   onAllStopped(cb: () => void): void;
 

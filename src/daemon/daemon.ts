@@ -180,7 +180,7 @@ class Daemon {
       undefined,
       undefined,
       parts.memoryReleaser?.(),
-      () => (this.manager?.countTransitioning?.() ?? 0) > 0,
+      () => (this.manager?.countTransitioning() ?? 0) > 0,
     );
   }
 

@@ -306,6 +306,10 @@ export class FakeManager implements api.ServiceManager {
   allStopped(): boolean {
     return [...this.recs.values()].every((r) => r.state === 'stopped');
   }
+  countTransitioning(): number {
+    return [...this.recs.values()].filter((r) => r.state === 'starting' || r.state === 'stopping')
+      .length;
+  }
   onAllStopped(): void {}
 
   addListener(l: api.ServiceListener): void {
