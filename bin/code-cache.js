@@ -95,8 +95,7 @@ function runCached(file, st, cache, req, { tag, onlyAfterSuccess = false } = {})
   const cacheFile = cache && `${cache.dir}/code-cache/${name}`;
   const { script, stale } = compileWithCache(file, cacheFile);
   const mod = { exports: {}, filename: file, id: file };
-  const dir = file.slice(0, file.lastIndexOf('/'));
-  script.runInThisContext()(mod.exports, req, mod, file, dir);
+  script.runInThisContext()(mod.exports, req, mod, file, file.slice(0, slash));
   if (cacheFile && stale) {
     process.once('exit', (code) => {
       if (onlyAfterSuccess && code !== 0) return;
@@ -137,7 +136,7 @@ function cacheModules(dir, cache) {
   const Module = module.constructor;
   const prior = Module._extensions['.js'];
   const made = [];
-  Module._extensions['.js'] = function compileCached(mod, filename) {
+  Module._extensions['.js'] = function loadWithCache(mod, filename) {
     let st;
     try {
       st = filename.startsWith(`${dir}/`) ? fs.statSync(filename) : undefined;
