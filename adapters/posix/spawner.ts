@@ -39,9 +39,11 @@ const LIMIT = {
   retryMs: 2,
   /**
    * Signals sent in one request (12 bytes each, well within the spawner's buffer); a full
-   * batch goes at once, and the spawner reaps between requests.
+   * batch goes at once, and the spawner reaps between requests. The first batch of a burst is
+   * smaller, so that the spawner starts on it while the daemon works out the rest.
    */
   signalBatch: 64,
+  firstSignalBatch: 8,
   /** The spawner's limits on the child fd map and on the fds passed with one launch. */
   map: 64,
   fds: 16,
@@ -149,6 +151,8 @@ export class Spawner {
   private retry: NodeJS.Timeout | undefined;
   /** Signals asked for in the current turn, as (pid, signal, group) triples, sent together. */
   private signals: number[] = [];
+  /** Signals that make a full batch in this burst (see LIMIT.firstSignalBatch). */
+  private signalBatch: number = LIMIT.firstSignalBatch;
   /** Who awaits each child's exit: a watcher, or (a launch of ours) its callbacks. */
   private readonly exits = new Map<number, ExitWatcher>();
   private readonly recent = new Map<number, ExitStatus>();
@@ -358,10 +362,19 @@ export class Spawner {
    */
   signal(pid: number, signal: number, group: boolean): boolean {
     if (!this.alive) return false;
-    if (this.signals.length === 0) queueMicrotask(() => this.sendSignals());
+    if (this.signals.length === 0) queueMicrotask(() => this.endSignalBurst());
     this.signals.push(pid, signal, group ? 1 : 0);
-    if (this.signals.length >= 3 * LIMIT.signalBatch) this.sendSignals();
+    if (this.signals.length >= 3 * this.signalBatch) {
+      this.sendSignals();
+      this.signalBatch = LIMIT.signalBatch;
+    }
     return true;
+  }
+
+  /** Sends what the code that asked for signals left, once it has returned. */
+  private endSignalBurst(): void {
+    this.sendSignals();
+    this.signalBatch = LIMIT.firstSignalBatch;
   }
 
   private sendSignals(): void {
