@@ -266,8 +266,9 @@ export class LinuxOs extends PosixOs {
   openNotifySocket(
     owner: { uid?: number; gid?: number },
     onMessage: (msg: NotifyDatagram) => void,
+    at?: string,
   ): NotifySocket {
-    return this.notify().open(owner, onMessage);
+    return this.notify().open(owner, onMessage, at);
   }
 
   /** getsid(2) through the FFI layer; undefined when the process is gone or without koffi. */

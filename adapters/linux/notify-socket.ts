@@ -35,11 +35,19 @@ interface MsgCalls {
   getsid(pid: number): number;
 }
 
-/** The notify sockets of one daemon, under one directory it creates on first use. */
+/** How a socket's file is named in its directory (six random bytes in hex). */
+const SOCKET_NAME = /^[0-9a-f]{12}$/;
+/** How the directory of a daemon's sockets is named (mkdtemp's suffix added). */
+const DIR_PREFIX = 'dinit-notify.';
+
+/**
+ * The notify sockets of one daemon, under one directory it creates on first use; sockets taken
+ * over from an earlier manager stay in that manager's directory.
+ */
 export class NotifySockets {
   private dir: string | undefined;
-  /** Sockets open in dir; the directory goes when the last one closes. */
-  private openCount = 0;
+  /** Open sockets per directory; a directory goes when its last one closes. */
+  private readonly openIn = new Map<string, number>();
   private calls: MsgCalls | undefined;
   private readonly word: number;
   private readonly le = nodeOs.endianness() === 'LE';
@@ -61,10 +69,11 @@ export class NotifySockets {
   open(
     owner: { uid?: number; gid?: number },
     onMessage: (m: NotifyDatagram) => void,
+    at?: string,
   ): NotifySocket {
     const calls = this.bind();
-    const dir = this.directory();
-    const p = path.join(dir, crypto.randomBytes(6).toString('hex'));
+    const dir = at === undefined ? this.directory() : this.earlierDirectory(at);
+    const p = at ?? path.join(dir, crypto.randomBytes(6).toString('hex'));
     const addr = this.sockaddrUn(p);
     if (!addr) throw new Error(`socket path too long: ${p}`);
     const libc = this.libc;
@@ -77,7 +86,7 @@ export class NotifySockets {
       } catch {
         // Not created.
       }
-      this.removeIfUnused();
+      this.removeIfUnused(dir);
       throw new Error(`${what}: ${libc.strerror(errno)}`);
     };
     const one = Buffer.alloc(4);
@@ -93,8 +102,43 @@ export class NotifySockets {
     } catch (e) {
       fail(`chown/chmod ${p}`, (e as NodeJS.ErrnoException).errno ?? 0);
     }
-    this.openCount++;
+    this.openIn.set(dir, (this.openIn.get(dir) ?? 0) + 1);
     return new LinuxNotifySocket(p, fd, onMessage, this, this.watcher());
+  }
+
+  /**
+   * The directory of a socket an earlier manager of ours opened, checked to be one (a socket
+   * name in a directory named as ours are, owned by us and not writable by others), made again
+   * if it is gone; the socket's stale file is removed. Throws when the path is not such a one.
+   */
+  private earlierDirectory(at: string): string {
+    const dir = path.dirname(at);
+    if (!path.isAbsolute(at) || !SOCKET_NAME.test(path.basename(at))) {
+      throw new Error(`not a socket path of ours: ${at}`);
+    }
+    if (!path.basename(dir).startsWith(DIR_PREFIX)) {
+      throw new Error(`not a directory of ours: ${dir}`);
+    }
+    const uid = typeof process.getuid === 'function' ? process.getuid() : -1;
+    let st: fs.Stats | undefined;
+    try {
+      st = fs.lstatSync(toBytes(dir));
+    } catch {
+      // Gone (a cleaned runtime directory): made again below.
+    }
+    if (st === undefined) {
+      fs.mkdirSync(toBytes(dir), { mode: 0o700 });
+      fs.chmodSync(toBytes(dir), 0o711);
+    } else if (!st.isDirectory() || st.uid !== uid || (st.mode & 0o022) !== 0) {
+      throw new Error(`${dir} is not a directory of this user's that only it may write`);
+    }
+    try {
+      if (!fs.lstatSync(toBytes(at)).isSocket()) throw new Error(`${at} is not a socket`);
+      fs.unlinkSync(toBytes(at));
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+    }
+    return dir;
   }
 
   /** getsid(2), or undefined when the process is gone. */
@@ -123,11 +167,13 @@ export class NotifySockets {
     }
   }
 
-  /** A socket closed: its fd goes, and the directory once no socket is left in it. */
-  released(fd: number): void {
+  /** A socket in dir closed: its fd goes, and the directory once no socket is left in it. */
+  released(fd: number, dir: string): void {
     this.libc.close(fd);
-    this.openCount--;
-    this.removeIfUnused();
+    const n = (this.openIn.get(dir) ?? 1) - 1;
+    if (n > 0) this.openIn.set(dir, n);
+    else this.openIn.delete(dir);
+    this.removeIfUnused(dir);
   }
 
   /** Removes the directory (every socket in it is closed by then). */
@@ -139,17 +185,19 @@ export class NotifySockets {
 
   /**
    * The daemon never leaves an empty directory behind: it goes with its last socket (the daemon
-   * exits only once every service has stopped), and the next socket makes a new one.
+   * exits only once every service has stopped), and the next socket makes a new one. An earlier
+   * manager's directory goes likewise once no socket we took over is left in it.
    */
-  private removeIfUnused(): void {
-    if (this.openCount > 0 || this.dir === undefined) return;
+  private removeIfUnused(dir: string): void {
+    if (this.openIn.has(dir)) return;
     try {
-      fs.rmdirSync(this.dir);
-    } catch {
-      // Not empty or already gone: left for dispose().
-      return;
+      fs.rmdirSync(toBytes(dir));
+    } catch (e) {
+      // Not empty: left for dispose() (our own), or for good (an earlier manager's, where a
+      // service still running may hold a socket). Gone: a new one is made when needed.
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') return;
     }
-    this.dir = undefined;
+    if (dir === this.dir) this.dir = undefined;
   }
 
   /**
@@ -214,7 +262,7 @@ export class NotifySockets {
     for (const base of candidates) {
       if (!base) continue;
       try {
-        const dir = fs.mkdtempSync(path.join(base, 'dinit-notify.'));
+        const dir = fs.mkdtempSync(path.join(base, DIR_PREFIX));
         fs.chmodSync(dir, 0o711);
         // Paths are byte strings from here on (src/bytes.ts), as the socket's bind is.
         this.dir = fromText(dir);
@@ -267,7 +315,7 @@ class LinuxNotifySocket implements NotifySocket {
     } catch {
       // Already gone (the directory was removed).
     }
-    this.owner.released(this.fd);
+    this.owner.released(this.fd, path.dirname(this.path));
   }
 
   private rewatch(): void {

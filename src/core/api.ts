@@ -56,6 +56,16 @@ export interface ResumeEntry {
   startTime?: string;
   outputFd?: number;
   outputIno?: number;
+  /** The sd_notify socket the process was given (ready-notification = notify), and its state. */
+  notify?: NotifyState;
+}
+
+/** A running process's sd_notify socket, last STATUS= text and watchdog timeout. */
+export interface NotifyState {
+  socket: string;
+  status?: string;
+  /** The watchdog timeout in ms (the process may have changed it); 0 for none. */
+  watchdogMs: number;
 }
 
 export interface ServiceListener {
@@ -136,6 +146,8 @@ export interface ServiceManager {
   allStopped(): boolean;
   /** How many services are starting or stopping. */
   countTransitioning(): number;
+  /** The sd_notify socket and state of the service's process, if it has one (for the journal). */
+  notifyState(ref: ServiceRef): NotifyState | undefined;
   /** Called once when every service has stopped after a shutdown or when nothing remains active. */
   onAllStopped(cb: () => void): void;
 

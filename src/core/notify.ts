@@ -41,6 +41,7 @@
  * status, that exit is a failure: restart = on-failure restarts it, restart = no does not.
  */
 
+import type { NotifyState } from './api';
 import type { Host } from './host';
 import { signalNumber, type NotifyDatagram, type NotifySocket, type Os } from './os';
 import { OneShotTimer } from './one-shot-timer';
@@ -119,6 +120,44 @@ export class Notifier {
     this.status = undefined;
     this.watchdogFired = false;
     this.watchdogMs = watchdogMs;
+    const socket = this.openSocket(owner);
+    if (socket === undefined) return undefined;
+    const env: Record<string, string> = { NOTIFY_SOCKET: socket.path };
+    if (watchdogMs > 0) env.WATCHDOG_USEC = String(watchdogMs * 1000);
+    return env;
+  }
+
+  /**
+   * Takes over the socket an earlier manager opened for a process that is still running (the
+   * process knows only that path): bound again at it, with the STATUS= text and watchdog timeout
+   * the journal kept. The watchdog is armed by armWatchdog, once the service is started again.
+   * False, with the reason logged, when it cannot be bound; the process then runs on unheard.
+   */
+  reopen(
+    state: NotifyState,
+    owner: { uid?: number; gid?: number },
+    pid: number,
+    session: number,
+  ): boolean {
+    this.close();
+    this.status = state.status;
+    this.watchdogFired = false;
+    this.watchdogMs = state.watchdogMs;
+    if (this.openSocket(owner, state.socket) === undefined) return false;
+    this.session = session > 0 ? session : pid;
+    return true;
+  }
+
+  /** The socket's path, the STATUS= text and the watchdog timeout, while a socket is open. */
+  state(): NotifyState | undefined {
+    if (this.socket === undefined) return undefined;
+    const s: NotifyState = { socket: this.socket.path, watchdogMs: this.watchdogMs };
+    if (this.status !== undefined) s.status = this.status;
+    return s;
+  }
+
+  /** Opens the socket (at `at`, when reopening one); undefined, with the reason logged, if not. */
+  private openSocket(owner: { uid?: number; gid?: number }, at?: string): NotifySocket | undefined {
     const name = this.target.name;
     if (this.os.openNotifySocket === undefined) {
       this.host.log(
@@ -129,19 +168,25 @@ export class Notifier {
     }
     let socket: NotifySocket | undefined;
     try {
-      socket = this.os.openNotifySocket(owner, (msg) => {
-        if (this.socket !== socket) return;
-        this.handle(msg);
-        this.settle();
-      });
+      socket = this.os.openNotifySocket(
+        owner,
+        (msg) => {
+          if (this.socket !== socket) return;
+          this.handle(msg);
+          this.settle();
+        },
+        at,
+      );
     } catch (e) {
-      this.host.log('error', `${name}: cannot open the sd_notify socket: ${(e as Error).message}`);
+      const what = at === undefined ? 'open' : `reopen ${at} as`;
+      this.host.log(
+        'error',
+        `${name}: cannot ${what} the sd_notify socket: ${(e as Error).message}`,
+      );
       return undefined;
     }
     this.socket = socket;
-    const env: Record<string, string> = { NOTIFY_SOCKET: socket.path };
-    if (watchdogMs > 0) env.WATCHDOG_USEC = String(watchdogMs * 1000);
-    return env;
+    return socket;
   }
 
   /** The launch succeeded with this pid: its session is the service's. */

@@ -311,11 +311,14 @@ export interface Os {
    * Opens a service's sd_notify socket, which only `owner` (the service's user; the daemon's own
    * when absent) and the daemon may send to. Throws an Error saying what failed. Linux: a
    * SOCK_DGRAM unix socket with SO_PASSCRED in a directory of the daemon's; absent on FreeBSD
-   * and macOS (a notify service then fails to start, saying so).
+   * and macOS (a notify service then fails to start, saying so). With `at`, the socket is bound
+   * again at that path, one an earlier manager opened for a process that is still running (it
+   * knows the path from its NOTIFY_SOCKET): the stale file is replaced.
    */
   openNotifySocket?(
     owner: { uid?: number; gid?: number },
     onMessage: (msg: NotifyDatagram) => void,
+    at?: string,
   ): NotifySocket;
 
   /**

@@ -72,9 +72,31 @@ export class ProcessService extends BaseProcessService {
    */
   protected override resume(entry: ResumeEntry): boolean {
     if (!this.adoptProcess(entry)) return false;
-    if (entry.state === 'starting') this.resumeStarting();
-    else this.started();
+    if (entry.state === 'starting') {
+      this.resumeStarting();
+      return true;
+    }
+    const heard = this.resumeNotify(entry);
+    this.started();
+    if (heard && this.state === 'started') this.notifier?.armWatchdog();
     return true;
+  }
+
+  /**
+   * A started sd_notify service keeps talking to the socket it was launched with: it is bound
+   * again (the old manager's went with it), so that STATUS= and the watchdog's pings are heard,
+   * and the watchdog runs again from now. True when the socket is open.
+   */
+  private resumeNotify(entry: ResumeEntry): boolean {
+    if (this.desc.readyNotification?.kind !== 'notify' || entry.notify === undefined) return false;
+    if (!this.notifier) this.notifier = this.makeNotifier();
+    const runAs = this.desc.runAs;
+    return this.notifier.reopen(
+      entry.notify,
+      { uid: runAs?.uid, gid: runAs?.gid },
+      entry.pid,
+      this.os.sessionOf?.(entry.pid) ?? entry.pid,
+    );
   }
 
   /**
@@ -91,6 +113,7 @@ export class ProcessService extends BaseProcessService {
   }
 
   protected override onAdoptedExit(): void {
+    this.beforeMainExit();
     const relaunch = this.relaunchAdopted && this.state === 'starting';
     this.relaunchAdopted = false;
     if (relaunch) this.doRestart();

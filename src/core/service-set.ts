@@ -4,6 +4,7 @@
 
 import type {
   DepEditResult,
+  NotifyState,
   ResumeEntry,
   ReloadResult,
   ServiceListener,
@@ -656,5 +657,10 @@ export class ServiceSet implements ServiceManager, LoaderHost {
 
   countTransitioning(): number {
     return this.transitioning;
+  }
+
+  notifyState(ref: ServiceRef): NotifyState | undefined {
+    const r = this.rec(ref);
+    return r instanceof ProcessService ? r.notifier?.state() : undefined;
   }
 }

@@ -1,6 +1,7 @@
 // The manager's journal: what a new manager needs to take the running services back after this
 // one crashed or re-executed itself (dinitctl daemon-reexec, SIGUSR2): each service's state,
-// marks, pins, main pid with its start time, and the buffered-output pipe it reads. It lives
+// marks, pins, main pid with its start time, the buffered-output pipe it reads and its sd_notify
+// socket (with the STATUS= text and watchdog timeout as of the entry's last write). It lives
 // beside the control socket as JSON lines: a header, then one line per change (a service's
 // entry, a service gone, the daemon's state), so that an event costs one append of what changed.
 // It is compacted (rewritten whole, temp file then rename) when the changes outgrow the entries.
@@ -246,6 +247,8 @@ export class Journal {
     };
     const id = st.pid > 0 ? this.os.processIdentity?.(st.pid) : undefined;
     if (id !== undefined) Object.assign(e, id);
+    const notify = st.pid > 0 ? this.manager.notifyState(ref) : undefined;
+    if (notify !== undefined) e.notify = notify;
     return e;
   }
 

@@ -417,9 +417,10 @@ export class FakeOs implements Os {
   openNotifySocket(
     owner: { uid?: number; gid?: number },
     onMessage: (msg: NotifyDatagram) => void,
+    at?: string,
   ): NotifySocket {
     const rec: FakeNotifySocket = {
-      path: `/run/fake-notify/${this.notifySockets.length + 1}`,
+      path: at ?? `/run/fake-notify/${this.notifySockets.length + 1}`,
       owner,
       closed: false,
       queued: [],

@@ -3,6 +3,7 @@
 // readiness, exec-failure stages and reaping of orphans. Needs Linux and root; the helper
 // tests need the built helper (npm run build).
 
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
@@ -13,6 +14,7 @@ import { findExecHelper } from '../../../adapters/posix/native-programs';
 import type { ExitStatus } from '../../../src/model';
 import { execStageDescription } from '../../../src/model';
 import { eventually } from '../../support/eventually';
+import { have } from '../../support/processes';
 import { processSpec } from '../../support/process-spec';
 
 const isLinux = process.platform === 'linux';
@@ -22,6 +24,7 @@ const describeLinux = isLinux ? describe : describe.skip;
 const itRoot = isRoot ? it : it.skip;
 const itHelper = helper ? it : it.skip;
 const itRootHelper = isRoot && helper ? it : it.skip;
+const itPython = have('python3') ? it : it.skip;
 const hasIonice = ['/usr/bin/ionice', '/bin/ionice'].some((p) => fs.existsSync(p));
 
 if (!isLinux) console.warn('adapter integration tests skipped: not Linux');
@@ -528,6 +531,46 @@ describeLinux('Linux adapter', () => {
     const again = adapter.openActivationSocket(sockPath, 0o600);
     again.close();
     expect(fs.statSync(sockPath).isSocket()).toBe(true);
+  });
+
+  itPython('binds an sd_notify socket again at the path an earlier manager gave out', async () => {
+    const earlier = new LinuxOs({ log: () => {} });
+    const first = earlier.openNotifySocket({}, () => {});
+    const at = first.path;
+    const dir = path.dirname(at);
+    // The earlier manager is gone as far as the path goes (its socket file stays behind); the
+    // stale file is replaced, in the earlier manager's directory.
+    const other = new LinuxOs({ log: () => {} });
+    const got: string[] = [];
+    const again = other.openNotifySocket({}, (m) => got.push(m.data.toString()), at);
+    expect(again.path).toBe(at);
+    // A datagram from another process (Node has no unix datagram sockets).
+    const send =
+      'import socket,sys; socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM).sendto(b"STATUS=after", sys.argv[1])';
+    execFileSync('python3', ['-c', send, at]);
+    await eventually('the message', () => {
+      again.drain();
+      return got.length === 1;
+    });
+    expect(got).toEqual(['STATUS=after']);
+    // The directory goes with the last socket taken over in it.
+    again.close();
+    expect(fs.existsSync(dir)).toBe(false);
+    first.close();
+    earlier.dispose();
+    // Only a socket in a directory of ours is taken over, and nothing else is removed.
+    const keep = path.join(tmp, 'dinit-notify.xyz', '0a1b2c3d4e5f');
+    fs.mkdirSync(path.dirname(keep));
+    fs.writeFileSync(keep, 'keep me');
+    expect(() => other.openNotifySocket({}, () => {}, keep)).toThrow('is not a socket');
+    expect(fs.readFileSync(keep, 'utf8')).toBe('keep me');
+    expect(() => other.openNotifySocket({}, () => {}, path.join(tmp, '0a1b2c3d4e5f'))).toThrow(
+      'not a directory of ours',
+    );
+    expect(() => other.openNotifySocket({}, () => {}, '/etc/passwd')).toThrow(
+      'not a socket path of ours',
+    );
+    other.dispose();
   });
 
   itHelper('passes the activation socket non-blocking, as upstream does', async () => {

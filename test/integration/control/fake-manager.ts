@@ -310,6 +310,10 @@ export class FakeManager implements api.ServiceManager {
     return [...this.recs.values()].filter((r) => r.state === 'starting' || r.state === 'stopping')
       .length;
   }
+  /** No service of the fake has an sd_notify socket. */
+  notifyState(): undefined {
+    return undefined;
+  }
   onAllStopped(): void {}
 
   addListener(l: api.ServiceListener): void {

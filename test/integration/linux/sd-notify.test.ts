@@ -115,6 +115,45 @@ const linux = process.platform === 'linux' && isBuilt() && have('python3');
     expect(d.ctl('why', 'dog').stdout).toMatch(/killed by signal 6/);
   });
 
+  it('goes on hearing a started service across daemon-reexec: STATUS= and the watchdog', async () => {
+    const out = sb.outDir('out');
+    sb.service(
+      'dog',
+      'type = process',
+      `command = ${NOTIFY} ${out}`,
+      'ready-notification = notify',
+      'watchdog-timeout = 1',
+      'restart = on-failure',
+      'restart-delay = 0',
+    );
+    d = await sb.start(['idle']);
+    fs.writeFileSync(path.join(out, 'go'), '');
+    expect(d.ctl('start', 'dog').status).toBe(0);
+    const pid = readPid(out);
+    const socket = fs.readFileSync(path.join(out, 'env'), 'utf8').split('\n')[0];
+    await eventually('the status text', () => /serving/.test(d.ctl('why', 'dog').stdout));
+    expect(d.ctl('daemon-reexec').status).toBe(0);
+    await eventually('the new manager', () => d.ctl('is-started', 'dog').status === 0);
+    // The same process, bound again at the path it was given, with the text it last sent.
+    expect(d.ctl('status', 'dog').stdout).toContain(`Process ID: ${pid}`);
+    expect(fs.statSync(socket).isSocket()).toBe(true);
+    expect(d.ctl('why', 'dog').stdout).toContain('Status (sd_notify): serving');
+    fs.writeFileSync(path.join(out, 'status'), 'after the re-exec');
+    await eventually('the text sent after the re-exec', () =>
+      d.ctl('why', 'dog').stdout.includes('Status (sd_notify): after the re-exec'),
+    );
+    // Its pings are heard: it runs on well past its timeout of a second...
+    const pings = () => Number(fs.readFileSync(path.join(out, 'pings'), 'utf8'));
+    const before = pings();
+    await eventually('ten more pings', () => pings() >= before + 10);
+    expect(alive(pid)).toBe(true);
+    expect(readPid(out)).toBe(pid);
+    // ...and a missed one is still caught.
+    fs.writeFileSync(path.join(out, 'hang'), '');
+    await eventually('the hung process to be aborted', () => !alive(pid));
+    await eventually('a new process', () => readPid(out) !== pid);
+  });
+
   (have('systemd-notify') ? it : it.skip)('takes READY=1 from systemd-notify', async () => {
     const out = sb.outDir('out');
     const script = path.join(out, 'svc.sh');

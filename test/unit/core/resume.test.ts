@@ -103,6 +103,48 @@ describe('resuming from the journal', () => {
     expect(h.eventsOf('p')).toEqual(['started']);
   });
 
+  test("a started sd_notify service's socket is bound again at its path, with its status and watchdog", () => {
+    const h = new Harness().add(
+      desc('p', {
+        type: 'process',
+        readyNotification: { kind: 'notify' },
+        watchdogTimeoutMs: 3000,
+        restart: 'no',
+      }),
+    );
+    const at = '/run/dinit-notify.abc/0a1b2c3d4e5f';
+    h.os.setSession(506, 506);
+    h.set.resume([
+      running(h, 'p', 506, { notify: { socket: at, status: 'serving', watchdogMs: 2000 } }),
+    ]);
+    expect(h.state('p')).toBe('started');
+    expect(h.os.notifySockets.map((x) => x.path)).toEqual([at]);
+    expect(h.set.notifyState(h.ref('p'))?.status).toBe('serving');
+    const send = (text: string) =>
+      h.os.notifySockets[0].onMessage({ data: Buffer.from(text), pid: 506 });
+    send('STATUS=after the re-exec');
+    expect(h.set.notifyState(h.ref('p'))?.status).toBe('after the re-exec');
+    // The watchdog runs again, with the timeout the process had set (2 s, not the 3 s described).
+    h.os.advance(1500);
+    send('WATCHDOG=1');
+    h.os.advance(1999);
+    expect(h.os.pidSignals).toEqual([]);
+    h.os.advance(1);
+    expect(h.os.pidSignals).toEqual([{ pid: 506, signal: 6, target: 'group' }]);
+    h.os.pidExit(506, signalled(6));
+    expect(h.state('p')).toBe('stopped');
+    expect(h.os.notifySockets[0].closed).toBe(true);
+  });
+
+  test('a started sd_notify service without a journaled socket runs on unheard', () => {
+    const h = new Harness().add(
+      desc('p', { type: 'process', readyNotification: { kind: 'notify' } }),
+    );
+    h.set.resume([running(h, 'p', 507)]);
+    expect(h.state('p')).toBe('started');
+    expect(h.os.notifySockets).toEqual([]);
+  });
+
   test('a process that was starting without readiness notification is taken back as started', () => {
     const h = new Harness().add(desc('p', { type: 'process' }));
     h.set.resume([running(h, 'p', 505, { state: 'starting' })]);

@@ -5,7 +5,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { ServiceManager, ServiceRef } from '../../../src/core/api';
+import type { NotifyState, ServiceManager, ServiceRef } from '../../../src/core/api';
 import type { ProcessIdentity } from '../../../src/core/os';
 import { Journal, readJournal } from '../../../src/daemon/journal';
 
@@ -14,6 +14,7 @@ interface FakeService extends ServiceRef {
   pid: number;
   markedActive: boolean;
   outputFd?: number;
+  notify?: NotifyState;
 }
 
 function fakeManager(services: FakeService[]): ServiceManager {
@@ -27,6 +28,7 @@ function fakeManager(services: FakeService[]): ServiceManager {
       pinnedStarted: false,
       pinnedStopped: false,
     }),
+    notifyState: (ref: FakeService) => ref.notify,
   } as unknown as ServiceManager;
 }
 
@@ -109,6 +111,25 @@ describe('journal', () => {
     ]);
     const back = readJournal(file);
     expect(back?.services.map((e) => [e.name, e.pid, e.startTime])).toEqual([['a', 101, 't101']]);
+  });
+
+  it("keeps a running process's sd_notify socket, STATUS= text and watchdog timeout", async () => {
+    const a = svc('a', 'started', 100);
+    a.notify = { socket: '/run/dinit-notify.x/0a1b2c3d4e5f', status: 'serving', watchdogMs: 2000 };
+    const { journal } = setup(true, [a]);
+    journal.schedule();
+    await tick();
+    expect(readJournal(file)?.services[0].notify).toEqual(a.notify);
+    // The text changes with no event of the service: the next write of its entry takes it.
+    a.notify = { ...a.notify, status: 'draining' };
+    journal.write();
+    expect(readJournal(file)?.services[0].notify?.status).toBe('draining');
+    // A process that is gone has no socket to take back.
+    a.pid = -1;
+    a.state = 'stopping';
+    journal.schedule(a);
+    await tick();
+    expect(readJournal(file)?.services[0].notify).toBeUndefined();
   });
 
   it('records a change of the daemon state and leaves out a torn last line', async () => {
