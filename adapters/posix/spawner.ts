@@ -381,9 +381,12 @@ export class Spawner {
     const part = this.signals;
     if (part.length === 0 || !this.alive) return;
     this.signals = [];
-    const data = Buffer.allocUnsafe(4 + 4 * part.length);
-    data.writeInt32LE(2, 0);
-    for (let i = 0; i < part.length; i++) data.writeInt32LE(part[i], 4 + 4 * i);
+    // Through an Int32Array, in native order as the launch header is: Buffer's writeInt32LE
+    // checks its arguments through a wrapper that allocates on every call.
+    const words = new Int32Array(1 + part.length);
+    words[0] = 2;
+    words.set(part, 1);
+    const data = Buffer.from(words.buffer, 0, words.byteLength);
     // A dead spawner is handled after the caller returns, not in the middle of its work.
     if (this.msg.send(this.sock, data, []) < 0) queueMicrotask(() => this.died());
   }
