@@ -354,12 +354,14 @@ export class DaemonLog {
    * false, to the main log only.
    */
   log(level: LogLevel, message: string, toConsole = true): void {
+    if (level === 'none') return;
     const rank = LOG_LEVEL_RANK[level];
+    const onConsole = toConsole && rank >= this.consoleRank;
+    const inMain = this.main !== undefined && rank >= this.mainRank;
+    if (!onConsole && !inMain) return;
     const line = `dinit: ${message}\n`;
-    if (toConsole && rank >= this.consoleRank && level !== 'none') this.console.push(line);
-    if (this.main !== undefined && rank >= this.mainRank && level !== 'none') {
-      this.main.push(this.priority(level) + line);
-    }
+    if (onConsole) this.console.push(line);
+    if (inMain) this.main?.push(this.priority(level) + line);
   }
 
   /** Log from the core/adapters through the Os port (its 'info' is our 'notice'). */
@@ -369,30 +371,35 @@ export class DaemonLog {
 
   /** "[  OK  ] name" on the console, "service name started." in the main log. */
   serviceStarted(name: string): void {
-    this.statusLine('notice', `[  OK  ] ${name}\n`);
-    this.mainOnly('notice', `dinit: service ${name} started.\n`);
+    if (this.showsStatus('notice')) this.console.push(`[  OK  ] ${name}\n`);
+    if (this.logsMain('notice'))
+      this.main?.push(this.priority('notice') + `dinit: service ${name} started.\n`);
   }
 
   /** "[FAILED] name"; a failure caused by a dependency counts as a warning on the console. */
   serviceFailed(name: string, depFailed: boolean): void {
-    this.statusLine(depFailed ? 'warn' : 'error', `[FAILED] ${name}\n`);
-    this.mainOnly('error', `dinit: service ${name} failed to start.\n`);
+    if (this.showsStatus(depFailed ? 'warn' : 'error')) this.console.push(`[FAILED] ${name}\n`);
+    if (this.logsMain('error'))
+      this.main?.push(this.priority('error') + `dinit: service ${name} failed to start.\n`);
   }
 
   /** "[STOPPD] name" on the console, "service name stopped." in the main log. */
   serviceStopped(name: string): void {
-    this.statusLine('notice', `[STOPPD] ${name}\n`);
-    this.mainOnly('notice', `dinit: service ${name} stopped.\n`);
+    if (this.showsStatus('notice')) this.console.push(`[STOPPD] ${name}\n`);
+    if (this.logsMain('notice'))
+      this.main?.push(this.priority('notice') + `dinit: service ${name} stopped.\n`);
   }
 
-  private statusLine(level: LogLevel, text: string): void {
-    if (this.statusLines || LOG_LEVEL_RANK[level] >= this.consoleRank) this.console.push(text);
+  /**
+   * Whether a status line at this level goes to the console, and a line to the main log: asked
+   * before the line is built, as most are for nobody (a quiet daemon, a thousand services).
+   */
+  private showsStatus(level: LogLevel): boolean {
+    return this.statusLines || LOG_LEVEL_RANK[level] >= this.consoleRank;
   }
 
-  private mainOnly(level: LogLevel, text: string): void {
-    if (this.main !== undefined && LOG_LEVEL_RANK[level] >= this.mainRank) {
-      this.main.push(this.priority(level) + text);
-    }
+  private logsMain(level: LogLevel): boolean {
+    return this.main !== undefined && LOG_LEVEL_RANK[level] >= this.mainRank;
   }
 
   /**
