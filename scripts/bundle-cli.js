@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Bundles dinitctl into two files, which bin/dinitctl loads instead of some 25 separate modules
 // (one file to find, read and compile on every run): main.bundle.js, every subcommand and what
-// they import, and query.bundle.js, the entry of the queries scripts run most (query-main.ts) with
+// they import, and quick.bundle.js, the entry of the commands scripts run most (quick-main.ts) with
 // those commands only. Both are made from the TypeScript sources, so that esbuild joins the
 // modules into one scope: no wrapper, exports object and property lookup per module, and a
 // third less code to read, compile and keep (a status run then stays under the size at which V8
@@ -18,9 +18,9 @@ const cli = path.join(root, 'dist/src/cli');
 const bundles = [
   { entry: path.join(root, 'src/cli/main.ts'), out: path.join(cli, 'main.bundle.js') },
   {
-    entry: path.join(root, 'src/cli/query-main.ts'),
-    out: path.join(cli, 'query.bundle.js'),
-    query: true,
+    entry: path.join(root, 'src/cli/quick-main.ts'),
+    out: path.join(cli, 'quick.bundle.js'),
+    quick: true,
   },
 ];
 
@@ -34,26 +34,26 @@ try {
 }
 
 // main.ts loads a subcommand by id with require(`../../commands/${id}`); esbuild bundles such a
-// template require only when it names the extension, so the bundled copy gets one. The query
+// template require only when it names the extension, so the bundled copy gets one. The quick
 // bundle gets a plain require of each of its commands instead, so that it holds no other.
 const COMMAND_REQUIRE = 'require(`../../commands/${id}`)';
-function commandRequire(query) {
-  if (!query) return 'require(`../../commands/${id}.ts`)';
-  const each = queryWords().map(
+function commandRequire(quick) {
+  if (!quick) return 'require(`../../commands/${id}.ts`)';
+  const each = quickWords().map(
     (c) => `id === ${JSON.stringify(c)} ? require("../../commands/${c}") : `,
   );
-  return `(${each.join('')}(() => { throw new Error(\`\${id} is not in the query bundle\`); })())`;
+  return `(${each.join('')}(() => { throw new Error(\`\${id} is not in the quick bundle\`); })())`;
 }
 
-/** The query bundle's commands, as bin/dinitctl declares them (the one list of them). */
-function queryWords() {
+/** The quick bundle's commands, as bin/dinitctl declares them (the one list of them). */
+function quickWords() {
   const bin = path.join(root, 'bin', 'dinitctl');
-  const m = /^const QUERY_WORDS = (\[[^\]]*\]);$/m.exec(fs.readFileSync(bin, 'utf8'));
-  if (m === null) throw new Error(`${bin} no longer declares const QUERY_WORDS = [...];`);
-  return JSON.parse(m[1].replace(/'/g, '"'));
+  const m = /^const QUICK_WORDS = (\[[^\]]*\]);$/m.exec(fs.readFileSync(bin, 'utf8'));
+  if (m === null) throw new Error(`${bin} no longer declares const QUICK_WORDS = [...];`);
+  return JSON.parse(m[1].replace(/'/g, '"').replace(/,\s*\]$/, ']'));
 }
 
-function commandsPlugin(query) {
+function commandsPlugin(quick) {
   return {
     name: 'commands',
     setup(build) {
@@ -62,7 +62,7 @@ function commandsPlugin(query) {
         if (!text.includes(COMMAND_REQUIRE)) {
           throw new Error(`${args.path} no longer loads commands with ${COMMAND_REQUIRE}`);
         }
-        return { contents: text.replace(COMMAND_REQUIRE, commandRequire(query)), loader: 'ts' };
+        return { contents: text.replace(COMMAND_REQUIRE, commandRequire(quick)), loader: 'ts' };
       });
     },
   };
@@ -74,7 +74,7 @@ function bundle(b) {
   return bundleForNode(esbuild, {
     entry: b.entry,
     out: b.out,
-    plugins: [commandsPlugin(b.query === true)],
+    plugins: [commandsPlugin(b.quick === true)],
   });
 }
 

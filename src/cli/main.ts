@@ -289,7 +289,7 @@ export function main(): void {
 
 /**
  * Process entry for a line already parsed from `argv`, of a subcommand without help or version
- * (what query-main's takes() accepts): runs it as main() would and exits with its code.
+ * (what quick-main's takes() accepts): runs it as main() would and exits with its code.
  */
 export function mainParsed(cl: CommandLine, argv: readonly string[]): void {
   const io = processIO();

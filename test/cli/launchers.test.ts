@@ -47,11 +47,11 @@ describeBuilt('--version', () => {
   });
 });
 
-// dinitctl status, is-started, is-failed and list load a smaller bundle of their own, with V8's
-// code cache on every Node; a line that only names one of those words goes to the full one, help
-// and errors included.
-const queryBundled = fs.existsSync(path.join(ROOT, 'dist/src/cli/query.bundle.js'));
-(built && queryBundled ? describe : describe.skip)('query bundle', () => {
+// dinitctl status, is-started, is-failed, list, start, stop, restart, wake and release load a
+// smaller bundle of their own, with V8's code cache on every Node; a line that only names one of
+// those words goes to the full one, help and errors included.
+const quickBundled = fs.existsSync(path.join(ROOT, 'dist/src/cli/quick.bundle.js'));
+(built && quickBundled ? describe : describe.skip)('quick bundle', () => {
   const dinitctl = path.join(BIN, 'dinitctl');
   const missing = path.join(os.tmpdir(), 'dinit-no-such-dir', 'status');
 
@@ -65,7 +65,7 @@ const queryBundled = fs.existsSync(path.join(ROOT, 'dist/src/cli/query.bundle.js
 
   it.each([
     [
-      ['-p', missing, 'start', 'status'],
+      ['-p', missing, 'unload', 'status'],
       `dinitctl: connecting to socket: ${missing}: No such file or directory\n`,
     ],
     [['status'], "dinitctl: Invalid command line.\nTry 'dinitctl --help' for more information.\n"],
@@ -83,6 +83,7 @@ const queryBundled = fs.existsSync(path.join(ROOT, 'dist/src/cli/query.bundle.js
 
     it("keeps the code V8 compiled for each query under the user's cache directory", async () => {
       sb.service('x', 'type = internal');
+      sb.service('y', 'type = internal');
       const d = await sb.start(['x']);
       const cache = sb.path('cache');
       fs.mkdirSync(cache);
@@ -100,7 +101,7 @@ const queryBundled = fs.existsSync(path.join(ROOT, 'dist/src/cli/query.bundle.js
       expect([first.status, first.stdout, first.stderr]).toEqual(expected);
       const made = fs.readdirSync(dir);
       expect(made).toEqual([
-        expect.stringMatching(/^[0-9a-z]+!query\.bundle\.js-status-\d+-\d+-v/),
+        expect.stringMatching(/^[0-9a-z]+!quick\.bundle\.js-status-\d+-\d+-v/),
       ]);
       const again = run(dinitctl, ['-p', d.socket, 'status', 'x'], env);
       expect([again.status, again.stdout, again.stderr]).toEqual(expected);
@@ -111,6 +112,18 @@ const queryBundled = fs.existsSync(path.join(ROOT, 'dist/src/cli/query.bundle.js
       const remade = run(dinitctl, ['-p', d.socket, 'status', 'x'], env);
       expect([remade.status, remade.stdout, remade.stderr]).toEqual(expected);
       expect(fs.readdirSync(dir)).toEqual(made);
+      // start and stop run from it too, each with a cache of its own (an internal service
+      // starts and stops at once, and upstream's dinitctl then names no service).
+      const start = run(dinitctl, ['-p', d.socket, 'start', 'y'], env);
+      expect([start.status, start.stdout, start.stderr]).toEqual([0, 'Service started.\n', '']);
+      const stop = run(dinitctl, ['-p', d.socket, 'stop', 'y'], env);
+      expect([stop.status, stop.stdout, stop.stderr]).toEqual([0, 'Service stopped.\n', '']);
+      expect(
+        fs
+          .readdirSync(dir)
+          .map((f) => /bundle\.js-([a-z-]+)-/.exec(f)?.[1])
+          .sort(),
+      ).toEqual(['start', 'status', 'stop']);
     });
   });
 

@@ -1,6 +1,7 @@
-// dinitctl's entry for the queries scripts run most (status, is-started, is-failed, list, the
-// words bin/dinitctl names): scripts/bundle-cli.js bundles it with these commands only, a third
-// of the code to load on every such run. bin/dinitctl tries it when one of these words is on the
+// dinitctl's entry for the commands scripts run most (the queries status, is-started, is-failed
+// and list, and start, stop, restart, wake and release: the words bin/dinitctl names):
+// scripts/bundle-cli.js bundles it with these commands only, a third of the code to load on every
+// such run. bin/dinitctl tries it when one of these words is on the
 // command line and runs the full entry (main.ts) for every line it does not take, help and
 // errors included.
 
