@@ -75,7 +75,11 @@ export class ServiceSet implements ServiceManager, LoaderHost {
   private transitioning = 0;
   private restartEnabled = true;
   private shutdownType: ShutdownType = 'none';
-  private listeners = new Set<ServiceListener>();
+  /**
+   * Replaced, never changed in place, when a listener comes or goes: an event's loop runs over the
+   * array it started with, without copying it for every event.
+   */
+  private listeners: readonly ServiceListener[] = [];
   private allStoppedCallbacks: (() => void)[] = [];
   /** Something was active since the last all-stopped notification. */
   private wasActive = false;
@@ -210,12 +214,13 @@ export class ServiceSet implements ServiceManager, LoaderHost {
   }
 
   notify(r: ServiceRecord, event: ServiceEvent): void {
-    if (this.listeners.size === 0) return;
+    const listeners = this.listeners;
+    if (listeners.length === 0) return;
     let st: ServiceStatus | undefined;
     const status = (): ServiceStatus => (st ??= this.statusOf(r));
-    for (const l of [...this.listeners]) {
+    for (let i = 0; i < listeners.length; i++) {
       try {
-        l.onServiceEvent(r, event, status);
+        listeners[i].onServiceEvent(r, event, status);
       } catch (e) {
         this.host.log('error', `service event listener failed: ${(e as Error).message}`);
       }
@@ -643,11 +648,11 @@ export class ServiceSet implements ServiceManager, LoaderHost {
   }
 
   addListener(l: ServiceListener): void {
-    this.listeners.add(l);
+    if (!this.listeners.includes(l)) this.listeners = [...this.listeners, l];
   }
 
   removeListener(l: ServiceListener): void {
-    this.listeners.delete(l);
+    this.listeners = this.listeners.filter((x) => x !== l);
   }
 
   /** Number of services not stopped (for the daemon and tests). */

@@ -90,7 +90,10 @@ export class ControlServer {
       },
     };
     this.listener = {
-      onServiceEvent: (ref, event, status) => this.broadcast(ref, event, status),
+      // Checked here: broadcast's closures cost an allocation at each call, connections or not.
+      onServiceEvent: (ref, event, status) => {
+        if (this.conns.size !== 0) this.broadcast(ref, event, status);
+      },
     };
     manager.addListener(this.listener);
   }
@@ -244,7 +247,6 @@ export class ControlServer {
 
   private broadcast(ref: ServiceRef, event: ServiceEvent, status: () => ServiceStatus): void {
     try {
-      if (this.conns.size === 0) return;
       // Built once, and only when some connection holds a handle to the service.
       let infos: [StatusInfo, StatusInfo] | undefined;
       const statusInfos = (): [StatusInfo, StatusInfo] =>
