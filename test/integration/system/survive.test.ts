@@ -1,8 +1,8 @@
 // The manager survives its own crash: `kill -9` of the Node manager, or daemon-reexec (SIGUSR2 or
 // dinitctl daemon-reexec), in a namespace booted with dinit as PID 1. A new manager takes every
 // service back from the journal through pidfds (same PIDs, no restarts), answers with the same
-// states, reads on from the buffered-output pipes the init held, and sees later exits. Skipped
-// where unshare cannot make namespaces.
+// states, reads on from the buffered-output pipes the init held, binds an sd_notify service's
+// socket again, and sees later exits. Skipped where unshare cannot make namespaces.
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -15,15 +15,19 @@ import {
   whyNoNamespaces,
   type NsBoot,
 } from './ns-harness';
+import { FIXTURES } from '../../support/daemon';
 
 const why = whyNoNamespaces();
 const describeNs = why === undefined ? describe : describe.skip;
 if (why !== undefined) console.log(`manager survival tests skipped: ${why}`);
 
 /** A small system: a getty-like service, a chatty logger with a buffered log, a forking daemon,
- * a scripted service that has run, and a service started only as a dependency. */
+ * a scripted service that has run, a service started only as a dependency, and an sd_notify
+ * daemon that pings its watchdog (fixtures/linux/sd-notify.py). */
 const tree = (dir: string): Record<string, string> => ({
-  boot: 'type = internal\nwaits-for = getty\nwaits-for = chatty\nwaits-for = daemon\nwaits-for = once\n',
+  boot:
+    'type = internal\nwaits-for = getty\nwaits-for = chatty\nwaits-for = daemon\n' +
+    'waits-for = once\nwaits-for = web\n',
   getty: 'type = process\ncommand = /usr/bin/script -q -c "/bin/sleep 1000" /dev/null\n',
   chatty: `type = process\nlog-type = buffer\ndepends-on = helper\ncommand = /bin/sh ${chatty(dir)}\n`,
   helper: 'type = process\ncommand = /bin/sleep 1003\n',
@@ -32,7 +36,18 @@ const tree = (dir: string): Record<string, string> => ({
     `command = /bin/sh -c "/bin/sleep 1002 & echo $$! > ${dir}/daemon.pid"\n` +
     `pid-file = ${dir}/daemon.pid\n`,
   once: `type = scripted\ncommand = /bin/sh -c "echo ran >> ${dir}/once.out"\n`,
+  web:
+    'type = process\nready-notification = notify\nwatchdog-timeout = 1\n' +
+    `command = ${path.join(FIXTURES, 'sd-notify.py')} ${notifyDir(dir)}\n`,
 });
+
+/** The sd_notify fixture's directory, with the file that lets it say READY=1 at once. */
+function notifyDir(dir: string): string {
+  const out = path.join(dir, 'web');
+  fs.mkdirSync(out, { recursive: true });
+  fs.writeFileSync(path.join(out, 'go'), '');
+  return out;
+}
 
 function chatty(dir: string): string {
   const file = path.join(dir, 'chatty.sh');
@@ -40,7 +55,7 @@ function chatty(dir: string): string {
   return file;
 }
 
-const SERVICES = ['boot', 'getty', 'chatty', 'helper', 'daemon', 'once'];
+const SERVICES = ['boot', 'getty', 'chatty', 'helper', 'daemon', 'once', 'web'];
 
 /** Process ID of each service, from dinitctl status. */
 function pidsOf(b: NsBoot): Record<string, string> {
@@ -87,6 +102,19 @@ describeNs('the manager survives its own crash', () => {
     expect(b.output()).not.toMatch(/could not be loaded again/);
   }
 
+  /**
+   * The sd_notify service is heard by the new manager: the text it sent before, then a new one,
+   * and its pings, which keep it running past its watchdog timeout of a second.
+   */
+  async function expectNotifyHeard(b: NsBoot, pids: Record<string, string>): Promise<void> {
+    const why = (): string => b.ctl('why', 'web').stdout;
+    expect(why()).toContain('Status (sd_notify): serving');
+    fs.writeFileSync(path.join(b.dir, 'web', 'status'), 'after');
+    expect(await waitFor(() => why().includes('Status (sd_notify): after'), 5000)).toBe(true);
+    await new Promise((r) => setTimeout(r, 2500));
+    expect(pidsOf(b).web).toBe(pids.web);
+  }
+
   async function expectStopSeen(b: NsBoot): Promise<void> {
     expect(b.ctl('stop', 'getty').status).toBe(0);
     expect(b.ctl('status', 'getty').stdout).toMatch(/State: STOPPED/);
@@ -120,6 +148,7 @@ describeNs('the manager survives its own crash', () => {
     const after = lines(b);
     expect(contiguous(after)).toBe(true);
     expect(after[after.length - 1]).toBeGreaterThan(before[before.length - 1]);
+    await expectNotifyHeard(b, pids);
     await expectStopSeen(b);
   });
 
@@ -155,6 +184,7 @@ describeNs('the manager survives its own crash', () => {
       const after = lines(b);
       expect(contiguous(after)).toBe(true);
       expect(after[after.length - 1]).toBeGreaterThan(before[before.length - 1]);
+      await expectNotifyHeard(b, pids);
       await expectStopSeen(b);
     },
   );
