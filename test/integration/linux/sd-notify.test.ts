@@ -20,6 +20,24 @@ const linux = process.platform === 'linux' && isBuilt() && have('python3');
   beforeEach(() => sb.service('idle', 'type = internal'));
 
   const status = (name: string) => d.ctl('status', name).stdout;
+
+  /** Starts "dog": the fixture with a watchdog of a second, restarted on failure; its out dir. */
+  async function startDog(): Promise<string> {
+    const out = sb.outDir('out');
+    sb.service(
+      'dog',
+      'type = process',
+      `command = ${NOTIFY} ${out}`,
+      'ready-notification = notify',
+      'watchdog-timeout = 1',
+      'restart = on-failure',
+      'restart-delay = 0',
+    );
+    d = await sb.start(['idle']);
+    fs.writeFileSync(path.join(out, 'go'), '');
+    expect(d.ctl('start', 'dog').status).toBe(0);
+    return out;
+  }
   const readPid = (out: string, file = 'pid') =>
     Number(fs.readFileSync(path.join(out, file), 'utf8'));
 
@@ -87,19 +105,7 @@ const linux = process.platform === 'linux' && isBuilt() && have('python3');
   });
 
   it('aborts a process that misses its watchdog and restarts it', async () => {
-    const out = sb.outDir('out');
-    sb.service(
-      'dog',
-      'type = process',
-      `command = ${NOTIFY} ${out}`,
-      'ready-notification = notify',
-      'watchdog-timeout = 1',
-      'restart = on-failure',
-      'restart-delay = 0',
-    );
-    d = await sb.start(['idle']);
-    fs.writeFileSync(path.join(out, 'go'), '');
-    expect(d.ctl('start', 'dog').status).toBe(0);
+    const out = await startDog();
     const first = readPid(out);
     expect(fs.readFileSync(path.join(out, 'env'), 'utf8').split('\n')[1]).toBe('1000000');
     // Ten pings, a quarter of the timeout apart: it stays up well past its timeout.
@@ -116,19 +122,7 @@ const linux = process.platform === 'linux' && isBuilt() && have('python3');
   });
 
   it('goes on hearing a started service across daemon-reexec: STATUS= and the watchdog', async () => {
-    const out = sb.outDir('out');
-    sb.service(
-      'dog',
-      'type = process',
-      `command = ${NOTIFY} ${out}`,
-      'ready-notification = notify',
-      'watchdog-timeout = 1',
-      'restart = on-failure',
-      'restart-delay = 0',
-    );
-    d = await sb.start(['idle']);
-    fs.writeFileSync(path.join(out, 'go'), '');
-    expect(d.ctl('start', 'dog').status).toBe(0);
+    const out = await startDog();
     const pid = readPid(out);
     const socket = fs.readFileSync(path.join(out, 'env'), 'utf8').split('\n')[0];
     await eventually('the status text', () => /serving/.test(d.ctl('why', 'dog').stdout));
