@@ -3,7 +3,9 @@
 // build) upstream's side by side: a process service writes LOG_FILE_BENCH_MB megabytes (200 by
 // default) of lines into its log file; the time runs from `dinitctl start` to the last byte in
 // the file, after a sync. Runs alternate between the daemons, each going first in every other
-// round, after one round that is not counted; prints the medians and the ratio.
+// round, after one round that is not counted; prints the medians and the ratio. It also prints the
+// time the writing took as the service itself measured it (with GNU date), which tells a daemon
+// that slows its service down from noise in the launch and the polling.
 'use strict';
 
 const { spawn, spawnSync } = require('node:child_process');
@@ -38,11 +40,18 @@ function sizeOf(file) {
 async function startDaemon(impl, dir, log) {
   const sd = path.join(dir, 'sd');
   fs.mkdirSync(sd);
+  const own = path.join(dir, 'own-ns');
+  const script = path.join(dir, 'writer.sh');
+  fs.writeFileSync(
+    script,
+    '#!/bin/sh\na=$(date +%s%N)\n' +
+      `yes 'a line of service output, 48 bytes long, or so.' | head -c ${BYTES}\n` +
+      `b=$(date +%s%N)\necho $((b - a)) > ${own}.tmp && mv ${own}.tmp ${own}\n`,
+    { mode: 0o755 },
+  );
   fs.writeFileSync(
     path.join(sd, 'writer'),
-    'type = process\nrestart = no\nlog-type = file\n' +
-      `logfile = ${log}\n` +
-      `command = /bin/sh -c "yes 'a line of service output, 48 bytes long, or so.' | head -c ${BYTES}"\n`,
+    `type = process\nrestart = no\nlog-type = file\nlogfile = ${log}\ncommand = ${script}\n`,
   );
   fs.writeFileSync(path.join(sd, 'idle'), 'type = internal\n');
   const sock = path.join(dir, 'sock');
@@ -52,12 +61,16 @@ async function startDaemon(impl, dir, log) {
     if (spawnSync(dinitctl, ['-p', sock, 'is-started', 'idle']).status === 0) break;
     await sleep(20);
   }
-  return { child, sock, log };
+  return { child, sock, log, own };
 }
 
-/** One run: seconds from `dinitctl start` until the file holds every byte. */
+/**
+ * One run: seconds from `dinitctl start` until the file holds every byte, and the seconds the
+ * service took to write them by its own clock (NaN where date has no %N).
+ */
 async function once(d) {
   fs.rmSync(d.log, { force: true });
+  fs.rmSync(d.own, { force: true });
   // The previous run's writeback is not this run's cost: it ends before the clock starts.
   spawnSync('sync');
   const t0 = process.hrtime.bigint();
@@ -71,7 +84,13 @@ async function once(d) {
     if (spawnSync(dinitctl, ['-p', d.sock, 'is-started', 'writer']).status !== 0) break;
     await sleep(10);
   }
-  return secs;
+  let own = NaN;
+  try {
+    own = Number(fs.readFileSync(d.own, 'utf8')) / 1e9;
+  } catch {
+    // No GNU date: the service could not time itself.
+  }
+  return { secs, own };
 }
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -95,11 +114,14 @@ const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
     // description, and the first 200 MB file of a run finds the page cache in another state.
     for (const d of daemons) await once(d);
     const secs = daemons.map(() => []);
+    const own = daemons.map(() => []);
     for (let r = 0; r < RUNS; r++) {
       // Each daemon goes first in every other round, so that neither always follows the other.
       for (let k = 0; k < daemons.length; k++) {
         const i = (k + r) % daemons.length;
-        secs[i].push(await once(daemons[i]));
+        const run = await once(daemons[i]);
+        secs[i].push(run.secs);
+        if (!Number.isNaN(run.own)) own[i].push(run.own);
       }
     }
     console.log(
@@ -115,6 +137,19 @@ const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
     if (rates.length === 2)
       console.log(`  ratio dinit-ts / upstream: ${(rates[0] / rates[1]).toFixed(2)}x`);
     else console.log('  upstream skipped (set DINIT_UPSTREAM_BINDIR to an upstream build)');
+    if (own.every((o) => o.length === RUNS)) {
+      const ownRates = own.map((o) => BYTES / 1e6 / median(o));
+      console.log(
+        "  by the service's own clock: " +
+          impls
+            .map(
+              (impl, i) =>
+                `${impl.name} ${ownRates[i].toFixed(0)} MB/s (${median(own[i]).toFixed(3)} s)`,
+            )
+            .join(', ') +
+          (ownRates.length === 2 ? `; ratio ${(ownRates[0] / ownRates[1]).toFixed(2)}x` : ''),
+      );
+    }
   } finally {
     for (const d of daemons) d.child.kill('SIGKILL');
     for (const dir of dirs) fs.rmSync(dir, { recursive: true, force: true });
