@@ -130,21 +130,17 @@ export class Notifier {
   /**
    * Takes over the socket an earlier manager opened for a process that is still running (the
    * process knows only that path): bound again at it, with the STATUS= text and watchdog timeout
-   * the journal kept. The watchdog is armed by armWatchdog, once the service is started again.
-   * False, with the reason logged, when it cannot be bound; the process then runs on unheard.
+   * the journal kept; `session` is the process's session (MAINPID= is taken from it). The
+   * watchdog is armed by armWatchdog, once the service is started again. False, with the reason
+   * logged, when it cannot be bound; the process then runs on unheard.
    */
-  reopen(
-    state: NotifyState,
-    owner: { uid?: number; gid?: number },
-    pid: number,
-    session: number,
-  ): boolean {
+  reopen(state: NotifyState, owner: { uid?: number; gid?: number }, session: number): boolean {
     this.close();
     this.status = state.status;
     this.watchdogFired = false;
     this.watchdogMs = state.watchdogMs;
     if (this.openSocket(owner, state.socket) === undefined) return false;
-    this.session = session > 0 ? session : pid;
+    this.session = session;
     return true;
   }
 

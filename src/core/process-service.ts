@@ -94,7 +94,6 @@ export class ProcessService extends BaseProcessService {
     return this.notifier.reopen(
       entry.notify,
       { uid: runAs?.uid, gid: runAs?.gid },
-      entry.pid,
       this.os.sessionOf?.(entry.pid) ?? entry.pid,
     );
   }

@@ -357,7 +357,7 @@ export class DaemonLog {
     if (level === 'none') return;
     const rank = LOG_LEVEL_RANK[level];
     const onConsole = toConsole && rank >= this.consoleRank;
-    const inMain = this.main !== undefined && rank >= this.mainRank;
+    const inMain = this.logsMain(level);
     if (!onConsole && !inMain) return;
     const line = `dinit: ${message}\n`;
     if (onConsole) this.console.push(line);
@@ -371,33 +371,39 @@ export class DaemonLog {
 
   /** "[  OK  ] name" on the console, "service name started." in the main log. */
   serviceStarted(name: string): void {
-    if (this.showsStatus('notice')) this.console.push(`[  OK  ] ${name}\n`);
-    if (this.logsMain('notice'))
-      this.main?.push(this.priority('notice') + `dinit: service ${name} started.\n`);
+    this.serviceLine(name, 'notice', '[  OK  ]', 'notice', 'started');
   }
 
   /** "[FAILED] name"; a failure caused by a dependency counts as a warning on the console. */
   serviceFailed(name: string, depFailed: boolean): void {
-    if (this.showsStatus(depFailed ? 'warn' : 'error')) this.console.push(`[FAILED] ${name}\n`);
-    if (this.logsMain('error'))
-      this.main?.push(this.priority('error') + `dinit: service ${name} failed to start.\n`);
+    this.serviceLine(name, depFailed ? 'warn' : 'error', '[FAILED]', 'error', 'failed to start');
   }
 
   /** "[STOPPD] name" on the console, "service name stopped." in the main log. */
   serviceStopped(name: string): void {
-    if (this.showsStatus('notice')) this.console.push(`[STOPPD] ${name}\n`);
-    if (this.logsMain('notice'))
-      this.main?.push(this.priority('notice') + `dinit: service ${name} stopped.\n`);
+    this.serviceLine(name, 'notice', '[STOPPD]', 'notice', 'stopped');
   }
 
   /**
-   * Whether a status line at this level goes to the console, and a line to the main log: asked
-   * before the line is built, as most are for nobody (a quiet daemon, a thousand services).
+   * "<tag> name" on the console and "service name <what>." in the main log, each built only when
+   * its stream takes it: most are for nobody (a quiet daemon, a thousand services).
    */
-  private showsStatus(level: LogLevel): boolean {
-    return this.statusLines || LOG_LEVEL_RANK[level] >= this.consoleRank;
+  private serviceLine(
+    name: string,
+    statusLevel: LogLevel,
+    tag: string,
+    mainLevel: LogLevel,
+    what: string,
+  ): void {
+    if (this.statusLines || LOG_LEVEL_RANK[statusLevel] >= this.consoleRank) {
+      this.console.push(`${tag} ${name}\n`);
+    }
+    if (this.logsMain(mainLevel)) {
+      this.main?.push(`${this.priority(mainLevel)}dinit: service ${name} ${what}.\n`);
+    }
   }
 
+  /** Whether a line at this level goes to the main log. */
   private logsMain(level: LogLevel): boolean {
     return this.main !== undefined && LOG_LEVEL_RANK[level] >= this.mainRank;
   }
