@@ -147,22 +147,24 @@ function cacheModules(dir, cache) {
     const rel = `${tag}!${filename.slice(dir.length + 1).replaceAll('/', '!')}`;
     const cacheFile = `${cache.dir}/code-cache/${rel}-${st.size}-${Math.floor(st.mtimeMs)}-${process.version}`;
     const { script, stale } = compileWithCache(filename, cacheFile);
-    if (stale) made.push({ script, cacheFile });
+    // The exit listener only when there is a cache to make: a process without one may end
+    // itself at once (adapters' exitNow), which it does not do while something awaits 'exit'.
+    if (stale && made.push({ script, cacheFile }) === 1) process.once('exit', writeMade);
     const dirname = filename.slice(0, filename.lastIndexOf('/'));
     script
       .runInThisContext()
       .call(mod.exports, mod.exports, requireOf(mod), mod, filename, dirname);
   };
-  process.once('exit', () => {
+  function writeMade() {
     // A run shorter than a second (--version, a start-up that failed) compiled little beyond
     // the top level, and its caches would stay that thin: it leaves them to a later run.
-    if (made.length === 0 || process.uptime() < 1 || !fs.existsSync(cache.root)) return;
+    if (process.uptime() < 1 || !fs.existsSync(cache.root)) return;
     try {
       writeCaches(cache, made);
     } catch {
       // A read-only home: run without the cache.
     }
-  });
+  }
 }
 
 module.exports = { cacheDir, runCached, cacheModules };

@@ -82,6 +82,15 @@ export function bindMallocTrim(libc: Libc): (() => void) | undefined {
   }
 }
 
+/** _exit(2): ends the process at once, running no atexit handler; undefined if it cannot bind. */
+export function bindExit(libc: Libc): ((status: number) => void) | undefined {
+  try {
+    return libc.lib.func('void _exit(int)') as (status: number) => void;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Why loadLibc() returned undefined, if it did. */
 export function libcLoadError(): string | undefined {
   return loadError;

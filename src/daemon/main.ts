@@ -19,7 +19,8 @@ function isOpenFd(fd: number): boolean {
 
 /**
  * Run dinit with the given arguments (argv without node and the script). Resolves to the exit
- * status; never throws.
+ * status; never throws. Once the daemon it ran has finished, it ends the process itself where
+ * it can (exitNow), and then never resolves.
  */
 export async function main(argv: readonly string[]): Promise<number> {
   // Started by the native init: parse as PID 1 would (the init is PID 1 on our behalf).
@@ -50,7 +51,11 @@ export async function main(argv: readonly string[]): Promise<number> {
   const { runDaemon } = require('./daemon') as typeof import('./daemon');
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { realParts } = require('./wiring') as typeof import('./wiring');
-  return runDaemon(parsed.options, realParts, init);
+  const status = await runDaemon(parsed.options, realParts, init);
+  // Its logs are flushed and its socket closed: nothing is left for Node's teardown to do.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  (require('../../adapters/index') as typeof import('../../adapters/index')).exitNow(status);
+  return status;
 }
 
 /** Run dinit with process.argv and exit the process with its status (bin/dinit calls this). */

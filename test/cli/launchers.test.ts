@@ -191,52 +191,88 @@ const bundled = fs.existsSync(path.join(ROOT, 'dist/src/cli/main.bundle.js'));
     }
   });
 });
+/**
+ * A daemon run in `tmp` (with sd/p, a sleeper, and cache/ as XDG_CACHE_HOME): starts p, runs at
+ * least a second, and exits on SIGTERM. Resolves to its exit status.
+ */
+async function daemonRun(tmp: string): Promise<number | null> {
+  const sock = path.join(tmp, 'sock');
+  const { spawn } = await import('node:child_process');
+  const env: NodeJS.ProcessEnv = { ...process.env, XDG_CACHE_HOME: path.join(tmp, 'cache') };
+  delete env.NODE_DISABLE_COMPILE_CACHE;
+  const d = spawn(
+    path.join(BIN, 'dinit'),
+    ['-u', '-q', '-d', path.join(tmp, 'sd'), '-p', sock, 'p'],
+    {
+      env,
+      stdio: 'ignore',
+    },
+  );
+  const exited = new Promise<number | null>((r) => d.once('exit', (code) => r(code)));
+  const dinitctl = path.join(BIN, 'dinitctl');
+  let up = false;
+  for (let i = 0; i < 100 && !up; i++) {
+    await new Promise((r) => setTimeout(r, 20));
+    up = run(dinitctl, ['-p', sock, 'is-started', 'p']).status === 0;
+  }
+  expect(up).toBe(true);
+  await new Promise((r) => setTimeout(r, 1100));
+  d.kill('SIGTERM');
+  return exited;
+}
+
+/** A directory for daemonRun. */
+function daemonDir(): string {
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'dinit-mcache-'));
+  fs.mkdirSync(path.join(tmp, 'cache'));
+  fs.mkdirSync(path.join(tmp, 'sd'));
+  fs.writeFileSync(path.join(tmp, 'sd', 'p'), 'type = process\ncommand = /bin/sleep 30\n');
+  return tmp;
+}
+
+// The daemon ends itself at once once it is done (no teardown of Node's threads and heap), but
+// not before Node's compile cache is written.
+(built && hasCompileCache ? describe : describe.skip)('daemon compile cache', () => {
+  it('is written by a daemon that exits on SIGTERM, which exits with 0', async () => {
+    const tmp = daemonDir();
+    try {
+      expect(await daemonRun(tmp)).toBe(0);
+      const dir = path.join(tmp, 'cache', 'dinit-ts', 'compile-cache');
+      const files = (d: string): string[] =>
+        fs
+          .readdirSync(d, { withFileTypes: true })
+          .flatMap((e) => (e.isDirectory() ? files(path.join(d, e.name)) : [e.name]));
+      expect(files(dir).length).toBeGreaterThan(0);
+      expect(await daemonRun(tmp)).toBe(0);
+    } finally {
+      fs.rmSync(tmp, { recursive: true, force: true });
+    }
+  }, 20000);
+});
+
 // Before 22.1 the launcher also keeps V8's code cache of the daemon's modules (or bundle), made at
 // the exit of a run that did some work, so that the next daemon does not compile as it goes.
 (built && !hasCompileCache ? describe : describe.skip)('daemon module code cache', () => {
-  const dinit = path.join(BIN, 'dinit');
   let tmp: string;
   beforeEach(() => {
-    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'dinit-mcache-'));
-    fs.mkdirSync(path.join(tmp, 'cache'));
-    fs.mkdirSync(path.join(tmp, 'sd'));
-    fs.writeFileSync(path.join(tmp, 'sd', 'p'), 'type = process\ncommand = /bin/sleep 30\n');
+    tmp = daemonDir();
   });
   afterEach(() => fs.rmSync(tmp, { recursive: true, force: true }));
   const env = (): NodeJS.ProcessEnv => ({
     ...process.env,
     XDG_CACHE_HOME: path.join(tmp, 'cache'),
   });
+  const dinit = path.join(BIN, 'dinit');
   const cached = (): string[] => {
     const dir = path.join(tmp, 'cache', 'dinit-ts', 'code-cache');
     return fs.existsSync(dir) ? fs.readdirSync(dir).sort() : [];
   };
 
-  /** A daemon that starts p, runs at least a second, and exits on SIGTERM. */
-  async function daemonRun(): Promise<void> {
-    const sock = path.join(tmp, 'sock');
-    const { spawn } = await import('node:child_process');
-    const d = spawn(dinit, ['-u', '-q', '-d', path.join(tmp, 'sd'), '-p', sock, 'p'], {
-      env: env(),
-      stdio: 'ignore',
-    });
-    const exited = new Promise((r) => d.once('exit', r));
-    const dinitctl = path.join(BIN, 'dinitctl');
-    let up = false;
-    for (let i = 0; i < 100 && !up; i++) {
-      await new Promise((r) => setTimeout(r, 20));
-      up = run(dinitctl, ['-p', sock, 'is-started', 'p']).status === 0;
-    }
-    expect(up).toBe(true);
-    await new Promise((r) => setTimeout(r, 1100));
-    d.kill('SIGTERM');
-    await exited;
-  }
-
   it('is made by a daemon that ran a second or more, not by --version, and then used', async () => {
     expect(run(dinit, ['--version'], env()).status).toBe(0);
     expect(cached()).toEqual([]);
-    await daemonRun();
+    // Exits with 0 (a run that makes the cache keeps Node's normal exit, to write it).
+    expect(await daemonRun(tmp)).toBe(0);
     const first = cached();
     // The daemon's bundle, or its modules where the build had no esbuild to make one.
     const bundled = fs.existsSync(path.join(BIN, '..', 'dist', 'src', 'daemon', 'main.bundle.js'));
@@ -251,8 +287,9 @@ const bundled = fs.existsSync(path.join(ROOT, 'dist/src/cli/main.bundle.js'));
             ],
       ),
     );
-    // The next daemon finds them usable: none is made again, none left over.
-    await daemonRun();
+    // The next daemon finds them usable: none is made again, none left over; it ends itself
+    // at once, with 0 too.
+    expect(await daemonRun(tmp)).toBe(0);
     expect(cached()).toEqual(first);
   }, 20000);
 });
