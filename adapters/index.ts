@@ -102,17 +102,24 @@ const LIBC_NAMES: Record<string, string[]> = {
   darwin: ['/usr/lib/libSystem.B.dylib', ''],
 };
 
+/** Node's and V8's options whose output is written at exit (or that attach a debugger). */
+const WRITES_AT_EXIT = /^--(cpu-prof|heap-prof|prof|trace|inspect|debug)/;
+
 /**
  * Ends the process with `status` at once, through _exit(2): Node then neither joins its threads
  * nor tears down its heap, work the kernel does anyway when the process goes (1 to 3 ms of every
  * shutdown, more on a machine busy reaping the services just stopped). For a daemon that has
  * flushed its logs and closed its socket. Returns, doing nothing, where that would lose
  * something: when a listener waits for the 'exit' event (a code cache to write), when V8 is to
- * write coverage (NODE_V8_COVERAGE), or without the C library through the FFI layer.
+ * write coverage (NODE_V8_COVERAGE) or Node a profile or trace (--cpu-prof and the like), or
+ * without the C library through the FFI layer.
  */
 export function exitNow(status: number): void {
   if (process.platform === 'win32' || process.listenerCount('exit') > 0) return;
   if (process.env.NODE_V8_COVERAGE !== undefined) return;
+  // Profiles, traces and debuggers asked of Node write or finish at its exit.
+  const flags = [...process.execArgv, ...(process.env.NODE_OPTIONS ?? '').split(/\s+/)];
+  if (flags.some((f) => WRITES_AT_EXIT.test(f))) return;
   // Node's own compile cache (22.1 on) is written at a normal exit: write it now where this
   // Node can (22.10 on), else keep the normal exit.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
