@@ -15,7 +15,7 @@ const path = require('node:path');
 
 const root = path.resolve(__dirname, '..');
 const upDir = process.env.DINIT_UPSTREAM_BINDIR;
-const RUNS = Number(process.env.BENCH_RUNS || 5);
+const RUNS = Number(process.env.BENCH_RUNS || 7);
 const impls = [{ name: 'dinit-ts', dinit: path.join(root, 'bin/dinit') }];
 if (upDir) impls.push({ name: 'upstream', dinit: path.join(upDir, 'dinit') });
 // One client for both, so that its start-up cost weighs alike (upstream's is the lighter).
@@ -184,7 +184,7 @@ async function measureOnce(impl) {
     settledRss: slow.settledMem.rss / 1024,
     settledAnon: slow.settledMem.anon / 1024,
     sp: big.spawnerMem ? big.spawnerMem.rss / 1024 : undefined,
-    restart: await restartAfterKill(impl, 20),
+    restart: await restartAfterKill(impl, 40),
   };
 }
 
