@@ -15,7 +15,7 @@ const path = require('node:path');
 
 const root = path.resolve(__dirname, '..');
 const upDir = process.env.DINIT_UPSTREAM_BINDIR;
-const RUNS = Number(process.env.BENCH_RUNS || 9);
+const RUNS = Number(process.env.BENCH_RUNS || 15);
 const BYTES = Number(process.env.LOG_FILE_BENCH_MB || 200) * 1e6;
 const impls = [{ name: 'dinit-ts', dinit: path.join(root, 'bin/dinit') }];
 if (upDir) impls.push({ name: 'upstream', dinit: path.join(upDir, 'dinit') });
