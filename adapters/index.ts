@@ -3,6 +3,7 @@
 
 import type { Os } from '../src/core/os';
 import type { ExitStatus } from '../src/model';
+import type { Libc } from './posix/ffi';
 
 export interface CreateOsOptions {
   log(level: 'debug' | 'info' | 'notice' | 'warn' | 'error', msg: string): void;
@@ -82,6 +83,13 @@ export function reexecManager(
   return execManager(args, env, keepFds);
 }
 
+/** The C library's names by platform ('' = the process's own symbols). */
+const LIBC_NAMES: Record<string, string[]> = {
+  linux: ['libc.so.6', ''],
+  freebsd: ['libc.so.7', ''],
+  darwin: ['/usr/lib/libSystem.B.dylib', ''],
+};
+
 /**
  * A function that gives the C heap's free pages back to the kernel (after a collection freed
  * the buffers a burst of work held); undefined where the C library cannot (glibc has
@@ -91,16 +99,9 @@ export function memoryReleaser(): (() => void) | undefined {
   if (process.platform !== 'linux') return undefined;
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { loadLibc, bindMallocTrim } = require('./posix/ffi') as typeof import('./posix/ffi');
-  const libc = loadLibc(['libc.so.6', '']);
+  const libc = loadLibc(LIBC_NAMES.linux);
   return libc && bindMallocTrim(libc);
 }
-
-/** The C library's names by platform ('' = the process's own symbols). */
-const LIBC_NAMES: Record<string, string[]> = {
-  linux: ['libc.so.6', ''],
-  freebsd: ['libc.so.7', ''],
-  darwin: ['/usr/lib/libSystem.B.dylib', ''],
-};
 
 /** Node's and V8's options whose output is written at exit (or that attach a debugger). */
 const WRITES_AT_EXIT = /^--(cpu-prof|heap-prof|prof|trace|inspect|debug)/;
@@ -119,24 +120,36 @@ export function exitNow(status: number): void {
   if (process.env.NODE_V8_COVERAGE !== undefined) return;
   // Profiles, traces and debuggers asked of Node write or finish at its exit.
   const flags = [...process.execArgv, ...(process.env.NODE_OPTIONS ?? '').split(/\s+/)];
-  if (flags.some((f) => WRITES_AT_EXIT.test(f))) return;
-  // Node's own compile cache (22.1 on) is written at a normal exit: write it now where this
-  // Node can (22.10 on), else keep the normal exit.
+  if (flags.some((f) => WRITES_AT_EXIT.test(f)) || !compileCacheWritten()) return;
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { bindExit } = require('./posix/ffi') as typeof import('./posix/ffi');
+  const libc = platformLibc();
+  const exit = libc && bindExit(libc);
+  exit?.(status);
+}
+
+/**
+ * Writes Node's own compile cache (22.1 on), which Node otherwise writes at a normal exit.
+ * False where this Node has one and cannot write it now (before 22.10).
+ */
+function compileCacheWritten(): boolean {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const mod = require('node:module') as {
     enableCompileCache?: unknown;
     getCompileCacheDir?: () => string | undefined;
     flushCompileCache?: () => void;
   };
-  if (typeof mod.enableCompileCache === 'function') {
-    if (mod.getCompileCacheDir === undefined || mod.flushCompileCache === undefined) return;
-    if (mod.getCompileCacheDir() !== undefined) mod.flushCompileCache();
-  }
+  if (typeof mod.enableCompileCache !== 'function') return true;
+  if (mod.getCompileCacheDir === undefined || mod.flushCompileCache === undefined) return false;
+  if (mod.getCompileCacheDir() !== undefined) mod.flushCompileCache();
+  return true;
+}
+
+/** The C library of this platform through the FFI layer; undefined without it. */
+function platformLibc(): Libc | undefined {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { loadLibc, bindExit } = require('./posix/ffi') as typeof import('./posix/ffi');
-  const libc = loadLibc(LIBC_NAMES[process.platform] ?? ['']);
-  const exit = libc && bindExit(libc);
-  exit?.(status);
+  const { loadLibc } = require('./posix/ffi') as typeof import('./posix/ffi');
+  return loadLibc(LIBC_NAMES[process.platform] ?? ['']);
 }
 
 /**
@@ -146,9 +159,7 @@ export function exitNow(status: number): void {
  */
 export function connectLogSocket(path: string): number {
   const linux = process.platform === 'linux';
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { loadLibc } = require('./posix/ffi') as typeof import('./posix/ffi');
-  const libc = loadLibc(LIBC_NAMES[process.platform] ?? ['']);
+  const libc = platformLibc();
   if (libc === undefined) return -38; // ENOSYS (Linux's number; only the sign matters here)
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const ls = require('./posix/log-socket') as typeof import('./posix/log-socket');
